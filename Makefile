@@ -1,0 +1,44 @@
+# CoTask: one entry point for developers and CI.
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+SERVICES := auth social tasks habits media notifications
+
+.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+install:  ## install the pinned Python dependencies of every service into .venv
+	@scripts/bootstrap
+
+run: install  ## the whole system on embedded defaults behind nginx on :8080 (Ctrl-C stops it)
+	.venv/bin/python scripts/stack.py
+
+test: install  ## start real PostgreSQL, Redis, Kafka, S3 and nginx, then run every suite
+	scripts/test
+
+test-unit: install  ## every service's suite only (expects `make infra-up`)
+	scripts/test --unit
+
+test-e2e: install  ## the end-to-end suite only (expects `make infra-up`)
+	scripts/test --e2e
+
+lint:  install ## ruff lint and format check
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: install  ## apply ruff's fixes and formatting
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+infra-up:  ## start the local PostgreSQL, Redis, Kafka and S3 servers
+	scripts/infra up
+
+infra-down:  ## stop them
+	scripts/infra down
+
+infra-status:  ## are they answering?
+	scripts/infra status
+
+migrations: install  ## make migrations for every service (after model changes)
+	@for s in $(SERVICES); do (cd $$s-service && ../.venv/bin/python manage.py makemigrations) || exit 1; done

@@ -1,0 +1,3 @@
+from cotask_common.entrypoints import wsgi_application
+
+application = wsgi_application()

@@ -1,0 +1,199 @@
+"""Starting and talking to a whole CoTask stack (scripts/stack.py) from the end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+SERVICES = ("auth", "social", "tasks", "habits", "media", "notifications")
+EMBEDDED_ONLY_UNSET = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "CELERY_BROKER_URL",
+    "S3_ENDPOINT_URL",
+    "CHANNELS_REDIS_URL",
+)
+
+
+def wait_for(
+    check: Callable[[], Any], *, timeout: float, interval: float = 0.2, what: str = ""
+) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or check}; last={last!r}")
+
+
+class Stack:
+    """One running system: its gateway URL, its processes, its logs."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        gateway_port: int,
+        service_port_base: int,
+        env: dict[str, str],
+        extra_args: list[str] | None = None,
+        ready_timeout: float = 240,
+    ) -> None:
+        self.name = name
+        self.gateway_port = gateway_port
+        self.service_port_base = service_port_base
+        self.url = f"http://127.0.0.1:{gateway_port}"
+        self.var_dir = Path(env["COTASK_VAR_DIR"])
+        self.env = env
+        self.log_dir = self.var_dir / "logs" / name
+        ready_file = self.var_dir / f"{name}.ready"
+        ready_file.unlink(missing_ok=True)
+        self.output = open(self.var_dir / f"{name}-stack.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                PYTHON,
+                str(ROOT / "scripts" / "stack.py"),
+                "--name",
+                name,
+                "--gateway-port",
+                str(gateway_port),
+                "--service-port-base",
+                str(service_port_base),
+                "--var-dir",
+                str(self.var_dir),
+                "--quiet",
+                "--ready-file",
+                str(ready_file),
+                "--ready-timeout",
+                str(ready_timeout),
+                *(extra_args or []),
+            ],
+            env=env,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + ready_timeout + 120
+        while not ready_file.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                log = (self.var_dir / f"{name}-stack.log").read_text(errors="replace")[-4000:]
+                raise RuntimeError(f"stack {name} did not start:\n{log}")
+            time.sleep(0.5)
+
+    def service_port(self, service: str) -> int:
+        return self.service_port_base + SERVICES.index(service) + 1
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.output.close()
+
+
+class ServiceProcess:
+    """A single process of one service run by a test itself (to stop and restart it)."""
+
+    def __init__(
+        self, *, service: str, args: list[str], env: dict[str, str], log_path: Path
+    ) -> None:
+        self.service = service
+        self.args = args
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        handle = open(self.log_path, "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [PYTHON, "manage.py", *self.args],
+            cwd=ROOT / f"{self.service}-service",
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        handle.close()
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, not a clean stop."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log_records(self) -> list[dict[str, Any]]:
+        records = []
+        if not self.log_path.exists():
+            return records
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+        return records
+
+
+def new_username(prefix: str = "e2e") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def register_and_login(base_url: str, *, username: str | None = None) -> dict[str, Any]:
+    username = username or new_username()
+    password = f"Pw-{uuid.uuid4().hex}"
+    registered = requests.post(
+        f"{base_url}/api/auth/register/",
+        json={"username": username, "email": f"{username}@example.com", "password": password},
+        timeout=30,
+    )
+    assert registered.status_code == 201, registered.text
+    login = requests.post(
+        f"{base_url}/api/auth/login/", json={"login": username, "password": password}, timeout=30
+    )
+    assert login.status_code == 200, login.text
+    return {"user": registered.json(), "password": password, **login.json()}
+
+
+def whoami(base_url: str, service: str, token: str) -> requests.Response:
+    return requests.get(
+        f"{base_url}/api/{service}/whoami", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+
+
+def base_env(var_dir: Path, *, embedded: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    if embedded:
+        for name in EMBEDDED_ONLY_UNSET:
+            env.pop(name, None)
+    env["COTASK_VAR_DIR"] = str(var_dir)
+    env.setdefault("DJANGO_SECRET_KEY", "e2e-only-not-secret")
+    # Python's own path must not leak a test runner's settings into the services.
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["PATH"] = f"{Path(PYTHON).parent}:{env.get('PATH', '')}"
+    return env

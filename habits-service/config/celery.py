@@ -1,0 +1,3 @@
+from cotask_common.celery import make_celery
+
+app = make_celery("habits")

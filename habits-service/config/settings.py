@@ -1,0 +1,19 @@
+"""habits-service settings: the shared base plus what is this service's own."""
+
+from pathlib import Path
+
+from cotask_common.settings import build_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    build_settings(
+        service="habits",
+        base_dir=BASE_DIR,
+        local_apps=[],
+        title="CoTask habits API",
+        description=(
+            "Habits, schedules, check-ins and streaks; decks and cards scheduled with FSRS."
+        ),
+    )
+)

@@ -1,0 +1,6 @@
+from cotask_common.urls import service_urlpatterns
+
+urlpatterns = service_urlpatterns("habits", [])
+
+handler404 = "cotask_common.errors.not_found_view"
+handler500 = "cotask_common.errors.server_error_view"

@@ -1,0 +1,1 @@
+"""habits-service's Django apps live in this package (`habits/<app>/`)."""

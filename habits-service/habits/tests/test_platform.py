@@ -1,0 +1,3 @@
+"""The platform contract for habits-service: health, readiness, tokens, docs, admin."""
+
+from cotask_common.testing.service_contract import *  # noqa: F403

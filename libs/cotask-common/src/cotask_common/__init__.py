@@ -1,0 +1,1 @@
+"""The shared kit of the CoTask services."""

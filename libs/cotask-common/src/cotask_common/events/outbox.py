@@ -1,0 +1,86 @@
+"""Publishing events: a row in the outbox, written in the caller's transaction.
+
+The event becomes visible to the relay exactly when the business change commits, and vanishes
+with it on rollback; a crash after commit loses nothing because the relay finds the row later.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+from cotask_common.events.envelope import Event, EventValidationError
+
+logger = logging.getLogger("cotask.events")
+
+# Kafka's default message limit is 1 MB; events carry ids and small facts, never files.
+MAX_EVENT_BYTES = 512 * 1024
+
+# Set after a commit that wrote outbox rows; an in-process relay waits on it instead of sleeping.
+relay_wakeup = threading.Event()
+
+
+class OutboxError(RuntimeError):
+    """publish_event was used in a way that could lose or leak an event."""
+
+
+def publish_event(
+    *,
+    type: str,
+    key: Any,
+    data: dict[str, Any],
+    actor: Any = None,
+    version: int = 1,
+    using: str = DEFAULT_DB_ALIAS,
+) -> Event:
+    """Write `type` to the outbox in the current transaction and return the event.
+
+    Must run inside `transaction.atomic()` (the one that makes the change the event describes);
+    `type` must belong to this service (`<COTASK_SERVICE>.<aggregate>.<verb>`).
+    """
+    if not _in_transaction(using):
+        raise OutboxError(
+            f"publish_event({type!r}) must be called inside transaction.atomic() together with "
+            "the change it announces; outside one the event could be published for a change "
+            "that never committed, or lost"
+        )
+    service = settings.COTASK_SERVICE
+    event = Event.new(type=type, key=key, data=data, producer=service, actor=actor, version=version)
+    if event.service != service:
+        raise EventValidationError(
+            [f"type must start with this service's name {service!r}, got {type!r}"]
+        )
+    size = len(event.to_json())
+    if size > MAX_EVENT_BYTES:
+        raise EventValidationError(
+            [f"the event is {size} bytes; at most {MAX_EVENT_BYTES} (send ids, not contents)"]
+        )
+
+    from cotask_common.events.models import OutboxEvent
+
+    OutboxEvent.objects.using(using).create(
+        id=event.id,
+        topic=event.topic,
+        key=event.key,
+        type=event.type,
+        payload=event.to_dict(),
+    )
+    transaction.on_commit(relay_wakeup.set, using=using)
+    logger.debug(
+        "event written to outbox",
+        extra={"event_id": str(event.id), "event_type": event.type, "event_key": event.key},
+    )
+    return event
+
+
+def _in_transaction(using: str) -> bool:
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        return False
+    # Tests run inside an atomic block Django opens for the test case; that one does not count,
+    # so a service that forgot its own transaction.atomic() fails in its tests too.
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)

@@ -1,0 +1,208 @@
+"""The outbox relay: publishes committed outbox rows to the bus, oldest first.
+
+One relay at a time per service: on PostgreSQL each pass holds a session advisory lock (keyed
+by service and schema), so a second relay process simply skips the pass. Row locks with
+SKIP LOCKED were rejected on purpose: two relays would then publish *different* batches
+concurrently and a later event of a key could overtake an earlier one. On SQLite (one machine,
+one relay per service by construction) no lock is needed; even two relays would only duplicate
+messages, never reorder the first copies, because each always starts from the oldest
+unpublished row. Duplicates are harmless: consumers are idempotent by event id.
+
+A batch is marked published only after the bus acknowledged all of it (at-least-once). When the
+bus is unreachable the rows stay, each with `attempts` and `last_error`, and `run_relay` backs
+off exponentially.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
+from django.db.models import F
+from django.utils import timezone
+
+from cotask_common.events.bus.base import BusError, BusMessage, EventBus
+from cotask_common.events.models import OutboxEvent
+from cotask_common.events.outbox import relay_wakeup
+
+logger = logging.getLogger("cotask.events")
+
+MAX_ERROR_LENGTH = 2000
+# Relays in one process (threads, tests) take turns too.
+_process_lock = threading.Lock()
+
+
+def relay_once(*, bus: EventBus, batch_size: int = 100, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Publish up to `batch_size` unpublished events in creation order; return how many.
+
+    Returns 0 when another relay holds the lock. Raises `BusError` (after recording the attempt
+    on the rows) when the bus did not accept the batch.
+    """
+    with _process_lock, _relay_lock(using) as acquired:
+        if not acquired:
+            return 0
+        rows = list(
+            OutboxEvent.objects.using(using)
+            .filter(published_at__isnull=True)
+            .order_by("created_at", "id")[:batch_size]
+        )
+        if not rows:
+            return 0
+        ids = [row.id for row in rows]
+        try:
+            bus.ensure_topics(sorted({row.topic for row in rows}))
+            bus.publish([outbox_message(row) for row in rows])
+        except BusError as exc:
+            OutboxEvent.objects.using(using).filter(pk__in=ids).update(
+                attempts=F("attempts") + 1,
+                last_error=f"{timezone.now().isoformat()} {type(exc).__name__}: {exc}"[
+                    :MAX_ERROR_LENGTH
+                ],
+            )
+            logger.warning(
+                "outbox relay could not publish",
+                extra={
+                    "bus": bus.name,
+                    "batch": len(rows),
+                    "oldest_event_id": str(rows[0].id),
+                    "oldest_attempts": rows[0].attempts + 1,
+                    "error": str(exc),
+                },
+            )
+            raise
+        OutboxEvent.objects.using(using).filter(pk__in=ids, published_at__isnull=True).update(
+            published_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+        )
+        logger.info(
+            "outbox relay published",
+            extra={
+                "bus": bus.name,
+                "count": len(rows),
+                "first_event_id": str(rows[0].id),
+                "last_event_id": str(rows[-1].id),
+            },
+        )
+        return len(rows)
+
+
+def outbox_message(row: OutboxEvent) -> BusMessage:
+    payload = row.payload
+    return BusMessage(
+        topic=row.topic,
+        key=row.key,
+        value=json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+        # Headers let tools route and inspect without parsing the body.
+        headers={
+            "content-type": "application/json",
+            "event-id": str(row.id),
+            "event-type": row.type,
+            "event-version": str(payload.get("version", "")),
+            "producer": str(payload.get("producer", "")),
+        },
+    )
+
+
+def run_relay(
+    *,
+    bus: EventBus,
+    stop_event: threading.Event,
+    poll_interval: float = 0.5,
+    batch_size: int = 100,
+    max_backoff: float = 30.0,
+) -> None:
+    """Relay until `stop_event` is set: immediately while there is a backlog, every
+    `poll_interval` seconds (or on an in-process commit) when idle, with exponential backoff
+    up to `max_backoff` while the bus or the database fails."""
+    logger.info("outbox relay started", extra={"bus": bus.name, "poll_interval": poll_interval})
+    backoff = poll_interval
+    while not stop_event.is_set():
+        close_old_connections()  # honour CONN_MAX_AGE / health checks like a request would
+        try:
+            sent = relay_once(bus=bus, batch_size=batch_size)
+        except BusError:
+            _pause(stop_event, backoff, wakeable=False)
+            backoff = min(backoff * 2, max_backoff)
+            continue
+        except DatabaseError:
+            logger.exception("outbox relay database error")
+            connections[DEFAULT_DB_ALIAS].close()
+            _pause(stop_event, backoff, wakeable=False)
+            backoff = min(backoff * 2, max_backoff)
+            continue
+        backoff = poll_interval
+        if sent < batch_size:
+            _pause(stop_event, poll_interval, wakeable=True)
+    logger.info("outbox relay stopped", extra={"bus": bus.name})
+
+
+def cleanup_published(*, older_than_days: int = 7, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Delete outbox rows published more than `older_than_days` ago; return how many."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = (
+        OutboxEvent.objects.using(using)
+        .filter(published_at__isnull=False, published_at__lt=cutoff)
+        .delete()
+    )
+    if deleted:
+        logger.info(
+            "outbox cleaned", extra={"deleted": deleted, "older_than_days": older_than_days}
+        )
+    return deleted
+
+
+def _pause(stop_event: threading.Event, seconds: float, *, wakeable: bool) -> None:
+    deadline = time.monotonic() + seconds
+    while not stop_event.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        if wakeable:
+            if relay_wakeup.wait(min(remaining, 0.1)):
+                relay_wakeup.clear()
+                return
+        else:
+            stop_event.wait(min(remaining, 0.1))
+
+
+def relay_lock_key(using: str = DEFAULT_DB_ALIAS) -> int:
+    """The PostgreSQL advisory lock key of this service's relay. Advisory locks are
+    database-wide and every service shares the database, so the key names service and schema."""
+    schema = connections[using].settings_dict.get("COTASK_SCHEMA", "")
+    name = f"cotask-outbox-relay:{settings.COTASK_SERVICE}:{schema}"
+    return int.from_bytes(
+        hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
+    )
+
+
+@contextmanager
+def _relay_lock(using: str) -> Iterator[bool]:
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = relay_lock_key(using)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        acquired = bool(cursor.fetchone()[0])
+    if not acquired:
+        logger.debug("outbox relay lock held elsewhere; skipping this pass")
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        except DatabaseError:
+            # A broken connection: closing it releases the session lock anyway.
+            logger.warning("could not release the outbox relay lock; closing the connection")
+            connection.close()

@@ -1,0 +1,61 @@
+"""DRF authentication with CoTask access tokens, verified locally."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+
+from cotask_common.security.tokens import TokenError, TokenUser, decode_token, user_from_claims
+from cotask_common.users.selectors import restriction_for
+
+
+class UserBanned(exceptions.PermissionDenied):
+    default_code = "user_banned"
+
+
+def authenticate_token(token: str) -> TokenUser:
+    """Token → user, refusing banned and deleted users. Raises TokenError / UserBanned."""
+    user = user_from_claims(decode_token(token))
+    restriction = restriction_for(user_id=user.id)
+    if restriction is None:
+        return user
+    if restriction.deleted:
+        raise TokenError("user_deleted", _("This account has been deleted."))
+    if restriction.is_banned_now():
+        until = restriction.banned_until.isoformat() if restriction.banned_until else None
+        message = (
+            _("This account is banned until %(until)s.") % {"until": until}
+            if until
+            else _("This account is banned permanently.")
+        )
+        if restriction.ban_reason:
+            message = f"{message} {_('Reason')}: {restriction.ban_reason}"
+        raise UserBanned(detail=message)
+    # Role changes after the token was issued win over the token's claim.
+    return replace(user, role=restriction.role)
+
+
+class JWTAuthentication(BaseAuthentication):
+    keyword = b"bearer"
+
+    def authenticate(self, request: Request) -> tuple[TokenUser, dict[str, Any]] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(
+                _("The Authorization header must be 'Bearer <token>'."), code="token_malformed"
+            )
+        try:
+            user = authenticate_token(parts[1].decode("ascii", errors="replace"))
+        except TokenError as exc:
+            raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from exc
+        return user, user.claims
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="cotask"'

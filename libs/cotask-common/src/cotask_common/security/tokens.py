@@ -1,0 +1,116 @@
+"""Verifying CoTask access tokens: RS256 only, with issuer, audience and type checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import jwt
+from django.conf import settings
+
+from cotask_common.security.keys import get_key_provider
+
+ALLOWED_ALGORITHMS = ("RS256",)
+ROLES = ("user", "moderator", "admin")
+
+
+class TokenError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    """The caller as a service sees them: claims from the token, adjusted by the local UserRef."""
+
+    id: UUID
+    username: str
+    role: str
+    email_verified: bool
+    session_id: str | None
+    claims: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def pk(self) -> UUID:
+        return self.id
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def decode_token(token: str, *, expected_type: str = "access") -> dict[str, Any]:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.DecodeError as exc:
+        raise TokenError("token_malformed", "The token is not a well-formed JWT.") from exc
+    algorithm = header.get("alg")
+    if algorithm not in ALLOWED_ALGORITHMS:
+        raise TokenError(
+            "token_algorithm_not_allowed",
+            f"Tokens must be signed with RS256, not {algorithm!r}.",
+        )
+    kid = header.get("kid")
+    if not kid or not isinstance(kid, str):
+        raise TokenError("token_unknown_key", "The token names no signing key (kid).")
+    key = get_key_provider().get_key(kid)
+    if key is None:
+        raise TokenError("token_unknown_key", "The token was signed with an unknown key.")
+    try:
+        claims = jwt.decode(
+            token,
+            key=key,
+            algorithms=list(ALLOWED_ALGORITHMS),
+            audience=settings.COTASK_JWT_AUDIENCE,
+            issuer=settings.COTASK_JWT_ISSUER,
+            leeway=settings.COTASK_JWT_LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("token_expired", "The token has expired.") from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise TokenError("token_not_yet_valid", "The token is not valid yet.") from exc
+    except jwt.InvalidSignatureError as exc:
+        raise TokenError("token_invalid_signature", "The token's signature is invalid.") from exc
+    except jwt.InvalidAudienceError as exc:
+        raise TokenError("token_invalid_audience", "The token is not meant for CoTask.") from exc
+    except jwt.InvalidIssuerError as exc:
+        raise TokenError("token_invalid_issuer", "The token was not issued by CoTask.") from exc
+    except jwt.MissingRequiredClaimError as exc:
+        raise TokenError("token_malformed", f"The token lacks the {exc.claim!r} claim.") from exc
+    except jwt.InvalidTokenError as exc:
+        raise TokenError("token_invalid", f"The token is invalid: {exc}.") from exc
+    if claims.get("typ") != expected_type:
+        raise TokenError(
+            "token_wrong_type",
+            f"An {expected_type} token is required here, not {claims.get('typ')!r}.",
+        )
+    return claims
+
+
+def user_from_claims(claims: dict[str, Any]) -> TokenUser:
+    try:
+        user_id = UUID(str(claims["sub"]))
+    except (KeyError, ValueError) as exc:
+        raise TokenError("token_malformed", "The token's subject is not a user id.") from exc
+    role = claims.get("role", "user")
+    if role not in ROLES:
+        raise TokenError("token_malformed", f"The token carries an unknown role {role!r}.")
+    return TokenUser(
+        id=user_id,
+        username=str(claims.get("username", "")),
+        role=role,
+        email_verified=bool(claims.get("email_verified", False)),
+        session_id=claims.get("sid"),
+        claims=claims,
+    )

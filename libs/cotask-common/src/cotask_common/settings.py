@@ -1,0 +1,229 @@
+"""The settings every CoTask service shares, built from the environment.
+
+A service's `config/settings.py` calls `build_settings(...)` and adds only what is its own, so the
+six services cannot drift apart on security, logging, databases or the event bus.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cotask_common.db import database_settings
+from cotask_common.env import env_bool, env_int, env_list, env_str, repo_var_dir
+from cotask_common.logging import logging_config
+
+SERVICES = ("auth", "social", "tasks", "habits", "media", "notifications")
+
+
+def build_settings(
+    *,
+    service: str,
+    base_dir: Path,
+    local_apps: list[str],
+    extra_apps: list[str] | None = None,
+    title: str,
+    description: str = "",
+) -> dict[str, Any]:
+    if not service.isidentifier():
+        raise ValueError(f"service name must be an identifier, got {service!r}")
+    var_dir = repo_var_dir()
+    debug = env_bool("DJANGO_DEBUG", False)
+    secret_key = env_str("DJANGO_SECRET_KEY")
+    if not secret_key:
+        if not debug and env_bool("COTASK_REQUIRE_SECRETS", False):
+            raise RuntimeError("DJANGO_SECRET_KEY must be set")
+        secret_key = _embedded_secret(var_dir, service)
+
+    redis_url = env_str("REDIS_URL")
+    kafka_servers = env_str("KAFKA_BOOTSTRAP_SERVERS")
+
+    settings: dict[str, Any] = {
+        "COTASK_SERVICE": service,
+        "COTASK_VAR_DIR": var_dir,
+        "BASE_DIR": base_dir,
+        "SECRET_KEY": secret_key,
+        "DEBUG": debug,
+        "ALLOWED_HOSTS": env_list("DJANGO_ALLOWED_HOSTS", ["*"]),
+        "CSRF_TRUSTED_ORIGINS": env_list("DJANGO_CSRF_TRUSTED_ORIGINS", []),
+        "USE_X_FORWARDED_HOST": True,
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "INSTALLED_APPS": [
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "whitenoise.runserver_nostatic",
+            "django.contrib.staticfiles",
+            "rest_framework",
+            "drf_spectacular",
+            "drf_spectacular_sidecar",
+            "cotask_common",
+            "cotask_common.events",
+            "cotask_common.users",
+            *(extra_apps or []),
+            *local_apps,
+        ],
+        "MIDDLEWARE": [
+            "cotask_common.middleware.RequestIdMiddleware",
+            "django.middleware.security.SecurityMiddleware",
+            "whitenoise.middleware.WhiteNoiseMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ],
+        "ROOT_URLCONF": "config.urls",
+        "WSGI_APPLICATION": "config.wsgi.application",
+        "TEMPLATES": [
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "DIRS": [],
+                "APP_DIRS": True,
+                "OPTIONS": {
+                    "context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                    ]
+                },
+            }
+        ],
+        "DATABASES": {"default": database_settings(service=service, var_dir=var_dir)},
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "CACHES": _caches(redis_url, service),
+        "LANGUAGE_CODE": "en",
+        "LANGUAGES": [("en", "English"), ("ru", "Русский"), ("uk", "Українська")],
+        "TIME_ZONE": "UTC",
+        "USE_I18N": True,
+        "USE_TZ": True,
+        # Served under the service's own prefix so the gateway can route them unchanged.
+        "STATIC_URL": f"/static/{service}/",
+        "STATIC_ROOT": _ensure_dir(var_dir / "static" / service),
+        "WHITENOISE_USE_FINDERS": True,
+        "STORAGES": {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {
+                "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+            },
+        },
+        "LOGGING": logging_config(service=service, level=env_str("LOG_LEVEL", "INFO")),
+        "REST_FRAMEWORK": {
+            "DEFAULT_AUTHENTICATION_CLASSES": [
+                "cotask_common.security.authentication.JWTAuthentication",
+            ],
+            "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+            "DEFAULT_PAGINATION_CLASS": "cotask_common.pagination.CursorPagination",
+            "PAGE_SIZE": 20,
+            "EXCEPTION_HANDLER": "cotask_common.errors.exception_handler",
+            "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+            "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+            "DEFAULT_PARSER_CLASSES": [
+                "rest_framework.parsers.JSONParser",
+                "rest_framework.parsers.FormParser",
+                "rest_framework.parsers.MultiPartParser",
+            ],
+            "UNAUTHENTICATED_USER": None,
+        },
+        "SPECTACULAR_SETTINGS": {
+            "TITLE": title,
+            "DESCRIPTION": description,
+            "VERSION": "0.1.0",
+            "SERVE_INCLUDE_SCHEMA": False,
+            "SWAGGER_UI_DIST": "SIDECAR",
+            "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+            "REDOC_DIST": "SIDECAR",
+            "SCHEMA_PATH_PREFIX": f"/api/{service}",
+            "COMPONENT_SPLIT_REQUEST": True,
+            "APPEND_COMPONENTS": {
+                "securitySchemes": {
+                    "jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
+            "SECURITY": [{"jwtAuth": []}],
+        },
+        # Identity: tokens are RS256, verified locally with auth-service's cached JWKS.
+        "COTASK_JWT_ISSUER": env_str("JWT_ISSUER", "cotask-auth"),
+        "COTASK_JWT_AUDIENCE": env_str("JWT_AUDIENCE", "cotask"),
+        "COTASK_JWKS_URL": env_str(
+            "JWT_JWKS_URL", "http://127.0.0.1:8101/api/auth/.well-known/jwks.json"
+        ),
+        "COTASK_JWT_KEY_PROVIDER": "cotask_common.security.keys.RemoteJWKSProvider",
+        "COTASK_JWT_LEEWAY_SECONDS": env_int("JWT_LEEWAY_SECONDS", 0),
+        # How stale the local ban/deletion snapshot may be (seconds).
+        "COTASK_BLOCKLIST_TTL_SECONDS": env_int("COTASK_BLOCKLIST_TTL_SECONDS", 2),
+        # Event bus: Kafka when servers are configured, the embedded SQLite log otherwise.
+        "COTASK_EVENT_BUS": env_str("EVENT_BUS", "kafka" if kafka_servers else "embedded"),
+        "COTASK_KAFKA_BOOTSTRAP_SERVERS": kafka_servers,
+        "COTASK_EVENT_LOG_PATH": env_str("EVENT_LOG_PATH", str(var_dir / "events.sqlite3")),
+        "COTASK_EVENT_MAX_ATTEMPTS": env_int("EVENT_MAX_ATTEMPTS", 5),
+        # Celery: Redis in production, the server-less filesystem transport otherwise.
+        "CELERY_BROKER_URL": env_str("CELERY_BROKER_URL", "filesystem://"),
+        "CELERY_BROKER_TRANSPORT_OPTIONS": _celery_transport_options(var_dir, service),
+        "CELERY_TASK_ALWAYS_EAGER": env_bool("CELERY_TASK_ALWAYS_EAGER", False),
+        "CELERY_BEAT_SCHEDULE_FILENAME": str(var_dir / "celery" / f"{service}-beat"),
+        "CELERY_BEAT_SCHEDULE": {
+            "cleanup-outbox": {"task": "cotask_common.cleanup_outbox", "schedule": 3600.0},
+        },
+        "EMAIL_BACKEND": env_str(
+            "EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+        ),
+        "EMAIL_FILE_PATH": str(var_dir / "mail" / service),
+        "DEFAULT_FROM_EMAIL": env_str("DEFAULT_FROM_EMAIL", "CoTask <no-reply@cotask.local>"),
+        "DATA_UPLOAD_MAX_MEMORY_SIZE": env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440),
+    }
+    return settings
+
+
+def _caches(redis_url: str, service: str) -> dict[str, Any]:
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": service,
+                "TIMEOUT": 300,
+            }
+        }
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"cotask-{service}",
+        }
+    }
+
+
+def _celery_transport_options(var_dir: Path, service: str) -> dict[str, Any]:
+    queue_dir = var_dir / "celery" / service
+    (queue_dir / "out").mkdir(parents=True, exist_ok=True)
+    (queue_dir / "processed").mkdir(parents=True, exist_ok=True)
+    (queue_dir / "control").mkdir(parents=True, exist_ok=True)
+    return {
+        # Broadcast/remote-control messages would otherwise land in the working directory.
+        "control_folder": str(queue_dir / "control"),
+        # The filesystem transport exchanges messages through one folder per service.
+        "data_folder_in": str(queue_dir / "out"),
+        "data_folder_out": str(queue_dir / "out"),
+        "processed_folder": str(queue_dir / "processed"),
+        "store_processed": False,
+    }
+
+
+def _embedded_secret(var_dir: Path, service: str) -> str:
+    """A random secret kept under var/ for the embedded default; never committed."""
+    import secrets
+
+    path = var_dir / "secrets" / f"{service}.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _ensure_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path

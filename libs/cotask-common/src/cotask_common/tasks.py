@@ -1,0 +1,12 @@
+"""Periodic housekeeping every service runs under Celery beat."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="cotask_common.cleanup_outbox")
+def cleanup_outbox() -> int:
+    from cotask_common.events.relay import cleanup_published
+
+    return cleanup_published()

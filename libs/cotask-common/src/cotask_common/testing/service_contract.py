@@ -1,0 +1,151 @@
+"""What every CoTask service must do, as tests. A service's suite imports them:
+
+    from cotask_common.testing.service_contract import *  # noqa: F403
+
+and they run against that service's own settings, URLs and database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from cotask_common.security.signing import standard_claims
+from cotask_common.testing.token_attacks import attack_tokens
+
+__all__ = [
+    "test_admin_login_page_is_served",
+    "test_every_forged_or_broken_token_is_refused",
+    "test_healthz_answers_without_database",
+    "test_openapi_schema_and_docs_are_served",
+    "test_readyz_reports_each_dependency",
+    "test_whoami_refuses_a_banned_user",
+    "test_whoami_refuses_a_deleted_user",
+    "test_whoami_requires_a_token",
+    "test_whoami_returns_the_caller",
+    "test_whoami_uses_the_projected_role_after_a_role_change",
+]
+
+
+def _prefix() -> str:
+    return f"/api/{settings.COTASK_SERVICE}"
+
+
+def test_healthz_answers_without_database(client: Any) -> None:
+    response = client.get(f"{_prefix()}/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "service": settings.COTASK_SERVICE}
+    assert response["X-Request-ID"]
+
+
+@pytest.mark.django_db
+def test_readyz_reports_each_dependency(client: Any) -> None:
+    response = client.get(f"{_prefix()}/readyz", HTTP_X_REQUEST_ID="probe-123")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert {"database", "event_bus", "cache"} <= set(body["checks"])
+    assert all(check["status"] == "ok" for check in body["checks"].values())
+    assert response["X-Request-ID"] == "probe-123"
+
+
+@pytest.mark.django_db
+def test_whoami_requires_a_token(api_client: Any) -> None:
+    response = api_client.get(f"{_prefix()}/whoami")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.django_db
+def test_whoami_returns_the_caller(client_for: Any, make_user: Any) -> None:
+    user = make_user(username="ada", role="moderator")
+    response = client_for(user).get(f"{_prefix()}/whoami")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == str(user.id)
+    assert body["username"] == "ada"
+    assert body["role"] == "moderator"
+    assert body["service"] == settings.COTASK_SERVICE
+    assert body["known_locally"] is True
+
+
+@pytest.mark.django_db
+def test_every_forged_or_broken_token_is_refused(
+    api_client: Any, make_user: Any, trust_test_keys: Any
+) -> None:
+    user = make_user()
+    claims = standard_claims(
+        user_id=user.id,
+        username=user.username,
+        role="user",
+        email_verified=True,
+        session_id=uuid.uuid4().hex,
+        token_type="access",
+        lifetime=timedelta(minutes=5),
+        issuer=settings.COTASK_JWT_ISSUER,
+        audience=settings.COTASK_JWT_AUDIENCE,
+    )
+    attacks = attack_tokens(
+        private_key=trust_test_keys.private_key, kid=trust_test_keys.kid, claims=claims
+    )
+    outcomes = {}
+    for attack in attacks:
+        response = api_client.get(
+            f"{_prefix()}/whoami", HTTP_AUTHORIZATION=f"Bearer {attack.token}"
+        )
+        outcomes[attack.name] = (response.status_code, response.json().get("code"))
+    expected = {attack.name: (attack.status, attack.code) for attack in attacks}
+    assert outcomes == expected
+
+
+@pytest.mark.django_db
+def test_whoami_refuses_a_banned_user(client_for: Any, make_user: Any) -> None:
+    until = timezone.now() + timedelta(days=3)
+    user = make_user(is_banned=True, banned_until=until, ban_reason="spam")
+    response = client_for(user).get(f"{_prefix()}/whoami")
+    assert response.status_code == 403
+    body = response.json()
+    assert body["code"] == "user_banned"
+    assert "spam" in body["message"] and str(until.year) in body["message"]
+
+
+@pytest.mark.django_db
+def test_whoami_refuses_a_deleted_user(client_for: Any, make_user: Any) -> None:
+    user = make_user(is_deleted=True)
+    response = client_for(user).get(f"{_prefix()}/whoami")
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_deleted"
+
+
+@pytest.mark.django_db
+def test_whoami_uses_the_projected_role_after_a_role_change(
+    client_for: Any, make_user: Any
+) -> None:
+    # The token still says admin, but auth-service has since announced a demotion.
+    user = make_user(role="user", role_changed_at=timezone.now())
+    response = client_for(user, role="admin").get(f"{_prefix()}/whoami")
+    assert response.status_code == 200
+    assert response.json()["role"] == "user"
+
+
+def test_openapi_schema_and_docs_are_served(client: Any) -> None:
+    schema = client.get(f"{_prefix()}/schema/?format=json")
+    assert schema.status_code == 200
+    document = schema.json()
+    assert document["openapi"].startswith("3.")
+    assert f"{_prefix()}/whoami" in document["paths"]
+    docs = client.get(f"{_prefix()}/docs/")
+    assert docs.status_code == 200
+    assert b"swagger-ui" in docs.content
+
+
+@pytest.mark.django_db
+def test_admin_login_page_is_served(client: Any) -> None:
+    response = client.get(f"/admin/{settings.COTASK_SERVICE}/login/")
+    assert response.status_code == 200
+    assert b"csrfmiddlewaretoken" in response.content

@@ -1,0 +1,17 @@
+"""media-service settings: the shared base plus what is this service's own."""
+
+from pathlib import Path
+
+from cotask_common.settings import build_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    build_settings(
+        service="media",
+        base_dir=BASE_DIR,
+        local_apps=[],
+        title="CoTask media API",
+        description="Uploads, validation, image variants, video metadata and presigned URLs.",
+    )
+)

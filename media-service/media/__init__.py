@@ -1,0 +1,1 @@
+"""media-service's Django apps live in this package (`media/<app>/`)."""

@@ -1,0 +1,1 @@
+"""notifications-service's Django apps live in this package (`notifications/<app>/`)."""

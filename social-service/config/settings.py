@@ -1,0 +1,19 @@
+"""social-service settings: the shared base plus what is this service's own."""
+
+from pathlib import Path
+
+from cotask_common.settings import build_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    build_settings(
+        service="social",
+        base_dir=BASE_DIR,
+        local_apps=[],
+        title="CoTask social API",
+        description=(
+            "Pages, follows, posts, comments, likes, the feed, search, moderation and chat."
+        ),
+    )
+)

@@ -1,0 +1,1 @@
+"""social-service's Django apps live in this package (`social/<app>/`)."""

@@ -1,0 +1,1 @@
+"""tasks-service's Django apps live in this package (`tasks/<app>/`)."""
