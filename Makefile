@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 SERVICES := auth social tasks habits media notifications
 
-.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations
+.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -42,3 +42,6 @@ infra-status:  ## are they answering?
 
 migrations: install  ## make migrations for every service (after model changes)
 	@for s in $(SERVICES); do (cd $$s-service && ../.venv/bin/python manage.py makemigrations) || exit 1; done
+
+bench: install  ## run the benchmarks in bench/ and print their figures
+	@for b in bench/*.py; do echo "== $$b"; .venv/bin/python $$b || exit 1; done

@@ -56,3 +56,15 @@ def test_registration_reaches_every_service_over_the_embedded_log(embedded_stack
         )
 
     wait_for(projected_everywhere, timeout=60, interval=0.5, what="UserRef in every service")
+
+
+def test_celery_workers_with_beat_are_running(embedded_stack: Stack) -> None:
+    assert embedded_stack.process.poll() is None
+    for service in SERVICES:
+        log = embedded_stack.log_dir / f"{service}:worker.log"
+        wait_for(
+            lambda log=log: log.exists() and "ready." in log.read_text(errors="replace"),
+            timeout=60,
+            what=f"{service}'s Celery worker",
+        )
+        assert "beat: Starting" in log.read_text(errors="replace")

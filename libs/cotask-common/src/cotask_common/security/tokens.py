@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -49,7 +52,67 @@ class TokenUser:
         return self.role == "admin"
 
 
+class _VerifiedTokens:
+    """A bounded cache of tokens whose signature and claims were already checked.
+
+    A client sends the same access token for its whole life (minutes), so each process verifies
+    the RSA signature once and afterwards only re-checks expiry. Keyed by the exact token string:
+    different bytes are verified afresh.
+    """
+
+    def __init__(self, max_size: int = 4096) -> None:
+        self.max_size = max_size
+        self._claims: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        with self._lock:
+            claims = self._claims.get(token)
+            if claims is not None:
+                self._claims.move_to_end(token)
+            return claims
+
+    def put(self, token: str, claims: dict[str, Any]) -> None:
+        with self._lock:
+            self._claims[token] = claims
+            if len(self._claims) > self.max_size:
+                self._claims.popitem(last=False)
+
+    def discard(self, token: str) -> None:
+        with self._lock:
+            self._claims.pop(token, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._claims.clear()
+
+
+verified_tokens = _VerifiedTokens()
+
+
 def decode_token(token: str, *, expected_type: str = "access") -> dict[str, Any]:
+    cached = verified_tokens.get(token)
+    if cached is not None:
+        if cached["exp"] + settings.COTASK_JWT_LEEWAY_SECONDS <= time.time():
+            verified_tokens.discard(token)
+            raise TokenError("token_expired", "The token has expired.")
+        _check_type(cached, expected_type)
+        return cached
+    claims = _verify(token)
+    _check_type(claims, expected_type)
+    verified_tokens.put(token, claims)
+    return claims
+
+
+def _check_type(claims: dict[str, Any], expected_type: str) -> None:
+    if claims.get("typ") != expected_type:
+        raise TokenError(
+            "token_wrong_type",
+            f"An {expected_type} token is required here, not {claims.get('typ')!r}.",
+        )
+
+
+def _verify(token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.DecodeError as exc:
@@ -90,11 +153,6 @@ def decode_token(token: str, *, expected_type: str = "access") -> dict[str, Any]
         raise TokenError("token_malformed", f"The token lacks the {exc.claim!r} claim.") from exc
     except jwt.InvalidTokenError as exc:
         raise TokenError("token_invalid", f"The token is invalid: {exc}.") from exc
-    if claims.get("typ") != expected_type:
-        raise TokenError(
-            "token_wrong_type",
-            f"An {expected_type} token is required here, not {claims.get('typ')!r}.",
-        )
     return claims
 
 

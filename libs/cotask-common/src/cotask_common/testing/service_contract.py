@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 
 from cotask_common.security.signing import standard_claims
@@ -22,6 +23,7 @@ __all__ = [
     "test_admin_login_page_is_served",
     "test_every_forged_or_broken_token_is_refused",
     "test_healthz_answers_without_database",
+    "test_migrations_are_committed",
     "test_openapi_schema_and_docs_are_served",
     "test_readyz_reports_each_dependency",
     "test_whoami_refuses_a_banned_user",
@@ -149,3 +151,9 @@ def test_admin_login_page_is_served(client: Any) -> None:
     response = client.get(f"/admin/{settings.COTASK_SERVICE}/login/")
     assert response.status_code == 200
     assert b"csrfmiddlewaretoken" in response.content
+
+
+@pytest.mark.django_db
+def test_migrations_are_committed() -> None:
+    # Exits non-zero (SystemExit) when a model change has no migration yet.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
