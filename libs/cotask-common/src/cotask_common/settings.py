@@ -158,6 +158,8 @@ def build_settings(
         # Event bus: Kafka when servers are configured, the embedded SQLite log otherwise.
         "COTASK_EVENT_BUS": env_str("EVENT_BUS", "kafka" if kafka_servers else "embedded"),
         "COTASK_KAFKA_BOOTSTRAP_SERVERS": kafka_servers,
+        "COTASK_KAFKA_TOPIC_PARTITIONS": env_int("KAFKA_TOPIC_PARTITIONS", 1),
+        "COTASK_KAFKA_REPLICATION_FACTOR": env_int("KAFKA_REPLICATION_FACTOR", -1),
         "COTASK_EVENT_LOG_PATH": env_str("EVENT_LOG_PATH", str(var_dir / "events.sqlite3")),
         "COTASK_EVENT_MAX_ATTEMPTS": env_int("EVENT_MAX_ATTEMPTS", 5),
         # Celery: Redis in production, the server-less filesystem transport otherwise.
@@ -167,6 +169,10 @@ def build_settings(
         "CELERY_BEAT_SCHEDULE_FILENAME": str(var_dir / "celery" / f"{service}-beat"),
         "CELERY_BEAT_SCHEDULE": {
             "cleanup-outbox": {"task": "cotask_common.cleanup_outbox", "schedule": 3600.0},
+            "cleanup-processed-events": {
+                "task": "cotask_common.cleanup_processed_events",
+                "schedule": 6 * 3600.0,
+            },
         },
         "EMAIL_BACKEND": env_str(
             "EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"

@@ -10,3 +10,10 @@ def cleanup_outbox() -> int:
     from cotask_common.events.relay import cleanup_published
 
     return cleanup_published()
+
+
+@shared_task(name="cotask_common.cleanup_processed_events")
+def cleanup_processed_events() -> int:
+    from cotask_common.events.consumer import cleanup_processed
+
+    return cleanup_processed()

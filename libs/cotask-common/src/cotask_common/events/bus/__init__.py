@@ -56,22 +56,14 @@ def build_bus(
 def bus_from_settings() -> EventBus:
     from django.conf import settings
 
-    from cotask_common.env import env_int
-
     backend = settings.COTASK_EVENT_BUS
     if backend == "kafka":
         return build_bus(
             backend="kafka",
             bootstrap_servers=settings.COTASK_KAFKA_BOOTSTRAP_SERVERS,
             client_id=f"cotask-{settings.COTASK_SERVICE}",
-            partitions=getattr(
-                settings, "COTASK_KAFKA_TOPIC_PARTITIONS", env_int("KAFKA_TOPIC_PARTITIONS", 1)
-            ),
-            replication_factor=getattr(
-                settings,
-                "COTASK_KAFKA_REPLICATION_FACTOR",
-                env_int("KAFKA_REPLICATION_FACTOR", -1),
-            ),
+            partitions=settings.COTASK_KAFKA_TOPIC_PARTITIONS,
+            replication_factor=settings.COTASK_KAFKA_REPLICATION_FACTOR,
         )
     return build_bus(backend=backend, log_path=settings.COTASK_EVENT_LOG_PATH)
 
