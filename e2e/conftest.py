@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +13,9 @@ from harness import ROOT, ServiceProcess, Stack, base_env
 
 from cotask_common.security.signing import generate_private_key, key_id, private_key_to_pem
 
-GATEWAY_PORT = 58080
-SERVICE_PORT_BASE = 58100
+# Overridable so two checkouts can run the suite side by side.
+GATEWAY_PORT = int(os.environ.get("E2E_GATEWAY_PORT", "58080"))
+SERVICE_PORT_BASE = int(os.environ.get("E2E_SERVICE_PORT_BASE", "58100"))
 
 
 class SigningKey:

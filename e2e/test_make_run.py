@@ -3,6 +3,7 @@ channel layer, local media and mail, Celery on the filesystem transport) behind 
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 
@@ -19,7 +20,12 @@ def embedded_stack() -> Iterator[Stack]:
     env = base_env(var_dir, embedded=True)
     env["AUTH_RATE_LIMIT"] = "120r/m"
     # The same command `make run` runs, Celery workers included, on ports of its own.
-    stack = Stack(name="embedded", gateway_port=58180, service_port_base=58110, env=env)
+    stack = Stack(
+        name="embedded",
+        gateway_port=int(os.environ.get("E2E_EMBEDDED_GATEWAY_PORT", "58180")),
+        service_port_base=int(os.environ.get("E2E_EMBEDDED_SERVICE_PORT_BASE", "58110")),
+        env=env,
+    )
     yield stack
     stack.stop()
 
