@@ -1,10 +1,19 @@
-"""Accounts. Public ids are UUIDv7; usernames and emails are unique regardless of case."""
+"""Accounts, their sessions and their bans. Public ids are UUIDv7; usernames and emails are
+unique regardless of case.
+
+The account row is the authority on a user's state: auth-service checks it (and the session)
+on every request it serves; other services learn it from `auth.user.*` events.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from cotask_common.ids import uuid7
 
@@ -15,12 +24,31 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+class Language(models.TextChoices):
+    EN = "en", "English"
+    RU = "ru", "Русский"
+    UK = "uk", "Українська"
+
+
+ROLE_RANK = {Role.USER: 0, Role.MODERATOR: 1, Role.ADMIN: 2}
+
+
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     email = models.EmailField("email address")
     display_name = models.CharField(max_length=150, blank=True, default="")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
     email_verified = models.BooleanField(default=False)
+    # A requested new address; it replaces `email` only once its link is followed.
+    pending_email = models.EmailField(blank=True, default="")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
+    # Current ban (history in Ban). banned_until None with is_banned = permanent.
+    is_banned = models.BooleanField(default=False)
+    banned_until = models.DateTimeField(null=True, blank=True)
+    ban_reason = models.TextField(blank=True, default="")
+    # Set when the account was deleted; the row stays, anonymised, so its id is never reused.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -29,3 +57,105 @@ class User(AbstractUser):
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
+        indexes = [
+            models.Index(
+                fields=["banned_until"],
+                name="user_timed_ban_idx",
+                condition=models.Q(is_banned=True, banned_until__isnull=False),
+            )
+        ]
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def is_banned_at(self, moment: datetime | None = None) -> bool:
+        moment = moment or timezone.now()
+        return self.is_banned and (self.banned_until is None or self.banned_until > moment)
+
+
+class Session(models.Model):
+    """One login on one device. Its id is the tokens' `sid` claim.
+
+    Refresh tokens rotate: the session keeps the jti of the one refresh token that is current.
+    A signed refresh token of this session with any other jti was already rotated, so seeing it
+    again means it leaked: the whole session is revoked.
+    """
+
+    class RevokeReason(models.TextChoices):
+        LOGOUT = "logout", "Logged out"
+        REVOKED = "revoked", "Revoked by the user"
+        OTHERS_REVOKED = "others_revoked", "Revoked with all other sessions"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        REFRESH_REUSED = "refresh_reused", "A rotated refresh token was used again"
+        BANNED = "banned", "Account banned"
+        DELETED = "deleted", "Account deleted"
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions"
+    )
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    # When the current refresh token expires: after that the session is over.
+    expires_at = models.DateTimeField()
+    refresh_jti = models.CharField(max_length=64)
+    rotations = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(
+        max_length=32, choices=RevokeReason.choices, blank=True, default=""
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["user", "-id"],
+                name="session_active_idx",
+                condition=models.Q(revoked_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} / {self.id}"
+
+    def is_active_at(self, moment: datetime | None = None) -> bool:
+        return self.revoked_at is None and self.expires_at > (moment or timezone.now())
+
+
+class Ban(models.Model):
+    """Every ban ever given, for moderators' audit; the current one is mirrored on the User."""
+
+    class EndReason(models.TextChoices):
+        EXPIRED = "expired", "Expired"
+        LIFTED = "lifted", "Lifted"
+        REPLACED = "replaced", "Replaced by a new ban"
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bans"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField()
+    until = models.DateTimeField(null=True, blank=True, help_text="Empty: permanent.")
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"ban of {self.user_id} until {self.until or 'forever'}"

@@ -1,8 +1,15 @@
+"""Account reads."""
+
 from __future__ import annotations
 
-from django.db.models import Q
+import contextlib
+from uuid import UUID
 
-from auth.accounts.models import User
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from auth.accounts.models import Ban, Session, User
+from cotask_common.errors import NotFound
 
 
 def find_user_for_login(*, login: str) -> User | None:
@@ -11,3 +18,51 @@ def find_user_for_login(*, login: str) -> User | None:
     if not login:
         return None
     return User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).first()
+
+
+def active_sessions(*, user: User) -> QuerySet[Session]:
+    return Session.objects.filter(user=user, revoked_at=None, expires_at__gt=timezone.now())
+
+
+def search_users(
+    *,
+    q: str = "",
+    role: str | None = None,
+    banned: bool | None = None,
+    include_deleted: bool = False,
+) -> QuerySet[User]:
+    """For moderators: by username, email or display name (substring, any case), or exact id."""
+    users = User.objects.all()
+    if not include_deleted:
+        users = users.filter(deleted_at=None)
+    query = q.strip()
+    if query:
+        match = (
+            Q(username__icontains=query)
+            | Q(email__icontains=query)
+            | Q(display_name__icontains=query)
+        )
+        with contextlib.suppress(ValueError):
+            match |= Q(id=UUID(query))
+        users = users.filter(match)
+    if role:
+        users = users.filter(role=role)
+    if banned is True:
+        users = users.filter(is_banned=True)
+    elif banned is False:
+        users = users.filter(is_banned=False)
+    return users
+
+
+def user_for_staff(*, user_id: UUID) -> User:
+    """One account with its ban history and its number of active sessions (two queries)."""
+    active = Q(sessions__revoked_at=None, sessions__expires_at__gt=timezone.now())
+    user = (
+        User.objects.annotate(active_sessions_count=Count("sessions", filter=active))
+        .prefetch_related(Prefetch("bans", queryset=Ban.objects.order_by("-created_at")))
+        .filter(id=user_id)
+        .first()
+    )
+    if user is None:
+        raise NotFound("No such account.", code="user_not_found")
+    return user

@@ -1,26 +1,235 @@
-"""Account writes: registration and logging in. Events go out through the outbox."""
+"""Account writes: registration, tokens and sessions, passwords, profile, deletion, roles and
+bans. Every state change other services must know of is announced through the outbox in the
+same transaction, and applied to auth-service's own UserRef there too (so `whoami` here, which
+uses the shared authentication, refuses a banned user at once as well)."""
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from auth.accounts.keys import current_signing_key
-from auth.accounts.models import User
+from auth.accounts.models import ROLE_RANK, Ban, Role, Session, User
 from auth.accounts.selectors import find_user_for_login
-from cotask_common.errors import Conflict, ServiceError
+from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
-from cotask_common.ids import uuid7
 from cotask_common.security.signing import encode_token, standard_claims
+from cotask_common.security.tokens import TokenError, decode_token
+from cotask_common.users.selectors import invalidate_restrictions
+from cotask_common.users.services import apply_user_event
 
-# Compared against when no account matches, so a wrong username costs as much as a wrong password.
-_DUMMY_HASH = make_password("cotask-timing-equaliser")
+VERIFY_EMAIL_SALT = "cotask.auth.verify-email"
+MODERATOR_MAX_BAN = timedelta(days=30)
+# Clock slack for "30 days from now" computed by a client a moment earlier.
+_BAN_SLACK = timedelta(minutes=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Events
+
+
+def user_event_data(user: User) -> dict[str, Any]:
+    """What every `auth.user.*` event (but `.deleted`) carries: the shared UserRef's fields, plus
+    what other services need to serve the person (time zone for schedules, language and email
+    for notifications)."""
+    return {
+        "id": str(user.id),
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "email_verified": user.email_verified,
+        "email": user.email,
+        "language": user.language,
+        "time_zone": user.time_zone,
+    }
+
+
+def _announce(*, type: str, user: User, actor: User | UUID | None, data: dict[str, Any]) -> None:
+    actor_id = getattr(actor, "id", actor)
+    event = publish_event(
+        type=type, key=str(user.id), actor=str(actor_id) if actor_id else None, data=data
+    )
+    # auth's own projection changes with the account; the consumer's later copy is a no-op.
+    apply_user_event(
+        event_type=type, user_id=user.id, data=event.data, occurred_at=event.occurred_at
+    )
+    transaction.on_commit(invalidate_restrictions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration and email verification
+
+
+def _validate_password(password: str, *, user: User, field: str = "password") -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ServiceError(
+            f"{field}: {' '.join(exc.messages)}",
+            code="invalid_password",
+            fields={field: [{"code": "invalid_password", "message": m} for m in exc.messages]},
+        ) from exc
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _validate_time_zone(time_zone: str) -> str:
+    if time_zone not in _time_zones():
+        raise ServiceError.for_field(
+            "time_zone",
+            f"{time_zone!r} is not a known IANA time zone (for example Europe/Kyiv).",
+            code="invalid_time_zone",
+        )
+    return time_zone
+
+
+def _email_taken(email: str, *, exclude: UUID | None = None) -> bool:
+    users = User.objects.filter(email__iexact=email)
+    if exclude:
+        users = users.exclude(id=exclude)
+    return users.exists()
+
+
+def register_user(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str = "",
+    language: str = "en",
+    time_zone: str = "UTC",
+) -> User:
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict.for_field("username", "This username is taken.", code="username_taken")
+    email = email.strip()
+    if _email_taken(email):
+        raise Conflict.for_field("email", "This email is already registered.", code="email_taken")
+    user = User(
+        username=username,
+        email=email,
+        display_name=display_name.strip() or username,
+        language=language,
+        time_zone=_validate_time_zone(time_zone),
+    )
+    _validate_password(password, user=user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+            _announce(
+                type="auth.user.registered", user=user, actor=user, data=user_event_data(user)
+            )
+            _send_verification_on_commit(user=user, email=user.email)
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise Conflict("This username or email is already registered.", code="conflict") from exc
+    return user
+
+
+def create_account_by_staff(*, user: User, actor: User) -> User:
+    """Django admin's "add user" form: saved and announced like a registration."""
+    if not user.display_name:
+        user.display_name = user.username
+    with transaction.atomic():
+        user.save()
+        _announce(type="auth.user.registered", user=user, actor=actor, data=user_event_data(user))
+    return user
+
+
+def _send_verification_on_commit(*, user: User, email: str) -> None:
+    from auth.accounts.tasks import send_verification_email
+
+    user_id = str(user.id)
+    transaction.on_commit(lambda: send_verification_email.delay(user_id=user_id, email=email))
+
+
+def make_email_verification_token(*, user: User, email: str) -> str:
+    # Bound to the address: a token for an address the account no longer has is worthless.
+    return signing.dumps({"u": str(user.id), "e": email.lower()}, salt=VERIFY_EMAIL_SALT)
+
+
+def _bad_verification_token(message: str, code: str) -> ServiceError:
+    return ServiceError.for_field("token", message, code=code)
+
+
+def verify_email(*, token: str) -> User:
+    try:
+        payload = signing.loads(
+            token, salt=VERIFY_EMAIL_SALT, max_age=settings.AUTH_EMAIL_VERIFICATION_MAX_AGE_SECONDS
+        )
+    except signing.SignatureExpired as exc:
+        raise _bad_verification_token(
+            "This verification link has expired; ask for a new one.", "token_expired"
+        ) from exc
+    except signing.BadSignature as exc:
+        raise _bad_verification_token(
+            "This verification link is invalid.", "token_invalid"
+        ) from exc
+    invalid = _bad_verification_token(
+        "This verification link is no longer valid for your account.", "token_invalid"
+    )
+    try:
+        user_id = UUID(str(payload["u"]))
+        email = str(payload["e"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise invalid from exc
+    try:
+        with transaction.atomic():
+            user = User.objects.select_for_update().filter(id=user_id, deleted_at=None).first()
+            if user is None:
+                raise invalid
+            if user.pending_email and user.pending_email.lower() == email:
+                if _email_taken(email, exclude=user.id):
+                    raise Conflict.for_field(
+                        "email", "This email is already registered.", code="email_taken"
+                    )
+                user.email, user.pending_email = user.pending_email, ""
+            elif user.email.lower() == email:
+                if user.email_verified:
+                    return user  # the link was followed twice: nothing left to do
+            else:
+                raise invalid
+            user.email_verified = True
+            user.save(update_fields=["email", "pending_email", "email_verified"])
+            _announce(
+                type="auth.user.email_verified", user=user, actor=user, data=user_event_data(user)
+            )
+    except IntegrityError as exc:
+        raise Conflict.for_field(
+            "email", "This email is already registered.", code="email_taken"
+        ) from exc
+    return user
+
+
+def resend_verification(*, user: User) -> str:
+    """Send the link again, to the pending new address if there is one. Returns the address."""
+    target = user.pending_email or ("" if user.email_verified else user.email)
+    if not target:
+        raise Conflict("Your email address is already verified.", code="already_verified")
+    with transaction.atomic():
+        _send_verification_on_commit(user=user, email=target)
+    return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokens and sessions
 
 
 @dataclass(frozen=True)
@@ -28,77 +237,74 @@ class TokenPair:
     access: str
     refresh: str
     access_expires_in: int
+    refresh_expires_in: int
+    session_id: UUID
 
 
-def register_user(*, username: str, email: str, password: str, display_name: str = "") -> User:
-    if User.objects.filter(username__iexact=username).exists():
-        raise Conflict.for_field("username", "This username is taken.", code="username_taken")
-    if User.objects.filter(email__iexact=email).exists():
-        raise Conflict.for_field("email", "This email is already registered.", code="email_taken")
-    user = User(username=username, email=email.strip(), display_name=display_name or username)
-    try:
-        password_validation.validate_password(password, user=user)
-    except ValidationError as exc:
-        raise ServiceError(
-            f"password: {' '.join(exc.messages)}",
-            code="invalid_password",
-            fields={"password": [{"code": "invalid_password", "message": m} for m in exc.messages]},
-        ) from exc
-    user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-            publish_event(
-                type="auth.user.registered",
-                key=str(user.id),
-                actor=str(user.id),
-                data={
-                    "id": str(user.id),
-                    "username": user.username,
-                    "display_name": user.display_name,
-                    "role": user.role,
-                    "email_verified": user.email_verified,
-                },
-            )
-    except IntegrityError as exc:  # a concurrent registration won the race
-        raise Conflict("This username or email is already registered.", code="conflict") from exc
-    return user
+@functools.cache
+def _dummy_hash(params: tuple[int, int, int]) -> str:
+    return make_password("cotask-timing-equaliser")
 
 
-def issue_tokens(*, user: User, session_id: str | None = None) -> TokenPair:
+def _equalise_timing(password: str) -> None:
+    # A wrong username costs one hash with the current parameters, like a wrong password.
+    params = (
+        settings.AUTH_ARGON2_TIME_COST,
+        settings.AUTH_ARGON2_MEMORY_COST_KIB,
+        settings.AUTH_ARGON2_PARALLELISM,
+    )
+    check_password(password, _dummy_hash(params))
+
+
+def _issue_tokens(*, user: User, session: Session, now: datetime) -> TokenPair:
+    """Sign a pair for `session` and make its refresh token the session's current one."""
     key = current_signing_key()
-    session_id = session_id or uuid7().hex
-    access_lifetime = timedelta(seconds=settings.JWT_ACCESS_LIFETIME_SECONDS)
     common = {
         "user_id": user.id,
         "username": user.username,
         "role": user.role,
         "email_verified": user.email_verified,
-        "session_id": session_id,
+        "session_id": str(session.id),
         "issuer": settings.COTASK_JWT_ISSUER,
         "audience": settings.COTASK_JWT_AUDIENCE,
+        "now": now,
     }
-    access = standard_claims(token_type="access", lifetime=access_lifetime, **common)
-    refresh = standard_claims(
-        token_type="refresh",
-        lifetime=timedelta(seconds=settings.JWT_REFRESH_LIFETIME_SECONDS),
+    access = standard_claims(
+        token_type="access",
+        lifetime=timedelta(seconds=settings.JWT_ACCESS_LIFETIME_SECONDS),
         **common,
     )
+    refresh_lifetime = timedelta(seconds=settings.JWT_REFRESH_LIFETIME_SECONDS)
+    refresh = standard_claims(token_type="refresh", lifetime=refresh_lifetime, **common)
+    session.refresh_jti = refresh["jti"]
+    session.expires_at = now + refresh_lifetime
+    session.last_used_at = now
     return TokenPair(
         access=encode_token(access, private_key=key.private_key, kid=key.kid),
         refresh=encode_token(refresh, private_key=key.private_key, kid=key.kid),
         access_expires_in=settings.JWT_ACCESS_LIFETIME_SECONDS,
+        refresh_expires_in=settings.JWT_REFRESH_LIFETIME_SECONDS,
+        session_id=session.id,
     )
 
 
-def login(*, login: str, password: str) -> TokenPair:
-    user = find_user_for_login(login=login)
-    if user is None:
-        check_password(password, _DUMMY_HASH)
-        raise _invalid_credentials()
-    if not user.check_password(password) or not user.is_active:
-        raise _invalid_credentials()
-    return issue_tokens(user=user)
+def ban_message(*, until: datetime | None, reason: str) -> str:
+    """The same words every service's shared authentication uses for a banned account."""
+    message = (
+        _("This account is banned until %(until)s.") % {"until": until.isoformat()}
+        if until
+        else _("This account is banned permanently.")
+    )
+    if reason:
+        label = _("Reason")
+        message = f"{message} {label}: {reason}"
+    return message
+
+
+def user_banned_error(user: User) -> ServiceError:
+    with translation.override(user.language):
+        message = ban_message(until=user.banned_until, reason=user.ban_reason)
+    return Forbidden(message, code="user_banned")
 
 
 def _invalid_credentials() -> ServiceError:
@@ -106,3 +312,389 @@ def _invalid_credentials() -> ServiceError:
     return ServiceError(
         "The username/email or password is wrong.", code="invalid_credentials", status_code=401
     )
+
+
+def login(*, login: str, password: str, user_agent: str = "", ip: str | None = None) -> TokenPair:
+    user = find_user_for_login(login=login)
+    if user is None:
+        _equalise_timing(password)
+        raise _invalid_credentials()
+    if not user.check_password(password) or not user.is_active or user.is_deleted:
+        raise _invalid_credentials()
+    # Only someone who knows the password learns about the ban (and why, and until when).
+    if user.is_banned_at():
+        raise user_banned_error(user)
+    now = timezone.now()
+    with transaction.atomic():
+        session = Session(user=user, user_agent=user_agent[:512], ip=ip, created_at=now)
+        pair = _issue_tokens(user=user, session=session, now=now)
+        session.save()
+        User.objects.filter(id=user.id).update(last_login=now)
+    return pair
+
+
+def _refresh_error(message: str, code: str, status_code: int = 401) -> ServiceError:
+    return ServiceError(
+        message,
+        code=code,
+        status_code=status_code,
+        fields={"refresh": [{"code": code, "message": message}]},
+    )
+
+
+def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None) -> TokenPair:
+    """Rotate: the presented refresh token is spent and a new pair issued. A spent one presented
+    again revokes the session, so a stolen token is worth at most one use before both the thief
+    and the owner are logged out of that session."""
+    try:
+        claims = decode_token(refresh, expected_type="refresh")
+        session_id = UUID(str(claims.get("sid")))
+    except TokenError as exc:
+        raise _refresh_error(exc.message, exc.code) from exc
+    except ValueError as exc:
+        raise _refresh_error("The token names no session.", "token_malformed") from exc
+    now = timezone.now()
+    reused = False
+    with transaction.atomic():
+        session = (
+            Session.objects.select_for_update()
+            .select_related("user")
+            .filter(id=session_id, user_id=claims["sub"])
+            .first()
+        )
+        if session is None:
+            raise _refresh_error("This session does not exist.", "session_revoked")
+        user = session.user
+        if user.is_deleted:
+            raise _refresh_error("This account has been deleted.", "user_deleted")
+        if user.is_banned_at(now):
+            raise user_banned_error(user)
+        if session.revoked_at is not None:
+            raise _refresh_error("This session has ended; log in again.", "session_revoked")
+        if session.expires_at <= now:
+            raise _refresh_error("This session has expired; log in again.", "session_expired")
+        if claims["jti"] != session.refresh_jti:
+            _revoke(Session.objects.filter(id=session.id), Session.RevokeReason.REFRESH_REUSED, now)
+            reused = True
+        else:
+            pair = _issue_tokens(user=user, session=session, now=now)
+            session.rotations += 1
+            session.user_agent = user_agent[:512] or session.user_agent
+            session.ip = ip or session.ip
+            session.save(
+                update_fields=[
+                    "refresh_jti",
+                    "expires_at",
+                    "last_used_at",
+                    "rotations",
+                    "user_agent",
+                    "ip",
+                ]
+            )
+    if reused:  # raised after the commit, so the revocation sticks
+        raise _refresh_error(
+            "This refresh token was already used; the session has been ended for safety. "
+            "Log in again.",
+            "refresh_token_reused",
+        )
+    return pair
+
+
+def _revoke(sessions: QuerySet[Session], reason: str, now: datetime | None = None) -> int:
+    return sessions.filter(revoked_at=None).update(
+        revoked_at=now or timezone.now(), revoke_reason=reason
+    )
+
+
+def logout(*, session: Session) -> None:
+    _revoke(Session.objects.filter(id=session.id), Session.RevokeReason.LOGOUT)
+
+
+def revoke_session(*, user: User, session_id: UUID) -> None:
+    session = Session.objects.filter(id=session_id, user=user).first()
+    if session is None:
+        raise NotFound("No such session among yours.", code="session_not_found")
+    _revoke(Session.objects.filter(id=session.id), Session.RevokeReason.REVOKED)
+
+
+def revoke_other_sessions(*, user: User, current_session: Session) -> int:
+    return _revoke(
+        Session.objects.filter(user=user).exclude(id=current_session.id),
+        Session.RevokeReason.OTHERS_REVOKED,
+    )
+
+
+def revoke_all_sessions(*, users: QuerySet[User]) -> int:
+    """Staff: log these accounts out everywhere."""
+    return _revoke(Session.objects.filter(user__in=users), Session.RevokeReason.REVOKED)
+
+
+def cleanup_sessions(*, older_than_days: int = 30) -> int:
+    """Forget sessions that ended long ago (revoked or expired)."""
+    horizon = timezone.now() - timedelta(days=older_than_days)
+    ended = Session.objects.filter(revoked_at__lt=horizon) | Session.objects.filter(
+        expires_at__lt=horizon
+    )
+    deleted, _per_model = ended.delete()
+    return deleted
+
+
+# ---------------------------------------------------------------------------------------------
+# Passwords
+
+
+def change_password(
+    *, user: User, current_session: Session, current_password: str, new_password: str
+) -> int:
+    """Returns how many other sessions were ended."""
+    if not user.check_password(current_password):
+        raise ServiceError.for_field(
+            "current_password", "The current password is wrong.", code="wrong_password"
+        )
+    _validate_password(new_password, user=user, field="new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        return _revoke(
+            Session.objects.filter(user=user).exclude(id=current_session.id),
+            Session.RevokeReason.PASSWORD_CHANGED,
+        )
+
+
+def request_password_reset(*, email: str) -> None:
+    """Always the same work here: the lookup happens in the task, so neither the answer nor
+    its timing tells whether the address has an account."""
+    from auth.accounts.tasks import send_password_reset_email
+
+    email = email.strip()
+    transaction.on_commit(lambda: send_password_reset_email.delay(email=email))
+
+
+def make_password_reset_token(*, user: User) -> str:
+    # Django's generator: invalid after a password change or a new login, and after the timeout.
+    return f"{user.id.hex}.{default_token_generator.make_token(user)}"
+
+
+def user_for_password_reset(*, email: str) -> User | None:
+    return (
+        User.objects.filter(email__iexact=email.strip(), is_active=True, deleted_at=None)
+        .order_by("id")
+        .first()
+    )
+
+
+def reset_password(*, token: str, new_password: str) -> User:
+    invalid = ServiceError.for_field(
+        "token", "This password reset link is invalid or has expired.", code="token_invalid"
+    )
+    user_hex, _dot, secret = token.partition(".")
+    try:
+        user_id = UUID(hex=user_hex)
+    except ValueError as exc:
+        raise invalid from exc
+    user = User.objects.filter(id=user_id, is_active=True, deleted_at=None).first()
+    if user is None or not default_token_generator.check_token(user, secret):
+        raise invalid
+    _validate_password(new_password, user=user, field="new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _revoke(Session.objects.filter(user=user), Session.RevokeReason.PASSWORD_RESET)
+    return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Profile and deletion
+
+
+def update_profile(
+    *,
+    user: User,
+    display_name: str | None = None,
+    time_zone: str | None = None,
+    language: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Fields left None stay as they are. A new email is only pending until verified."""
+    changed: list[str] = []
+    if display_name is not None and display_name.strip() != user.display_name:
+        user.display_name = display_name.strip()
+        changed.append("display_name")
+    if time_zone is not None and time_zone != user.time_zone:
+        user.time_zone = _validate_time_zone(time_zone)
+        changed.append("time_zone")
+    if language is not None and language != user.language:
+        user.language = language
+        changed.append("language")
+    new_email = ""
+    if email is not None:
+        email = email.strip()
+        if email.lower() == user.email.lower():
+            if user.pending_email:  # asking for the current address cancels a pending change
+                user.pending_email = ""
+                changed.append("pending_email")
+        elif email.lower() != user.pending_email.lower():
+            if _email_taken(email, exclude=user.id):
+                raise Conflict.for_field(
+                    "email", "This email is already registered.", code="email_taken"
+                )
+            user.pending_email = new_email = email
+            changed.append("pending_email")
+    if not changed:
+        return user
+    with transaction.atomic():
+        user.save(update_fields=changed)
+        if set(changed) - {"pending_email"}:
+            _announce(type="auth.user.updated", user=user, actor=user, data=user_event_data(user))
+        if new_email:
+            _send_verification_on_commit(user=user, email=new_email)
+    return user
+
+
+def delete_account(*, user: User, password: str) -> None:
+    """Anonymise the account (the row stays so its id is never reused), end every session and
+    announce `auth.user.deleted`: each service then deletes or anonymises what it holds."""
+    if not user.check_password(password):
+        raise ServiceError.for_field("password", "The password is wrong.", code="wrong_password")
+    now = timezone.now()
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(id=user.id)
+        if user.is_deleted:
+            return
+        _revoke(Session.objects.filter(user=user), Session.RevokeReason.DELETED, now)
+        anonymous = f"deleted-{user.id.hex}"
+        user.username = anonymous
+        user.email = f"{anonymous}@deleted.invalid"
+        user.pending_email = user.display_name = user.first_name = user.last_name = ""
+        user.ban_reason = ""
+        user.email_verified = user.is_active = user.is_staff = user.is_superuser = False
+        user.set_unusable_password()
+        user.deleted_at = now
+        user.save()
+        _announce(type="auth.user.deleted", user=user, actor=user, data={"id": str(user.id)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Roles and bans (moderators and admins)
+
+
+def _target(user_id: UUID) -> User:
+    user = User.objects.select_for_update().filter(id=user_id, deleted_at=None).first()
+    if user is None:
+        raise NotFound("No such account.", code="user_not_found")
+    return user
+
+
+def change_role(*, actor: User | None, user_id: UUID, role: str) -> User:
+    """An admin changes someone's role. `actor=None` is the operator (`manage.py set_role`),
+    which is how the first admin comes to be."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise Forbidden("Only admins may change roles.", code="admin_only")
+    with transaction.atomic():
+        user = _target(user_id)
+        if actor is not None and user.id == actor.id:
+            raise Forbidden.for_field("role", "You cannot change your own role.", code="own_role")
+        if user.role == role:
+            return user
+        previous = user.role
+        user.role = role
+        user.save(update_fields=["role"])
+        _announce(
+            type="auth.user.role_changed",
+            user=user,
+            actor=actor,
+            data={**user_event_data(user), "previous_role": previous},
+        )
+    return user
+
+
+def ban_user(*, actor: User, user_id: UUID, reason: str, until: datetime | None) -> User:
+    """Ban until `until` (None: permanently). A new ban replaces the current one."""
+    now = timezone.now()
+    is_admin = actor.role == Role.ADMIN
+    if until is not None and until <= now:
+        raise ServiceError.for_field("until", "The ban must end in the future.", code="in_past")
+    if not is_admin:
+        if until is None:
+            raise Forbidden.for_field(
+                "permanent", "Only admins may ban permanently.", code="permanent_ban_admin_only"
+            )
+        if until - now > MODERATOR_MAX_BAN + _BAN_SLACK:
+            raise Forbidden.for_field(
+                "until", "Moderators may ban for at most 30 days.", code="ban_too_long"
+            )
+    with transaction.atomic():
+        user = _target(user_id)
+        _check_may_moderate(actor=actor, user=user)
+        if not is_admin and user.is_banned_at(now) and user.banned_until is None:
+            raise Forbidden(
+                "Only admins may change a permanent ban.", code="permanent_ban_admin_only"
+            )
+        Ban.objects.filter(user=user, ended_at=None).update(
+            ended_at=now, ended_by=actor, end_reason=Ban.EndReason.REPLACED
+        )
+        Ban.objects.create(user=user, issued_by=actor, reason=reason, until=until, created_at=now)
+        user.is_banned, user.banned_until, user.ban_reason = True, until, reason
+        user.save(update_fields=["is_banned", "banned_until", "ban_reason"])
+        # Its tokens stop working here at once; other services follow the event.
+        _revoke(Session.objects.filter(user=user), Session.RevokeReason.BANNED, now)
+        _announce(
+            type="auth.user.banned",
+            user=user,
+            actor=actor,
+            data={
+                **user_event_data(user),
+                "until": until.isoformat() if until else None,
+                "reason": reason,
+            },
+        )
+    return user
+
+
+def _check_may_moderate(*, actor: User, user: User) -> None:
+    if user.id == actor.id:
+        raise Forbidden("You cannot ban or unban yourself.", code="own_account")
+    if ROLE_RANK[Role(user.role)] >= ROLE_RANK[Role(actor.role)]:
+        raise Forbidden(
+            f"A {actor.role} may only ban or unban accounts with a lower role.",
+            code="role_too_high",
+        )
+
+
+def unban_user(*, actor: User, user_id: UUID) -> User:
+    with transaction.atomic():
+        user = _target(user_id)
+        _check_may_moderate(actor=actor, user=user)
+        if not user.is_banned:
+            raise Conflict("This account is not banned.", code="not_banned")
+        if user.banned_until is None and actor.role != Role.ADMIN:
+            raise Forbidden(
+                "Only admins may lift a permanent ban.", code="permanent_ban_admin_only"
+            )
+        _end_ban(user=user, actor=actor, reason=Ban.EndReason.LIFTED)
+    return user
+
+
+def _end_ban(*, user: User, actor: User | None, reason: str) -> None:
+    now = timezone.now()
+    Ban.objects.filter(user=user, ended_at=None).update(
+        ended_at=now, ended_by=actor, end_reason=reason
+    )
+    user.is_banned, user.banned_until, user.ban_reason = False, None, ""
+    user.save(update_fields=["is_banned", "banned_until", "ban_reason"])
+    _announce(type="auth.user.unbanned", user=user, actor=actor, data=user_event_data(user))
+
+
+def end_expired_bans(*, now: datetime | None = None) -> int:
+    """Lift the bans whose time is up (Celery beat, every minute), one transaction each."""
+    now = now or timezone.now()
+    ended = 0
+    due = User.objects.filter(is_banned=True, banned_until__lte=now).values_list("id", flat=True)
+    for user_id in list(due[:500]):
+        with transaction.atomic():
+            user = User.objects.select_for_update().filter(id=user_id).first()
+            # Re-checked under the lock: an admin may have just extended it.
+            if user and user.is_banned and user.banned_until and user.banned_until <= now:
+                _end_ban(user=user, actor=None, reason=Ban.EndReason.EXPIRED)
+                ended += 1
+    return ended

@@ -1,0 +1,73 @@
+"""Authentication inside auth-service: the token, then the account and the session it names.
+
+Other services trust a valid token and learn bans from events. auth-service owns the state, so
+it checks it on every request: a token of a revoked session (logout, ban, deletion, password
+change, refresh reuse) or of a banned or deleted account is refused at once. One indexed query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.utils import translation
+from rest_framework import exceptions
+from rest_framework.authentication import get_authorization_header
+from rest_framework.request import Request
+
+from auth.accounts.models import Session, User
+from cotask_common.security.authentication import JWTAuthentication, UserBanned
+from cotask_common.security.tokens import TokenError, decode_token
+
+
+@dataclass(frozen=True)
+class AccountAuth:
+    """`request.auth` of an account endpoint: the verified claims and the live session."""
+
+    session: Session
+    claims: dict[str, Any]
+
+
+class SessionJWTAuthentication(JWTAuthentication):
+    def authenticate(self, request: Request) -> tuple[User, AccountAuth] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(
+                "The Authorization header must be 'Bearer <token>'.", code="token_malformed"
+            )
+        try:
+            claims = decode_token(parts[1].decode("ascii", errors="replace"))
+            session_id = UUID(str(claims.get("sid")))
+            user_id = UUID(str(claims["sub"]))
+        except TokenError as exc:
+            raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from exc
+        except ValueError as exc:
+            raise exceptions.AuthenticationFailed(
+                "The token names no session.", code="token_malformed"
+            ) from exc
+        session = Session.objects.select_related("user").filter(id=session_id).first()
+        if session is None or session.user_id != user_id:
+            raise exceptions.AuthenticationFailed(
+                "This session does not exist; log in again.", code="session_revoked"
+            )
+        user = session.user
+        if user.is_deleted:
+            raise exceptions.AuthenticationFailed(
+                "This account has been deleted.", code="user_deleted"
+            )
+        if user.is_banned_at():
+            from auth.accounts.services import ban_message
+
+            with translation.override(user.language):
+                message = ban_message(until=user.banned_until, reason=user.ban_reason)
+            raise UserBanned(detail=message)
+        if not session.is_active_at():
+            raise exceptions.AuthenticationFailed(
+                "This session has ended; log in again.", code="session_revoked"
+            )
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("This account is disabled.", code="user_inactive")
+        return user, AccountAuth(session=session, claims=claims)

@@ -1,0 +1,131 @@
+"""Throttles per address and per account on login, registration, password reset, resend."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from auth.accounts.tests.conftest import PASSWORD
+from auth.accounts.throttles import parse_rate
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/api/auth/login/"
+REGISTER = "/api/auth/register/"
+RESET = "/api/auth/password/reset/"
+RESEND = "/api/auth/email/verify/resend/"
+
+
+@pytest.fixture
+def rates(settings):
+    settings.AUTH_THROTTLE_ENABLED = True
+
+    def set_rates(**rates):
+        settings.AUTH_THROTTLE_RATES = {**settings.AUTH_THROTTLE_RATES, **rates}
+
+    set_rates(**{scope: "1000/m" for scope in settings.AUTH_THROTTLE_RATES})
+    return set_rates
+
+
+def post(path, payload, ip="198.51.100.1"):
+    return APIClient().post(path, payload, format="json", HTTP_X_FORWARDED_FOR=ip)
+
+
+def assert_throttled(response, message):
+    assert response.status_code == 429, response.json()
+    body = response.json()
+    assert body["code"] == "throttled"
+    assert message in body["message"]
+    retry_after = int(response["Retry-After"])
+    assert 0 < retry_after <= 3600
+    assert body["retry_after"] == retry_after
+
+
+def test_login_is_throttled_per_account_across_addresses(rates, make_account):
+    rates(login_account="3/15m")
+    make_account("ada")
+    for attempt in range(3):
+        response = post(LOGIN, {"login": "ada", "password": "wrong"}, ip=f"203.0.113.{attempt}")
+        assert response.status_code == 401
+    # The right password from yet another address: still refused until the window passes.
+    response = post(LOGIN, {"login": "ADA", "password": PASSWORD}, ip="203.0.113.99")
+    assert_throttled(
+        response, "Too many login attempts for this account: at most 3 per 15 minutes."
+    )
+    # Another account is not affected.
+    make_account("bob")
+    assert post(LOGIN, {"login": "bob", "password": PASSWORD}).status_code == 200
+
+
+def test_login_is_throttled_per_address(rates, make_account):
+    rates(login_ip="2/m")
+    make_account("ada")
+    for name in ("x1", "x2"):
+        assert post(LOGIN, {"login": name, "password": "wrong"}).status_code == 401
+    assert_throttled(
+        post(LOGIN, {"login": "ada", "password": PASSWORD}),
+        "Too many login attempts from your network address: at most 2 per minute.",
+    )
+    assert post(LOGIN, {"login": "ada", "password": PASSWORD}, ip="198.51.100.2").status_code == 200
+
+
+def test_registration_is_throttled_per_address_and_per_email(rates):
+    rates(register_ip="2/h", register_account="1/h")
+
+    def register(name, email=None, ip="198.51.100.1"):
+        payload = {"username": name, "email": email or f"{name}@example.com", "password": PASSWORD}
+        return post(REGISTER, payload, ip=ip)
+
+    assert register("ada").status_code == 201
+    assert_throttled(
+        register("ada2", "ada@example.com", ip="198.51.100.9"),
+        "Too many registrations with this email address: at most 1 per hour.",
+    )
+    assert register("bob").status_code == 201
+    assert_throttled(
+        register("carol"), "Too many registrations from your network address: at most 2 per hour."
+    )
+
+
+def test_password_reset_is_throttled_per_address_and_per_email(rates):
+    rates(password_reset_ip="3/h", password_reset_account="2/h")
+    for _ in range(2):
+        assert post(RESET, {"email": "ada@example.com"}).status_code == 202
+    assert_throttled(
+        post(RESET, {"email": "ADA@example.com"}, ip="198.51.100.7"),
+        "Too many password reset requests for this email address: at most 2 per hour.",
+    )
+    assert post(RESET, {"email": "bob@example.com"}).status_code == 202
+    assert_throttled(
+        post(RESET, {"email": "carol@example.com"}),
+        "Too many password reset requests from your network address: at most 3 per hour.",
+    )
+
+
+def test_resending_verification_is_throttled_per_account(rates, signed_in):
+    rates(verify_resend_account="1/h")
+    client = signed_in(email_verified=False)
+    assert client.post(RESEND).status_code == 202
+    assert_throttled(
+        client.post(RESEND), "Too many verification emails for this account: at most 1 per hour."
+    )
+
+
+def test_throttles_can_be_switched_off(settings, make_account):
+    settings.AUTH_THROTTLE_ENABLED = False
+    settings.AUTH_THROTTLE_RATES = {**settings.AUTH_THROTTLE_RATES, "login_account": "1/h"}
+    make_account("ada")
+    for _ in range(3):
+        assert post(LOGIN, {"login": "ada", "password": PASSWORD}).status_code == 200
+
+
+def test_default_rates_are_set_and_parse(settings):
+    from config import settings as config
+
+    for scope, rate in config.AUTH_THROTTLE_RATES.items():
+        count, seconds, _ = parse_rate(rate)
+        assert count > 0 and seconds >= 60, scope
+    assert parse_rate("10/15m") == (10, 900, "10 per 15 minutes")
+    assert parse_rate("5/hour") == (5, 3600, "5 per hour")
+    with pytest.raises(ValueError):
+        parse_rate("ten per minute")

@@ -1,0 +1,135 @@
+"""Throttles for the credential endpoints: per client address and per account.
+
+Counted in the shared cache (Redis in production, so every web process sees the same counts).
+Rates come from `AUTH_THROTTLE_RATES` ("<count>/<period>", period s, m, h or d with an optional
+multiplier: "10/15m"). A refused request gets 429, `Retry-After`, and a message that names the
+limit. The gateway has its own coarser per-address limit in front of these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from django.conf import settings
+from rest_framework.exceptions import Throttled
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_UNIT_NAMES = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def parse_rate(rate: str) -> tuple[int, int, str]:
+    """ "10/15m" → (10, 900, "10 per 15 minutes")."""
+    match = _RATE.match(rate)
+    if not match:
+        raise ValueError(f"a throttle rate looks like '10/m' or '10/15m', not {rate!r}")
+    count, multiplier, unit = int(match[1]), int(match[2] or 1), match[3]
+    period = _UNIT_NAMES[unit] if multiplier == 1 else f"{multiplier} {_UNIT_NAMES[unit]}s"
+    return count, multiplier * _UNIT_SECONDS[unit], f"{count} per {period}"
+
+
+class AuthThrottle(SimpleRateThrottle):
+    """A scope of `AUTH_THROTTLE_RATES`; subclasses say what they count and by what key."""
+
+    scope: str
+    what: str  # "login attempts", ...
+    by: str  # "from this address", ...
+
+    def get_rate(self) -> str | None:
+        if not settings.AUTH_THROTTLE_ENABLED:
+            return None
+        return settings.AUTH_THROTTLE_RATES.get(self.scope) or None
+
+    def parse_rate(self, rate: str | None) -> tuple[int | None, int | None]:
+        if rate is None:
+            return None, None
+        count, seconds, self.description = parse_rate(rate)
+        return count, seconds
+
+    def identity(self, request: Request) -> str | None:
+        raise NotImplementedError
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        ident = self.identity(request)
+        if not ident:
+            return None
+        # Hashed: emails and usernames never appear in cache keys.
+        digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+        return f"cotask:throttle:{self.scope}:{digest}"
+
+    def message(self) -> str:
+        return f"Too many {self.what} {self.by}: at most {self.description}."
+
+
+class _ByAddress(AuthThrottle):
+    by = "from your network address"
+
+    def identity(self, request: Request) -> str | None:
+        return self.get_ident(request)
+
+
+class _ByField(AuthThrottle):
+    field: str
+    by = "for this account"
+
+    def identity(self, request: Request) -> str | None:
+        value = request.data.get(self.field) if hasattr(request.data, "get") else None
+        return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+
+class LoginAddressThrottle(_ByAddress):
+    scope = "login_ip"
+    what = "login attempts"
+
+
+class LoginAccountThrottle(_ByField):
+    scope = "login_account"
+    what = "login attempts"
+    field = "login"
+
+
+class RegisterAddressThrottle(_ByAddress):
+    scope = "register_ip"
+    what = "registrations"
+
+
+class RegisterAccountThrottle(_ByField):
+    scope = "register_account"
+    what = "registrations"
+    field = "email"
+    by = "with this email address"
+
+
+class PasswordResetAddressThrottle(_ByAddress):
+    scope = "password_reset_ip"
+    what = "password reset requests"
+
+
+class PasswordResetAccountThrottle(_ByField):
+    scope = "password_reset_account"
+    what = "password reset requests"
+    field = "email"
+    by = "for this email address"
+
+
+class VerificationResendThrottle(AuthThrottle):
+    scope = "verify_resend_account"
+    what = "verification emails"
+    by = "for this account"
+
+    def identity(self, request: Request) -> str | None:
+        return str(request.user.id) if getattr(request.user, "is_authenticated", False) else None
+
+
+class NamedLimitThrottling:
+    """View mixin: the first throttle that refuses decides, and its message names its limit."""
+
+    def check_throttles(self, request: Request) -> None:
+        for throttle in self.get_throttles():  # type: ignore[attr-defined]
+            if not throttle.allow_request(request, self):
+                wait = throttle.wait()
+                raise Throttled(wait=wait, detail=throttle.message(), code="throttled")
