@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from cotask_common.env import env_int, env_str
 from cotask_common.settings import build_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -10,10 +11,50 @@ globals().update(
     build_settings(
         service="social",
         base_dir=BASE_DIR,
-        local_apps=[],
+        local_apps=[
+            "social.pages",
+            "social.posts",
+            "social.feed",
+            "social.moderation",
+            "social.search",
+        ],
         title="CoTask social API",
         description=(
             "Pages, follows, posts, comments, likes, the feed, search, moderation and chat."
         ),
     )
 )
+
+# Posts and comments.
+SOCIAL_POST_MAX_LENGTH = env_int("SOCIAL_POST_MAX_LENGTH", 2000)
+SOCIAL_COMMENT_MAX_LENGTH = env_int("SOCIAL_COMMENT_MAX_LENGTH", 1000)
+SOCIAL_POST_MAX_TAGS = env_int("SOCIAL_POST_MAX_TAGS", 10)
+SOCIAL_POST_MAX_MEDIA = env_int("SOCIAL_POST_MAX_MEDIA", 10)
+
+# The home feed. Timelines live in Redis sorted sets when REDIS_URL is set ("redis"), in a table
+# otherwise ("table"); SOCIAL_FEED_BACKEND overrides the choice.
+SOCIAL_FEED_BACKEND = env_str("SOCIAL_FEED_BACKEND", "redis" if env_str("REDIS_URL") else "table")
+SOCIAL_FEED_REDIS_URL = env_str("SOCIAL_FEED_REDIS_URL", env_str("REDIS_URL"))
+SOCIAL_FEED_KEY_PREFIX = env_str("SOCIAL_FEED_KEY_PREFIX", "social:tl:")
+# Newest entries kept per timeline; older pages of the feed are read from the database.
+SOCIAL_FEED_TIMELINE_SIZE = env_int("SOCIAL_FEED_TIMELINE_SIZE", 800)
+# Pages with more approved followers than this are not fanned out; their posts are read from
+# the database when a follower reads the feed (the hybrid).
+SOCIAL_FEED_FANOUT_MAX_FOLLOWERS = env_int("SOCIAL_FEED_FANOUT_MAX_FOLLOWERS", 5000)
+# A user who has not read the feed for this long gets no fan-out; the timeline is rebuilt on
+# their next read.
+SOCIAL_FEED_INACTIVE_DAYS = env_int("SOCIAL_FEED_INACTIVE_DAYS", 14)
+# How many recent posts of a page are merged into a timeline when its follow starts.
+SOCIAL_FEED_FOLLOW_MERGE = env_int("SOCIAL_FEED_FOLLOW_MERGE", 50)
+# "async": fan-out runs in a Celery task after commit; "sync": inside the request (tests).
+SOCIAL_FEED_FANOUT_MODE = env_str("SOCIAL_FEED_FANOUT_MODE", "async")
+# The popular feed: posts of the last N hours ranked by likes and comments with time decay.
+SOCIAL_POPULAR_WINDOW_HOURS = env_int("SOCIAL_POPULAR_WINDOW_HOURS", 72)
+
+# Moderation: the longest block a moderator may set (admins may block permanently).
+SOCIAL_MODERATOR_MAX_BLOCK_DAYS = env_int("SOCIAL_MODERATOR_MAX_BLOCK_DAYS", 30)
+
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,  # noqa: F821
+    "social-end-expired-blocks": {"task": "social.end_expired_blocks", "schedule": 60.0},
+}

@@ -1,0 +1,165 @@
+"""Fan-out on write, and keeping timelines right when follows change.
+
+A new post is pushed into the timelines of the page's owner and of its approved followers who
+read their feed recently (`SOCIAL_FEED_INACTIVE_DAYS`). Pages with more followers than
+`SOCIAL_FEED_FANOUT_MAX_FOLLOWERS` are not pushed: their followers read them from the database
+(the hybrid; see selectors.home_feed). A reader without a kept timeline gets it rebuilt.
+
+Blocks, bans, deletions and privacy are applied when the feed is read, so a lifted block
+brings the posts back; unfollowing removes the page's posts from the timeline itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from social.feed.models import FeedState
+from social.feed.timelines import get_timelines
+
+if TYPE_CHECKING:
+    from social.pages.models import Page
+    from social.posts.models import Post
+
+
+def _after_commit(fn: Callable[[], Any]) -> None:
+    """Timeline writes follow the database change: after commit, or at once in "sync" mode
+    (tests, and single-process tools)."""
+    if settings.SOCIAL_FEED_FANOUT_MODE == "sync":
+        fn()
+    else:
+        transaction.on_commit(fn)
+
+
+def active_since() -> Any:
+    return timezone.now() - timedelta(days=settings.SOCIAL_FEED_INACTIVE_DAYS)
+
+
+def is_fanned_out(page: Page) -> bool:
+    return page.followers_count <= settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS
+
+
+def on_post_created(*, post: Post, page: Page) -> None:
+    post_id = post.id
+    if settings.SOCIAL_FEED_FANOUT_MODE == "sync":
+        fan_out_post(post_id=post_id)
+        return
+    from social.feed.tasks import fan_out_post_task
+
+    transaction.on_commit(lambda: fan_out_post_task.delay(str(post_id)))
+
+
+def fan_out_post(*, post_id: uuid.UUID | str) -> int:
+    """Push one post into its readers' timelines; returns how many timelines."""
+    from social.pages.models import Follow
+    from social.posts.models import Post
+
+    post = Post.objects.select_related("page").filter(id=post_id, deleted_at__isnull=True).first()
+    if post is None:
+        return 0
+    page = post.page
+    targets: list[uuid.UUID] = []
+    if FeedState.objects.filter(user_id=page.owner_id, last_read_at__gte=active_since()).exists():
+        targets.append(page.owner_id)
+    if is_fanned_out(page):
+        targets.extend(
+            Follow.objects.filter(
+                page=page,
+                status=Follow.Status.APPROVED,
+                user__feed_state__last_read_at__gte=active_since(),
+            ).values_list("user_id", flat=True)
+        )
+    if targets:
+        get_timelines().add(user_ids=targets, post_id=post.id, page_id=page.id)
+    return len(targets)
+
+
+def on_follow_started(*, user_id: uuid.UUID, page: Page) -> None:
+    """Merge the page's recent posts into the new follower's timeline (if it is kept)."""
+    if not is_fanned_out(page):
+        return
+    from social.posts.models import Post
+
+    def merge() -> None:
+        if not FeedState.objects.filter(user_id=user_id, last_read_at__gte=active_since()).exists():
+            return  # rebuilt on the next read, with this page included
+        entries = list(
+            Post.objects.filter(page_id=page.id, deleted_at__isnull=True)
+            .order_by("-id")
+            .values_list("id", "page_id")[: settings.SOCIAL_FEED_FOLLOW_MERGE]
+        )
+        if entries:
+            get_timelines().add_many(user_id=user_id, entries=entries)
+
+    _after_commit(merge)
+
+
+def remove_page_from_timelines(*, page_id: uuid.UUID, user_ids: list[uuid.UUID]) -> None:
+    if not user_ids:
+        return
+    from social.posts.models import Post
+
+    post_ids = list(
+        Post.objects.filter(page_id=page_id)
+        .order_by("-id")
+        .values_list("id", flat=True)[: settings.SOCIAL_FEED_TIMELINE_SIZE]
+    )
+    store = get_timelines()
+    _after_commit(lambda: store.remove_page(user_ids=user_ids, page_id=page_id, post_ids=post_ids))
+
+
+def on_post_deleted(*, post: Post) -> None:
+    """Nothing to do: a deleted post is filtered out when timelines are read."""
+
+
+def rebuild_timeline(*, user_id: uuid.UUID) -> int:
+    """Refill a timeline from the database: the newest posts of the user's own pages and of the
+    fanned-out pages they follow (big pages are read live anyway)."""
+    from social.pages.models import Follow
+    from social.posts.models import Post
+
+    followed = Follow.objects.filter(
+        user_id=user_id,
+        status=Follow.Status.APPROVED,
+        page__followers_count__lte=settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS,
+    ).values("page_id")
+    entries = list(
+        Post.objects.filter(deleted_at__isnull=True)
+        .filter(Q(page_id__in=followed) | Q(page__owner_id=user_id))
+        .order_by("-id")
+        .values_list("id", "page_id")[: settings.SOCIAL_FEED_TIMELINE_SIZE]
+    )
+    get_timelines().replace(user_id=user_id, entries=entries)
+    now = timezone.now()
+    FeedState.objects.update_or_create(
+        user_id=user_id, defaults={"built_at": now, "last_read_at": now}
+    )
+    return len(entries)
+
+
+def touch_reader(*, user_id: uuid.UUID) -> bool:
+    """Make sure the reader's timeline is kept and current; True when it was rebuilt.
+
+    Costs one query per read; the write happens at most once an hour per reader."""
+    from cotask_common.users.models import UserRef
+
+    state = FeedState.objects.filter(user_id=user_id).first()
+    now = timezone.now()
+    if state is None or state.last_read_at < active_since():
+        if not UserRef.objects.filter(id=user_id).exists():
+            return False
+        rebuild_timeline(user_id=user_id)
+        return True
+    if not get_timelines().exists(user_id=user_id):  # Redis lost it (eviction, flush)
+        rebuild_timeline(user_id=user_id)
+        return True
+    if now - state.last_read_at > timedelta(hours=1):
+        FeedState.objects.filter(user_id=user_id).update(last_read_at=now)
+    return False

@@ -1,0 +1,163 @@
+"""Timeline stores: Redis sorted sets in production, a table in the embedded default.
+
+Both order a timeline by post id. Post ids are UUIDv7, whose canonical strings sort exactly as
+their creation time, so in Redis every member has score 0 and the set is read in lexicographic
+order (ZREVRANGEBYLEX): the cursor is simply the last post id seen, exact even for posts made in
+the same millisecond. A sentinel member "0" (lower than any id) marks a timeline that exists but
+is empty, so an empty timeline is not rebuilt on every read.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+
+from social.feed.models import TimelineEntry
+
+SENTINEL = "0"
+
+
+class TableTimelines:
+    name = "table"
+
+    def add(self, *, user_ids: Iterable[uuid.UUID], post_id: uuid.UUID, page_id: uuid.UUID) -> None:
+        TimelineEntry.objects.bulk_create(
+            [TimelineEntry(user_id=u, post_id=post_id, page_id=page_id) for u in user_ids],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+
+    def add_many(self, *, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        TimelineEntry.objects.bulk_create(
+            [TimelineEntry(user_id=user_id, post_id=p, page_id=g) for p, g in entries],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+
+    def replace(self, *, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        TimelineEntry.objects.filter(user_id=user_id).delete()
+        self.add_many(user_id=user_id, entries=entries)
+
+    def remove_page(
+        self, *, user_ids: Iterable[uuid.UUID], page_id: uuid.UUID, post_ids: list[uuid.UUID]
+    ) -> None:
+        TimelineEntry.objects.filter(user_id__in=list(user_ids), page_id=page_id).delete()
+
+    def read(self, *, user_id: uuid.UUID, before: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        rows = TimelineEntry.objects.filter(user_id=user_id)
+        if before is not None:
+            rows = rows.filter(post_id__lt=before)
+        return list(rows.order_by("-post_id").values_list("post_id", flat=True)[:limit])
+
+    def exists(self, *, user_id: uuid.UUID) -> bool:
+        # The table has no "empty but built" marker: FeedState says whether it was built.
+        return True
+
+    def clear(self, *, user_id: uuid.UUID) -> None:
+        TimelineEntry.objects.filter(user_id=user_id).delete()
+
+
+class RedisTimelines:
+    name = "redis"
+
+    def __init__(self, url: str, prefix: str, size: int) -> None:
+        self.url = url
+        self.prefix = prefix
+        self.size = size
+        self._client: Any = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        import redis
+
+        if self._client is None or self._pid != os.getpid():  # reconnect after a fork
+            with self._lock:
+                self._client = redis.Redis.from_url(self.url, socket_timeout=2)
+                self._pid = os.getpid()
+        return self._client
+
+    def key(self, user_id: uuid.UUID) -> str:
+        return f"{self.prefix}{user_id}"
+
+    def _trim(self, pipe: Any, key: str) -> None:
+        # Keep the sentinel (rank 0) and the newest `size` ids.
+        pipe.zremrangebyrank(key, 1, -(self.size + 1))
+
+    def add(self, *, user_ids: Iterable[uuid.UUID], post_id: uuid.UUID, page_id: uuid.UUID) -> None:
+        member = str(post_id)
+        pipe = self.client.pipeline(transaction=False)
+        for count, user_id in enumerate(user_ids, 1):
+            key = self.key(user_id)
+            pipe.zadd(key, {member: 0, SENTINEL: 0})
+            self._trim(pipe, key)
+            if count % 1000 == 0:
+                pipe.execute()
+        pipe.execute()
+
+    def add_many(self, *, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        key = self.key(user_id)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zadd(key, {SENTINEL: 0, **{str(p): 0 for p, _ in entries}})
+        self._trim(pipe, key)
+        pipe.execute()
+
+    def replace(self, *, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        key = self.key(user_id)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(key)
+        pipe.zadd(key, {SENTINEL: 0, **{str(p): 0 for p, _ in entries}})
+        self._trim(pipe, key)
+        pipe.execute()
+
+    def remove_page(
+        self, *, user_ids: Iterable[uuid.UUID], page_id: uuid.UUID, post_ids: list[uuid.UUID]
+    ) -> None:
+        if not post_ids:
+            return
+        members = [str(p) for p in post_ids]
+        pipe = self.client.pipeline(transaction=False)
+        for user_id in user_ids:
+            pipe.zrem(self.key(user_id), *members)
+        pipe.execute()
+
+    def read(self, *, user_id: uuid.UUID, before: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        top = f"({before}" if before is not None else "+"
+        members = self.client.zrevrangebylex(self.key(user_id), top, f"({SENTINEL}", 0, limit)
+        return [uuid.UUID(m.decode()) for m in members]
+
+    def exists(self, *, user_id: uuid.UUID) -> bool:
+        return bool(self.client.exists(self.key(user_id)))
+
+    def clear(self, *, user_id: uuid.UUID) -> None:
+        self.client.delete(self.key(user_id))
+
+
+_stores: dict[tuple[str, str, str, int], Any] = {}
+
+
+def get_timelines() -> TableTimelines | RedisTimelines:
+    backend = settings.SOCIAL_FEED_BACKEND
+    if backend == "table":
+        return TableTimelines()
+    if backend != "redis":
+        raise ValueError(f"SOCIAL_FEED_BACKEND must be 'redis' or 'table', got {backend!r}")
+    key = (
+        backend,
+        settings.SOCIAL_FEED_REDIS_URL,
+        settings.SOCIAL_FEED_KEY_PREFIX,
+        settings.SOCIAL_FEED_TIMELINE_SIZE,
+    )
+    if key not in _stores:
+        _stores[key] = RedisTimelines(
+            settings.SOCIAL_FEED_REDIS_URL,
+            settings.SOCIAL_FEED_KEY_PREFIX,
+            settings.SOCIAL_FEED_TIMELINE_SIZE,
+        )
+    return _stores[key]

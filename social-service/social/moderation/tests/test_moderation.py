@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from social.moderation.models import ModerationAction
+from social.moderation.services import end_expired_blocks
+from social.pages.models import Page
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/social"
+
+
+def _post(client: Any, handle: str, text: str = "hi") -> str:
+    return client.post(f"{API}/pages/{handle}/posts/", {"text": text}, format="json").json()["id"]
+
+
+def test_moderators_see_private_pages(member: Any, page_of: Any) -> None:
+    ada, mod, user = member("ada"), member("mod", role="moderator"), member("user")
+    page_of(ada, "secret", private=True)
+    assert mod.get(f"{API}/pages/secret/posts/").status_code == 200
+    assert mod.get(f"{API}/pages/secret/followers/").status_code == 200
+    assert user.get(f"{API}/pages/secret/posts/").status_code == 403
+
+
+def test_block_page_for_a_duration_and_it_ends(member: Any, published_events: Any) -> None:
+    ada, mod, user = member("ada"), member("mod", role="moderator"), member("user")
+    url = f"{API}/moderation/pages/ada/block/"
+    assert user.post(url, {"reason": "x", "duration_hours": 1}, format="json").status_code == 403
+    r = mod.post(url, {"reason": "", "duration_hours": 1}, format="json")
+    assert r.status_code == 400 and "reason" in r.json()["fields"]
+    r = mod.post(url, {"reason": "spam", "duration_hours": 24 * 31}, format="json")
+    assert r.status_code == 400 and "at most 30 days" in r.json()["message"]
+    assert mod.post(url, {"reason": "spam", "permanent": True}, format="json").status_code == 403
+    r = mod.post(url, {"reason": "spam", "duration_hours": 24 * 7}, format="json")
+    assert r.status_code == 200 and r.json()["is_blocked"] is True
+    assert user.get(f"{API}/pages/ada/").status_code == 404
+    assert ada.get(f"{API}/pages/ada/").status_code == 200  # the owner still sees it
+    assert ada.post(f"{API}/pages/ada/posts/", {"text": "x"}, format="json").status_code == 403
+    [event] = published_events("social.moderation.page_blocked")
+    assert event.data["recipient_ids"] == [str(ada.user.id)] and event.data["reason"] == "spam"
+    # the block ends by itself (Celery beat runs end_expired_blocks)
+    assert end_expired_blocks(now=timezone.now() + timedelta(days=8)) == 1
+    assert user.get(f"{API}/pages/ada/").status_code == 200
+    assert published_events("social.moderation.page_unblocked")[0].data["recipient_ids"] == [
+        str(ada.user.id)
+    ]
+
+
+def test_admin_blocks_permanently(member: Any) -> None:
+    member("ada")
+    admin, mod = member("root", role="admin"), member("mod", role="moderator")
+    r = admin.post(
+        f"{API}/moderation/pages/ada/block/", {"reason": "fraud", "permanent": True}, format="json"
+    )
+    assert r.status_code == 200
+    assert end_expired_blocks(now=timezone.now() + timedelta(days=3650)) == 0
+    assert Page.objects.get(handle_key="ada").is_blocked
+    assert (
+        mod.delete(
+            f"{API}/moderation/pages/ada/block/", {"reason": "no"}, format="json"
+        ).status_code
+        == 403
+    )
+    assert (
+        admin.delete(
+            f"{API}/moderation/pages/ada/block/", {"reason": "appeal"}, format="json"
+        ).status_code
+        == 200
+    )
+
+
+def test_delete_any_post_or_comment_with_reason(member: Any, published_events: Any) -> None:
+    ada, bob, mod = member("ada"), member("bob"), member("mod", role="moderator")
+    post = _post(ada, "ada")
+    comment = bob.post(f"{API}/posts/{post}/comments/", {"text": "rude"}, format="json").json()[
+        "id"
+    ]
+    assert (
+        bob.post(
+            f"{API}/moderation/comments/{comment}/delete/", {"reason": "x"}, format="json"
+        ).status_code
+        == 403
+    )
+    assert (
+        mod.post(
+            f"{API}/moderation/comments/{comment}/delete/", {"reason": ""}, format="json"
+        ).status_code
+        == 400
+    )
+    assert (
+        mod.post(
+            f"{API}/moderation/comments/{comment}/delete/", {"reason": "rude"}, format="json"
+        ).status_code
+        == 204
+    )
+    assert (
+        mod.post(
+            f"{API}/moderation/posts/{post}/delete/", {"reason": "off-topic"}, format="json"
+        ).status_code
+        == 204
+    )
+    assert bob.get(f"{API}/posts/{post}/").status_code == 404
+    events = published_events("social.moderation.")
+    assert [e.type for e in events] == [
+        "social.moderation.comment_removed",
+        "social.moderation.post_removed",
+    ]
+    assert events[0].data["recipient_ids"] == [str(bob.user.id)]
+    assert events[1].data["recipient_ids"] == [str(ada.user.id)]
+    record = mod.get(f"{API}/moderation/actions/?target_id={post}").json()["results"]
+    assert record[0]["reason"] == "off-topic" and record[0]["actor_id"] == str(mod.user.id)
+    assert bob.get(f"{API}/moderation/actions/").status_code == 403
+
+
+def test_reports_queue_and_resolution(member: Any, published_events: Any) -> None:
+    ada, bob, mod = member("ada"), member("bob"), member("mod", role="moderator")
+    post = _post(ada, "ada")
+    r = bob.post(
+        f"{API}/reports/",
+        {"target_type": "post", "target_id": post, "reason": "spam"},
+        format="json",
+    )
+    assert r.status_code == 201
+    assert (
+        bob.post(
+            f"{API}/reports/",
+            {"target_type": "post", "target_id": post, "reason": "spam"},
+            format="json",
+        ).status_code
+        == 409
+    )
+    page_report = bob.post(
+        f"{API}/reports/",
+        {"target_type": "page", "target_id": str(ada.page.id), "reason": "bad"},
+        format="json",
+    ).json()
+    assert bob.get(f"{API}/reports/").status_code == 403
+    queue = mod.get(f"{API}/reports/").json()["results"]
+    assert len(queue) == 2
+    resolved = mod.post(
+        f"{API}/reports/{r.json()['id']}/resolve/",
+        {"resolution": "removed", "action": "delete"},
+        format="json",
+    )
+    assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
+    assert bob.get(f"{API}/posts/{post}/").status_code == 404
+    blocked = mod.post(
+        f"{API}/reports/{page_report['id']}/resolve/",
+        {"resolution": "a week", "action": "block_page", "duration_hours": 168},
+        format="json",
+    )
+    assert blocked.status_code == 200
+    assert Page.objects.get(id=ada.page.id).is_blocked
+    assert (
+        mod.post(
+            f"{API}/reports/{page_report['id']}/resolve/", {"resolution": "again"}, format="json"
+        ).status_code
+        == 409
+    )
+    assert mod.get(f"{API}/reports/").json()["results"] == []
+    assert ModerationAction.objects.filter(action="resolve_report").count() == 2
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_queue_query_count_is_flat(
+    member: Any, make_user: Any, django_assert_max_num_queries: Any, size: int
+) -> None:
+    from social.moderation.services import report
+
+    ada, mod = member("ada"), member("mod", role="moderator")
+    post = _post(ada, "ada")
+    for _ in range(55):
+        report(reporter_id=make_user().id, target_type="post", target_id=post, reason="spam")
+    with django_assert_max_num_queries(3):
+        assert len(mod.get(f"{API}/reports/?page_size={size}").json()["results"]) == size
+    with django_assert_max_num_queries(3):
+        mod.get(f"{API}/moderation/actions/?page_size={size}")

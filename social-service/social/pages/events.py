@@ -1,0 +1,34 @@
+"""auth-service's account events, as they concern pages. The shared UserRef handler
+(cotask_common.users) runs first for the same events, in the same transaction."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from cotask_common.events.consumer import event_handler
+from cotask_common.events.envelope import Event
+from social.pages import services
+
+
+@event_handler("auth.user.registered")
+def on_registered(event: Event) -> None:
+    services.create_personal_page(
+        user_id=UUID(str(event.key)),
+        username=event.data.get("username", ""),
+        display_name=event.data.get("display_name", ""),
+    )
+
+
+@event_handler("auth.user.banned")
+def on_banned(event: Event) -> None:
+    services.set_owner_banned(user_id=UUID(str(event.key)), banned=True)
+
+
+@event_handler("auth.user.unbanned")
+def on_unbanned(event: Event) -> None:
+    services.set_owner_banned(user_id=UUID(str(event.key)), banned=False)
+
+
+@event_handler("auth.user.deleted")
+def on_deleted(event: Event) -> None:
+    services.delete_user_data(user_id=UUID(str(event.key)))

@@ -1,0 +1,179 @@
+"""Reading pages and follows, and who may see what.
+
+Visibility rules, in one place (posts, feeds and search build on them):
+- moderators and admins see every page, private and blocked ones included;
+- a blocked page (by moderation or because its owner is banned) is seen only by its owner;
+- a user the owner blocked from a page does not see it at all;
+- a private page's profile is visible (so people can ask to follow), its posts only to its
+  owner and approved followers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from cotask_common.errors import Forbidden, NotFound
+from social.pages.models import Follow, Page, PageBlock, PageDailyStat
+
+Viewer = Any  # cotask_common.security.tokens.TokenUser, or None for an anonymous caller
+
+
+def is_staff(viewer: Viewer) -> bool:
+    return bool(viewer) and getattr(viewer, "role", "user") in ("moderator", "admin")
+
+
+def viewer_id(viewer: Viewer) -> uuid.UUID | None:
+    return getattr(viewer, "id", None) if viewer else None
+
+
+def page_by_ref(*, ref: str | uuid.UUID, queryset: QuerySet[Page] | None = None) -> Page:
+    """A page by its uuid or its handle (any case); NotFound otherwise."""
+    queryset = queryset if queryset is not None else Page.objects.select_related("owner")
+    try:
+        page_id = uuid.UUID(str(ref))
+    except ValueError:
+        page = queryset.filter(handle_key=str(ref).lower()).first()
+    else:
+        page = queryset.filter(id=page_id).first()
+    if page is None:
+        raise NotFound(f"No page with the id or handle {ref!r}.")
+    return page
+
+
+def follow_status(*, page: Page, viewer: Viewer) -> str | None:
+    user_id = viewer_id(viewer)
+    if user_id is None:
+        return None
+    return (
+        Follow.objects.filter(page=page, user_id=user_id).values_list("status", flat=True).first()
+    )
+
+
+def is_blocked_from(*, page: Page, user_id: uuid.UUID | None) -> bool:
+    return bool(user_id) and PageBlock.objects.filter(page=page, user_id=user_id).exists()
+
+
+def visible_page(*, ref: str | uuid.UUID, viewer: Viewer) -> Page:
+    """The page if the viewer may see its profile; NotFound otherwise (a blocked page looks
+    absent, so its existence is not leaked)."""
+    page = page_by_ref(ref=ref)
+    if is_staff(viewer):
+        return page
+    user_id = viewer_id(viewer)
+    if page.owner_id == user_id:
+        return page
+    if page.is_blocked:
+        raise NotFound(f"No page with the id or handle {ref!r}.", code="page_unavailable")
+    if is_blocked_from(page=page, user_id=user_id):
+        raise NotFound(f"No page with the id or handle {ref!r}.", code="page_unavailable")
+    return page
+
+
+def can_read_posts(*, page: Page, viewer: Viewer) -> bool:
+    """Assumes `visible_page` already passed."""
+    if not page.is_private or is_staff(viewer):
+        return True
+    user_id = viewer_id(viewer)
+    if user_id is None:
+        return False
+    if page.owner_id == user_id:
+        return True
+    return Follow.objects.filter(page=page, user_id=user_id, status=Follow.Status.APPROVED).exists()
+
+
+def readable_page(*, ref: str | uuid.UUID, viewer: Viewer) -> Page:
+    page = visible_page(ref=ref, viewer=viewer)
+    if not can_read_posts(page=page, viewer=viewer):
+        raise Forbidden(
+            "This page is private: only its approved followers see its posts and followers.",
+            code="page_private",
+        )
+    return page
+
+
+def readable_pages_q(*, viewer: Viewer, prefix: str = "page__") -> Q:
+    """A filter over a relation to Page (`prefix`) keeping the pages whose posts `viewer` may
+    read; one SQL condition with subqueries, so list queries stay constant in number."""
+    if is_staff(viewer):
+        return Q()
+    user_id = viewer_id(viewer)
+    public = Q(**{f"{prefix}is_private": False})
+    if user_id is None:
+        return public & Q(**{f"{prefix}is_blocked": False})
+    followed = Follow.objects.filter(user_id=user_id, status=Follow.Status.APPROVED).values(
+        "page_id"
+    )
+    blocked_from = PageBlock.objects.filter(user_id=user_id).values("page_id")
+    own = Q(**{f"{prefix}owner_id": user_id})
+    return own | (
+        Q(**{f"{prefix}is_blocked": False})
+        & (public | Q(**{f"{prefix}id__in": followed}))
+        & ~Q(**{f"{prefix}id__in": blocked_from})
+    )
+
+
+def pages_of(*, owner_id: uuid.UUID) -> QuerySet[Page]:
+    return Page.objects.filter(owner_id=owner_id).select_related("owner")
+
+
+def followers(*, page: Page) -> QuerySet[Follow]:
+    return Follow.objects.filter(page=page, status=Follow.Status.APPROVED).select_related("user")
+
+
+def follow_requests(*, page: Page) -> QuerySet[Follow]:
+    return Follow.objects.filter(page=page, status=Follow.Status.PENDING).select_related("user")
+
+
+def following(*, user_id: uuid.UUID) -> QuerySet[Follow]:
+    return Follow.objects.filter(user_id=user_id, status=Follow.Status.APPROVED).select_related(
+        "page", "page__owner"
+    )
+
+
+def following_count(*, user_id: uuid.UUID) -> int:
+    return Follow.objects.filter(user_id=user_id, status=Follow.Status.APPROVED).count()
+
+
+def blocked_users(*, page: Page) -> QuerySet[PageBlock]:
+    return PageBlock.objects.filter(page=page).select_related("user")
+
+
+def personal_page(*, user_id: uuid.UUID) -> Page | None:
+    return (
+        Page.objects.filter(owner_id=user_id, kind=Page.Kind.PERSONAL)
+        .select_related("owner")
+        .first()
+    )
+
+
+def page_stats(*, page: Page, days: int = 30) -> dict[str, Any]:
+    """Statistics from the counters the services keep; no scan over follows or likes."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from social.posts.models import Post
+
+    since = timezone.now().date() - dt.timedelta(days=days - 1)
+    daily = list(
+        PageDailyStat.objects.filter(page=page, day__gte=since)
+        .order_by("day")
+        .values("day", "followers_gained", "followers_lost", "posts", "likes", "comments")
+    )
+    top = list(
+        Post.objects.filter(page=page, deleted_at__isnull=True)
+        .order_by("-like_count", "-comment_count", "-id")
+        .values("id", "text", "like_count", "comment_count", "created_at")[:5]
+    )
+    return {
+        "page_id": page.id,
+        "followers": page.followers_count,
+        "posts": page.posts_count,
+        "likes": page.likes_count,
+        "comments": page.comments_count,
+        "daily": daily,
+        "top_posts": top,
+    }

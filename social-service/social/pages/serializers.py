@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from social.api import UserBrief
+
+
+class PageOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    handle = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    avatar_id = serializers.UUIDField(allow_null=True)
+    links = serializers.ListField(child=serializers.CharField())
+    tags = serializers.ListField(child=serializers.CharField())
+    is_private = serializers.BooleanField()
+    is_blocked = serializers.BooleanField()
+    owner = UserBrief()
+    followers_count = serializers.IntegerField()
+    posts_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class PageDetailOutput(PageOutput):
+    follow_status = serializers.SerializerMethodField()
+    blocked_until = serializers.DateTimeField(allow_null=True)
+
+    def get_follow_status(self, page: object) -> str | None:
+        return self.context.get("follow_status")
+
+
+class PageCreateInput(serializers.Serializer):
+    # Lengths and formats are checked (with the limits in the message) by the service.
+    handle = serializers.CharField(allow_blank=True, trim_whitespace=True)
+    name = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    tags = serializers.ListField(
+        child=serializers.CharField(allow_blank=True), required=False, default=list
+    )
+    is_private = serializers.BooleanField(required=False, default=False)
+    avatar_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    links = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+
+class PageUpdateInput(serializers.Serializer):
+    handle = serializers.CharField(required=False, allow_blank=True)
+    name = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
+    is_private = serializers.BooleanField(required=False)
+    avatar_id = serializers.UUIDField(required=False, allow_null=True)
+    links = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class FollowOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    page_id = serializers.UUIDField()
+    user = UserBrief()
+    created_at = serializers.DateTimeField()
+    approved_at = serializers.DateTimeField(allow_null=True)
+
+
+class FollowingOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    page = PageOutput()
+    approved_at = serializers.DateTimeField(allow_null=True)
+
+
+class FollowStateOutput(serializers.Serializer):
+    status = serializers.CharField(allow_null=True)
+
+
+class BatchInput(serializers.Serializer):
+    user_ids = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+    all = serializers.BooleanField(required=False, default=False)
+
+
+class CountOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+
+
+class UserIdInput(serializers.Serializer):
+    user_id = serializers.UUIDField()
+
+
+class PageBlockOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    user = UserBrief()
+    created_at = serializers.DateTimeField()
+
+
+class MeOutput(serializers.Serializer):
+    user = UserBrief()
+    personal_page = PageOutput(allow_null=True)
+    following_count = serializers.IntegerField()
+    pages_count = serializers.IntegerField()
+
+
+class DailyStat(serializers.Serializer):
+    day = serializers.DateField()
+    followers_gained = serializers.IntegerField()
+    followers_lost = serializers.IntegerField()
+    posts = serializers.IntegerField()
+    likes = serializers.IntegerField()
+    comments = serializers.IntegerField()
+
+
+class TopPost(serializers.Serializer):
+    id = serializers.UUIDField()
+    text = serializers.CharField()
+    like_count = serializers.IntegerField()
+    comment_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class StatsOutput(serializers.Serializer):
+    page_id = serializers.UUIDField()
+    followers = serializers.IntegerField()
+    posts = serializers.IntegerField()
+    likes = serializers.IntegerField()
+    comments = serializers.IntegerField()
+    daily = DailyStat(many=True)
+    top_posts = TopPost(many=True)

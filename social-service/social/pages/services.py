@@ -1,0 +1,554 @@
+"""Writes on pages and follows. Every change other services care about is announced through the
+outbox in the same transaction; counters for statistics change in that transaction too."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
+from cotask_common.events.outbox import publish_event
+from cotask_common.users.models import UserRef
+from social.feed import services as feed_services
+from social.pages.models import Follow, Page, PageBlock, PageDailyStat, PageTag
+
+HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{3,40}$")
+TAG_RE = re.compile(r"^[\w-]{1,40}$")
+MAX_PAGE_TAGS = 10
+MAX_LINKS = 5
+NAME_MAX = 100
+DESCRIPTION_MAX = 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation helpers (shared with posts)
+
+
+def clean_handle(handle: str, *, field: str = "handle") -> str:
+    handle = (handle or "").strip().lstrip("@")
+    if not HANDLE_RE.match(handle):
+        raise ServiceError.for_field(
+            field,
+            "A handle is 3 to 40 characters: letters, digits and underscores.",
+        )
+    return handle
+
+
+def clean_tags(tags: Iterable[str] | None, *, limit: int, field: str = "tags") -> list[str]:
+    cleaned: list[str] = []
+    for raw in tags or []:
+        tag = str(raw).strip().lstrip("#").lower()
+        if not TAG_RE.match(tag):
+            raise ServiceError.for_field(
+                field,
+                f"{raw!r} is not a tag: 1 to 40 letters, digits, '_' or '-'.",
+            )
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > limit:
+        raise ServiceError.for_field(field, f"At most {limit} tags, got {len(cleaned)}.")
+    return cleaned
+
+
+def _clean_text(value: str, *, field: str, limit: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError.for_field(field, "This field may not be blank.", code="required")
+    if len(value) > limit:
+        raise ServiceError.for_field(
+            field, f"At most {limit} characters, got {len(value)}.", code="too_long"
+        )
+    return value
+
+
+def _clean_links(links: Any) -> list[str]:
+    links = list(links or [])
+    if len(links) > MAX_LINKS:
+        raise ServiceError.for_field("links", f"At most {MAX_LINKS} links, got {len(links)}.")
+    for link in links:
+        if not isinstance(link, str) or not re.match(r"^https?://\S{1,500}$", link):
+            raise ServiceError.for_field(
+                "links", f"{link!r} is not an http(s) URL of at most 500 characters."
+            )
+    return links
+
+
+def _page_data(page: Page) -> dict[str, Any]:
+    return {
+        "id": str(page.id),
+        "owner_id": str(page.owner_id),
+        "handle": page.handle,
+        "name": page.name,
+        "kind": page.kind,
+        "is_private": page.is_private,
+        "tags": page.tags,
+    }
+
+
+def _set_tags(page: Page, tags: list[str]) -> None:
+    PageTag.objects.filter(page=page).exclude(tag__in=tags).delete()
+    existing = set(PageTag.objects.filter(page=page).values_list("tag", flat=True))
+    PageTag.objects.bulk_create([PageTag(page=page, tag=t) for t in tags if t not in existing])
+
+
+def bump_daily(*, page_id: uuid.UUID, **counts: int) -> None:
+    """Add to today's statistics row of a page (created on first use)."""
+    day = timezone.now().date()
+    updated = PageDailyStat.objects.filter(page_id=page_id, day=day).update(
+        **{name: F(name) + value for name, value in counts.items()}
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                PageDailyStat.objects.create(page_id=page_id, day=day, **counts)
+        except IntegrityError:  # created concurrently: add to that row
+            PageDailyStat.objects.filter(page_id=page_id, day=day).update(
+                **{name: F(name) + value for name, value in counts.items()}
+            )
+
+
+def bump_page(*, page_id: uuid.UUID, daily: dict[str, int] | None = None, **counts: int) -> None:
+    """Change a page's counters (negative values subtract, never below zero)."""
+    from django.db.models.functions import Greatest
+
+    Page.objects.filter(id=page_id).update(
+        **{name: Greatest(F(name) + value, 0) for name, value in counts.items()}
+    )
+    if daily:
+        bump_daily(page_id=page_id, **daily)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+def _free_handle(base: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9_]", "_", base)[:32] or "user"
+    base = base if len(base) >= 3 else f"{base}___"[:3]
+    candidate = base
+    for _ in range(20):
+        if not Page.objects.filter(handle_key=candidate.lower()).exists():
+            return candidate
+        candidate = f"{base}_{uuid.uuid4().hex[:6]}"
+    raise Conflict("No free handle could be found.")  # pragma: no cover
+
+
+def create_personal_page(*, user_id: uuid.UUID, username: str, display_name: str = "") -> Page:
+    """The user's profile page (from `auth.user.registered`); idempotent."""
+    with transaction.atomic():
+        user, _ = UserRef.objects.get_or_create(id=user_id, defaults={"username": username})
+        existing = Page.objects.filter(owner=user, kind=Page.Kind.PERSONAL).first()
+        if existing:
+            return existing
+        page = Page.objects.create(
+            owner=user,
+            kind=Page.Kind.PERSONAL,
+            handle=(handle := _free_handle(username)),
+            handle_key=handle.lower(),
+            name=(display_name or username)[:NAME_MAX],
+        )
+        publish_event(type="social.page.created", key=page.id, actor=user_id, data=_page_data(page))
+    return page
+
+
+def create_page(
+    *,
+    owner_id: uuid.UUID,
+    handle: str,
+    name: str,
+    description: str = "",
+    tags: list[str] | None = None,
+    is_private: bool = False,
+    avatar_id: uuid.UUID | None = None,
+    links: list[str] | None = None,
+) -> Page:
+    handle = clean_handle(handle)
+    name = _clean_text(name, field="name", limit=NAME_MAX, required=True)
+    description = _clean_text(description, field="description", limit=DESCRIPTION_MAX)
+    tags = clean_tags(tags, limit=MAX_PAGE_TAGS)
+    links = _clean_links(links)
+    if avatar_id:
+        from social.posts.services import check_media
+
+        check_media(
+            media_ids=[avatar_id], owner_id=owner_id, purposes=AVATAR_PURPOSES, field="avatar_id"
+        )
+    try:
+        with transaction.atomic():
+            owner = UserRef.objects.get(id=owner_id)
+            page = Page.objects.create(
+                owner=owner,
+                handle=handle,
+                handle_key=handle.lower(),
+                name=name,
+                description=description,
+                tags=tags,
+                is_private=is_private,
+                avatar_id=avatar_id,
+                links=links,
+            )
+            _set_tags(page, tags)
+            publish_event(
+                type="social.page.created", key=page.id, actor=owner_id, data=_page_data(page)
+            )
+    except IntegrityError as exc:
+        raise Conflict.for_field(
+            "handle", f"The handle {handle!r} is taken (handles ignore case).", code="taken"
+        ) from exc
+    except UserRef.DoesNotExist as exc:
+        raise Forbidden("Your account is not known here yet; try again in a moment.") from exc
+    return page
+
+
+AVATAR_PURPOSES = ("avatar", "page_avatar", "post_image")
+EDITABLE = ("handle", "name", "description", "tags", "is_private", "avatar_id", "links")
+
+
+def _own_page(*, page: Page, actor_id: uuid.UUID) -> None:
+    if page.owner_id != actor_id:
+        raise Forbidden("Only the page's owner may do this.", code="not_page_owner")
+
+
+def update_page(*, page: Page, actor_id: uuid.UUID, changes: dict[str, Any]) -> Page:
+    _own_page(page=page, actor_id=actor_id)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ServiceError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    if "handle" in changes:
+        changes["handle"] = clean_handle(changes["handle"])
+    if "name" in changes:
+        changes["name"] = _clean_text(changes["name"], field="name", limit=NAME_MAX, required=True)
+    if "description" in changes:
+        changes["description"] = _clean_text(
+            changes["description"], field="description", limit=DESCRIPTION_MAX
+        )
+    if "tags" in changes:
+        changes["tags"] = clean_tags(changes["tags"], limit=MAX_PAGE_TAGS)
+    if "links" in changes:
+        changes["links"] = _clean_links(changes["links"])
+    if changes.get("avatar_id"):
+        from social.posts.services import check_media
+
+        check_media(
+            media_ids=[changes["avatar_id"]],
+            owner_id=actor_id,
+            purposes=AVATAR_PURPOSES,
+            field="avatar_id",
+        )
+    try:
+        with transaction.atomic():
+            page = Page.objects.select_for_update().get(id=page.id)
+            became_public = page.is_private and changes.get("is_private") is False
+            for name, value in changes.items():
+                setattr(page, name, value)
+            if "handle" in changes:
+                page.handle_key = page.handle.lower()
+            page.save()
+            if "tags" in changes:
+                _set_tags(page, page.tags)
+            if became_public:
+                # A public page has no pending requests: everyone who asked now follows it.
+                _approve(
+                    page=page,
+                    actor_id=actor_id,
+                    follows=list(
+                        Follow.objects.select_for_update().filter(
+                            page=page, status=Follow.Status.PENDING
+                        )
+                    ),
+                )
+            publish_event(
+                type="social.page.updated", key=page.id, actor=actor_id, data=_page_data(page)
+            )
+    except IntegrityError as exc:
+        raise Conflict.for_field(
+            "handle",
+            f"The handle {changes.get('handle')!r} is taken (handles ignore case).",
+            code="taken",
+        ) from exc
+    return page
+
+
+def delete_page(*, page: Page, actor_id: uuid.UUID) -> None:
+    _own_page(page=page, actor_id=actor_id)
+    if page.kind == Page.Kind.PERSONAL:
+        raise Forbidden(
+            "The personal page is the profile: it goes away only with the account.",
+            code="personal_page",
+        )
+    with transaction.atomic():
+        data = _page_data(page)
+        follower_ids = list(
+            Follow.objects.filter(page=page, status=Follow.Status.APPROVED).values_list(
+                "user_id", flat=True
+            )
+        )
+        feed_services.remove_page_from_timelines(page_id=page.id, user_ids=follower_ids)
+        page.delete()
+        publish_event(type="social.page.deleted", key=data["id"], actor=actor_id, data=data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Follows
+
+
+def _follow_data(follow: Follow, page: Page, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": str(follow.id),
+        "page_id": str(page.id),
+        "page_handle": page.handle,
+        "page_name": page.name,
+        "page_owner_id": str(page.owner_id),
+        "user_id": str(follow.user_id),
+        "follower_id": str(follow.user_id),
+        **extra,
+    }
+
+
+def follow_page(*, page: Page, user_id: uuid.UUID) -> Follow:
+    """Follow a public page at once, or ask to follow a private one. Repeating is harmless."""
+    if page.owner_id == user_id:
+        raise ServiceError(
+            "You own this page: its posts are in your feed already.", code="own_page"
+        )
+    if page.is_blocked:
+        raise NotFound(f"No page with the id or handle {str(page.id)!r}.", code="page_unavailable")
+    if PageBlock.objects.filter(page=page, user_id=user_id).exists():
+        raise Forbidden("The page's owner blocked you from this page.", code="blocked_from_page")
+    with transaction.atomic():
+        user, _ = UserRef.objects.get_or_create(id=user_id, defaults={"username": ""})
+        follow = Follow.objects.select_for_update().filter(page=page, user=user).first()
+        if follow:
+            return follow
+        if page.is_private:
+            follow = Follow.objects.create(page=page, user=user, status=Follow.Status.PENDING)
+            publish_event(
+                type="social.follow.requested",
+                key=follow.id,
+                actor=user_id,
+                data=_follow_data(follow, page, recipient_ids=[str(page.owner_id)]),
+            )
+            return follow
+        follow = Follow.objects.create(
+            page=page, user=user, status=Follow.Status.APPROVED, approved_at=timezone.now()
+        )
+        _started(follow=follow, page=page, actor_id=user_id, via="direct")
+    return follow
+
+
+def _started(*, follow: Follow, page: Page, actor_id: uuid.UUID, via: str) -> None:
+    bump_page(page_id=page.id, followers_count=1, daily={"followers_gained": 1})
+    publish_event(
+        type="social.follow.created",
+        key=follow.id,
+        actor=actor_id,
+        data=_follow_data(
+            follow,
+            page,
+            via=via,
+            # The owner approved it themself; otherwise they are told of the new follower.
+            recipient_ids=[] if via == "approval" else [str(page.owner_id)],
+        ),
+    )
+    feed_services.on_follow_started(user_id=follow.user_id, page=page)
+
+
+def _ended(*, follow: Follow, page: Page, actor_id: uuid.UUID, reason: str) -> None:
+    was_approved = follow.status == Follow.Status.APPROVED
+    follow_id = follow.id
+    follow.delete()
+    follow.id = follow_id  # Django clears the pk on delete; the event still names it
+    if was_approved:
+        bump_page(page_id=page.id, followers_count=-1, daily={"followers_lost": 1})
+        feed_services.remove_page_from_timelines(page_id=page.id, user_ids=[follow.user_id])
+    recipients = [str(follow.user_id)] if reason in ("removed_by_owner",) else []
+    publish_event(
+        type="social.follow.removed" if was_approved else "social.follow.rejected",
+        key=follow.id,
+        actor=actor_id,
+        data=_follow_data(follow, page, reason=reason, recipient_ids=recipients),
+    )
+
+
+def unfollow_page(*, page: Page, user_id: uuid.UUID) -> None:
+    """Stop following, or withdraw a pending request. Repeating is harmless."""
+    with transaction.atomic():
+        follow = Follow.objects.select_for_update().filter(page=page, user_id=user_id).first()
+        if follow:
+            _ended(
+                follow=follow,
+                page=page,
+                actor_id=user_id,
+                reason="unfollowed" if follow.status == Follow.Status.APPROVED else "withdrawn",
+            )
+
+
+def _pending(*, page: Page, user_ids: list[uuid.UUID] | None, all_: bool) -> list[Follow]:
+    if not all_ and not user_ids:
+        raise ServiceError.for_field(
+            "user_ids", "Name at least one user, or set all to true.", code="required"
+        )
+    rows = Follow.objects.select_for_update().filter(page=page, status=Follow.Status.PENDING)
+    if not all_:
+        rows = rows.filter(user_id__in=user_ids)
+    return list(rows.order_by("id"))
+
+
+def _approve(*, page: Page, actor_id: uuid.UUID, follows: list[Follow]) -> None:
+    now = timezone.now()
+    for follow in follows:
+        follow.status = Follow.Status.APPROVED
+        follow.approved_at = now
+    Follow.objects.bulk_update(follows, ["status", "approved_at"])
+    for follow in follows:
+        publish_event(
+            type="social.follow.approved",
+            key=follow.id,
+            actor=actor_id,
+            data=_follow_data(follow, page, recipient_ids=[str(follow.user_id)]),
+        )
+        _started(follow=follow, page=page, actor_id=actor_id, via="approval")
+
+
+MAX_BATCH = 1000
+
+
+def approve_requests(
+    *, page: Page, actor_id: uuid.UUID, user_ids: list[uuid.UUID] | None = None, all: bool = False
+) -> int:
+    """Accept one, several (`user_ids`) or all pending requests; returns how many."""
+    _own_page(page=page, actor_id=actor_id)
+    if user_ids and len(user_ids) > MAX_BATCH:
+        raise ServiceError.for_field("user_ids", f"At most {MAX_BATCH} users at once.")
+    with transaction.atomic():
+        follows = _pending(page=page, user_ids=user_ids, all_=all)
+        _approve(page=page, actor_id=actor_id, follows=follows)
+    return len(follows)
+
+
+def reject_requests(
+    *, page: Page, actor_id: uuid.UUID, user_ids: list[uuid.UUID] | None = None, all: bool = False
+) -> int:
+    _own_page(page=page, actor_id=actor_id)
+    if user_ids and len(user_ids) > MAX_BATCH:
+        raise ServiceError.for_field("user_ids", f"At most {MAX_BATCH} users at once.")
+    with transaction.atomic():
+        follows = _pending(page=page, user_ids=user_ids, all_=all)
+        for follow in follows:
+            follow_id = follow.id
+            follow.delete()
+            follow.id = follow_id
+            publish_event(
+                type="social.follow.rejected",
+                key=follow.id,
+                actor=actor_id,
+                data=_follow_data(
+                    follow, page, reason="rejected", recipient_ids=[str(follow.user_id)]
+                ),
+            )
+    return len(follows)
+
+
+def remove_follower(*, page: Page, actor_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    _own_page(page=page, actor_id=actor_id)
+    with transaction.atomic():
+        follow = (
+            Follow.objects.select_for_update()
+            .filter(page=page, user_id=user_id, status=Follow.Status.APPROVED)
+            .first()
+        )
+        if follow is None:
+            raise NotFound.for_field(
+                "user_id", "This user does not follow the page.", code="not_found"
+            )
+        _ended(follow=follow, page=page, actor_id=actor_id, reason="removed_by_owner")
+
+
+def block_user(*, page: Page, actor_id: uuid.UUID, user_id: uuid.UUID) -> PageBlock:
+    """The user stops following (or asking), and can neither follow nor see the page again."""
+    _own_page(page=page, actor_id=actor_id)
+    if user_id == actor_id:
+        raise ServiceError.for_field("user_id", "You cannot block yourself from your own page.")
+    with transaction.atomic():
+        user = UserRef.objects.filter(id=user_id).first()
+        if user is None:
+            raise NotFound.for_field("user_id", "No such user.", code="not_found")
+        block, created = PageBlock.objects.get_or_create(page=page, user=user)
+        follow = Follow.objects.select_for_update().filter(page=page, user_id=user_id).first()
+        if follow:
+            _ended(follow=follow, page=page, actor_id=actor_id, reason="blocked")
+        if created:
+            publish_event(
+                type="social.page.user_blocked",
+                key=page.id,
+                actor=actor_id,
+                data={"page_id": str(page.id), "user_id": str(user_id), "recipient_ids": []},
+            )
+    return block
+
+
+def unblock_user(*, page: Page, actor_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    _own_page(page=page, actor_id=actor_id)
+    with transaction.atomic():
+        deleted, _ = PageBlock.objects.filter(page=page, user_id=user_id).delete()
+        if deleted:
+            publish_event(
+                type="social.page.user_unblocked",
+                key=page.id,
+                actor=actor_id,
+                data={"page_id": str(page.id), "user_id": str(user_id), "recipient_ids": []},
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Block state (moderation and bans)
+
+
+def refresh_block_flag(*, page: Page, now: Any = None) -> bool:
+    """Recompute `is_blocked` from its reasons and save it; returns the new value."""
+    now = now or timezone.now()
+    page.is_blocked = bool(
+        page.owner_banned
+        or page.blocked_permanently
+        or (page.blocked_until is not None and page.blocked_until > now)
+    )
+    page.save(
+        update_fields=[
+            "is_blocked",
+            "blocked_until",
+            "blocked_permanently",
+            "block_reason",
+            "owner_banned",
+            "updated_at",
+        ]
+    )
+    return page.is_blocked
+
+
+def set_owner_banned(*, user_id: uuid.UUID, banned: bool) -> int:
+    """`auth.user.banned` blocks every page of the user; `unbanned` lifts that reason only, so a
+    page blocked by moderation on its own account stays blocked."""
+    with transaction.atomic():
+        pages = list(Page.objects.select_for_update().filter(owner_id=user_id))
+        for page in pages:
+            page.owner_banned = banned
+            refresh_block_flag(page=page)
+    return len(pages)
+
+
+def delete_user_data(*, user_id: uuid.UUID) -> None:
+    """`auth.user.deleted`: the user's pages (with their posts) and follows go."""
+    with transaction.atomic():
+        for follow in Follow.objects.select_for_update().filter(user_id=user_id):
+            page = follow.page
+            _ended(follow=follow, page=page, actor_id=user_id, reason="account_deleted")
+        for page in Page.objects.filter(owner_id=user_id):
+            data = _page_data(page)
+            page.delete()
+            publish_event(type="social.page.deleted", key=data["id"], actor=user_id, data=data)

@@ -1,0 +1,196 @@
+"""Thin views for posts, replies, likes and comments."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cotask_common.errors import Forbidden
+from social.api import paginated, valid, viewer
+from social.pages import selectors as page_selectors
+from social.pages.apis import ReadOpenMixin
+from social.posts import selectors, services
+from social.posts.serializers import (
+    CommentInput,
+    CommentOutput,
+    CommentUpdateInput,
+    LikedPostOutput,
+    LikerOutput,
+    LikeStateOutput,
+    PostInput,
+    PostOutput,
+    PostUpdateInput,
+    ReplyInput,
+)
+
+
+def _post_out(post_id: object, request: Request) -> dict:
+    post = selectors.visible_posts(viewer=viewer(request)).get(id=post_id)
+    return PostOutput(post).data
+
+
+class PagePostsApi(ReadOpenMixin, APIView):
+    @extend_schema(responses=PostOutput(many=True), summary="A page's posts, newest first")
+    def get(self, request: Request, ref: str) -> Response:
+        page = page_selectors.readable_page(ref=ref, viewer=viewer(request))
+        return paginated(
+            self, request, selectors.page_posts(page_id=page.id, viewer=viewer(request)), PostOutput
+        )
+
+    @extend_schema(request=PostInput, responses={201: PostOutput}, summary="Post on my page")
+    def post(self, request: Request, ref: str) -> Response:
+        page = page_selectors.visible_page(ref=ref, viewer=viewer(request))
+        data = valid(PostInput, request.data)
+        post = services.create_post(page=page, actor_id=request.user.id, **data)
+        return Response(_post_out(post.id, request), status=status.HTTP_201_CREATED)
+
+
+class PostDetailApi(ReadOpenMixin, APIView):
+    @extend_schema(responses=PostOutput, summary="A post")
+    def get(self, request: Request, post_id: str) -> Response:
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
+        return Response(_post_out(post.id, request))
+
+    @extend_schema(request=PostUpdateInput, responses=PostOutput, summary="Edit my post")
+    def patch(self, request: Request, post_id: str) -> Response:
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
+        data = valid(PostUpdateInput, request.data)
+        services.update_post(post=post, actor_id=request.user.id, **data)
+        return Response(_post_out(post.id, request))
+
+    @extend_schema(responses={204: None}, summary="Delete my post")
+    def delete(self, request: Request, post_id: str) -> Response:
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
+        services.delete_post(post=post, actor_id=request.user.id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RepliesApi(ReadOpenMixin, APIView):
+    @extend_schema(responses=PostOutput(many=True), summary="A post's thread of replies")
+    def get(self, request: Request, post_id: str) -> Response:
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
+        return paginated(
+            self, request, selectors.replies(post=post, viewer=viewer(request)), PostOutput
+        )
+
+    @extend_schema(request=ReplyInput, responses={201: PostOutput}, summary="Reply from my page")
+    def post(self, request: Request, post_id: str) -> Response:
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
+        data = valid(ReplyInput, request.data)
+        page = page_selectors.visible_page(ref=data.pop("page_id"), viewer=viewer(request))
+        reply = services.reply_to_post(post=post, page=page, actor_id=request.user.id, **data)
+        return Response(_post_out(reply.id, request), status=status.HTTP_201_CREATED)
+
+
+class PostLikeApi(APIView):
+    @extend_schema(request=None, responses=LikeStateOutput, summary="Like (idempotent)")
+    def post(self, request: Request, post_id: str) -> Response:
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
+        changed = services.like_post(post=post, user_id=request.user.id)
+        return Response({"liked": True, "changed": changed})
+
+    @extend_schema(request=None, responses=LikeStateOutput, summary="Unlike (idempotent)")
+    def delete(self, request: Request, post_id: str) -> Response:
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
+        changed = services.unlike_post(post=post, user_id=request.user.id)
+        return Response({"liked": False, "changed": changed})
+
+
+class PostLikersApi(ReadOpenMixin, APIView):
+    @extend_schema(responses=LikerOutput(many=True), summary="Who liked a post")
+    def get(self, request: Request, post_id: str) -> Response:
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
+        return paginated(self, request, selectors.likers(post=post), LikerOutput)
+
+
+class MyLikesApi(APIView):
+    @extend_schema(responses=LikedPostOutput(many=True), summary="Posts I liked")
+    def get(self, request: Request) -> Response:
+        rows = selectors.liked_posts(user_id=request.user.id, viewer=viewer(request))
+        return paginated(self, request, rows, LikedPostOutput)
+
+
+class CommentsApi(ReadOpenMixin, APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("parent", str, description="comment id: its replies")],
+        responses=CommentOutput(many=True),
+        summary="Comments on a post (top level, or replies to `parent`)",
+    )
+    def get(self, request: Request, post_id: str) -> Response:
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
+        parent = request.query_params.get("parent") or None
+        if parent:
+            parent = selectors.comment_for_viewer(comment_id=parent, viewer=viewer(request)).id
+        rows = selectors.comments(post=post, parent_id=parent, viewer=viewer(request))
+        return paginated(self, request, rows, CommentOutput)
+
+    @extend_schema(request=CommentInput, responses={201: CommentOutput}, summary="Comment")
+    def post(self, request: Request, post_id: str) -> Response:
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
+        data = valid(CommentInput, request.data)
+        comment = services.create_comment(post=post, author_id=request.user.id, **data)
+        out = selectors.comments(post=post, parent_id=comment.parent_id, viewer=viewer(request))
+        return Response(CommentOutput(out.get(id=comment.id)).data, status=status.HTTP_201_CREATED)
+
+
+class CommentDetailApi(APIView):
+    @extend_schema(request=CommentUpdateInput, responses=CommentOutput, summary="Edit my comment")
+    def patch(self, request: Request, comment_id: str) -> Response:
+        comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
+        data = valid(CommentUpdateInput, request.data)
+        comment = services.update_comment(comment=comment, actor_id=request.user.id, **data)
+        out = selectors.comments(
+            post=comment.post, parent_id=comment.parent_id, viewer=viewer(request)
+        )
+        return Response(CommentOutput(out.get(id=comment.id)).data)
+
+    @extend_schema(responses={204: None}, summary="Delete my comment")
+    def delete(self, request: Request, comment_id: str) -> Response:
+        comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
+        if comment.author_id != request.user.id:
+            raise Forbidden(
+                "Only the comment's author may delete it (moderators: use moderation).",
+                code="not_author",
+            )
+        services.delete_comment(comment=comment, actor_id=request.user.id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CommentLikeApi(APIView):
+    @extend_schema(request=None, responses=LikeStateOutput, summary="Like a comment")
+    def post(self, request: Request, comment_id: str) -> Response:
+        comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
+        return Response(
+            {
+                "liked": True,
+                "changed": services.like_comment(comment=comment, user_id=request.user.id),
+            }
+        )
+
+    @extend_schema(request=None, responses=LikeStateOutput, summary="Unlike a comment")
+    def delete(self, request: Request, comment_id: str) -> Response:
+        comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
+        return Response(
+            {
+                "liked": False,
+                "changed": services.unlike_comment(comment=comment, user_id=request.user.id),
+            }
+        )
+
+
+class TagPostsApi(ReadOpenMixin, APIView):
+    @extend_schema(responses=PostOutput(many=True), summary="Posts with a tag, newest first")
+    def get(self, request: Request, tag: str) -> Response:
+        return paginated(
+            self, request, selectors.tag_posts(tag=tag, viewer=viewer(request)), PostOutput
+        )
+
+
+class PopularApi(ReadOpenMixin, APIView):
+    @extend_schema(responses=PostOutput(many=True), summary="Popular recent posts (time decay)")
+    def get(self, request: Request) -> Response:
+        rows = selectors.popular_posts(viewer=viewer(request))
+        return paginated(self, request, rows, PostOutput, ordering=("-hot_score", "-id"))

@@ -1,0 +1,99 @@
+"""Reading posts, replies, comments and likes, always through the visibility rules of pages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Value
+from django.utils import timezone
+
+from cotask_common.errors import Forbidden, NotFound
+from social.pages import selectors as page_selectors
+from social.pages.selectors import Viewer, readable_pages_q, viewer_id
+from social.posts.models import Comment, CommentLike, Post, PostLike, PostTag
+
+
+def with_liked(posts: QuerySet[Post], *, viewer: Viewer) -> QuerySet[Post]:
+    user_id = viewer_id(viewer)
+    if user_id is None:
+        return posts.annotate(liked=Value(False, output_field=BooleanField()))
+    return posts.annotate(
+        liked=Exists(PostLike.objects.filter(post=OuterRef("pk"), user_id=user_id))
+    )
+
+
+def visible_posts(*, viewer: Viewer) -> QuerySet[Post]:
+    """Every post `viewer` may read, with what the serializer needs in the same query."""
+    posts = Post.objects.filter(deleted_at__isnull=True).filter(readable_pages_q(viewer=viewer))
+    return with_liked(posts.select_related("page"), viewer=viewer)
+
+
+def post_for_viewer(*, post_id: uuid.UUID | str, viewer: Viewer) -> Post:
+    """The post if `viewer` may read it: 404 when it is gone or its page is hidden from them,
+    403 when the page is private and they do not follow it."""
+    post = Post.objects.select_related("page", "page__owner").filter(id=post_id).first()
+    if post is None or post.deleted_at is not None:
+        raise NotFound(f"No post with the id {str(post_id)!r}.")
+    try:
+        page_selectors.visible_page(ref=post.page_id, viewer=viewer)
+    except NotFound as exc:
+        raise NotFound(f"No post with the id {str(post_id)!r}.") from exc
+    if not page_selectors.can_read_posts(page=post.page, viewer=viewer):
+        raise Forbidden(
+            "This post is on a private page: only its approved followers see it.",
+            code="page_private",
+        )
+    return post
+
+
+def page_posts(*, page_id: uuid.UUID, viewer: Viewer) -> QuerySet[Post]:
+    return visible_posts(viewer=viewer).filter(page_id=page_id)
+
+
+def replies(*, post: Post, viewer: Viewer) -> QuerySet[Post]:
+    return visible_posts(viewer=viewer).filter(reply_to=post)
+
+
+def tag_posts(*, tag: str, viewer: Viewer) -> QuerySet[Post]:
+    tag = tag.strip().lstrip("#").lower()
+    return visible_posts(viewer=viewer).filter(
+        id__in=PostTag.objects.filter(tag=tag).values("post_id")
+    )
+
+
+def popular_posts(*, viewer: Viewer) -> QuerySet[Post]:
+    since = timezone.now() - timedelta(hours=settings.SOCIAL_POPULAR_WINDOW_HOURS)
+    return visible_posts(viewer=viewer).filter(created_at__gte=since)
+
+
+def likers(*, post: Post) -> QuerySet[PostLike]:
+    return PostLike.objects.filter(post=post, user__is_banned=False).select_related("user")
+
+
+def liked_posts(*, user_id: uuid.UUID, viewer: Viewer) -> QuerySet[PostLike]:
+    posts = visible_posts(viewer=viewer)
+    return PostLike.objects.filter(user_id=user_id, post__in=posts.values("id")).select_related(
+        "post", "post__page"
+    )
+
+
+def comments(*, post: Post, parent_id: uuid.UUID | None, viewer: Viewer) -> QuerySet[Comment]:
+    rows = Comment.objects.filter(
+        post=post, parent_id=parent_id, deleted_at__isnull=True, author__is_banned=False
+    ).select_related("author")
+    user_id = viewer_id(viewer)
+    if user_id is None:
+        return rows.annotate(liked=Value(False, output_field=BooleanField()))
+    return rows.annotate(
+        liked=Exists(CommentLike.objects.filter(comment=OuterRef("pk"), user_id=user_id))
+    )
+
+
+def comment_for_viewer(*, comment_id: uuid.UUID | str, viewer: Viewer) -> Comment:
+    comment = Comment.objects.select_related("author", "post").filter(id=comment_id).first()
+    if comment is None or comment.deleted_at is not None:
+        raise NotFound(f"No comment with the id {str(comment_id)!r}.")
+    post_for_viewer(post_id=comment.post_id, viewer=viewer)
+    return comment

@@ -1,0 +1,522 @@
+"""Writes on posts, replies, comments and likes. Counters (post, page, daily statistics) change
+in the same transaction as the row; events carry who should be told (`recipient_ids`)."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cotask_common.errors import Forbidden, NotFound, ServiceError
+from cotask_common.events.outbox import publish_event
+from social.feed import services as feed_services
+from social.pages.models import Page
+from social.pages.services import bump_page, clean_tags
+from social.posts.models import Comment, CommentLike, MediaFile, Post, PostLike, PostTag
+
+MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,40})")
+HASHTAG_RE = re.compile(r"(?<![\w#])#([\w-]{1,40})")
+POST_MEDIA_PURPOSES = ("post_image", "post_video")
+MAX_MENTIONS = 20
+
+
+def hot_score(*, likes: int, comments: int, created_at: datetime) -> float:
+    engagement = likes + 2 * comments
+    return math.log10(max(engagement, 1)) + created_at.timestamp() / 45000
+
+
+# ---------------------------------------------------------------------------------------------
+# Media (projection of media-service's events)
+
+
+def apply_media_event(*, verb: str, data: dict[str, Any]) -> None:
+    file_id = data.get("id") or data.get("file_id")
+    if not file_id:
+        return
+    if verb == "deleted":
+        MediaFile.objects.filter(id=file_id).delete()
+        return
+    defaults = {name: data[name] for name in ("owner_id", "purpose", "status") if data.get(name)}
+    if verb == "ready":
+        defaults["status"] = "ready"
+    elif verb in ("failed", "rejected"):
+        defaults["status"] = verb
+    if "owner_id" not in defaults and not MediaFile.objects.filter(id=file_id).exists():
+        return  # without an owner the file cannot be checked; a later event will carry it
+    MediaFile.objects.update_or_create(id=file_id, defaults=defaults)
+
+
+def check_media(
+    *,
+    media_ids: Iterable[Any],
+    owner_id: uuid.UUID,
+    purposes: Iterable[str],
+    field: str = "media_ids",
+) -> list[str]:
+    """Each file must be known, ready, the caller's own and of an allowed purpose."""
+    ids: list[str] = []
+    for raw in media_ids:
+        try:
+            value = str(uuid.UUID(str(raw)))
+        except ValueError as exc:
+            raise ServiceError.for_field(field, f"{raw!r} is not a file id (a UUID).") from exc
+        if value not in ids:
+            ids.append(value)
+    files = {str(f.id): f for f in MediaFile.objects.filter(id__in=ids)}
+    purposes = tuple(purposes)
+    for value in ids:
+        media = files.get(value)
+        if media is None or str(media.owner_id) != str(owner_id):
+            raise ServiceError.for_field(
+                field, f"File {value} does not exist or is not yours.", code="media_not_found"
+            )
+        if media.status != "ready":
+            raise ServiceError.for_field(
+                field,
+                f"File {value} is not ready yet (status {media.status!r}); try again shortly.",
+                code="media_not_ready",
+            )
+        if media.purpose not in purposes:
+            raise ServiceError.for_field(
+                field,
+                f"File {value} was uploaded for {media.purpose!r}; this needs one of "
+                f"{', '.join(purposes)}.",
+                code="media_wrong_purpose",
+            )
+    return ids
+
+
+# ---------------------------------------------------------------------------------------------
+# Posts
+
+
+def _clean_post_text(text: str) -> str:
+    text = (text or "").strip()
+    limit = settings.SOCIAL_POST_MAX_LENGTH
+    if len(text) > limit:
+        raise ServiceError.for_field(
+            "text", f"At most {limit} characters, got {len(text)}.", code="too_long"
+        )
+    return text
+
+
+def _mentioned_owner_ids(handles: list[str]) -> list[str]:
+    if not handles:
+        return []
+    owners = Page.objects.filter(handle_key__in=[h.lower() for h in handles], is_blocked=False)
+    return sorted({str(owner) for owner in owners.values_list("owner_id", flat=True)})
+
+
+def _post_data(post: Post, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": str(post.id),
+        "page_id": str(post.page_id),
+        "page_name": post.page.name,
+        "page_owner_id": str(post.page.owner_id),
+        "author_id": str(post.page.owner_id),
+        "reply_to_id": str(post.reply_to_id) if post.reply_to_id else None,
+        **extra,
+    }
+
+
+def _parse(text: str, tags: list[str] | None) -> tuple[list[str], list[str]]:
+    tags = clean_tags(
+        [*(tags or []), *HASHTAG_RE.findall(text)], limit=settings.SOCIAL_POST_MAX_TAGS
+    )
+    mentions = list(dict.fromkeys(MENTION_RE.findall(text)))
+    if len(mentions) > MAX_MENTIONS:
+        raise ServiceError.for_field(
+            "text", f"At most {MAX_MENTIONS} mentions, got {len(mentions)}.", code="too_many"
+        )
+    return tags, mentions
+
+
+def create_post(
+    *,
+    page: Page,
+    actor_id: uuid.UUID,
+    text: str = "",
+    tags: list[str] | None = None,
+    media_ids: list[Any] | None = None,
+    reply_to: Post | None = None,
+) -> Post:
+    if page.owner_id != actor_id:
+        raise Forbidden("You can post only on your own pages.", code="not_page_owner")
+    if page.is_blocked:
+        raise Forbidden(
+            "This page is blocked by moderation; it cannot post until the block ends.",
+            code="page_blocked",
+        )
+    text = _clean_post_text(text)
+    media_ids = list(media_ids or [])
+    if len(media_ids) > settings.SOCIAL_POST_MAX_MEDIA:
+        raise ServiceError.for_field(
+            "media_ids", f"At most {settings.SOCIAL_POST_MAX_MEDIA} files, got {len(media_ids)}."
+        )
+    media = check_media(media_ids=media_ids, owner_id=actor_id, purposes=POST_MEDIA_PURPOSES)
+    if not text and not media:
+        raise ServiceError.for_field(
+            "text", "A post needs text or at least one file.", code="required"
+        )
+    tags, mentions = _parse(text, tags)
+    with transaction.atomic():
+        now = timezone.now()
+        post = Post.objects.create(
+            page=page,
+            reply_to=reply_to,
+            text=text,
+            tags=tags,
+            mentions=mentions,
+            media_ids=media,
+            created_at=now,
+            hot_score=hot_score(likes=0, comments=0, created_at=now),
+        )
+        PostTag.objects.bulk_create([PostTag(tag=tag, post=post) for tag in tags])
+        bump_page(page_id=page.id, posts_count=1, daily={"posts": 1})
+        recipients = set(_mentioned_owner_ids(mentions))
+        if reply_to is not None:
+            Post.objects.filter(id=reply_to.id).update(reply_count=reply_to.reply_count + 1)
+            recipients.add(str(reply_to.page.owner_id))
+        recipients.discard(str(actor_id))
+        publish_event(
+            type="social.post.created",
+            key=post.id,
+            actor=actor_id,
+            data=_post_data(
+                post,
+                tags=tags,
+                mentions=mentions,
+                mentioned_user_ids=_mentioned_owner_ids(mentions),
+                reply_to_owner_id=str(reply_to.page.owner_id) if reply_to else None,
+                reply_to_author_id=str(reply_to.page.owner_id) if reply_to else None,
+                recipient_ids=sorted(recipients),
+            ),
+        )
+        feed_services.on_post_created(post=post, page=page)
+    return post
+
+
+def reply_to_post(
+    *,
+    post: Post,
+    page: Page,
+    actor_id: uuid.UUID,
+    text: str = "",
+    media_ids: list[Any] | None = None,
+    tags: list[str] | None = None,
+) -> Post:
+    return create_post(
+        page=page, actor_id=actor_id, text=text, media_ids=media_ids, tags=tags, reply_to=post
+    )
+
+
+def update_post(
+    *,
+    post: Post,
+    actor_id: uuid.UUID,
+    text: str | None = None,
+    tags: list[str] | None = None,
+    media_ids: list[Any] | None = None,
+) -> Post:
+    if post.page.owner_id != actor_id:
+        raise Forbidden("Only the author may edit a post.", code="not_author")
+    with transaction.atomic():
+        post = Post.objects.select_for_update().select_related("page").get(id=post.id)
+        if text is not None:
+            post.text = _clean_post_text(text)
+        if media_ids is not None:
+            post.media_ids = check_media(
+                media_ids=media_ids, owner_id=actor_id, purposes=POST_MEDIA_PURPOSES
+            )
+        if not post.text and not post.media_ids:
+            raise ServiceError.for_field(
+                "text", "A post needs text or at least one file.", code="required"
+            )
+        post.tags, post.mentions = _parse(post.text, tags if tags is not None else post.tags)
+        post.edited_at = timezone.now()
+        post.save()
+        PostTag.objects.filter(post=post).delete()
+        PostTag.objects.bulk_create([PostTag(tag=tag, post=post) for tag in post.tags])
+        publish_event(
+            type="social.post.updated",
+            key=post.id,
+            actor=actor_id,
+            data=_post_data(post, tags=post.tags, mentions=post.mentions, recipient_ids=[]),
+        )
+    return post
+
+
+def delete_post(
+    *, post: Post, actor_id: uuid.UUID, reason: str = "", by_moderator: bool = False
+) -> None:
+    """Soft delete: the post disappears everywhere; the row stays for moderation's record."""
+    if not by_moderator and post.page.owner_id != actor_id:
+        raise Forbidden("Only the author may delete a post.", code="not_author")
+    with transaction.atomic():
+        post = Post.objects.select_for_update().select_related("page").get(id=post.id)
+        if post.deleted_at is not None:
+            return
+        post.deleted_at = timezone.now()
+        post.deleted_reason = reason
+        post.save(update_fields=["deleted_at", "deleted_reason"])
+        bump_page(page_id=post.page_id, posts_count=-1)
+        if post.reply_to_id:
+            Post.objects.filter(id=post.reply_to_id, reply_count__gt=0).update(
+                reply_count=F("reply_count") - 1
+            )
+        publish_event(
+            type="social.post.deleted",
+            key=post.id,
+            actor=actor_id,
+            data=_post_data(
+                post,
+                reason=reason,
+                by_moderator=by_moderator,
+                recipient_ids=[str(post.page.owner_id)] if by_moderator else [],
+            ),
+        )
+        feed_services.on_post_deleted(post=post)
+
+
+# ---------------------------------------------------------------------------------------------
+# Likes (idempotent)
+
+
+def like_post(*, post: Post, user_id: uuid.UUID) -> bool:
+    """True when a like was added, False when it was there already."""
+    with transaction.atomic():
+        post = Post.objects.select_for_update().select_related("page").get(id=post.id)
+        _like, created = PostLike.objects.get_or_create(post=post, user_id=user_id)
+        if not created:
+            return False
+        _recount(post=post, likes=1)
+        bump_page(page_id=post.page_id, likes_count=1, daily={"likes": 1})
+        owner = str(post.page.owner_id)
+        publish_event(
+            type="social.like.created",
+            key=post.id,
+            actor=user_id,
+            data={
+                "target_type": "post",
+                "target_kind": "post",
+                "target_id": str(post.id),
+                "post_id": str(post.id),
+                "comment_id": None,
+                "target_author_id": owner,
+                "page_id": str(post.page_id),
+                "user_id": str(user_id),
+                "recipient_ids": [owner] if owner != str(user_id) else [],
+            },
+        )
+    return True
+
+
+def unlike_post(*, post: Post, user_id: uuid.UUID) -> bool:
+    with transaction.atomic():
+        post = Post.objects.select_for_update().select_related("page").get(id=post.id)
+        deleted, _ = PostLike.objects.filter(post=post, user_id=user_id).delete()
+        if not deleted:
+            return False
+        _recount(post=post, likes=-1)
+        bump_page(page_id=post.page_id, likes_count=-1)
+        publish_event(
+            type="social.like.removed",
+            key=post.id,
+            actor=user_id,
+            data={
+                "target_type": "post",
+                "target_id": str(post.id),
+                "post_id": str(post.id),
+                "page_id": str(post.page_id),
+                "user_id": str(user_id),
+                "recipient_ids": [],
+            },
+        )
+    return True
+
+
+def _recount(*, post: Post, likes: int = 0, comments: int = 0) -> None:
+    """Change a locked post's counters and its popularity rank."""
+    post.like_count = max(post.like_count + likes, 0)
+    post.comment_count = max(post.comment_count + comments, 0)
+    post.hot_score = hot_score(
+        likes=post.like_count, comments=post.comment_count, created_at=post.created_at
+    )
+    post.save(update_fields=["like_count", "comment_count", "hot_score"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Comments
+
+
+def _clean_comment(text: str) -> str:
+    text = (text or "").strip()
+    limit = settings.SOCIAL_COMMENT_MAX_LENGTH
+    if not text:
+        raise ServiceError.for_field("text", "A comment cannot be empty.", code="required")
+    if len(text) > limit:
+        raise ServiceError.for_field(
+            "text", f"At most {limit} characters, got {len(text)}.", code="too_long"
+        )
+    return text
+
+
+def _comment_data(comment: Comment, post: Post, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": str(comment.id),
+        "post_id": str(post.id),
+        "page_id": str(post.page_id),
+        "page_owner_id": str(post.page.owner_id),
+        "post_author_id": str(post.page.owner_id),
+        "parent_id": str(comment.parent_id) if comment.parent_id else None,
+        "author_id": str(comment.author_id),
+        **extra,
+    }
+
+
+def create_comment(
+    *, post: Post, author_id: uuid.UUID, text: str, parent_id: uuid.UUID | None = None
+) -> Comment:
+    text = _clean_comment(text)
+    with transaction.atomic():
+        post = Post.objects.select_for_update().select_related("page").get(id=post.id)
+        parent = None
+        if parent_id:
+            parent = Comment.objects.filter(
+                id=parent_id, post=post, deleted_at__isnull=True
+            ).first()
+            if parent is None:
+                raise NotFound.for_field(
+                    "parent_id", "No such comment on this post.", code="not_found"
+                )
+        comment = Comment.objects.create(post=post, author_id=author_id, parent=parent, text=text)
+        if parent is not None:
+            Comment.objects.filter(id=parent.id).update(reply_count=parent.reply_count + 1)
+        _recount(post=post, comments=1)
+        bump_page(page_id=post.page_id, comments_count=1, daily={"comments": 1})
+        mentioned = _mentioned_owner_ids(
+            list(dict.fromkeys(MENTION_RE.findall(text)))[:MAX_MENTIONS]
+        )
+        recipients = {str(post.page.owner_id), *mentioned}
+        if parent is not None:
+            recipients.add(str(parent.author_id))
+        recipients.discard(str(author_id))
+        publish_event(
+            type="social.comment.created",
+            key=comment.id,
+            actor=author_id,
+            data=_comment_data(
+                comment,
+                post,
+                parent_author_id=str(parent.author_id) if parent else None,
+                mentioned_user_ids=mentioned,
+                recipient_ids=sorted(recipients),
+            ),
+        )
+    return comment
+
+
+def update_comment(*, comment: Comment, actor_id: uuid.UUID, text: str) -> Comment:
+    if comment.author_id != actor_id:
+        raise Forbidden("Only the comment's author may edit it.", code="not_author")
+    text = _clean_comment(text)
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(id=comment.id)
+        comment.text = text
+        comment.edited_at = timezone.now()
+        comment.save(update_fields=["text", "edited_at"])
+        post = Post.objects.select_related("page").get(id=comment.post_id)
+        publish_event(
+            type="social.comment.updated",
+            key=comment.id,
+            actor=actor_id,
+            data=_comment_data(comment, post, recipient_ids=[]),
+        )
+    return comment
+
+
+def delete_comment(
+    *, comment: Comment, actor_id: uuid.UUID, reason: str = "", by_moderator: bool = False
+) -> None:
+    if not by_moderator and comment.author_id != actor_id:
+        raise Forbidden("Only the comment's author may delete it.", code="not_author")
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(id=comment.id)
+        if comment.deleted_at is not None:
+            return
+        comment.deleted_at = timezone.now()
+        comment.deleted_reason = reason
+        comment.save(update_fields=["deleted_at", "deleted_reason"])
+        post = Post.objects.select_for_update().select_related("page").get(id=comment.post_id)
+        _recount(post=post, comments=-1)
+        bump_page(page_id=post.page_id, comments_count=-1)
+        publish_event(
+            type="social.comment.deleted",
+            key=comment.id,
+            actor=actor_id,
+            data=_comment_data(
+                comment,
+                post,
+                reason=reason,
+                by_moderator=by_moderator,
+                recipient_ids=[str(comment.author_id)] if by_moderator else [],
+            ),
+        )
+
+
+def like_comment(*, comment: Comment, user_id: uuid.UUID) -> bool:
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(id=comment.id)
+        _, created = CommentLike.objects.get_or_create(comment=comment, user_id=user_id)
+        if not created:
+            return False
+        comment.like_count += 1
+        comment.save(update_fields=["like_count"])
+        author = str(comment.author_id)
+        publish_event(
+            type="social.like.created",
+            key=comment.post_id,
+            actor=user_id,
+            data={
+                "target_type": "comment",
+                "target_kind": "comment",
+                "target_id": str(comment.id),
+                "post_id": str(comment.post_id),
+                "comment_id": str(comment.id),
+                "target_author_id": author,
+                "user_id": str(user_id),
+                "recipient_ids": [author] if author != str(user_id) else [],
+            },
+        )
+    return True
+
+
+def unlike_comment(*, comment: Comment, user_id: uuid.UUID) -> bool:
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(id=comment.id)
+        deleted, _ = CommentLike.objects.filter(comment=comment, user_id=user_id).delete()
+        if not deleted:
+            return False
+        comment.like_count = max(comment.like_count - 1, 0)
+        comment.save(update_fields=["like_count"])
+        publish_event(
+            type="social.like.removed",
+            key=comment.post_id,
+            actor=user_id,
+            data={
+                "target_type": "comment",
+                "target_id": str(comment.id),
+                "post_id": str(comment.post_id),
+                "user_id": str(user_id),
+                "recipient_ids": [],
+            },
+        )
+    return True

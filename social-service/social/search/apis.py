@@ -1,0 +1,90 @@
+"""One search endpoint: `?q=` and `?type=pages|users`, ranked, paginated by an opaque cursor."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import urlencode
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cotask_common.errors import ServiceError
+from social.api import UserBrief, viewer
+from social.feed.apis import _page_size
+from social.pages.serializers import PageOutput
+from social.search import selectors
+
+QUERY_MIN, QUERY_MAX = 2, 100
+MAX_OFFSET = 1000
+
+
+def _offset(raw: str | None) -> int:
+    if not raw:
+        return 0
+    try:
+        value = int(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
+    except ValueError as exc:
+        raise ServiceError.for_field("cursor", "Invalid cursor.", code="invalid_cursor") from exc
+    if not 0 <= value <= MAX_OFFSET:
+        raise ServiceError.for_field("cursor", f"Search goes at most {MAX_OFFSET} results deep.")
+    return value
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+class SearchApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="2 to 100 characters"),
+            OpenApiParameter("type", str, enum=["pages", "users"], description="default pages"),
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=inline_serializer(
+            "SearchResults",
+            {
+                "next": serializers.CharField(allow_null=True),
+                "previous": serializers.CharField(allow_null=True),
+                "results": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+        summary="Find pages (name, handle, uuid, tag) or users (username, display name)",
+    )
+    def get(self, request: Request) -> Response:
+        query = request.query_params.get("q", "").strip()
+        if not QUERY_MIN <= len(query) <= QUERY_MAX:
+            raise ServiceError.for_field(
+                "q", f"From {QUERY_MIN} to {QUERY_MAX} characters, got {len(query)}."
+            )
+        kind = request.query_params.get("type", "pages")
+        if kind not in ("pages", "users"):
+            raise ServiceError.for_field("type", f"Must be pages or users, got {kind!r}.")
+        size = _page_size(request)
+        offset = _offset(request.query_params.get("cursor"))
+        if kind == "pages":
+            rows = selectors.search_pages(query=query, viewer=viewer(request))
+            serializer = PageOutput
+        else:
+            rows = selectors.search_users(query=query, viewer=viewer(request))
+            serializer = UserBrief
+        found = selectors.ranked(rows, offset=offset, limit=size + 1)
+
+        def link(at: int) -> str:
+            params = urlencode({"q": query, "type": kind, "page_size": size, "cursor": _cursor(at)})
+            return request.build_absolute_uri(f"{request.path}?{params}")
+
+        return Response(
+            {
+                "next": link(offset + size) if len(found) > size else None,
+                "previous": link(max(offset - size, 0)) if offset else None,
+                "results": serializer(found[:size], many=True).data,
+            }
+        )
