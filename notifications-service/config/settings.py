@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from cotask_common.env import env_str
+from cotask_common.env import env_int, env_str
 from cotask_common.settings import build_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -12,7 +12,7 @@ globals().update(
         service="notifications",
         base_dir=BASE_DIR,
         extra_apps=["channels"],
-        local_apps=["notifications.realtime"],
+        local_apps=["notifications.realtime", "notifications.inbox"],
         title="CoTask notifications API",
         description="Stored notifications, preferences, email and realtime push.",
     )
@@ -32,3 +32,31 @@ CHANNEL_LAYERS = {
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
+
+# Notifications (docs: README, "notifications-service").
+NOTIFICATIONS_WS_TICKET_TTL_SECONDS = env_int("NOTIFICATIONS_WS_TICKET_TTL_SECONDS", 30)
+NOTIFICATIONS_WS_HEARTBEAT_SECONDS = env_int("NOTIFICATIONS_WS_HEARTBEAT_SECONDS", 25)
+# A reconnect that missed more than this gets `resync` (reload over REST) instead of a replay.
+NOTIFICATIONS_WS_REPLAY_LIMIT = env_int("NOTIFICATIONS_WS_REPLAY_LIMIT", 500)
+# Bursts on one target within this window (while unread) fold into one notification.
+NOTIFICATIONS_GROUP_WINDOW_SECONDS = env_int("NOTIFICATIONS_GROUP_WINDOW_SECONDS", 24 * 3600)
+# New-post digests for "immediate" users at most this often; "daily" users once a day.
+NOTIFICATIONS_DIGEST_SECONDS = env_int("NOTIFICATIONS_DIGEST_SECONDS", 3600)
+NOTIFICATIONS_DAILY_DIGEST_SECONDS = env_int("NOTIFICATIONS_DAILY_DIGEST_SECONDS", 24 * 3600)
+# Where links in emails point (the gateway's public address).
+NOTIFICATIONS_PUBLIC_URL = env_str("NOTIFICATIONS_PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/")
+# django-ses (EMAIL_BACKEND=django_ses.SESBackend) reads its region from here.
+AWS_SES_REGION_NAME = env_str("AWS_SES_REGION_NAME", "eu-west-1")
+AWS_SES_REGION_ENDPOINT = env_str(
+    "AWS_SES_REGION_ENDPOINT", f"email.{AWS_SES_REGION_NAME}.amazonaws.com"
+)
+
+CELERY_BEAT_SCHEDULE.update(  # noqa: F821 - from build_settings
+    {
+        "notifications-digests": {"task": "notifications.send_digests", "schedule": 300.0},
+        "notifications-cleanup-ws-tickets": {
+            "task": "notifications.cleanup_ws_tickets",
+            "schedule": 600.0,
+        },
+    }
+)

@@ -1,0 +1,191 @@
+"""Thin views: parse, call a service or selector, serialize."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpResponse
+from django.utils.html import escape
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cotask_common.errors import ServiceError
+from notifications.inbox import selectors, services
+from notifications.inbox.serializers import (
+    NotificationListInput,
+    NotificationOutput,
+    PageSubscriptionInput,
+    PageSubscriptionOutput,
+    PreferencesInput,
+    PreferencesOutput,
+    ReadAllInput,
+    ReadAllOutput,
+    TicketOutput,
+    UnreadCountOutput,
+    UnsubscribeOutput,
+)
+from notifications.inbox.types import TYPES
+
+
+def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class NotificationListApi(generics.ListAPIView):
+    serializer_class = NotificationOutput
+
+    @property
+    def paginator(self) -> Any:
+        paginator = super().paginator
+        # Newest state first: a regrouped notification moves up with its new sequence, which
+        # is unique per recipient, so the cursor stays stable.
+        if paginator is not None:
+            paginator.ordering = "-sequence"
+        return paginator
+
+    def get_queryset(self) -> Any:
+        params = _valid(NotificationListInput, self.request.query_params)
+        return selectors.notifications_for(
+            user_id=self.request.user.id, unread=params.get("unread"), type=params.get("type")
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unread", bool, description="true: unread only; false: read only"),
+            OpenApiParameter("type", str, enum=sorted(TYPES)),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class UnreadCountApi(APIView):
+    @extend_schema(responses=UnreadCountOutput)
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "unread": selectors.unread_count(user_id=request.user.id),
+                "cursor": selectors.current_cursor(user_id=request.user.id),
+            }
+        )
+
+
+class NotificationReadApi(APIView):
+    @extend_schema(request=None, responses=NotificationOutput)
+    def post(self, request: Request, notification_id: UUID) -> Response:
+        notification = services.mark_read(user_id=request.user.id, notification_id=notification_id)
+        return Response(NotificationOutput(notification).data)
+
+
+class NotificationDetailApi(APIView):
+    @extend_schema(responses={204: None, 404: OpenApiResponse(description="Not yours or gone")})
+    def delete(self, request: Request, notification_id: UUID) -> Response:
+        services.delete_notification(user_id=request.user.id, notification_id=notification_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReadAllApi(APIView):
+    @extend_schema(request=ReadAllInput, responses=ReadAllOutput)
+    def post(self, request: Request) -> Response:
+        params = _valid(ReadAllInput, request.data)
+        marked = services.mark_all_read(
+            user_id=request.user.id, up_to_sequence=params.get("up_to_cursor")
+        )
+        return Response({"marked": marked})
+
+
+class PreferencesApi(APIView):
+    @extend_schema(responses=PreferencesOutput)
+    def get(self, request: Request) -> Response:
+        return Response(selectors.preferences_for(user_id=request.user.id))
+
+    @extend_schema(request=PreferencesInput, responses=PreferencesOutput)
+    def patch(self, request: Request) -> Response:
+        params = _valid(PreferencesInput, request.data)
+        services.update_preferences(
+            user_id=request.user.id,
+            types=params.get("types"),
+            email_frequency=params.get("email_frequency"),
+        )
+        return Response(selectors.preferences_for(user_id=request.user.id))
+
+
+class PageSubscriptionListApi(generics.ListAPIView):
+    serializer_class = PageSubscriptionOutput
+
+    def get_queryset(self) -> Any:
+        return selectors.page_subscriptions_for(user_id=self.request.user.id)
+
+
+class PageSubscriptionApi(APIView):
+    @extend_schema(request=PageSubscriptionInput, responses=PageSubscriptionOutput)
+    def put(self, request: Request, page_id: UUID) -> Response:
+        params = _valid(PageSubscriptionInput, request.data)
+        subscription = services.subscribe_page(
+            user_id=request.user.id, page_id=page_id, page_name=params["page_name"]
+        )
+        return Response(PageSubscriptionOutput(subscription).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, page_id: UUID) -> Response:
+        services.unsubscribe_page(user_id=request.user.id, page_id=page_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WsTicketApi(APIView):
+    @extend_schema(request=None, responses={201: TicketOutput})
+    def post(self, request: Request) -> Response:
+        ticket, expires_in = services.issue_ws_ticket(
+            user_id=request.user.id, username=request.user.username, role=request.user.role
+        )
+        return Response(
+            {"ticket": ticket, "expires_in": expires_in},
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+class UnsubscribeApi(APIView):
+    """The link in every email; works without login. GET shows a confirmation form (mail
+    scanners prefetch links, so GET changes nothing); POST (the form, or RFC 8058 one-click)
+    switches the emails off."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", str, required=True)],
+        responses={(200, "text/html"): str},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        token = request.query_params.get("token", "")
+        services.read_unsubscribe_token(token=token)  # a bad link says so now
+        html = (
+            "<!doctype html><meta charset=utf-8><title>CoTask</title>"
+            f'<form method=post><input type=hidden name=token value="{escape(token)}">'
+            "<button>Unsubscribe / Отписаться / Відписатися</button></form>"
+        )
+        return HttpResponse(html, content_type="text/html; charset=utf-8")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", str, required=False)],
+        request=None,
+        responses=UnsubscribeOutput,
+    )
+    def post(self, request: Request) -> Response:
+        token = request.query_params.get("token") or request.data.get("token") or ""
+        if not token:
+            raise ServiceError.for_field("token", "This field is required.", code="required")
+        _, type = services.unsubscribe(token=str(token))
+        return Response({"unsubscribed": type})
+
+
+unsubscribe_view = csrf_exempt(UnsubscribeApi.as_view())

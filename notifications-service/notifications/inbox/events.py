@@ -1,0 +1,325 @@
+"""Event handlers: one per event type, each deciding who is told what.
+
+Other services' events (tasks, habits, chat) get their own handlers here or in their own app's
+`events.py` with `@event_handler(...)`, plus a `NotificationType` in `types.py`. Every handler is
+idempotent twice over: the consumer skips an event id it processed, and `services.notify` skips an
+(event id, recipient) pair it already delivered.
+
+The `social.*` data keys relied on are listed in docs/events.md (notifications section); a key
+that is missing makes the handler notify fewer people, never fail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.utils.dateparse import parse_datetime
+
+from cotask_common.events.consumer import event_handler
+from cotask_common.events.envelope import Event
+from notifications.inbox import selectors, services
+from notifications.inbox.services import Target
+from notifications.inbox.types import ACTIONS, WHAT
+from notifications.realtime import push
+from notifications.realtime.consumers import CLOSE_FORBIDDEN
+
+logger = logging.getLogger("cotask.notifications")
+
+
+def _uuid(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _uuids(values: Any) -> list[UUID]:
+    if not isinstance(values, list | tuple):
+        return []
+    return [u for u in (_uuid(v) for v in values) if u is not None]
+
+
+def _actor(event: Event) -> UUID | None:
+    return _uuid(event.actor) or _uuid(event.data.get("actor_id"))
+
+
+def _notify_each(event: Event, recipients: Iterable[UUID | None], **kwargs: Any) -> None:
+    seen: set[UUID] = set()
+    for recipient in recipients:
+        if recipient is None or recipient in seen:
+            continue
+        seen.add(recipient)
+        services.notify(event_id=event.id, recipient_id=recipient, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# auth
+
+
+@event_handler(
+    "auth.user.registered",
+    "auth.user.updated",
+    "auth.user.email_verified",
+    "auth.user.role_changed",
+    "auth.user.deleted",
+)
+def on_account(event: Event) -> None:
+    services.apply_account_event(
+        event_type=event.type,
+        user_id=UUID(str(event.key)),
+        data=event.data,
+        occurred_at=event.occurred_at,
+    )
+    if event.type == "auth.user.deleted":
+        user_id = event.key
+        transaction.on_commit(
+            lambda: push.close_user_sockets(user_id=user_id, code=CLOSE_FORBIDDEN, reason="deleted")
+        )
+
+
+def _until(value: Any) -> dict[str, str]:
+    until = parse_datetime(str(value)) if value else None
+    if until is None:
+        return {"en": "permanently", "ru": "навсегда", "uk": "назавжди"}
+    stamp = until.strftime("%Y-%m-%d %H:%M UTC")
+    return {"en": f"until {stamp}", "ru": f"до {stamp}", "uk": f"до {stamp}"}
+
+
+@event_handler("auth.user.banned")
+def on_banned(event: Event) -> None:
+    """The shared UserRef handler (run first) records the ban; here: tell the person by email and
+    close every open socket of theirs at once."""
+    user_id = UUID(str(event.key))
+    services.apply_account_event(
+        event_type=event.type, user_id=user_id, data=event.data, occurred_at=event.occurred_at
+    )
+    services.notify(
+        event_id=event.id,
+        recipient_id=user_id,
+        type="account_banned",
+        target=Target(service="auth", kind="user", id=str(user_id)),
+        params={
+            "until": _until(event.data.get("until")),
+            "reason": event.data.get("reason") or "—",
+        },
+        data={"until": event.data.get("until"), "reason": event.data.get("reason", "")},
+    )
+    transaction.on_commit(
+        lambda: push.close_user_sockets(user_id=user_id, code=CLOSE_FORBIDDEN, reason="banned")
+    )
+
+
+@event_handler("auth.user.unbanned")
+def on_unbanned(event: Event) -> None:
+    user_id = UUID(str(event.key))
+    services.apply_account_event(
+        event_type=event.type, user_id=user_id, data=event.data, occurred_at=event.occurred_at
+    )
+    services.notify(
+        event_id=event.id,
+        recipient_id=user_id,
+        type="account_unbanned",
+        target=Target(service="auth", kind="user", id=str(user_id)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# social
+
+
+def _page(data: dict[str, Any]) -> str:
+    return str(data.get("page_name") or data.get("page_handle") or "your page")
+
+
+@event_handler("social.follow.created")
+def on_follow_created(event: Event) -> None:
+    data = event.data
+    owner = _uuid(data.get("page_owner_id"))
+    if owner is None:
+        return
+    services.notify(
+        event_id=event.id,
+        recipient_id=owner,
+        type="follower",
+        actor_id=_uuid(data.get("follower_id")) or _actor(event),
+        target=Target(service="social", kind="page", id=str(data.get("page_id", ""))),
+        params={"page": _page(data)},
+        data={"page_id": data.get("page_id")},
+    )
+
+
+@event_handler("social.follow.requested")
+def on_follow_requested(event: Event) -> None:
+    data = event.data
+    owner = _uuid(data.get("page_owner_id"))
+    if owner is None:
+        return
+    services.notify(
+        event_id=event.id,
+        recipient_id=owner,
+        type="follow_request",
+        actor_id=_uuid(data.get("follower_id")) or _actor(event),
+        target=Target(service="social", kind="page", id=str(data.get("page_id", ""))),
+        params={"page": _page(data)},
+        data={"page_id": data.get("page_id")},
+    )
+
+
+@event_handler("social.follow.approved")
+def on_follow_approved(event: Event) -> None:
+    data = event.data
+    follower = _uuid(data.get("follower_id"))
+    if follower is None:
+        return
+    services.notify(
+        event_id=event.id,
+        recipient_id=follower,
+        type="follow_approved",
+        actor_id=_uuid(data.get("page_owner_id")) or _actor(event),
+        target=Target(service="social", kind="page", id=str(data.get("page_id", ""))),
+        params={"page": _page(data)},
+        data={"page_id": data.get("page_id")},
+    )
+
+
+@event_handler("social.follow.removed", "social.follow.rejected")
+def on_follow_ended(event: Event) -> None:
+    follower, page = _uuid(event.data.get("follower_id")), _uuid(event.data.get("page_id"))
+    if follower and page:
+        services.drop_page_subscription(user_id=follower, page_id=page)
+
+
+@event_handler("social.like.created")
+def on_like(event: Event) -> None:
+    data = event.data
+    kind = data.get("target_kind") or ("comment" if data.get("comment_id") else "post")
+    target_id = data.get("target_id") or data.get("comment_id") or data.get("post_id")
+    recipient = _uuid(data.get("target_author_id") or data.get("author_id"))
+    if recipient is None or not target_id:
+        return
+    services.notify(
+        event_id=event.id,
+        recipient_id=recipient,
+        type="like",
+        actor_id=_uuid(data.get("user_id")) or _actor(event),
+        target=Target(service="social", kind=kind, id=str(target_id)),
+        params={"what": WHAT.get(kind, WHAT["post"])},
+        data={"post_id": data.get("post_id"), "comment_id": data.get("comment_id")},
+    )
+
+
+@event_handler("social.comment.created")
+def on_comment(event: Event) -> None:
+    """One comment may tell three kinds of people: the post's author (comment), the parent
+    comment's author (reply), and everyone mentioned. Each person is told once, the most
+    specific way: a reply beats a comment notice, both beat a mention."""
+    data = event.data
+    actor = _uuid(data.get("author_id")) or _actor(event)
+    post_id = str(data.get("post_id", ""))
+    comment_id = str(data.get("id") or event.key)
+    common = {"actor_id": actor, "data": {"post_id": post_id, "comment_id": comment_id}}
+    told: set[UUID] = set()
+    parent_author = _uuid(data.get("parent_author_id"))
+    if parent_author and data.get("parent_id"):
+        services.notify(
+            event_id=event.id,
+            recipient_id=parent_author,
+            type="reply",
+            target=Target(service="social", kind="comment", id=str(data["parent_id"])),
+            params={"what": WHAT["comment"]},
+            **common,
+        )
+        told.add(parent_author)
+    post_author = _uuid(data.get("post_author_id"))
+    if post_author and post_author not in told:
+        services.notify(
+            event_id=event.id,
+            recipient_id=post_author,
+            type="comment",
+            target=Target(service="social", kind="post", id=post_id),
+            **common,
+        )
+        told.add(post_author)
+    _notify_each(
+        event,
+        [m for m in _uuids(data.get("mentioned_user_ids")) if m not in told],
+        type="mention",
+        target=Target(service="social", kind="comment", id=comment_id),
+        **common,
+    )
+
+
+@event_handler("social.post.created")
+def on_post(event: Event) -> None:
+    """A reply (`reply_to_author_id`) tells the replied post's author; mentions tell the
+    mentioned; the page's new-post alerts go to those who asked for them here (local state:
+    a page with many followers needs no recipient list in the event)."""
+    data = event.data
+    actor = _uuid(data.get("author_id")) or _actor(event)
+    post_id = str(data.get("id") or event.key)
+    common = {"actor_id": actor, "data": {"post_id": post_id, "page_id": data.get("page_id")}}
+    told: set[UUID] = set()
+    replied = _uuid(data.get("reply_to_author_id"))
+    if replied:
+        services.notify(
+            event_id=event.id,
+            recipient_id=replied,
+            type="reply",
+            target=Target(service="social", kind="post", id=str(data.get("reply_to_id", ""))),
+            params={"what": WHAT["post"]},
+            **common,
+        )
+        told.add(replied)
+    mentioned = [m for m in _uuids(data.get("mentioned_user_ids")) if m not in told]
+    _notify_each(
+        event,
+        mentioned,
+        type="mention",
+        target=Target(service="social", kind="post", id=post_id),
+        **common,
+    )
+    told.update(mentioned)
+    page_id = _uuid(data.get("page_id"))
+    if page_id:
+        _notify_each(
+            event,
+            [s for s in selectors.page_subscribers(page_id=page_id) if s not in told],
+            type="new_post",
+            target=Target(service="social", kind="post", id=post_id),
+            params={"page": _page(data)},
+            **common,
+        )
+
+
+@event_handler(
+    "social.moderation.post_removed",
+    "social.moderation.comment_removed",
+    "social.moderation.page_blocked",
+    "social.moderation.page_unblocked",
+    "social.moderation.action",
+)
+def on_moderation(event: Event) -> None:
+    data = event.data
+    recipient = _uuid(data.get("target_owner_id") or data.get("author_id") or data.get("owner_id"))
+    if recipient is None:
+        return
+    verb = event.type.rsplit(".", 1)[-1]
+    kind = data.get("target_kind") or verb.split("_", 1)[0]
+    action = data.get("action") or verb.split("_", 1)[-1]
+    services.notify(
+        event_id=event.id,
+        recipient_id=recipient,
+        type="moderation",
+        # The moderator is not named to the person moderated.
+        target=Target(service="social", kind=str(kind), id=str(data.get("target_id") or event.key)),
+        params={
+            "action": ACTIONS.get(action, {"en": action, "ru": action, "uk": action}),
+            "what": WHAT.get(kind, {"en": kind, "ru": kind, "uk": kind}),
+            "reason": data.get("reason") or "—",
+        },
+        data={"action": action, "reason": data.get("reason", ""), "until": data.get("until")},
+    )

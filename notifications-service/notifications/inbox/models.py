@@ -1,0 +1,185 @@
+"""Stored notifications, who receives them (a local projection of accounts), and preferences."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from cotask_common.ids import uuid7
+
+LANGUAGES = ("en", "ru", "uk")
+
+
+class EmailFrequency(models.TextChoices):
+    OFF = "off", "off"
+    IMMEDIATE = "immediate", "immediate"
+    DAILY = "daily", "daily"
+
+
+class Recipient(models.Model):
+    """One row per person who may be notified.
+
+    The account fields (username, email, language) are a local projection of `auth.user.*`
+    events: the shared UserRef has no email or language, and only this service needs them.
+    `last_sequence` is the per-user counter that orders notifications and is the websocket
+    cursor; incrementing it under a row lock is what makes the cursor monotonic per user.
+    """
+
+    id = models.UUIDField(primary_key=True)
+    username = models.CharField(max_length=150, blank=True, default="")
+    display_name = models.CharField(max_length=150, blank=True, default="")
+    email = models.EmailField(blank=True, default="")
+    email_verified = models.BooleanField(default=False)
+    language = models.CharField(max_length=8, default="en")
+    is_deleted = models.BooleanField(default=False)
+    # The user's own choice (not from events).
+    email_frequency = models.CharField(
+        max_length=16, choices=EmailFrequency.choices, default=EmailFrequency.IMMEDIATE
+    )
+    last_sequence = models.BigIntegerField(default=0)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+    # The occurred_at of the newest auth event applied, so an older event never wins.
+    source_version = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.username or str(self.id)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+class EmailState(models.TextChoices):
+    NONE = "none", "not emailed"
+    PENDING = "pending", "waiting for the digest"
+    QUEUED = "queued", "queued for sending"
+    SENT = "sent", "sent"
+
+
+class Notification(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="+")
+    # Per-recipient position: bumped when a grouped notification gains an actor, so the list
+    # (ordered by it) and the websocket replay both show the newest state once.
+    sequence = models.BigIntegerField()
+    type = models.CharField(max_length=64)
+    actor_id = models.UUIDField(null=True, blank=True)
+    actor_name = models.CharField(max_length=150, blank=True, default="")
+    actor_count = models.PositiveIntegerField(default=1)
+    target_service = models.CharField(max_length=32, blank=True, default="")
+    target_kind = models.CharField(max_length=32, blank=True, default="")
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    # Bursts on one target are folded into one row while it is unread (see services.GROUP_WINDOW).
+    group_key = models.CharField(max_length=200, blank=True, default="")
+    text = models.CharField(max_length=500)
+    language = models.CharField(max_length=8, default="en")
+    data = models.JSONField(default=dict, blank=True)
+    # False when the user switched the in-app channel off for the type: kept only to be emailed.
+    in_app = models.BooleanField(default=True)
+    realtime = models.BooleanField(default=True)
+    email_state = models.CharField(
+        max_length=16, choices=EmailState.choices, default=EmailState.NONE
+    )
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "sequence"], name="notification_recipient_sequence"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "group_key"],
+                name="notification_unread_group_idx",
+                condition=models.Q(read_at__isnull=True),
+            ),
+            models.Index(
+                fields=["recipient", "sequence"],
+                name="notification_unread_idx",
+                condition=models.Q(read_at__isnull=True, in_app=True),
+            ),
+            models.Index(
+                fields=["email_state", "recipient"],
+                name="notification_digest_idx",
+                condition=models.Q(email_state="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class Delivery(models.Model):
+    """Which notification an event made for a recipient: the (event id, recipient) idempotency
+    key, independent of the consumer's ProcessedEvent table (a handler run twice by hand, or two
+    event types mapping onto one person, still notify once)."""
+
+    event_id = models.UUIDField()
+    recipient_id = models.UUIDField()
+    notification_id = models.UUIDField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id", "recipient_id"], name="delivery_event_recipient"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} -> {self.recipient_id}"
+
+
+class Preference(models.Model):
+    """A user's choice for one notification type; absent rows mean the type's defaults."""
+
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=64)
+    in_app = models.BooleanField(default=True)
+    realtime = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "type"], name="preference_type")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.type}"
+
+
+class PageSubscription(models.Model):
+    """New-post alerts for one page: only pages the user asked for are notified."""
+
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="+")
+    page_id = models.UUIDField()
+    page_name = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "page_id"], name="page_subscription")
+        ]
+        indexes = [models.Index(fields=["page_id"], name="page_subscription_page_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} -> {self.page_id}"
+
+
+class WsTicket(models.Model):
+    """A short-lived single-use websocket ticket; only its SHA-256 is stored."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    user_id = models.UUIDField()
+    username = models.CharField(max_length=150, blank=True, default="")
+    role = models.CharField(max_length=16, default="user")
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"ticket for {self.user_id}"

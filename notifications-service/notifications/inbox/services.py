@@ -1,0 +1,398 @@
+"""Writes: the account projection, making notifications (idempotent, grouped, per preference),
+read state, deletion, preferences, page alerts, websocket tickets and unsubscribing."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from cotask_common.errors import NotFound, ServiceError
+from notifications.inbox import selectors
+from notifications.inbox.models import (
+    LANGUAGES,
+    Delivery,
+    EmailFrequency,
+    EmailState,
+    Notification,
+    PageSubscription,
+    Preference,
+    Recipient,
+    WsTicket,
+)
+from notifications.inbox.types import TYPES, get_type
+from notifications.realtime import push
+
+logger = logging.getLogger("cotask.notifications")
+
+UNSUBSCRIBE_SALT = "cotask.notifications.unsubscribe"
+ALL_TYPES = "*"
+MAX_GROUPED_ACTOR_IDS = 50
+CHANNELS = ("in_app", "realtime", "email")
+
+
+@dataclass(frozen=True)
+class Target:
+    service: str
+    kind: str
+    id: str
+
+
+# ---------------------------------------------------------------------------------------------
+# The account projection (auth.user.*)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return value if isinstance(value, datetime) else parse_datetime(str(value))
+
+
+def ensure_recipient(*, user_id: UUID) -> Recipient:
+    recipient, _ = Recipient.objects.get_or_create(id=user_id)
+    return recipient
+
+
+@transaction.atomic
+def apply_account_event(
+    *, event_type: str, user_id: UUID, data: dict[str, Any], occurred_at: datetime
+) -> Recipient:
+    ensure_recipient(user_id=user_id)
+    recipient = Recipient.objects.select_for_update().get(id=user_id)
+    if recipient.source_version and occurred_at < recipient.source_version:
+        return recipient  # an older event arriving late changes nothing
+    for name in ("username", "display_name", "email", "email_verified"):
+        if name in data and data[name] is not None:
+            setattr(recipient, name, data[name])
+    if data.get("language") in LANGUAGES:
+        recipient.language = data["language"]
+    if event_type.endswith(".deleted"):
+        # Forget what identifies the person; their notifications go with them.
+        recipient.is_deleted = True
+        recipient.email = ""
+        recipient.username = ""
+        recipient.display_name = ""
+        Notification.objects.filter(recipient=recipient).delete()
+        PageSubscription.objects.filter(recipient=recipient).delete()
+    recipient.source_version = occurred_at
+    recipient.save()
+    return recipient
+
+
+# ---------------------------------------------------------------------------------------------
+# Making notifications
+
+
+def _group_window() -> timedelta:
+    return timedelta(seconds=settings.NOTIFICATIONS_GROUP_WINDOW_SECONDS)
+
+
+def notify(
+    *,
+    event_id: UUID,
+    recipient_id: UUID,
+    type: str,
+    actor_id: UUID | None = None,
+    actor_name: str = "",
+    target: Target | None = None,
+    params: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Notification | None:
+    """One notification (or one more actor on a grouped one) for `recipient_id` from `event_id`.
+
+    Idempotent on (event id, recipient): a second call with the same pair does nothing and
+    returns None. Also None when nobody should be told (the actor themself, a deleted account,
+    every channel switched off). Realtime push and immediate email happen after commit.
+    """
+    notification_type = get_type(type)
+    if actor_id is not None and str(actor_id) == str(recipient_id):
+        return None  # nobody is notified of their own action
+    params = params or {}
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                delivery = Delivery.objects.create(event_id=event_id, recipient_id=recipient_id)
+        except IntegrityError:
+            return None
+        ensure_recipient(user_id=recipient_id)
+        # The row lock serialises notifications of one person: sequences commit in order.
+        recipient = Recipient.objects.select_for_update().get(id=recipient_id)
+        if recipient.is_deleted:
+            return None
+        channels = selectors.preference_for(recipient=recipient, type=type)
+        wants_email = _wants_email(recipient=recipient, type=type, channels=channels)
+        if not channels["in_app"] and not wants_email:
+            return None
+        if actor_id is not None and not actor_name:
+            actor_name = selectors.display_name(user_id=actor_id)
+        actor_name = actor_name or "CoTask"
+        recipient.last_sequence += 1
+        recipient.save(update_fields=["last_sequence"])
+
+        group_key = f"{type}:{target.service}:{target.kind}:{target.id}" if target else ""
+        notification = None
+        if notification_type.groupable and target:
+            notification = (
+                Notification.objects.filter(
+                    recipient=recipient,
+                    group_key=group_key,
+                    read_at=None,
+                    in_app=channels["in_app"],
+                    updated_at__gte=timezone.now() - _group_window(),
+                )
+                .order_by("-sequence")
+                .first()
+            )
+        if notification is not None:
+            actor_ids = notification.data.get("actor_ids", [])
+            if actor_id is not None and str(actor_id) not in actor_ids:
+                notification.actor_count += 1
+                actor_ids = [str(actor_id), *actor_ids][:MAX_GROUPED_ACTOR_IDS]
+            notification.data = {**notification.data, **(data or {}), "actor_ids": actor_ids}
+            notification.actor_id = actor_id
+            notification.actor_name = actor_name
+            notification.sequence = recipient.last_sequence
+        else:
+            notification = Notification(
+                recipient=recipient,
+                sequence=recipient.last_sequence,
+                type=type,
+                actor_id=actor_id,
+                actor_name=actor_name,
+                target_service=target.service if target else "",
+                target_kind=target.kind if target else "",
+                target_id=target.id if target else "",
+                group_key=group_key,
+                data={**(data or {}), "actor_ids": [str(actor_id)] if actor_id else []},
+                in_app=channels["in_app"],
+                realtime=channels["in_app"] and channels["realtime"],
+            )
+        notification.language = recipient.language
+        notification.text = notification_type.render(
+            language=recipient.language,
+            actor=actor_name,
+            others=notification.actor_count - 1,
+            params=params,
+        )
+        if wants_email and notification.email_state != EmailState.PENDING:
+            digest = (
+                notification_type.digest_only or recipient.email_frequency == EmailFrequency.DAILY
+            )
+            notification.email_state = EmailState.PENDING if digest else EmailState.QUEUED
+        notification.save()
+        delivery.notification_id = notification.id
+        delivery.save(update_fields=["notification_id"])
+
+        if notification.email_state == EmailState.QUEUED:
+            from notifications.inbox import tasks  # the task module imports this one
+
+            notification_id = notification.id
+            transaction.on_commit(lambda: tasks.send_notification_email.delay(str(notification_id)))
+        if notification.realtime:
+            message = selectors.push_message(notification=notification)
+            transaction.on_commit(lambda: push.send_to_user(user_id=recipient_id, message=message))
+    return notification
+
+
+def _wants_email(*, recipient: Recipient, type: str, channels: dict[str, bool]) -> bool:
+    if not recipient.email or recipient.email_frequency == EmailFrequency.OFF:
+        return False
+    return channels["email"] or get_type(type).mandatory
+
+
+# ---------------------------------------------------------------------------------------------
+# Read state and deletion
+
+
+def _own(*, user_id: UUID, notification_id: UUID) -> Notification:
+    # Another person's notification is "not found": its existence is not disclosed.
+    notification = Notification.objects.filter(
+        id=notification_id, recipient_id=user_id, in_app=True
+    ).first()
+    if notification is None:
+        raise NotFound("No such notification.", code="notification_not_found")
+    return notification
+
+
+def mark_read(*, user_id: UUID, notification_id: UUID) -> Notification:
+    with transaction.atomic():
+        notification = _own(user_id=user_id, notification_id=notification_id)
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at", "updated_at"])
+            _push_read(user_id=user_id, ids=[str(notification.id)])
+    return notification
+
+
+def mark_all_read(*, user_id: UUID, up_to_sequence: int | None = None) -> int:
+    """Everything unread (up to `up_to_sequence`, what the client has seen, if given)."""
+    with transaction.atomic():
+        unread = Notification.objects.filter(recipient_id=user_id, read_at=None, in_app=True)
+        if up_to_sequence is not None:
+            unread = unread.filter(sequence__lte=up_to_sequence)
+        count = unread.update(read_at=timezone.now(), updated_at=timezone.now())
+        if count:
+            _push_read(user_id=user_id, ids=None)
+    return count
+
+
+def delete_notification(*, user_id: UUID, notification_id: UUID) -> None:
+    with transaction.atomic():
+        notification = _own(user_id=user_id, notification_id=notification_id)
+        notification.delete()
+        _push_read(user_id=user_id, ids=[str(notification_id)], deleted=True)
+
+
+def _push_read(*, user_id: UUID, ids: list[str] | None, deleted: bool = False) -> None:
+    """Other tabs and devices update their badge; the cursor is the current one, not a new one."""
+
+    def send() -> None:
+        message = {
+            "type": "deleted" if deleted else "read",
+            "ids": ids,
+            "all": ids is None,
+            "unread_count": selectors.unread_count(user_id=user_id),
+            "cursor": selectors.current_cursor(user_id=user_id),
+        }
+        push.send_to_user(user_id=user_id, message=message)
+
+    transaction.on_commit(send)
+
+
+# ---------------------------------------------------------------------------------------------
+# Preferences
+
+
+def update_preferences(
+    *,
+    user_id: UUID,
+    types: dict[str, dict[str, bool]] | None = None,
+    email_frequency: str | None = None,
+) -> Recipient:
+    unknown = sorted(set(types or {}) - set(TYPES))
+    if unknown:
+        raise ServiceError.for_field(
+            "types",
+            f"Unknown notification type(s): {', '.join(unknown)}. Known: {', '.join(TYPES)}.",
+            code="unknown_type",
+        )
+    with transaction.atomic():
+        ensure_recipient(user_id=user_id)
+        recipient = Recipient.objects.select_for_update().get(id=user_id)
+        if email_frequency is not None:
+            recipient.email_frequency = email_frequency
+            recipient.save(update_fields=["email_frequency"])
+        for type, channels in (types or {}).items():
+            current = selectors.preference_for(recipient=recipient, type=type)
+            current.update({k: bool(v) for k, v in channels.items() if k in CHANNELS})
+            Preference.objects.update_or_create(recipient=recipient, type=type, defaults=current)
+    return recipient
+
+
+def subscribe_page(*, user_id: UUID, page_id: UUID, page_name: str = "") -> PageSubscription:
+    with transaction.atomic():
+        recipient = ensure_recipient(user_id=user_id)
+        subscription, _ = PageSubscription.objects.update_or_create(
+            recipient=recipient, page_id=page_id, defaults={"page_name": page_name}
+        )
+    return subscription
+
+
+def unsubscribe_page(*, user_id: UUID, page_id: UUID) -> None:
+    deleted, _ = PageSubscription.objects.filter(recipient_id=user_id, page_id=page_id).delete()
+    if not deleted:
+        raise NotFound("You have no new-post alerts for this page.", code="not_subscribed")
+
+
+def drop_page_subscription(*, user_id: UUID, page_id: UUID) -> None:
+    """After an unfollow, a removal or a block: alerts for a page one no longer follows stop."""
+    PageSubscription.objects.filter(recipient_id=user_id, page_id=page_id).delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Email unsubscribe (signed link, no login)
+
+
+def unsubscribe_token(*, user_id: UUID, type: str = ALL_TYPES) -> str:
+    # No expiry: a link in an old email must still work; it can only switch emails off.
+    return signing.dumps({"u": str(user_id), "t": type}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(*, token: str) -> tuple[UUID, str]:
+    try:
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user_id, type = UUID(payload["u"]), payload["t"]
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise ServiceError.for_field(
+            "token", "This unsubscribe link is invalid.", code="invalid_token"
+        ) from exc
+    if type != ALL_TYPES and type not in TYPES:
+        raise ServiceError.for_field(
+            "token", "This unsubscribe link is invalid.", code="invalid_token"
+        )
+    return user_id, type
+
+
+def unsubscribe(*, token: str) -> tuple[UUID, str]:
+    user_id, type = read_unsubscribe_token(token=token)
+    if type == ALL_TYPES:
+        update_preferences(user_id=user_id, email_frequency=EmailFrequency.OFF)
+    else:
+        update_preferences(user_id=user_id, types={type: {"email": False}})
+    return user_id, type
+
+
+# ---------------------------------------------------------------------------------------------
+# Websocket tickets
+
+
+@dataclass(frozen=True)
+class TicketUser:
+    id: UUID
+    username: str
+    role: str
+
+
+def _digest(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def issue_ws_ticket(*, user_id: UUID, username: str, role: str) -> tuple[str, int]:
+    ticket = secrets.token_urlsafe(32)
+    ttl = settings.NOTIFICATIONS_WS_TICKET_TTL_SECONDS
+    WsTicket.objects.create(
+        digest=_digest(ticket),
+        user_id=user_id,
+        username=username,
+        role=role,
+        expires_at=timezone.now() + timedelta(seconds=ttl),
+    )
+    return ticket, ttl
+
+
+def redeem_ws_ticket(*, ticket: str) -> TicketUser | None:
+    """The ticket's user, once: the row is deleted, and only the deleter that removed it wins."""
+    if not ticket or len(ticket) > 200:
+        return None
+    row = WsTicket.objects.filter(digest=_digest(ticket)).first()
+    if row is None:
+        return None
+    deleted, _ = WsTicket.objects.filter(digest=row.digest).delete()
+    if not deleted or row.expires_at <= timezone.now():
+        return None
+    return TicketUser(id=row.user_id, username=row.username, role=row.role)
+
+
+def cleanup_ws_tickets() -> int:
+    deleted, _ = WsTicket.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

@@ -1,0 +1,170 @@
+"""Event handlers: who is told what, in which language, once; grouping; bans."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from cotask_common.events.testing import make_event
+from notifications.inbox import services
+from notifications.inbox.models import Notification, PageSubscription, Recipient
+
+pytestmark = pytest.mark.django_db
+
+
+def texts(user):
+    return list(
+        Notification.objects.filter(recipient_id=user.id)
+        .order_by("sequence")
+        .values_list("text", flat=True)
+    )
+
+
+def test_the_auth_projection_keeps_language_and_email(announce, deliver):
+    user = announce(username="olena", language="uk")
+    recipient = Recipient.objects.get(id=user.id)
+    assert (recipient.language, recipient.email) == ("uk", "olena@example.com")
+    deliver(type="auth.user.updated", key=user.id, data={"language": "ru"})
+    recipient.refresh_from_db()
+    assert recipient.language == "ru"
+    deliver(type="auth.user.updated", key=user.id, data={"language": "xx"})  # ignored
+    recipient.refresh_from_db()
+    assert recipient.language == "ru"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Bob liked your post"),
+        ("ru", "Bob: «нравится» — пост"),
+        ("uk", "Bob: «подобається» — допис"),
+    ],
+)
+def test_texts_are_in_the_recipients_language(announce, like, language, text):
+    author, bob = announce(language=language), announce(username="bob")
+    like(author, bob)
+    assert texts(author) == [text]
+
+
+def test_a_redelivered_event_makes_one_notification(announce, like, deliver):
+    author, bob = announce(), announce(username="bob")
+    event = like(author, bob)
+    assert deliver(event) is False  # the consumer's processed-event table
+    # and creation itself is idempotent on (event id, recipient), even past that table:
+    again = services.notify(event_id=event.id, recipient_id=author.id, type="like", actor_id=bob.id)
+    assert again is None
+    assert Notification.objects.filter(recipient_id=author.id).count() == 1
+
+
+def test_a_burst_of_likes_is_grouped(announce, like):
+    author = announce()
+    post = uuid.uuid4()
+    first = announce(username="ann")
+    like(author, first, post_id=post)
+    for _ in range(12):
+        like(author, announce(), post_id=post)
+    last = announce(username="zed")
+    like(author, last, post_id=post)
+    [notification] = Notification.objects.filter(recipient_id=author.id)
+    assert notification.actor_count == 14
+    assert notification.text == "Zed and 13 others liked your post"
+    assert notification.sequence == Recipient.objects.get(id=author.id).last_sequence
+    # Once read, the next like starts a new notification.
+    services.mark_read(user_id=author.id, notification_id=notification.id)
+    like(author, first, post_id=post)
+    assert Notification.objects.filter(recipient_id=author.id).count() == 2
+
+
+def test_one_other_is_singular_and_nobody_is_told_of_their_own_like(announce, like):
+    author = announce()
+    post = uuid.uuid4()
+    like(author, author, post_id=post)
+    assert texts(author) == []
+    like(author, announce(username="ann"), post_id=post)
+    like(author, announce(username="bob"), post_id=post)
+    assert texts(author) == ["Bob and 1 other liked your post"]
+
+
+def test_a_comment_tells_post_author_parent_author_and_mentioned_once(announce, deliver):
+    post_author, parent_author, mentioned, writer = (announce() for _ in range(4))
+    deliver(
+        type="social.comment.created",
+        key=uuid.uuid4(),
+        actor=writer.id,
+        data={
+            "post_id": str(uuid.uuid4()),
+            "post_author_id": str(post_author.id),
+            "parent_id": str(uuid.uuid4()),
+            "parent_author_id": str(parent_author.id),
+            "author_id": str(writer.id),
+            "mentioned_user_ids": [str(mentioned.id), str(parent_author.id)],
+        },
+    )
+    name = writer.username.capitalize()
+    assert texts(post_author) == [f"{name} commented on your post"]
+    assert texts(parent_author) == [f"{name} replied to your comment"]
+    assert texts(mentioned) == [f"{name} mentioned you"]
+
+
+def test_new_posts_only_for_those_who_asked_and_unfollow_stops_them(announce, deliver):
+    page = uuid.uuid4()
+    author, asked, did_not = announce(), announce(), announce()
+    services.subscribe_page(user_id=asked.id, page_id=page, page_name="Study group")
+    post = {"page_id": str(page), "page_name": "Study group", "author_id": str(author.id)}
+    deliver(type="social.post.created", key=uuid.uuid4(), actor=author.id, data=post)
+    assert texts(asked) == ["New post on Study group"]
+    assert texts(did_not) == [] and texts(author) == []
+    deliver(
+        type="social.follow.removed",
+        key=uuid.uuid4(),
+        data={"page_id": str(page), "follower_id": str(asked.id)},
+    )
+    assert not PageSubscription.objects.filter(recipient_id=asked.id).exists()
+
+
+def test_follow_request_and_approval(announce, deliver):
+    owner, follower = announce(), announce(username="fan")
+    page = {
+        "page_id": str(uuid.uuid4()),
+        "page_name": "Secret",
+        "page_owner_id": str(owner.id),
+        "follower_id": str(follower.id),
+    }
+    deliver(type="social.follow.requested", key=uuid.uuid4(), actor=follower.id, data=page)
+    deliver(type="social.follow.approved", key=uuid.uuid4(), actor=owner.id, data=page)
+    assert texts(owner) == ["Fan asked to follow Secret"]
+    assert texts(follower) == ["Your request to follow Secret was approved"]
+
+
+def test_moderation_tells_the_author_without_naming_the_moderator(announce, deliver):
+    author, moderator = announce(language="ru"), announce()
+    deliver(
+        type="social.moderation.post_removed",
+        key=uuid.uuid4(),
+        actor=moderator.id,
+        data={
+            "target_kind": "post",
+            "target_id": str(uuid.uuid4()),
+            "target_owner_id": str(author.id),
+            "reason": "спам",
+        },
+    )
+    [notification] = Notification.objects.filter(recipient_id=author.id)
+    assert notification.text == "Модератор: удалено — пост. Причина: спам"
+    assert notification.actor_id is None
+
+
+def test_ban_and_unban_are_told(announce, deliver):
+    user = announce()
+    deliver(type="auth.user.banned", key=user.id, data={"until": None, "reason": "spam"})
+    deliver(type="auth.user.unbanned", key=user.id, data={})
+    assert texts(user) == [
+        "Your account is banned permanently. Reason: spam",
+        "Your account is no longer banned",
+    ]
+
+
+def test_a_missing_key_notifies_fewer_people_never_fails(deliver):
+    assert deliver(make_event(type="social.like.created", key=uuid.uuid4(), data={})) is True
+    assert Notification.objects.count() == 0
