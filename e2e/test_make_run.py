@@ -19,6 +19,7 @@ def embedded_stack() -> Iterator[Stack]:
     var_dir.mkdir(parents=True)
     env = base_env(var_dir, embedded=True)
     env["AUTH_RATE_LIMIT"] = "120r/m"
+    env["AUTH_THROTTLE_ENABLED"] = "false"
     # The same command `make run` runs, Celery workers included, on ports of its own.
     stack = Stack(
         name="embedded",

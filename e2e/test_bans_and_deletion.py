@@ -1,0 +1,127 @@
+"""Bans and deletions reach every service over real Kafka (issue: auth-service)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+
+import requests
+from harness import ROOT, SERVICES, register_and_login, wait_for, whoami
+
+OTHER_SERVICES = tuple(service for service in SERVICES if service != "auth")
+
+
+def _make_admin(gateway: str, stack_env: dict[str, str]) -> str:
+    account = register_and_login(gateway)
+    subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "python"),
+            "manage.py",
+            "set_role",
+            account["user"]["username"],
+            "admin",
+        ],
+        cwd=ROOT / "auth-service",
+        env=stack_env,
+        check=True,
+        capture_output=True,
+    )
+    login = requests.post(
+        f"{gateway}/api/auth/login/",
+        json={"login": account["user"]["username"], "password": account["password"]},
+        timeout=30,
+    )
+    assert login.status_code == 200, login.text
+    return login.json()["access"]
+
+
+def test_a_ban_refuses_old_tokens_everywhere_within_5_seconds_and_lifts_by_itself(
+    gateway: str, stack_env: dict[str, str]
+) -> None:
+    admin = _make_admin(gateway, stack_env)
+    victim = register_and_login(gateway)
+    for service in SERVICES:
+        assert whoami(gateway, service, victim["access"]).status_code == 200
+
+    until = datetime.now(tz=UTC) + timedelta(seconds=15)
+    banned = requests.post(
+        f"{gateway}/api/auth/users/{victim['user']['id']}/ban/",
+        json={"reason": "spam", "until": until.isoformat()},
+        headers={"Authorization": f"Bearer {admin}"},
+        timeout=30,
+    )
+    assert banned.status_code == 200, banned.text
+    started = time.monotonic()
+
+    refused_after: dict[str, float] = {}
+
+    def everyone_refuses() -> bool:
+        for service in SERVICES:
+            if service in refused_after:
+                continue
+            response = whoami(gateway, service, victim["access"])
+            if response.status_code == 403 and response.json()["code"] == "user_banned":
+                refused_after[service] = time.monotonic() - started
+        return len(refused_after) == len(SERVICES)
+
+    wait_for(everyone_refuses, timeout=10, interval=0.1, what="the ban in every service")
+    assert max(refused_after.values()) <= 5.0, refused_after
+
+    login = requests.post(
+        f"{gateway}/api/auth/login/",
+        json={"login": victim["user"]["username"], "password": victim["password"]},
+        timeout=30,
+    )
+    assert login.status_code == 403
+    assert login.json()["code"] == "user_banned"
+    assert "spam" in login.json()["message"]
+
+    # The ban ends by itself at `until`: a new login then works everywhere.
+    time.sleep(max(0.0, (until - datetime.now(tz=UTC)).total_seconds()) + 0.5)
+    again = requests.post(
+        f"{gateway}/api/auth/login/",
+        json={"login": victim["user"]["username"], "password": victim["password"]},
+        timeout=30,
+    )
+    assert again.status_code == 200, again.text
+    for service in SERVICES:
+        response = whoami(gateway, service, again.json()["access"])
+        assert response.status_code == 200, (service, response.text)
+
+
+def test_a_deleted_account_is_gone_from_every_service(gateway: str) -> None:
+    account = register_and_login(gateway)
+    wait_for(
+        lambda: all(
+            whoami(gateway, service, account["access"]).json()["known_locally"]
+            for service in SERVICES
+        ),
+        timeout=60,
+        what="the account in every service",
+    )
+    deleted = requests.post(
+        f"{gateway}/api/auth/me/delete/",
+        json={"password": account["password"]},
+        headers={"Authorization": f"Bearer {account['access']}"},
+        timeout=30,
+    )
+    assert deleted.status_code in (200, 204), deleted.text
+
+    def refused_everywhere() -> bool:
+        return all(
+            whoami(gateway, service, account["access"]).status_code == 401
+            for service in OTHER_SERVICES
+        )
+
+    wait_for(refused_everywhere, timeout=15, interval=0.2, what="the deletion in every service")
+    for service in SERVICES:
+        response = whoami(gateway, service, account["access"])
+        assert response.status_code == 401
+        assert response.json()["code"] in ("user_deleted", "session_revoked"), service
+    login = requests.post(
+        f"{gateway}/api/auth/login/",
+        json={"login": account["user"]["username"], "password": account["password"]},
+        timeout=30,
+    )
+    assert login.status_code == 401
