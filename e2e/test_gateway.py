@@ -63,7 +63,9 @@ def test_login_is_rate_limited_per_address(gateway: str) -> None:
         connection.request(
             "POST",
             "/api/auth/login/",
-            body=json.dumps({"login": "nobody", "password": "x"}),
+            # No password: refused before any hashing, so the requests are quick and the
+            # budget (120/min, burst 40 in this suite) runs out within the loop.
+            body=json.dumps({"login": "nobody"}),
             headers={"Content-Type": "application/json"},
         )
         response = connection.getresponse()
@@ -76,7 +78,7 @@ def test_login_is_rate_limited_per_address(gateway: str) -> None:
         response.read()
         connection.close()
     assert statuses[-1] == 429, statuses
-    assert 401 in statuses  # requests inside the budget reached auth-service
+    assert 400 in statuses  # requests inside the budget reached auth-service
     assert body["code"] == "rate_limited"
     assert retry_after is not None and int(retry_after) > 0
 
