@@ -90,8 +90,16 @@ def test_a_ban_refuses_old_tokens_everywhere_within_5_seconds_and_lifts_by_itsel
         assert response.status_code == 200, (service, response.text)
 
 
+def _personal_page(gateway: str, token: str) -> dict | None:
+    response = requests.get(
+        f"{gateway}/api/social/me/", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    return response.json().get("personal_page") if response.status_code == 200 else None
+
+
 def test_a_deleted_account_is_gone_from_every_service(gateway: str) -> None:
     account = register_and_login(gateway)
+    reader = register_and_login(gateway)
     wait_for(
         lambda: all(
             whoami(gateway, service, account["access"]).json()["known_locally"]
@@ -100,6 +108,19 @@ def test_a_deleted_account_is_gone_from_every_service(gateway: str) -> None:
         timeout=60,
         what="the account in every service",
     )
+    page = wait_for(
+        lambda: _personal_page(gateway, account["access"]), timeout=30, what="the personal page"
+    )
+    posted = requests.post(
+        f"{gateway}/api/social/pages/{page['id']}/posts/",
+        json={"text": "my personal thoughts"},
+        headers={"Authorization": f"Bearer {account['access']}"},
+        timeout=30,
+    )
+    assert posted.status_code == 201, posted.text
+    post_url = f"{gateway}/api/social/posts/{posted.json()['id']}/"
+    as_reader = {"Authorization": f"Bearer {reader['access']}"}
+    assert requests.get(post_url, headers=as_reader, timeout=30).status_code == 200
     deleted = requests.post(
         f"{gateway}/api/auth/me/delete/",
         json={"password": account["password"]},
@@ -125,3 +146,11 @@ def test_a_deleted_account_is_gone_from_every_service(gateway: str) -> None:
         timeout=30,
     )
     assert login.status_code == 401
+    # social-service no longer serves the person's page or posts to anyone.
+    page_url = f"{gateway}/api/social/pages/{page['id']}/"
+    wait_for(
+        lambda: requests.get(page_url, headers=as_reader, timeout=30).status_code == 404,
+        timeout=15,
+        what="the personal page gone",
+    )
+    assert requests.get(post_url, headers=as_reader, timeout=30).status_code == 404
