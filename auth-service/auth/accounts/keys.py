@@ -16,6 +16,7 @@ import contextlib
 import functools
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,9 @@ def embedded_previous_dir() -> Path:
 def write_new_embedded_key(path: Path) -> None:
     """Generate a key at `path` atomically: processes starting at once all get the same key."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A temporary name of its own per call: threads of one process start at once too.
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
     with os.fdopen(fd, "wb") as handle:
         handle.write(private_key_to_pem(generate_private_key()))
     with contextlib.suppress(FileExistsError):

@@ -224,3 +224,15 @@ def test_an_account_added_in_django_admin_is_announced(client, staff, published_
     assert event.data["username"] == "newbie" and event.actor == str(staff.id)
     assert event.data["email"] == "newbie@example.com"
     assert User.objects.get(username="newbie").check_password("Some-long-pass-42")
+
+
+def test_threads_creating_the_embedded_key_at_once_all_succeed_with_one_key(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from auth.accounts.keys import write_new_embedded_key
+
+    path = tmp_path / "jwt" / "signing-key.pem"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda _: write_new_embedded_key(path), range(16)))
+    assert path.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert [p.name for p in path.parent.iterdir()] == ["signing-key.pem"]
