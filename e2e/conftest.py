@@ -92,3 +92,9 @@ def stack(stack_env: dict[str, str]) -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def gateway(stack: Stack, social_events: ServiceProcess) -> str:
     return stack.url
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that stop a shared server (the Kafka outage) run last, so nothing after them
+    depends on how quickly every client recovered."""
+    items.sort(key=lambda item: item.module.__name__ == "test_outage")

@@ -43,6 +43,19 @@ def _uuids(values: Any) -> list[UUID]:
     return [u for u in (_uuid(v) for v in values) if u is not None]
 
 
+def _addressed(data: dict[str, Any], recipient: UUID | None) -> bool:
+    """social names in `recipient_ids` everyone an event should reach (docs/events.md#social):
+    when the key is there, nobody outside it is told (a follow that became active through the
+    owner's own approval, a like of one's own post). Without it the handler's choice stands.
+    Local opt-ins (new-post alerts) are not social's to list and are not filtered."""
+    if recipient is None:
+        return False
+    listed = data.get("recipient_ids")
+    if not isinstance(listed, list | tuple):
+        return True
+    return recipient in set(_uuids(listed))
+
+
 def _actor(event: Event) -> UUID | None:
     return _uuid(event.actor) or _uuid(event.data.get("actor_id"))
 
@@ -139,7 +152,7 @@ def _page(data: dict[str, Any]) -> str:
 def on_follow_created(event: Event) -> None:
     data = event.data
     owner = _uuid(data.get("page_owner_id"))
-    if owner is None:
+    if not _addressed(data, owner):
         return
     services.notify(
         event_id=event.id,
@@ -156,7 +169,7 @@ def on_follow_created(event: Event) -> None:
 def on_follow_requested(event: Event) -> None:
     data = event.data
     owner = _uuid(data.get("page_owner_id"))
-    if owner is None:
+    if not _addressed(data, owner):
         return
     services.notify(
         event_id=event.id,
@@ -173,7 +186,7 @@ def on_follow_requested(event: Event) -> None:
 def on_follow_approved(event: Event) -> None:
     data = event.data
     follower = _uuid(data.get("follower_id"))
-    if follower is None:
+    if not _addressed(data, follower):
         return
     services.notify(
         event_id=event.id,
@@ -199,7 +212,7 @@ def on_like(event: Event) -> None:
     kind = data.get("target_kind") or ("comment" if data.get("comment_id") else "post")
     target_id = data.get("target_id") or data.get("comment_id") or data.get("post_id")
     recipient = _uuid(data.get("target_author_id") or data.get("author_id"))
-    if recipient is None or not target_id:
+    if not _addressed(data, recipient) or not target_id:
         return
     services.notify(
         event_id=event.id,
@@ -224,7 +237,7 @@ def on_comment(event: Event) -> None:
     common = {"actor_id": actor, "data": {"post_id": post_id, "comment_id": comment_id}}
     told: set[UUID] = set()
     parent_author = _uuid(data.get("parent_author_id"))
-    if parent_author and data.get("parent_id"):
+    if parent_author and data.get("parent_id") and _addressed(data, parent_author):
         services.notify(
             event_id=event.id,
             recipient_id=parent_author,
@@ -235,7 +248,7 @@ def on_comment(event: Event) -> None:
         )
         told.add(parent_author)
     post_author = _uuid(data.get("post_author_id"))
-    if post_author and post_author not in told:
+    if post_author and post_author not in told and _addressed(data, post_author):
         services.notify(
             event_id=event.id,
             recipient_id=post_author,
@@ -246,7 +259,11 @@ def on_comment(event: Event) -> None:
         told.add(post_author)
     _notify_each(
         event,
-        [m for m in _uuids(data.get("mentioned_user_ids")) if m not in told],
+        [
+            m
+            for m in _uuids(data.get("mentioned_user_ids"))
+            if m not in told and _addressed(data, m)
+        ],
         type="mention",
         target=Target(service="social", kind="comment", id=comment_id),
         **common,
@@ -264,7 +281,7 @@ def on_post(event: Event) -> None:
     common = {"actor_id": actor, "data": {"post_id": post_id, "page_id": data.get("page_id")}}
     told: set[UUID] = set()
     replied = _uuid(data.get("reply_to_author_id"))
-    if replied:
+    if replied and _addressed(data, replied):
         services.notify(
             event_id=event.id,
             recipient_id=replied,
@@ -274,7 +291,9 @@ def on_post(event: Event) -> None:
             **common,
         )
         told.add(replied)
-    mentioned = [m for m in _uuids(data.get("mentioned_user_ids")) if m not in told]
+    mentioned = [
+        m for m in _uuids(data.get("mentioned_user_ids")) if m not in told and _addressed(data, m)
+    ]
     _notify_each(
         event,
         mentioned,
@@ -305,7 +324,7 @@ def on_post(event: Event) -> None:
 def on_moderation(event: Event) -> None:
     data = event.data
     recipient = _uuid(data.get("target_owner_id") or data.get("author_id") or data.get("owner_id"))
-    if recipient is None:
+    if not _addressed(data, recipient):
         return
     verb = event.type.rsplit(".", 1)[-1]
     kind = data.get("target_kind") or verb.split("_", 1)[0]

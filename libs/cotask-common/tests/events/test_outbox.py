@@ -175,3 +175,57 @@ def test_on_postgresql_only_one_relay_runs_at_a_time(bus: EventBus, aggregate: s
         assert relay_once(bus=bus) == 1
     finally:
         other.close()
+
+
+def _listening_connection() -> object:
+    from cotask_common.events.outbox import wakeup_channel
+
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    other.ensure_connection()
+    other.connection.autocommit = True
+    other.connection.execute(f'LISTEN "{wakeup_channel()}"')
+    return other
+
+
+def test_on_postgresql_a_commit_notifies_the_relays_channel_and_a_rollback_does_not(
+    aggregate: str,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    other = _listening_connection()
+    try:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            publish_event(type=f"kit.{aggregate}.created", key="k", data={})
+            raise RuntimeError("rolled back")
+        assert list(other.connection.notifies(timeout=0.3)) == []
+        create_note(title="x", event_type=f"kit.{aggregate}.created")
+        create_note(title="y", event_type=f"kit.{aggregate}.created")
+        heard = list(other.connection.notifies(timeout=1, stop_after=2))
+        assert len(heard) == 2
+    finally:
+        other.close()
+
+
+def test_on_postgresql_the_listener_wakes_the_relay_for_another_process_commit() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    from cotask_common.events.outbox import wakeup_channel
+    from cotask_common.events.relay import listen_for_commits
+
+    stop = threading.Event()
+    relay_wakeup.clear()
+    listener = threading.Thread(target=listen_for_commits, kwargs={"stop_event": stop})
+    listener.start()
+    # Another process's commit: a separate session, nothing set in this process.
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        assert relay_wakeup.wait(5), "the listener wakes the relay once it listens"
+        relay_wakeup.clear()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [wakeup_channel()])
+        assert relay_wakeup.wait(2)
+    finally:
+        other.close()
+        stop.set()
+        listener.join(timeout=5)
+    assert not listener.is_alive()

@@ -168,3 +168,34 @@ def test_ban_and_unban_are_told(announce, deliver):
 def test_a_missing_key_notifies_fewer_people_never_fails(deliver):
     assert deliver(make_event(type="social.like.created", key=uuid.uuid4(), data={})) is True
     assert Notification.objects.count() == 0
+
+
+def test_recipient_ids_when_present_bound_who_is_told(announce, deliver):
+    """social's `recipient_ids` is the last word: a follow made active by the owner's own
+    approval tells nobody; a direct one tells the owner."""
+    owner, fan, other = announce(), announce(username="fan"), announce(username="other")
+    follow = {
+        "page_id": str(uuid.uuid4()),
+        "page_name": "Secret",
+        "page_owner_id": str(owner.id),
+        "follower_id": str(fan.id),
+    }
+    deliver(
+        type="social.follow.created",
+        key=uuid.uuid4(),
+        actor=fan.id,
+        data={**follow, "via": "approval", "recipient_ids": []},
+    )
+    assert texts(owner) == []
+    deliver(
+        type="social.follow.created",
+        key=uuid.uuid4(),
+        actor=other.id,
+        data={
+            **follow,
+            "follower_id": str(other.id),
+            "via": "direct",
+            "recipient_ids": [str(owner.id)],
+        },
+    )
+    assert texts(owner) == ["Other followed Secret"]

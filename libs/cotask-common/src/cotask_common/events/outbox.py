@@ -6,12 +6,13 @@ with it on rollback; a crash after commit loses nothing because the relay finds 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from cotask_common.events.envelope import Event, EventValidationError
 
@@ -21,7 +22,18 @@ logger = logging.getLogger("cotask.events")
 MAX_EVENT_BYTES = 512 * 1024
 
 # Set after a commit that wrote outbox rows; an in-process relay waits on it instead of sleeping.
+# The relay usually runs in another process (`run_events`): on PostgreSQL a NOTIFY on
+# `wakeup_channel()` (delivered at commit, dropped on rollback) reaches its listener, which sets
+# this event there; polling remains the fallback.
 relay_wakeup = threading.Event()
+
+
+def wakeup_channel(using: str = DEFAULT_DB_ALIAS) -> str:
+    """The PostgreSQL LISTEN/NOTIFY channel of this service's relay: services share the
+    database, so it names service and schema (hashed: channel names are identifiers)."""
+    schema = connections[using].settings_dict.get("COTASK_SCHEMA", "")
+    name = f"{settings.COTASK_SERVICE}:{schema}".encode()
+    return f"cotask_outbox_{hashlib.blake2b(name, digest_size=8).hexdigest()}"
 
 
 class OutboxError(RuntimeError):
@@ -70,6 +82,12 @@ def publish_event(
         payload=event.to_dict(),
     )
     transaction.on_commit(relay_wakeup.set, using=using)
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        # Transactional: the relay's listener hears it when (and only if) this commits. One
+        # transaction's identical notifications are folded into one by PostgreSQL.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [wakeup_channel(using)])
     logger.debug(
         "event written to outbox",
         extra={"event_id": str(event.id), "event_type": event.type, "event_key": event.key},

@@ -11,6 +11,13 @@ unpublished row. Duplicates are harmless: consumers are idempotent by event id.
 A batch is marked published only after the bus acknowledged all of it (at-least-once). When the
 bus is unreachable the rows stay, each with `attempts` and `last_error`, and `run_relay` backs
 off exponentially.
+
+Waking up: the relay runs in its own process (`run_events`), not in the web workers that commit
+the events. On PostgreSQL `publish_event` also sends a NOTIFY on `wakeup_channel()` (delivered
+at commit), and `run_relay` keeps a LISTEN connection in a thread that wakes the relay at once;
+if that connection drops, it reconnects (waking the relay once, for what it may have missed)
+and the `poll_interval` polling covers the gap. Elsewhere (SQLite) the relay polls, and an
+in-process commit wakes it through `relay_wakeup`.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from django.utils import timezone
 
 from cotask_common.events.bus.base import BusError, BusMessage, EventBus
 from cotask_common.events.models import OutboxEvent
-from cotask_common.events.outbox import relay_wakeup
+from cotask_common.events.outbox import relay_wakeup, wakeup_channel
 
 logger = logging.getLogger("cotask.events")
 
@@ -117,11 +124,44 @@ def run_relay(
     poll_interval: float = 0.5,
     batch_size: int = 100,
     max_backoff: float = 30.0,
+    listen: bool = True,
 ) -> None:
-    """Relay until `stop_event` is set: immediately while there is a backlog, every
-    `poll_interval` seconds (or on an in-process commit) when idle, with exponential backoff
-    up to `max_backoff` while the bus or the database fails."""
+    """Relay until `stop_event` is set: immediately while there is a backlog, on a commit's
+    notification (PostgreSQL LISTEN/NOTIFY, or an in-process commit) or every `poll_interval`
+    seconds when idle, with exponential backoff up to `max_backoff` while the bus or the
+    database fails."""
     logger.info("outbox relay started", extra={"bus": bus.name, "poll_interval": poll_interval})
+    listener = None
+    if listen and connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        listener = threading.Thread(
+            target=listen_for_commits,
+            kwargs={"stop_event": stop_event},
+            name="cotask-relay-listener",
+            daemon=True,
+        )
+        listener.start()
+    try:
+        _relay_loop(
+            bus=bus,
+            stop_event=stop_event,
+            poll_interval=poll_interval,
+            batch_size=batch_size,
+            max_backoff=max_backoff,
+        )
+    finally:
+        if listener is not None:
+            listener.join(timeout=5)
+    logger.info("outbox relay stopped", extra={"bus": bus.name})
+
+
+def _relay_loop(
+    *,
+    bus: EventBus,
+    stop_event: threading.Event,
+    poll_interval: float,
+    batch_size: int,
+    max_backoff: float,
+) -> None:
     backoff = poll_interval
     while not stop_event.is_set():
         close_old_connections()  # honour CONN_MAX_AGE / health checks like a request would
@@ -140,7 +180,40 @@ def run_relay(
         backoff = poll_interval
         if sent < batch_size:
             _pause(stop_event, poll_interval, wakeable=True)
-    logger.info("outbox relay stopped", extra={"bus": bus.name})
+
+
+def listen_for_commits(
+    *, stop_event: threading.Event, using: str = DEFAULT_DB_ALIAS, max_backoff: float = 30.0
+) -> None:
+    """Until `stop_event`: LISTEN on this service's wakeup channel on a connection of its own
+    and set `relay_wakeup` for every notification. Reconnects with backoff; never raises."""
+    channel = wakeup_channel(using)
+    backoff = 0.5
+    while not stop_event.is_set():
+        wrapper = connections.create_connection(using)
+        try:
+            wrapper.ensure_connection()
+            raw = wrapper.connection
+            raw.autocommit = True
+            raw.execute(f'LISTEN "{channel}"')
+            logger.debug("outbox relay listening", extra={"channel": channel})
+            backoff = 0.5
+            relay_wakeup.set()  # whatever committed while nobody was listening
+            while not stop_event.is_set():
+                for _notification in raw.notifies(timeout=0.5):
+                    relay_wakeup.set()
+        except Exception as exc:  # the database is down or the connection broke
+            logger.warning(
+                "outbox relay listener lost its connection; polling meanwhile",
+                extra={"error": str(exc), "retry_in": backoff},
+            )
+            stop_event.wait(backoff)
+            backoff = min(backoff * 2, max_backoff)
+        finally:
+            try:
+                wrapper.close()
+            except Exception:
+                logger.debug("closing the relay listener connection failed", exc_info=True)
 
 
 def cleanup_published(*, older_than_days: int = 7, using: str = DEFAULT_DB_ALIAS) -> int:
