@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+import zlib
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Subquery
 
 from social.feed.models import TimelineEntry
 
@@ -23,14 +25,42 @@ SENTINEL = "0"
 
 
 class TableTimelines:
+    """Trimmed on write like the Redis store, but amortised: trimming a timeline costs an index
+    range scan of `size` entries, so a fan-out write trims each timeline it touches with
+    probability 1/`slack` (decided by a hash of user and post, so it is reproducible), where
+    `slack` is an eighth of `size`. A timeline then holds `size` entries plus, on average,
+    `slack` more (the newest ones are never trimmed), and each write costs about 8 index
+    entries of trimming on average instead of `size`."""
+
     name = "table"
 
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.slack = max(1, size // 8)
+
+    def _due(self, user_id: uuid.UUID, post_id: uuid.UUID) -> bool:
+        return zlib.crc32(user_id.bytes + post_id.bytes) % self.slack == 0
+
+    def trim(self, *, user_ids: Iterable[uuid.UUID]) -> None:
+        """Keep only the newest `size` entries of each timeline (one DELETE per timeline, the
+        cut-off found through the `(user_id, -post_id)` index)."""
+        for user_id in user_ids:
+            cutoff = (
+                TimelineEntry.objects.filter(user_id=user_id)
+                .order_by("-post_id")
+                .values_list("post_id", flat=True)[self.size : self.size + 1]
+            )
+            TimelineEntry.objects.filter(user_id=user_id, post_id__lte=Subquery(cutoff)).delete()
+
     def add(self, *, user_ids: Iterable[uuid.UUID], post_id: uuid.UUID, page_id: uuid.UUID) -> None:
+        user_ids = [uuid.UUID(str(u)) for u in user_ids]
+        post_id = uuid.UUID(str(post_id))
         TimelineEntry.objects.bulk_create(
             [TimelineEntry(user_id=u, post_id=post_id, page_id=page_id) for u in user_ids],
             ignore_conflicts=True,
             batch_size=1000,
         )
+        self.trim(user_ids=[u for u in user_ids if self._due(u, post_id)])
 
     def add_many(self, *, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
         TimelineEntry.objects.bulk_create(
@@ -38,6 +68,8 @@ class TableTimelines:
             ignore_conflicts=True,
             batch_size=1000,
         )
+        if entries:  # a follow's merge: rare, one timeline, trimmed at once
+            self.trim(user_ids=[user_id])
 
     def replace(self, *, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
         TimelineEntry.objects.filter(user_id=user_id).delete()
@@ -145,7 +177,7 @@ _stores: dict[tuple[str, str, str, int], Any] = {}
 def get_timelines() -> TableTimelines | RedisTimelines:
     backend = settings.SOCIAL_FEED_BACKEND
     if backend == "table":
-        return TableTimelines()
+        return TableTimelines(settings.SOCIAL_FEED_TIMELINE_SIZE)
     if backend != "redis":
         raise ValueError(f"SOCIAL_FEED_BACKEND must be 'redis' or 'table', got {backend!r}")
     key = (

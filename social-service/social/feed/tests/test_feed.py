@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from cotask_common.events.testing import handle_event, make_event
+from cotask_common.ids import uuid7
 from social.feed import selectors
 from social.feed.models import FeedState
 from social.pages.models import Page
@@ -218,3 +219,37 @@ def test_feed_query_count_is_flat(
     with django_assert_max_num_queries(8):
         r = reader.get(f"{API}/feed/?page_size={size}")
     assert len(r.json()["results"]) == min(size, 40)
+
+
+def test_table_timelines_are_trimmed_on_write(member: Any, settings: Any) -> None:
+    from social.feed.models import TimelineEntry
+    from social.feed.timelines import TableTimelines, get_timelines
+
+    settings.SOCIAL_FEED_BACKEND = "table"
+    settings.SOCIAL_FEED_TIMELINE_SIZE = 4  # slack 1: every write trims
+    ada, bob = member("ada"), member("bob")
+    reader = _reader(member)
+    reader.post(f"{API}/pages/ada/follow/")
+    posts = [_post(ada, "ada", f"p{i}") for i in range(10)]
+    kept = TimelineEntry.objects.filter(user_id=reader.user.id).order_by("-post_id")
+    # the newest 4: the fan-out trimmed the rest
+    assert [str(i) for i in kept.values_list("post_id", flat=True)] == posts[:-5:-1]
+    assert _feed(reader, size=3) == list(reversed(posts))  # older ones from the database
+    # Following merges recent posts and trims at once too.
+    more = [_post(bob, "bob", f"b{i}") for i in range(3)]
+    reader.post(f"{API}/pages/bob/follow/")
+    assert kept.count() == 4
+    assert _feed(reader, size=3) == sorted(posts + more, reverse=True)
+
+    # A bigger timeline trims now and then (1 write in size/8 per timeline, by hash), so it
+    # stays near its size, and the cost per write stays small.
+    store = TableTimelines(size=16)
+    assert store.slack == 2
+    user_id = reader.user.id
+    for i in range(60):
+        store.add(user_ids=[user_id], post_id=uuid7(), page_id=ada.page.id)
+        assert kept.count() <= 16 + 20, i
+    assert kept.count() >= 16
+    store.trim(user_ids=[user_id])
+    assert kept.count() == 16
+    assert isinstance(get_timelines(), TableTimelines)

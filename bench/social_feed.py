@@ -1,0 +1,523 @@
+"""social-service feed benchmark: real PostgreSQL and Redis, through nginx.
+
+    eval "$(scripts/infra env)"
+    .venv/bin/python bench/social_feed.py                                   # small default
+    .venv/bin/python bench/social_feed.py --users 2000 --posts 100000       # moderate
+    .venv/bin/python bench/social_feed.py --users 10000 --posts 1000000 \\
+        --follows-per-user 200                                              # issue 5's scale
+
+It never touches the test databases: everything lives in its own PostgreSQL database
+(`--database`, default `cotask_bench_social`, created when missing; every service gets its usual
+schema there), its own Redis database number (`--redis-db`, default 7, keys under
+`bench:social:`) and its own var folder (`var/bench-social`). No Kafka: the services use the
+embedded bus and their event processes are not started.
+
+1. Generate (progress bars): `--users` UserRefs with their personal pages, `--follows-per-user`
+   follows each on average (uniformly random pages, plus everyone follows the first user's
+   page, "star": the page with the most followers), `--posts` posts spread over the last 30
+   days on random pages, every reader active (FeedState), and every timeline built in Redis
+   (the newest `SOCIAL_FEED_TIMELINE_SIZE` ids of the fanned-out pages each user follows).
+   Rows go in with COPY. `--reuse` keeps the data of the last run with the same sizes.
+2. Start the stack (scripts/stack.py through e2e/harness.Stack, gateway on `--gateway-port`,
+   services on `--service-port-base`+N, no Celery workers) and, at `--concurrency` clients
+   (32), measure GET /api/social/feed/ (20 posts) for `--sample` users and the same service's
+   minimal authenticated endpoint GET /api/social/whoami (the framework's floor): p50, p99 and
+   requests per second over `--requests` requests each.
+3. Creating a post on the star page (every user follows it): POST latency p50/p99 through the
+   gateway, and the fan-out task's own time to push one post into that many timelines (run
+   here, in-process, as the Celery task would, with the fan-out limit lifted for the star
+   page so it is really pushed).
+
+Targets (issue 5): feed >= 60% of the floor's throughput with p99 < 50 ms; posting to a page
+with 10,000 followers p99 < 50 ms; its fan-out done within 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import http.client
+import json
+import os
+import random
+import secrets
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE = ROOT / "social-service"
+SERVICES = ("auth", "social", "tasks", "habits", "media", "notifications")
+KEY_PREFIX = "bench:social:tl:"
+
+
+# ---------------------------------------------------------------------------------------------
+# Setup
+
+
+def uuid7_at(ms: int) -> uuid.UUID:
+    """A UUIDv7 for a given Unix time in milliseconds (random below it)."""
+    rand = secrets.randbits(74)
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= (rand >> 62) << 64  # 12 bits rand_a
+    value |= 0b10 << 62
+    value |= rand & ((1 << 62) - 1)
+    return uuid.UUID(int=value)
+
+
+def bench_env(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
+    database_url = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not database_url.startswith("postgres") or not redis_url:
+        raise SystemExit('needs PostgreSQL and Redis: eval "$(scripts/infra env)" first')
+    db = urlparse(database_url)
+    env = dict(os.environ)
+    for name in ("KAFKA_BOOTSTRAP_SERVERS", "CELERY_BROKER_URL", "S3_ENDPOINT_URL"):
+        env.pop(name, None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DATABASE_SCHEMA", None)
+    env.update(
+        {
+            "DATABASE_URL": urlunparse(db._replace(path=f"/{args.database}")),
+            "REDIS_URL": urlunparse(urlparse(redis_url)._replace(path=f"/{args.redis_db}")),
+            "SOCIAL_FEED_KEY_PREFIX": KEY_PREFIX,
+            "COTASK_VAR_DIR": str(var_dir),
+            "DJANGO_SECRET_KEY": "bench-only-not-secret",
+            "JWT_PRIVATE_KEY_FILE": str(var_dir / "jwt-signing-key.pem"),
+            "LOG_LEVEL": "WARNING",
+            "AUTH_THROTTLE_ENABLED": "false",
+            "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
+        }
+    )
+    return env
+
+
+def ensure_database(args: argparse.Namespace) -> None:
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        if not conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)
+        ).fetchone():
+            conn.execute(f'CREATE DATABASE "{args.database}"')
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    sys.path.insert(0, str(SERVICE))
+    os.chdir(SERVICE)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def signing_key(var_dir: Path) -> tuple[Any, str]:
+    from cotask_common.security.signing import (
+        generate_private_key,
+        key_id,
+        load_private_key,
+        private_key_to_pem,
+    )
+
+    path = var_dir / "jwt-signing-key.pem"
+    if path.exists():
+        key = load_private_key(path.read_bytes())
+    else:
+        key = generate_private_key()
+        path.write_bytes(private_key_to_pem(key))
+        path.chmod(0o600)
+    return key, key_id(key.public_key())
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def copy_rows(table: str, columns: list[str], rows: Iterator[tuple], total: int, what: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in tqdm(rows, total=total, desc=what, unit=" rows", mininterval=0.5):
+                copy.write_row(row)
+
+
+def generate(args: argparse.Namespace) -> dict[str, Any]:
+    from django.conf import settings
+    from django.db import connection
+    from social.feed.models import FeedState
+    from social.pages.models import Follow, Page
+    from social.posts.models import Post
+
+    from cotask_common.users.models import UserRef
+
+    rng = random.Random(args.seed)  # noqa: S311 - reproducible data, not secrets
+    n, per_user = args.users, min(args.follows_per_user, args.users - 1)
+    now = datetime.now(tz=UTC)
+    now_ms = int(now.timestamp() * 1000)
+    start_ms = now_ms - 30 * 24 * 3600 * 1000
+
+    with connection.cursor() as cursor:
+        for model in (Post, Follow, FeedState, Page, UserRef):
+            cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+    user_ids = [uuid7_at(start_ms - 1000 + i % 1000) for i in range(n)]
+    page_ids = [uuid7_at(start_ms - 1000 + i % 1000) for i in range(n)]
+
+    # Follows: the star page (user 0) followed by everyone, the rest uniformly random.
+    follows: list[list[int]] = []
+    followers = [0] * n
+    for u in tqdm(range(n), desc="follows (plan)", unit=" users", mininterval=0.5):
+        chosen = {0} if u else set()
+        while len(chosen) < per_user:
+            p = rng.randrange(n)
+            if p != u:
+                chosen.add(p)
+        follows.append(sorted(chosen))
+        for p in chosen:
+            followers[p] += 1
+
+    # Posts: uniformly over pages and time; ids sort like their creation time.
+    post_times = sorted(rng.randrange(start_ms, now_ms) for _ in range(args.posts))
+    post_pages = [rng.randrange(n) for _ in range(args.posts)]
+    posts_count = [0] * n
+    for p in post_pages:
+        posts_count[p] += 1
+    post_ids = [uuid7_at(ms) for ms in post_times]
+
+    copy_rows(
+        UserRef._meta.db_table,
+        ["id", "username", "display_name", "role", "email_verified", "is_banned", "ban_reason",
+         "is_deleted", "updated_at"],
+        ((user_ids[i], f"bench{i}", f"Bench {i}", "user", True, False, "", False, now)
+         for i in range(n)),
+        n,
+        "users",
+    )  # fmt: skip
+    copy_rows(
+        Page._meta.db_table,
+        ["id", "owner_id", "kind", "handle", "handle_key", "name", "description", "links", "tags",
+         "is_private", "is_blocked", "blocked_permanently", "block_reason", "owner_banned",
+         "followers_count", "posts_count", "likes_count", "comments_count", "created_at",
+         "updated_at"],
+        ((page_ids[i], user_ids[i], "personal", f"bench{i}", f"bench{i}", f"Bench {i}", "", "[]",
+          "[]", False, False, False, "", False, followers[i], posts_count[i], 0, 0, now, now)
+         for i in range(n)),
+        n,
+        "personal pages",
+    )  # fmt: skip
+    copy_rows(
+        Follow._meta.db_table,
+        ["id", "page_id", "user_id", "status", "created_at", "approved_at"],
+        ((uuid7_at(start_ms), page_ids[p], user_ids[u], "approved", now, now)
+         for u in range(n) for p in follows[u]),
+        sum(len(f) for f in follows),
+        "follows",
+    )  # fmt: skip
+    copy_rows(
+        Post._meta.db_table,
+        ["id", "page_id", "text", "tags", "mentions", "media_ids", "like_count", "comment_count",
+         "reply_count", "hot_score", "created_at", "deleted_reason"],
+        ((post_ids[i], page_ids[post_pages[i]], f"post {i} of bench{post_pages[i]}", "[]", "[]",
+          "[]", 0, 0, 0, 0.0, datetime.fromtimestamp(post_times[i] / 1000, tz=UTC), "")
+         for i in range(args.posts)),
+        args.posts,
+        "posts",
+    )  # fmt: skip
+    copy_rows(
+        FeedState._meta.db_table,
+        ["user_id", "built_at", "last_read_at"],
+        ((user_ids[i], now, now) for i in range(n)),
+        n,
+        "feed states",
+    )
+    with connection.cursor() as cursor:
+        for model in (UserRef, Page, Follow, Post, FeedState):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+    # Timelines in Redis: per user, the newest ids of the fanned-out pages they follow and of
+    # their own page, merged (each page's ids newest first).
+    size = settings.SOCIAL_FEED_TIMELINE_SIZE
+    limit = settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS
+    by_page: list[list[str]] = [[] for _ in range(n)]
+    for i in range(args.posts - 1, -1, -1):
+        if len(by_page[post_pages[i]]) < size:
+            by_page[post_pages[i]].append(str(post_ids[i]))
+    from social.feed.timelines import SENTINEL, get_timelines
+
+    client = get_timelines().client
+    for keys in _batched(client.scan_iter(match=f"{KEY_PREFIX}*", count=5000), 5000):
+        client.delete(*keys)
+    pipe = client.pipeline(transaction=False)
+    for u in tqdm(range(n), desc="timelines (Redis)", unit=" users", mininterval=0.5):
+        sources = [by_page[p] for p in follows[u] if followers[p] <= limit] + [by_page[u]]
+        members = list(islice(heapq.merge(*sources, reverse=True), size))
+        pipe.zadd(f"{KEY_PREFIX}{user_ids[u]}", {SENTINEL: 0, **dict.fromkeys(members, 0)})
+        if u % 200 == 199:
+            pipe.execute()
+    pipe.execute()
+    return {
+        "user_ids": [str(u) for u in user_ids],
+        "star_page": str(page_ids[0]),
+        "star_followers": followers[0],
+        "sizes": [args.users, args.posts, args.follows_per_user, args.seed],
+    }
+
+
+def _batched(items: Any, size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def load(
+    *,
+    port: int,
+    method: str,
+    paths: list[str],
+    tokens: list[str],
+    total: int,
+    concurrency: int,
+    body: bytes | None = None,
+) -> dict[str, float]:
+    """`total` requests from `concurrency` threads (keep-alive connections), round-robin over
+    (path, token) pairs; returns p50/p99 in ms and requests per second."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    counter = iter(range(total))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            started = time.perf_counter()
+            conn.request(method, paths[i % len(paths)], body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+            elapsed = time.perf_counter() - started
+            if response.status >= 300:
+                errors.append(f"{response.status} {payload[:200]!r}")
+            latencies.append(elapsed)
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"{len(errors)} failed requests, e.g. {errors[0]}")
+    return {
+        "p50": percentile(latencies, 50) * 1000,
+        "p99": percentile(latencies, 99) * 1000,
+        "rps": len(latencies) / wall,
+    }
+
+
+def tokens_for(user_ids: list[str], key: Any, kid: str) -> list[str]:
+    from django.conf import settings
+
+    from cotask_common.security.signing import encode_token, standard_claims
+
+    return [
+        encode_token(
+            standard_claims(
+                user_id=user_id,
+                username=f"bench-{user_id[-6:]}",
+                role="user",
+                email_verified=True,
+                session_id=uuid.uuid4().hex,
+                token_type="access",
+                lifetime=timedelta(hours=2),
+                issuer=settings.COTASK_JWT_ISSUER,
+                audience=settings.COTASK_JWT_AUDIENCE,
+            ),
+            private_key=key,
+            kid=kid,
+        )
+        for user_id in user_ids
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--posts", type=int, default=20_000)
+    parser.add_argument("--follows-per-user", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--sample", type=int, default=500, help="users whose feeds are read")
+    parser.add_argument("--requests", type=int, default=4000, help="per measurement")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--post-requests", type=int, default=300, help="posts on the star page")
+    parser.add_argument("--database", default="cotask_bench_social")
+    parser.add_argument("--redis-db", type=int, default=7)
+    parser.add_argument("--gateway-port", type=int, default=57280)
+    parser.add_argument("--service-port-base", type=int, default=57300)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the last run's data if sizes match"
+    )
+    args = parser.parse_args()
+
+    var_dir = ROOT / "var" / "bench-social"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    ensure_database(args)
+    env = bench_env(args, var_dir)
+    setup_django(env)
+    key, kid = signing_key(var_dir)
+
+    state_file = var_dir / "data.json"
+    sizes = [args.users, args.posts, args.follows_per_user, args.seed]
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    if not (args.reuse and state.get("sizes") == sizes):
+        started = time.monotonic()
+        state = generate(args)
+        state_file.write_text(json.dumps(state))
+        print(f"generated in {time.monotonic() - started:.0f} s", flush=True)
+
+    rng = random.Random(args.seed + 1)  # noqa: S311
+    sample = rng.sample(state["user_ids"], min(args.sample, len(state["user_ids"])))
+    tokens = tokens_for(sample, key, kid)
+
+    sys.path.insert(0, str(ROOT / "e2e"))
+    from harness import Stack
+
+    skip = [arg for s in SERVICES for arg in ("--skip", f"{s}:events")]
+    print("starting the stack (nginx + six services, no workers) …", flush=True)
+    stack = Stack(
+        name="bench-social",
+        gateway_port=args.gateway_port,
+        service_port_base=args.service_port_base,
+        env=env,
+        extra_args=["--no-workers", "--web-workers", str(args.web_workers), *skip],
+    )
+    try:
+        results = measure(args, stack, state, sample, tokens, key, kid)
+    finally:
+        stack.stop()
+    report(args, state, results)
+
+
+def measure(
+    args: argparse.Namespace,
+    stack: Any,
+    state: dict[str, Any],
+    sample: list[str],
+    tokens: list[str],
+    key: Any,
+    kid: str,
+) -> dict[str, Any]:
+    port = args.gateway_port
+    feed = ["/api/social/feed/?page_size=20"]
+    floor = ["/api/social/whoami"]
+    common = {"port": port, "method": "GET", "tokens": tokens, "concurrency": args.concurrency}
+    # Warm up: every sampled reader once (token cache, connections, PostgreSQL buffers).
+    load(paths=feed, total=len(tokens), **common)
+    load(paths=floor, total=len(tokens), **common)
+    results: dict[str, Any] = {
+        "floor": load(paths=floor, total=args.requests, **common),
+        "feed": load(paths=feed, total=args.requests, **common),
+    }
+    # Posting on the star page (every user follows it).
+    star_owner = state["user_ids"][0]
+    owner_token = tokens_for([star_owner], key, kid)
+    results["post"] = load(
+        port=port,
+        method="POST",
+        paths=["/api/social/pages/bench0/posts/"],
+        tokens=owner_token,
+        total=args.post_requests,
+        concurrency=min(8, args.concurrency),
+        body=json.dumps({"text": "a post from the star page #bench"}).encode(),
+    )
+    results["fan_out"] = time_fan_out(state)
+    return results
+
+
+def time_fan_out(state: dict[str, Any]) -> dict[str, Any]:
+    """The fan-out task's own time for one post of the star page, pushed into every follower's
+    timeline (the limit lifted so it is pushed even above SOCIAL_FEED_FANOUT_MAX_FOLLOWERS)."""
+    from django.conf import settings
+    from social.feed.services import fan_out_post
+    from social.feed.timelines import get_timelines
+    from social.posts.models import Post
+
+    post = Post.objects.filter(page_id=state["star_page"]).order_by("-id").first()
+    limit = settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS
+    settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS = 10**9
+    try:
+        started = time.perf_counter()
+        pushed = fan_out_post(post_id=post.id)
+        elapsed = time.perf_counter() - started
+    finally:
+        settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS = limit
+    last = state["user_ids"][-1]
+    assert str(post.id) in {
+        str(i) for i in get_timelines().read(user_id=last, before=None, limit=5)
+    }
+    return {
+        "timelines": pushed,
+        "seconds": elapsed,
+        "pushed_in_production": state["star_followers"] <= limit,
+    }
+
+
+def report(args: argparse.Namespace, state: dict[str, Any], results: dict[str, Any]) -> None:
+    floor, feed, post, fan = results["floor"], results["feed"], results["post"], results["fan_out"]
+    share = feed["rps"] / floor["rps"] * 100
+    lines = [
+        "",
+        f"social feed benchmark — {args.users:,} users, {args.posts:,} posts, "
+        f"{args.follows_per_user} follows/user, {args.concurrency} clients, "
+        f"{args.web_workers} gunicorn workers x 4 threads, {os.cpu_count()} CPUs",
+        f"  floor  GET /api/social/whoami   p50 {floor['p50']:6.1f} ms  p99 {floor['p99']:6.1f} ms"
+        f"  {floor['rps']:7.0f} req/s",
+        f"  feed   GET /api/social/feed/    p50 {feed['p50']:6.1f} ms  p99 {feed['p99']:6.1f} ms"
+        f"  {feed['rps']:7.0f} req/s  = {share:.0f}% of the floor (target >= 60%, p99 < 50 ms)",
+        f"  post   POST on the star page    p50 {post['p50']:6.1f} ms  p99 {post['p99']:6.1f} ms"
+        f"  {post['rps']:7.0f} req/s  ({state['star_followers']:,} followers; target p99 < 50 ms)",
+        f"  fan-out of one star post into {fan['timelines']:,} timelines: "
+        f"{fan['seconds'] * 1000:.0f} ms (target < 2 s)"
+        + ("" if fan["pushed_in_production"] else
+           "; above SOCIAL_FEED_FANOUT_MAX_FOLLOWERS it is read live instead (hybrid)"),
+    ]  # fmt: skip
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    main()
