@@ -29,7 +29,10 @@ class SigningKey:
 
 @pytest.fixture(scope="session")
 def var_dir() -> Path:
-    path = ROOT / "var" / "e2e"
+    # Overridable so two runs from one checkout do not wipe each other's folder.
+    path = (
+        Path(os.environ["E2E_VAR_DIR"]) if os.environ.get("E2E_VAR_DIR") else ROOT / "var" / "e2e"
+    )
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
