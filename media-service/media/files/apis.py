@@ -1,0 +1,317 @@
+"""Thin views: parse, call a service or selector, serialize."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cotask_common.errors import error_body
+from cotask_common.pagination import CursorPagination
+from media.files import selectors, services, signing
+from media.files.errors import StorageUnavailable, storage_unavailable_error
+from media.files.purposes import PURPOSES
+from media.files.serializers import (
+    AccessUrlOutput,
+    AccessUrlQuery,
+    DirectUploadInput,
+    DirectUploadOutput,
+    FileListQuery,
+    FileOutput,
+    PurposeOutput,
+    UploadedFileOutput,
+    UploadInput,
+    direct_upload_output,
+)
+from media.files.sniffing import TYPES
+from media.files.storage import LocalMediaStorage, TooMuchData, get_storage
+from media.files.uploads import (
+    LimitedTemporaryFileUploadHandler,
+    refuse_oversized_body,
+    uploaded_path,
+)
+
+REFUSALS = OpenApiResponse(
+    description="The file or a field is refused; `code` says why (file_too_large is 413) and "
+    "the message names the limit or the field."
+)
+
+
+class StorageErrorsMixin:
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, StorageUnavailable):
+            exc = storage_unavailable_error()
+        return super().handle_exception(exc)  # type: ignore[misc]
+
+
+class PurposeListApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="media_purposes", responses=PurposeOutput(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(
+            [
+                {
+                    "name": purpose.name,
+                    "max_bytes": purpose.max_bytes,
+                    "types": [
+                        {
+                            "mime": TYPES[name].mime,
+                            "label": TYPES[name].label,
+                            "extensions": list(TYPES[name].extensions),
+                        }
+                        for name in TYPES
+                        if name in purpose.types
+                    ],
+                    "visibilities": list(purpose.visibilities),
+                }
+                for purpose in PURPOSES.values()
+            ]
+        )
+
+
+class FileListApi(StorageErrorsMixin, APIView):
+    parser_classes = [MultiPartParser]
+    # Declared (not only used) so the OpenAPI schema shows the paginated envelope.
+    pagination_class = CursorPagination
+
+    @extend_schema(
+        operation_id="media_files_list",
+        parameters=[FileListQuery],
+        responses=FileOutput(many=True),
+        description="The caller's files, newest first (cursor-paginated).",
+    )
+    def get(self, request: Request) -> Response:
+        query = FileListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        files = selectors.files_for_owner(owner_id=request.user.id, **query.validated_data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(files, request, view=self)
+        context = {"request": request}
+        return paginator.get_paginated_response(FileOutput(page, many=True, context=context).data)
+
+    @extend_schema(
+        operation_id="media_files_upload",
+        request={"multipart/form-data": UploadInput},
+        responses={
+            201: UploadedFileOutput,
+            200: OpenApiResponse(UploadedFileOutput, description="Already stored (deduplicated)"),
+            400: REFUSALS,
+            413: REFUSALS,
+        },
+        description="Upload a file of at most 25 MB in one multipart request (larger ones: "
+        "POST /uploads/). Images are ready at once; videos are `processing` until their "
+        "metadata and poster are read.",
+    )
+    def post(self, request: Request) -> Response:
+        refuse_oversized_body(request.META.get("CONTENT_LENGTH"))
+        # Straight to a temporary file, cut off at the limit (set before the body is parsed).
+        request._request.upload_handlers = [LimitedTemporaryFileUploadHandler(request._request)]
+        data = UploadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        with uploaded_path(upload) as path:
+            result = services.upload_file(
+                owner_id=request.user.id,
+                purpose=data.validated_data["purpose"],
+                visibility=data.validated_data.get("visibility"),
+                path=path,
+                filename=upload.name or "",
+                sha256=data.validated_data.get("sha256"),
+            )
+        context = {"request": request, "deduplicated": not result.created}
+        return Response(
+            UploadedFileOutput(result.file, context=context).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class FileDetailApi(StorageErrorsMixin, APIView):
+    @extend_schema(
+        operation_id="media_files_retrieve",
+        responses={200: FileOutput, 404: OpenApiResponse(description="No such file (or private)")},
+    )
+    def get(self, request: Request, file_id: UUID) -> Response:
+        file = selectors.visible_file(user=request.user, file_id=file_id)
+        return Response(FileOutput(file, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="media_files_delete",
+        responses={
+            204: None,
+            403: OpenApiResponse(description="Not yours"),
+            404: OpenApiResponse(description="No such file"),
+        },
+    )
+    def delete(self, request: Request, file_id: UUID) -> Response:
+        services.delete_file(user=request.user, file_id=file_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FileAccessUrlApi(StorageErrorsMixin, APIView):
+    @extend_schema(
+        operation_id="media_files_url",
+        parameters=[
+            AccessUrlQuery,
+            OpenApiParameter(
+                "variant",
+                str,
+                description="original (default), medium, thumbnail, poster (videos)",
+            ),
+        ],
+        responses={200: AccessUrlOutput, 404: OpenApiResponse(description="No such file")},
+        description="A URL to read the file: the plain URL of a public file, or a short-lived "
+        "signed URL of a private one (only for someone allowed to see it).",
+    )
+    def get(self, request: Request, file_id: UUID) -> Response:
+        query = AccessUrlQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        access = selectors.access_url(user=request.user, file_id=file_id, **query.validated_data)
+        url = access.url
+        if url.startswith("/"):
+            url = request.build_absolute_uri(url)
+        body = {
+            "url": url,
+            "variant": access.variant,
+            "content_type": access.content_type,
+            "expires_at": access.expires_at,
+        }
+        # A signed URL is a credential: no cache may keep it.
+        return Response(AccessUrlOutput(body).data, headers={"Cache-Control": "no-store"})
+
+
+class DirectUploadApi(StorageErrorsMixin, APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="media_uploads_start",
+        request=DirectUploadInput,
+        responses={
+            201: DirectUploadOutput,
+            200: OpenApiResponse(
+                DirectUploadOutput, description="This content is already stored (`file`)"
+            ),
+            400: REFUSALS,
+            413: REFUSALS,
+        },
+        description="Announce a file (any size up to the purpose's limit); PUT its bytes to "
+        "`upload.url` with `upload.headers`, then POST /uploads/{id}/complete.",
+    )
+    def post(self, request: Request) -> Response:
+        data = DirectUploadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        started = services.start_direct_upload(owner_id=request.user.id, **data.validated_data)
+        context = {"request": request}
+        body = direct_upload_output(
+            session=started.session, request=started.request, file=started.file, context=context
+        )
+        created = started.session is not None
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class DirectUploadCompleteApi(StorageErrorsMixin, APIView):
+    @extend_schema(
+        operation_id="media_uploads_complete",
+        request=None,
+        responses={
+            201: UploadedFileOutput,
+            200: OpenApiResponse(UploadedFileOutput, description="Already completed / stored"),
+            400: REFUSALS,
+            409: OpenApiResponse(description="Rejected before, or being completed"),
+            410: OpenApiResponse(description="Expired"),
+        },
+        description="Check what arrived (size, SHA-256, type by content) and accept it.",
+    )
+    def post(self, request: Request, upload_id: UUID) -> Response:
+        result = services.complete_direct_upload(owner_id=request.user.id, upload_id=upload_id)
+        context = {"request": request, "deduplicated": not result.created}
+        return Response(
+            UploadedFileOutput(result.file, context=context).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+# -- the local storage's signed URLs (what S3 does for presigned URLs) -------------------------
+
+
+def _refuse(request: HttpRequest, status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(code=code, message=message, request=request), status=status_code)
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "PUT"])
+def local_object(request: HttpRequest, key: str) -> HttpResponse:
+    """Signed GET (private downloads) and PUT (direct uploads) in local mode. The signature in
+    the query is the only credential, exactly like an S3 presigned URL."""
+    storage = get_storage()
+    if not isinstance(storage, LocalMediaStorage):
+        return _refuse(request, 404, "not_found", "Nothing is here.")
+    method = "PUT" if request.method == "PUT" else "GET"
+    signed = (
+        ("content-type", "content-length")
+        if method == "PUT"
+        else (
+            "response-content-type",
+            "response-disposition",
+        )
+    )
+    try:
+        params = signing.verify(
+            method=method, key=key, query=request.GET.dict(), signed_params=signed
+        )
+        path = storage.path(key)
+    except signing.SignatureProblem as problem:
+        return _refuse(request, 403, problem.code, problem.message)
+    except ValueError:
+        return _refuse(request, 403, "signature_invalid", "The URL does not name an object.")
+    if method == "PUT":
+        return _receive(request, storage, key, params)
+    if not path.is_file():
+        return _refuse(request, 404, "not_found", "No such object.")
+    response = FileResponse(open(path, "rb"), content_type=params["response-content-type"])  # noqa: SIM115
+    response["Content-Disposition"] = params["response-disposition"]
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _receive(
+    request: HttpRequest, storage: LocalMediaStorage, key: str, params: dict[str, str]
+) -> HttpResponse:
+    if storage.area_of(key) != "incoming":
+        return _refuse(request, 403, "signature_invalid", "Uploads go to upload URLs only.")
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type != params["content-type"]:
+        return _refuse(
+            request,
+            403,
+            "signature_mismatch",
+            f"Content-Type must be {params['content-type']} as announced, not {content_type!r}.",
+        )
+    length = request.META.get("CONTENT_LENGTH") or ""
+    if length != params["content-length"]:
+        return _refuse(
+            request,
+            403,
+            "signature_mismatch",
+            f"Content-Length must be {params['content-length']} bytes as announced, "
+            f"not {length or 'missing'}.",
+        )
+    try:
+        storage.write_stream(key, request, size=int(length))
+    except TooMuchData as exc:
+        return _refuse(request, 400, "incomplete_body", f"The body was incomplete: {exc}.")
+    return HttpResponse(status=200)

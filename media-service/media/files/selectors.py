@@ -1,0 +1,159 @@
+"""Reads: the owner's files, who may see a file, and the URLs to read it with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from cotask_common.errors import NotFound, ServiceError
+from media.files.models import Kind, MediaFile, Status, UploadSession
+from media.files.storage import get_storage
+
+ORIGINAL = "original"
+
+
+def files_for_owner(
+    *, owner_id: UUID, purpose: str | None = None, status: str | None = None
+) -> QuerySet[MediaFile]:
+    files = MediaFile.objects.filter(owner_id=owner_id)
+    if purpose:
+        files = files.filter(purpose=purpose)
+    if status:
+        files = files.filter(status=status)
+    return files.order_by("-id")
+
+
+def find_duplicate(
+    *, owner_id: UUID, purpose: str, visibility: str, sha256: str
+) -> MediaFile | None:
+    return (
+        MediaFile.objects.filter(
+            owner_id=owner_id, purpose=purpose, visibility=visibility, sha256=sha256
+        )
+        .exclude(status=Status.FAILED)
+        .first()
+    )
+
+
+def can_view(*, user: Any, file: MediaFile) -> bool:
+    """Public files: anyone signed in. Private files: the owner.
+
+    This is the one place where access is decided. Other services will grant access to private
+    files (task members, chat participants) with `<service>.media.access_granted` events
+    (reserved in docs/events.md): they will add rows here, checked in this function."""
+    return file.is_public or file.owner_id == user.id
+
+
+def can_delete(*, user: Any, file: MediaFile) -> bool:
+    return file.owner_id == user.id or bool(getattr(user, "is_moderator", False))
+
+
+def visible_file(*, user: Any, file_id: UUID) -> MediaFile:
+    """The file if `user` may see it; otherwise 404 (a private file's existence is not told)."""
+    file = MediaFile.objects.filter(id=file_id).first()
+    if file is None or not can_view(user=user, file=file):
+        raise NotFound(_("No such file."), code="file_not_found")
+    return file
+
+
+def upload_for_owner(*, owner_id: UUID, upload_id: UUID) -> UploadSession:
+    upload = UploadSession.objects.filter(id=upload_id, owner_id=owner_id).first()
+    if upload is None:
+        raise NotFound(_("No such upload."), code="upload_not_found")
+    return upload
+
+
+@dataclass(frozen=True)
+class Rendition:
+    name: str
+    key: str
+    content_type: str
+    width: int | None
+    height: int | None
+    size: int
+
+
+def renditions(file: MediaFile) -> dict[str, Rendition]:
+    found = {
+        ORIGINAL: Rendition(
+            ORIGINAL, file.storage_key, file.content_type, file.width, file.height, file.stored_size
+        )
+    }
+    for name, variant in file.variants.items():
+        found[name] = Rendition(
+            name,
+            variant["key"],
+            variant["content_type"],
+            variant.get("width"),
+            variant.get("height"),
+            variant.get("size", 0),
+        )
+    return found
+
+
+def public_urls(file: MediaFile) -> dict[str, str | None]:
+    """Plain URLs of a public file's renditions (None for private files): string work only."""
+    if not file.is_public or file.status == Status.FAILED:
+        return {name: None for name in renditions(file)}
+    storage = get_storage()
+    return {name: storage.public_url(r.key) for name, r in renditions(file).items()}
+
+
+def disposition(file: MediaFile, rendition: Rendition) -> str:
+    """Documents download; images and videos display (in a sandbox, see nginx /media/)."""
+    filename = file.filename
+    if rendition.name != ORIGINAL:
+        stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+        filename = f"{stem}-{rendition.name}.{rendition.key.rsplit('.', 1)[-1]}"
+    header = content_disposition_header(file.kind == Kind.DOCUMENT, filename)
+    return header or "attachment"
+
+
+@dataclass(frozen=True)
+class AccessUrl:
+    url: str
+    variant: str
+    expires_at: datetime | None
+    content_type: str
+
+
+def access_url(
+    *, user: Any, file_id: UUID, variant: str = ORIGINAL, expires_in: int | None = None
+) -> AccessUrl:
+    file = visible_file(user=user, file_id=file_id)
+    if file.status == Status.FAILED:
+        raise ServiceError(
+            _("The file failed processing (%(code)s) and has no content.")
+            % {"code": file.failure_code},
+            code="file_failed",
+            status_code=409,
+        )
+    available = renditions(file)
+    rendition = available.get(variant)
+    if rendition is None:
+        raise ServiceError.for_field(
+            "variant",
+            _("This file has no %(variant)s; it has: %(available)s.")
+            % {"variant": variant, "available": ", ".join(available)},
+            code="variant_not_found",
+        )
+    storage = get_storage()
+    if file.is_public:
+        return AccessUrl(storage.public_url(rendition.key), variant, None, rendition.content_type)
+    limit = settings.MEDIA_SIGNED_URL_TTL_SECONDS
+    ttl = max(1, min(expires_in or limit, limit))
+    url = storage.signed_download_url(
+        rendition.key,
+        expires_in=ttl,
+        content_type=rendition.content_type,
+        disposition=disposition(file, rendition),
+    )
+    return AccessUrl(url, variant, timezone.now() + timedelta(seconds=ttl), rendition.content_type)
