@@ -163,6 +163,7 @@ def gateway_variables(out: Path) -> dict[str, tuple[str, Validator]]:
         "MEDIA_ROOT": (str(ROOT / "var" / "media"), _path),
         "DOCS_ROOT": (str(out / "docs"), _path),
         "CLIENT_MAX_BODY_SIZE": ("25m", _size),
+        "MEDIA_DIRECT_UPLOAD_MAX_BODY_SIZE": ("210m", _size),
         "AUTH_RATE_LIMIT": ("10", _per_minute),
         "AUTH_RATE_BURST": ("5", _count),
         "PROXY_READ_TIMEOUT": ("60s", _duration),
