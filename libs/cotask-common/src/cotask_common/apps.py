@@ -5,3 +5,7 @@ class CotaskCommonConfig(AppConfig):
     name = "cotask_common"
     label = "cotask_common"
     verbose_name = "CoTask shared kit"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI description of the token authentication (import = register).
+        from cotask_common.security import openapi  # noqa: F401

@@ -138,12 +138,6 @@ def build_settings(
             "REDOC_DIST": "SIDECAR",
             "SCHEMA_PATH_PREFIX": f"/api/{service}",
             "COMPONENT_SPLIT_REQUEST": True,
-            "APPEND_COMPONENTS": {
-                "securitySchemes": {
-                    "jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-                }
-            },
-            "SECURITY": [{"jwtAuth": []}],
         },
         # Identity: tokens are RS256, verified locally with auth-service's cached JWKS.
         "COTASK_JWT_ISSUER": env_str("JWT_ISSUER", "cotask-auth"),
