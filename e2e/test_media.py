@@ -24,8 +24,9 @@ import requests
 from harness import PYTHON, ROOT, Stack, base_env, register_and_login, wait_for
 from PIL import Image
 
-LOCAL_GATEWAY_PORT = 58280
-LOCAL_SERVICE_PORT_BASE = 58210
+# A stack on local storage of its own; ports overridable like the suite's others.
+LOCAL_GATEWAY_PORT = int(os.environ.get("E2E_MEDIA_GATEWAY_PORT", "58280"))
+LOCAL_SERVICE_PORT_BASE = int(os.environ.get("E2E_MEDIA_SERVICE_PORT_BASE", "58210"))
 OTHER_SERVICES = ("auth", "social", "tasks", "habits", "notifications")
 
 
