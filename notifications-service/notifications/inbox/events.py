@@ -148,51 +148,26 @@ def _page(data: dict[str, Any]) -> str:
     return str(data.get("page_name") or data.get("page_handle") or "your page")
 
 
-@event_handler("social.follow.created")
-def on_follow_created(event: Event) -> None:
+# Follow events: (notification type, whose id in `data` is told, whose id is the actor).
+_FOLLOW_NOTICES = {
+    "social.follow.created": ("follower", "page_owner_id", "follower_id"),
+    "social.follow.requested": ("follow_request", "page_owner_id", "follower_id"),
+    "social.follow.approved": ("follow_approved", "follower_id", "page_owner_id"),
+}
+
+
+@event_handler(*_FOLLOW_NOTICES)
+def on_follow(event: Event) -> None:
+    notification_type, recipient_key, actor_key = _FOLLOW_NOTICES[event.type]
     data = event.data
-    owner = _uuid(data.get("page_owner_id"))
-    if not _addressed(data, owner):
+    recipient = _uuid(data.get(recipient_key))
+    if not _addressed(data, recipient):
         return
     services.notify(
         event_id=event.id,
-        recipient_id=owner,
-        type="follower",
-        actor_id=_uuid(data.get("follower_id")) or _actor(event),
-        target=Target(service="social", kind="page", id=str(data.get("page_id", ""))),
-        params={"page": _page(data)},
-        data={"page_id": data.get("page_id")},
-    )
-
-
-@event_handler("social.follow.requested")
-def on_follow_requested(event: Event) -> None:
-    data = event.data
-    owner = _uuid(data.get("page_owner_id"))
-    if not _addressed(data, owner):
-        return
-    services.notify(
-        event_id=event.id,
-        recipient_id=owner,
-        type="follow_request",
-        actor_id=_uuid(data.get("follower_id")) or _actor(event),
-        target=Target(service="social", kind="page", id=str(data.get("page_id", ""))),
-        params={"page": _page(data)},
-        data={"page_id": data.get("page_id")},
-    )
-
-
-@event_handler("social.follow.approved")
-def on_follow_approved(event: Event) -> None:
-    data = event.data
-    follower = _uuid(data.get("follower_id"))
-    if not _addressed(data, follower):
-        return
-    services.notify(
-        event_id=event.id,
-        recipient_id=follower,
-        type="follow_approved",
-        actor_id=_uuid(data.get("page_owner_id")) or _actor(event),
+        recipient_id=recipient,
+        type=notification_type,
+        actor_id=_uuid(data.get(actor_key)) or _actor(event),
         target=Target(service="social", kind="page", id=str(data.get("page_id", ""))),
         params={"page": _page(data)},
         data={"page_id": data.get("page_id")},
