@@ -7,10 +7,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 
-from social.feed.services import touch_reader
+from social.feed.services import big_followed_pages, touch_reader
 from social.feed.timelines import get_timelines
 from social.pages.models import Follow
 from social.posts.models import Post
@@ -19,11 +18,8 @@ from social.posts.selectors import visible_posts
 MAX_ROUNDS = 3
 
 
-def _followed_page_ids(user_id: uuid.UUID, *, big_only: bool) -> Any:
-    rows = Follow.objects.filter(user_id=user_id, status=Follow.Status.APPROVED)
-    if big_only:
-        rows = rows.filter(page__followers_count__gt=settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS)
-    return rows.values("page_id")
+def _followed_page_ids(user_id: uuid.UUID) -> Any:
+    return Follow.objects.filter(user_id=user_id, status=Follow.Status.APPROVED).values("page_id")
 
 
 def database_feed(*, viewer: Any, before: uuid.UUID | None, limit: int) -> list[Post]:
@@ -31,7 +27,7 @@ def database_feed(*, viewer: Any, before: uuid.UUID | None, limit: int) -> list[
     and the source for anything older than a timeline keeps)."""
     user_id = viewer.id
     posts = visible_posts(viewer=viewer).filter(
-        Q(page_id__in=_followed_page_ids(user_id, big_only=False)) | Q(page__owner_id=user_id)
+        Q(page_id__in=_followed_page_ids(user_id)) | Q(page__owner_id=user_id)
     )
     if before is not None:
         posts = posts.filter(id__lt=before)
@@ -44,18 +40,17 @@ def home_feed(
     """Up to `limit` posts older than `before`, newest first, with no duplicates, and the
     cursor of the next page (None at the end)."""
     user_id = viewer.id
-    touch_reader(user_id=user_id)
+    reader = touch_reader(user_id=user_id)
     store = get_timelines()
     found: dict[uuid.UUID, Post] = {}
 
-    # Big pages (not fanned out) straight from the database.
-    big = visible_posts(viewer=viewer).filter(
-        page_id__in=_followed_page_ids(user_id, big_only=True)
-    )
-    if before is not None:
-        big = big.filter(id__lt=before)
-    for post in big.order_by("-id")[: limit + 1]:
-        found[post.id] = post
+    # Big pages (not fanned out) straight from the database, for those who follow any.
+    if reader.follows_big_pages:
+        big = visible_posts(viewer=viewer).filter(page_id__in=big_followed_pages(user_id=user_id))
+        if before is not None:
+            big = big.filter(id__lt=before)
+        for post in big.order_by("-id")[: limit + 1]:
+            found[post.id] = post
 
     # The kept timeline; ids whose post is now hidden (deleted, blocked, private) are skipped,
     # reading further so a page of results is still full.

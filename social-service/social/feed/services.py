@@ -14,11 +14,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from social.feed.models import FeedState
@@ -144,22 +144,44 @@ def rebuild_timeline(*, user_id: uuid.UUID) -> int:
     return len(entries)
 
 
-def touch_reader(*, user_id: uuid.UUID) -> bool:
-    """Make sure the reader's timeline is kept and current; True when it was rebuilt.
+def big_followed_pages(*, user_id: uuid.UUID) -> Any:
+    """The pages `user_id` follows that are read live, not fanned out (a `page_id` subquery)."""
+    from social.pages.models import Follow
 
-    Costs one query per read; the write happens at most once an hour per reader."""
+    return Follow.objects.filter(
+        user_id=user_id,
+        status=Follow.Status.APPROVED,
+        page__followers_count__gt=settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS,
+    ).values("page_id")
+
+
+class Reader(NamedTuple):
+    rebuilt: bool  # the timeline was (re)built by this read
+    follows_big_pages: bool  # some followed pages are read live (see big_followed_pages)
+
+
+def touch_reader(*, user_id: uuid.UUID) -> Reader:
+    """Make sure the reader's timeline is kept and current, and tell whether they follow any
+    page read live, so the feed skips that query for the (many) who follow none.
+
+    Costs one query per read (the feed state, with the big-page test as a subquery); the write
+    happens at most once an hour per reader."""
     from cotask_common.users.models import UserRef
 
-    state = FeedState.objects.filter(user_id=user_id).first()
+    state = (
+        FeedState.objects.filter(user_id=user_id)
+        .annotate(follows_big=Exists(big_followed_pages(user_id=user_id)))
+        .first()
+    )
     now = timezone.now()
     if state is None or state.last_read_at < active_since():
         if not UserRef.objects.filter(id=user_id).exists():
-            return False
+            return Reader(rebuilt=False, follows_big_pages=False)
         rebuild_timeline(user_id=user_id)
-        return True
+        return Reader(rebuilt=True, follows_big_pages=big_followed_pages(user_id=user_id).exists())
     if not get_timelines().exists(user_id=user_id):  # Redis lost it (eviction, flush)
         rebuild_timeline(user_id=user_id)
-        return True
+        return Reader(rebuilt=True, follows_big_pages=state.follows_big)
     if now - state.last_read_at > timedelta(hours=1):
         FeedState.objects.filter(user_id=user_id).update(last_read_at=now)
-    return False
+    return Reader(rebuilt=False, follows_big_pages=state.follows_big)

@@ -3,8 +3,11 @@
 Both order a timeline by post id. Post ids are UUIDv7, whose canonical strings sort exactly as
 their creation time, so in Redis every member has score 0 and the set is read in lexicographic
 order (ZREVRANGEBYLEX): the cursor is simply the last post id seen, exact even for posts made in
-the same millisecond. A sentinel member "0" (lower than any id) marks a timeline that exists but
-is empty, so an empty timeline is not rebuilt on every read.
+the same millisecond. A sentinel member "0" (lower than any id) marks a timeline that was built,
+even if empty, so an empty timeline is not rebuilt on every read. Only a rebuild writes it:
+fan-out and a follow's merge add ids to whatever is there, so a timeline Redis lost (eviction, a
+flush) and a later fan-out re-created with a few ids still lacks the sentinel and is rebuilt on
+the next read, instead of quietly sending every read to the database.
 """
 
 from __future__ import annotations
@@ -119,7 +122,8 @@ class RedisTimelines:
         return f"{self.prefix}{user_id}"
 
     def _trim(self, pipe: Any, key: str) -> None:
-        # Keep the sentinel (rank 0) and the newest `size` ids.
+        # Keep the sentinel (rank 0) and the newest `size` ids. (A timeline without the
+        # sentinel keeps one id more until its rebuild.)
         pipe.zremrangebyrank(key, 1, -(self.size + 1))
 
     def add(self, *, user_ids: Iterable[uuid.UUID], post_id: uuid.UUID, page_id: uuid.UUID) -> None:
@@ -127,7 +131,7 @@ class RedisTimelines:
         pipe = self.client.pipeline(transaction=False)
         for count, user_id in enumerate(user_ids, 1):
             key = self.key(user_id)
-            pipe.zadd(key, {member: 0, SENTINEL: 0})
+            pipe.zadd(key, {member: 0})
             self._trim(pipe, key)
             if count % 1000 == 0:
                 pipe.execute()
@@ -136,7 +140,8 @@ class RedisTimelines:
     def add_many(self, *, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
         key = self.key(user_id)
         pipe = self.client.pipeline(transaction=False)
-        pipe.zadd(key, {SENTINEL: 0, **{str(p): 0 for p, _ in entries}})
+        if entries:
+            pipe.zadd(key, {str(p): 0 for p, _ in entries})
         self._trim(pipe, key)
         pipe.execute()
 
@@ -165,7 +170,8 @@ class RedisTimelines:
         return [uuid.UUID(m.decode()) for m in members]
 
     def exists(self, *, user_id: uuid.UUID) -> bool:
-        return bool(self.client.exists(self.key(user_id)))
+        """Built (by a rebuild, which writes the sentinel), not merely holding a few ids."""
+        return self.client.zscore(self.key(user_id), SENTINEL) is not None
 
     def clear(self, *, user_id: uuid.UUID) -> None:
         self.client.delete(self.key(user_id))

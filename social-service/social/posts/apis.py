@@ -32,6 +32,12 @@ def _post_out(post_id: object, request: Request) -> dict:
     return PostOutput(post).data
 
 
+def _new_post_out(post: object) -> dict:
+    """A post just created, as returned by create_post (its page attached): nothing to read
+    back, and nobody has liked it yet."""
+    return PostOutput(post).data
+
+
 class PagePostsApi(ReadOpenMixin, APIView):
     @extend_schema(responses=PostOutput(many=True), summary="A page's posts, newest first")
     def get(self, request: Request, ref: str) -> Response:
@@ -45,7 +51,7 @@ class PagePostsApi(ReadOpenMixin, APIView):
         page = page_selectors.visible_page(ref=ref, viewer=viewer(request))
         data = valid(PostInput, request.data)
         post = services.create_post(page=page, actor_id=request.user.id, **data)
-        return Response(_post_out(post.id, request), status=status.HTTP_201_CREATED)
+        return Response(_new_post_out(post), status=status.HTTP_201_CREATED)
 
 
 class PostDetailApi(ReadOpenMixin, APIView):
@@ -82,7 +88,7 @@ class RepliesApi(ReadOpenMixin, APIView):
         data = valid(ReplyInput, request.data)
         page = page_selectors.visible_page(ref=data.pop("page_id"), viewer=viewer(request))
         reply = services.reply_to_post(post=post, page=page, actor_id=request.user.id, **data)
-        return Response(_post_out(reply.id, request), status=status.HTTP_201_CREATED)
+        return Response(_new_post_out(reply), status=status.HTTP_201_CREATED)
 
 
 class PostLikeApi(APIView):

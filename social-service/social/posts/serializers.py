@@ -1,8 +1,20 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from social.api import UserBrief
+
+
+def _iso(value: datetime | None) -> str | None:
+    """What DRF's DateTimeField gives (ISO 8601 in the current time zone, "Z" for UTC)."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class PageBrief(serializers.Serializer):
@@ -28,6 +40,35 @@ class PostOutput(serializers.Serializer):
     liked = serializers.BooleanField(default=False)
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """The fields above, built directly: the feed and every post list render many posts,
+        and DRF's generic field-by-field walk cost more than the queries behind them. The
+        declared fields still describe the schema; a test pins this output to the generic
+        rendering."""
+        page = instance.page
+        return {
+            "id": str(instance.id),
+            "page": {
+                "id": str(page.id),
+                "handle": str(page.handle),
+                "name": str(page.name),
+                "avatar_id": None if page.avatar_id is None else str(page.avatar_id),
+                "is_private": bool(page.is_private),
+            },
+            "author_id": str(page.owner_id),
+            "reply_to_id": None if instance.reply_to_id is None else str(instance.reply_to_id),
+            "text": str(instance.text),
+            "tags": [str(tag) for tag in instance.tags],
+            "mentions": [str(handle) for handle in instance.mentions],
+            "media_ids": [str(media_id) for media_id in instance.media_ids],
+            "like_count": int(instance.like_count),
+            "comment_count": int(instance.comment_count),
+            "reply_count": int(instance.reply_count),
+            "liked": bool(getattr(instance, "liked", False)),
+            "created_at": _iso(instance.created_at),
+            "edited_at": _iso(instance.edited_at),
+        }
 
 
 class PostInput(serializers.Serializer):

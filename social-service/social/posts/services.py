@@ -180,10 +180,9 @@ def create_post(
             hot_score=hot_score(likes=0, comments=0, created_at=now),
         )
         PostTag.objects.bulk_create([PostTag(tag=tag, post=post) for tag in tags])
-        bump_page(page_id=page.id, posts_count=1, daily={"posts": 1})
-        recipients = set(_mentioned_owner_ids(mentions))
+        mentioned = _mentioned_owner_ids(mentions)
+        recipients = set(mentioned)
         if reply_to is not None:
-            Post.objects.filter(id=reply_to.id).update(reply_count=reply_to.reply_count + 1)
             recipients.add(str(reply_to.page.owner_id))
         recipients.discard(str(actor_id))
         publish_event(
@@ -194,13 +193,19 @@ def create_post(
                 post,
                 tags=tags,
                 mentions=mentions,
-                mentioned_user_ids=_mentioned_owner_ids(mentions),
+                mentioned_user_ids=mentioned,
                 reply_to_owner_id=str(reply_to.page.owner_id) if reply_to else None,
                 reply_to_author_id=str(reply_to.page.owner_id) if reply_to else None,
                 recipient_ids=sorted(recipients),
             ),
         )
         feed_services.on_post_created(post=post, page=page)
+        # Counters last: their rows (the page, its day, the replied-to post) are the ones
+        # every post on the page updates, and a row stays locked from its UPDATE to the
+        # commit, so concurrent posts queue behind each other only for these statements.
+        if reply_to is not None:
+            Post.objects.filter(id=reply_to.id).update(reply_count=F("reply_count") + 1)
+        bump_page(page_id=page.id, posts_count=1, daily={"posts": 1})
     return post
 
 

@@ -174,6 +174,25 @@ def test_returning_user_gets_rebuilt_timeline(member: Any) -> None:
     )
 
 
+def test_lost_redis_timeline_is_rebuilt_even_after_a_fan_out(member: Any, settings: Any) -> None:
+    if settings.SOCIAL_FEED_BACKEND != "redis":
+        pytest.skip('the Redis store (eval "$(scripts/infra env)")')
+    from social.feed.timelines import get_timelines
+
+    ada = member("ada")
+    reader = _reader(member)
+    reader.post(f"{API}/pages/ada/follow/")
+    early = [_post(ada, "ada", f"p{i}") for i in range(3)]
+    store = get_timelines()
+    store.clear(user_id=reader.user.id)  # Redis lost it (eviction, a flush) ...
+    late = _post(ada, "ada", "late")  # ... and a fan-out re-creates the key with one id
+    assert not store.exists(user_id=reader.user.id)
+    assert _feed(reader) == [late, *reversed(early)]
+    assert store.exists(user_id=reader.user.id)  # rebuilt: the whole feed is kept again
+    kept = store.read(user_id=reader.user.id, before=None, limit=10)
+    assert [str(i) for i in kept] == [late, *reversed(early)]
+
+
 def test_async_fan_out_after_commit(
     member: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

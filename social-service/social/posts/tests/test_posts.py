@@ -255,3 +255,37 @@ def test_post_lists_query_count_is_flat(
         with django_assert_max_num_queries(6):
             r = ada.get(f"{API}/{url}?page_size={size}")
         assert r.status_code == 200 and len(r.json()["results"]) == size, url
+
+
+def test_post_output_matches_the_generic_serializer(member: Any, page_of: Any) -> None:
+    """PostOutput builds its dict directly (speed); it must equal DRF's field-by-field walk."""
+    from rest_framework import serializers
+
+    from social.pages.models import Page
+    from social.posts.models import Post
+    from social.posts.selectors import visible_posts
+    from social.posts.serializers import PostOutput
+
+    ada, bob = member("ada"), member("bob")
+    page_of(ada, "secret", private=True)
+    Page.objects.filter(handle_key="secret").update(avatar_id=uuid.uuid4())
+    first = _post(ada, "ada", "plain").json()["id"]
+    media = _post(ada, "secret", "Hi @bob #Math", tags=["x"], media_ids=[_media(ada.user.id)])
+    assert media.status_code == 201, media.json()
+    ada.patch(f"{API}/posts/{first}/", {"text": "edited"}, format="json")
+    reply = bob.post(
+        f"{API}/posts/{first}/replies/", {"text": "re", "page_id": "bob"}, format="json"
+    )
+    assert reply.status_code == 201, reply.json()
+    bob.post(f"{API}/posts/{first}/like/")
+    rows = [
+        *visible_posts(viewer=bob.user).order_by("id"),  # bob liked the first one
+        *visible_posts(viewer=ada.user).order_by("id"),  # the private page's post too
+        *Post.objects.select_related("page"),  # no `liked` annotation: the default
+    ]
+    assert len(rows) == 8
+    generic = PostOutput()
+    for post in rows:
+        fast = PostOutput(post).data
+        assert fast == serializers.Serializer.to_representation(generic, post)
+    assert rows[0].liked and PostOutput(rows[0]).data["liked"] is True
