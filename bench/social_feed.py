@@ -28,6 +28,10 @@ embedded bus and their event processes are not started.
    here, in-process, as the Celery task would, with the fan-out limit lifted for the star
    page so it is really pushed).
 
+`--in-process` skips 2 and 3: the feed and post views timed one request at a time through
+Django's test client (no nginx, gunicorn or concurrency), with the feed's query count; steadier
+than the load test on a shared machine, so the figure to compare code changes with.
+
 Targets (issue 5): feed >= 60% of the floor's throughput with p99 < 50 ms; posting to a page
 with 10,000 followers p99 < 50 ms; its fan-out done within 2 s.
 """
@@ -392,6 +396,13 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the last run's data if sizes match"
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="no stack: time the views one request at a time through Django's test client "
+        "(steadier than the load test on a busy machine)",
+    )
+    parser.add_argument("--profile", action="store_true", help="with --in-process: pyinstrument")
     args = parser.parse_args()
 
     var_dir = ROOT / "var" / "bench-social"
@@ -413,6 +424,19 @@ def main() -> None:
     rng = random.Random(args.seed + 1)  # noqa: S311
     sample = rng.sample(state["user_ids"], min(args.sample, len(state["user_ids"])))
     tokens = tokens_for(sample, key, kid)
+
+    from social.feed.timelines import get_timelines
+
+    store = get_timelines()
+    unbuilt = sum(1 for user_id in sample if not store.exists(user_id=uuid.UUID(user_id)))
+    if unbuilt:  # Redis lost them (a flush, eviction): each reader's first read rebuilds it
+        print(
+            f"{unbuilt} of {len(sample)} sampled timelines not in Redis: the warm-up rebuilds them"
+        )
+
+    if args.in_process:
+        in_process(args, state, tokens, key, kid)
+        return
 
     sys.path.insert(0, str(ROOT / "e2e"))
     from harness import Stack
@@ -495,6 +519,82 @@ def time_fan_out(state: dict[str, Any]) -> dict[str, Any]:
         "seconds": elapsed,
         "pushed_in_production": state["star_followers"] <= limit,
     }
+
+
+def in_process(
+    args: argparse.Namespace, state: dict[str, Any], tokens: list[str], key: Any, kid: str
+) -> None:
+    """Each view's own time, one request after another through Django's test client (no
+    nginx, no gunicorn, no concurrency): the figure to compare code changes with on a shared
+    machine. Every sampled reader is read once first (warm-up)."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    feed = "/api/social/feed/?page_size=20"
+
+    def get(token: str) -> float:
+        started = time.perf_counter()
+        response = client.get(feed, HTTP_AUTHORIZATION=f"Bearer {token}")
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, response.content[:200]
+        return elapsed
+
+    for token in tokens:
+        get(token)
+    queries: list[str] = []
+
+    def count(execute: Any, sql: str, *rest: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, *rest)
+
+    with connection.execute_wrapper(count):
+        get(tokens[0])
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+    count = min(args.requests, 2000)
+    feed_times = [get(tokens[i % len(tokens)]) for i in range(count)]
+    owner = tokens_for([state["user_ids"][0]], key, kid)[0]
+    body = json.dumps({"text": "a post from the star page #bench"})
+    post_times = []
+    for _ in range(min(args.post_requests, 200)):
+        started = time.perf_counter()
+        response = client.post(
+            "/api/social/pages/bench0/posts/",
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {owner}",
+        )
+        post_times.append(time.perf_counter() - started)
+        assert response.status_code == 201, response.content[:200]
+    if profiler is not None:
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False), flush=True)
+
+    def line(what: str, times: list[float]) -> str:
+        mean = sum(times) / len(times) * 1000
+        return (
+            f"  {what}  p50 {percentile(times, 50) * 1000:6.2f} ms  "
+            f"p99 {percentile(times, 99) * 1000:6.2f} ms  mean {mean:6.2f} ms  "
+            f"({len(times)} requests)"
+        )
+
+    print(
+        "\n".join(
+            [
+                "",
+                f"social in-process (test client, one at a time) — {args.users:,} users, "
+                f"{args.posts:,} posts",
+                line("feed GET /api/social/feed/ (20)", feed_times) + f", {len(queries)} queries",
+                line("post POST on the star page     ", post_times),
+            ]
+        ),
+        flush=True,
+    )
 
 
 def report(args: argparse.Namespace, state: dict[str, Any], results: dict[str, Any]) -> None:
