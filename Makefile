@@ -44,4 +44,5 @@ migrations: install  ## make migrations for every service (after model changes)
 	@for s in $(SERVICES); do (cd $$s-service && ../.venv/bin/python manage.py makemigrations) || exit 1; done
 
 bench: install  ## run the benchmarks in bench/ and print their figures
-	@for b in bench/*.py; do echo "== $$b"; .venv/bin/python $$b || exit 1; done
+	@failed=""; for b in bench/*.py; do echo "== $$b"; .venv/bin/python $$b || failed="$$failed $$b"; done; \
+	if [ -n "$$failed" ]; then echo "did not run:$$failed"; fi

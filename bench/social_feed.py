@@ -44,7 +44,6 @@ import http.client
 import json
 import os
 import random
-import secrets
 import sys
 import threading
 import time
@@ -58,6 +57,8 @@ from urllib.parse import urlparse, urlunparse
 
 from tqdm import tqdm
 
+from cotask_common.ids import uuid7_at
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = ROOT / "social-service"
 SERVICES = ("auth", "social", "tasks", "habits", "media", "notifications")
@@ -66,17 +67,6 @@ KEY_PREFIX = "bench:social:tl:"
 
 # ---------------------------------------------------------------------------------------------
 # Setup
-
-
-def uuid7_at(ms: int) -> uuid.UUID:
-    """A UUIDv7 for a given Unix time in milliseconds (random below it)."""
-    rand = secrets.randbits(74)
-    value = (ms & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76
-    value |= (rand >> 62) << 64  # 12 bits rand_a
-    value |= 0b10 << 62
-    value |= rand & ((1 << 62) - 1)
-    return uuid.UUID(int=value)
 
 
 def bench_env(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
@@ -109,6 +99,8 @@ def bench_env(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
 def ensure_database(args: argparse.Namespace) -> None:
     import psycopg
 
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit('needs PostgreSQL and Redis: eval "$(scripts/infra env)" first')
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
         if not conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)

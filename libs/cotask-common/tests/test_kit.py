@@ -75,3 +75,13 @@ def test_a_malicious_request_id_is_replaced(client):
     response = client.get("/api/kit/healthz", HTTP_X_REQUEST_ID="bad id\nwith newline")
     assert response["X-Request-ID"] != "bad id\nwith newline"
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_uuid7_at_carries_the_given_time():
+    from cotask_common.ids import uuid7_at
+
+    ms = 1_700_000_000_123
+    value = uuid7_at(ms)
+    assert value.version == 7
+    assert value.int >> 80 == ms
+    assert uuid7_at(ms) < uuid7_at(ms + 1)

@@ -31,10 +31,19 @@ def uuid7() -> uuid.UUID:
             _last_ms = now_ms
             _counter = int.from_bytes(os.urandom(2), "big") & 0x3FF  # leave room to count up
         counter = _counter
+    return _layout(ms=now_ms, rand_a=counter)
+
+
+def uuid7_at(ms: int) -> uuid.UUID:
+    """A UUIDv7 for a given Unix time in milliseconds (data generators backdate rows with it)."""
+    return _layout(ms=ms, rand_a=int.from_bytes(os.urandom(2), "big") & 0xFFF)
+
+
+def _layout(*, ms: int, rand_a: int) -> uuid.UUID:
     rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
-    value = (now_ms & ((1 << 48) - 1)) << 80
+    value = (ms & ((1 << 48) - 1)) << 80
     value |= 0x7 << 76
-    value |= counter << 64
+    value |= rand_a << 64
     value |= 0b10 << 62
     value |= rand_b
     return uuid.UUID(int=value)
