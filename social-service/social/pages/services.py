@@ -139,6 +139,78 @@ def _free_handle(base: str) -> str:
     raise Conflict("No free handle could be found.")  # pragma: no cover
 
 
+# ---------------------------------------------------------------------------------------------
+# Media references (media-service keeps the files something references)
+
+
+def publish_media_references(
+    *,
+    object_type: str,
+    object_id: Any,
+    actor: Any = None,
+    attached: Iterable[Any] = (),
+    detached: Iterable[Any] = (),
+    detach_all: bool = False,
+) -> None:
+    """`social.media.attached` / `.detached` for one object (`post`, `page`), keyed by its id.
+
+    Call inside the transaction that changes the object. Ids named on both sides cancel out, and
+    nothing is published for an empty side; `detach_all` (the object is gone) omits `file_ids`,
+    which media reads as "every file of this object".
+    """
+    attached_ids = _file_ids(attached)
+    detached_ids = _file_ids(detached)
+    attached_ids, detached_ids = (
+        [i for i in attached_ids if i not in detached_ids],
+        [i for i in detached_ids if i not in attached_ids],
+    )
+    base = {"object_type": object_type, "object_id": str(object_id)}
+    if detach_all:
+        publish_event(type="social.media.detached", key=object_id, actor=actor, data=base)
+    elif detached_ids:
+        publish_event(
+            type="social.media.detached",
+            key=object_id,
+            actor=actor,
+            data={**base, "file_ids": detached_ids},
+        )
+    if attached_ids:
+        publish_event(
+            type="social.media.attached",
+            key=object_id,
+            actor=actor,
+            data={**base, "file_ids": attached_ids},
+        )
+
+
+def _file_ids(values: Iterable[Any]) -> list[str]:
+    ids: list[str] = []
+    for value in values:
+        if not value:
+            continue
+        try:
+            file_id = str(uuid.UUID(str(value)))
+        except ValueError:
+            file_id = str(value)
+        if file_id not in ids:
+            ids.append(file_id)
+    return ids
+
+
+def _detach_page_media(*, page: Page, actor_id: Any) -> None:
+    """Before a page is deleted (its posts go with it): its avatar and live posts' files."""
+    if page.avatar_id:
+        publish_media_references(
+            object_type="page", object_id=page.id, actor=actor_id, detach_all=True
+        )
+    posts = page.posts.filter(deleted_at__isnull=True)
+    for post_id, media_ids in posts.values_list("id", "media_ids"):
+        if media_ids:
+            publish_media_references(
+                object_type="post", object_id=post_id, actor=actor_id, detach_all=True
+            )
+
+
 def create_personal_page(*, user_id: uuid.UUID, username: str, display_name: str = "") -> Page:
     """The user's profile page (from `auth.user.registered`); idempotent."""
     with transaction.atomic():
@@ -197,6 +269,9 @@ def create_page(
             publish_event(
                 type="social.page.created", key=page.id, actor=owner_id, data=_page_data(page)
             )
+            publish_media_references(
+                object_type="page", object_id=page.id, actor=owner_id, attached=[page.avatar_id]
+            )
     except IntegrityError as exc:
         raise Conflict.for_field(
             "handle", f"The handle {handle!r} is taken (handles ignore case).", code="taken"
@@ -245,6 +320,7 @@ def update_page(*, page: Page, actor_id: uuid.UUID, changes: dict[str, Any]) -> 
         with transaction.atomic():
             page = Page.objects.select_for_update().get(id=page.id)
             became_public = page.is_private and changes.get("is_private") is False
+            old_avatar = page.avatar_id
             for name, value in changes.items():
                 setattr(page, name, value)
             if "handle" in changes:
@@ -266,6 +342,14 @@ def update_page(*, page: Page, actor_id: uuid.UUID, changes: dict[str, Any]) -> 
             publish_event(
                 type="social.page.updated", key=page.id, actor=actor_id, data=_page_data(page)
             )
+            if "avatar_id" in changes:
+                publish_media_references(
+                    object_type="page",
+                    object_id=page.id,
+                    actor=actor_id,
+                    attached=[page.avatar_id],
+                    detached=[old_avatar],
+                )
     except IntegrityError as exc:
         raise Conflict.for_field(
             "handle",
@@ -290,6 +374,7 @@ def delete_page(*, page: Page, actor_id: uuid.UUID) -> None:
             )
         )
         feed_services.remove_page_from_timelines(page_id=page.id, user_ids=follower_ids)
+        _detach_page_media(page=page, actor_id=actor_id)
         page.delete()
         publish_event(type="social.page.deleted", key=data["id"], actor=actor_id, data=data)
 
@@ -550,5 +635,6 @@ def delete_user_data(*, user_id: uuid.UUID) -> None:
             _ended(follow=follow, page=page, actor_id=user_id, reason="account_deleted")
         for page in Page.objects.filter(owner_id=user_id):
             data = _page_data(page)
+            _detach_page_media(page=page, actor_id=user_id)
             page.delete()
             publish_event(type="social.page.deleted", key=data["id"], actor=user_id, data=data)

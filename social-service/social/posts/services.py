@@ -19,7 +19,7 @@ from cotask_common.errors import Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from social.feed import services as feed_services
 from social.pages.models import Page
-from social.pages.services import bump_page, clean_tags
+from social.pages.services import bump_page, clean_tags, publish_media_references
 from social.posts.models import Comment, CommentLike, MediaFile, Post, PostLike, PostTag
 
 MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,40})")
@@ -199,6 +199,9 @@ def create_post(
                 recipient_ids=sorted(recipients),
             ),
         )
+        publish_media_references(
+            object_type="post", object_id=post.id, actor=actor_id, attached=post.media_ids
+        )
         feed_services.on_post_created(post=post, page=page)
         # Counters last: their rows (the page, its day, the replied-to post) are the ones
         # every post on the page updates, and a row stays locked from its UPDATE to the
@@ -235,6 +238,7 @@ def update_post(
         raise Forbidden("Only the author may edit a post.", code="not_author")
     with transaction.atomic():
         post = Post.objects.select_for_update().select_related("page").get(id=post.id)
+        old_media = list(post.media_ids or [])
         if text is not None:
             post.text = _clean_post_text(text)
         if media_ids is not None:
@@ -255,6 +259,13 @@ def update_post(
             key=post.id,
             actor=actor_id,
             data=_post_data(post, tags=post.tags, mentions=post.mentions, recipient_ids=[]),
+        )
+        publish_media_references(
+            object_type="post",
+            object_id=post.id,
+            actor=actor_id,
+            attached=[i for i in post.media_ids if i not in old_media],
+            detached=[i for i in old_media if i not in post.media_ids],
         )
     return post
 
@@ -288,6 +299,10 @@ def delete_post(
                 recipient_ids=[str(post.page.owner_id)] if by_moderator else [],
             ),
         )
+        if post.media_ids:
+            publish_media_references(
+                object_type="post", object_id=post.id, actor=actor_id, detach_all=True
+            )
         feed_services.on_post_deleted(post=post)
 
 
