@@ -75,3 +75,32 @@ def test_celery_workers_with_beat_are_running(embedded_stack: Stack) -> None:
             what=f"{service}'s Celery worker",
         )
         assert "beat: Starting" in log.read_text(errors="replace")
+
+
+def test_a_post_is_fanned_out_by_celery_on_the_serverless_broker(embedded_stack: Stack) -> None:
+    account = register_and_login(embedded_stack.url)
+    headers = {"Authorization": f"Bearer {account['access']}"}
+
+    def personal_page() -> dict | None:
+        response = requests.get(f"{embedded_stack.url}/api/social/me/", headers=headers, timeout=10)
+        return response.json().get("personal_page") if response.status_code == 200 else None
+
+    page = wait_for(personal_page, timeout=60, what="the personal page over the embedded log")
+    posted = requests.post(
+        f"{embedded_stack.url}/api/social/pages/{page['id']}/posts/",
+        json={"text": "hello from make run"},
+        headers=headers,
+        timeout=30,
+    )
+    assert posted.status_code == 201, posted.text
+    log = embedded_stack.log_dir / "social:worker.log"
+    wait_for(
+        lambda: (
+            "social.fan_out_post" in log.read_text(errors="replace")
+            and "succeeded" in log.read_text(errors="replace")
+        ),
+        timeout=60,
+        what="the fan-out task run by social's Celery worker",
+    )
+    feed = requests.get(f"{embedded_stack.url}/api/social/feed/", headers=headers, timeout=10)
+    assert [post["id"] for post in feed.json()["results"]] == [posted.json()["id"]]

@@ -157,7 +157,8 @@ def build_settings(
         "COTASK_EVENT_LOG_PATH": env_str("EVENT_LOG_PATH", str(var_dir / "events.sqlite3")),
         "COTASK_EVENT_MAX_ATTEMPTS": env_int("EVENT_MAX_ATTEMPTS", 5),
         # Celery: Redis in production, the server-less filesystem transport otherwise.
-        "CELERY_BROKER_URL": env_str("CELERY_BROKER_URL", "filesystem://"),
+        # A host in the URL keeps kombu from warning "No hostname was supplied" on every send.
+        "CELERY_BROKER_URL": env_str("CELERY_BROKER_URL", "filesystem://localhost/"),
         "CELERY_BROKER_TRANSPORT_OPTIONS": _celery_transport_options(var_dir, service),
         "CELERY_TASK_ALWAYS_EAGER": env_bool("CELERY_TASK_ALWAYS_EAGER", False),
         "CELERY_BEAT_SCHEDULE_FILENAME": str(var_dir / "celery" / f"{service}-beat"),
