@@ -23,7 +23,7 @@ from cotask_common.events.consumer import event_handler
 from cotask_common.events.envelope import Event
 from notifications.inbox import selectors, services
 from notifications.inbox.services import Target
-from notifications.inbox.types import ACTIONS, WHAT
+from notifications.inbox.types import ACTIONS, REPORT_OUTCOMES, WHAT
 from notifications.realtime import push
 from notifications.realtime.consumers import CLOSE_FORBIDDEN
 
@@ -294,7 +294,6 @@ def on_post(event: Event) -> None:
     "social.moderation.comment_removed",
     "social.moderation.page_blocked",
     "social.moderation.page_unblocked",
-    "social.moderation.action",
 )
 def on_moderation(event: Event) -> None:
     data = event.data
@@ -316,4 +315,24 @@ def on_moderation(event: Event) -> None:
             "reason": data.get("reason") or "—",
         },
         data={"action": action, "reason": data.get("reason", ""), "until": data.get("until")},
+    )
+
+
+@event_handler("social.moderation.report_resolved")
+def on_report_resolved(event: Event) -> None:
+    data = event.data
+    reporter = _uuid(data.get("reporter_id"))
+    if not _addressed(data, reporter):
+        return
+    outcome = str(data.get("outcome") or "none")
+    services.notify(
+        event_id=event.id,
+        recipient_id=reporter,
+        type="report_resolved",
+        # Like other moderation notices, the moderator is not named.
+        target=Target(service="social", kind="report", id=str(data.get("report_id") or event.key)),
+        params={
+            "outcome": REPORT_OUTCOMES.get(outcome, {"en": outcome, "ru": outcome, "uk": outcome})
+        },
+        data={"report_id": data.get("report_id"), "outcome": outcome},
     )

@@ -207,6 +207,18 @@ MODERATION = register_type(
         },
     )
 )
+REPORT_RESOLVED = register_type(
+    NotificationType(
+        key="report_resolved",
+        description="A moderator reviewed something you reported.",
+        email=False,
+        texts={
+            "en": ("Your report was reviewed: {outcome}", ""),
+            "ru": ("Ваша жалоба рассмотрена: {outcome}", ""),
+            "uk": ("Вашу скаргу розглянуто: {outcome}", ""),
+        },
+    )
+)
 BANNED = register_type(
     NotificationType(
         key="account_banned",
@@ -238,6 +250,20 @@ WHAT = {
     "post": {"en": "post", "ru": "пост", "uk": "допис"},
     "comment": {"en": "comment", "ru": "комментарий", "uk": "коментар"},
     "page": {"en": "page", "ru": "страница", "uk": "сторінка"},
+}
+# What came of a report, as the reporter is told (social's `outcome`).
+REPORT_OUTCOMES = {
+    "none": {
+        "en": "no action was needed",
+        "ru": "нарушений не найдено",
+        "uk": "порушень не знайдено",
+    },
+    "delete": {"en": "the content was removed", "ru": "содержимое удалено", "uk": "вміст видалено"},
+    "block_page": {
+        "en": "the page was blocked",
+        "ru": "страница заблокирована",
+        "uk": "сторінку заблоковано",
+    },
 }
 ACTIONS = {
     "removed": {"en": "removed", "ru": "удалено", "uk": "видалено"},

@@ -155,6 +155,26 @@ def test_moderation_tells_the_author_without_naming_the_moderator(announce, deli
     assert notification.actor_id is None
 
 
+def test_the_reporter_is_told_what_came_of_a_report(announce, deliver):
+    reporter, moderator = announce(language="uk"), announce()
+    report_id = str(uuid.uuid4())
+    deliver(
+        type="social.moderation.report_resolved",
+        key=report_id,
+        actor=moderator.id,
+        data={
+            "report_id": report_id,
+            "reporter_id": str(reporter.id),
+            "outcome": "delete",
+            "recipient_ids": [str(reporter.id)],
+        },
+    )
+    [notification] = Notification.objects.filter(recipient_id=reporter.id)
+    assert notification.text == "Вашу скаргу розглянуто: вміст видалено"
+    assert notification.actor_id is None
+    assert Notification.objects.filter(recipient_id=moderator.id).count() == 0
+
+
 def test_ban_and_unban_are_told(announce, deliver):
     user = announce()
     deliver(type="auth.user.banned", key=user.id, data={"until": None, "reason": "spam"})
