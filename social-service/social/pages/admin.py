@@ -1,17 +1,24 @@
 """Pages and follows in Django admin: read-only. Every change to them is announced to other
 services and moves counters in the same transaction, which only the services do; moderators
-block pages through the API (`/moderation/pages/<ref>/block/`), which records the action."""
+block and unblock pages with the changelist's actions, which call the moderation services
+(see social/moderation/admin_actions.py)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from cotask_common.events.admin import ReadOnlyAdmin
+from social.moderation.admin_actions import (
+    BLOCK_PAGES,
+    UNBLOCK_PAGES,
+    ModerationActionsMixin,
+    moderation_action,
+)
 from social.pages.models import Follow, Page, PageBlock, PageDailyStat
 
 
 @admin.register(Page)
-class PageAdmin(ReadOnlyAdmin):
+class PageAdmin(ModerationActionsMixin, ReadOnlyAdmin):
     list_display = (
         "handle",
         "name",
@@ -19,6 +26,7 @@ class PageAdmin(ReadOnlyAdmin):
         "owner",
         "is_private",
         "is_blocked",
+        "blocked_until",
         "followers_count",
         "posts_count",
         "created_at",
@@ -29,6 +37,7 @@ class PageAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
     date_hierarchy = "created_at"
     show_full_result_count = False  # no COUNT(*) over a large table on every page
+    actions = [moderation_action(BLOCK_PAGES), moderation_action(UNBLOCK_PAGES)]
 
 
 @admin.register(Follow)
@@ -51,7 +60,16 @@ class PageBlockAdmin(ReadOnlyAdmin):
 
 @admin.register(PageDailyStat)
 class PageDailyStatAdmin(ReadOnlyAdmin):
-    list_display = ("page", "day", "followers_gained", "followers_lost", "posts", "likes")
+    list_display = (
+        "page",
+        "day",
+        "followers_gained",
+        "followers_lost",
+        "posts",
+        "likes",
+        "comments",
+        "comment_likes",
+    )
     search_fields = ("page__handle_key", "=page__id")
     list_select_related = ("page",)
     ordering = ("-day", "-id")

@@ -40,6 +40,9 @@ class Page(models.Model):
     posts_count = models.PositiveIntegerField(default=0)
     likes_count = models.PositiveIntegerField(default=0)
     comments_count = models.PositiveIntegerField(default=0)
+    # Likes on the comments under the page's posts (`likes_count` is likes on the posts). The
+    # database default keeps raw inserts that predate the column (bench COPY) working.
+    comment_likes_count = models.PositiveIntegerField(default=0, db_default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -119,6 +122,7 @@ class PageDailyStat(models.Model):
     posts = models.PositiveIntegerField(default=0)
     likes = models.PositiveIntegerField(default=0)
     comments = models.PositiveIntegerField(default=0)
+    comment_likes = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["page", "day"], name="pagedaily_unique")]

@@ -161,7 +161,15 @@ def page_stats(*, page: Page, days: int = 30) -> dict[str, Any]:
     daily = list(
         PageDailyStat.objects.filter(page=page, day__gte=since)
         .order_by("day")
-        .values("day", "followers_gained", "followers_lost", "posts", "likes", "comments")
+        .values(
+            "day",
+            "followers_gained",
+            "followers_lost",
+            "posts",
+            "likes",
+            "comments",
+            "comment_likes",
+        )
     )
     top = list(
         Post.objects.filter(page=page, deleted_at__isnull=True)
@@ -174,6 +182,7 @@ def page_stats(*, page: Page, days: int = 30) -> dict[str, Any]:
         "posts": page.posts_count,
         "likes": page.likes_count,
         "comments": page.comments_count,
+        "comment_likes": page.comment_likes_count,
         "daily": daily,
         "top_posts": top,
     }

@@ -103,8 +103,11 @@ class DailyStat(serializers.Serializer):
     followers_gained = serializers.IntegerField()
     followers_lost = serializers.IntegerField()
     posts = serializers.IntegerField()
-    likes = serializers.IntegerField()
+    likes = serializers.IntegerField(help_text="Likes given to the page's posts that day.")
     comments = serializers.IntegerField()
+    comment_likes = serializers.IntegerField(
+        help_text="Likes given that day to comments under the page's posts."
+    )
 
 
 class TopPost(serializers.Serializer):
@@ -119,7 +122,11 @@ class StatsOutput(serializers.Serializer):
     page_id = serializers.UUIDField()
     followers = serializers.IntegerField()
     posts = serializers.IntegerField()
-    likes = serializers.IntegerField()
+    likes = serializers.IntegerField(help_text="Likes the page's posts got, less those undone.")
     comments = serializers.IntegerField()
+    comment_likes = serializers.IntegerField(
+        help_text="Likes the comments under the page's posts got, less those undone; not in "
+        "`likes`."
+    )
     daily = DailyStat(many=True)
     top_posts = TopPost(many=True)

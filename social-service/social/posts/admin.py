@@ -1,16 +1,23 @@
 """Posts, comments and likes in Django admin: read-only (changes go through the services, which
-announce them and keep the counters and timelines right; moderators delete through the API)."""
+announce them and keep the counters and timelines right). Moderators delete posts and comments
+with the changelist's actions, which call the moderation services."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from cotask_common.events.admin import ReadOnlyAdmin
+from social.moderation.admin_actions import (
+    DELETE_COMMENTS,
+    DELETE_POSTS,
+    ModerationActionsMixin,
+    moderation_action,
+)
 from social.posts.models import Comment, CommentLike, MediaFile, Post, PostLike
 
 
 @admin.register(Post)
-class PostAdmin(ReadOnlyAdmin):
+class PostAdmin(ModerationActionsMixin, ReadOnlyAdmin):
     list_display = ("id", "page", "short_text", "like_count", "comment_count", "created_at")
     list_filter = (
         ("deleted_at", admin.EmptyFieldListFilter),
@@ -21,6 +28,7 @@ class PostAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+    actions = [moderation_action(DELETE_POSTS)]
 
     @admin.display(description="text")
     def short_text(self, obj: Post) -> str:
@@ -28,7 +36,7 @@ class PostAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(ReadOnlyAdmin):
+class CommentAdmin(ModerationActionsMixin, ReadOnlyAdmin):
     list_display = ("id", "author", "post_id", "short_text", "like_count", "created_at")
     list_filter = (
         ("deleted_at", admin.EmptyFieldListFilter),
@@ -39,6 +47,7 @@ class CommentAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+    actions = [moderation_action(DELETE_COMMENTS)]
 
     @admin.display(description="text")
     def short_text(self, obj: Comment) -> str:

@@ -235,3 +235,46 @@ def test_stats_for_owner_only(member: Any) -> None:
     bob.delete(f"{API}/pages/ada/follow/")
     stats = ada.get(f"{API}/pages/ada/stats/").json()
     assert stats["followers"] == 0 and stats["daily"][-1]["followers_lost"] == 1
+
+
+def test_comment_likes_count_in_the_page_stats_apart_from_post_likes(
+    member: Any, anon: Any, make_user: Any, client_for: Any
+) -> None:
+    ada, bob, cy = member("ada"), member("bob"), member("cy")
+    post = ada.post(f"{API}/pages/ada/posts/", {"text": "hello"}, format="json").json()
+    comment = bob.post(f"{API}/posts/{post['id']}/comments/", {"text": "hi"}, format="json")
+    reply = cy.post(
+        f"{API}/posts/{post['id']}/comments/",
+        {"text": "hey", "parent_id": comment.json()["id"]},
+        format="json",
+    ).json()
+    comment_url = f"{API}/comments/{comment.json()['id']}/like/"
+    for liker in (ada, cy):  # the owner's own like counts too, as on posts
+        assert liker.post(comment_url).json()["changed"] is True
+    assert cy.post(comment_url).json()["changed"] is False  # a second like adds nothing
+    assert bob.post(f"{API}/comments/{reply['id']}/like/").json()["changed"] is True
+    # A comment on someone else's page counts there, not on ada's.
+    other = bob.post(f"{API}/pages/bob/posts/", {"text": "mine"}, format="json").json()
+    elsewhere = ada.post(f"{API}/posts/{other['id']}/comments/", {"text": "x"}, format="json")
+    ada.post(f"{API}/comments/{elsewhere.json()['id']}/like/")
+
+    stats = ada.get(f"{API}/pages/ada/stats/").json()
+    assert (stats["likes"], stats["comments"], stats["comment_likes"]) == (0, 2, 3)
+    assert (stats["daily"][-1]["likes"], stats["daily"][-1]["comment_likes"]) == (0, 3)
+    assert bob.get(f"{API}/pages/bob/stats/").json()["comment_likes"] == 1
+
+    assert cy.delete(comment_url).json()["changed"] is True
+    assert cy.delete(comment_url).json()["changed"] is False  # nothing left to take back
+    stats = ada.get(f"{API}/pages/ada/stats/").json()
+    assert stats["comment_likes"] == 2
+    # The day's figure counts likes given that day, as `likes` does for posts.
+    assert stats["daily"][-1]["comment_likes"] == 3
+    assert Page.objects.get(handle_key="ada").comment_likes_count == 2
+
+    # Owner only: other members and moderators get 403, anonymous callers 401.
+    moderator = client_for(make_user(role="moderator"))
+    for outsider in (bob, cy, moderator):
+        response = outsider.get(f"{API}/pages/ada/stats/")
+        assert response.status_code == 403
+        assert response.json()["code"] == "not_page_owner"
+    assert anon.get(f"{API}/pages/ada/stats/").status_code == 401
