@@ -22,13 +22,14 @@ embedded bus and their event processes are not started.
    services on `--service-port-base`+N, no Celery workers) and, at `--concurrency` clients
    (32), measure GET /api/social/feed/ (20 posts) for `--sample` users and the same service's
    minimal authenticated endpoint GET /api/social/whoami (the framework's floor): p50, p99 and
-   requests per second over `--requests` requests each.
-3. Creating a post on the star page (every user follows it): POST latency p50/p99 through the
-   gateway, and the fan-out task's own time to push one post into that many timelines (run
-   here, in-process, as the Celery task would, with the fan-out limit lifted for the star
-   page so it is really pushed).
+   requests per second, with wrk for `--seconds` each when it is installed (else Python
+   threads, `--requests` each); then the same pair at `--light-concurrency` clients (4).
+3. Creating a post on the star page (every user follows it; `--post-concurrency` clients, 1 by
+   default: its owner posting): POST latency p50/p99 through the gateway, and the fan-out
+   task's own time to push one post into that many timelines (run here, in-process, as the
+   Celery task would, with the fan-out limit lifted so it is pushed whatever the limit).
 
-`--in-process` skips 2 and 3: the feed and post views timed one request at a time through
+`--in-process` skips 2 and 3: the floor, feed and post views timed one request at a time through
 Django's test client (no nginx, gunicorn or concurrency), with the feed's query count; steadier
 than the load test on a shared machine, so the figure to compare code changes with.
 
@@ -44,6 +45,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import sys
 import threading
 import time
@@ -343,6 +345,48 @@ def load(
     }
 
 
+WRK_SCRIPT = """
+local tokens, i = {}, 0
+function init(args)
+  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  i = math.random(#tokens)
+end
+function request()
+  i = i % #tokens + 1
+  return wrk.format(nil, nil, {Authorization = "Bearer " .. tokens[i]})
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def load_wrk(
+    *, port: int, path: str, tokens: list[str], seconds: int, concurrency: int, var_dir: Path
+) -> dict[str, float]:
+    """GET `path` with wrk (C, event loop: the client takes little of the CPU the server needs)
+    for `seconds`, `concurrency` keep-alive connections on 2 threads, each request with the
+    next token; p50/p99 in ms, requests per second. Any non-2xx/3xx answer fails the run."""
+    import subprocess
+
+    script, token_file = var_dir / "tokens.lua", var_dir / "tokens.txt"
+    script.write_text(WRK_SCRIPT)
+    token_file.write_text("\n".join(tokens) + "\n")
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(concurrency), "-d", f"{seconds}s", "--timeout", "10s",
+         "-s", str(script), f"http://127.0.0.1:{port}{path}", "--", str(token_file)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    fields = next(line for line in out.splitlines() if line.startswith("WRK ")).split()[1:]
+    requests, duration_us, p50_us, p99_us, errors = (int(f) for f in fields)
+    if errors:
+        raise SystemExit(f"{errors} failed requests to {path}:\n{out}")
+    return {"p50": p50_us / 1000, "p99": p99_us / 1000, "rps": requests / duration_us * 1e6}
+
+
 def tokens_for(user_ids: list[str], key: Any, kid: str) -> list[str]:
     from django.conf import settings
 
@@ -380,6 +424,21 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=4000, help="per measurement")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--post-requests", type=int, default=300, help="posts on the star page")
+    parser.add_argument(
+        "--post-concurrency",
+        type=int,
+        default=1,
+        help="clients posting on the star page at once (1: its owner, one post after another)",
+    )
+    parser.add_argument("--seconds", type=int, default=20, help="per wrk measurement")
+    parser.add_argument(
+        "--light-concurrency", type=int, default=4, help="clients of the second, light wrk pair"
+    )
+    parser.add_argument(
+        "--python-client",
+        action="store_true",
+        help="load with Python threads (--requests each) even when wrk is installed",
+    )
     parser.add_argument("--database", default="cotask_bench_social")
     parser.add_argument("--redis-db", type=int, default=7)
     parser.add_argument("--gateway-port", type=int, default=57280)
@@ -401,8 +460,8 @@ def main() -> None:
     var_dir.mkdir(parents=True, exist_ok=True)
     ensure_database(args)
     env = bench_env(args, var_dir)
+    key, kid = signing_key(var_dir)  # before Django: the services trust the key file they find
     setup_django(env)
-    key, kid = signing_key(var_dir)
 
     state_file = var_dir / "data.json"
     sizes = [args.users, args.posts, args.follows_per_user, args.seed]
@@ -465,10 +524,27 @@ def measure(
     # Warm up: every sampled reader once (token cache, connections, PostgreSQL buffers).
     load(paths=feed, total=len(tokens), **common)
     load(paths=floor, total=len(tokens), **common)
-    results: dict[str, Any] = {
-        "floor": load(paths=floor, total=args.requests, **common),
-        "feed": load(paths=feed, total=args.requests, **common),
-    }
+    if shutil.which("wrk") and not args.python_client:
+        timed = {"port": port, "tokens": tokens, "concurrency": args.concurrency}
+        timed |= {"seconds": args.seconds, "var_dir": ROOT / "var" / "bench-social"}
+        results: dict[str, Any] = {
+            "client": "wrk",
+            "floor": load_wrk(path=floor[0], **timed),
+            "feed": load_wrk(path=feed[0], **timed),
+        }
+        # At 32 clients latency is mostly queueing (Little's law: clients / throughput);
+        # the same pair at a few clients shows each request's own time.
+        timed["concurrency"] = args.light_concurrency
+        results["light"] = {
+            "floor": load_wrk(path=floor[0], **timed),
+            "feed": load_wrk(path=feed[0], **timed),
+        }
+    else:
+        results = {
+            "client": "python threads",
+            "floor": load(paths=floor, total=args.requests, **common),
+            "feed": load(paths=feed, total=args.requests, **common),
+        }
     # Posting on the star page (every user follows it).
     star_owner = state["user_ids"][0]
     owner_token = tokens_for([star_owner], key, kid)
@@ -478,7 +554,7 @@ def measure(
         paths=["/api/social/pages/bench0/posts/"],
         tokens=owner_token,
         total=args.post_requests,
-        concurrency=min(8, args.concurrency),
+        concurrency=args.post_concurrency,
         body=json.dumps({"text": "a post from the star page #bench"}).encode(),
     )
     results["fan_out"] = time_fan_out(state)
@@ -522,12 +598,17 @@ def in_process(
     from django.db import connection
     from django.test import Client
 
+    from cotask_common.security.keys import StaticJWKSProvider, set_key_provider
+    from cotask_common.security.signing import public_jwk
+
+    # No auth-service to fetch the key set from: trust the bench's signing key directly.
+    set_key_provider(StaticJWKSProvider({"keys": [public_jwk(key.public_key(), kid)]}))
     client = Client()
     feed = "/api/social/feed/?page_size=20"
 
-    def get(token: str) -> float:
+    def get(token: str, path: str = feed) -> float:
         started = time.perf_counter()
-        response = client.get(feed, HTTP_AUTHORIZATION=f"Bearer {token}")
+        response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
         elapsed = time.perf_counter() - started
         assert response.status_code == 200, response.content[:200]
         return elapsed
@@ -549,6 +630,7 @@ def in_process(
         profiler = Profiler(interval=0.0005)
         profiler.start()
     count = min(args.requests, 2000)
+    floor_times = [get(tokens[i % len(tokens)], "/api/social/whoami") for i in range(count)]
     feed_times = [get(tokens[i % len(tokens)]) for i in range(count)]
     owner = tokens_for([state["user_ids"][0]], key, kid)[0]
     body = json.dumps({"text": "a post from the star page #bench"})
@@ -581,6 +663,7 @@ def in_process(
                 "",
                 f"social in-process (test client, one at a time) — {args.users:,} users, "
                 f"{args.posts:,} posts",
+                line("floor GET /api/social/whoami   ", floor_times),
                 line("feed GET /api/social/feed/ (20)", feed_times) + f", {len(queries)} queries",
                 line("post POST on the star page     ", post_times),
             ]
@@ -596,18 +679,33 @@ def report(args: argparse.Namespace, state: dict[str, Any], results: dict[str, A
         "",
         f"social feed benchmark — {args.users:,} users, {args.posts:,} posts, "
         f"{args.follows_per_user} follows/user, {args.concurrency} clients, "
-        f"{args.web_workers} gunicorn workers x 4 threads, {os.cpu_count()} CPUs",
+        f"{args.web_workers} gunicorn workers x 4 threads, {os.cpu_count()} CPUs, "
+        f"load from {results['client']}",
         f"  floor  GET /api/social/whoami   p50 {floor['p50']:6.1f} ms  p99 {floor['p99']:6.1f} ms"
         f"  {floor['rps']:7.0f} req/s",
         f"  feed   GET /api/social/feed/    p50 {feed['p50']:6.1f} ms  p99 {feed['p99']:6.1f} ms"
         f"  {feed['rps']:7.0f} req/s  = {share:.0f}% of the floor (target >= 60%, p99 < 50 ms)",
         f"  post   POST on the star page    p50 {post['p50']:6.1f} ms  p99 {post['p99']:6.1f} ms"
-        f"  {post['rps']:7.0f} req/s  ({state['star_followers']:,} followers; target p99 < 50 ms)",
+        f"  {post['rps']:7.0f} req/s  ({state['star_followers']:,} followers, "
+        f"{args.post_concurrency} client(s); target p99 < 50 ms)",
         f"  fan-out of one star post into {fan['timelines']:,} timelines: "
         f"{fan['seconds'] * 1000:.0f} ms (target < 2 s)"
         + ("" if fan["pushed_in_production"] else
            "; above SOCIAL_FEED_FANOUT_MAX_FOLLOWERS it is read live instead (hybrid)"),
     ]  # fmt: skip
+    if "light" in results:
+        light = results["light"]
+        lines.append(f"  at {args.light_concurrency} clients:")
+        for name, path in (("floor", "whoami"), ("feed", "feed/")):
+            r = light[name]
+            lines.append(
+                f"  {name:6} GET /api/social/{path:9} p50 {r['p50']:6.1f} ms  "
+                f"p99 {r['p99']:6.1f} ms  {r['rps']:7.0f} req/s"
+            )
+    lines.append(
+        f"  Little's law at {args.concurrency} clients: mean latency = clients / throughput = "
+        f"{args.concurrency / feed['rps'] * 1000:.0f} ms for the feed"
+    )
     print("\n".join(lines), flush=True)
 
 

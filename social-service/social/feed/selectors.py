@@ -7,12 +7,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 
-from social.feed.services import big_followed_pages, touch_reader
+from social.feed.cards import Card, visible_cards
+from social.feed.services import big_followed_pages, current_reader
 from social.feed.timelines import get_timelines
 from social.pages.models import Follow
-from social.posts.models import Post
+from social.posts.models import Post, PostLike
 from social.posts.selectors import visible_posts
 
 MAX_ROUNDS = 3
@@ -22,45 +24,61 @@ def _followed_page_ids(user_id: uuid.UUID) -> Any:
     return Follow.objects.filter(user_id=user_id, status=Follow.Status.APPROVED).values("page_id")
 
 
+def _database_posts(viewer: Any) -> Any:
+    user_id = viewer.id
+    return visible_posts(viewer=viewer).filter(
+        Q(page_id__in=_followed_page_ids(user_id)) | Q(page__owner_id=user_id)
+    )
+
+
 def database_feed(*, viewer: Any, before: uuid.UUID | None, limit: int) -> list[Post]:
     """The home feed straight from the database (the reference the timelines must agree with,
     and the source for anything older than a timeline keeps)."""
-    user_id = viewer.id
-    posts = visible_posts(viewer=viewer).filter(
-        Q(page_id__in=_followed_page_ids(user_id)) | Q(page__owner_id=user_id)
-    )
+    posts = _database_posts(viewer)
     if before is not None:
         posts = posts.filter(id__lt=before)
     return list(posts.order_by("-id")[:limit])
 
 
+def database_feed_ids(*, viewer: Any, before: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+    return _visible_ids(_database_posts(viewer), before=before, limit=limit)
+
+
+def _visible_ids(posts: Any, *, before: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+    if before is not None:
+        posts = posts.filter(id__lt=before)
+    return list(posts.order_by("-id").values_list("id", flat=True)[:limit])
+
+
 def home_feed(
     *, viewer: Any, before: uuid.UUID | None, limit: int
-) -> tuple[list[Post], uuid.UUID | None]:
-    """Up to `limit` posts older than `before`, newest first, with no duplicates, and the
-    cursor of the next page (None at the end)."""
+) -> tuple[list[Card], uuid.UUID | None]:
+    """Up to `limit` posts older than `before` as cards (see cards.py), newest first, with no
+    duplicates, and the cursor of the next page (None at the end)."""
     user_id = viewer.id
-    reader = touch_reader(user_id=user_id)
+    reader, fast = current_reader(user_id=user_id, before=before, limit=limit + 1)
     store = get_timelines()
-    found: dict[uuid.UUID, Post] = {}
+    found: dict[uuid.UUID, Card] = {}
 
     # Big pages (not fanned out) straight from the database, for those who follow any.
     if reader.follows_big_pages:
         big = visible_posts(viewer=viewer).filter(page_id__in=big_followed_pages(user_id=user_id))
-        if before is not None:
-            big = big.filter(id__lt=before)
-        for post in big.order_by("-id")[: limit + 1]:
-            found[post.id] = post
+        found.update(
+            visible_cards(post_ids=_visible_ids(big, before=before, limit=limit + 1), viewer=viewer)
+        )
 
-    # The kept timeline; ids whose post is now hidden (deleted, blocked, private) are skipped,
-    # reading further so a page of results is still full.
+    # The kept timeline; ids whose post is now hidden (deleted, blocked) are skipped, reading
+    # further so a page of results is still full.
     cursor = before
     exhausted = False
-    for _ in range(MAX_ROUNDS):
-        ids = store.read(user_id=user_id, before=cursor, limit=limit + 1)
+    for round_ in range(MAX_ROUNDS):
+        prefetched = fast if round_ == 0 else None
+        if prefetched is not None:
+            ids = prefetched.ids
+        else:
+            ids = store.read(user_id=user_id, before=cursor, limit=limit + 1)
         if ids:
-            for post in visible_posts(viewer=viewer).filter(id__in=ids):
-                found[post.id] = post
+            found.update(visible_cards(post_ids=ids, viewer=viewer, prefetched=prefetched))
             cursor = ids[-1]
         if len(ids) <= limit:
             exhausted = True
@@ -71,15 +89,33 @@ def home_feed(
     if exhausted:
         # Past the end of the timeline (it keeps only the newest entries): older posts come
         # from the database, below the last id the timeline gave.
-        for post in database_feed(viewer=viewer, before=cursor, limit=limit + 1):
-            found.setdefault(post.id, post)
-        ordered = sorted(found.values(), key=lambda p: p.id, reverse=True)
+        older = database_feed_ids(viewer=viewer, before=cursor, limit=limit + 1)
+        for post_id, card in visible_cards(post_ids=older, viewer=viewer).items():
+            found.setdefault(post_id, card)
+        ordered = sorted(found, reverse=True)
         results = ordered[:limit]
         more = len(ordered) > limit
-        return results, (results[-1].id if more and results else None)
+        return [found[i] for i in results], (results[-1] if more and results else None)
     # Only what lies above the last timeline id read is known to be complete.
-    ordered = sorted(
-        (p for p in found.values() if p.id >= cursor), key=lambda p: p.id, reverse=True
-    )
+    ordered = sorted((pid for pid in found if pid >= cursor), reverse=True)
     results = ordered[:limit]
-    return results, (results[-1].id if len(results) == limit else cursor)
+    return [found[i] for i in results], (results[-1] if len(results) == limit else cursor)
+
+
+def liked_among(*, viewer: Any, cards: list[Card]) -> set[str]:
+    """Which of these posts the reader liked: one indexed lookup per post through the
+    (post, user) unique index. Plain SQL: the ORM's query building and UUID conversions cost
+    more than the query itself on this path, which every feed read takes."""
+    if not cards:
+        return set()
+    table = connection.ops.quote_name(PostLike._meta.db_table)
+    as_db = PostLike._meta.pk.get_db_prep_value  # a uuid column on PostgreSQL, hex on SQLite
+    params = [as_db(uuid.UUID(str(viewer.id)), connection)]
+    params += [as_db(uuid.UUID(card.post_id), connection) for card in cards]
+    placeholders = ", ".join(["%s"] * len(cards))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT post_id FROM {table} WHERE user_id = %s AND post_id IN ({placeholders})",  # noqa: S608 - only placeholders are interpolated
+            params,
+        )
+        return {str(uuid.UUID(str(row[0]))) for row in cursor.fetchall()}

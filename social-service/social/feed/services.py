@@ -22,14 +22,14 @@ from django.db.models import Exists, Q
 from django.utils import timezone
 
 from social.feed.models import FeedState
-from social.feed.timelines import get_timelines
+from social.feed.timelines import FastRead, RedisTimelines, get_timelines
 
 if TYPE_CHECKING:
     from social.pages.models import Page
     from social.posts.models import Post
 
 
-def _after_commit(fn: Callable[[], Any]) -> None:
+def after_commit(fn: Callable[[], Any]) -> None:
     """Timeline writes follow the database change: after commit, or at once in "sync" mode
     (tests, and single-process tools)."""
     if settings.SOCIAL_FEED_FANOUT_MODE == "sync":
@@ -83,6 +83,7 @@ def fan_out_post(*, post_id: uuid.UUID | str) -> int:
 
 def on_follow_started(*, user_id: uuid.UUID, page: Page) -> None:
     """Merge the page's recent posts into the new follower's timeline (if it is kept)."""
+    followers_changed(page_id=page.id, user_ids=[user_id])
     if not is_fanned_out(page):
         return
     from social.posts.models import Post
@@ -98,12 +99,13 @@ def on_follow_started(*, user_id: uuid.UUID, page: Page) -> None:
         if entries:
             get_timelines().add_many(user_id=user_id, entries=entries)
 
-    _after_commit(merge)
+    after_commit(merge)
 
 
 def remove_page_from_timelines(*, page_id: uuid.UUID, user_ids: list[uuid.UUID]) -> None:
     if not user_ids:
         return
+    followers_changed(page_id=page_id, user_ids=user_ids)
     from social.posts.models import Post
 
     post_ids = list(
@@ -112,7 +114,7 @@ def remove_page_from_timelines(*, page_id: uuid.UUID, user_ids: list[uuid.UUID])
         .values_list("id", flat=True)[: settings.SOCIAL_FEED_TIMELINE_SIZE]
     )
     store = get_timelines()
-    _after_commit(lambda: store.remove_page(user_ids=user_ids, page_id=page_id, post_ids=post_ids))
+    after_commit(lambda: store.remove_page(user_ids=user_ids, page_id=page_id, post_ids=post_ids))
 
 
 def on_post_deleted(*, post: Post) -> None:
@@ -153,6 +155,70 @@ def big_followed_pages(*, user_id: uuid.UUID) -> Any:
         status=Follow.Status.APPROVED,
         page__followers_count__gt=settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS,
     ).values("page_id")
+
+
+def followers_changed(*, page_id: uuid.UUID, user_ids: list[uuid.UUID]) -> None:
+    """Keep the cached reader states (see current_reader) right after a follow began or ended:
+    the followers' own states go, and when the page's follower count sits at the fan-out limit
+    (it just crossed it, either way) every state goes, by a new big-pages version. Called
+    after the follower count changed, in the same transaction, whose row lock orders the
+    counts each transaction sees."""
+    store = get_timelines()
+    if not isinstance(store, RedisTimelines):
+        return
+    from social.pages.models import Page
+
+    count = Page.objects.filter(id=page_id).values_list("followers_count", flat=True).first()
+    limit = settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS
+    crossed = count is not None and count in (limit, limit + 1)
+    keys = [store.reader_key(user_id) for user_id in user_ids]
+
+    def forget() -> None:
+        pipe = store.client.pipeline(transaction=False)
+        pipe.delete(*keys)
+        if crossed:
+            pipe.incr(store.big_pages_version_key)
+        pipe.execute()
+
+    after_commit(forget)
+
+
+# How long a reader's state is trusted without asking the database. It also bounds the one
+# race the cache has: a read that computed the state just before a follow committed, storing it
+# just after that follow removed the key.
+READER_STATE_SECONDS = 300
+
+
+def current_reader(
+    *, user_id: uuid.UUID, before: uuid.UUID | None, limit: int
+) -> tuple[Reader, FastRead | None]:
+    """The reader's state and, on Redis, their first `limit` timeline ids below `before` with
+    the cards Redis holds for them: one round trip and no SQL when the state is cached.
+    Otherwise `touch_reader` (one query), whose answer is cached for READER_STATE_SECONDS, and
+    None for the read (the caller reads the timeline itself).
+
+    The cached state is "follows big pages (0/1):big-pages version:fan-out limit", so a page
+    crossing the limit (see followers_changed) or a new limit in the settings retires it."""
+    store = get_timelines()
+    if not isinstance(store, RedisTimelines):
+        return touch_reader(user_id=user_id), None
+    from social.feed.cards import card_prefix
+
+    fast = store.read_with_reader(
+        user_id=user_id, before=before, limit=limit, card_prefix=card_prefix()
+    )
+    current = f"{int(fast.version or 0)}:{settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS}"
+    if fast.built and fast.state is not None:
+        follows_big, _, rest = fast.state.decode().partition(":")
+        if rest == current:
+            return Reader(rebuilt=False, follows_big_pages=follows_big == "1"), fast
+    reader = touch_reader(user_id=user_id)
+    store.client.set(
+        store.reader_key(user_id),
+        f"{int(reader.follows_big_pages)}:{current}",
+        ex=READER_STATE_SECONDS,
+    )
+    return reader, None
 
 
 class Reader(NamedTuple):

@@ -17,7 +17,7 @@ import threading
 import uuid
 import zlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Subquery
@@ -97,6 +97,40 @@ class TableTimelines:
         TimelineEntry.objects.filter(user_id=user_id).delete()
 
 
+class FastRead(NamedTuple):
+    state: bytes | None
+    version: bytes | None
+    built: bool
+    ids: list[uuid.UUID]
+    posts: dict[str, bytes | None]  # post id -> its card, None where Redis has none
+    pages: dict[str, bytes | None]  # page id -> its card, for the pages of the cards found
+
+
+# KEYS: the timeline, the reader's cached state, the big-pages version.
+# ARGV: the upper bound ("+" or "(<id>"), how many ids, the cards' key prefix.
+# The card keys are derived here rather than passed: a standalone Redis (not a cluster).
+READ_SCRIPT = """
+local state = redis.call('GET', KEYS[2])
+local version = redis.call('GET', KEYS[3])
+local built = redis.call('ZSCORE', KEYS[1], '0')
+local ids = redis.call('ZREVRANGEBYLEX', KEYS[1], ARGV[1], '(0', 'LIMIT', 0, tonumber(ARGV[2]))
+local posts, pages, seen = {}, {}, {}
+for i, id in ipairs(ids) do
+  local card = redis.call('GET', ARGV[3] .. 'post:' .. id)
+  posts[i] = card
+  if card and card ~= '-' then
+    local page_id = string.sub(card, 1, 36)
+    if not seen[page_id] then
+      seen[page_id] = true
+      pages[#pages + 1] = page_id
+      pages[#pages + 1] = redis.call('GET', ARGV[3] .. 'page:' .. page_id)
+    end
+  end
+end
+return {state, version, built and 1 or 0, ids, posts, pages}
+"""
+
+
 class RedisTimelines:
     name = "redis"
 
@@ -107,6 +141,7 @@ class RedisTimelines:
         self._client: Any = None
         self._pid = 0
         self._lock = threading.Lock()
+        self._read_script: Any = None
 
     @property
     def client(self) -> Any:
@@ -168,6 +203,38 @@ class RedisTimelines:
         top = f"({before}" if before is not None else "+"
         members = self.client.zrevrangebylex(self.key(user_id), top, f"({SENTINEL}", 0, limit)
         return [uuid.UUID(m.decode()) for m in members]
+
+    def reader_key(self, user_id: uuid.UUID | str) -> str:
+        return f"{self.prefix}reader:{user_id}"
+
+    @property
+    def big_pages_version_key(self) -> str:
+        return f"{self.prefix}big-pages-version"
+
+    def read_with_reader(
+        self, *, user_id: uuid.UUID, before: uuid.UUID | None, limit: int, card_prefix: str
+    ) -> FastRead:
+        """One round trip for the whole fast path of a feed read (a Lua script): the cached
+        reader state (see services.current_reader), the big-pages version, whether the
+        timeline is built, its first `limit` ids below `before`, and the cards (see cards.py)
+        Redis holds for those posts and their pages."""
+        if self._read_script is None:
+            self._read_script = self.client.register_script(READ_SCRIPT)
+        top = f"({before}" if before is not None else "+"
+        state, version, built, members, posts, pages = self._read_script(
+            client=self.client,
+            keys=[self.key(user_id), self.reader_key(user_id), self.big_pages_version_key],
+            args=[top, limit, card_prefix],
+        )
+        ids = [uuid.UUID(m.decode()) for m in members]
+        return FastRead(
+            state=state,
+            version=version,
+            built=bool(built),
+            ids=ids,
+            posts={str(i): card for i, card in zip(ids, posts, strict=True)},
+            pages={pages[n].decode(): pages[n + 1] for n in range(0, len(pages), 2)},
+        )
 
     def exists(self, *, user_id: uuid.UUID) -> bool:
         """Built (by a rebuild, which writes the sentinel), not merely holding a few ids."""

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from social.api import UserBrief
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_datetime(value: datetime | None) -> str | None:
     """What DRF's DateTimeField gives (ISO 8601 in the current time zone, "Z" for UTC)."""
     if value is None:
         return None
@@ -66,8 +66,8 @@ class PostOutput(serializers.Serializer):
             "comment_count": int(instance.comment_count),
             "reply_count": int(instance.reply_count),
             "liked": bool(getattr(instance, "liked", False)),
-            "created_at": _iso(instance.created_at),
-            "edited_at": _iso(instance.edited_at),
+            "created_at": iso_datetime(instance.created_at),
+            "edited_at": iso_datetime(instance.edited_at),
         }
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from cotask_common.errors import Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from social.feed import services as feed_services
+from social.feed.cards import forget_posts
 from social.pages.models import Page
 from social.pages.services import bump_page, clean_tags, publish_media_references
 from social.posts.models import Comment, CommentLike, MediaFile, Post, PostLike, PostTag
@@ -208,6 +209,7 @@ def create_post(
         # commit, so concurrent posts queue behind each other only for these statements.
         if reply_to is not None:
             Post.objects.filter(id=reply_to.id).update(reply_count=F("reply_count") + 1)
+            forget_posts([reply_to.id])
         bump_page(page_id=page.id, posts_count=1, daily={"posts": 1})
     return post
 
@@ -288,6 +290,7 @@ def delete_post(
             Post.objects.filter(id=post.reply_to_id, reply_count__gt=0).update(
                 reply_count=F("reply_count") - 1
             )
+            forget_posts([post.reply_to_id])
         publish_event(
             type="social.post.deleted",
             key=post.id,
@@ -493,8 +496,15 @@ def delete_comment(
 
 
 def like_comment(*, comment: Comment, user_id: uuid.UUID) -> bool:
+    """True when a like was added. It counts in the statistics of the page the post is on."""
     with transaction.atomic():
-        comment = Comment.objects.select_for_update().get(id=comment.id)
+        # `of=("self",)`: lock only the comment; the joined post (read for its page) stays free
+        # for likes and comments on it.
+        comment = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("post")
+            .get(id=comment.id)
+        )
         _, created = CommentLike.objects.get_or_create(comment=comment, user_id=user_id)
         if not created:
             return False
@@ -516,12 +526,18 @@ def like_comment(*, comment: Comment, user_id: uuid.UUID) -> bool:
                 "recipient_ids": [author] if author != str(user_id) else [],
             },
         )
+        # The page row last: every like and post on the page updates it (see create_post).
+        bump_page(page_id=comment.post.page_id, comment_likes_count=1, daily={"comment_likes": 1})
     return True
 
 
 def unlike_comment(*, comment: Comment, user_id: uuid.UUID) -> bool:
     with transaction.atomic():
-        comment = Comment.objects.select_for_update().get(id=comment.id)
+        comment = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("post")
+            .get(id=comment.id)
+        )
         deleted, _ = CommentLike.objects.filter(comment=comment, user_id=user_id).delete()
         if not deleted:
             return False
@@ -539,4 +555,6 @@ def unlike_comment(*, comment: Comment, user_id: uuid.UUID) -> bool:
                 "recipient_ids": [],
             },
         )
+        # The total drops; the day's figure counts likes given that day, as for posts.
+        bump_page(page_id=comment.post.page_id, comment_likes_count=-1)
     return True

@@ -272,3 +272,97 @@ def test_table_timelines_are_trimmed_on_write(member: Any, settings: Any) -> Non
     store.trim(user_ids=[user_id])
     assert kept.count() == 16
     assert isinstance(get_timelines(), TableTimelines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cards (feed/cards.py) and the cached reader state
+
+
+def test_feed_cards_render_exactly_what_the_post_serializer_renders(member: Any) -> None:
+    from social.posts.models import Post
+    from social.posts.selectors import visible_posts
+    from social.posts.serializers import PostOutput
+
+    ada = member("ada")
+    reader = _reader(member)
+    reader.post(f"{API}/pages/ada/follow/")
+    first = _post(ada, "ada", 'plain "quoted" \\ text, ünïcode ✓ #study @reader')
+    second = _post(ada, "ada", "edited later")
+    assert ada.patch(f"{API}/posts/{second}/", {"text": "edited"}, format="json").status_code == 200
+    reader.post(f"{API}/posts/{first}/like/")
+    for _ in range(2):  # cold (cards built from the database), then warm (from Redis)
+        body = reader.get(f"{API}/feed/").json()
+        expected = PostOutput(
+            visible_posts(viewer=reader.user).filter(id__in=[first, second]).order_by("-id"),
+            many=True,
+        ).data
+        assert body["results"] == [dict(item) for item in expected]
+        assert [p["liked"] for p in body["results"]] == [False, True]
+    assert Post.objects.get(id=second).edited_at is not None
+
+
+def test_feed_cards_follow_every_change(member: Any, settings: Any) -> None:
+    ada = member("ada")
+    reader, other = _reader(member), member("other")
+    reader.post(f"{API}/pages/ada/follow/")
+    post = _post(ada, "ada", "before")
+
+    def shown() -> dict[str, Any]:
+        (item,) = reader.get(f"{API}/feed/").json()["results"]
+        return item
+
+    assert shown()["text"] == "before"  # the card is now kept
+    ada.patch(f"{API}/posts/{post}/", {"text": "after"}, format="json")
+    assert shown()["text"] == "after"
+    other.post(f"{API}/posts/{post}/like/")
+    reader.post(f"{API}/posts/{post}/like/")
+    assert (shown()["like_count"], shown()["liked"]) == (2, True)
+    reader.delete(f"{API}/posts/{post}/like/")
+    assert (shown()["like_count"], shown()["liked"]) == (1, False)
+    reader.post(f"{API}/posts/{post}/comments/", {"text": "hi"}, format="json")
+    reply = ada.post(
+        f"{API}/posts/{post}/replies/", {"page_id": "ada", "text": "more"}, format="json"
+    )
+    assert reply.status_code == 201, reply.json()
+    item = next(p for p in reader.get(f"{API}/feed/").json()["results"] if p["id"] == post)
+    assert (item["comment_count"], item["reply_count"]) == (1, 1)
+    ada.delete(f"{API}/posts/{reply.json()['id']}/")
+    assert shown()["reply_count"] == 0
+    ada.patch(f"{API}/pages/ada/", {"name": "Ada L."}, format="json")
+    assert shown()["page"]["name"] == "Ada L."
+    ada.delete(f"{API}/posts/{post}/")
+    assert reader.get(f"{API}/feed/").json()["results"] == []
+
+
+def test_following_a_big_page_shows_at_once_despite_the_cached_reader_state(
+    member: Any, settings: Any
+) -> None:
+    settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS = 1
+    star, fan = member("star"), member("fan")
+    fan.post(f"{API}/pages/star/follow/")  # one follower: star is still fanned out
+    reader = _reader(member)
+    post = _post(star, "star")
+    assert _feed(fan) == [post]  # fan's state ("follows no big page") is now cached
+    assert _feed(reader) == []  # and so is reader's
+    reader.post(f"{API}/pages/star/follow/")  # star crosses the limit: read live from now on
+    newer = _post(star, "star", "not fanned out")
+    assert _feed(reader) == [newer, post]
+    assert _feed(fan) == [newer, post]  # fan's cached state was retired by the crossing
+    reader.delete(f"{API}/pages/star/follow/")
+    assert _feed(reader) == []
+
+
+def test_feed_of_a_moderator_and_of_the_blocked_owner_show_blocked_posts(member: Any) -> None:
+    ada = member("ada")
+    mod = member("mod", role="moderator")
+    reader = _reader(member)
+    for client in (reader, mod):
+        client.get(f"{API}/feed/")
+        client.post(f"{API}/pages/ada/follow/")
+    post = _post(ada, "ada")
+    mod.post(
+        f"{API}/moderation/pages/ada/block/", {"reason": "spam", "duration_hours": 1}, format="json"
+    )
+    assert _feed(reader) == []
+    assert _feed(mod) == [post]
+    assert _feed(ada) == [post]

@@ -1,0 +1,222 @@
+"""Post cards: each post's JSON, rendered once and kept in Redis, so reading a feed page costs
+one Redis round trip for the posts and one for their pages instead of a database query, model
+instances and a serializer per read.
+
+A card is split where it changes:
+- the post part (text, tags, counters, times; `PostOutput` minus `page` and `liked`) is stored as
+  `<page id>|<JSON object without its closing brace>`, or `-` for a post that is gone (deleted
+  or never existed), so a feed full of deleted posts does not go back to the database;
+- the page part (the `page` brief plus who owns it and whether it is blocked) is stored per page,
+  `<owner id>|<blocked 0/1>|<JSON>`, so renaming a page or blocking it touches one key, not
+  every post of the page;
+- `liked` is the reader's own and is asked of the database for the posts actually returned.
+
+Writes forget the keys they make stale (`forget_posts`, `forget_pages`) after their transaction
+commits; the model signals in `social.feed.apps` cover every `save()` and `delete()`, and the
+services call `forget_posts` where they change counters with `UPDATE`. Keys also expire
+(`SOCIAL_FEED_CARD_TTL`), which bounds the one stale case a cache like this keeps: a reader
+filling a key from a snapshot taken just before a write committed.
+
+With the "table" timelines (the embedded default, no Redis) nothing is kept: cards are built
+from the database on every read, through the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from django.conf import settings
+
+from social.feed.services import after_commit
+from social.feed.timelines import FastRead, RedisTimelines, get_timelines
+from social.posts.serializers import iso_datetime
+
+GONE = b"-"
+
+
+class Card(NamedTuple):
+    """One visible post, ready to render but for the reader's `liked`."""
+
+    post_id: str
+    post_json: str  # the post part, without its closing brace
+    page_json: str
+
+
+def _redis() -> Any:
+    store = get_timelines()
+    return store.client if isinstance(store, RedisTimelines) else None
+
+
+def card_prefix() -> str:
+    return f"{settings.SOCIAL_FEED_KEY_PREFIX}card:"
+
+
+def _post_key(post_id: str) -> str:
+    return f"{card_prefix()}post:{post_id}"
+
+
+def _page_key(page_id: str) -> str:
+    return f"{card_prefix()}page:{page_id}"
+
+
+def _post_values(post_ids: list[str]) -> dict[str, bytes]:
+    from social.posts.models import Post
+
+    rows = Post.objects.filter(id__in=post_ids, deleted_at__isnull=True).values_list(
+        "id",
+        "page_id",
+        "page__owner_id",
+        "reply_to_id",
+        "text",
+        "tags",
+        "mentions",
+        "media_ids",
+        "like_count",
+        "comment_count",
+        "reply_count",
+        "created_at",
+        "edited_at",
+    )
+    found: dict[str, bytes] = {}
+    for (
+        post_id,
+        page_id,
+        owner_id,
+        reply_to_id,
+        text,
+        tags,
+        mentions,
+        media_ids,
+        likes,
+        comments,
+        replies,
+        created_at,
+        edited_at,
+    ) in rows:
+        body = json.dumps(
+            {
+                "id": str(post_id),
+                "author_id": str(owner_id),
+                "reply_to_id": None if reply_to_id is None else str(reply_to_id),
+                "text": text,
+                "tags": [str(tag) for tag in tags],
+                "mentions": [str(handle) for handle in mentions],
+                "media_ids": [str(media_id) for media_id in media_ids],
+                "like_count": likes,
+                "comment_count": comments,
+                "reply_count": replies,
+                "created_at": iso_datetime(created_at),
+                "edited_at": iso_datetime(edited_at),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        found[str(post_id)] = f"{page_id}|{body[:-1]}".encode()
+    return {post_id: found.get(post_id, GONE) for post_id in post_ids}
+
+
+def _page_values(page_ids: list[str]) -> dict[str, bytes]:
+    from social.pages.models import Page
+
+    rows = Page.objects.filter(id__in=page_ids).values_list(
+        "id", "owner_id", "handle", "name", "avatar_id", "is_private", "is_blocked"
+    )
+    found: dict[str, bytes] = {}
+    for page_id, owner_id, handle, name, avatar_id, is_private, is_blocked in rows:
+        brief = json.dumps(
+            {
+                "id": str(page_id),
+                "handle": handle,
+                "name": name,
+                "avatar_id": None if avatar_id is None else str(avatar_id),
+                "is_private": is_private,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        found[str(page_id)] = f"{owner_id}|{int(is_blocked)}|{brief}".encode()
+    return {page_id: found.get(page_id, GONE) for page_id in page_ids}
+
+
+def _cached(
+    client: Any, ids: list[str], key: Any, load: Any, known: dict[str, bytes | None] | None
+) -> dict[str, bytes]:
+    """`ids`' values: those `known` already (read with the timeline), else from Redis; the
+    missing ones loaded (one query) and stored."""
+    if client is None:
+        return load(ids)
+    if known is None:
+        known = dict(zip(ids, client.mget([key(i) for i in ids]), strict=True))
+    values = {i: known.get(i) for i in ids}
+    missing = [i for i, value in values.items() if value is None]
+    if missing:
+        loaded = load(missing)
+        values.update(loaded)
+        pipe = client.pipeline(transaction=False)
+        for i, value in loaded.items():
+            pipe.set(key(i), value, ex=settings.SOCIAL_FEED_CARD_TTL)
+        pipe.execute()
+    return values  # type: ignore[return-value]
+
+
+def visible_cards(
+    *, post_ids: Iterable[uuid.UUID], viewer: Any, prefetched: FastRead | None = None
+) -> dict[uuid.UUID, Card]:
+    """The cards of the posts in `post_ids` that `viewer` may see in their home feed
+    (`prefetched`: what the timeline's read already found in Redis).
+
+    Only what can hide a post a home timeline holds is checked here: the post is gone, or its
+    page is gone or blocked (moderation, or the owner's ban) — except for the page's owner and
+    for moderators. Privacy and an owner's block of the reader need no check: a timeline holds
+    only the reader's own pages and pages they follow (approved), and the follow's end removes
+    the page from it."""
+    ids = [str(post_id) for post_id in post_ids]
+    if not ids:
+        return {}
+    client = _redis()
+    known_posts = prefetched.posts if prefetched else None
+    posts = _cached(client, ids, _post_key, _post_values, known_posts)
+    live = {i: value.decode() for i, value in posts.items() if value != GONE}
+    page_ids = sorted({value.split("|", 1)[0] for value in live.values()})
+    known_pages = prefetched.pages if prefetched else None
+    pages = _cached(client, page_ids, _page_key, _page_values, known_pages)
+    viewer_id = str(viewer.id)
+    sees_blocked = getattr(viewer, "role", "user") in ("moderator", "admin")
+    cards: dict[uuid.UUID, Card] = {}
+    for post_id, value in live.items():
+        page_id, post_json = value.split("|", 1)
+        page = pages.get(page_id, GONE)
+        if page == GONE:
+            continue
+        owner_id, blocked, page_json = page.decode().split("|", 2)
+        if blocked == "1" and owner_id != viewer_id and not sees_blocked:
+            continue
+        cards[uuid.UUID(post_id)] = Card(post_id, post_json, page_json)
+    return cards
+
+
+def render(cards: list[Card], liked: set[str]) -> str:
+    """The JSON array of `PostOutput` objects for `cards`, in order."""
+    parts = []
+    for card in cards:
+        flag = "true" if card.post_id in liked else "false"
+        parts.append(f'{card.post_json},"page":{card.page_json},"liked":{flag}}}')
+    return "[" + ",".join(parts) + "]"
+
+
+def forget_posts(post_ids: Iterable[Any]) -> None:
+    """Drop these posts' cards once the current transaction commits."""
+    keys = [_post_key(str(post_id)) for post_id in post_ids]
+    client = _redis()
+    if keys and client is not None:
+        after_commit(lambda: client.delete(*keys))
+
+
+def forget_pages(page_ids: Iterable[Any]) -> None:
+    keys = [_page_key(str(page_id)) for page_id in page_ids]
+    client = _redis()
+    if keys and client is not None:
+        after_commit(lambda: client.delete(*keys))
