@@ -589,6 +589,16 @@ def time_fan_out(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def star_post_ids(state: dict[str, Any], *, limit: int) -> list[Any]:
+    from social.posts.models import Post
+
+    return list(
+        Post.objects.filter(page_id=state["star_page"], deleted_at__isnull=True)
+        .order_by("-id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
 def in_process(
     args: argparse.Namespace, state: dict[str, Any], tokens: list[str], key: Any, kid: str
 ) -> None:
@@ -645,6 +655,17 @@ def in_process(
         )
         post_times.append(time.perf_counter() - started)
         assert response.status_code == 201, response.content[:200]
+    # Likes (what notifications' end-to-end benchmark drives): each sampled reader likes, then
+    # unlikes, a post of the star page.
+    star_posts = [str(pk) for pk in star_post_ids(state, limit=50)]
+    like_times = []
+    for i, token in enumerate(tokens[:200]):
+        path = f"/api/social/posts/{star_posts[i % len(star_posts)]}/like/"
+        for method in (client.post, client.delete):
+            started = time.perf_counter()
+            response = method(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+            like_times.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.content[:200]
     if profiler is not None:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False), flush=True)
@@ -666,6 +687,7 @@ def in_process(
                 line("floor GET /api/social/whoami   ", floor_times),
                 line("feed GET /api/social/feed/ (20)", feed_times) + f", {len(queries)} queries",
                 line("post POST on the star page     ", post_times),
+                line("like POST/DELETE .../like/     ", like_times),
             ]
         ),
         flush=True,

@@ -59,7 +59,12 @@ def is_blocked_from(*, page: Page, user_id: uuid.UUID | None) -> bool:
 def visible_page(*, ref: str | uuid.UUID, viewer: Viewer) -> Page:
     """The page if the viewer may see its profile; NotFound otherwise (a blocked page looks
     absent, so its existence is not leaked)."""
-    page = page_by_ref(ref=ref)
+    return check_visible(page=page_by_ref(ref=ref), viewer=viewer, ref=ref)
+
+
+def check_visible(*, page: Page, viewer: Viewer, ref: str | uuid.UUID) -> Page:
+    """`visible_page` for a page already loaded (`ref`: how the caller named it, for the
+    error)."""
     if is_staff(viewer):
         return page
     user_id = viewer_id(viewer)

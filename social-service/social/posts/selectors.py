@@ -37,7 +37,7 @@ def post_for_viewer(*, post_id: uuid.UUID | str, viewer: Viewer) -> Post:
     if post is None or post.deleted_at is not None:
         raise NotFound(f"No post with the id {str(post_id)!r}.")
     try:
-        page_selectors.visible_page(ref=post.page_id, viewer=viewer)
+        page_selectors.check_visible(page=post.page, viewer=viewer, ref=post.page_id)
     except NotFound as exc:
         raise NotFound(f"No post with the id {str(post_id)!r}.") from exc
     if not page_selectors.can_read_posts(page=post.page, viewer=viewer):

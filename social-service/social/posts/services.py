@@ -239,7 +239,7 @@ def update_post(
     if post.page.owner_id != actor_id:
         raise Forbidden("Only the author may edit a post.", code="not_author")
     with transaction.atomic():
-        post = Post.objects.select_for_update().select_related("page").get(id=post.id)
+        post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
         old_media = list(post.media_ids or [])
         if text is not None:
             post.text = _clean_post_text(text)
@@ -279,7 +279,7 @@ def delete_post(
     if not by_moderator and post.page.owner_id != actor_id:
         raise Forbidden("Only the author may delete a post.", code="not_author")
     with transaction.atomic():
-        post = Post.objects.select_for_update().select_related("page").get(id=post.id)
+        post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
         if post.deleted_at is not None:
             return
         post.deleted_at = timezone.now()
@@ -316,12 +316,15 @@ def delete_post(
 def like_post(*, post: Post, user_id: uuid.UUID) -> bool:
     """True when a like was added, False when it was there already."""
     with transaction.atomic():
-        post = Post.objects.select_for_update().select_related("page").get(id=post.id)
-        _like, created = PostLike.objects.get_or_create(post=post, user_id=user_id)
-        if not created:
+        # Lock the post's row only (the page is joined for its owner): likes of one post queue
+        # here, likes of a page's other posts only for the page counters, updated last.
+        post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
+        # The post's row lock orders every like of this post, so a plain check-then-insert
+        # is safe here (and spares get_or_create's savepoint round trips).
+        if PostLike.objects.filter(post=post, user_id=user_id).exists():
             return False
+        PostLike.objects.create(post=post, user_id=user_id)
         _recount(post=post, likes=1)
-        bump_page(page_id=post.page_id, likes_count=1, daily={"likes": 1})
         owner = str(post.page.owner_id)
         publish_event(
             type="social.like.created",
@@ -339,17 +342,17 @@ def like_post(*, post: Post, user_id: uuid.UUID) -> bool:
                 "recipient_ids": [owner] if owner != str(user_id) else [],
             },
         )
+        bump_page(page_id=post.page_id, likes_count=1, daily={"likes": 1})
     return True
 
 
 def unlike_post(*, post: Post, user_id: uuid.UUID) -> bool:
     with transaction.atomic():
-        post = Post.objects.select_for_update().select_related("page").get(id=post.id)
+        post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
         deleted, _ = PostLike.objects.filter(post=post, user_id=user_id).delete()
         if not deleted:
             return False
         _recount(post=post, likes=-1)
-        bump_page(page_id=post.page_id, likes_count=-1)
         publish_event(
             type="social.like.removed",
             key=post.id,
@@ -363,6 +366,7 @@ def unlike_post(*, post: Post, user_id: uuid.UUID) -> bool:
                 "recipient_ids": [],
             },
         )
+        bump_page(page_id=post.page_id, likes_count=-1)
     return True
 
 
@@ -410,7 +414,7 @@ def create_comment(
 ) -> Comment:
     text = _clean_comment(text)
     with transaction.atomic():
-        post = Post.objects.select_for_update().select_related("page").get(id=post.id)
+        post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
         parent = None
         if parent_id:
             parent = Comment.objects.filter(
@@ -478,7 +482,11 @@ def delete_comment(
         comment.deleted_at = timezone.now()
         comment.deleted_reason = reason
         comment.save(update_fields=["deleted_at", "deleted_reason"])
-        post = Post.objects.select_for_update().select_related("page").get(id=comment.post_id)
+        post = (
+            Post.objects.select_for_update(of=("self",))
+            .select_related("page")
+            .get(id=comment.post_id)
+        )
         _recount(post=post, comments=-1)
         bump_page(page_id=post.page_id, comments_count=-1)
         publish_event(
