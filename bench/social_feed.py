@@ -444,6 +444,7 @@ def main() -> None:
     parser.add_argument("--gateway-port", type=int, default=57280)
     parser.add_argument("--service-port-base", type=int, default=57300)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument(
         "--reuse", action="store_true", help="keep the last run's data if sizes match"
     )
@@ -499,7 +500,11 @@ def main() -> None:
         gateway_port=args.gateway_port,
         service_port_base=args.service_port_base,
         env=env,
-        extra_args=["--no-workers", "--web-workers", str(args.web_workers), *skip],
+        extra_args=[
+            "--no-workers",
+            *("--web-workers", str(args.web_workers), "--web-threads", str(args.web_threads)),
+            *skip,
+        ],
     )
     try:
         results = measure(args, stack, state, sample, tokens, key, kid)
@@ -701,7 +706,8 @@ def report(args: argparse.Namespace, state: dict[str, Any], results: dict[str, A
         "",
         f"social feed benchmark — {args.users:,} users, {args.posts:,} posts, "
         f"{args.follows_per_user} follows/user, {args.concurrency} clients, "
-        f"{args.web_workers} gunicorn workers x 4 threads, {os.cpu_count()} CPUs, "
+        f"{args.web_workers} gunicorn workers x {args.web_threads} threads, "
+        f"{os.cpu_count()} CPUs, "
         f"load from {results['client']}",
         f"  floor  GET /api/social/whoami   p50 {floor['p50']:6.1f} ms  p99 {floor['p99']:6.1f} ms"
         f"  {floor['rps']:7.0f} req/s",

@@ -147,7 +147,7 @@ class Stack:
                         "--workers",
                         str(self.args.web_workers),
                         "--threads",
-                        "4",
+                        str(self.args.web_threads),
                         "--timeout",
                         "60",
                         "--graceful-timeout",
@@ -270,6 +270,9 @@ def main() -> int:
     )
     parser.add_argument("--var-dir", default=os.environ.get("COTASK_VAR_DIR", str(ROOT / "var")))
     parser.add_argument("--web-workers", type=int, default=1)
+    parser.add_argument(
+        "--web-threads", type=int, default=4, help="threads per gunicorn worker (gthread)"
+    )
     parser.add_argument(
         "--no-workers", dest="workers", action="store_false", help="do not start Celery workers"
     )
