@@ -47,6 +47,9 @@ JWT_PREVIOUS_PUBLIC_KEYS = env_str("JWT_PREVIOUS_PUBLIC_KEYS")
 JWT_PREVIOUS_PUBLIC_KEYS_DIR = env_str("JWT_PREVIOUS_PUBLIC_KEYS_DIR")
 JWT_ACCESS_LIFETIME_SECONDS = env_int("JWT_ACCESS_LIFETIME_SECONDS", 300)
 JWT_REFRESH_LIFETIME_SECONDS = env_int("JWT_REFRESH_LIFETIME_SECONDS", 14 * 24 * 3600)
+# A refresh token presented again this many seconds after it was rotated is a second tab
+# refreshing at the same moment: it gets the current pair, not a revoked session. 0 turns it off.
+AUTH_REFRESH_REUSE_GRACE_SECONDS = env_int("AUTH_REFRESH_REUSE_GRACE_SECONDS", 30)
 
 # Account emails: links point at the client app, which posts the token back to the API.
 AUTH_EMAIL_VERIFY_URL = env_str(

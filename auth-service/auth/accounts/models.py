@@ -103,6 +103,11 @@ class Session(models.Model):
     # When the current refresh token expires: after that the session is over.
     expires_at = models.DateTimeField()
     refresh_jti = models.CharField(max_length=64)
+    # The refresh token this session rotated away from last, and when: presented again within
+    # AUTH_REFRESH_REUSE_GRACE_SECONDS it is a second tab refreshing at the same moment, not a
+    # leak (see services.refresh_tokens).
+    previous_refresh_jti = models.CharField(max_length=64, blank=True, default="")
+    rotated_at = models.DateTimeField(null=True, blank=True)
     rotations = models.PositiveIntegerField(default=0)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(

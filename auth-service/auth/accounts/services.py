@@ -256,8 +256,11 @@ def _equalise_timing(password: str) -> None:
     check_password(password, _dummy_hash(params))
 
 
-def _issue_tokens(*, user: User, session: Session, now: datetime) -> TokenPair:
-    """Sign a pair for `session` and make its refresh token the session's current one."""
+def _issue_tokens(
+    *, user: User, session: Session, now: datetime, keep_refresh: bool = False
+) -> TokenPair:
+    """Sign a pair for `session` and make its refresh token the session's current one (or,
+    `keep_refresh`, sign the current one again: same jti and expiry)."""
     key = current_signing_key()
     common = {
         "user_id": user.id,
@@ -276,14 +279,19 @@ def _issue_tokens(*, user: User, session: Session, now: datetime) -> TokenPair:
     )
     refresh_lifetime = timedelta(seconds=settings.JWT_REFRESH_LIFETIME_SECONDS)
     refresh = standard_claims(token_type="refresh", lifetime=refresh_lifetime, **common)
-    session.refresh_jti = refresh["jti"]
-    session.expires_at = now + refresh_lifetime
-    session.last_used_at = now
+    if keep_refresh:
+        refresh["jti"] = session.refresh_jti
+        refresh["exp"] = int(session.expires_at.timestamp())
+        refresh_lifetime = session.expires_at - now
+    else:
+        session.refresh_jti = refresh["jti"]
+        session.expires_at = now + refresh_lifetime
+        session.last_used_at = now
     return TokenPair(
         access=encode_token(access, private_key=key.private_key, kid=key.kid),
         refresh=encode_token(refresh, private_key=key.private_key, kid=key.kid),
         access_expires_in=settings.JWT_ACCESS_LIFETIME_SECONDS,
-        refresh_expires_in=settings.JWT_REFRESH_LIFETIME_SECONDS,
+        refresh_expires_in=max(0, int(refresh_lifetime.total_seconds())),
         session_id=session.id,
     )
 
@@ -373,10 +381,9 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
             raise _refresh_error("This session has ended; log in again.", "session_revoked")
         if session.expires_at <= now:
             raise _refresh_error("This session has expired; log in again.", "session_expired")
-        if claims["jti"] != session.refresh_jti:
-            _revoke(Session.objects.filter(id=session.id), Session.RevokeReason.REFRESH_REUSED, now)
-            reused = True
-        else:
+        if claims["jti"] == session.refresh_jti:
+            session.previous_refresh_jti = session.refresh_jti
+            session.rotated_at = now
             pair = _issue_tokens(user=user, session=session, now=now)
             session.rotations += 1
             session.user_agent = user_agent[:512] or session.user_agent
@@ -384,6 +391,8 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
             session.save(
                 update_fields=[
                     "refresh_jti",
+                    "previous_refresh_jti",
+                    "rotated_at",
                     "expires_at",
                     "last_used_at",
                     "rotations",
@@ -391,6 +400,11 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
                     "ip",
                 ]
             )
+        elif _within_grace(session=session, jti=claims["jti"], now=now):
+            pair = _reissue_current(user=user, session=session, now=now)
+        else:
+            _revoke(Session.objects.filter(id=session.id), Session.RevokeReason.REFRESH_REUSED, now)
+            reused = True
     if reused:  # raised after the commit, so the revocation sticks
         raise _refresh_error(
             "This refresh token was already used; the session has been ended for safety. "
@@ -398,6 +412,25 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
             "refresh_token_reused",
         )
     return pair
+
+
+def _within_grace(*, session: Session, jti: str, now: datetime) -> bool:
+    """The token the session just rotated away from, presented again within the grace window:
+    two tabs (or a retried request whose answer was lost) refreshing with the same token."""
+    grace = timedelta(seconds=settings.AUTH_REFRESH_REUSE_GRACE_SECONDS)
+    return bool(
+        session.previous_refresh_jti
+        and jti == session.previous_refresh_jti
+        and session.rotated_at is not None
+        and now - session.rotated_at <= grace
+    )
+
+
+def _reissue_current(*, user: User, session: Session, now: datetime) -> TokenPair:
+    """A fresh access token and another copy of the session's current refresh token (same jti,
+    same expiry): the late tab joins the rotation the first one made, instead of starting a
+    second branch of it, and the session does not change."""
+    return _issue_tokens(user=user, session=session, now=now, keep_refresh=True)
 
 
 def _revoke(sessions: QuerySet[Session], reason: str, now: datetime | None = None) -> int:

@@ -54,6 +54,10 @@ def test_refresh_reuse_revokes_the_whole_session(signed_in):
     stolen = client.tokens.refresh
     rotated = refresh(stolen).json()  # the owner rotates; the thief still holds `stolen`
     other_device = signed_in(client.user)
+    # Past the grace window for a second tab refreshing at the same moment.
+    Session.objects.filter(id=client.tokens.session_id).update(
+        rotated_at=timezone.now() - timedelta(seconds=31)
+    )
 
     replay = refresh(stolen)
     assert replay.status_code == 401
@@ -71,6 +75,47 @@ def test_refresh_reuse_revokes_the_whole_session(signed_in):
     # Other sessions of the same account are untouched.
     assert other_device.get(ME).status_code == 200
     assert refresh(other_device.tokens.refresh).status_code == 200
+
+
+def test_two_tabs_refreshing_with_one_token_both_stay_signed_in(signed_in):
+    client = signed_in()
+    shared = client.tokens.refresh
+    first_tab = refresh(shared).json()
+    second_tab = refresh(shared)  # the same token, a moment later: not a leak
+    assert second_tab.status_code == 200, second_tab.json()
+    second = second_tab.json()
+    session = Session.objects.get(id=client.tokens.session_id)
+    assert session.revoked_at is None and session.rotations == 1
+    # The second tab joined the first tab's rotation: both hold the session's current token.
+    from cotask_common.security.tokens import decode_token
+
+    first_claims = decode_token(first_tab["refresh"], expected_type="refresh")
+    second_claims = decode_token(second["refresh"], expected_type="refresh")
+    assert first_claims["jti"] == second_claims["jti"] == session.refresh_jti
+    assert first_claims["exp"] == second_claims["exp"]
+    assert 0 < second["refresh_expires_in"] <= first_tab["refresh_expires_in"]
+    assert bearer(second["access"]).get(ME).status_code == 200
+    # Either tab rotates on; the other's copy is then the previous token, within the window.
+    assert refresh(second["refresh"]).status_code == 200
+    assert refresh(first_tab["refresh"]).status_code == 200
+
+
+def test_grace_covers_only_the_last_rotation_and_only_briefly(signed_in, settings):
+    client = signed_in()
+    oldest = client.tokens.refresh
+    middle = refresh(oldest).json()["refresh"]
+    refresh(middle)
+    # Two rotations back is a leak even within the window.
+    assert refresh(oldest).json()["code"] == "refresh_token_reused"
+
+    client = signed_in()
+    settings.AUTH_REFRESH_REUSE_GRACE_SECONDS = 0
+    token = client.tokens.refresh
+    refresh(token)
+    Session.objects.filter(id=client.tokens.session_id).update(
+        rotated_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert refresh(token).json()["code"] == "refresh_token_reused"
 
 
 @pytest.mark.parametrize(
