@@ -8,6 +8,7 @@ on every request it serves; other services learn it from `auth.user.*` events.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -33,6 +34,21 @@ class Language(models.TextChoices):
 ROLE_RANK = {Role.USER: 0, Role.MODERATOR: 1, Role.ADMIN: 2}
 
 
+class AccountManager(UserManager):
+    """Django's manager, but an account it makes (`manage.py createsuperuser`, `create_user` in
+    a shell) is announced like a registration, so every other service knows it too."""
+
+    def _create_user(self, username: str, email: str | None, password: str | None, **extra: Any):  # type: ignore[override]
+        from django.db import transaction
+
+        from auth.accounts.services import announce_created_account
+
+        with transaction.atomic(using=self._db):
+            user = super()._create_user(username, email, password, **extra)
+            announce_created_account(user=user)
+        return user
+
+
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     email = models.EmailField("email address")
@@ -50,7 +66,7 @@ class User(AbstractUser):
     # Set when the account was deleted; the row stays, anonymised, so its id is never reused.
     deleted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = UserManager()
+    objects = AccountManager()
 
     class Meta:
         constraints = [

@@ -153,6 +153,12 @@ def create_account_by_staff(*, user: User, actor: User) -> User:
     return user
 
 
+def announce_created_account(*, user: User) -> None:
+    """An account made outside the API (`createsuperuser`, a shell): announced as registered by
+    nobody in particular, inside the caller's transaction."""
+    _announce(type="auth.user.registered", user=user, actor=None, data=user_event_data(user))
+
+
 def _send_verification_on_commit(*, user: User, email: str) -> None:
     from auth.accounts.tasks import send_verification_email
 

@@ -260,3 +260,17 @@ def test_the_openapi_schema_lists_every_account_endpoint(client):
         "/api/auth/users/{user_id}/unban/",
     ):
         assert path in paths, path
+
+
+def test_createsuperuser_announces_the_account_like_a_registration(published_events, monkeypatch):
+    from django.core.management import call_command
+
+    from cotask_common.users.models import UserRef
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a long operator passphrase 42")
+    call_command("createsuperuser", interactive=False, username="operator", email="ops@example.com")
+    user = User.objects.get(username="operator")
+    assert user.is_superuser and user.check_password("a long operator passphrase 42")
+    [event] = published_events("auth.user.registered")
+    assert event.key == str(user.id) and event.data["username"] == "operator"
+    assert UserRef.objects.filter(id=user.id, username="operator").exists()
