@@ -148,3 +148,51 @@ def test_order_per_key_holds_across_several_kafka_partitions(
             m.value for m in sent if m.key == key
         ]
         assert len({m.partition for m in received if m.key == key}) == 1
+
+
+def test_stored_messages_count_only_once_committed_together(bus: EventBus, group: str) -> None:
+    topics = [f"kit.{unique_name()}", f"kit.{unique_name()}"]
+    bus.ensure_topics(topics)
+    bus.publish([message(topic, "k", n) for topic in topics for n in range(3)])
+    with bus.consumer(group=group, topics=topics) as consumer:
+        for received in drain(consumer, count=6):
+            consumer.store(received)
+        # Stored, never committed: closing (or a crash) leaves all six to the next consumer.
+    with bus.consumer(group=group, topics=topics) as consumer:
+        again = drain(consumer, count=6)
+        for received in again:
+            consumer.store(received)
+        consumer.commit_stored()  # both topics in one go
+        consumer.commit_stored()  # nothing stored: nothing to do
+    assert sorted(m.value for m in again) == sorted([f"k:{n}".encode() for n in range(3)] * 2)
+    bus.publish([BusMessage(topic=topics[1], key="sentinel", value=b"end")])
+    with bus.consumer(group=group, topics=topics) as consumer:
+        assert [m.key for m in drain_until(consumer, stop=is_sentinel)] == ["sentinel"]
+
+
+def test_a_topic_prefix_keeps_two_environments_apart_on_one_broker(
+    backend: str, make_bus: Callable[..., EventBus], group: str
+) -> None:
+    if backend != "kafka":
+        pytest.skip("the prefix namespaces a shared Kafka cluster")
+    prefix = f"{unique_name('p')}."
+    plain, prefixed = make_bus(), make_bus(topic_prefix=prefix)
+    topic = f"kit.{unique_name()}"
+    try:
+        for bus in (plain, prefixed):
+            bus.ensure_topics([topic])
+        prefixed.publish([message(topic, "k", 1)])
+        plain.publish([BusMessage(topic=topic, key="sentinel", value=b"end")])
+        # The same group name in both: it is namespaced as well.
+        with prefixed.consumer(group=group, topics=[topic]) as consumer:
+            [received] = drain(consumer, count=1)
+            consumer.commit(received)
+        assert (received.topic, received.value) == (topic, b"k:1")  # services see plain names
+        with plain.consumer(group=group, topics=[topic]) as consumer:
+            assert [m.key for m in drain_until(consumer, stop=is_sentinel)] == ["sentinel"]
+    finally:
+        from confluent_kafka.admin import AdminClient
+
+        admin = AdminClient({"bootstrap.servers": plain.bootstrap_servers})
+        for future in admin.delete_topics([f"{prefix}{topic}"], operation_timeout=5).values():
+            future.result(timeout=10)

@@ -144,6 +144,76 @@ def test_crash_between_handler_commit_and_offset_commit_is_not_handled_twice(
     assert Note.objects.count() == 1
 
 
+class _CountCommits(BusConsumer):
+    def __init__(self, inner: BusConsumer, calls: list[str]) -> None:
+        self.inner = inner
+        self.calls = calls
+
+    def poll(self, timeout: float) -> BusMessage | None:
+        return self.inner.poll(timeout)
+
+    def commit(self, message: BusMessage) -> None:
+        self.calls.append("commit")
+        self.inner.commit(message)
+
+    def store(self, message: BusMessage) -> None:
+        self.inner.store(message)
+
+    def commit_stored(self) -> None:
+        self.calls.append("commit_stored")
+        self.inner.commit_stored()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class CountCommits(CrashBeforeOffsetCommit):
+    """Wraps a bus; records every offset commit request its consumers make."""
+
+    def __init__(self, inner: EventBus) -> None:
+        super().__init__(inner)
+        self.calls: list[str] = []
+
+    def consumer(self, *, group: str, topics: Sequence[str]) -> BusConsumer:
+        return _CountCommits(self.inner.consumer(group=group, topics=topics), self.calls)
+
+
+def test_offsets_are_committed_in_batches_not_per_message(
+    bus: EventBus, group: str, event_type: str, recorded: list[Event], deadline_stop
+) -> None:
+    send(bus, *[new_event(event_type, n, key=f"k{n % 3}") for n in range(40)])
+    counting = CountCommits(bus)
+    stats = run(counting, group, deadline_stop, 40, commit_every=15, commit_interval=60)
+    assert stats.handled == 40
+    # Every 15 messages, then the rest on stopping (an idle poll may add one more).
+    assert "commit" not in counting.calls
+    assert 3 <= counting.calls.count("commit_stored") <= 5
+    # All 40 really were committed: the group's next consumer starts after them.
+    later = new_event(event_type, 40)
+    send(bus, later)
+    stats = run(bus, group, deadline_stop, 1)
+    assert (stats.handled, stats.duplicates) == (1, 0)
+    assert recorded[-1] == later
+
+
+def test_a_crash_before_a_batched_commit_redelivers_only_duplicates(
+    bus: EventBus, group: str, event_type: str, recorded: list[Event], deadline_stop
+) -> None:
+    """What makes deferring commits safe: every handled-but-uncommitted event comes back and is
+    recognised by its ProcessedEvent row; no handler runs twice and nothing is lost."""
+    events = [new_event(event_type, n, key=f"k{n % 2}") for n in range(6)]
+    send(bus, *events)
+    with pytest.raises(Crash):
+        run(CrashBeforeOffsetCommit(bus), group, deadline_stop, 6, commit_interval=60)
+    handled_before_crash = len(recorded)
+    assert handled_before_crash >= 1
+    stats = run(bus, group, deadline_stop, 6)
+    assert stats.duplicates == handled_before_crash
+    assert stats.handled == 6 - handled_before_crash
+    assert sorted(e.data["n"] for e in recorded) == list(range(6))  # each handled once
+    assert Note.objects.count() == 6
+
+
 def test_a_restarted_consumer_resumes_where_it_committed(
     bus: EventBus, group: str, event_type: str, recorded: list[Event], deadline_stop
 ) -> None:

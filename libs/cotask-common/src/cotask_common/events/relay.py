@@ -32,13 +32,14 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import F
 from django.utils import timezone
 
 from cotask_common.events.bus.base import BusError, BusMessage, EventBus
 from cotask_common.events.models import OutboxEvent
 from cotask_common.events.outbox import relay_wakeup, wakeup_channel
+from cotask_common.events.runtime import ConnectionCheck
 
 logger = logging.getLogger("cotask.events")
 
@@ -163,8 +164,10 @@ def _relay_loop(
     max_backoff: float,
 ) -> None:
     backoff = poll_interval
+    check_connections = ConnectionCheck()
     while not stop_event.is_set():
-        close_old_connections()  # honour CONN_MAX_AGE / health checks like a request would
+        # CONN_MAX_AGE and health checks as around a request, but not once per event.
+        check_connections(force=backoff != poll_interval)
         try:
             sent = relay_once(bus=bus, batch_size=batch_size)
         except BusError:

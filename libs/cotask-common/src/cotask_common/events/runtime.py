@@ -5,13 +5,32 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from django.db import connections
+from django.db import close_old_connections, connections
 
 logger = logging.getLogger("cotask.events")
+
+
+class ConnectionCheck:
+    """`close_old_connections()` (what Django does around each request: honour CONN_MAX_AGE,
+    and with CONN_HEALTH_CHECKS make the next query check the connection with a `SELECT 1`),
+    but at most every `interval` seconds. Per event it was one more round trip; a connection
+    that broke in between fails its query instead, and the callers handle that (the consumer
+    retries the event, the relay its pass)."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._last = float("-inf")
+
+    def __call__(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last >= self.interval:
+            close_old_connections()
+            self._last = now
 
 
 @contextmanager

@@ -39,7 +39,8 @@ def build_bus(
     **options: Any,
 ) -> EventBus:
     """A bus of the given backend ("kafka" or "embedded"); `options` go to its constructor
-    (e.g. `timeout`, `partitions` for Kafka; `busy_timeout`, `lease_seconds` for embedded)."""
+    (e.g. `timeout`, `partitions`, `topic_prefix` for Kafka; `busy_timeout`, `lease_seconds` for
+    embedded)."""
     if backend == "kafka":
         from cotask_common.events.bus.kafka import KafkaBus
 
@@ -64,6 +65,10 @@ def bus_from_settings() -> EventBus:
             client_id=f"cotask-{settings.COTASK_SERVICE}",
             partitions=settings.COTASK_KAFKA_TOPIC_PARTITIONS,
             replication_factor=settings.COTASK_KAFKA_REPLICATION_FACTOR,
+            # A setting wins; else the environment (one name for all six services).
+            topic_prefix=getattr(
+                settings, "COTASK_KAFKA_TOPIC_PREFIX", os.environ.get("KAFKA_TOPIC_PREFIX", "")
+            ),
         )
     return build_bus(backend=backend, log_path=settings.COTASK_EVENT_LOG_PATH)
 

@@ -7,6 +7,9 @@ Semantics every backend guarantees (the contract suite in tests/events checks th
 - A consumer of a group starts after the group's last committed message of each topic (from the
   beginning when nothing was committed); what it polled but did not commit is redelivered to the
   next consumer of the group.
+- `store` only notes a message as done; `commit_stored` commits every noted message at once (one
+  request), so a runner can commit every so often instead of once per message. Stored but
+  uncommitted messages count as not committed (redelivered after a crash).
 """
 
 from __future__ import annotations
@@ -48,7 +51,28 @@ class BusConsumer(ABC):
 
     @abstractmethod
     def close(self) -> None:
-        """Leave the group without committing anything further."""
+        """Leave the group without committing anything further (stored messages included)."""
+
+    def store(self, message: BusMessage) -> None:
+        """Note `message` (and everything before it in its partition) as done, for the next
+        `commit_stored()`; nothing is sent to the bus yet."""
+        if message.offset is None:
+            raise ValueError("only a consumed message (with an offset) can be stored")
+        stored: dict[tuple[str, int | None], BusMessage] = self.__dict__.setdefault(
+            "_stored_messages", {}
+        )
+        # Per partition the latest one covers the earlier ones (messages are stored in order).
+        stored[(message.topic, message.partition)] = message
+
+    def commit_stored(self) -> None:
+        """Synchronously commit what `store` noted; nothing when nothing was. Backends override
+        this to send one request for all partitions."""
+        for message in self._take_stored():
+            self.commit(message)
+
+    def _take_stored(self) -> list[BusMessage]:
+        stored = self.__dict__.pop("_stored_messages", None) or {}
+        return list(stored.values())
 
     def __enter__(self) -> Self:
         return self

@@ -215,13 +215,30 @@ class EmbeddedConsumer(BusConsumer):
     def commit(self, message: BusMessage) -> None:
         if message.offset is None:
             raise ValueError("only a consumed message (with an offset) can be committed")
+        self._commit_offsets([message])
+
+    def commit_stored(self) -> None:
+        self._commit_offsets(self._take_stored())
+
+    def _commit_offsets(self, messages: list[BusMessage]) -> None:
+        if not messages:
+            return
+        now = time.time()
         try:
-            self._conn.execute(
-                "INSERT INTO group_offsets (grp, topic, seq, updated_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (grp, topic) DO UPDATE"
-                " SET seq = max(group_offsets.seq, excluded.seq), updated_at = excluded.updated_at",
-                (self._group, message.topic, message.offset, time.time()),
-            )
+            # One transaction: one fsync however many topics (synchronous=FULL).
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(
+                    "INSERT INTO group_offsets (grp, topic, seq, updated_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (grp, topic) DO UPDATE"
+                    " SET seq = max(group_offsets.seq, excluded.seq),"
+                    " updated_at = excluded.updated_at",
+                    [(self._group, m.topic, m.offset, now) for m in messages],
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
         except sqlite3.Error as exc:
             raise BusUnavailable(f"the embedded event log {self._bus.path}: {exc}") from exc
 

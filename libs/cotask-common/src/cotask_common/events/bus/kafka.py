@@ -4,8 +4,14 @@ Producer: idempotent with acks=all, so retries inside librdkafka neither duplica
 messages of a partition; the key picks the partition (murmur2, as Java clients do), which is what
 keeps per-key order. Timeouts are short on purpose: when the broker is gone `publish` fails in a
 few seconds and the outbox keeps the events, instead of a relay hanging on a dead socket.
-Consumer: no auto-commit; the runner commits an offset synchronously after the handler's
-database transaction committed.
+`linger.ms` only gathers a relay batch into one request: `publish` ends with `flush()`, which
+sends at once whatever is queued (so a lone event waits for no linger).
+Consumer: no auto-commit; the runner stores an offset after the handler's database transaction
+committed and commits the stored offsets synchronously, in one request, every so often (and
+before a rebalance takes partitions away).
+`topic_prefix` (KAFKA_TOPIC_PREFIX) namespaces every topic and consumer group on the broker, so
+several environments (a benchmark next to the test suite, staging next to QA) can share one
+cluster; services only ever see the names without it.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ class KafkaBus(EventBus):
         replication_factor: int = -1,
         timeout: float = 5.0,
         session_timeout: float = 10.0,
+        topic_prefix: str = "",
         config: dict[str, Any] | None = None,
     ) -> None:
         if not bootstrap_servers:
@@ -58,6 +65,7 @@ class KafkaBus(EventBus):
         self.replication_factor = replication_factor
         self.timeout = timeout
         self.session_timeout = session_timeout
+        self.topic_prefix = topic_prefix
         timeout_ms = int(timeout * 1000)
         self._common: dict[str, Any] = {
             "bootstrap.servers": bootstrap_servers,
@@ -75,6 +83,9 @@ class KafkaBus(EventBus):
 
     def __repr__(self) -> str:
         return f"KafkaBus(bootstrap_servers={self.bootstrap_servers!r})"
+
+    def _physical(self, topic: str) -> str:
+        return f"{self.topic_prefix}{topic}"
 
     # -- producing -----------------------------------------------------------------------------
 
@@ -130,7 +141,7 @@ class KafkaBus(EventBus):
         for _ in range(100):
             try:
                 producer.produce(
-                    message.topic,
+                    self._physical(message.topic),
                     value=message.value,
                     key=message.key.encode("utf-8") if message.key is not None else None,
                     headers=[
@@ -174,7 +185,9 @@ class KafkaBus(EventBus):
                 ) from exc
             finally:
                 admin.poll(0)
-            to_create = [topic for topic in missing if topic not in existing]
+            to_create = [
+                self._physical(topic) for topic in missing if self._physical(topic) not in existing
+            ]
             if to_create:
                 self._create_topics(admin, to_create)
         self._known_topics.update(missing)
@@ -230,7 +243,7 @@ class KafkaBus(EventBus):
     def consumer(self, *, group: str, topics: Sequence[str]) -> KafkaConsumer:
         config = {
             **self._common,
-            "group.id": group,
+            "group.id": f"{self.topic_prefix}{group}",
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
             "auto.offset.reset": "earliest",
@@ -240,7 +253,7 @@ class KafkaBus(EventBus):
             # New topics (e.g. a producer's first event) are noticed quickly.
             "topic.metadata.refresh.interval.ms": 10_000,
         }
-        return KafkaConsumer(config=config, topics=topics)
+        return KafkaConsumer(config=config, topics=topics, topic_prefix=self.topic_prefix)
 
     def close(self) -> None:
         with self._lock:
@@ -251,13 +264,40 @@ class KafkaBus(EventBus):
 
 
 class KafkaConsumer(BusConsumer):
-    def __init__(self, *, config: dict[str, Any], topics: Sequence[str]) -> None:
+    def __init__(
+        self, *, config: dict[str, Any], topics: Sequence[str], topic_prefix: str = ""
+    ) -> None:
         if not topics:
             raise ValueError("a consumer needs at least one topic")
         self._group = config["group.id"]
+        self._prefix = topic_prefix
         self._consumer = Consumer(config)
-        self._consumer.subscribe(sorted(set(topics)))
+        self._consumer.subscribe(
+            sorted({f"{topic_prefix}{topic}" for topic in topics}), on_revoke=self._on_revoke
+        )
         self._closed = False
+
+    def _on_revoke(self, _consumer: Consumer, _partitions: list[TopicPartition]) -> None:
+        # Called inside poll() before a rebalance hands partitions to another member: commit
+        # what is done, so the new owner does not receive it again (it would skip it as a
+        # duplicate anyway, so a failure here is only logged). close() revokes too, but it
+        # commits nothing (the contract).
+        if self._closed:
+            return
+        try:
+            self.commit_stored()
+        except BusError as exc:
+            logger.warning(
+                "could not commit stored offsets before a rebalance",
+                extra={"group": self._group, "error": str(exc)},
+            )
+
+    def _offset(self, message: BusMessage) -> TopicPartition:
+        if message.partition is None or message.offset is None:
+            raise ValueError("only a consumed message (with partition and offset) can be committed")
+        topic = f"{self._prefix}{message.topic}"
+        # Kafka's committed offset is the next one to read.
+        return TopicPartition(topic, message.partition, message.offset + 1)
 
     def poll(self, timeout: float) -> BusMessage | None:
         try:
@@ -276,8 +316,9 @@ class KafkaConsumer(BusConsumer):
                 )
             return None
         key = message.key()
+        topic = message.topic()
         return BusMessage(
-            topic=message.topic(),
+            topic=topic[len(self._prefix) :] if topic.startswith(self._prefix) else topic,
             key=key.decode("utf-8", "replace") if key is not None else None,
             value=message.value() or b"",
             headers={
@@ -289,16 +330,24 @@ class KafkaConsumer(BusConsumer):
         )
 
     def commit(self, message: BusMessage) -> None:
-        if message.partition is None or message.offset is None:
-            raise ValueError("only a consumed message (with partition and offset) can be committed")
+        self._commit([self._offset(message)])
+
+    def commit_stored(self) -> None:
+        stored = self._take_stored()
+        if stored:
+            self._commit([self._offset(message) for message in stored])
+
+    def _commit(self, offsets: list[TopicPartition]) -> None:
         try:
-            # Kafka's committed offset is the next one to read.
-            self._consumer.commit(
-                offsets=[TopicPartition(message.topic, message.partition, message.offset + 1)],
-                asynchronous=False,
-            )
+            committed = self._consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as exc:
             raise BusUnavailable(f"Kafka offset commit failed: {exc}") from exc
+        failed = [tp for tp in committed or [] if tp.error is not None]
+        if failed:
+            raise BusUnavailable(
+                f"Kafka offset commit failed for {failed[0].topic}[{failed[0].partition}]: "
+                f"{failed[0].error.str()}"
+            )
 
     def close(self) -> None:
         if self._closed:
