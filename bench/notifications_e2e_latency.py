@@ -2,36 +2,69 @@
 of the producing API call (a like in social-service, through the gateway) to the notification
 frame at the client's websocket.
 
-    .venv/bin/python bench/notifications_e2e_latency.py --gateway http://127.0.0.1:8080 \\
-        [--rate 100] [--seconds 10] [--authors 10] [--likers 10]
+    eval "$(scripts/infra env)"
+    .venv/bin/python bench/notifications_e2e_latency.py --start-stack [--rate 100] [--seconds 10]
+    .venv/bin/python bench/notifications_e2e_latency.py --gateway http://127.0.0.1:8080 [...]
 
-The path measured: gateway → social (like + outbox row, one transaction) → social's relay →
-the bus → notifications' consumer (store, commit) → the channel layer → the author's socket.
+The path measured: gateway -> social (like + outbox row, one transaction) -> social's relay ->
+the bus -> notifications' consumer (store, commit) -> the channel layer -> the author's socket.
 `--authors` accounts each write enough posts, `--likers` accounts like them at `--rate` per
 second, each (liker, post) pair once and the same post never twice in a row (so grouping does
-not merge frames); every author has one socket open. Figures: p50 / p99 / max of response →
-frame (negative when the frame beat the HTTP response) and of request → frame.
+not merge frames); every author has one socket open.
 
-The stack must let this script register and log in `--authors + --likers` accounts quickly: run
-it with `AUTH_RATE_LIMIT=120r/m AUTH_RATE_BURST=40 AUTH_THROTTLE_ENABLED=false` (as the e2e
-suite does); 429 answers are waited out anyway.
+The clients run in processes of their own (bench/notifications_clients.py): the likes are sent
+open loop (each at its scheduled time, answered or not) over `--workers` keep-alive
+connections, and the sockets are read by a separate event loop, so neither the client's rate
+nor its timestamps depend on the other's work. Figures (p50 / p90 / p99 / max):
+- API call: request sent -> response;
+- response -> frame (the issue's figure), split at the notification's `updated_at` (stamped by
+  the consumer) into response -> stored (relay, bus, consumer) and stored -> frame (commit,
+  channel layer, uvicorn, client);
+- how late the client sent requests against their schedule (the client is not the limit while
+  this stays small), the rate the stack answered, and how busy the machine was.
+
+`--start-stack` starts a lean stack of its own and stops it afterwards: no Celery workers, no
+event processes for tasks, habits and media, gateway on `--gateway-port` (57480) and services on
+`--service-port-base`+N (57500+N), a database of its own (`--database`, created when missing),
+Redis db `--redis-db` (10), Kafka topics and consumer groups prefixed `bench-e2e.`
+(KAFKA_TOPIC_PREFIX: a test suite sharing the broker is not disturbed), generous auth rate
+limits, logs in var/bench/e2e/logs/. Against another stack (`--gateway`), that stack must let
+this script register and log in `--authors + --likers` accounts quickly (run it with
+`AUTH_RATE_LIMIT=120r/m AUTH_RATE_BURST=40 AUTH_THROTTLE_ENABLED=false`, as the e2e suite
+does); 429 answers are waited out anyway. `--repeat N` measures N rounds on one setup, after
+`--warmup` seconds (2) of likes that are not reported (cold caches and connections).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import math
-import statistics
+import multiprocessing
+import os
+import sys
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse, urlunparse
 
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notifications_clients import (
+    busy_share,
+    driver,
+    listener,
+    machine_busy,
+    parse_time,
+    percentile,
+    summary,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPIC_PREFIX = "bench-e2e."
 _local = threading.local()
 
 
@@ -51,9 +84,62 @@ def call(method: str, url: str, **kwargs: Any) -> requests.Response:
     return response
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1)]
+# ---------------------------------------------------------------------------------------------
+# A stack of the benchmark's own
+
+
+def stack_env(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
+    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    if not database_url.startswith("postgres") or not redis_url:
+        raise SystemExit('--start-stack needs PostgreSQL and Redis: eval "$(scripts/infra env)"')
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
+    for name in ("DATABASE_SCHEMA", "CELERY_BROKER_URL", "S3_ENDPOINT_URL", "CHANNELS_REDIS_URL"):
+        env.pop(name, None)
+    env.update(
+        {
+            "DATABASE_URL": urlunparse(urlparse(database_url)._replace(path=f"/{args.database}")),
+            "REDIS_URL": urlunparse(urlparse(redis_url)._replace(path=f"/{args.redis_db}")),
+            "KAFKA_TOPIC_PREFIX": TOPIC_PREFIX,
+            "COTASK_VAR_DIR": str(var_dir),
+            "DJANGO_SECRET_KEY": "bench-only-not-secret",
+            "LOG_LEVEL": "WARNING",
+            "AUTH_RATE_LIMIT": "120r/m",
+            "AUTH_RATE_BURST": "40",
+            "AUTH_THROTTLE_ENABLED": "false",
+            "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
+        }
+    )
+    return env
+
+
+def ensure_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_stack(args: argparse.Namespace) -> Any:
+    var_dir = ROOT / "var" / "bench" / "e2e"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    ensure_database(args.database)
+    sys.path.insert(0, str(ROOT / "e2e"))
+    from harness import Stack
+
+    skip = [a for s in ("tasks", "habits", "media") for a in ("--skip", f"{s}:events")]
+    print(f"starting a stack on :{args.gateway_port} (no workers) …", flush=True)
+    return Stack(
+        name="bench-e2e",
+        gateway_port=args.gateway_port,
+        service_port_base=args.service_port_base,
+        env=stack_env(args, var_dir),
+        extra_args=["--no-workers", "--web-workers", str(args.web_workers), *skip],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Setup through the API
 
 
 def account(gateway: str) -> dict[str, Any]:
@@ -65,11 +151,9 @@ def account(gateway: str) -> dict[str, Any]:
         json={"username": username, "email": f"{username}@example.com", "password": password},
     )
     assert registered.status_code == 201, registered.text
-    login = call(
-        "POST", f"{gateway}/api/auth/login/", json={"login": username, "password": password}
-    )
-    assert login.status_code == 200, login.text
-    headers = {"Authorization": f"Bearer {login.json()['access']}"}
+    user = {"id": registered.json()["id"], "username": username, "password": password}
+    log_in(gateway, user)
+    headers = user["headers"]
     deadline = time.monotonic() + 60
     while (
         call("GET", f"{gateway}/api/social/pages/{username}/", headers=headers).status_code != 200
@@ -77,7 +161,25 @@ def account(gateway: str) -> dict[str, Any]:
         if time.monotonic() > deadline:
             raise SystemExit(f"social never made the page of {username}: are events running?")
         time.sleep(0.2)
-    return {"id": registered.json()["id"], "username": username, "headers": headers}
+    return user
+
+
+def log_in(gateway: str, user: dict[str, Any]) -> None:
+    login = call(
+        "POST",
+        f"{gateway}/api/auth/login/",
+        json={"login": user["username"], "password": user["password"]},
+    )
+    assert login.status_code == 200, login.text
+    user["headers"] = {"Authorization": f"Bearer {login.json()['access']}"}
+    user["logged_in_at"] = time.monotonic()
+
+
+def fresh_tokens(gateway: str, users: list[dict[str, Any]]) -> None:
+    """Access tokens live 5 minutes: log in again those older than 3."""
+    stale = [u for u in users if time.monotonic() - u["logged_in_at"] > 180]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda u: log_in(gateway, u), stale))
 
 
 def post(gateway: str, author: dict[str, Any], n: int) -> str:
@@ -91,23 +193,15 @@ def post(gateway: str, author: dict[str, Any], n: int) -> str:
     return response.json()["id"]
 
 
-async def open_socket(gateway: str, author: dict[str, Any]) -> Any:
-    import websockets
-
+def ticket_url(gateway: str, author: dict[str, Any]) -> str:
     ticket = call("POST", f"{gateway}/api/notifications/ws-ticket/", headers=author["headers"])
     assert ticket.status_code == 201, ticket.text
     url = gateway.replace("http://", "ws://").replace("https://", "wss://")
-    ws = await websockets.connect(
-        f"{url}/ws/?ticket={ticket.json()['ticket']}", open_timeout=30, ping_interval=None
-    )
-    hello = json.loads(await ws.recv())
-    assert hello["type"] == "hello", hello
-    return ws
+    return f"{url}/ws/?ticket={ticket.json()['ticket']}"
 
 
-async def measure(args: argparse.Namespace) -> None:
-    gateway = args.gateway.rstrip("/")
-    total = int(args.rate * args.seconds)
+def setup(gateway: str, args: argparse.Namespace) -> dict[str, Any]:
+    total = int(args.rate * args.seconds) * args.repeat + int(args.rate * args.warmup)
     posts_each = math.ceil(total / (args.authors * args.likers))
     print(
         f"setup: {args.authors} authors x {posts_each} posts, {args.likers} likers ({total} likes)",
@@ -124,105 +218,151 @@ async def measure(args: argparse.Namespace) -> None:
         )
     # Liker-major order: one post is liked again only after every other post was.
     plan = [(liker, post_id) for liker in likers for _author, post_id in posts][:total]
+    return {"authors": authors, "likers": likers, "plan": plan}
 
-    sockets = [await open_socket(gateway, a) for a in authors]
-    requested: dict[tuple[str, str], float] = {}
-    responded: dict[tuple[str, str], float] = {}
-    framed: dict[tuple[str, str], float] = {}
-    unmatched = 0
-    all_in = asyncio.Event()
 
-    async def reader(ws: Any) -> None:
-        nonlocal unmatched
-        async for raw in ws:
-            at = time.perf_counter()
-            message = json.loads(raw)
-            if message.get("type") != "notification":
-                continue
-            notification = message["notification"]
-            key = ((notification.get("actor") or {}).get("id", ""), notification["target"]["id"])
-            if key in framed:
-                unmatched += 1
-            framed[key] = at
-            if len(framed) >= total:
-                all_in.set()
+# ---------------------------------------------------------------------------------------------
+# Measuring
 
-    readers = [asyncio.create_task(reader(ws)) for ws in sockets]
-    errors: list[str] = []
 
-    def like(liker: dict[str, Any], post_id: str) -> None:
+def measure_round(
+    gateway: str, args: argparse.Namespace, state: dict[str, Any], n: int, seconds: float
+) -> dict[str, Any] | None:
+    """Round `n` (0-based; -1 is the warm-up, which is not reported) of `seconds`."""
+    count = int(args.rate * seconds)
+    plan, state["plan"] = state["plan"][:count], state["plan"][count:]
+    fresh_tokens(gateway, [*state["authors"], *state["likers"]])
+    requests_plan = [
+        ("POST", f"/api/social/posts/{post_id}/like/", liker["headers"]) for liker, post_id in plan
+    ]
+    ctx = multiprocessing.get_context("spawn")
+    listen_end, listen_child = ctx.Pipe()
+    urls = [ticket_url(gateway, author) for author in state["authors"]]
+    listening = ctx.Process(target=listener, args=(listen_child, urls))
+    listening.start()
+    opened = listen_end.recv()
+    assert not opened["failed"], opened
+    drive_end, drive_child = ctx.Pipe()
+    driving = ctx.Process(
+        target=driver, args=(drive_child, gateway, requests_plan, args.rate, args.workers)
+    )
+    busy_before = machine_busy()
+    driving.start()
+    listen_end.send((len(plan), time.time() + args.seconds + 60))
+    driven = drive_end.recv()
+    listened = listen_end.recv()
+    results, frames = driven["results"], listened["frames"]
+    client_cpu = driven["cpu"] + listened["cpu"]
+    busy = busy_share(busy_before, machine_busy())
+    driving.join()
+    listening.join()
+    if n < 0:
+        return None
+
+    sent, answered, errors = {}, {}, []
+    lateness = []
+    for (liker, post_id), (scheduled, at_send, at_answer, status, body) in zip(
+        plan, results, strict=True
+    ):
         key = (liker["id"], post_id)
-        requested[key] = time.perf_counter()
-        response = call(
-            "POST", f"{gateway}/api/social/posts/{post_id}/like/", headers=liker["headers"]
-        )
-        responded[key] = time.perf_counter()
-        if response.status_code != 200:
-            errors.append(f"{response.status_code} {response.text[:200]}")
+        sent[key], answered[key] = at_send, at_answer
+        lateness.append((at_send - scheduled) * 1000)
+        if status != 200:
+            errors.append(f"{status} {body[:200]!r}")
+    framed: dict[tuple[str, str], tuple[float, float | None]] = {}
+    repeated = 0
+    for at, notification in frames:
+        key = ((notification.get("actor") or {}).get("id", ""), notification["target"]["id"])
+        repeated += key in framed
+        framed[key] = (at, parse_time(notification.get("updated_at")))
 
-    def produce() -> None:
-        with ThreadPoolExecutor(max_workers=32) as pool:
-            interval = 1 / args.rate
-            next_at = time.perf_counter()
-            for liker, post_id in plan:
-                pool.submit(like, liker, post_id)
-                next_at += interval
-                time.sleep(max(0.0, next_at - time.perf_counter()))
-
-    print(f"driving {total} likes at {args.rate:.0f}/s through {gateway}", flush=True)
-    started = time.perf_counter()
-    producer = threading.Thread(target=produce, daemon=True)
-    producer.start()
-    try:
-        await asyncio.wait_for(all_in.wait(), timeout=args.seconds + 60)
-    except TimeoutError:
-        print(f"  only {len(framed)}/{total} frames arrived within {args.seconds + 60:.0f}s")
-    producer.join(timeout=60)
-    achieved = len(responded) / max(max(responded.values(), default=started) - started, 1e-9)
-    for task in readers:
-        task.cancel()
-    for ws in sockets:
-        await ws.close()
-
-    keys = [k for k in responded if k in framed]
-    after_response = [(framed[k] - responded[k]) * 1000 for k in keys]
-    after_request = [(framed[k] - requested[k]) * 1000 for k in keys]
-    api = [(responded[k] - requested[k]) * 1000 for k in responded]
-    print(f"  likes answered {len(responded)} ({achieved:.0f}/s), errors {len(errors)}")
+    keys = [k for k in answered if k in framed]
+    after_response = [(framed[k][0] - answered[k]) * 1000 for k in keys]
+    to_stored = [(framed[k][1] - answered[k]) * 1000 for k in keys if framed[k][1]]
+    stored_to_frame = [(framed[k][0] - framed[k][1]) * 1000 for k in keys if framed[k][1]]
+    after_request = [(framed[k][0] - sent[k]) * 1000 for k in keys]
+    api = [(answered[k] - sent[k]) * 1000 for k in answered]
+    span = max(answered.values()) - min(sent.values())
+    print(
+        f"  round {n + 1}: {busy}; the two client processes used "
+        f"{client_cpu * 1000 / len(plan):.1f} ms of CPU per like",
+        flush=True,
+    )
+    print(
+        f"    likes answered {len(answered)} ({len(answered) / max(span, 1e-9):.0f}/s over "
+        f"{span:.1f}s), errors {len(errors)}; client sent late by p99 "
+        f"{percentile(lateness, 99):.1f} ms, max {max(lateness):.1f} ms"
+    )
     if errors:
-        print(f"  first error: {errors[0]}")
-    print(f"  frames matched {len(keys)}/{total}, repeated {unmatched}")
+        print(f"    first error: {errors[0]}")
+    print(f"    frames matched {len(keys)}/{len(plan)}, repeated {repeated}")
     for name, values in (
         ("API call (request -> response)", api),
         ("response -> frame (issue 6)", after_response),
+        ("  response -> stored", to_stored),
+        ("  stored -> frame", stored_to_frame),
         ("request -> frame", after_request),
     ):
-        if values:
-            print(
-                f"  {name:32s} p50 {statistics.median(values):7.1f} ms  "
-                f"p99 {percentile(values, 99):7.1f} ms  max {max(values):7.1f} ms"
-            )
+        print(f"    {name:31s} {summary(values)}", flush=True)
     if after_response:
-        p50, p99 = statistics.median(after_response), percentile(after_response, 99)
+        p50, p99 = percentile(after_response, 50), percentile(after_response, 99)
         verdict = "met" if p50 <= 20 and p99 <= 100 else "MISSED"
-        print(f"  targets p50 <= 20 ms, p99 <= 100 ms: {verdict}")
+        print(f"    targets p50 <= 20 ms, p99 <= 100 ms: {verdict}", flush=True)
+    return {"values": after_response}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gateway", default="http://127.0.0.1:8080")
+    parser.add_argument("--start-stack", action="store_true", help="run a lean stack of its own")
+    parser.add_argument("--gateway-port", type=int, default=57480)
+    parser.add_argument("--service-port-base", type=int, default=57500)
+    parser.add_argument("--web-workers", type=int, default=1, help="gunicorn workers (stack)")
+    parser.add_argument("--database", default="cotask_bench_notifications")
+    parser.add_argument("--redis-db", type=int, default=10)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--authors", type=int, default=10)
     parser.add_argument("--likers", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=256, help="client HTTP connections")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds on one setup")
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="seconds of likes before measuring (not shown)"
+    )
     args = parser.parse_args()
+    stack = None
+    if args.start_stack:
+        stack = start_stack(args)
+        gateway = stack.url
+    else:
+        gateway = args.gateway.rstrip("/")
+        try:
+            requests.get(f"{gateway}/api/notifications/healthz", timeout=5)
+        except requests.RequestException:
+            # `make bench` runs every script; this one needs a stack.
+            print(f"skipped: no stack answers at {gateway} (start one, or pass --start-stack)")
+            return
     try:
-        requests.get(f"{args.gateway.rstrip('/')}/api/notifications/healthz", timeout=5)
-    except requests.RequestException:
-        # `make bench` runs every script; this one needs a stack (make run, or --gateway).
-        print(f"skipped: no stack answers at {args.gateway} (start one, or pass --gateway)")
-        return
-    asyncio.run(measure(args))
+        state = setup(gateway, args)
+        print(
+            f"driving {args.rate:.0f} likes/s for {args.seconds:.0f}s through {gateway}"
+            f" ({args.repeat} round(s))",
+            flush=True,
+        )
+        if args.warmup:
+            # The first likes after setup meet cold caches and connections: not measured.
+            measure_round(gateway, args, state, -1, args.warmup)
+        rounds = [measure_round(gateway, args, state, n, args.seconds) for n in range(args.repeat)]
+        if len(rounds) > 1:
+            p50s = [percentile(r["values"], 50) for r in rounds if r["values"]]
+            p99s = [percentile(r["values"], 99) for r in rounds if r["values"]]
+            print(
+                f"  response -> frame over {len(rounds)} rounds: p50 {min(p50s):.1f}-"
+                f"{max(p50s):.1f} ms, p99 {min(p99s):.1f}-{max(p99s):.1f} ms"
+            )
+    finally:
+        if stack is not None:
+            stack.stop()
 
 
 if __name__ == "__main__":

@@ -21,12 +21,20 @@ globals().update(
 ASGI_APPLICATION = "config.asgi.application"
 
 # Redis in production so every process sees every group; in-memory in the embedded default.
+# The layer is channels-redis's with a bounded, blocking pool and read timeouts above its
+# blocking reads (notifications/realtime/layers.py).
 _CHANNELS_REDIS_URL = env_str("CHANNELS_REDIS_URL", env_str("REDIS_URL"))
 CHANNEL_LAYERS = {
     "default": (
         {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [_CHANNELS_REDIS_URL], "prefix": "cotask:channels"},
+            "BACKEND": "notifications.realtime.layers.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [_CHANNELS_REDIS_URL],
+                "prefix": "cotask:channels",
+                # Redis connections per process and event loop; commands wait for a free one.
+                "pool_size": env_int("NOTIFICATIONS_CHANNELS_POOL_SIZE", 50),
+                "pool_timeout": env_int("NOTIFICATIONS_CHANNELS_POOL_TIMEOUT_SECONDS", 10),
+            },
         }
         if _CHANNELS_REDIS_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}

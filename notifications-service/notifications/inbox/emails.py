@@ -1,10 +1,20 @@
 # ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
-"""Building notification emails in the recipient's language, with an unsubscribe link."""
+"""Building notification emails in the recipient's language, with an unsubscribe link.
+
+Every email is multipart: a plain-text body and an HTML alternative, both rendered from
+`templates/notifications/email/message.{txt,html}` with the same context (the notification
+texts, the words below in the recipient's language, the unsubscribe links). The HTML template
+autoescapes, so what people wrote (display names, page names, reasons) is text there, never
+markup; the plain-text one switches escaping off, since nothing interprets it.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 
 from notifications.inbox.models import Notification, Recipient
 from notifications.inbox.services import ALL_TYPES, unsubscribe_token
@@ -37,27 +47,46 @@ def unsubscribe_url(*, recipient: Recipient, type: str = ALL_TYPES) -> str:
 
 
 def _message(
-    *, recipient: Recipient, subject: str, lines: list[str], type: str
+    *,
+    recipient: Recipient,
+    subject: str,
+    items: list[str],
+    type: str,
+    heading: str = "",
 ) -> EmailMultiAlternatives:
-    words = WORDS.get(recipient.language, WORDS["en"])
-    links = [(words["unsubscribe_all"], unsubscribe_url(recipient=recipient))]
+    language = recipient.language if recipient.language in WORDS else "en"
+    words = WORDS[language]
+    links = [{"label": words["unsubscribe_all"], "url": unsubscribe_url(recipient=recipient)}]
     if type != ALL_TYPES:
         links.insert(
-            0, (words["unsubscribe_type"], unsubscribe_url(recipient=recipient, type=type))
+            0,
+            {
+                "label": words["unsubscribe_type"],
+                "url": unsubscribe_url(recipient=recipient, type=type),
+            },
         )
-    body = "\n".join(
-        [*lines, "", "--", words["footer"], *(f"{label}: {url}" for label, url in links)]
-    )
+    context: dict[str, Any] = {
+        "language": language,
+        "subject": subject,
+        "heading": heading,
+        "items": items,
+        "digest": type == ALL_TYPES,
+        "words": words,
+        "links": links,
+    }
     message = EmailMultiAlternatives(
         subject=subject[:200],
-        body=body,
+        body=render_to_string("notifications/email/message.txt", context).strip() + "\n",
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
         # RFC 8058 one-click unsubscribe: mail clients POST to the link.
         headers={
-            "List-Unsubscribe": f"<{links[-1][1]}>",
+            "List-Unsubscribe": f"<{links[-1]['url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
+    )
+    message.attach_alternative(
+        render_to_string("notifications/email/message.html", context), "text/html"
     )
     return message
 
@@ -66,7 +95,7 @@ def single_email(*, notification: Notification, recipient: Recipient) -> EmailMu
     return _message(
         recipient=recipient,
         subject=notification.text,
-        lines=[notification.text],
+        items=[notification.text],
         type=notification.type,
     )
 
@@ -75,9 +104,11 @@ def digest_email(
     *, notifications: list[Notification], recipient: Recipient
 ) -> EmailMultiAlternatives:
     words = WORDS.get(recipient.language, WORDS["en"])
+    title = words["digest"].format(count=len(notifications))
     return _message(
         recipient=recipient,
-        subject=words["digest"].format(count=len(notifications)),
-        lines=[f"• {n.text}" for n in notifications],
+        subject=title,
+        heading=title,
+        items=[n.text for n in notifications],
         type=ALL_TYPES,
     )

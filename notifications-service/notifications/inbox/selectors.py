@@ -74,11 +74,6 @@ def missed_since(*, user_id: UUID, cursor: int, limit: int) -> list[Notification
     )
 
 
-def display_name(*, user_id: UUID) -> str:
-    row = Recipient.objects.filter(id=user_id).values_list("display_name", "username").first()
-    return (row[0] or row[1]) if row else ""
-
-
 def preference_for(*, recipient: Recipient, type: str) -> dict[str, bool]:
     row = (
         Preference.objects.filter(recipient=recipient, type=type)

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """Email: immediate per preference, off, daily digest, new-post digest, unsubscribe link."""
 
 from __future__ import annotations
@@ -137,3 +138,78 @@ def test_the_unsubscribe_link_works_without_login(
     bad = api_client.post(url, {"token": all_token + "x"}, format="json")
     assert bad.status_code == 400 and "token" in bad.json()["fields"]
     assert api_client.get(url, {"token": "nope"}).status_code == 400
+
+
+def html_of(message) -> str:
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    return html
+
+
+def unsubscribe_urls(text: str) -> list[str]:
+    return re.findall(r"https?://\S+/api/notifications/unsubscribe/\?token=[^\s\"<]+", text)
+
+
+def test_emails_have_an_html_part_with_the_same_unsubscribe_links_in_the_readers_language(
+    announce, deliver, django_capture_on_commit_callbacks
+):
+    author, writer = announce(language="uk"), announce(username="bob")
+    with django_capture_on_commit_callbacks(execute=True):
+        comment(deliver, author, writer)
+    [message] = mail.outbox
+    html = html_of(message)
+    links = unsubscribe_urls(message.body)
+    assert len(links) == 2  # this type, and every email
+    assert unsubscribe_urls(html) == links
+    assert '<html lang="uk">' in html
+    assert "Bob коментує ваш допис" in html
+    assert "Не надсилати такі листи" in html and "Не надсилати такі листи" in message.body
+    assert "налаштувань сповіщень CoTask" in html
+
+
+def test_what_people_wrote_is_escaped_in_the_html_part_and_kept_in_the_text(
+    announce, deliver, django_capture_on_commit_callbacks
+):
+    author, writer = announce(), announce()
+    hostile = "<script>alert('x')</script> & <b>Bob</b>"
+    deliver(
+        type="auth.user.updated",
+        key=writer.id,
+        data={"id": str(writer.id), "display_name": hostile},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        comment(deliver, author, writer)
+    [message] = mail.outbox
+    html = html_of(message)
+    assert "<script" not in html and "<b>Bob" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;Bob&lt;/b&gt;" in html
+    # Plain text is not HTML: the name reads as written there (and in the subject).
+    assert f"{hostile} commented on your post" in message.body
+    assert message.subject == f"{hostile} commented on your post"
+
+
+def test_digests_have_an_html_list_escaped_with_the_unsubscribe_link(
+    announce, deliver, django_capture_on_commit_callbacks
+):
+    page, reader, author = uuid.uuid4(), announce(language="ru"), announce()
+    page_name = '<img src=x onerror="steal()"> Study'
+    services.subscribe_page(user_id=reader.id, page_id=page, page_name=page_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            deliver(
+                type="social.post.created",
+                key=uuid.uuid4(),
+                actor=author.id,
+                data={"page_id": str(page), "page_name": page_name, "author_id": str(author.id)},
+            )
+    assert tasks.send_digests() == 1
+    [message] = mail.outbox
+    html = html_of(message)
+    assert html.count("<li") == 3
+    assert "<img" not in html
+    assert "Новый пост на &lt;img src=x onerror=&quot;steal()&quot;&gt; Study" in html
+    assert "Сводка CoTask: новых — 3" in html and message.subject == "Сводка CoTask: новых — 3"
+    [link] = unsubscribe_urls(message.body)  # a digest has the "every email" link only
+    assert unsubscribe_urls(html) == [link]
+    assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
+    assert message.body.count(f"• Новый пост на {page_name}") == 3
