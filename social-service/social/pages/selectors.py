@@ -62,9 +62,12 @@ def visible_page(*, ref: str | uuid.UUID, viewer: Viewer) -> Page:
     return check_visible(page=page_by_ref(ref=ref), viewer=viewer, ref=ref)
 
 
-def check_visible(*, page: Page, viewer: Viewer, ref: str | uuid.UUID) -> Page:
+def check_visible(
+    *, page: Page, viewer: Viewer, ref: str | uuid.UUID, blocked_from: bool | None = None
+) -> Page:
     """`visible_page` for a page already loaded (`ref`: how the caller named it, for the
-    error)."""
+    error; `blocked_from`: whether the owner blocked the viewer, when the caller's query
+    already answered it)."""
     if is_staff(viewer):
         return page
     user_id = viewer_id(viewer)
@@ -72,7 +75,9 @@ def check_visible(*, page: Page, viewer: Viewer, ref: str | uuid.UUID) -> Page:
         return page
     if page.is_blocked:
         raise NotFound(f"No page with the id or handle {ref!r}.", code="page_unavailable")
-    if is_blocked_from(page=page, user_id=user_id):
+    if blocked_from is None:
+        blocked_from = is_blocked_from(page=page, user_id=user_id)
+    if blocked_from:
         raise NotFound(f"No page with the id or handle {ref!r}.", code="page_unavailable")
     return page
 

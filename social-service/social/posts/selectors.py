@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cotask_common.errors import Forbidden, NotFound
 from social.pages import selectors as page_selectors
+from social.pages.models import PageBlock
 from social.pages.selectors import Viewer, readable_pages_q, viewer_id
 from social.posts.models import Comment, CommentLike, Post, PostLike, PostTag
 
@@ -33,11 +34,21 @@ def visible_posts(*, viewer: Viewer) -> QuerySet[Post]:
 def post_for_viewer(*, post_id: uuid.UUID | str, viewer: Viewer) -> Post:
     """The post if `viewer` may read it: 404 when it is gone or its page is hidden from them,
     403 when the page is private and they do not follow it."""
-    post = Post.objects.select_related("page", "page__owner").filter(id=post_id).first()
+    rows = Post.objects.select_related("page", "page__owner").filter(id=post_id)
+    user_id = viewer_id(viewer)
+    if user_id is not None:  # the owner's block of the viewer, in the same query
+        blocked = PageBlock.objects.filter(page_id=OuterRef("page_id"), user_id=user_id)
+        rows = rows.annotate(viewer_blocked=Exists(blocked))
+    post = rows.first()
     if post is None or post.deleted_at is not None:
         raise NotFound(f"No post with the id {str(post_id)!r}.")
     try:
-        page_selectors.check_visible(page=post.page, viewer=viewer, ref=post.page_id)
+        page_selectors.check_visible(
+            page=post.page,
+            viewer=viewer,
+            ref=post.page_id,
+            blocked_from=getattr(post, "viewer_blocked", False),
+        )
     except NotFound as exc:
         raise NotFound(f"No post with the id {str(post_id)!r}.") from exc
     if not page_selectors.can_read_posts(page=post.page, viewer=viewer):

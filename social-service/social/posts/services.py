@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cotask_common.errors import Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
+from cotask_common.inserts import insert_if_absent
 from social.feed import services as feed_services
 from social.feed.cards import forget_posts
 from social.pages.models import Page
@@ -319,11 +320,13 @@ def like_post(*, post: Post, user_id: uuid.UUID) -> bool:
         # Lock the post's row only (the page is joined for its owner): likes of one post queue
         # here, likes of a page's other posts only for the page counters, updated last.
         post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
-        # The post's row lock orders every like of this post, so a plain check-then-insert
-        # is safe here (and spares get_or_create's savepoint round trips).
-        if PostLike.objects.filter(post=post, user_id=user_id).exists():
+        liked = insert_if_absent(
+            PostLike,
+            values={"post_id": post.id, "user_id": user_id, "created_at": timezone.now()},
+            conflict=["post", "user"],
+        )
+        if not liked:
             return False
-        PostLike.objects.create(post=post, user_id=user_id)
         _recount(post=post, likes=1)
         owner = str(post.page.owner_id)
         publish_event(

@@ -54,6 +54,7 @@ from cotask_common.events.envelope import (
 )
 from cotask_common.events.models import ProcessedEvent
 from cotask_common.events.runtime import ConnectionCheck
+from cotask_common.inserts import insert_if_absent
 
 logger = logging.getLogger("cotask.events")
 
@@ -173,26 +174,14 @@ def handle_event(event: Event, *, using: str = DEFAULT_DB_ALIAS) -> bool:
 
 
 def _claim(event: Event, *, using: str) -> bool:
-    """Insert the event's ProcessedEvent row; False if it exists. `ON CONFLICT DO NOTHING`
-    (PostgreSQL and SQLite) instead of catching IntegrityError saves the savepoint's two round
-    trips per event; it waits on a concurrent insert of the same id exactly as a plain INSERT
-    does, and then inserts nothing."""
-    connection = connections[using]
-    meta = ProcessedEvent._meta
-    values = {"event_id": event.id, "type": event.type, "handled_at": timezone.now()}
-    fields = [meta.get_field(name) for name in values]
-    quote = connection.ops.quote_name
-    # Only the model's own (quoted) table and column names are interpolated; values are params.
-    table, key = quote(meta.db_table), quote(fields[0].column)
-    columns = ", ".join(quote(field.column) for field in fields)
-    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s) ON CONFLICT ({key}) DO NOTHING"  # noqa: S608
-    params = [
-        field.get_db_prep_save(value, connection)
-        for field, value in zip(fields, values.values(), strict=True)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount == 1
+    """Insert the event's ProcessedEvent row; False if it exists (no savepoint: see
+    `insert_if_absent`)."""
+    return insert_if_absent(
+        ProcessedEvent,
+        values={"event_id": event.id, "type": event.type, "handled_at": timezone.now()},
+        conflict=["event_id"],
+        using=using,
+    )
 
 
 def cleanup_processed(*, older_than_days: int = 30, using: str = DEFAULT_DB_ALIAS) -> int:
