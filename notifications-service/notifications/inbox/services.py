@@ -13,12 +13,13 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cotask_common.errors import NotFound, ServiceError
+from cotask_common.inserts import insert_if_absent
 from notifications.inbox import selectors
 from notifications.inbox.models import (
     LANGUAGES,
@@ -203,28 +204,13 @@ def notify(
 
 def _claim_delivery(*, event_id: UUID, recipient_id: UUID) -> int | None:
     """Insert the (event, recipient) Delivery row and return its id; None if it exists (this
-    event already told this person). `ON CONFLICT DO NOTHING` needs no savepoint (two round
-    trips) to survive the duplicate, and waits on a concurrent insert like a plain INSERT."""
-    connection = connections[Delivery.objects.db]
-    meta = Delivery._meta
-    values = {"event_id": event_id, "recipient_id": recipient_id, "created_at": timezone.now()}
-    fields = [meta.get_field(name) for name in values]
-    quote = connection.ops.quote_name
-    # Only the model's own (quoted) table and column names are interpolated; values are params.
-    table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s) "  # noqa: S608
-        f"ON CONFLICT ({quote(fields[0].column)}, {quote(fields[1].column)}) DO NOTHING "
-        f"RETURNING {quote(meta.pk.column)}"
+    event already told this person). No savepoint needed: see `insert_if_absent`."""
+    return insert_if_absent(
+        Delivery,
+        values={"event_id": event_id, "recipient_id": recipient_id, "created_at": timezone.now()},
+        conflict=["event_id", "recipient_id"],
+        using=Delivery.objects.db,
     )
-    params = [
-        field.get_db_prep_save(value, connection)
-        for field, value in zip(fields, values.values(), strict=True)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 def _lock_recipient(

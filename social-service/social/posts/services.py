@@ -325,7 +325,7 @@ def like_post(*, post: Post, user_id: uuid.UUID) -> bool:
             values={"post_id": post.id, "user_id": user_id, "created_at": timezone.now()},
             conflict=["post", "user"],
         )
-        if not liked:
+        if liked is None:
             return False
         _recount(post=post, likes=1)
         owner = str(post.page.owner_id)

@@ -15,14 +15,15 @@ def insert_if_absent(
     values: dict[str, Any],
     conflict: Sequence[str],
     using: str = DEFAULT_DB_ALIAS,
-) -> bool:
-    """`INSERT … ON CONFLICT (conflict) DO NOTHING` (PostgreSQL and SQLite); True if the row
-    was inserted. Where `get_or_create` or catching IntegrityError would cost a savepoint and
-    its release (two more round trips), this costs one; a concurrent insert of the same key is
-    waited for exactly as a plain INSERT would, and then nothing is inserted.
+) -> Any | None:
+    """`INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING pk` (PostgreSQL; SQLite 3.35+):
+    the new row's primary key, or None when the key was taken. Where `get_or_create` or
+    catching IntegrityError would cost a savepoint and its release (two more round trips),
+    this costs one; a concurrent insert of the same key is waited for exactly as a plain
+    INSERT would, and then nothing is inserted.
 
     `values` are field names (attnames such as `post_id` for foreign keys) and Python values;
-    fields with a Python-side default that are not given (a uuid7 id, a timestamp) get it."""
+    fields with a Python-side default that are not given (a uuid7 id) get it."""
     connection = connections[using]
     meta = model._meta
     row = dict(values)
@@ -37,7 +38,7 @@ def insert_if_absent(
     # Only the model's own quoted table and column names are interpolated; values are params.
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-        f"ON CONFLICT ({keys}) DO NOTHING"
+        f"ON CONFLICT ({keys}) DO NOTHING RETURNING {quote(meta.pk.column)}"
     )
     params = [
         field.get_db_prep_save(value, connection)
@@ -45,4 +46,5 @@ def insert_if_absent(
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount == 1
+        row = cursor.fetchone()
+    return None if row is None else meta.pk.to_python(row[0])

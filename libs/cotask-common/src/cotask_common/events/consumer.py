@@ -176,12 +176,13 @@ def handle_event(event: Event, *, using: str = DEFAULT_DB_ALIAS) -> bool:
 def _claim(event: Event, *, using: str) -> bool:
     """Insert the event's ProcessedEvent row; False if it exists (no savepoint: see
     `insert_if_absent`)."""
-    return insert_if_absent(
+    claimed = insert_if_absent(
         ProcessedEvent,
         values={"event_id": event.id, "type": event.type, "handled_at": timezone.now()},
         conflict=["event_id"],
         using=using,
     )
+    return claimed is not None
 
 
 def cleanup_processed(*, older_than_days: int = 30, using: str = DEFAULT_DB_ALIAS) -> int:
