@@ -135,6 +135,9 @@ def test_a_deleted_account_is_gone_from_every_service(gateway: str) -> None:
         )
 
     wait_for(refused_everywhere, timeout=30, interval=0.2, what="the deletion in every service")
+    # That poll reached one worker process per service; a service's other workers see the same
+    # projection and re-read it within their snapshot's TTL (COTASK_BLOCKLIST_TTL_SECONDS, 2 s).
+    time.sleep(3)
     for service in SERVICES:
         response = whoami(gateway, service, account["access"])
         assert response.status_code == 401
