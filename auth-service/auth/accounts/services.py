@@ -407,7 +407,9 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
                 ]
             )
         elif _within_grace(session=session, jti=claims["jti"], now=now):
-            pair = _reissue_current(user=user, session=session, now=now)
+            # The late tab joins the rotation the first one made (another copy of the current
+            # refresh token) instead of starting a second branch; the session does not change.
+            pair = _issue_tokens(user=user, session=session, now=now, keep_refresh=True)
         else:
             _revoke(Session.objects.filter(id=session.id), Session.RevokeReason.REFRESH_REUSED, now)
             reused = True
@@ -430,13 +432,6 @@ def _within_grace(*, session: Session, jti: str, now: datetime) -> bool:
         and session.rotated_at is not None
         and now - session.rotated_at <= grace
     )
-
-
-def _reissue_current(*, user: User, session: Session, now: datetime) -> TokenPair:
-    """A fresh access token and another copy of the session's current refresh token (same jti,
-    same expiry): the late tab joins the rotation the first one made, instead of starting a
-    second branch of it, and the session does not change."""
-    return _issue_tokens(user=user, session=session, now=now, keep_refresh=True)
 
 
 def _revoke(sessions: QuerySet[Session], reason: str, now: datetime | None = None) -> int:

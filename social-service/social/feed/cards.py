@@ -32,9 +32,24 @@ from django.conf import settings
 
 from social.feed.services import after_commit
 from social.feed.timelines import FastRead, RedisTimelines, get_timelines
-from social.posts.serializers import iso_datetime
+from social.posts.serializers import page_brief, post_body
 
 GONE = b"-"
+# What `post_body` reads of a post (its page's owner comes through `page`).
+POST_BODY_FIELDS = (
+    "id",
+    "page",
+    "reply_to_id",
+    "text",
+    "tags",
+    "mentions",
+    "media_ids",
+    "like_count",
+    "comment_count",
+    "reply_count",
+    "created_at",
+    "edited_at",
+)
 
 
 class Card(NamedTuple):
@@ -62,82 +77,35 @@ def _page_key(page_id: str) -> str:
     return f"{card_prefix()}page:{page_id}"
 
 
+def _dumps(value: dict[str, Any]) -> str:
+    # As DRF's renderer writes JSON (UNICODE_JSON, COMPACT_JSON).
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _post_values(post_ids: list[str]) -> dict[str, bytes]:
     from social.posts.models import Post
 
-    rows = Post.objects.filter(id__in=post_ids, deleted_at__isnull=True).values_list(
-        "id",
-        "page_id",
-        "page__owner_id",
-        "reply_to_id",
-        "text",
-        "tags",
-        "mentions",
-        "media_ids",
-        "like_count",
-        "comment_count",
-        "reply_count",
-        "created_at",
-        "edited_at",
+    posts = (
+        Post.objects.filter(id__in=post_ids, deleted_at__isnull=True)
+        .select_related("page")
+        .only(*POST_BODY_FIELDS, "page__owner_id")
     )
-    found: dict[str, bytes] = {}
-    for (
-        post_id,
-        page_id,
-        owner_id,
-        reply_to_id,
-        text,
-        tags,
-        mentions,
-        media_ids,
-        likes,
-        comments,
-        replies,
-        created_at,
-        edited_at,
-    ) in rows:
-        body = json.dumps(
-            {
-                "id": str(post_id),
-                "author_id": str(owner_id),
-                "reply_to_id": None if reply_to_id is None else str(reply_to_id),
-                "text": text,
-                "tags": [str(tag) for tag in tags],
-                "mentions": [str(handle) for handle in mentions],
-                "media_ids": [str(media_id) for media_id in media_ids],
-                "like_count": likes,
-                "comment_count": comments,
-                "reply_count": replies,
-                "created_at": iso_datetime(created_at),
-                "edited_at": iso_datetime(edited_at),
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
-        found[str(post_id)] = f"{page_id}|{body[:-1]}".encode()
+    found = {
+        str(post.id): f"{post.page_id}|{_dumps(post_body(post))[:-1]}".encode() for post in posts
+    }
     return {post_id: found.get(post_id, GONE) for post_id in post_ids}
 
 
 def _page_values(page_ids: list[str]) -> dict[str, bytes]:
     from social.pages.models import Page
 
-    rows = Page.objects.filter(id__in=page_ids).values_list(
+    pages = Page.objects.filter(id__in=page_ids).only(
         "id", "owner_id", "handle", "name", "avatar_id", "is_private", "is_blocked"
     )
-    found: dict[str, bytes] = {}
-    for page_id, owner_id, handle, name, avatar_id, is_private, is_blocked in rows:
-        brief = json.dumps(
-            {
-                "id": str(page_id),
-                "handle": handle,
-                "name": name,
-                "avatar_id": None if avatar_id is None else str(avatar_id),
-                "is_private": is_private,
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
-        found[str(page_id)] = f"{owner_id}|{int(is_blocked)}|{brief}".encode()
+    found = {
+        str(page.id): f"{page.owner_id}|{int(page.is_blocked)}|{_dumps(page_brief(page))}".encode()
+        for page in pages
+    }
     return {page_id: found.get(page_id, GONE) for page_id in page_ids}
 
 

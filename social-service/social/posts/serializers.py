@@ -46,29 +46,40 @@ class PostOutput(serializers.Serializer):
         and DRF's generic field-by-field walk cost more than the queries behind them. The
         declared fields still describe the schema; a test pins this output to the generic
         rendering."""
-        page = instance.page
         return {
-            "id": str(instance.id),
-            "page": {
-                "id": str(page.id),
-                "handle": str(page.handle),
-                "name": str(page.name),
-                "avatar_id": None if page.avatar_id is None else str(page.avatar_id),
-                "is_private": bool(page.is_private),
-            },
-            "author_id": str(page.owner_id),
-            "reply_to_id": None if instance.reply_to_id is None else str(instance.reply_to_id),
-            "text": str(instance.text),
-            "tags": [str(tag) for tag in instance.tags],
-            "mentions": [str(handle) for handle in instance.mentions],
-            "media_ids": [str(media_id) for media_id in instance.media_ids],
-            "like_count": int(instance.like_count),
-            "comment_count": int(instance.comment_count),
-            "reply_count": int(instance.reply_count),
+            **post_body(instance),
+            "page": page_brief(instance.page),
             "liked": bool(getattr(instance, "liked", False)),
-            "created_at": iso_datetime(instance.created_at),
-            "edited_at": iso_datetime(instance.edited_at),
         }
+
+
+def page_brief(page: Any) -> dict[str, Any]:
+    """`PageBrief` of a page: what a post shows of its page."""
+    return {
+        "id": str(page.id),
+        "handle": str(page.handle),
+        "name": str(page.name),
+        "avatar_id": None if page.avatar_id is None else str(page.avatar_id),
+        "is_private": bool(page.is_private),
+    }
+
+
+def post_body(post: Any) -> dict[str, Any]:
+    """`PostOutput` without `page` and `liked` (the feed's cards keep those apart)."""
+    return {
+        "id": str(post.id),
+        "author_id": str(post.page.owner_id),
+        "reply_to_id": None if post.reply_to_id is None else str(post.reply_to_id),
+        "text": str(post.text),
+        "tags": [str(tag) for tag in post.tags],
+        "mentions": [str(handle) for handle in post.mentions],
+        "media_ids": [str(media_id) for media_id in post.media_ids],
+        "like_count": int(post.like_count),
+        "comment_count": int(post.comment_count),
+        "reply_count": int(post.reply_count),
+        "created_at": iso_datetime(post.created_at),
+        "edited_at": iso_datetime(post.edited_at),
+    }
 
 
 class PostInput(serializers.Serializer):
