@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from cotask_common.events.envelope import Event, EventValidationError
+from cotask_common.inserts import insert_statement
 
 logger = logging.getLogger("cotask.events")
 
@@ -74,20 +75,26 @@ def publish_event(
 
     from cotask_common.events.models import OutboxEvent
 
-    OutboxEvent.objects.using(using).create(
-        id=event.id,
-        topic=event.topic,
-        key=event.key,
-        type=event.type,
-        payload=event.to_dict(),
-    )
+    values = {
+        "id": event.id,
+        "topic": event.topic,
+        "key": event.key,
+        "type": event.type,
+        "payload": event.to_dict(),
+    }
     transaction.on_commit(relay_wakeup.set, using=using)
     connection = connections[using]
     if connection.vendor == "postgresql":
-        # Transactional: the relay's listener hears it when (and only if) this commits. One
-        # transaction's identical notifications are folded into one by PostgreSQL.
+        # The row and the relay's wake-up in one statement. The NOTIFY is transactional: the
+        # relay's listener hears it when (and only if) this commits, and PostgreSQL folds one
+        # transaction's identical notifications into one.
+        insert, params = insert_statement(OutboxEvent, values=values, using=using)
+        # Only the model's own quoted names are interpolated; values are params.
+        sql = f"WITH written AS ({insert} RETURNING 1) SELECT pg_notify(%s, '') FROM written"  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, '')", [wakeup_channel(using)])
+            cursor.execute(sql, [*params, wakeup_channel(using)])
+    else:
+        OutboxEvent.objects.using(using).create(**values)
     logger.debug(
         "event written to outbox",
         extra={"event_id": str(event.id), "event_type": event.type, "event_key": event.key},

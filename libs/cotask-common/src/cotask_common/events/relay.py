@@ -22,6 +22,7 @@ in-process commit wakes it through `relay_wakeup`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -40,6 +41,7 @@ from cotask_common.events.bus.base import BusError, BusMessage, EventBus
 from cotask_common.events.models import OutboxEvent
 from cotask_common.events.outbox import relay_wakeup, wakeup_channel
 from cotask_common.events.runtime import ConnectionCheck
+from cotask_common.statements import Columns, Statement
 
 logger = logging.getLogger("cotask.events")
 
@@ -57,11 +59,8 @@ def relay_once(*, bus: EventBus, batch_size: int = 100, using: str = DEFAULT_DB_
     with _process_lock, _relay_lock(using) as acquired:
         if not acquired:
             return 0
-        rows = list(
-            OutboxEvent.objects.using(using)
-            .filter(published_at__isnull=True)
-            .order_by("created_at", "id")[:batch_size]
-        )
+        pending = _pending_statement(using)
+        rows = list(OutboxEvent.objects.using(using).raw(pending.sql, pending.params(batch_size)))
         if not rows:
             return 0
         ids = [row.id for row in rows]
@@ -86,9 +85,7 @@ def relay_once(*, bus: EventBus, batch_size: int = 100, using: str = DEFAULT_DB_
                 },
             )
             raise
-        OutboxEvent.objects.using(using).filter(pk__in=ids, published_at__isnull=True).update(
-            published_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
-        )
+        _published_statement(len(ids), using).execute(timezone.now(), *ids)
         logger.info(
             "outbox relay published",
             extra={
@@ -99,6 +96,34 @@ def relay_once(*, bus: EventBus, batch_size: int = 100, using: str = DEFAULT_DB_
             },
         )
         return len(rows)
+
+
+# The two statements of every pass, prepared: the ORM would compile them on each pass, which
+# cost more CPU than the database did (a relay passes once per commit at 100 events/s).
+
+
+@functools.cache
+def _pending_statement(using: str) -> Statement:
+    o = Columns(OutboxEvent, using=using)
+    return Statement(
+        f"SELECT {o.all()} FROM {o.table} WHERE {o('published_at')} IS NULL"  # noqa: S608 - names only
+        f" ORDER BY {o('created_at')}, {o('id')} LIMIT %s",
+        [None],
+        using=using,
+    )
+
+
+@functools.cache
+def _published_statement(count: int, using: str) -> Statement:
+    o = Columns(OutboxEvent, using=using)
+    return Statement(
+        f"UPDATE {o.table} SET {o('published_at')} = %s,"  # noqa: S608 - names only
+        f" {o('attempts')} = {o('attempts')} + 1,"
+        f" {o('last_error')} = '' WHERE {o('published_at')} IS NULL"
+        f" AND {o('id')} IN ({', '.join(['%s'] * count)})",
+        [o.field("published_at"), *[o.field("id")] * count],
+        using=using,
+    )
 
 
 def outbox_message(row: OutboxEvent) -> BusMessage:

@@ -12,3 +12,20 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Tally(models.Model):
+    """Counters per name and day, for the kit's single-statement upsert."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    name = models.CharField(max_length=50)
+    day = models.DateField()
+    hits = models.IntegerField(default=0)
+    misses = models.IntegerField(default=0)
+    seen_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "day"], name="tally_name_day")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.day}"
