@@ -3,17 +3,19 @@ outbox in the same transaction; counters for statistics change in that transacti
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
+from cotask_common.inserts import add_to_counts
+from cotask_common.statements import Columns, Statement
 from cotask_common.users.models import UserRef
 from social.feed import services as feed_services
 from social.pages.models import Follow, Page, PageBlock, PageDailyStat, PageTag
@@ -98,30 +100,33 @@ def _set_tags(page: Page, tags: list[str]) -> None:
 
 
 def bump_daily(*, page_id: uuid.UUID, **counts: int) -> None:
-    """Add to today's statistics row of a page (created on first use)."""
-    day = timezone.now().date()
-    updated = PageDailyStat.objects.filter(page_id=page_id, day=day).update(
-        **{name: F(name) + value for name, value in counts.items()}
+    """Add to today's statistics row of a page (created on first use), in one statement."""
+    add_to_counts(
+        PageDailyStat, key={"page_id": page_id, "day": timezone.now().date()}, counts=counts
     )
-    if not updated:
-        try:
-            with transaction.atomic():
-                PageDailyStat.objects.create(page_id=page_id, day=day, **counts)
-        except IntegrityError:  # created concurrently: add to that row
-            PageDailyStat.objects.filter(page_id=page_id, day=day).update(
-                **{name: F(name) + value for name, value in counts.items()}
-            )
 
 
 def bump_page(*, page_id: uuid.UUID, daily: dict[str, int] | None = None, **counts: int) -> None:
-    """Change a page's counters (negative values subtract, never below zero)."""
-    from django.db.models.functions import Greatest
-
-    Page.objects.filter(id=page_id).update(
-        **{name: Greatest(F(name) + value, 0) for name, value in counts.items()}
-    )
+    """Change a page's counters (negative values subtract, never below zero), in one
+    prepared statement: every like, comment and follow runs it."""
+    names = tuple(sorted(counts))
+    _bump_statement(names).execute(*(counts[name] for name in names), page_id)
     if daily:
         bump_daily(page_id=page_id, **daily)
+
+
+@functools.cache
+def _bump_statement(names: tuple[str, ...]) -> Statement:
+    page = Columns(Page)
+    # SQLite (the embedded default) spells GREATEST as a two-argument MAX.
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    additions = ", ".join(
+        f"{column} = {greatest}({column} + %s, 0)" for column in (page.name(name) for name in names)
+    )
+    return Statement(
+        f"UPDATE {page.table} SET {additions} WHERE {page.name('id')} = %s",  # noqa: S608
+        [*(None for _ in names), page.field("id")],
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -94,14 +94,12 @@ class RepliesApi(ReadOpenMixin, APIView):
 class PostLikeApi(APIView):
     @extend_schema(request=None, responses=LikeStateOutput, summary="Like (idempotent)")
     def post(self, request: Request, post_id: str) -> Response:
-        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
-        changed = services.like_post(post=post, user_id=request.user.id)
+        changed = services.like_post(post_id=post_id, viewer=viewer(request))
         return Response({"liked": True, "changed": changed})
 
     @extend_schema(request=None, responses=LikeStateOutput, summary="Unlike (idempotent)")
     def delete(self, request: Request, post_id: str) -> Response:
-        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
-        changed = services.unlike_post(post=post, user_id=request.user.id)
+        changed = services.unlike_post(post_id=post_id, viewer=viewer(request))
         return Response({"liked": False, "changed": changed})
 
 

@@ -3,6 +3,7 @@ in the same transaction as the row; events carry who should be told (`recipient_
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import uuid
@@ -18,10 +19,13 @@ from django.utils import timezone
 from cotask_common.errors import Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from cotask_common.inserts import insert_if_absent
+from cotask_common.statements import Columns, Statement
 from social.feed import services as feed_services
 from social.feed.cards import forget_posts
 from social.pages.models import Page
+from social.pages.selectors import Viewer, viewer_id
 from social.pages.services import bump_page, clean_tags, publish_media_references
+from social.posts import selectors
 from social.posts.models import Comment, CommentLike, MediaFile, Post, PostLike, PostTag
 
 MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,40})")
@@ -314,12 +318,14 @@ def delete_post(
 # Likes (idempotent)
 
 
-def like_post(*, post: Post, user_id: uuid.UUID) -> bool:
-    """True when a like was added, False when it was there already."""
+def like_post(*, post_id: uuid.UUID | str, viewer: Viewer) -> bool:
+    """`viewer` likes the post (if they may read it): True when a like was added, False when
+    it was there already."""
+    user_id = viewer_id(viewer)
     with transaction.atomic():
-        # Lock the post's row only (the page is joined for its owner): likes of one post queue
-        # here, likes of a page's other posts only for the page counters, updated last.
-        post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
+        # Visibility and the lock of the post's row in one query: likes of one post queue here,
+        # likes of a page's other posts only for the page counters, updated last.
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer, lock=True)
         liked = insert_if_absent(
             PostLike,
             values={"post_id": post.id, "user_id": user_id, "created_at": timezone.now()},
@@ -349,9 +355,11 @@ def like_post(*, post: Post, user_id: uuid.UUID) -> bool:
     return True
 
 
-def unlike_post(*, post: Post, user_id: uuid.UUID) -> bool:
+def unlike_post(*, post_id: uuid.UUID | str, viewer: Viewer) -> bool:
+    """`viewer` takes their like back: True when there was one."""
+    user_id = viewer_id(viewer)
     with transaction.atomic():
-        post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
+        post = selectors.post_for_viewer(post_id=post_id, viewer=viewer, lock=True)
         deleted, _ = PostLike.objects.filter(post=post, user_id=user_id).delete()
         if not deleted:
             return False
@@ -380,7 +388,21 @@ def _recount(*, post: Post, likes: int = 0, comments: int = 0) -> None:
     post.hot_score = hot_score(
         likes=post.like_count, comments=post.comment_count, created_at=post.created_at
     )
-    post.save(update_fields=["like_count", "comment_count", "hot_score"])
+    # A prepared UPDATE instead of save(): every like runs this. save()'s signal would have
+    # dropped the post's feed card, so that is done here.
+    _recount_statement().execute(post.like_count, post.comment_count, post.hot_score, post.id)
+    forget_posts([post.id])
+
+
+@functools.cache
+def _recount_statement() -> Statement:
+    post = Columns(Post)
+    names = ("like_count", "comment_count", "hot_score")
+    return Statement(
+        f"UPDATE {post.table} SET {', '.join(f'{post.name(n)} = %s' for n in names)}"  # noqa: S608
+        f" WHERE {post.name('id')} = %s",
+        [*(post.field(name) for name in names), post.field("id")],
+    )
 
 
 # ---------------------------------------------------------------------------------------------

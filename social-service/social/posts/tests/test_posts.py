@@ -217,9 +217,9 @@ def test_popular_ranks_engagement_with_time_decay(member: Any, make_user: Any) -
         created_at=older, hot_score=hot_score(likes=0, comments=0, created_at=older)
     )
     for _ in range(5):
-        like_post(post=Post.objects.get(id=old["id"]), user_id=make_user().id)
+        like_post(post_id=old["id"], viewer=make_user())
     for _ in range(3):
-        like_post(post=Post.objects.get(id=new["id"]), user_id=make_user().id)
+        like_post(post_id=new["id"], viewer=make_user())
     ids = [p["id"] for p in ada.get(f"{API}/feed/popular/").json()["results"]]
     # 3 likes now beat 5 likes 20 hours ago; the newest post without likes is between.
     assert ids.index(new["id"]) < ids.index(old["id"])
@@ -238,8 +238,9 @@ def test_post_lists_query_count_is_flat(
     first = posts[0]
     post = Post.objects.get(id=first["id"])
     for i in range(55):
-        user_id = make_user().id
-        like_post(post=post, user_id=user_id)
+        liker = make_user()
+        user_id = liker.id
+        like_post(post_id=post.id, viewer=liker)
         create_comment(post=post, author_id=user_id, text=f"c{i}")
         ada.post(
             f"{API}/posts/{post.id}/replies/", {"page_id": "ada", "text": f"r{i}"}, format="json"
