@@ -136,6 +136,10 @@ class Delivery(models.Model):
         return f"{self.event_id} -> {self.recipient_id}"
 
 
+# The channels a notification can take; each is a boolean field of Preference.
+CHANNELS = ("in_app", "realtime", "email")
+
+
 class Preference(models.Model):
     """A user's choice for one notification type; absent rows mean the type's defaults."""
 

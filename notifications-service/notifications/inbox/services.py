@@ -14,14 +14,14 @@ from uuid import UUID
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cotask_common.errors import NotFound, ServiceError
 from cotask_common.inserts import insert_if_absent
-from notifications.inbox import selectors
+from notifications.inbox import hot_sql, selectors
 from notifications.inbox.models import (
+    CHANNELS,
     LANGUAGES,
     Delivery,
     EmailFrequency,
@@ -40,7 +40,6 @@ logger = logging.getLogger("cotask.notifications")
 UNSUBSCRIBE_SALT = "cotask.notifications.unsubscribe"
 ALL_TYPES = "*"
 MAX_GROUPED_ACTOR_IDS = 50
-CHANNELS = ("in_app", "realtime", "email")
 
 
 @dataclass(frozen=True)
@@ -136,22 +135,16 @@ def notify(
             return None
         actor_name = actor_name or known_actor_name or "CoTask"
         recipient.last_sequence += 1
-        recipient.save(update_fields=["last_sequence"])
+        hot_sql.statements().set_sequence.execute(recipient.last_sequence, recipient.id)
 
         group_key = f"{type}:{target.service}:{target.kind}:{target.id}" if target else ""
         notification = None
         if notification_type.groupable and target:
-            notification = (
-                Notification.objects.filter(
-                    recipient=recipient,
-                    group_key=group_key,
-                    read_at=None,
-                    in_app=channels["in_app"],
-                    updated_at__gte=timezone.now() - _group_window(),
-                )
-                .order_by("-sequence")
-                .first()
+            since = timezone.now() - _group_window()
+            found = hot_sql.statements().open_group.fetch(
+                Notification, recipient.id, group_key, channels["in_app"], since
             )
+            notification = found[0] if found else None
         if notification is not None:
             actor_ids = notification.data.get("actor_ids", [])
             if actor_id is not None and str(actor_id) not in actor_ids:
@@ -188,8 +181,8 @@ def notify(
                 notification_type.digest_only or recipient.email_frequency == EmailFrequency.DAILY
             )
             notification.email_state = EmailState.PENDING if digest else EmailState.QUEUED
-        notification.save()
-        Delivery.objects.filter(id=delivery_id).update(notification_id=notification.id)
+        hot_sql.save_notification(notification)
+        hot_sql.statements().link_delivery.execute(notification.id, delivery_id)
 
         if notification.email_state == EmailState.QUEUED:
             from notifications.inbox import tasks  # the task module imports this one
@@ -217,27 +210,19 @@ def _lock_recipient(
     recipient_id: UUID, *, type: str, actor_id: UUID | None
 ) -> tuple[Recipient, dict[str, bool], str]:
     """The recipient's row, locked (the lock serialises notifications of one person, so
-    sequences commit in order), with their channels for `type` and the actor's display name:
-    one query instead of three when the row exists (the usual case)."""
-    preference = Preference.objects.filter(recipient_id=OuterRef("id"), type=type)
-    fields: dict[str, Any] = {
-        f"pref_{channel}": Subquery(preference.values(channel)[:1]) for channel in CHANNELS
-    }
-    if actor_id is not None:
-        actor = Recipient.objects.filter(id=actor_id)
-        fields["actor_display_name"] = Subquery(actor.values("display_name")[:1])
-        fields["actor_username"] = Subquery(actor.values("username")[:1])
-    # FOR UPDATE locks the recipient's row only (not the rows the subqueries read).
-    rows = Recipient.objects.select_for_update().filter(id=recipient_id).annotate(**fields)
-    recipient = rows.first()
-    if recipient is None:
+    sequences commit in order), with their channels for `type` and the actor's display name,
+    in one query."""
+    lock = hot_sql.statements().lock_recipient
+    found = lock.fetch(Recipient, type, actor_id, recipient_id)
+    if not found:
         ensure_recipient(user_id=recipient_id)
-        recipient = rows.get()
+        found = lock.fetch(Recipient, type, actor_id, recipient_id)
+    recipient = found[0]
     if recipient.pref_in_app is None:  # no saved preference: the type's defaults
         defaults = get_type(type)
         channels = {channel: getattr(defaults, channel) for channel in CHANNELS}
     else:
-        channels = {channel: getattr(recipient, f"pref_{channel}") for channel in CHANNELS}
+        channels = {channel: bool(getattr(recipient, f"pref_{channel}")) for channel in CHANNELS}
     actor_name = (
         (recipient.actor_display_name or recipient.actor_username or "") if actor_id else ""
     )

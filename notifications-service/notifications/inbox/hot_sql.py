@@ -1,0 +1,109 @@
+"""The statements `services.notify` runs for every event, written once.
+
+The ORM compiles a queryset into SQL on every call, and for `notify` that compiling was most of
+a notification's CPU at 100 events/s (bench/notifications_e2e_latency.py). Only the models'
+own quoted table and column names are interpolated below; every value is a parameter.
+"""
+
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from django.db import connections
+from django.utils import timezone
+
+from cotask_common.inserts import insert_statement
+from cotask_common.statements import Columns, Statement
+from notifications.inbox.models import CHANNELS, Delivery, Notification, Preference, Recipient
+
+# The fields `services.notify` changes when one more actor joins a grouped notification.
+REGROUPED = (
+    "actor_id",
+    "actor_name",
+    "actor_count",
+    "sequence",
+    "text",
+    "language",
+    "data",
+    "email_state",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class HotStatements:
+    lock_recipient: Statement
+    set_sequence: Statement
+    open_group: Statement
+    regroup: Statement
+    link_delivery: Statement
+
+
+@functools.cache
+def statements() -> HotStatements:
+    using = Recipient.objects.db
+    r, a = Columns(Recipient, "r", using=using), Columns(Recipient, "a", using=using)
+    p = Columns(Preference, "p", using=using)
+    n, d = Columns(Notification, using=using), Columns(Delivery, using=using)
+    channels = ", ".join(f"{p(channel)} AS pref_{channel}" for channel in CHANNELS)
+    # FOR UPDATE OF locks the recipient's row only, not the preference and actor it joins to
+    # (SQLite has no row locks and one writer at a time anyway).
+    lock = " FOR UPDATE OF r" if connections[using].features.has_select_for_update_of else ""
+    return HotStatements(
+        lock_recipient=Statement(
+            f"SELECT {r.all()}, {channels}, {a('display_name')} AS actor_display_name,"
+            f" {a('username')} AS actor_username FROM {r.table} r"
+            f" LEFT JOIN {p.table} p ON {p('recipient')} = {r('id')} AND {p('type')} = %s"
+            f" LEFT JOIN {a.table} a ON {a('id')} = %s WHERE {r('id')} = %s{lock}",
+            [p.field("type"), a.field("id"), r.field("id")],
+            using=using,
+        ),
+        set_sequence=Statement(
+            f"UPDATE {r.table} SET {r.name('last_sequence')} = %s WHERE {r.name('id')} = %s",
+            [r.field("last_sequence"), r.field("id")],
+            using=using,
+        ),
+        # The newest unread notification of the group within the window: a burst of likes
+        # on one post becomes "A and 12 others".
+        open_group=Statement(
+            f"SELECT {n.all()} FROM {n.table} WHERE {n('recipient')} = %s AND {n('group_key')} = %s"
+            f" AND {n('read_at')} IS NULL AND {n('in_app')} = %s AND {n('updated_at')} >= %s"
+            f" ORDER BY {n('sequence')} DESC LIMIT 1",
+            [n.field("recipient"), n.field("group_key"), n.field("in_app"), n.field("updated_at")],
+            using=using,
+        ),
+        # What a burst changes on the grouped notification (see `save_notification`).
+        regroup=Statement(
+            f"UPDATE {n.table} SET {', '.join(f'{n.name(f)} = %s' for f in REGROUPED)}"
+            f" WHERE {n.name('id')} = %s",
+            [*(n.field(f) for f in REGROUPED), n.field("id")],
+            using=using,
+        ),
+        link_delivery=Statement(
+            f"UPDATE {d.table} SET {d.name('notification_id')} = %s WHERE {d.name('id')} = %s",
+            [d.field("notification_id"), d.field("id")],
+            using=using,
+        ),
+    )
+
+
+def save_notification(notification: Notification) -> None:
+    """`notification.save()` for `notify`: a new one is inserted, a grouped one gets its
+    REGROUPED fields updated, and neither compiles a query. Timestamps are set here, as
+    auto_now(_add) would."""
+    notification.updated_at = timezone.now()
+    using = Notification.objects.db
+    if notification._state.adding:
+        notification.created_at = notification.updated_at
+        fields = Notification._meta.concrete_fields
+        values = {field.attname: getattr(notification, field.attname) for field in fields}
+        sql, params = insert_statement(Notification, values=values, using=using)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+        notification._state.adding, notification._state.db = False, using
+    else:
+        values = (getattr(notification, name) for name in REGROUPED)
+        statements().regroup.execute(*values, notification.id)
