@@ -134,7 +134,14 @@ def start_stack(args: argparse.Namespace) -> Any:
         gateway_port=args.gateway_port,
         service_port_base=args.service_port_base,
         env=stack_env(args, var_dir),
-        extra_args=["--no-workers", "--web-workers", str(args.web_workers), *skip],
+        extra_args=[
+            "--no-workers",
+            "--web-workers",
+            str(args.web_workers),
+            "--web-threads",
+            str(args.web_threads),
+            *skip,
+        ],
     )
 
 
@@ -317,7 +324,10 @@ def main() -> None:
     parser.add_argument("--start-stack", action="store_true", help="run a lean stack of its own")
     parser.add_argument("--gateway-port", type=int, default=57480)
     parser.add_argument("--service-port-base", type=int, default=57500)
-    parser.add_argument("--web-workers", type=int, default=1, help="gunicorn workers (stack)")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (stack)")
+    parser.add_argument(
+        "--web-threads", type=int, default=1, help="threads per gunicorn worker (stack)"
+    )
     parser.add_argument("--database", default="cotask_bench_notifications")
     parser.add_argument("--redis-db", type=int, default=10)
     parser.add_argument("--rate", type=float, default=100.0)

@@ -104,3 +104,49 @@ def test_a_post_is_fanned_out_by_celery_on_the_serverless_broker(embedded_stack:
     )
     feed = requests.get(f"{embedded_stack.url}/api/social/feed/", headers=headers, timeout=10)
     assert [post["id"] for post in feed.json()["results"]] == [posted.json()["id"]]
+
+
+def test_a_like_and_its_grouping_reach_the_author_on_sqlite(embedded_stack: Stack) -> None:
+    """The notifications' prepared statements and the relay's run on SQLite too: two likes of
+    one post become one grouped notification, and reading it brings the count back to 0."""
+    url = embedded_stack.url
+    author, *likers = (register_and_login(url) for _ in range(3))
+
+    def page_of(account: dict) -> dict | None:
+        headers = {"Authorization": f"Bearer {account['access']}"}
+        response = requests.get(f"{url}/api/social/me/", headers=headers, timeout=10)
+        return response.json().get("personal_page") if response.status_code == 200 else None
+
+    page = wait_for(lambda: page_of(author), timeout=60, what="the author's personal page")
+    for liker in likers:
+        wait_for(lambda liker=liker: page_of(liker), timeout=60, what="the liker's page")
+    author_headers = {"Authorization": f"Bearer {author['access']}"}
+    post = requests.post(
+        f"{url}/api/social/pages/{page['id']}/posts/",
+        json={"text": "like me"},
+        headers=author_headers,
+        timeout=30,
+    ).json()
+    for liker in likers:
+        liked = requests.post(
+            f"{url}/api/social/posts/{post['id']}/like/",
+            headers={"Authorization": f"Bearer {liker['access']}"},
+            timeout=30,
+        )
+        assert liked.status_code == 200, liked.text
+        assert liked.json() == {"liked": True, "changed": True}
+
+    def grouped() -> dict | None:
+        listed = requests.get(
+            f"{url}/api/notifications/?type=like", headers=author_headers, timeout=10
+        ).json()["results"]
+        return listed[0] if listed and listed[0]["actor_count"] == 2 else None
+
+    notification = wait_for(grouped, timeout=60, what="one like notification with two actors")
+    unread = f"{url}/api/notifications/unread-count/"
+    assert requests.get(unread, headers=author_headers, timeout=10).json()["unread"] == 1
+    read = requests.post(
+        f"{url}/api/notifications/{notification['id']}/read/", headers=author_headers, timeout=10
+    )
+    assert read.status_code in (200, 204), read.text
+    assert requests.get(unread, headers=author_headers, timeout=10).json()["unread"] == 0
