@@ -260,6 +260,8 @@ def start_server(port: int, env: dict[str, str], log_path: Path) -> subprocess.P
             "--no-access-log",
             "--backlog",
             "4096",
+            "--ws-per-message-deflate",  # as the stack and the container run it
+            "false",
         ],
         cwd=SERVICE,
         env=env,

@@ -26,7 +26,7 @@ if [ "${1:-web}" = "web" ]; then
     exec uvicorn config.asgi:application \
       --host 0.0.0.0 --port "${PORT:-8000}" \
       --proxy-headers --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}" \
-      --no-access-log --ws-ping-interval 20 \
+      --no-access-log --ws-ping-interval 20 --ws-per-message-deflate false \
       "$@"
   fi
   exec gunicorn config.wsgi:application \

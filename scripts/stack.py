@@ -137,6 +137,10 @@ class Stack:
                         "--no-access-log",
                         "--ws-ping-interval",
                         "20",
+                        # Frames are small JSON: compressing each cost more CPU (and a zlib
+                        # context per socket) than the bytes it saved.
+                        "--ws-per-message-deflate",
+                        "false",
                     ]
                 else:
                     web = [

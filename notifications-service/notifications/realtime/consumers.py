@@ -34,6 +34,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -201,6 +202,16 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
                     "message": "type must be 'ping' or 'resume'.",
                 }
             )
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, without closing stale database connections (a hop to a worker
+        thread) before every message: this consumer reaches the database only through
+        database_sync_to_async, which does that itself. The hop was about a third of the CPU
+        a pushed frame cost."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # -- channel layer messages ---------------------------------------------------------------
 
