@@ -151,6 +151,8 @@ def unblock_page(*, page: Page, actor: Any, reason: str) -> Page:
         page = Page.objects.select_for_update().get(id=page.id)
         if page.blocked_permanently and actor.role != "admin":
             raise Forbidden("Only an admin may lift a permanent block.", code="admin_only")
+        if not page.blocked_permanently and page.blocked_until is None:
+            return page  # no block to lift: nothing changes, nothing is recorded or told
         page.blocked_permanently = False
         page.blocked_until = None
         page.block_reason = ""
@@ -199,7 +201,11 @@ def delete_post(*, post: Post, actor: Any, reason: str, report: Report | None = 
     _require_staff(actor)
     reason = _reason(reason)
     with transaction.atomic():
-        post_services.delete_post(post=post, actor_id=actor.id, reason=reason, by_moderator=True)
+        deleted = post_services.delete_post(
+            post=post, actor_id=actor.id, reason=reason, by_moderator=True
+        )
+        if not deleted:
+            return  # deleted meanwhile, and recorded by whoever did it
         _record(
             actor=actor,
             action=ModerationAction.Action.DELETE_POST,
@@ -218,9 +224,11 @@ def delete_comment(
     _require_staff(actor)
     reason = _reason(reason)
     with transaction.atomic():
-        post_services.delete_comment(
+        deleted = post_services.delete_comment(
             comment=comment, actor_id=actor.id, reason=reason, by_moderator=True
         )
+        if not deleted:
+            return  # deleted meanwhile, and recorded by whoever did it
         _record(
             actor=actor,
             action=ModerationAction.Action.DELETE_COMMENT,

@@ -279,14 +279,15 @@ def update_post(
 
 def delete_post(
     *, post: Post, actor_id: uuid.UUID, reason: str = "", by_moderator: bool = False
-) -> None:
-    """Soft delete: the post disappears everywhere; the row stays for moderation's record."""
+) -> bool:
+    """Soft delete: the post disappears everywhere; the row stays for moderation's record.
+    False when it was deleted already (by someone else meanwhile): nothing more happens."""
     if not by_moderator and post.page.owner_id != actor_id:
         raise Forbidden("Only the author may delete a post.", code="not_author")
     with transaction.atomic():
         post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
         if post.deleted_at is not None:
-            return
+            return False
         post.deleted_at = timezone.now()
         post.deleted_reason = reason
         post.save(update_fields=["deleted_at", "deleted_reason"])
@@ -312,6 +313,7 @@ def delete_post(
                 object_type="post", object_id=post.id, actor=actor_id, detach_all=True
             )
         feed_services.on_post_deleted(post=post)
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -497,13 +499,14 @@ def update_comment(*, comment: Comment, actor_id: uuid.UUID, text: str) -> Comme
 
 def delete_comment(
     *, comment: Comment, actor_id: uuid.UUID, reason: str = "", by_moderator: bool = False
-) -> None:
+) -> bool:
+    """Soft delete; False when it was deleted already (nothing more happens)."""
     if not by_moderator and comment.author_id != actor_id:
         raise Forbidden("Only the comment's author may delete it.", code="not_author")
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(id=comment.id)
         if comment.deleted_at is not None:
-            return
+            return False
         comment.deleted_at = timezone.now()
         comment.deleted_reason = reason
         comment.save(update_fields=["deleted_at", "deleted_reason"])
@@ -526,6 +529,7 @@ def delete_comment(
                 recipient_ids=[str(comment.author_id)] if by_moderator else [],
             ),
         )
+    return True
 
 
 def like_comment(*, comment: Comment, user_id: uuid.UUID) -> bool:

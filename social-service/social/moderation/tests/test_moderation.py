@@ -117,6 +117,43 @@ def test_delete_any_post_or_comment_with_reason(member: Any, published_events: A
     assert bob.get(f"{API}/moderation/actions/").status_code == 403
 
 
+def test_unblocking_a_page_that_is_not_blocked_records_and_tells_nothing(
+    member: Any, published_events: Any
+) -> None:
+    member("ada")
+    mod = member("mod", role="moderator")
+    r = mod.delete(f"{API}/moderation/pages/ada/block/", {"reason": "why not"}, format="json")
+    assert r.status_code == 200 and r.json()["is_blocked"] is False
+    assert not ModerationAction.objects.exists()
+    assert published_events("social.moderation.") == []
+
+
+def test_a_second_moderation_delete_records_and_tells_nothing(
+    member: Any, published_events: Any
+) -> None:
+    """Two moderators acting on the same post or comment at once: the second finds it deleted
+    (the API's lookup ran before the first committed)."""
+    from social.moderation.services import delete_comment, delete_post
+    from social.posts.models import Comment, Post
+
+    ada, bob, mod = member("ada"), member("bob"), member("mod", role="moderator")
+    post_id = _post(ada, "ada")
+    comment_id = bob.post(
+        f"{API}/posts/{post_id}/comments/", {"text": "rude"}, format="json"
+    ).json()["id"]
+    comment = Comment.objects.get(id=comment_id)
+    post = Post.objects.select_related("page").get(id=post_id)
+    for _ in range(2):
+        delete_comment(comment=comment, actor=mod.user, reason="rude")
+        delete_post(post=post, actor=mod.user, reason="spam")
+    assert ModerationAction.objects.filter(action="delete_comment").count() == 1
+    assert ModerationAction.objects.filter(action="delete_post").count() == 1
+    assert [e.type for e in published_events("social.moderation.")] == [
+        "social.moderation.comment_removed",
+        "social.moderation.post_removed",
+    ]
+
+
 def test_reports_queue_and_resolution(member: Any, published_events: Any) -> None:
     ada, bob, mod = member("ada"), member("bob"), member("mod", role="moderator")
     post = _post(ada, "ada")
