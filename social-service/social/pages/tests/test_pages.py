@@ -278,3 +278,46 @@ def test_comment_likes_count_in_the_page_stats_apart_from_post_likes(
         assert response.status_code == 403
         assert response.json()["code"] == "not_page_owner"
     assert anon.get(f"{API}/pages/ada/stats/").status_code == 401
+
+
+def test_comment_likes_given_before_they_were_counted_are_back_filled(member: Any) -> None:
+    """Migration 0003: as if the likes were given before 0002 (counters at 0), and one day was
+    already counted live with likes taken back since (its figure is kept)."""
+    import importlib
+    from datetime import timedelta
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from social.pages.models import PageDailyStat
+    from social.posts.models import CommentLike
+
+    backfill = importlib.import_module(
+        "social.pages.migrations.0003_backfill_comment_likes"
+    ).backfill_comment_likes
+    ada, bob, cy = member("ada"), member("bob"), member("cy")
+    post = ada.post(f"{API}/pages/ada/posts/", {"text": "hello"}, format="json").json()
+    comments = [
+        bob.post(f"{API}/posts/{post['id']}/comments/", {"text": f"c{i}"}, format="json").json()
+        for i in range(2)
+    ]
+    for comment in comments:
+        for liker in (ada, cy):
+            liker.post(f"{API}/comments/{comment['id']}/like/")
+    page = Page.objects.get(handle_key="ada")
+    yesterday = timezone.now() - timedelta(days=1)
+    CommentLike.objects.filter(comment_id=comments[0]["id"]).update(created_at=yesterday)
+    Page.objects.filter(id=page.id).update(comment_likes_count=0)
+    PageDailyStat.objects.filter(page=page).update(comment_likes=0)
+    PageDailyStat.objects.filter(page=page, day=timezone.now().date()).update(comment_likes=5)
+    Page.objects.filter(handle_key="bob").update(comment_likes_count=7)  # no likes: back to 0
+
+    backfill(apps, None)
+    backfill(apps, None)  # a second run changes nothing
+
+    page.refresh_from_db()
+    assert page.comment_likes_count == 4
+    assert Page.objects.get(handle_key="bob").comment_likes_count == 0
+    days = dict(PageDailyStat.objects.filter(page=page).values_list("day", "comment_likes"))
+    assert days[yesterday.date()] == 2  # made by the back-fill
+    assert days[timezone.now().date()] == 5  # counted live: kept
