@@ -85,3 +85,32 @@ def test_uuid7_at_carries_the_given_time():
     assert value.version == 7
     assert value.int >> 80 == ms
     assert uuid7_at(ms) < uuid7_at(ms + 1)
+
+
+def test_the_kafka_topic_prefix_comes_from_the_environment(monkeypatch, tmp_path: Path):
+    from django.test import override_settings
+
+    from cotask_common.events.bus import bus_from_settings
+    from cotask_common.settings import build_settings
+
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    monkeypatch.setenv("KAFKA_TOPIC_PREFIX", "bench.")
+    built = build_settings(service="kit", base_dir=tmp_path, local_apps=[], title="t")
+    assert built["COTASK_KAFKA_TOPIC_PREFIX"] == "bench."
+    monkeypatch.delenv("KAFKA_TOPIC_PREFIX")
+    assert (
+        build_settings(service="kit", base_dir=tmp_path, local_apps=[], title="t")[
+            "COTASK_KAFKA_TOPIC_PREFIX"
+        ]
+        == ""
+    )
+    with override_settings(
+        COTASK_EVENT_BUS="kafka",
+        COTASK_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+        COTASK_KAFKA_TOPIC_PREFIX="bench.",
+    ):
+        bus = bus_from_settings()
+        try:
+            assert bus.topic_prefix == "bench."
+        finally:
+            bus.close()

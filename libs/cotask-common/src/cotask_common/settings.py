@@ -153,6 +153,9 @@ def build_settings(
         "COTASK_EVENT_BUS": env_str("EVENT_BUS", "kafka" if kafka_servers else "embedded"),
         "COTASK_KAFKA_BOOTSTRAP_SERVERS": kafka_servers,
         "COTASK_KAFKA_TOPIC_PARTITIONS": env_int("KAFKA_TOPIC_PARTITIONS", 1),
+        # Before every topic and consumer group: several systems (a benchmark beside a test run)
+        # share one broker without seeing each other's events.
+        "COTASK_KAFKA_TOPIC_PREFIX": env_str("KAFKA_TOPIC_PREFIX", ""),
         "COTASK_KAFKA_REPLICATION_FACTOR": env_int("KAFKA_REPLICATION_FACTOR", -1),
         "COTASK_EVENT_LOG_PATH": env_str("EVENT_LOG_PATH", str(var_dir / "events.sqlite3")),
         "COTASK_EVENT_MAX_ATTEMPTS": env_int("EVENT_MAX_ATTEMPTS", 5),

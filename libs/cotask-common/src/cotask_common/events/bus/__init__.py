@@ -65,10 +65,7 @@ def bus_from_settings() -> EventBus:
             client_id=f"cotask-{settings.COTASK_SERVICE}",
             partitions=settings.COTASK_KAFKA_TOPIC_PARTITIONS,
             replication_factor=settings.COTASK_KAFKA_REPLICATION_FACTOR,
-            # A setting wins; else the environment (one name for all six services).
-            topic_prefix=getattr(
-                settings, "COTASK_KAFKA_TOPIC_PREFIX", os.environ.get("KAFKA_TOPIC_PREFIX", "")
-            ),
+            topic_prefix=settings.COTASK_KAFKA_TOPIC_PREFIX,
         )
     return build_bus(backend=backend, log_path=settings.COTASK_EVENT_LOG_PATH)
 
