@@ -48,6 +48,9 @@ NOTIFICATIONS_WS_HEARTBEAT_SECONDS = env_int("NOTIFICATIONS_WS_HEARTBEAT_SECONDS
 NOTIFICATIONS_WS_REPLAY_LIMIT = env_int("NOTIFICATIONS_WS_REPLAY_LIMIT", 500)
 # Bursts on one target within this window (while unread) fold into one notification.
 NOTIFICATIONS_GROUP_WINDOW_SECONDS = env_int("NOTIFICATIONS_GROUP_WINDOW_SECONDS", 24 * 3600)
+# Days an (event, recipient) key is kept to refuse a redelivered event (Celery beat deletes
+# older ones every 6 hours); the consumer keeps its processed events 30 days.
+NOTIFICATIONS_DELIVERY_RETENTION_DAYS = env_int("NOTIFICATIONS_DELIVERY_RETENTION_DAYS", 30)
 # New-post digests for "immediate" users at most this often; "daily" users once a day.
 NOTIFICATIONS_DIGEST_SECONDS = env_int("NOTIFICATIONS_DIGEST_SECONDS", 3600)
 NOTIFICATIONS_DAILY_DIGEST_SECONDS = env_int("NOTIFICATIONS_DAILY_DIGEST_SECONDS", 24 * 3600)
@@ -65,6 +68,10 @@ CELERY_BEAT_SCHEDULE.update(  # noqa: F821 - from build_settings
         "notifications-cleanup-ws-tickets": {
             "task": "notifications.cleanup_ws_tickets",
             "schedule": 600.0,
+        },
+        "notifications-cleanup-deliveries": {
+            "task": "notifications.cleanup_deliveries",
+            "schedule": 6 * 3600.0,
         },
     }
 )

@@ -131,6 +131,8 @@ class Delivery(models.Model):
                 fields=["event_id", "recipient_id"], name="delivery_event_recipient"
             )
         ]
+        # The cleanup's query: rows past NOTIFICATIONS_DELIVERY_RETENTION_DAYS.
+        indexes = [models.Index(fields=["created_at"], name="delivery_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.event_id} -> {self.recipient_id}"

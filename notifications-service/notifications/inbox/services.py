@@ -418,6 +418,22 @@ def redeem_ws_ticket(*, ticket: str) -> TicketUser | None:
     return TicketUser(id=row.user_id, username=row.username, role=row.role)
 
 
+def cleanup_deliveries(*, older_than_days: int | None = None, batch: int = 5000) -> int:
+    """Forget (event, recipient) keys older than the retention: an event is not redelivered
+    that late (the consumer forgets its processed events after 30 days too). In batches, so
+    no single transaction holds a day's rows."""
+    days = (
+        settings.NOTIFICATIONS_DELIVERY_RETENTION_DAYS
+        if older_than_days is None
+        else older_than_days
+    )
+    old = Delivery.objects.filter(created_at__lt=timezone.now() - timedelta(days=days))
+    deleted = 0
+    while ids := list(old.values_list("id", flat=True)[:batch]):
+        deleted += Delivery.objects.filter(id__in=ids).delete()[0]
+    return deleted
+
+
 def cleanup_ws_tickets() -> int:
     deleted, _ = WsTicket.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted

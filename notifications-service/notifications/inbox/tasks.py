@@ -104,4 +104,9 @@ def cleanup_ws_tickets() -> int:
     return services.cleanup_ws_tickets()
 
 
-__all__ = ["cleanup_ws_tickets", "send_digests", "send_notification_email"]
+@shared_task(name="notifications.cleanup_deliveries")
+def cleanup_deliveries() -> int:
+    return services.cleanup_deliveries()
+
+
+__all__ = ["cleanup_deliveries", "cleanup_ws_tickets", "send_digests", "send_notification_email"]

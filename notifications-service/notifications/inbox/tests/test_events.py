@@ -219,3 +219,26 @@ def test_recipient_ids_when_present_bound_who_is_told(announce, deliver):
         },
     )
     assert texts(owner) == ["Other followed Secret"]
+
+
+def test_delivery_keys_past_the_retention_are_cleaned_up(announce, like, settings) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.inbox.models import Delivery
+    from notifications.inbox.tasks import cleanup_deliveries
+
+    settings.NOTIFICATIONS_DELIVERY_RETENTION_DAYS = 30
+    author, bob = announce(), announce(username="bob")
+    old_events = [like(author, bob) for _ in range(3)]
+    recent = like(author, bob)
+    Delivery.objects.filter(event_id__in=[e.id for e in old_events]).update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+    assert services.cleanup_deliveries(batch=2) == 3  # in batches of two
+    assert list(Delivery.objects.values_list("event_id", flat=True)) == [recent.id]
+    # The recent key still refuses its event; the notifications themselves stay.
+    assert services.notify(event_id=recent.id, recipient_id=author.id, type="like") is None
+    assert Notification.objects.filter(recipient_id=author.id).count() == 4
+    assert cleanup_deliveries() == 0  # the beat task: nothing more to clean
