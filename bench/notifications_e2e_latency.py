@@ -25,7 +25,7 @@ nor its timestamps depend on the other's work. Figures (p50 / p90 / p99 / max):
 
 `--start-stack` starts a lean stack of its own and stops it afterwards: no Celery workers, no
 event processes for tasks, habits and media, gateway on `--gateway-port` (57480) and services on
-`--service-port-base`+N (57500+N), a database of its own (`--database`, created when missing),
+`--service-port-base`+N (57500+N), a database of its own (`--database`, dropped and created afresh),
 Redis db `--redis-db` (10), Kafka topics and consumer groups prefixed `bench-e2e.`
 (KAFKA_TOPIC_PREFIX: a test suite sharing the broker is not disturbed), generous auth rate
 limits, logs in var/bench/e2e/logs/. Against another stack (`--gateway`), that stack must let
@@ -112,18 +112,25 @@ def stack_env(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
     return env
 
 
-def ensure_database(name: str) -> None:
+def fresh_database(name: str) -> None:
+    """The benchmark's database, empty: rows and dead tuples left by earlier runs (the outbox,
+    notifications, hot counter rows) would make runs incomparable."""
     import psycopg
 
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def start_stack(args: argparse.Namespace) -> Any:
     var_dir = ROOT / "var" / "bench" / "e2e"
     var_dir.mkdir(parents=True, exist_ok=True)
-    ensure_database(args.database)
+    fresh_database(args.database)
+    import redis
+
+    # Its Redis db too: the channel layer's groups and the services' caches of earlier runs.
+    redis_url = urlunparse(urlparse(os.environ["REDIS_URL"])._replace(path=f"/{args.redis_db}"))
+    redis.Redis.from_url(redis_url).flushdb()
     sys.path.insert(0, str(ROOT / "e2e"))
     from harness import Stack
 
