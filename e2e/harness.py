@@ -40,6 +40,24 @@ def wait_for(
     raise AssertionError(f"timed out after {timeout}s waiting for {what or check}; last={last!r}")
 
 
+# Linux hands out local ports of outgoing connections from 32768-60999, where the suite's
+# default ports are too: a client connection that happens to hold one when a stack starts makes
+# that bind fail ("address already in use").
+RESERVED_PORTS = Path("/proc/sys/net/ipv4/ip_local_reserved_ports")
+BIND_CLASH = "address already in use"
+
+
+def reserve_ports(first: int, last: int) -> bool:
+    """Take first..last out of the kernel's choice of local ports for outgoing connections
+    (root only; others rely on Stack's one retry). True when reserved."""
+    try:
+        current = RESERVED_PORTS.read_text().strip()
+        RESERVED_PORTS.write_text(f"{current},{first}-{last}" if current else f"{first}-{last}")
+    except OSError:
+        return False
+    return True
+
+
 class Stack:
     """One running system: its gateway URL, its processes, its logs."""
 
@@ -60,6 +78,20 @@ class Stack:
         self.var_dir = Path(env["COTASK_VAR_DIR"])
         self.env = env
         self.log_dir = self.var_dir / "logs" / name
+        reserve_ports(gateway_port, gateway_port)
+        reserve_ports(service_port_base + 1, service_port_base + len(SERVICES))
+        for attempt in (1, 2):
+            try:
+                self._start(extra_args or [], ready_timeout)
+                return
+            except RuntimeError as exc:
+                # A port held by some client's connection for a moment: once more.
+                if attempt == 2 or BIND_CLASH not in str(exc):
+                    raise
+                time.sleep(2)
+
+    def _start(self, extra_args: list[str], ready_timeout: float) -> None:
+        name = self.name
         ready_file = self.var_dir / f"{name}.ready"
         ready_file.unlink(missing_ok=True)
         self.output = open(self.var_dir / f"{name}-stack.log", "wb")  # noqa: SIM115
@@ -70,9 +102,9 @@ class Stack:
                 "--name",
                 name,
                 "--gateway-port",
-                str(gateway_port),
+                str(self.gateway_port),
                 "--service-port-base",
-                str(service_port_base),
+                str(self.service_port_base),
                 "--var-dir",
                 str(self.var_dir),
                 "--quiet",
@@ -80,9 +112,9 @@ class Stack:
                 str(ready_file),
                 "--ready-timeout",
                 str(ready_timeout),
-                *(extra_args or []),
+                *extra_args,
             ],
-            env=env,
+            env=self.env,
             stdout=self.output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -92,7 +124,13 @@ class Stack:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 log = (self.var_dir / f"{name}-stack.log").read_text(errors="replace")[-4000:]
-                raise RuntimeError(f"stack {name} did not start:\n{log}")
+                clash = any(
+                    BIND_CLASH in path.read_text(errors="replace")
+                    for path in self.log_dir.glob("*.log")
+                )
+                raise RuntimeError(
+                    f"stack {name} did not start{' (' + BIND_CLASH + ')' if clash else ''}:\n{log}"
+                )
             time.sleep(0.5)
 
     def service_port(self, service: str) -> int:
