@@ -56,7 +56,7 @@ class Statement:
         self.sql = sql
         self.fields = tuple(fields)
         self.using = using
-        self._plans: dict[tuple[type[Model], str], _RowPlan] = {}
+        self._plans: dict[type[Model], _RowPlan] = {}  # `using` fixes the database
 
     def params(self, *values: Any) -> list[Any]:
         if len(values) != len(self.fields):
@@ -80,15 +80,14 @@ class Statement:
         conversion). Unlike `Model.objects.raw`, the column mapping is worked out once, so
         the SELECT list must be fixed: name the columns (`Columns.all()`), not `*`."""
         connection = connections[self.using]
-        key = (model, connection.vendor)
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params(*values))
-            plan = self._plans.get(key)
+            plan = self._plans.get(model)
             if plan is None:  # the statement's columns are fixed: read them once
                 names = tuple(column[0] for column in cursor.description)
-                plan = self._plans[key] = _RowPlan(model, names, connection)
+                plan = self._plans[model] = _RowPlan(model, names, connection)
             rows = cursor.fetchall()
-        return [plan.build(row, self.using) for row in rows]
+        return [plan.build(row, self.using, connection) for row in rows]
 
 
 class _RowPlan:
@@ -108,9 +107,9 @@ class _RowPlan:
             self.sources.append((position.get(field.column), converters, column))
         own = {field.column for field in fields}
         self.extras = [(index, name) for index, name in enumerate(names) if name not in own]
-        self.connection = connection
 
-    def build(self, row: Sequence[Any], using: str) -> Model:
+    def build(self, row: Sequence[Any], using: str, connection: Any) -> Model:
+        # This thread's connection: a plan is shared by threads, connections are not.
         values = []
         for index, converters, column in self.sources:
             if index is None:
@@ -118,7 +117,7 @@ class _RowPlan:
                 continue
             value = row[index]
             for converter in converters:
-                value = converter(value, column, self.connection)
+                value = converter(value, column, connection)
             values.append(value)
         instance = self.model.from_db(using, self.attnames, values)
         for index, name in self.extras:
