@@ -59,8 +59,7 @@ def relay_once(*, bus: EventBus, batch_size: int = 100, using: str = DEFAULT_DB_
     with _process_lock, _relay_lock(using) as acquired:
         if not acquired:
             return 0
-        pending = _pending_statement(using)
-        rows = list(OutboxEvent.objects.using(using).raw(pending.sql, pending.params(batch_size)))
+        rows = _pending_statement(using).fetch(OutboxEvent, batch_size)
         if not rows:
             return 0
         ids = [row.id for row in rows]
