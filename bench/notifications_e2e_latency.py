@@ -1,4 +1,4 @@
-"""Event-to-websocket latency through a running stack, as issue 6 defines it: from the response
+"""Event-to-websocket latency through a running stack, as the target defines it: from the response
 of the producing API call (a like in social-service, through the gateway) to the notification
 frame at the client's websocket.
 
@@ -17,7 +17,7 @@ open loop (each at its scheduled time, answered or not) over `--workers` keep-al
 connections, and the sockets are read by a separate event loop, so neither the client's rate
 nor its timestamps depend on the other's work. Figures (p50 / p90 / p99 / max):
 - API call: request sent -> response;
-- response -> frame (the issue's figure), split at the notification's `updated_at` (stamped by
+- response -> frame (the headline figure), split at the notification's `updated_at` (stamped by
   the consumer) into response -> stored (relay, bus, consumer) and stored -> frame (commit,
   channel layer, uvicorn, client);
 - how late the client sent requests against their schedule (the client is not the limit while
@@ -322,7 +322,7 @@ def measure_round(
     print(f"    frames matched {len(keys)}/{len(plan)}, repeated {repeated}")
     for name, values in (
         ("API call (request -> response)", api),
-        ("response -> frame (issue 6)", after_response),
+        ("response -> frame (target)", after_response),
         ("  response -> stored", to_stored),
         ("  stored -> frame", stored_to_frame),
         ("request -> frame", after_request),

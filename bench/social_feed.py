@@ -4,7 +4,7 @@
     .venv/bin/python bench/social_feed.py                                   # small default
     .venv/bin/python bench/social_feed.py --users 2000 --posts 100000       # moderate
     .venv/bin/python bench/social_feed.py --users 10000 --posts 1000000 \\
-        --follows-per-user 200                                              # issue 5's scale
+        --follows-per-user 200                                              # the target scale
 
 It never touches the test databases: everything lives in its own PostgreSQL database
 (`--database`, default `cotask_bench_social`, created when missing; every service gets its usual
@@ -33,7 +33,7 @@ embedded bus and their event processes are not started.
 Django's test client (no nginx, gunicorn or concurrency), with the feed's query count; steadier
 than the load test on a shared machine, so the figure to compare code changes with.
 
-Targets (issue 5): feed >= 60% of the floor's throughput with p99 < 50 ms; posting to a page
+Targets: feed >= 60% of the floor's throughput with p99 < 50 ms; posting to a page
 with 10,000 followers p99 < 50 ms; its fan-out done within 2 s.
 """
 

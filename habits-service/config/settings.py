@@ -13,7 +13,8 @@ globals().update(
         local_apps=[],
         title="CoTask habits API",
         description=(
-            "Habits, schedules, check-ins and streaks; decks and cards scheduled with FSRS."
+            "Not built yet: only health, readiness and whoami. Habits and spaced-repetition"
+            " cards will live here."
         ),
     )
 )

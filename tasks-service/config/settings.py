@@ -13,7 +13,8 @@ globals().update(
         local_apps=[],
         title="CoTask tasks API",
         description=(
-            "Projects and team rooms, members, tasks, subtasks, deadlines, reminders and analytics."
+            "Not built yet: only health, readiness and whoami. Projects, team rooms and tasks"
+            " will live here."
         ),
     )
 )
