@@ -20,9 +20,11 @@ globals().update(
 
 ASGI_APPLICATION = "config.asgi.application"
 
-# Redis in production so every process sees every group; in-memory in the embedded default.
-# The layer is channels-redis's with a bounded, blocking pool and read timeouts above its
-# blocking reads (notifications/realtime/layers.py).
+# Redis in production so every process sees every group. In the embedded default a SQLite file
+# under var/ carries the messages between the processes `make run` starts (the event consumer
+# pushes, the ASGI process holds the sockets), with no server (notifications/realtime/layers.py).
+# The Redis layer is channels-redis's with a bounded, blocking pool and read timeouts above its
+# blocking reads.
 _CHANNELS_REDIS_URL = env_str("CHANNELS_REDIS_URL", env_str("REDIS_URL"))
 CHANNEL_LAYERS = {
     "default": (
@@ -37,7 +39,10 @@ CHANNEL_LAYERS = {
             },
         }
         if _CHANNELS_REDIS_URL
-        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+        else {
+            "BACKEND": "notifications.realtime.layers.SQLiteChannelLayer",
+            "CONFIG": {"path": str(COTASK_VAR_DIR / "notifications-channels.sqlite3")},  # noqa: F821
+        }
     )
 }
 

@@ -8,7 +8,8 @@ channels-redis keeps its connection pools per loop, so every push then also open
 a Redis connection: ~4 ms per notification in the event consumer, most of its time after the
 database. Pushes from sync code therefore run on one long-lived loop per process
 (`PushLoop`), which keeps the layer's pool warm. The in-memory layer (embedded default, tests
-without Redis) only works inside its own loop, so it keeps `async_to_sync`.
+without Redis) only works inside its own loop, so it keeps `async_to_sync`; the embedded
+default's SQLite layer sends with one INSERT, from any thread, without a loop.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from uuid import UUID
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+from notifications.realtime.layers import SQLiteChannelLayer
 
 logger = logging.getLogger("cotask.notifications")
 
@@ -77,7 +80,9 @@ def _group_send(user_id: UUID | str, payload: dict[str, Any]) -> None:
         return
     group = user_group(user_id)
     try:
-        if isinstance(layer, InMemoryChannelLayer):
+        if isinstance(layer, SQLiteChannelLayer):
+            layer.group_send_now(group, payload)
+        elif isinstance(layer, InMemoryChannelLayer):
             async_to_sync(layer.group_send)(group, payload)
         else:
             push_loop.run(lambda: layer.group_send(group, payload), timeout=PUSH_TIMEOUT_SECONDS)
