@@ -48,6 +48,9 @@ CHANNEL_LAYERS = {
 
 # Notifications (docs: README, "notifications-service").
 NOTIFICATIONS_WS_TICKET_TTL_SECONDS = env_int("NOTIFICATIONS_WS_TICKET_TTL_SECONDS", 30)
+# Tickets one account may get ("<count>/<s|m|h|d>"; empty: no limit). A client needs one per
+# (re)connect; 30 a minute leaves room for flaky networks and many tabs.
+NOTIFICATIONS_WS_TICKET_RATE = env_str("NOTIFICATIONS_WS_TICKET_RATE", "30/m")
 NOTIFICATIONS_WS_HEARTBEAT_SECONDS = env_int("NOTIFICATIONS_WS_HEARTBEAT_SECONDS", 25)
 # A reconnect that missed more than this gets `resync` (reload over REST) instead of a replay.
 NOTIFICATIONS_WS_REPLAY_LIMIT = env_int("NOTIFICATIONS_WS_REPLAY_LIMIT", 500)
