@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import requests
+import websockets.exceptions
 import websockets.sync.client
 from harness import ROOT, Stack, base_env, register_and_login, wait_for
 from websockets.sync.client import ClientConnection
@@ -95,3 +96,53 @@ def test_make_run_pushes_a_like_to_the_authors_open_socket(embedded_stack: Stack
         assert notification["type"] == "like", frames
         assert liker["user"]["username"] in notification["text"]
         assert frame["cursor"] == 1
+
+
+def _closing(ws: ClientConnection, timeout: float = 30) -> tuple[list[dict], int | None]:
+    """Frames until the server closes the socket, and the close code."""
+    frames: list[dict] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            frames.append(json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic()))))
+    except websockets.exceptions.ConnectionClosed as closed:
+        return frames, closed.rcvd.code if closed.rcvd else None
+    except TimeoutError:
+        pass
+    raise AssertionError(f"the socket stayed open; got {frames}")
+
+
+def test_logging_out_closes_the_sessions_socket_and_voids_its_tickets(gateway: str) -> None:
+    account = register_and_login(gateway)
+    second_login = requests.post(
+        f"{gateway}/api/auth/login/",
+        json={"login": account["user"]["username"], "password": account["password"]},
+        timeout=30,
+    )
+    assert second_login.status_code == 200, second_login.text
+    other_device = {**account, **second_login.json()}
+    stolen = requests.post(
+        f"{gateway}/api/notifications/ws-ticket/", headers=_headers(account), timeout=30
+    ).json()["ticket"]
+    with _socket(gateway, account) as ws, _socket(gateway, other_device) as other:
+        logout = requests.post(f"{gateway}/api/auth/logout/", headers=_headers(account), timeout=30)
+        assert logout.status_code == 204, logout.text
+        frames, code = _closing(ws)
+        assert code == 4401
+        assert frames[-1]["type"] == "closing" and frames[-1]["reason"] == "logout"
+        assert frames[-1]["message"] == "You logged out of this session."
+        # The other session's socket is untouched.
+        other.send(json.dumps({"type": "ping"}))
+        assert json.loads(other.recv(timeout=20))["type"] == "pong"
+    # A ticket of the ended session (say, stolen before the logout) opens nothing.
+    ws_url = gateway.replace("http://", "ws://") + f"/ws/?ticket={stolen}"
+    try:
+        with websockets.sync.client.connect(ws_url, open_timeout=20):
+            raise AssertionError("a ticket of an ended session opened a socket")
+    except websockets.exceptions.InvalidStatus as refused:
+        assert refused.response.status_code == 403
+    # Nor does its still-unexpired access token get a new ticket.
+    again = requests.post(
+        f"{gateway}/api/notifications/ws-ticket/", headers=_headers(account), timeout=30
+    )
+    assert again.status_code == 401 and again.json()["code"] == "session_revoked", again.text

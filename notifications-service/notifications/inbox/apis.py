@@ -34,6 +34,7 @@ from notifications.inbox.serializers import (
 )
 from notifications.inbox.throttles import WsTicketThrottle
 from notifications.inbox.types import TYPES
+from notifications.realtime.selectors import claim_time
 from notifications.realtime.texts import language_for_request, text
 
 
@@ -168,8 +169,15 @@ class WsTicketApi(APIView):
         responses={201: TicketOutput, 429: OpenApiResponse(description="Too many tickets.")},
     )
     def post(self, request: Request) -> Response:
+        claims = request.auth if isinstance(request.auth, dict) else {}
         ticket, expires_in = services.issue_ws_ticket(
-            user_id=request.user.id, username=request.user.username, role=request.user.role
+            user_id=request.user.id,
+            username=request.user.username,
+            role=request.user.role,
+            session_id=request.user.session_id,
+            access_expires_at=claim_time(claims.get("exp")),
+            token_issued_at=claim_time(claims.get("iat"), whole_second=True),
+            language=language_for_request(request, request.user.id),
         )
         return Response(
             {"ticket": ticket, "expires_in": expires_in},

@@ -38,6 +38,11 @@ def user_group(user_id: Any) -> str:
     return f"user.{user_id}"
 
 
+def session_group(session_id: str) -> str:
+    """Every socket opened with a ticket or token of this auth session (the `sid` claim)."""
+    return f"session.{session_id}"
+
+
 class PushLoop:
     """An event loop in a daemon thread, started on first use and again after a fork (Celery's
     prefork children do not inherit the thread)."""
@@ -74,11 +79,11 @@ class PushLoop:
 push_loop = PushLoop()
 
 
-def _group_send(user_id: UUID | str, payload: dict[str, Any]) -> None:
+def _group_send(user_id: UUID | str, payload: dict[str, Any], *, group: str = "") -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    group = user_group(user_id)
+    group = group or user_group(user_id)
     try:
         if isinstance(layer, SQLiteChannelLayer):
             layer.group_send_now(group, payload)
@@ -96,3 +101,11 @@ def send_to_user(*, user_id: UUID | str, message: dict[str, Any]) -> None:
 
 def close_user_sockets(*, user_id: UUID | str, code: int, reason: str = "") -> None:
     _group_send(user_id, {"type": "force.close", "code": code, "reason": reason})
+
+
+def close_session_sockets(*, session_id: str, code: int, reason: str = "") -> None:
+    _group_send(
+        session_id,
+        {"type": "force.close", "code": code, "reason": reason},
+        group=session_group(session_id),
+    )

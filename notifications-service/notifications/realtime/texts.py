@@ -51,6 +51,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Срок входа истёк; получите новый билет и подключитесь снова.",
         "uk": "Термін входу минув; отримайте новий квиток і під'єднайтеся знову.",
     },
+    # An error frame: `reauth` with a token that is not a live one of this socket's session.
+    "reauth_refused": {
+        "en": "That token is not a valid one of this session.",
+        "ru": "Этот токен не действует для этого сеанса.",
+        "uk": "Цей токен не дійсний для цього сеансу.",
+    },
     # 429 from POST ws-ticket/.
     "ticket_throttled": {
         "en": "Too many websocket tickets: at most {rate}. Try again in {wait} s.",
@@ -68,6 +74,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "uk": "{count} за {seconds} с",
     },
 }
+
+
+# auth's revoke reasons (`auth.session.revoked`) that share a text.
+CLOSE_REASON_TEXTS = {
+    "revoked": "session_revoked",
+    "others_revoked": "session_revoked",
+    "refresh_reused": "session_revoked",
+    "password_reset": "password_changed",
+}
+
+
+def close_text(reason: str, *, language: str) -> str:
+    """Why the socket closes, for the person; any reason without its own text reads as an
+    ended session."""
+    key = CLOSE_REASON_TEXTS.get(reason, reason)
+    return text(key if key in TEXTS else "session_revoked", language=language)
 
 
 def text(key: str, *, language: str, **params: Any) -> str:
