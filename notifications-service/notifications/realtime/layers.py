@@ -156,8 +156,10 @@ class SQLiteChannelLayer(InMemoryChannelLayer):
         await asyncio.to_thread(self._append, group, True, message)
 
     async def send(self, channel: str, message: dict[str, Any]) -> None:
-        if channel in self.channels or any(channel in g for g in self.groups.values()):
-            await super().send(channel, message)  # one of this process's own
+        # A process-specific channel (`…!…`, from new_channel: every socket's) is this
+        # process's own; a general channel name may be listened to anywhere.
+        if "!" in channel or channel in self.channels:
+            await super().send(channel, message)
         else:
             self.require_valid_channel_name(channel)
             await asyncio.to_thread(self._append, channel, False, message)
@@ -188,7 +190,7 @@ class SQLiteChannelLayer(InMemoryChannelLayer):
                     message = json.loads(payload)
                     if is_group:
                         await InMemoryChannelLayer.group_send(self, target, message)
-                    elif target in self.channels or any(target in g for g in self.groups.values()):
+                    elif target in self.channels:
                         await InMemoryChannelLayer.send(self, target, message)
                 if time.monotonic() - forgotten > self.message_ttl / 2:
                     forgotten = time.monotonic()
