@@ -1,4 +1,4 @@
-"""`make run`: the whole system on embedded defaults (SQLite, the embedded event log, in-memory
+"""`make run`: the whole system on embedded defaults (SQLite, the embedded event log, the SQLite
 channel layer, local media and mail, Celery on the filesystem transport) behind nginx."""
 
 from __future__ import annotations

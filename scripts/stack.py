@@ -7,7 +7,7 @@
 For each service it runs the web process (gunicorn; uvicorn for notifications), the event process
 (`manage.py run_events`: outbox relay + consumer) and a Celery worker with beat. Configuration comes
 from the environment (see `.env.template`); with nothing set, every service uses SQLite, the
-embedded event log, the in-memory channel layer, local media and a local mail folder, all under
+embedded event log, a SQLite channel layer, local media and a local mail folder, all under
 `var/`. Ctrl-C (or SIGTERM) stops everything and waits for it.
 """
 

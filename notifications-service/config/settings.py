@@ -20,9 +20,11 @@ globals().update(
 
 ASGI_APPLICATION = "config.asgi.application"
 
-# Redis in production so every process sees every group; in-memory in the embedded default.
-# The layer is channels-redis's with a bounded, blocking pool and read timeouts above its
-# blocking reads (notifications/realtime/layers.py).
+# Redis in production so every process sees every group. In the embedded default a SQLite file
+# under var/ carries the messages between the processes `make run` starts (the event consumer
+# pushes, the ASGI process holds the sockets), with no server (notifications/realtime/layers.py).
+# The Redis layer is channels-redis's with a bounded, blocking pool and read timeouts above its
+# blocking reads.
 _CHANNELS_REDIS_URL = env_str("CHANNELS_REDIS_URL", env_str("REDIS_URL"))
 CHANNEL_LAYERS = {
     "default": (
@@ -37,12 +39,18 @@ CHANNEL_LAYERS = {
             },
         }
         if _CHANNELS_REDIS_URL
-        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+        else {
+            "BACKEND": "notifications.realtime.layers.SQLiteChannelLayer",
+            "CONFIG": {"path": str(COTASK_VAR_DIR / "notifications-channels.sqlite3")},  # noqa: F821
+        }
     )
 }
 
 # Notifications (docs: README, "notifications-service").
 NOTIFICATIONS_WS_TICKET_TTL_SECONDS = env_int("NOTIFICATIONS_WS_TICKET_TTL_SECONDS", 30)
+# Tickets one account may get ("<count>/<s|m|h|d>"; empty: no limit). A client needs one per
+# (re)connect; 30 a minute leaves room for flaky networks and many tabs.
+NOTIFICATIONS_WS_TICKET_RATE = env_str("NOTIFICATIONS_WS_TICKET_RATE", "30/m")
 NOTIFICATIONS_WS_HEARTBEAT_SECONDS = env_int("NOTIFICATIONS_WS_HEARTBEAT_SECONDS", 25)
 # A reconnect that missed more than this gets `resync` (reload over REST) instead of a replay.
 NOTIFICATIONS_WS_REPLAY_LIMIT = env_int("NOTIFICATIONS_WS_REPLAY_LIMIT", 500)

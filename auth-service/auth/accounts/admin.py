@@ -162,6 +162,8 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
+            if "is_active" in form.changed_data and not obj.is_active:
+                services.end_sessions_of_deactivated(user=obj)
         else:  # a new account is announced like a registration
             services.create_account_by_staff(user=obj, actor=request.user)
 

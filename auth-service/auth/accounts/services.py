@@ -434,10 +434,56 @@ def _within_grace(*, session: Session, jti: str, now: datetime) -> bool:
     )
 
 
-def _revoke(sessions: QuerySet[Session], reason: str, now: datetime | None = None) -> int:
-    return sessions.filter(revoked_at=None).update(
-        revoked_at=now or timezone.now(), revoke_reason=reason
-    )
+# Reasons that change what an account may do, not just end a login: every open socket of the
+# account closes, the one of the session the change was made in too (a stolen ticket may have
+# opened a socket in that very session).
+SESSIONS_ENDED_FOR_ACCOUNT = frozenset(
+    {
+        Session.RevokeReason.PASSWORD_CHANGED,
+        Session.RevokeReason.PASSWORD_RESET,
+        Session.RevokeReason.BANNED,
+        Session.RevokeReason.DELETED,
+        "deactivated",
+    }
+)
+
+
+def _revoke(
+    sessions: QuerySet[Session],
+    reason: str,
+    now: datetime | None = None,
+    *,
+    announce_reason: str | None = None,
+    announce_user: User | None = None,
+) -> int:
+    """End the sessions not ended yet and announce `auth.session.revoked` per account, so the
+    services holding something of a session (notifications' websockets) end it too. The event
+    says `announce_reason` when the stored reason is coarser (a deactivation is stored as
+    `revoked`); `announce_user` is announced even when it had no other session to end."""
+    now = now or timezone.now()
+    announced = announce_reason or reason
+    with transaction.atomic():
+        ended: dict[UUID, list[str]] = {}
+        for session_id, user_id in sessions.filter(revoked_at=None).values_list("id", "user_id"):
+            ended.setdefault(user_id, []).append(str(session_id))
+        count = sessions.filter(id__in=[i for ids in ended.values() for i in ids]).update(
+            revoked_at=now, revoke_reason=reason
+        )
+        if announce_user is not None:
+            ended.setdefault(announce_user.id, [])
+        for user_id, session_ids in ended.items():
+            publish_event(
+                type="auth.session.revoked",
+                key=str(user_id),
+                actor=None,
+                data={
+                    "user_id": str(user_id),
+                    "session_ids": sorted(session_ids),
+                    "reason": announced,
+                    "all_sessions": announced in SESSIONS_ENDED_FOR_ACCOUNT,
+                },
+            )
+    return count
 
 
 def logout(*, session: Session) -> None:
@@ -461,6 +507,17 @@ def revoke_other_sessions(*, user: User, current_session: Session) -> int:
 def revoke_all_sessions(*, users: QuerySet[User]) -> int:
     """Staff: log these accounts out everywhere."""
     return _revoke(Session.objects.filter(user__in=users), Session.RevokeReason.REVOKED)
+
+
+def end_sessions_of_deactivated(*, user: User) -> int:
+    """Staff unticked `is_active` (Django admin): the account can no longer log in, and what it
+    still has open (sessions, notifications' websockets) ends now."""
+    return _revoke(
+        Session.objects.filter(user=user),
+        Session.RevokeReason.REVOKED,
+        announce_reason="deactivated",
+        announce_user=user,
+    )
 
 
 def cleanup_sessions(*, older_than_days: int = 30) -> int:
@@ -492,6 +549,7 @@ def change_password(
         return _revoke(
             Session.objects.filter(user=user).exclude(id=current_session.id),
             Session.RevokeReason.PASSWORD_CHANGED,
+            announce_user=user,
         )
 
 
@@ -533,7 +591,11 @@ def reset_password(*, token: str, new_password: str) -> User:
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        _revoke(Session.objects.filter(user=user), Session.RevokeReason.PASSWORD_RESET)
+        _revoke(
+            Session.objects.filter(user=user),
+            Session.RevokeReason.PASSWORD_RESET,
+            announce_user=user,
+        )
     return user
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,7 +32,10 @@ from notifications.inbox.serializers import (
     UnreadCountOutput,
     UnsubscribeOutput,
 )
+from notifications.inbox.throttles import WsTicketThrottle
 from notifications.inbox.types import TYPES
+from notifications.realtime.selectors import claim_time
+from notifications.realtime.texts import language_for_request, text
 
 
 def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
@@ -141,10 +146,38 @@ class PageSubscriptionApi(APIView):
 
 
 class WsTicketApi(APIView):
-    @extend_schema(request=None, responses={201: TicketOutput})
+    throttle_classes = [WsTicketThrottle]
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        throttle = WsTicketThrottle()
+        language = language_for_request(request, request.user.id)
+        if throttle.duration == 60:
+            rate = text("per_minute", language=language, count=throttle.num_requests)
+        else:
+            rate = text(
+                "per_period",
+                language=language,
+                count=throttle.num_requests,
+                seconds=throttle.duration,
+            )
+        wait_seconds = max(1, math.ceil(wait or 0))
+        message = text("ticket_throttled", language=language, rate=rate, wait=wait_seconds)
+        raise Throttled(wait=wait_seconds, detail=message, code="throttled")
+
+    @extend_schema(
+        request=None,
+        responses={201: TicketOutput, 429: OpenApiResponse(description="Too many tickets.")},
+    )
     def post(self, request: Request) -> Response:
+        claims = request.auth if isinstance(request.auth, dict) else {}
         ticket, expires_in = services.issue_ws_ticket(
-            user_id=request.user.id, username=request.user.username, role=request.user.role
+            user_id=request.user.id,
+            username=request.user.username,
+            role=request.user.role,
+            session_id=request.user.session_id,
+            access_expires_at=claim_time(claims.get("exp")),
+            token_issued_at=claim_time(claims.get("iat"), whole_second=True),
+            language=language_for_request(request, request.user.id),
         )
         return Response(
             {"ticket": ticket, "expires_in": expires_in},

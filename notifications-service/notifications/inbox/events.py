@@ -25,6 +25,7 @@ from notifications.inbox import selectors, services
 from notifications.inbox.services import Target
 from notifications.inbox.types import ACTIONS, REPORT_OUTCOMES, WHAT
 from notifications.realtime import push
+from notifications.realtime import services as realtime_services
 from notifications.realtime.consumers import CLOSE_FORBIDDEN
 
 logger = logging.getLogger("cotask.notifications")
@@ -137,6 +138,24 @@ def on_unbanned(event: Event) -> None:
         recipient_id=user_id,
         type="account_unbanned",
         target=Target(service="auth", kind="user", id=str(user_id)),
+    )
+
+
+@event_handler("auth.session.revoked")
+def on_sessions_ended(event: Event) -> None:
+    """A session ended in auth-service (logout, revocation, a reused refresh token), or all of an
+    account's (password change or reset, ban, deletion, deactivation: `all_sessions`): the
+    sockets opened with its tickets and tokens close, and no new ones open."""
+    user_id = _uuid(event.data.get("user_id")) or _uuid(event.key)
+    if user_id is None:
+        return
+    session_ids = event.data.get("session_ids")
+    realtime_services.end_sessions(
+        user_id=user_id,
+        session_ids=[str(s) for s in session_ids] if isinstance(session_ids, list) else [],
+        all_sessions=bool(event.data.get("all_sessions")),
+        reason=str(event.data.get("reason") or "session_revoked"),
+        at=event.occurred_at,
     )
 
 

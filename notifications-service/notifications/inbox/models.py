@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from cotask_common.ids import uuid7
 
@@ -179,13 +180,44 @@ class PageSubscription(models.Model):
 
 
 class WsTicket(models.Model):
-    """A short-lived single-use websocket ticket; only its SHA-256 is stored."""
+    """A short-lived single-use websocket ticket; only its SHA-256 is stored.
+
+    It carries the session of the access token that asked for it (`sid`) and that token's
+    expiry: the socket it opens belongs to that session and closes when the session ends or the
+    token expires (unless the client sends a newer token of the same session)."""
 
     digest = models.CharField(max_length=64, primary_key=True)
     user_id = models.UUIDField()
     username = models.CharField(max_length=150, blank=True, default="")
     role = models.CharField(max_length=16, default="user")
     expires_at = models.DateTimeField(db_index=True)
+    session_id = models.CharField(max_length=64, blank=True, default="")
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"ticket for {self.user_id}"
+
+
+class EndedSession(models.Model):
+    """A session auth-service ended (`auth.session.revoked`): its access tokens, tickets and
+    sockets are refused here although the tokens still verify until they expire. Kept a day,
+    far longer than an access token lives."""
+
+    session_id = models.CharField(max_length=64, primary_key=True)
+    user_id = models.UUIDField(db_index=True)
+    ended_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"session {self.session_id} ended"
+
+
+class SocketCutoff(models.Model):
+    """The account changed (password, ban, deletion, deactivation): tickets issued and access
+    tokens signed before `not_before` open no socket, whatever their session."""
+
+    user_id = models.UUIDField(primary_key=True)
+    not_before = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"sockets of {self.user_id} from {self.not_before}"

@@ -386,13 +386,40 @@ class TicketUser:
     id: UUID
     username: str
     role: str
+    session_id: str = ""
+    # When the access token that asked for the ticket expires: the socket closes then.
+    access_expires_at: datetime | None = None
+    issued_at: datetime | None = None
 
 
 def _digest(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
-def issue_ws_ticket(*, user_id: UUID, username: str, role: str) -> tuple[str, int]:
+def issue_ws_ticket(
+    *,
+    user_id: UUID,
+    username: str,
+    role: str,
+    session_id: str | None = None,
+    access_expires_at: datetime | None = None,
+    token_issued_at: datetime | None = None,
+    language: str = "en",
+) -> tuple[str, int]:
+    """A single-use ticket for `/ws/`, bound to the session (`sid`) and the expiry of the token
+    that asks for it. Refused when auth ended that session, or changed the account after the
+    token was signed (`token_issued_at`)."""
+    from notifications.realtime.selectors import normalize_session_id, socket_refused
+    from notifications.realtime.texts import text
+
+    if socket_refused(
+        user_id=user_id, session_id=session_id, issued_at=token_issued_at or timezone.now()
+    ):
+        raise ServiceError(
+            text("session_revoked", language=language),
+            code="session_revoked",
+            status_code=401,
+        )
     ticket = secrets.token_urlsafe(32)
     ttl = settings.NOTIFICATIONS_WS_TICKET_TTL_SECONDS
     WsTicket.objects.create(
@@ -401,12 +428,17 @@ def issue_ws_ticket(*, user_id: UUID, username: str, role: str) -> tuple[str, in
         username=username,
         role=role,
         expires_at=timezone.now() + timedelta(seconds=ttl),
+        session_id=normalize_session_id(session_id) if session_id else "",
+        access_expires_at=access_expires_at,
     )
     return ticket, ttl
 
 
 def redeem_ws_ticket(*, ticket: str) -> TicketUser | None:
-    """The ticket's user, once: the row is deleted, and only the deleter that removed it wins."""
+    """The ticket's user, once: the row is deleted, and only the deleter that removed it wins.
+    None too when its session ended or the account changed after it was issued."""
+    from notifications.realtime.selectors import socket_refused
+
     if not ticket or len(ticket) > 200:
         return None
     row = WsTicket.objects.filter(digest=_digest(ticket)).first()
@@ -415,7 +447,16 @@ def redeem_ws_ticket(*, ticket: str) -> TicketUser | None:
     deleted, _ = WsTicket.objects.filter(digest=row.digest).delete()
     if not deleted or row.expires_at <= timezone.now():
         return None
-    return TicketUser(id=row.user_id, username=row.username, role=row.role)
+    if socket_refused(user_id=row.user_id, session_id=row.session_id, issued_at=row.issued_at):
+        return None
+    return TicketUser(
+        id=row.user_id,
+        username=row.username,
+        role=row.role,
+        session_id=row.session_id,
+        access_expires_at=row.access_expires_at,
+        issued_at=row.issued_at,
+    )
 
 
 def cleanup_deliveries(*, older_than_days: int | None = None, batch: int = 5000) -> int:
@@ -435,5 +476,8 @@ def cleanup_deliveries(*, older_than_days: int | None = None, batch: int = 5000)
 
 
 def cleanup_ws_tickets() -> int:
+    """Expired tickets, and ended sessions older than any access token (same beat task)."""
+    from notifications.realtime.services import cleanup_ended_sessions
+
     deleted, _ = WsTicket.objects.filter(expires_at__lte=timezone.now()).delete()
-    return deleted
+    return deleted + cleanup_ended_sessions()

@@ -8,22 +8,35 @@ Authentication, without a long-lived token in the URL:
   can set them.
 A missing, used, expired or bad credential, or a banned account, refuses the handshake (HTTP 403).
 
+A socket belongs to the auth session (`sid`) of the access token that opened it (directly, or
+through the ticket it asked for) and lives no longer than that token: at its `exp` the server
+sends `closing` {reason: "token_expired"} and closes with 4401, unless the client sent
+`{"type": "reauth", "token": <a newer access token of the same session>}` before (answered with
+`reauthed` {expires_at}). When auth ends the session (logout, revocation, a reused refresh token)
+its sockets close with 4401; when the account changes (password change or reset, ban, deletion,
+deactivation) all of the account's sockets close (4401, or 4403 for ban, deletion and
+deactivation), and tickets and tokens from before the change open none.
+
 Messages (server → client), each with `cursor` (the per-user sequence, monotonic):
-- `hello` {user, cursor, heartbeat}: on connect; `cursor` is the newest sequence now.
+- `hello` {user, cursor, heartbeat[, expires_at]}: on connect; `cursor` is the newest sequence
+  now; `expires_at` (ISO 8601) when the socket closes unless the client sends `reauth`.
 - `notification` {cursor, notification}: new or regrouped notification, in cursor order.
 - `read` / `deleted` {ids, all, unread_count, cursor}: another device changed read state.
 - `heartbeat` {cursor}: every `NOTIFICATIONS_WS_HEARTBEAT_SECONDS`.
 - `pong` {cursor}: answer to the client's `ping`.
 - `resync` {cursor}: more was missed than one replay sends; reload the list over REST.
 - `error` {code, message}.
-Client → server: `{"type": "ping"}`, `{"type": "resume", "cursor": N}` (same as `?cursor=N`).
+- `closing` {reason, message}: the server is about to close; `message` in the person's language.
+Client → server: `{"type": "ping"}`, `{"type": "resume", "cursor": N}` (same as `?cursor=N`),
+`{"type": "reauth", "token": T}`.
 
 Replay: with `?cursor=N` (or `resume`) the server sends every notification with a cursor above N,
 oldest first, then live ones; a live message at or below what was already sent is dropped, and a
 gap (a live message from a process that committed later) triggers a read from the database, so
 the client sees each notification once, in order.
 
-Close codes: 4400 bad cursor, 4403 the account was banned or deleted while connected.
+Close codes: 4400 bad cursor; 4401 the session ended or the token expired (get a new ticket);
+4403 the account was banned, deleted or deactivated while connected.
 """
 
 from __future__ import annotations
@@ -31,6 +44,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -41,7 +57,9 @@ from django.conf import settings
 
 from cotask_common.security.authentication import authenticate_token
 from cotask_common.users.selectors import restriction_for
-from notifications.realtime.push import user_group
+from notifications.realtime.push import session_group, user_group
+from notifications.realtime.selectors import claim_time, normalize_session_id, socket_refused
+from notifications.realtime.texts import close_text, language_of, text
 
 logger = logging.getLogger("cotask.notifications")
 
@@ -51,7 +69,18 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
-def _authenticate_ticket(ticket: str) -> Any:
+@dataclass(frozen=True)
+class Credential:
+    """Who opened the socket, with what: the session (`sid`), when the token that stands behind
+    it was made and when it expires."""
+
+    user: Any
+    session_id: str
+    issued_at: datetime | None
+    expires_at: datetime | None
+
+
+def _authenticate_ticket(ticket: str) -> Credential | None:
     from notifications.inbox.services import redeem_ws_ticket
 
     user = redeem_ws_ticket(ticket=ticket)
@@ -60,7 +89,41 @@ def _authenticate_ticket(ticket: str) -> Any:
     restriction = restriction_for(user_id=user.id)
     if restriction is not None and (restriction.deleted or restriction.is_banned_now()):
         return None
-    return user
+    return Credential(
+        user=user,
+        session_id=user.session_id,
+        issued_at=user.issued_at,
+        expires_at=user.access_expires_at,
+    )
+
+
+def _authenticate_bearer(token: str) -> Credential | None:
+    try:
+        user = authenticate_token(token)
+    except Exception:  # TokenError, UserBanned: refused either way
+        return None
+    issued_at = claim_time(user.claims.get("iat"), whole_second=True)
+    session_id = normalize_session_id(user.session_id) if user.session_id else ""
+    if socket_refused(user_id=user.id, session_id=session_id, issued_at=issued_at):
+        return None
+    return Credential(
+        user=user,
+        session_id=session_id,
+        issued_at=issued_at,
+        expires_at=claim_time(user.claims.get("exp")),
+    )
+
+
+def _after_join(credential: Credential) -> tuple[bool, str, int]:
+    """Read once the socket is in its groups (so an end of its session either shows here or
+    reaches it as a message): refused?, the person's language, the current cursor."""
+    from notifications.inbox import selectors
+
+    user_id = credential.user.id
+    refused = socket_refused(
+        user_id=user_id, session_id=credential.session_id, issued_at=credential.issued_at
+    )
+    return refused, language_of(user_id) or "en", selectors.current_cursor(user_id=user_id)
 
 
 def _replay(user_id: Any, cursor: int, limit: int) -> list[dict[str, Any]]:
@@ -89,29 +152,41 @@ def _parse_cursor(value: Any) -> int | None:
 class UserSocketConsumer(AsyncWebsocketConsumer):
     user: Any = None
     group: str | None = None
+    session_group: str | None = None
+    session_id = ""
+    expires_at: datetime | None = None
+    language = "en"
     sent_cursor = 0
     heartbeat_task: asyncio.Task | None = None
+    expiry_task: asyncio.Task | None = None
 
     async def connect(self) -> None:
         query = parse_qs((self.scope.get("query_string") or b"").decode("latin-1"))
         protocols = self.scope.get("subprotocols") or []
         subprotocol = None
+        credential = None
         if "ticket" in query:
-            self.user = await database_sync_to_async(_authenticate_ticket)(query["ticket"][0])
+            credential = await database_sync_to_async(_authenticate_ticket)(query["ticket"][0])
         elif len(protocols) == 2 and protocols[0] == BEARER_SUBPROTOCOL:
             subprotocol = BEARER_SUBPROTOCOL
-            try:
-                self.user = await database_sync_to_async(authenticate_token)(protocols[1])
-            except Exception:  # TokenError, UserBanned: refused either way
-                self.user = None
-        if self.user is None:
+            credential = await database_sync_to_async(_authenticate_bearer)(protocols[1])
+        if credential is None:
             await self.close()  # before accept: the handshake is refused with HTTP 403
             return
+        self.user, self.session_id = credential.user, credential.session_id
+        self.expires_at = credential.expires_at
         self.group = user_group(self.user.id)
-        # Join first, then read the cursor: nothing committed in between can be missed.
+        # Join first, then read the cursor (and whether the session still stands): nothing
+        # committed in between can be missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
+        if self.session_id:
+            self.session_group = session_group(self.session_id)
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
+        refused, self.language, current = await database_sync_to_async(_after_join)(credential)
+        if refused:
+            await self.close()
+            return
         await self.accept(subprotocol=subprotocol)
-        current = await database_sync_to_async(_current_cursor)(self.user.id)
         if "cursor" in query:
             cursor = _parse_cursor(query["cursor"][0])
             if cursor is None:
@@ -124,23 +199,86 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
             self.sent_cursor = current
             await self.send_json(self._hello(current))
         self.heartbeat_task = asyncio.create_task(self._heartbeat())
+        self._watch_expiry()
 
     def _hello(self, current: int) -> dict[str, Any]:
-        return {
+        hello = {
             "type": "hello",
             "user": str(self.user.id),
             "cursor": current,
             "heartbeat": settings.NOTIFICATIONS_WS_HEARTBEAT_SECONDS,
         }
+        if self.expires_at is not None:
+            hello["expires_at"] = self.expires_at.isoformat()
+        return hello
 
     async def disconnect(self, code: int) -> None:
-        if self.heartbeat_task is not None:
-            self.heartbeat_task.cancel()
-        if self.group is not None:
+        for task in (self.heartbeat_task, self.expiry_task):
+            if task is not None:
+                task.cancel()
+        for group in (self.group, self.session_group):
+            if group is None:
+                continue
             try:
-                await self.channel_layer.group_discard(self.group, self.channel_name)
+                await self.channel_layer.group_discard(group, self.channel_name)
             except Exception:  # Redis busy (a mass disconnect): membership expires by itself
                 logger.debug("group_discard failed", exc_info=True)
+
+    def _watch_expiry(self) -> None:
+        if self.expiry_task is not None:
+            self.expiry_task.cancel()
+        if self.expires_at is not None:
+            self.expiry_task = asyncio.create_task(self._expire(self.expires_at))
+
+    async def _expire(self, at: datetime) -> None:
+        """The token behind this socket expired and no newer one came (`reauth`): close."""
+        await asyncio.sleep(max(0.0, at.timestamp() - time.time()))
+        await self._close_because("token_expired", CLOSE_UNAUTHENTICATED)
+
+    async def _close_because(self, reason: str, code: int) -> None:
+        try:
+            await self.send_json(
+                {
+                    "type": "closing",
+                    "reason": reason,
+                    "message": close_text(reason, language=self.language),
+                }
+            )
+            await self.close(code=code)
+        except Exception:  # already gone
+            logger.debug("close failed", exc_info=True)
+
+    async def _reauth(self, token: Any) -> None:
+        credential = (
+            await database_sync_to_async(_authenticate_bearer)(token)
+            if isinstance(token, str) and token
+            else None
+        )
+        if (
+            credential is None
+            or credential.user.id != self.user.id
+            or credential.session_id != self.session_id
+        ):
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "reauth_refused",
+                    "field": "token",
+                    "message": text("reauth_refused", language=self.language),
+                }
+            )
+            return
+        if credential.expires_at is not None and (
+            self.expires_at is None or credential.expires_at > self.expires_at
+        ):
+            self.expires_at = credential.expires_at
+            self._watch_expiry()
+        await self.send_json(
+            {
+                "type": "reauthed",
+                "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            }
+        )
 
     async def _heartbeat(self) -> None:
         interval = settings.NOTIFICATIONS_WS_HEARTBEAT_SECONDS
@@ -194,12 +332,14 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
                 return
             self.sent_cursor = cursor  # the client says what it has; send all after it
             await self._replay_from(cursor)
+        elif kind == "reauth":
+            await self._reauth(message.get("token"))
         else:
             await self.send_json(
                 {
                     "type": "error",
                     "code": "unknown_type",
-                    "message": "type must be 'ping' or 'resume'.",
+                    "message": "type must be 'ping', 'resume' or 'reauth'.",
                 }
             )
 
@@ -231,8 +371,7 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
         self.sent_cursor = cursor
 
     async def force_close(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "closing", "reason": event.get("reason", "")})
-        await self.close(code=event.get("code", CLOSE_FORBIDDEN))
+        await self._close_because(event.get("reason", ""), event.get("code", CLOSE_FORBIDDEN))
 
     async def send_json(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(payload))

@@ -1,4 +1,6 @@
-"""The Redis channel layer, with connection settings that hold 5,000 sockets per process.
+"""The channel layers: Redis in production, a SQLite file in the embedded default.
+
+The Redis channel layer, with connection settings that hold 5,000 sockets per process.
 
 channels-redis builds each event loop's pool with redis-py's defaults, and redis-py 8 changed
 two of them in ways that break it under load:
@@ -20,10 +22,21 @@ two of them in ways that break it under load:
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
+from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer as BaseRedisChannelLayer
 from redis.asyncio import BlockingConnectionPool, ConnectionPool
+
+logger = logging.getLogger("cotask.notifications")
 
 
 class RedisChannelLayer(BaseRedisChannelLayer):
@@ -56,3 +69,153 @@ class RedisChannelLayer(BaseRedisChannelLayer):
         if "address" in host:
             return BlockingConnectionPool.from_url(host["address"], **options)
         return BlockingConnectionPool(**options)
+
+
+class SQLiteChannelLayer(InMemoryChannelLayer):
+    """The embedded default's layer: group messages cross processes through one SQLite file.
+
+    `make run` pushes from `run_events` (and Celery, and the REST views) while the sockets live
+    in the ASGI process; the in-memory layer cannot bridge that, and the embedded default runs no
+    server. So a send appends a row to `path` (WAL mode: writers never block readers), and every
+    process that holds sockets polls the rows after the newest it has seen, every
+    `poll_interval` seconds, and hands each to its own in-memory groups. Membership stays local:
+    a sender needs no list of members, and a process that dies leaves nothing behind. Rows are
+    deleted after `message_ttl` seconds; a socket that missed one catches up by cursor.
+    """
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        poll_interval: float = 0.05,
+        message_ttl: float = 60.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.path = str(path)
+        self.poll_interval = poll_interval
+        self.message_ttl = message_ttl
+        self._local = threading.local()
+        self._pollers: dict[asyncio.AbstractEventLoop, tuple[asyncio.Task, asyncio.Future]] = {}
+
+    # -- the file ---------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None or getattr(self._local, "pid", None) != os.getpid():
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS channel_message ("
+                " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " target TEXT NOT NULL, is_group INTEGER NOT NULL,"
+                " payload TEXT NOT NULL, created REAL NOT NULL)"
+            )
+            self._local.connection, self._local.pid = connection, os.getpid()
+        return connection
+
+    def _append(self, target: str, is_group: bool, message: dict[str, Any]) -> None:
+        self._connection().execute(
+            "INSERT INTO channel_message (target, is_group, payload, created) VALUES (?, ?, ?, ?)",
+            (target, int(is_group), json.dumps(message), time.time()),
+        )
+
+    def _newest_id(self) -> int:
+        row = self._connection().execute("SELECT MAX(id) FROM channel_message").fetchone()
+        return int(row[0] or 0)
+
+    def _after(self, last: int) -> list[tuple[int, str, int, str]]:
+        return (
+            self._connection()
+            .execute(
+                "SELECT id, target, is_group, payload FROM channel_message"
+                " WHERE id > ? ORDER BY id",
+                (last,),
+            )
+            .fetchall()
+        )
+
+    def _forget_old(self) -> None:
+        self._connection().execute(
+            "DELETE FROM channel_message WHERE created < ?", (time.time() - self.message_ttl,)
+        )
+
+    # -- sending (any process) --------------------------------------------------------------
+
+    def group_send_now(self, group: str, message: dict[str, Any]) -> None:
+        """group_send for sync code (the event consumer, Celery, views): one INSERT, no loop."""
+        assert isinstance(message, dict), "message is not a dict"
+        self.require_valid_group_name(group)
+        self._append(group, True, message)
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        assert isinstance(message, dict), "message is not a dict"
+        self.require_valid_group_name(group)
+        await asyncio.to_thread(self._append, group, True, message)
+
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        # A process-specific channel (`…!…`, from new_channel: every socket's) is this
+        # process's own; a general channel name may be listened to anywhere.
+        if "!" in channel or channel in self.channels:
+            await super().send(channel, message)
+        else:
+            self.require_valid_channel_name(channel)
+            await asyncio.to_thread(self._append, channel, False, message)
+
+    # -- receiving (the processes that hold sockets) ----------------------------------------
+
+    async def _ensure_poller(self) -> None:
+        """One poller per event loop; returns once it knows where the file ends, so anything
+        sent after the caller's group_add reaches the group."""
+        loop = asyncio.get_running_loop()
+        current = self._pollers.get(loop)
+        if current is None or current[0].done():
+            ready = loop.create_future()
+            current = (loop.create_task(self._poll(ready)), ready)
+            self._pollers[loop] = current
+        await asyncio.shield(current[1])
+
+    async def _poll(self, ready: asyncio.Future) -> None:
+        last = None
+        forgotten = time.monotonic()
+        while True:
+            try:
+                if last is None:
+                    last = await asyncio.to_thread(self._newest_id)
+                    ready.set_result(None)
+                for row_id, target, is_group, payload in await asyncio.to_thread(self._after, last):
+                    last = row_id
+                    message = json.loads(payload)
+                    if is_group:
+                        await InMemoryChannelLayer.group_send(self, target, message)
+                    elif target in self.channels:
+                        await InMemoryChannelLayer.send(self, target, message)
+                if time.monotonic() - forgotten > self.message_ttl / 2:
+                    forgotten = time.monotonic()
+                    await asyncio.to_thread(self._forget_old)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the file is locked or gone for a moment: try again
+                logger.warning("channel layer poll failed", exc_info=True)
+                if not ready.done():  # do not hold connecting sockets hostage meanwhile
+                    ready.set_result(None)
+            await asyncio.sleep(self.poll_interval)
+
+    async def group_add(self, group: str, channel: str) -> None:
+        await self._ensure_poller()
+        await super().group_add(group, channel)
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        await self._ensure_poller()
+        return await super().receive(channel)
+
+    async def flush(self) -> None:
+        await super().flush()
+        await asyncio.to_thread(lambda: self._connection().execute("DELETE FROM channel_message"))
+
+    async def close(self) -> None:
+        for task, _ready in self._pollers.values():
+            task.cancel()
+        self._pollers.clear()

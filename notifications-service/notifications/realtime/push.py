@@ -8,7 +8,8 @@ channels-redis keeps its connection pools per loop, so every push then also open
 a Redis connection: ~4 ms per notification in the event consumer, most of its time after the
 database. Pushes from sync code therefore run on one long-lived loop per process
 (`PushLoop`), which keeps the layer's pool warm. The in-memory layer (embedded default, tests
-without Redis) only works inside its own loop, so it keeps `async_to_sync`.
+without Redis) only works inside its own loop, so it keeps `async_to_sync`; the embedded
+default's SQLite layer sends with one INSERT, from any thread, without a loop.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from uuid import UUID
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from notifications.realtime.layers import SQLiteChannelLayer
+
 logger = logging.getLogger("cotask.notifications")
 
 # A push that takes longer is abandoned (logged); the client still gets it by cursor.
@@ -33,6 +36,11 @@ PUSH_TIMEOUT_SECONDS = 5.0
 
 def user_group(user_id: Any) -> str:
     return f"user.{user_id}"
+
+
+def session_group(session_id: str) -> str:
+    """Every socket opened with a ticket or token of this auth session (the `sid` claim)."""
+    return f"session.{session_id}"
 
 
 class PushLoop:
@@ -71,13 +79,15 @@ class PushLoop:
 push_loop = PushLoop()
 
 
-def _group_send(user_id: UUID | str, payload: dict[str, Any]) -> None:
+def _group_send(user_id: UUID | str, payload: dict[str, Any], *, group: str = "") -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    group = user_group(user_id)
+    group = group or user_group(user_id)
     try:
-        if isinstance(layer, InMemoryChannelLayer):
+        if isinstance(layer, SQLiteChannelLayer):
+            layer.group_send_now(group, payload)
+        elif isinstance(layer, InMemoryChannelLayer):
             async_to_sync(layer.group_send)(group, payload)
         else:
             push_loop.run(lambda: layer.group_send(group, payload), timeout=PUSH_TIMEOUT_SECONDS)
@@ -91,3 +101,11 @@ def send_to_user(*, user_id: UUID | str, message: dict[str, Any]) -> None:
 
 def close_user_sockets(*, user_id: UUID | str, code: int, reason: str = "") -> None:
     _group_send(user_id, {"type": "force.close", "code": code, "reason": reason})
+
+
+def close_session_sockets(*, session_id: str, code: int, reason: str = "") -> None:
+    _group_send(
+        session_id,
+        {"type": "force.close", "code": code, "reason": reason},
+        group=session_group(session_id),
+    )

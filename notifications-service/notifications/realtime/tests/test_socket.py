@@ -222,7 +222,11 @@ def test_a_ban_closes_the_users_sockets_with_4403(announce, deliver):
         await database_sync_to_async(deliver)(
             type="auth.user.banned", key=user.id, data={"until": None, "reason": "spam"}
         )
-        assert await receive(socket) == {"type": "closing", "reason": "banned"}
+        assert await receive(socket) == {
+            "type": "closing",
+            "reason": "banned",
+            "message": "This account was banned.",
+        }
         closed = await socket.receive_output(timeout=TIMEOUT)
         assert (closed["type"], closed["code"]) == ("websocket.close", 4403)
 
