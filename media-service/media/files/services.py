@@ -39,6 +39,8 @@ from media.files.errors import FileRejected, too_large
 from media.files.images import POSTER_SIZE, VARIANT_SIZES, Rendition, render_image
 from media.files.inspection import Inspection, inspect_file
 from media.files.models import (
+    AudienceMember,
+    AudienceReset,
     Kind,
     MediaFile,
     MediaReference,
@@ -733,21 +735,36 @@ def delete_owner_files(*, owner_id: UUID) -> int:
 
 
 def attach_references(
-    *, service: str, object_type: str, object_id: str, file_ids: Iterable[UUID]
+    *,
+    service: str,
+    object_type: str,
+    object_id: str,
+    file_ids: Iterable[UUID],
+    audience: str = "",
 ) -> int:
-    """`<service>.media.attached`: the object uses these files; they are kept."""
+    """`<service>.media.attached`: the object uses these files; they are kept. With an
+    `audience`, its members may read them (private files) while the reference lasts."""
     with transaction.atomic():
         # Locked so a concurrent cleanup either sees the reference or has deleted the file.
         files = list(MediaFile.objects.select_for_update().filter(id__in=list(file_ids)).only("id"))
         MediaReference.objects.bulk_create(
             [
                 MediaReference(
-                    file=file, service=service, object_type=object_type, object_id=object_id
+                    file=file,
+                    service=service,
+                    object_type=object_type,
+                    object_id=object_id,
+                    audience=audience,
                 )
                 for file in files
             ],
             ignore_conflicts=True,
         )
+        if audience:
+            # Attached before without an audience (or another one): the latest word counts.
+            MediaReference.objects.filter(
+                file__in=files, service=service, object_type=object_type, object_id=object_id
+            ).exclude(audience=audience).update(audience=audience)
         MediaFile.objects.filter(
             id__in=[file.id for file in files], unreferenced_since__isnull=False
         ).update(unreferenced_since=None)
@@ -775,6 +792,71 @@ def detach_references(
             id__in=affected - still_used, unreferenced_since__isnull=True
         ).update(unreferenced_since=timezone.now())
     return len(affected)
+
+
+# -- audiences: who may read private files another service uses -----------------------------
+
+
+def apply_access_change(
+    *,
+    service: str,
+    audience: str,
+    granted: bool,
+    user_ids: list[UUID] | None,
+    occurred_at: datetime,
+) -> int:
+    """`<service>.media.access_granted` / `.access_revoked` (`user_ids=None`: everyone).
+
+    Changes are ordered by `occurred_at`: one older than what was applied last for the member
+    (or than a revocation of everyone) is ignored, so redeliveries, replays and late copies are
+    harmless. On equal times a revocation wins. Returns how many memberships changed."""
+    with transaction.atomic():
+        if user_ids is None:
+            return _revoke_everyone(service=service, audience=audience, at=occurred_at)
+        reset = AudienceReset.objects.filter(service=service, audience=audience).first()
+        if granted and reset is not None and reset.revoked_at >= occurred_at:
+            return 0
+        wanted = set(user_ids)
+        rows = {
+            row.user_id: row
+            for row in AudienceMember.objects.select_for_update().filter(
+                service=service, audience=audience, user_id__in=wanted
+            )
+        }
+        changed = []
+        for row in rows.values():
+            newer = row.changed_at < occurred_at if granted else row.changed_at <= occurred_at
+            if newer:
+                row.granted, row.changed_at = granted, occurred_at
+                changed.append(row)
+        AudienceMember.objects.bulk_update(changed, ["granted", "changed_at"])
+        # Revocations of unknown members are kept too: a grant delivered later is older.
+        created = AudienceMember.objects.bulk_create(
+            [
+                AudienceMember(
+                    service=service,
+                    audience=audience,
+                    user_id=user_id,
+                    granted=granted,
+                    changed_at=occurred_at,
+                )
+                for user_id in wanted - set(rows)
+            ],
+            ignore_conflicts=True,
+        )
+    return len(changed) + len(created)
+
+
+def _revoke_everyone(*, service: str, audience: str, at: datetime) -> int:
+    reset, created = AudienceReset.objects.select_for_update().get_or_create(
+        service=service, audience=audience, defaults={"revoked_at": at}
+    )
+    if not created and reset.revoked_at < at:
+        reset.revoked_at = at
+        reset.save(update_fields=["revoked_at"])
+    return AudienceMember.objects.filter(
+        service=service, audience=audience, changed_at__lte=at, granted=True
+    ).update(granted=False, changed_at=at)
 
 
 # -- housekeeping (Celery beat) ---------------------------------------------------------------
