@@ -21,6 +21,7 @@ from media.files.models import (
     MediaReference,
     Status,
     UploadSession,
+    UploadStatus,
 )
 from media.files.storage import get_storage
 
@@ -92,6 +93,18 @@ def upload_for_owner(*, owner_id: UUID, upload_id: UUID) -> UploadSession:
     if upload is None:
         raise NotFound(_("No such upload."), code="upload_not_found")
     return upload
+
+
+def upload_accepts_data(*, storage_key: str) -> bool:
+    """A direct upload's object may be written only while the upload is `pending`: once
+    `complete` has claimed it, nothing may change what is being checked."""
+    try:
+        upload_id = UUID(storage_key.rsplit("/", 1)[-1])  # incoming/<owner>/<upload id>
+    except ValueError:
+        return False
+    return UploadSession.objects.filter(
+        id=upload_id, storage_key=storage_key, status=UploadStatus.PENDING
+    ).exists()
 
 
 @dataclass(frozen=True)

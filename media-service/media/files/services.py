@@ -64,6 +64,8 @@ WRITE_GRACE = timedelta(hours=1)
 # A direct upload may be completed this long after its URL expired.
 COMPLETE_GRACE = timedelta(hours=1)
 FINISHED_UPLOADS_KEPT = timedelta(days=7)
+# A finished upload's object is deleted again this long after its URL expired (a late PUT).
+INCOMING_RECHECK = timedelta(minutes=1)
 MAX_PROCESSING_ATTEMPTS = 3
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
@@ -209,13 +211,13 @@ def _store(
     inspection: Inspection,
     source: Path,
     workdir: Path,
-    incoming_key: str | None = None,
     in_transaction: Callable[[MediaFile], None] | None = None,
 ) -> UploadResult:
     """Write the renditions (or move the original), then create the file in one transaction
     with its events. Images are decoded here: a corrupt one is refused before anything is
-    written. `incoming_key` is a direct upload's object: moved for videos and documents,
-    deleted for images (their stored original is the re-encode)."""
+    written. What is stored is always made from `source`, the local copy that was checked,
+    never copied from a direct upload's object, which its still-valid upload URL could
+    overwrite between the check and the store (docs/decisions.md, upload integrity)."""
     file_type = inspection.type
     storage = get_storage()
     file_id = uuid7()
@@ -251,14 +253,6 @@ def _store(
                     cache_control=cache_control,
                     disposition=disposition,
                 )
-        elif incoming_key:
-            storage.move(
-                incoming_key,
-                original_key,
-                content_type=content_type,
-                cache_control=cache_control,
-                disposition=disposition,
-            )
         else:
             storage.save(
                 original_key,
@@ -290,8 +284,6 @@ def _store(
                 ready_at=now if status == Status.READY else None,
             )
             StorageDeletion.objects.filter(id__in=planned).delete()
-            if incoming_key and writes:
-                _schedule_deletion([incoming_key])
             if in_transaction:
                 in_transaction(file)
             _publish("uploaded", file, actor=owner_id)
@@ -307,8 +299,6 @@ def _store(
         )
         if existing is None:
             raise
-        if incoming_key:
-            _delete_now([incoming_key], [])
         return UploadResult(existing, False)
     except BaseException:
         _delete_now(keys, planned)
@@ -491,17 +481,30 @@ def complete_direct_upload(*, owner_id: UUID, upload_id: UUID) -> UploadResult:
             UploadSession.objects.filter(id=session.id).update(
                 status=UploadStatus.REJECTED, failure_code=exc.code, updated_at=timezone.now()
             )
-            _schedule_deletion([session.storage_key])
+            _drop_incoming(session)
         raise
     except BaseException:
         # Not the file's fault (storage, a bug): the client may call complete again.
         _reopen(session)
         raise
     # Already marked when the file was created; this covers losing a race to an identical upload.
-    UploadSession.objects.filter(id=session.id, status=UploadStatus.COMPLETING).update(
-        status=UploadStatus.COMPLETED, file=result.file, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        lost_race = UploadSession.objects.filter(
+            id=session.id, status=UploadStatus.COMPLETING
+        ).update(status=UploadStatus.COMPLETED, file=result.file, updated_at=timezone.now())
+        if lost_race:
+            _drop_incoming(session)
     return result
+
+
+def _drop_incoming(session: UploadSession) -> None:
+    """In the transaction that ends the upload: its object is deleted now, and once more when
+    its upload URL has expired, since S3 accepts a PUT to it until then (local storage refuses
+    PUTs to an upload that is no longer pending)."""
+    _schedule_deletion([session.storage_key])
+    StorageDeletion.objects.create(
+        key=session.storage_key, not_before=session.expires_at + INCOMING_RECHECK
+    )
 
 
 def _reopen(session: UploadSession) -> None:
@@ -566,13 +569,14 @@ def _complete(session: UploadSession) -> UploadResult:
                 UploadSession.objects.filter(id=session.id).update(
                     status=UploadStatus.COMPLETED, file=existing, updated_at=timezone.now()
                 )
-                _schedule_deletion([session.storage_key])
+                _drop_incoming(session)
             return UploadResult(existing, False)
 
         def mark_completed(file: MediaFile) -> None:
             UploadSession.objects.filter(id=session.id).update(
                 status=UploadStatus.COMPLETED, file=file, updated_at=timezone.now()
             )
+            _drop_incoming(session)
 
         return _store(
             owner_id=session.owner_id,
@@ -582,7 +586,6 @@ def _complete(session: UploadSession) -> UploadResult:
             inspection=inspection,
             source=local,
             workdir=workdir,
-            incoming_key=session.storage_key,
             in_transaction=mark_completed,
         )
 
