@@ -648,15 +648,35 @@ def refresh_block_flag(*, page: Page, now: Any = None) -> bool:
     if page.is_blocked and not was_blocked:
         publish_access_revoked(audience=page_audience(page.id))
     elif was_blocked and not page.is_blocked:
-        # The follows are locked so a concurrent unfollow is either excluded here or
-        # publishes its revocation after this grant.
-        followers = Follow.objects.select_for_update().filter(
-            page=page, status=Follow.Status.APPROVED
-        )
-        user_ids = list(followers.values_list("user_id", flat=True))
-        if user_ids:
-            publish_access_granted(audience=page_audience(page.id), user_ids=user_ids)
+        _grant_followers(page=page)
     return page.is_blocked
+
+
+def _grant_followers(*, page: Page) -> int:
+    """Every approved follower may read the page's private post files. The follows are locked
+    so a concurrent unfollow is either excluded here or publishes its revocation after this."""
+    followers = Follow.objects.select_for_update().filter(page=page, status=Follow.Status.APPROVED)
+    user_ids = list(followers.values_list("user_id", flat=True))
+    if user_ids:
+        publish_access_granted(audience=page_audience(page.id), user_ids=user_ids)
+    return len(user_ids)
+
+
+def publish_follower_access() -> tuple[int, int]:
+    """Once, for follows made before media access was published: a grant for the approved
+    followers of every unblocked page, one page per transaction. Returns (pages, users)."""
+    pages = users = 0
+    page_ids = Follow.objects.filter(status=Follow.Status.APPROVED).values_list(
+        "page_id", flat=True
+    )
+    for page_id in sorted(set(page_ids)):
+        with transaction.atomic():
+            page = Page.objects.select_for_update().filter(id=page_id, is_blocked=False).first()
+            if page is None:
+                continue
+            granted = _grant_followers(page=page)
+            pages, users = pages + bool(granted), users + granted
+    return pages, users
 
 
 def set_owner_banned(*, user_id: uuid.UUID, banned: bool) -> int:

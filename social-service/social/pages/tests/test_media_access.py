@@ -153,3 +153,22 @@ def test_account_deletion_revokes_the_followers_access_and_its_pages(
     assert ("revoked", _audience(bob.page), None) in events  # bob's own page is gone
     handle_event(make_event(type="auth.user.deleted", key=ada.user.id, data={}))
     assert ("revoked", _audience(ada.page), None) in _access(published_events)
+
+
+def test_existing_followers_are_granted_once_by_the_command(
+    member: Any, published_events: Any
+) -> None:
+    from django.core.management import call_command
+
+    from social.pages.models import Follow
+
+    ada, bob, cy = member("ada"), member("bob"), member("cy")
+    bob.post(f"{API}/pages/ada/follow/")
+    cy.post(f"{API}/pages/bob/follow/")
+    Follow.objects.create(page=cy.page, user_id=ada.user.id, status=Follow.Status.PENDING)
+    Page.objects.filter(id=bob.page.id).update(is_blocked=True)
+    before = len(_access(published_events))
+    call_command("publish_media_access")
+    assert _access(published_events)[before:] == [
+        ("granted", _audience(ada.page), [str(bob.user.id)])
+    ]
