@@ -731,6 +731,8 @@ def delete_owner_files(*, owner_id: UUID) -> int:
         )
         _schedule_deletion(pending.values_list("storage_key", flat=True))
         pending.update(status=UploadStatus.EXPIRED, updated_at=timezone.now())
+        # Their memberships name them too; a deleted account reads nothing any more.
+        AudienceMember.objects.filter(user_id=owner_id).delete()
     return count
 
 

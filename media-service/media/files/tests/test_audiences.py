@@ -179,3 +179,13 @@ def test_the_access_check_is_one_query(
     file = MediaFile.objects.get(id=file_id)
     with django_assert_num_queries(1):
         assert selectors.can_view(user=follower.user, file=file)
+
+
+@local_only
+def test_a_deleted_account_leaves_no_membership(private_post: Any, media_api: Any) -> None:
+    _owner, _file_id, _post, audience = private_post
+    follower = media_api()
+    handle_event(access("granted", audience, follower))
+    assert AudienceMember.objects.filter(user_id=follower.user.id).exists()
+    handle_event(make_event(type="auth.user.deleted", key=str(follower.user.id), data={}))
+    assert not AudienceMember.objects.filter(user_id=follower.user.id).exists()
