@@ -653,9 +653,11 @@ def refresh_block_flag(*, page: Page, now: Any = None) -> bool:
 
 
 def _grant_followers(*, page: Page) -> int:
-    """Every approved follower may read the page's private post files. The follows are locked
-    so a concurrent unfollow is either excluded here or publishes its revocation after this."""
-    followers = Follow.objects.select_for_update().filter(page=page, status=Follow.Status.APPROVED)
+    """Every approved follower may read the page's private post files. Call with the page's
+    row locked: a follow that starts or ends updates that row (its counter) before it
+    publishes, so a concurrent unfollow is either excluded here or revokes after this grant.
+    (The follows themselves are not locked: an unfollow locks its follow, then the page.)"""
+    followers = Follow.objects.filter(page=page, status=Follow.Status.APPROVED)
     user_ids = list(followers.values_list("user_id", flat=True))
     if user_ids:
         publish_access_granted(audience=page_audience(page.id), user_ids=user_ids)
