@@ -1,12 +1,18 @@
 from django.contrib import admin
 
-from media.files.models import MediaFile, MediaReference, StorageDeletion, UploadSession
+from media.files.models import (
+    AudienceMember,
+    MediaFile,
+    MediaReference,
+    StorageDeletion,
+    UploadSession,
+)
 
 
 class MediaReferenceInline(admin.TabularInline):
     model = MediaReference
     extra = 0
-    readonly_fields = ("service", "object_type", "object_id", "created_at")
+    readonly_fields = ("service", "object_type", "object_id", "audience", "created_at")
     can_delete = False
 
 
@@ -48,3 +54,15 @@ class UploadSessionAdmin(admin.ModelAdmin):
 class StorageDeletionAdmin(admin.ModelAdmin):
     list_display = ("key", "not_before", "attempts", "last_error")
     readonly_fields = ("key", "not_before", "attempts", "last_error", "created_at")
+
+
+@admin.register(AudienceMember)
+class AudienceMemberAdmin(admin.ModelAdmin):
+    # Read-only: the projection of other services' events (who may read private files).
+    list_display = ("service", "audience", "user_id", "granted", "changed_at")
+    list_filter = ("service", "granted")
+    search_fields = ("=audience", "=user_id")
+    readonly_fields = [field.name for field in AudienceMember._meta.fields]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -293,6 +295,8 @@ def _receive(
 ) -> HttpResponse:
     if storage.area_of(key) != "incoming":
         return _refuse(request, 403, "signature_invalid", "Uploads go to upload URLs only.")
+    if not selectors.upload_accepts_data(storage_key=key):
+        return _closed(request)
     content_type = request.META.get("CONTENT_TYPE", "")
     if content_type != params["content-type"]:
         return _refuse(
@@ -314,4 +318,16 @@ def _receive(
         storage.write_stream(key, request, size=int(length))
     except TooMuchData as exc:
         return _refuse(request, 400, "incomplete_body", f"The body was incomplete: {exc}.")
+    if not selectors.upload_accepts_data(storage_key=key):
+        # `complete` started while the bytes streamed in: what it checks (and stores) is its
+        # own copy; these late bytes are removed (again at the URL's expiry, for safety).
+        storage.delete_many([key])
+        return _closed(request)
     return HttpResponse(status=200)
+
+
+def _closed(request: HttpRequest) -> JsonResponse:
+    # No token on a signed URL: the language is the request's Accept-Language.
+    with translation.override(translation.get_language_from_request(request)):
+        message = _("This upload no longer accepts data (it was completed, rejected or expired).")
+    return _refuse(request, 409, "upload_closed", message)

@@ -141,6 +141,9 @@ class MediaReference(models.Model):
     service = models.CharField(max_length=32)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=128)
+    # Whose members may read the file while this reference lasts (`page:<id>`, `room:<id>`),
+    # from the `audience` of `<service>.media.attached`; "" = none. Scoped by `service`.
+    audience = models.CharField(max_length=128, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -156,6 +159,48 @@ class MediaReference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service}.{self.object_type}:{self.object_id} -> {self.file_id}"
+
+
+class AudienceMember(models.Model):
+    """A user's membership of another service's audience, from `<service>.media.access_granted`
+    / `.access_revoked`. A revocation stays as a row (`granted` false) so that an older grant
+    delivered late cannot bring the access back: `changed_at` is the `occurred_at` of the
+    change applied last, and older changes are ignored."""
+
+    service = models.CharField(max_length=32)
+    audience = models.CharField(max_length=128)
+    user_id = models.UUIDField()
+    granted = models.BooleanField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Also the index of the access check (service, audience, user).
+            models.UniqueConstraint(
+                fields=["service", "audience", "user_id"], name="audiencemember_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "member" if self.granted else "revoked"
+        return f"{self.user_id} in {self.service}.{self.audience} ({state})"
+
+
+class AudienceReset(models.Model):
+    """Everyone's access to an audience was revoked at `revoked_at` (the audience is gone):
+    grants that occurred before it are ignored, even for users without a member row."""
+
+    service = models.CharField(max_length=32)
+    audience = models.CharField(max_length=128)
+    revoked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "audience"], name="audiencereset_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service}.{self.audience} revoked at {self.revoked_at}"
 
 
 class StorageDeletion(models.Model):

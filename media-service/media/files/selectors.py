@@ -8,13 +8,21 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from cotask_common.errors import NotFound, ServiceError
-from media.files.models import Kind, MediaFile, Status, UploadSession
+from media.files.models import (
+    AudienceMember,
+    Kind,
+    MediaFile,
+    MediaReference,
+    Status,
+    UploadSession,
+    UploadStatus,
+)
 from media.files.storage import get_storage
 
 ORIGINAL = "original"
@@ -44,12 +52,28 @@ def find_duplicate(
 
 
 def can_view(*, user: Any, file: MediaFile) -> bool:
-    """Public files: anyone signed in. Private files: the owner.
+    """Public files: anyone signed in. Private files: the owner, and the members of an audience
+    the file is attached to (`<service>.media.attached` with an `audience`, members from
+    `<service>.media.access_granted` / `.access_revoked`; see cotask_common.media_access).
 
-    This is the one place where access is decided. Other services will grant access to private
-    files (task members, chat participants) with `<service>.media.access_granted` events
-    (reserved in docs/events.md): they will add rows here, checked in this function."""
-    return file.is_public or file.owner_id == user.id
+    This is the one place where access is decided."""
+    if file.is_public or file.owner_id == user.id:
+        return True
+    return in_audience_of(user_id=user.id, file_id=file.id)
+
+
+def in_audience_of(*, user_id: UUID, file_id: UUID) -> bool:
+    """Whether a reference to the file names an audience of which the user is a member now
+    (one query: the reference's service scopes the audience)."""
+    members = AudienceMember.objects.filter(
+        service=OuterRef("service"), audience=OuterRef("audience"), user_id=user_id, granted=True
+    )
+    return (
+        MediaReference.objects.filter(file_id=file_id)
+        .exclude(audience="")
+        .filter(Exists(members))
+        .exists()
+    )
 
 
 def can_delete(*, user: Any, file: MediaFile) -> bool:
@@ -69,6 +93,18 @@ def upload_for_owner(*, owner_id: UUID, upload_id: UUID) -> UploadSession:
     if upload is None:
         raise NotFound(_("No such upload."), code="upload_not_found")
     return upload
+
+
+def upload_accepts_data(*, storage_key: str) -> bool:
+    """A direct upload's object may be written only while the upload is `pending`: once
+    `complete` has claimed it, nothing may change what is being checked."""
+    try:
+        upload_id = UUID(storage_key.rsplit("/", 1)[-1])  # incoming/<owner>/<upload id>
+    except ValueError:
+        return False
+    return UploadSession.objects.filter(
+        id=upload_id, storage_key=storage_key, status=UploadStatus.PENDING
+    ).exists()
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ from media.files.errors import FileRejected, too_large
 from media.files.images import POSTER_SIZE, VARIANT_SIZES, Rendition, render_image
 from media.files.inspection import Inspection, inspect_file
 from media.files.models import (
+    AudienceMember,
+    AudienceReset,
     Kind,
     MediaFile,
     MediaReference,
@@ -62,6 +64,8 @@ WRITE_GRACE = timedelta(hours=1)
 # A direct upload may be completed this long after its URL expired.
 COMPLETE_GRACE = timedelta(hours=1)
 FINISHED_UPLOADS_KEPT = timedelta(days=7)
+# A finished upload's object is deleted again this long after its URL expired (a late PUT).
+INCOMING_RECHECK = timedelta(minutes=1)
 MAX_PROCESSING_ATTEMPTS = 3
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
@@ -207,13 +211,13 @@ def _store(
     inspection: Inspection,
     source: Path,
     workdir: Path,
-    incoming_key: str | None = None,
     in_transaction: Callable[[MediaFile], None] | None = None,
 ) -> UploadResult:
     """Write the renditions (or move the original), then create the file in one transaction
     with its events. Images are decoded here: a corrupt one is refused before anything is
-    written. `incoming_key` is a direct upload's object: moved for videos and documents,
-    deleted for images (their stored original is the re-encode)."""
+    written. What is stored is always made from `source`, the local copy that was checked,
+    never copied from a direct upload's object, which its still-valid upload URL could
+    overwrite between the check and the store (docs/decisions.md, upload integrity)."""
     file_type = inspection.type
     storage = get_storage()
     file_id = uuid7()
@@ -249,14 +253,6 @@ def _store(
                     cache_control=cache_control,
                     disposition=disposition,
                 )
-        elif incoming_key:
-            storage.move(
-                incoming_key,
-                original_key,
-                content_type=content_type,
-                cache_control=cache_control,
-                disposition=disposition,
-            )
         else:
             storage.save(
                 original_key,
@@ -288,8 +284,6 @@ def _store(
                 ready_at=now if status == Status.READY else None,
             )
             StorageDeletion.objects.filter(id__in=planned).delete()
-            if incoming_key and writes:
-                _schedule_deletion([incoming_key])
             if in_transaction:
                 in_transaction(file)
             _publish("uploaded", file, actor=owner_id)
@@ -305,8 +299,6 @@ def _store(
         )
         if existing is None:
             raise
-        if incoming_key:
-            _delete_now([incoming_key], [])
         return UploadResult(existing, False)
     except BaseException:
         _delete_now(keys, planned)
@@ -489,17 +481,30 @@ def complete_direct_upload(*, owner_id: UUID, upload_id: UUID) -> UploadResult:
             UploadSession.objects.filter(id=session.id).update(
                 status=UploadStatus.REJECTED, failure_code=exc.code, updated_at=timezone.now()
             )
-            _schedule_deletion([session.storage_key])
+            _drop_incoming(session)
         raise
     except BaseException:
         # Not the file's fault (storage, a bug): the client may call complete again.
         _reopen(session)
         raise
     # Already marked when the file was created; this covers losing a race to an identical upload.
-    UploadSession.objects.filter(id=session.id, status=UploadStatus.COMPLETING).update(
-        status=UploadStatus.COMPLETED, file=result.file, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        lost_race = UploadSession.objects.filter(
+            id=session.id, status=UploadStatus.COMPLETING
+        ).update(status=UploadStatus.COMPLETED, file=result.file, updated_at=timezone.now())
+        if lost_race:
+            _drop_incoming(session)
     return result
+
+
+def _drop_incoming(session: UploadSession) -> None:
+    """In the transaction that ends the upload: its object is deleted now, and once more when
+    its upload URL has expired, since S3 accepts a PUT to it until then (local storage refuses
+    PUTs to an upload that is no longer pending)."""
+    _schedule_deletion([session.storage_key])
+    StorageDeletion.objects.create(
+        key=session.storage_key, not_before=session.expires_at + INCOMING_RECHECK
+    )
 
 
 def _reopen(session: UploadSession) -> None:
@@ -564,13 +569,14 @@ def _complete(session: UploadSession) -> UploadResult:
                 UploadSession.objects.filter(id=session.id).update(
                     status=UploadStatus.COMPLETED, file=existing, updated_at=timezone.now()
                 )
-                _schedule_deletion([session.storage_key])
+                _drop_incoming(session)
             return UploadResult(existing, False)
 
         def mark_completed(file: MediaFile) -> None:
             UploadSession.objects.filter(id=session.id).update(
                 status=UploadStatus.COMPLETED, file=file, updated_at=timezone.now()
             )
+            _drop_incoming(session)
 
         return _store(
             owner_id=session.owner_id,
@@ -580,7 +586,6 @@ def _complete(session: UploadSession) -> UploadResult:
             inspection=inspection,
             source=local,
             workdir=workdir,
-            incoming_key=session.storage_key,
             in_transaction=mark_completed,
         )
 
@@ -726,6 +731,8 @@ def delete_owner_files(*, owner_id: UUID) -> int:
         )
         _schedule_deletion(pending.values_list("storage_key", flat=True))
         pending.update(status=UploadStatus.EXPIRED, updated_at=timezone.now())
+        # Their memberships name them too; a deleted account reads nothing any more.
+        AudienceMember.objects.filter(user_id=owner_id).delete()
     return count
 
 
@@ -733,21 +740,36 @@ def delete_owner_files(*, owner_id: UUID) -> int:
 
 
 def attach_references(
-    *, service: str, object_type: str, object_id: str, file_ids: Iterable[UUID]
+    *,
+    service: str,
+    object_type: str,
+    object_id: str,
+    file_ids: Iterable[UUID],
+    audience: str = "",
 ) -> int:
-    """`<service>.media.attached`: the object uses these files; they are kept."""
+    """`<service>.media.attached`: the object uses these files; they are kept. With an
+    `audience`, its members may read them (private files) while the reference lasts."""
     with transaction.atomic():
         # Locked so a concurrent cleanup either sees the reference or has deleted the file.
         files = list(MediaFile.objects.select_for_update().filter(id__in=list(file_ids)).only("id"))
         MediaReference.objects.bulk_create(
             [
                 MediaReference(
-                    file=file, service=service, object_type=object_type, object_id=object_id
+                    file=file,
+                    service=service,
+                    object_type=object_type,
+                    object_id=object_id,
+                    audience=audience,
                 )
                 for file in files
             ],
             ignore_conflicts=True,
         )
+        if audience:
+            # Attached before without an audience (or another one): the latest word counts.
+            MediaReference.objects.filter(
+                file__in=files, service=service, object_type=object_type, object_id=object_id
+            ).exclude(audience=audience).update(audience=audience)
         MediaFile.objects.filter(
             id__in=[file.id for file in files], unreferenced_since__isnull=False
         ).update(unreferenced_since=None)
@@ -775,6 +797,71 @@ def detach_references(
             id__in=affected - still_used, unreferenced_since__isnull=True
         ).update(unreferenced_since=timezone.now())
     return len(affected)
+
+
+# -- audiences: who may read private files another service uses -----------------------------
+
+
+def apply_access_change(
+    *,
+    service: str,
+    audience: str,
+    granted: bool,
+    user_ids: list[UUID] | None,
+    occurred_at: datetime,
+) -> int:
+    """`<service>.media.access_granted` / `.access_revoked` (`user_ids=None`: everyone).
+
+    Changes are ordered by `occurred_at`: one older than what was applied last for the member
+    (or than a revocation of everyone) is ignored, so redeliveries, replays and late copies are
+    harmless. On equal times a revocation wins. Returns how many memberships changed."""
+    with transaction.atomic():
+        if user_ids is None:
+            return _revoke_everyone(service=service, audience=audience, at=occurred_at)
+        reset = AudienceReset.objects.filter(service=service, audience=audience).first()
+        if granted and reset is not None and reset.revoked_at >= occurred_at:
+            return 0
+        wanted = set(user_ids)
+        rows = {
+            row.user_id: row
+            for row in AudienceMember.objects.select_for_update().filter(
+                service=service, audience=audience, user_id__in=wanted
+            )
+        }
+        changed = []
+        for row in rows.values():
+            newer = row.changed_at < occurred_at if granted else row.changed_at <= occurred_at
+            if newer:
+                row.granted, row.changed_at = granted, occurred_at
+                changed.append(row)
+        AudienceMember.objects.bulk_update(changed, ["granted", "changed_at"])
+        # Revocations of unknown members are kept too: a grant delivered later is older.
+        created = AudienceMember.objects.bulk_create(
+            [
+                AudienceMember(
+                    service=service,
+                    audience=audience,
+                    user_id=user_id,
+                    granted=granted,
+                    changed_at=occurred_at,
+                )
+                for user_id in wanted - set(rows)
+            ],
+            ignore_conflicts=True,
+        )
+    return len(changed) + len(created)
+
+
+def _revoke_everyone(*, service: str, audience: str, at: datetime) -> int:
+    reset, created = AudienceReset.objects.select_for_update().get_or_create(
+        service=service, audience=audience, defaults={"revoked_at": at}
+    )
+    if not created and reset.revoked_at < at:
+        reset.revoked_at = at
+        reset.save(update_fields=["revoked_at"])
+    return AudienceMember.objects.filter(
+        service=service, audience=audience, changed_at__lte=at, granted=True
+    ).update(granted=False, changed_at=at)
 
 
 # -- housekeeping (Celery beat) ---------------------------------------------------------------

@@ -15,6 +15,11 @@ from django.utils import timezone
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from cotask_common.inserts import add_to_counts
+from cotask_common.media_access import (
+    audience_name,
+    publish_access_granted,
+    publish_access_revoked,
+)
 from cotask_common.statements import Columns, Statement
 from cotask_common.users.models import UserRef
 from social.feed import services as feed_services
@@ -156,12 +161,14 @@ def publish_media_references(
     attached: Iterable[Any] = (),
     detached: Iterable[Any] = (),
     detach_all: bool = False,
+    audience: str = "",
 ) -> None:
     """`social.media.attached` / `.detached` for one object (`post`, `page`), keyed by its id.
 
     Call inside the transaction that changes the object. Ids named on both sides cancel out, and
     nothing is published for an empty side; `detach_all` (the object is gone) omits `file_ids`,
-    which media reads as "every file of this object".
+    which media reads as "every file of this object". `audience` (a post's `page:<id>`) lets the
+    page's followers read the attached files when they are private.
     """
     attached_ids = _file_ids(attached)
     detached_ids = _file_ids(detached)
@@ -180,12 +187,15 @@ def publish_media_references(
             data={**base, "file_ids": detached_ids},
         )
     if attached_ids:
-        publish_event(
-            type="social.media.attached",
-            key=object_id,
-            actor=actor,
-            data={**base, "file_ids": attached_ids},
-        )
+        data: dict[str, Any] = {**base, "file_ids": attached_ids}
+        if audience:
+            data["audience"] = audience
+        publish_event(type="social.media.attached", key=object_id, actor=actor, data=data)
+
+
+def page_audience(page_id: Any) -> str:
+    """The media audience of a page: its owner and approved followers read its posts' files."""
+    return audience_name("page", page_id)
 
 
 def _file_ids(values: Iterable[Any]) -> list[str]:
@@ -380,6 +390,7 @@ def delete_page(*, page: Page, actor_id: uuid.UUID) -> None:
         )
         feed_services.remove_page_from_timelines(page_id=page.id, user_ids=follower_ids)
         _detach_page_media(page=page, actor_id=actor_id)
+        publish_access_revoked(audience=page_audience(page.id), actor=actor_id)
         page.delete()
         publish_event(type="social.page.deleted", key=data["id"], actor=actor_id, data=data)
 
@@ -434,6 +445,14 @@ def follow_page(*, page: Page, user_id: uuid.UUID) -> Follow:
 
 def _started(*, follow: Follow, page: Page, actor_id: uuid.UUID, via: str) -> None:
     bump_page(page_id=page.id, followers_count=1, daily={"followers_gained": 1})
+    # Every active follower may read the page's private post files (a public page may turn
+    # private later; its followers stay), unless the page is blocked: its followers get access
+    # when the block ends. Read after bump_page, which holds the page's row lock, so a block
+    # in progress is either seen here or publishes its revocation after this grant.
+    if not Page.objects.filter(id=page.id, is_blocked=True).exists():
+        publish_access_granted(
+            audience=page_audience(page.id), user_ids=[follow.user_id], actor=actor_id
+        )
     publish_event(
         type="social.follow.created",
         key=follow.id,
@@ -456,6 +475,9 @@ def _ended(*, follow: Follow, page: Page, actor_id: uuid.UUID, reason: str) -> N
     follow.id = follow_id  # Django clears the pk on delete; the event still names it
     if was_approved:
         bump_page(page_id=page.id, followers_count=-1, daily={"followers_lost": 1})
+        publish_access_revoked(
+            audience=page_audience(page.id), user_ids=[follow.user_id], actor=actor_id
+        )
         feed_services.remove_page_from_timelines(page_id=page.id, user_ids=[follow.user_id])
     recipients = [str(follow.user_id)] if reason in ("removed_by_owner",) else []
     publish_event(
@@ -601,8 +623,13 @@ def unblock_user(*, page: Page, actor_id: uuid.UUID, user_id: uuid.UUID) -> None
 
 
 def refresh_block_flag(*, page: Page, now: Any = None) -> bool:
-    """Recompute `is_blocked` from its reasons and save it; returns the new value."""
+    """Recompute `is_blocked` from its reasons and save it; returns the new value.
+
+    Call with the page's row locked. A page that becomes blocked (moderation, its owner's ban)
+    takes its followers' access to its private files away; when the block ends they get it
+    back (`social.media.access_revoked` / `.access_granted`)."""
     now = now or timezone.now()
+    was_blocked = page.is_blocked
     page.is_blocked = bool(
         page.owner_banned
         or page.blocked_permanently
@@ -618,7 +645,40 @@ def refresh_block_flag(*, page: Page, now: Any = None) -> bool:
             "updated_at",
         ]
     )
+    if page.is_blocked and not was_blocked:
+        publish_access_revoked(audience=page_audience(page.id))
+    elif was_blocked and not page.is_blocked:
+        _grant_followers(page=page)
     return page.is_blocked
+
+
+def _grant_followers(*, page: Page) -> int:
+    """Every approved follower may read the page's private post files. Call with the page's
+    row locked: a follow that starts or ends updates that row (its counter) before it
+    publishes, so a concurrent unfollow is either excluded here or revokes after this grant.
+    (The follows themselves are not locked: an unfollow locks its follow, then the page.)"""
+    followers = Follow.objects.filter(page=page, status=Follow.Status.APPROVED)
+    user_ids = list(followers.values_list("user_id", flat=True))
+    if user_ids:
+        publish_access_granted(audience=page_audience(page.id), user_ids=user_ids)
+    return len(user_ids)
+
+
+def publish_follower_access() -> tuple[int, int]:
+    """Once, for follows made before media access was published: a grant for the approved
+    followers of every unblocked page, one page per transaction. Returns (pages, users)."""
+    pages = users = 0
+    page_ids = Follow.objects.filter(status=Follow.Status.APPROVED).values_list(
+        "page_id", flat=True
+    )
+    for page_id in sorted(set(page_ids)):
+        with transaction.atomic():
+            page = Page.objects.select_for_update().filter(id=page_id, is_blocked=False).first()
+            if page is None:
+                continue
+            granted = _grant_followers(page=page)
+            pages, users = pages + bool(granted), users + granted
+    return pages, users
 
 
 def set_owner_banned(*, user_id: uuid.UUID, banned: bool) -> int:
@@ -641,5 +701,6 @@ def delete_user_data(*, user_id: uuid.UUID) -> None:
         for page in Page.objects.filter(owner_id=user_id):
             data = _page_data(page)
             _detach_page_media(page=page, actor_id=user_id)
+            publish_access_revoked(audience=page_audience(page.id), actor=user_id)
             page.delete()
             publish_event(type="social.page.deleted", key=data["id"], actor=user_id, data=data)

@@ -24,7 +24,12 @@ from social.feed import services as feed_services
 from social.feed.cards import forget_posts
 from social.pages.models import Page
 from social.pages.selectors import Viewer, viewer_id
-from social.pages.services import bump_page, clean_tags, publish_media_references
+from social.pages.services import (
+    bump_page,
+    clean_tags,
+    page_audience,
+    publish_media_references,
+)
 from social.posts import selectors
 from social.posts.models import Comment, CommentLike, MediaFile, Post, PostLike, PostTag
 
@@ -206,7 +211,11 @@ def create_post(
             ),
         )
         publish_media_references(
-            object_type="post", object_id=post.id, actor=actor_id, attached=post.media_ids
+            object_type="post",
+            object_id=post.id,
+            actor=actor_id,
+            attached=post.media_ids,
+            audience=page_audience(page.id),
         )
         feed_services.on_post_created(post=post, page=page)
         # Counters last: their rows (the page, its day, the replied-to post) are the ones
@@ -273,6 +282,7 @@ def update_post(
             actor=actor_id,
             attached=[i for i in post.media_ids if i not in old_media],
             detached=[i for i in old_media if i not in post.media_ids],
+            audience=page_audience(post.page_id),
         )
     return post
 

@@ -61,9 +61,7 @@ def test_an_image_goes_direct_and_is_checked_on_complete(
     assert list(temp_dir.iterdir()) == []
 
 
-def test_a_document_is_moved_not_copied_through_the_service(
-    media_api: Any, media_storage: Any
-) -> None:
+def test_a_document_is_stored_from_the_checked_copy(media_api: Any, media_storage: Any) -> None:
     api = media_api()
     data = samples.pdf(pages=3)
     response = api.direct(

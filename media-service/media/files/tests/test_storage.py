@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from media.files.models import UploadSession
 from media.files.storage import LocalMediaStorage, TooMuchData, get_storage, reset_storage
 from media.files.tests.conftest import request_url
 
@@ -60,8 +64,22 @@ def test_move_keeps_the_bytes(media_storage: Any, local_file: Path) -> None:
 
 
 def test_signed_upload_and_download(media_storage: Any, client: Any, local_file: Path) -> None:
-    key = media_storage.key("incoming", "owner", "upload")
     data = local_file.read_bytes()
+    # Local upload URLs accept data only for a pending upload (S3 knows no uploads).
+    upload_id, owner_id = uuid.uuid4(), uuid.uuid4()
+    key = media_storage.key("incoming", str(owner_id), str(upload_id))
+    UploadSession.objects.create(
+        id=upload_id,
+        owner_id=owner_id,
+        purpose="task_attachment",
+        visibility="private",
+        filename="a.pdf",
+        content_type="application/pdf",
+        size=len(data),
+        sha256="0" * 64,
+        storage_key=key,
+        expires_at=timezone.now() + timedelta(minutes=1),
+    )
     signed = media_storage.signed_upload(
         key, expires_in=60, content_type="application/pdf", size=len(data)
     )
