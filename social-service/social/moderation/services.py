@@ -9,12 +9,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from social.moderation.models import ModerationAction, Report, TargetType
-from social.pages.models import Page
+from social.pages.models import Page, PageBlock
+from social.pages.selectors import Viewer, is_staff, readable_pages_q, viewer_id
 from social.pages.services import refresh_block_flag
 from social.posts import services as post_services
 from social.posts.models import Comment, Post
@@ -241,16 +243,24 @@ def delete_comment(
         )
 
 
-def _target_owner(*, target_type: str, target_id: uuid.UUID) -> uuid.UUID:
+def _target_owner(*, target_type: str, target_id: uuid.UUID, viewer: Viewer) -> uuid.UUID:
+    """The owner of what `viewer` reports, if they can see it: what they cannot see (a post of a
+    private page they do not follow, of a page blocked by moderation or whose owner blocked
+    them, a comment under such a post) is answered exactly as what does not exist."""
     if target_type == TargetType.POST:
-        row = Post.objects.filter(id=target_id, deleted_at__isnull=True).values("page__owner_id")
-        key = "page__owner_id"
+        row = Post.objects.filter(id=target_id, deleted_at__isnull=True).filter(
+            readable_pages_q(viewer=viewer)
+        )
+        row, key = row.values("page__owner_id"), "page__owner_id"
     elif target_type == TargetType.COMMENT:
-        row = Comment.objects.filter(id=target_id, deleted_at__isnull=True).values("author_id")
-        key = "author_id"
+        row = Comment.objects.filter(
+            id=target_id, deleted_at__isnull=True, post__deleted_at__isnull=True
+        ).filter(readable_pages_q(viewer=viewer, prefix="post__page__"))
+        row, key = row.values("author_id"), "author_id"
     elif target_type == TargetType.PAGE:
-        row = Page.objects.filter(id=target_id).values("owner_id")
-        key = "owner_id"
+        # A private page's profile is visible (its posts are not), so it may be reported.
+        row = Page.objects.filter(id=target_id).filter(_page_seen_q(viewer))
+        row, key = row.values("owner_id"), "owner_id"
     else:
         raise ServiceError.for_field("target_type", "Must be post, comment or page.")
     found = row.first()
@@ -259,12 +269,21 @@ def _target_owner(*, target_type: str, target_id: uuid.UUID) -> uuid.UUID:
     return found[key]
 
 
-def report(
-    *, reporter_id: uuid.UUID, target_type: str, target_id: uuid.UUID, reason: str
-) -> Report:
-    """Anyone signed in may report a post, comment or page (one open report per target each)."""
+def _page_seen_q(viewer: Viewer) -> Q:
+    """The pages whose profile `viewer` sees (pages.selectors.check_visible, as one filter)."""
+    if is_staff(viewer):
+        return Q()
+    user_id = viewer_id(viewer)
+    blocked_from = PageBlock.objects.filter(user_id=user_id).values("page_id")
+    return Q(owner_id=user_id) | (Q(is_blocked=False) & ~Q(id__in=blocked_from))
+
+
+def report(*, reporter: Viewer, target_type: str, target_id: uuid.UUID, reason: str) -> Report:
+    """Anyone signed in may report a post, comment or page they can see (one open report per
+    target each)."""
+    reporter_id = reporter.id
     reason = _reason(reason)
-    owner_id = _target_owner(target_type=target_type, target_id=target_id)
+    owner_id = _target_owner(target_type=target_type, target_id=target_id, viewer=reporter)
     try:
         with transaction.atomic():
             row = Report.objects.create(
