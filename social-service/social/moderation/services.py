@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
+from cotask_common.security.permissions import outranks
+from cotask_common.users.models import UserRef
 from social.moderation.models import ModerationAction, Report, TargetType
 from social.pages.models import Page, PageBlock
 from social.pages.selectors import Viewer, is_staff, readable_pages_q, viewer_id
@@ -97,6 +99,20 @@ def _require_staff(actor: Any) -> None:
         raise Forbidden("This needs the moderator role.")
 
 
+def _require_outranks(*, actor: Any, owner_id: uuid.UUID | None) -> None:
+    """auth-service's rank rule (`outranks`): a moderator acts only on what belongs to plain
+    users, an admin also on moderators'. The owner's role is read from the local projection
+    (`UserRef`) as it is now, not as the caller loaded the object."""
+    if actor is None:  # the system (a block running out)
+        return
+    role = UserRef.objects.filter(id=owner_id).values_list("role", flat=True).first() or "user"
+    if not outranks(actor_role=getattr(actor, "role", "user"), target_role=role):
+        raise Forbidden(
+            f"A {actor.role} may only moderate what belongs to accounts with a lower role.",
+            code="role_too_high",
+        )
+
+
 def block_page(
     *,
     page: Page,
@@ -128,6 +144,7 @@ def block_page(
             )
     with transaction.atomic():
         page = Page.objects.select_for_update().get(id=page.id)
+        _require_outranks(actor=actor, owner_id=page.owner_id)
         until = None if permanent else timezone.now() + duration
         page.blocked_permanently = permanent or page.blocked_permanently
         page.blocked_until = until if not permanent else None
@@ -151,6 +168,7 @@ def unblock_page(*, page: Page, actor: Any, reason: str) -> Page:
     reason = _reason(reason)
     with transaction.atomic():
         page = Page.objects.select_for_update().get(id=page.id)
+        _require_outranks(actor=actor, owner_id=page.owner_id)
         if page.blocked_permanently and actor.role != "admin":
             raise Forbidden("Only an admin may lift a permanent block.", code="admin_only")
         if not page.blocked_permanently and page.blocked_until is None:
@@ -202,6 +220,7 @@ def end_expired_blocks(*, now: datetime | None = None) -> int:
 def delete_post(*, post: Post, actor: Any, reason: str, report: Report | None = None) -> None:
     _require_staff(actor)
     reason = _reason(reason)
+    _require_outranks(actor=actor, owner_id=post.page.owner_id)
     with transaction.atomic():
         deleted = post_services.delete_post(
             post=post, actor_id=actor.id, reason=reason, by_moderator=True
@@ -225,6 +244,7 @@ def delete_comment(
 ) -> None:
     _require_staff(actor)
     reason = _reason(reason)
+    _require_outranks(actor=actor, owner_id=comment.author_id)
     with transaction.atomic():
         deleted = post_services.delete_comment(
             comment=comment, actor_id=actor.id, reason=reason, by_moderator=True

@@ -9,6 +9,7 @@ from django.utils import timezone
 from social.moderation.models import ModerationAction
 from social.moderation.services import end_expired_blocks
 from social.pages.models import Page
+from social.posts.models import Comment
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +263,67 @@ def test_reporting_what_one_cannot_see_answers_as_for_what_does_not_exist(
     if hidden_by != "deleted":
         assert _report(mod, "post", post)[0] == 201
         assert _report(ada, "comment", comment)[0] == 201
+
+
+@pytest.mark.parametrize(
+    ("actor_role", "owner_role", "allowed"),
+    [
+        ("moderator", "admin", False),
+        ("moderator", "moderator", False),
+        ("admin", "admin", False),
+        ("admin", "moderator", True),
+        ("moderator", "user", True),
+    ],
+)
+def test_the_rank_rule_of_moderation(
+    member: Any, published_events: Any, actor_role: str, owner_role: str, allowed: bool
+) -> None:
+    """auth-service's rule for bans, applied to content: one moderates only what belongs to
+    accounts of a lower role (pages, posts, comments; directly or by resolving a report)."""
+    owner = member("owner", role=owner_role)
+    actor, reporter = member("actor", role=actor_role), member("reporter")
+    post = _post(owner, "owner")
+    comment = owner.post(f"{API}/posts/{post}/comments/", {"text": "c"}, format="json").json()["id"]
+
+    def reported(kind: str, target: str) -> str:
+        body = {"target_type": kind, "target_id": target, "reason": "look"}
+        return reporter.post(f"{API}/reports/", body, format="json").json()["id"]
+
+    reports = {kind: reported(kind, t) for kind, t in [("post", post), ("comment", comment)]}
+    page_report = reported("page", str(owner.page.id))
+    attempts = [
+        actor.post(
+            f"{API}/moderation/pages/owner/block/",
+            {"reason": "x", "duration_hours": 1},
+            format="json",
+        ),
+        actor.post(
+            f"{API}/reports/{page_report}/resolve/",
+            {"resolution": "x", "action": "block_page", "duration_hours": 1},
+            format="json",
+        ),
+        *(
+            actor.post(
+                f"{API}/reports/{reports[kind]}/resolve/",
+                {"resolution": "x", "action": "delete"},
+                format="json",
+            )
+            for kind in ("comment", "post")
+        ),
+        actor.post(f"{API}/moderation/posts/{post}/delete/", {"reason": "x"}, format="json"),
+        actor.post(f"{API}/moderation/comments/{comment}/delete/", {"reason": "x"}, format="json"),
+    ]
+    if allowed:
+        assert [r.status_code for r in attempts[:4]] == [200] * 4
+        return
+    for response in attempts:
+        assert response.status_code == 403, response.content
+        assert response.json()["code"] == "role_too_high"
+    assert not Page.objects.get(id=owner.page.id).is_blocked
+    assert owner.get(f"{API}/posts/{post}/").status_code == 200
+    assert Comment.objects.get(id=comment).deleted_at is None
+    assert not published_events("social.moderation.page_blocked")
+    assert not ModerationAction.objects.exclude(action="dismiss_report").exists()
+    # The reports stay open; dismissing one changes nothing of the content and is allowed.
+    r = actor.post(f"{API}/reports/{page_report}/resolve/", {"resolution": "ok"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "dismissed"
