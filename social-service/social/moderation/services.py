@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
@@ -108,7 +109,11 @@ def _require_outranks(*, actor: Any, owner_id: uuid.UUID | None) -> None:
     role = UserRef.objects.filter(id=owner_id).values_list("role", flat=True).first() or "user"
     if not outranks(actor_role=getattr(actor, "role", "user"), target_role=role):
         raise Forbidden(
-            f"A {actor.role} may only moderate what belongs to accounts with a lower role.",
+            gettext("An admin may not moderate what belongs to another admin.")
+            if actor.role == "admin"
+            else gettext(
+                "A moderator may only moderate what belongs to accounts with a lower role."
+            ),
             code="role_too_high",
         )
 
