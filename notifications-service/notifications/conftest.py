@@ -86,3 +86,31 @@ def like(deliver: Callable[..., bool]) -> Callable[..., Any]:
         return event
 
     return run
+
+
+@pytest.fixture
+def follow(deliver: Callable[..., bool]) -> Callable[..., Any]:
+    """`follow(user, page_id, page_name=..., event=...)`: social's announcement that `user`
+    follows the page (`social.follow.created` unless `event` names another), returned."""
+    from cotask_common.events.testing import make_event
+
+    def run(
+        user: Any, page_id: Any, *, page_name: str = "Study group", event: str = "created"
+    ) -> Any:
+        announced = make_event(
+            type=f"social.follow.{event}",
+            key=uuid.uuid4(),
+            actor=user.id,
+            data={
+                "page_id": str(page_id),
+                "page_name": page_name,
+                "page_owner_id": str(uuid.uuid4()),
+                "follower_id": str(user.id),
+                "user_id": str(user.id),
+                "recipient_ids": [],
+            },
+        )
+        deliver(announced)
+        return announced
+
+    return run

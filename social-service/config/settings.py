@@ -55,6 +55,12 @@ SOCIAL_FEED_FANOUT_MODE = env_str("SOCIAL_FEED_FANOUT_MODE", "async")
 # The popular feed: posts of the last N hours ranked by likes and comments with time decay.
 SOCIAL_POPULAR_WINDOW_HOURS = env_int("SOCIAL_POPULAR_WINDOW_HOURS", 72)
 
+# Search without signing in: at most this many requests per client address ("30/m", "100/15m";
+# empty: no limit). Counted in the shared cache; the address is the gateway's X-Forwarded-For
+# (SOCIAL_TRUSTED_PROXIES proxies in front, 1: nginx).
+SOCIAL_SEARCH_ANON_RATE = env_str("SOCIAL_SEARCH_ANON_RATE", "30/m")
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("SOCIAL_TRUSTED_PROXIES", 1)  # noqa: F821
+
 # Moderation: the longest block a moderator may set (admins may block permanently).
 SOCIAL_MODERATOR_MAX_BLOCK_DAYS = env_int("SOCIAL_MODERATOR_MAX_BLOCK_DAYS", 30)
 

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from notifications.inbox.models import Notification, PageSubscription, Preference, Recipient
+from notifications.inbox.models import (
+    Notification,
+    PageFollow,
+    PageSubscription,
+    Preference,
+    Recipient,
+)
 
 
 @admin.register(Notification)
@@ -19,3 +25,12 @@ class RecipientAdmin(admin.ModelAdmin):
 
 admin.site.register(Preference)
 admin.site.register(PageSubscription)
+
+
+@admin.register(PageFollow)
+class PageFollowAdmin(admin.ModelAdmin):
+    """The follow projection new-post alerts are checked against (read from social's events)."""
+
+    list_display = ("user_id", "page_id", "active", "page_name", "source_version")
+    list_filter = ("active",)
+    search_fields = ("=user_id", "=page_id")

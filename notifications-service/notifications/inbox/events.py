@@ -193,11 +193,51 @@ def on_follow(event: Event) -> None:
     )
 
 
-@event_handler("social.follow.removed", "social.follow.rejected")
-def on_follow_ended(event: Event) -> None:
-    follower, page = _uuid(event.data.get("follower_id")), _uuid(event.data.get("page_id"))
+# The follow projection new-post alerts are checked against: an approved follow (a public page's
+# included) starts with `social.follow.created`; it ends with `.removed` (unfollow, removal by
+# the owner, a block, account deletion) and a request with `.rejected`.
+_FOLLOW_STATE = {
+    "social.follow.created": True,
+    "social.follow.approved": True,
+    "social.follow.removed": False,
+    "social.follow.rejected": False,
+}
+
+
+@event_handler(*_FOLLOW_STATE)
+def on_follow_state(event: Event) -> None:
+    follower = _uuid(event.data.get("follower_id") or event.data.get("user_id"))
+    page = _uuid(event.data.get("page_id"))
     if follower and page:
-        services.drop_page_subscription(user_id=follower, page_id=page)
+        services.apply_follow_event(
+            page_id=page,
+            user_id=follower,
+            active=_FOLLOW_STATE[event.type],
+            occurred_at=event.occurred_at,
+            page_name=event.data.get("page_name"),
+        )
+
+
+@event_handler("social.page.user_blocked")
+def on_user_blocked(event: Event) -> None:
+    """A block ends the follow (social also announces `.removed`; either may come first)."""
+    user, page = _uuid(event.data.get("user_id")), _uuid(event.data.get("page_id"))
+    if user and page:
+        services.apply_follow_event(
+            page_id=page, user_id=user, active=False, occurred_at=event.occurred_at
+        )
+
+
+@event_handler("social.page.updated", "social.page.deleted")
+def on_page(event: Event) -> None:
+    page = _uuid(event.data.get("id")) or _uuid(event.key)
+    if page:
+        services.apply_page_event(
+            page_id=page,
+            deleted=event.type == "social.page.deleted",
+            occurred_at=event.occurred_at,
+            page_name=event.data.get("name"),
+        )
 
 
 @event_handler("social.like.created")

@@ -179,6 +179,33 @@ class PageSubscription(models.Model):
         return f"{self.recipient_id} -> {self.page_id}"
 
 
+class PageFollow(models.Model):
+    """Who follows which page, as social-service announces it (`social.follow.*`,
+    `social.page.user_blocked`, `social.page.deleted`): the projection a new-post alert is
+    checked against, when it is asked for and again when a post is announced.
+
+    A row is kept when the follow ends (`active` false) so that an older event arriving late
+    (a follow's events are keyed by the follow id, so a re-follow's events may overtake the old
+    follow's end) never brings back what a newer one ended: `source_version` is the
+    `occurred_at` of the newest event applied.
+    """
+
+    page_id = models.UUIDField()
+    user_id = models.UUIDField()
+    active = models.BooleanField(default=False)
+    page_name = models.CharField(max_length=200, blank=True, default="")
+    source_version = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page_id", "user_id"], name="page_follow_unique")
+        ]
+        indexes = [models.Index(fields=["user_id"], name="page_follow_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} -> {self.page_id} ({'active' if self.active else 'ended'})"
+
+
 class WsTicket(models.Model):
     """A short-lived single-use websocket ticket; only its SHA-256 is stored.
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from cotask_common.errors import ServiceError
 from notifications.inbox.models import (
     Notification,
+    PageFollow,
     PageSubscription,
     Preference,
     Recipient,
@@ -123,8 +124,14 @@ def page_subscriptions_for(*, user_id: UUID) -> QuerySet[PageSubscription]:
 
 
 def page_subscribers(*, page_id: UUID) -> list[UUID]:
+    """Who gets a new-post alert: those who asked for it and still follow the page (checked
+    again here, so an alert whose follow ended is never delivered, whatever order the events
+    came in)."""
+    following = PageFollow.objects.filter(page_id=page_id, active=True).values("user_id")
     return list(
-        PageSubscription.objects.filter(page_id=page_id).values_list("recipient_id", flat=True)
+        PageSubscription.objects.filter(page_id=page_id, recipient_id__in=following).values_list(
+            "recipient_id", flat=True
+        )
     )
 
 

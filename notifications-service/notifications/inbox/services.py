@@ -16,6 +16,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from cotask_common.errors import NotFound, ServiceError
 from cotask_common.inserts import insert_if_absent
@@ -27,6 +28,7 @@ from notifications.inbox.models import (
     EmailFrequency,
     EmailState,
     Notification,
+    PageFollow,
     PageSubscription,
     Preference,
     Recipient,
@@ -85,6 +87,7 @@ def apply_account_event(
         recipient.display_name = ""
         Notification.objects.filter(recipient=recipient).delete()
         PageSubscription.objects.filter(recipient=recipient).delete()
+        PageFollow.objects.filter(user_id=user_id).delete()
     recipient.source_version = occurred_at
     recipient.save()
     return recipient
@@ -324,24 +327,97 @@ def update_preferences(
     return recipient
 
 
+def _page_not_found(page_id: UUID) -> NotFound:
+    # One answer for a page that does not exist and one the person may not follow (private,
+    # blocked them, never followed): nothing tells them which.
+    return NotFound(
+        _("No page with the id %(id)s that you follow.") % {"id": page_id}, code="page_not_found"
+    )
+
+
 def subscribe_page(*, user_id: UUID, page_id: UUID, page_name: str = "") -> PageSubscription:
+    """New-post alerts for a page the person follows (an approved follow, as social announced
+    it); anything else is answered as a page that does not exist. The follow's row is locked,
+    so an unfollow handled at the same time either comes first (and this answers 404) or drops
+    the subscription made here."""
     with transaction.atomic():
+        follow = (
+            PageFollow.objects.select_for_update()
+            .filter(page_id=page_id, user_id=user_id, active=True)
+            .first()
+        )
+        if follow is None:
+            raise _page_not_found(page_id)
         recipient = ensure_recipient(user_id=user_id)
-        subscription, _ = PageSubscription.objects.update_or_create(
-            recipient=recipient, page_id=page_id, defaults={"page_name": page_name}
+        subscription, _created = PageSubscription.objects.update_or_create(
+            recipient=recipient,
+            page_id=page_id,
+            defaults={"page_name": follow.page_name or page_name},
         )
     return subscription
 
 
 def unsubscribe_page(*, user_id: UUID, page_id: UUID) -> None:
-    deleted, _ = PageSubscription.objects.filter(recipient_id=user_id, page_id=page_id).delete()
+    deleted, _count = PageSubscription.objects.filter(
+        recipient_id=user_id, page_id=page_id
+    ).delete()
     if not deleted:
-        raise NotFound("You have no new-post alerts for this page.", code="not_subscribed")
+        raise NotFound(_("You have no new-post alerts for this page."), code="not_subscribed")
 
 
 def drop_page_subscription(*, user_id: UUID, page_id: UUID) -> None:
     """After an unfollow, a removal or a block: alerts for a page one no longer follows stop."""
     PageSubscription.objects.filter(recipient_id=user_id, page_id=page_id).delete()
+
+
+def apply_follow_event(
+    *,
+    page_id: UUID,
+    user_id: UUID,
+    active: bool,
+    occurred_at: datetime,
+    page_name: str | None = None,
+) -> PageFollow:
+    """The follow projection (`social.follow.*`, `social.page.user_blocked`): idempotent, and an
+    event older than the newest one applied to the pair changes nothing. A follow that ends
+    takes the person's new-post alerts for the page with it."""
+    with transaction.atomic():
+        follow, created = PageFollow.objects.select_for_update().get_or_create(
+            page_id=page_id,
+            user_id=user_id,
+            defaults={
+                "active": active,
+                "page_name": (page_name or "")[:200],
+                "source_version": occurred_at,
+            },
+        )
+        if not created:
+            if occurred_at < follow.source_version:
+                return follow
+            follow.active = active
+            follow.source_version = occurred_at
+            if page_name:
+                follow.page_name = page_name[:200]
+            follow.save(update_fields=["active", "source_version", "page_name"])
+        if not active:
+            drop_page_subscription(user_id=user_id, page_id=page_id)
+    return follow
+
+
+def apply_page_event(
+    *, page_id: UUID, deleted: bool, occurred_at: datetime, page_name: str | None = None
+) -> None:
+    """`social.page.updated` renames the page in alerts; `social.page.deleted` ends every follow
+    of it and every alert for it."""
+    with transaction.atomic():
+        if deleted:
+            PageFollow.objects.filter(page_id=page_id).update(
+                active=False, source_version=occurred_at
+            )
+            PageSubscription.objects.filter(page_id=page_id).delete()
+        elif page_name:
+            PageFollow.objects.filter(page_id=page_id).update(page_name=page_name[:200])
+            PageSubscription.objects.filter(page_id=page_id).update(page_name=page_name[:200])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ read their feed recently (`SOCIAL_FEED_INACTIVE_DAYS`). Pages with more follower
 (the hybrid; see selectors.home_feed). A reader without a kept timeline gets it rebuilt.
 
 Blocks, bans, deletions and privacy are applied when the feed is read, so a lifted block
-brings the posts back; unfollowing removes the page's posts from the timeline itself.
+brings the posts back; unfollowing (and the owner's block of a follower, which ends the follow)
+removes the page's posts from the timeline itself, and every timeline write made from an earlier
+read of the follows checks them again after writing (`_drop_ended_follows`), so a fan-out that
+lands after the unfollow leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -68,17 +71,44 @@ def fan_out_post(*, post_id: uuid.UUID | str) -> int:
     targets: list[uuid.UUID] = []
     if FeedState.objects.filter(user_id=page.owner_id, last_read_at__gte=active_since()).exists():
         targets.append(page.owner_id)
+    followers: list[uuid.UUID] = []
     if is_fanned_out(page):
-        targets.extend(
+        followers = list(
             Follow.objects.filter(
                 page=page,
                 status=Follow.Status.APPROVED,
                 user__feed_state__last_read_at__gte=active_since(),
             ).values_list("user_id", flat=True)
         )
+        targets.extend(followers)
     if targets:
         get_timelines().add(user_ids=targets, post_id=post.id, page_id=page.id)
+    if followers:
+        _drop_ended_follows(page_id=page.id, user_ids=followers, post_ids=[post.id])
     return len(targets)
+
+
+def _drop_ended_follows(
+    *, page_id: uuid.UUID, user_ids: list[uuid.UUID], post_ids: list[uuid.UUID]
+) -> None:
+    """After a timeline write made from a list of followers read earlier: take the page out
+    again for those whose follow ended meanwhile (unfollow, removal, the owner's block).
+
+    The follow's end removes the page from the timeline after its commit; a write from an
+    older read (a fan-out task, a follow's merge, a rebuild) can land after that removal. Read
+    again after the write, the follows tell who left: a follow that ends after this read has
+    its own removal run after this write, so either way the post does not stay."""
+    from social.pages.models import Follow
+
+    if not user_ids:
+        return
+    follows = Follow.objects.filter(page_id=page_id, status=Follow.Status.APPROVED)
+    if len(user_ids) <= 500:  # else all of the page's (SQLite limits a query's parameters)
+        follows = follows.filter(user_id__in=user_ids)
+    staying = set(follows.values_list("user_id", flat=True))
+    ended = [user_id for user_id in user_ids if user_id not in staying]
+    if ended:
+        get_timelines().remove_page(user_ids=ended, page_id=page_id, post_ids=post_ids)
 
 
 def on_follow_started(*, user_id: uuid.UUID, page: Page) -> None:
@@ -98,6 +128,10 @@ def on_follow_started(*, user_id: uuid.UUID, page: Page) -> None:
         )
         if entries:
             get_timelines().add_many(user_id=user_id, entries=entries)
+            # An unfollow right after the follow may have removed the page already.
+            _drop_ended_follows(
+                page_id=page.id, user_ids=[user_id], post_ids=[post_id for post_id, _ in entries]
+            )
 
     after_commit(merge)
 
@@ -139,11 +173,35 @@ def rebuild_timeline(*, user_id: uuid.UUID) -> int:
         .values_list("id", "page_id")[: settings.SOCIAL_FEED_TIMELINE_SIZE]
     )
     get_timelines().replace(user_id=user_id, entries=entries)
+    _drop_pages_left(user_id=user_id, entries=entries)
     now = timezone.now()
     FeedState.objects.update_or_create(
         user_id=user_id, defaults={"built_at": now, "last_read_at": now}
     )
     return len(entries)
+
+
+def _drop_pages_left(*, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """A rebuild's entries were read before they were written: pages whose follow ended
+    meanwhile (see _drop_ended_follows) go again. One query, and only when there are entries."""
+    if not entries:
+        return
+    from social.pages.models import Follow, Page
+
+    kept = set(
+        Page.objects.filter(
+            Q(owner_id=user_id)
+            | Q(
+                id__in=Follow.objects.filter(user_id=user_id, status=Follow.Status.APPROVED).values(
+                    "page_id"
+                )
+            )
+        ).values_list("id", flat=True)
+    )
+    store = get_timelines()
+    for page_id in {page_id for _, page_id in entries} - kept:
+        gone = [post_id for post_id, of in entries if of == page_id]
+        store.remove_page(user_ids=[user_id], page_id=page_id, post_ids=gone)
 
 
 def big_followed_pages(*, user_id: uuid.UUID) -> Any:

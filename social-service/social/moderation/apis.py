@@ -88,7 +88,7 @@ class ReportsApi(APIView):
     @extend_schema(request=ReportInput, responses={201: ReportOutput}, summary="Report content")
     def post(self, request: Request) -> Response:
         data = valid(ReportInput, request.data)
-        row = services.report(reporter_id=request.user.id, **data)
+        row = services.report(reporter=viewer(request), **data)
         return Response(ReportOutput(row).data, status=status.HTTP_201_CREATED)
 
 

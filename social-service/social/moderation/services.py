@@ -9,12 +9,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
+from cotask_common.security.permissions import outranks
+from cotask_common.users.models import UserRef
 from social.moderation.models import ModerationAction, Report, TargetType
-from social.pages.models import Page
+from social.pages.models import Page, PageBlock
+from social.pages.selectors import Viewer, is_staff, readable_pages_q, viewer_id
 from social.pages.services import refresh_block_flag
 from social.posts import services as post_services
 from social.posts.models import Comment, Post
@@ -95,6 +100,24 @@ def _require_staff(actor: Any) -> None:
         raise Forbidden("This needs the moderator role.")
 
 
+def _require_outranks(*, actor: Any, owner_id: uuid.UUID | None) -> None:
+    """auth-service's rank rule (`outranks`): a moderator acts only on what belongs to plain
+    users, an admin also on moderators'. The owner's role is read from the local projection
+    (`UserRef`) as it is now, not as the caller loaded the object."""
+    if actor is None:  # the system (a block running out)
+        return
+    role = UserRef.objects.filter(id=owner_id).values_list("role", flat=True).first() or "user"
+    if not outranks(actor_role=getattr(actor, "role", "user"), target_role=role):
+        raise Forbidden(
+            gettext("An admin may not moderate what belongs to another admin.")
+            if actor.role == "admin"
+            else gettext(
+                "A moderator may only moderate what belongs to accounts with a lower role."
+            ),
+            code="role_too_high",
+        )
+
+
 def block_page(
     *,
     page: Page,
@@ -126,6 +149,7 @@ def block_page(
             )
     with transaction.atomic():
         page = Page.objects.select_for_update().get(id=page.id)
+        _require_outranks(actor=actor, owner_id=page.owner_id)
         until = None if permanent else timezone.now() + duration
         page.blocked_permanently = permanent or page.blocked_permanently
         page.blocked_until = until if not permanent else None
@@ -149,6 +173,7 @@ def unblock_page(*, page: Page, actor: Any, reason: str) -> Page:
     reason = _reason(reason)
     with transaction.atomic():
         page = Page.objects.select_for_update().get(id=page.id)
+        _require_outranks(actor=actor, owner_id=page.owner_id)
         if page.blocked_permanently and actor.role != "admin":
             raise Forbidden("Only an admin may lift a permanent block.", code="admin_only")
         if not page.blocked_permanently and page.blocked_until is None:
@@ -200,6 +225,7 @@ def end_expired_blocks(*, now: datetime | None = None) -> int:
 def delete_post(*, post: Post, actor: Any, reason: str, report: Report | None = None) -> None:
     _require_staff(actor)
     reason = _reason(reason)
+    _require_outranks(actor=actor, owner_id=post.page.owner_id)
     with transaction.atomic():
         deleted = post_services.delete_post(
             post=post, actor_id=actor.id, reason=reason, by_moderator=True
@@ -223,6 +249,7 @@ def delete_comment(
 ) -> None:
     _require_staff(actor)
     reason = _reason(reason)
+    _require_outranks(actor=actor, owner_id=comment.author_id)
     with transaction.atomic():
         deleted = post_services.delete_comment(
             comment=comment, actor_id=actor.id, reason=reason, by_moderator=True
@@ -241,16 +268,24 @@ def delete_comment(
         )
 
 
-def _target_owner(*, target_type: str, target_id: uuid.UUID) -> uuid.UUID:
+def _target_owner(*, target_type: str, target_id: uuid.UUID, viewer: Viewer) -> uuid.UUID:
+    """The owner of what `viewer` reports, if they can see it: what they cannot see (a post of a
+    private page they do not follow, of a page blocked by moderation or whose owner blocked
+    them, a comment under such a post) is answered exactly as what does not exist."""
     if target_type == TargetType.POST:
-        row = Post.objects.filter(id=target_id, deleted_at__isnull=True).values("page__owner_id")
-        key = "page__owner_id"
+        row = Post.objects.filter(id=target_id, deleted_at__isnull=True).filter(
+            readable_pages_q(viewer=viewer)
+        )
+        row, key = row.values("page__owner_id"), "page__owner_id"
     elif target_type == TargetType.COMMENT:
-        row = Comment.objects.filter(id=target_id, deleted_at__isnull=True).values("author_id")
-        key = "author_id"
+        row = Comment.objects.filter(
+            id=target_id, deleted_at__isnull=True, post__deleted_at__isnull=True
+        ).filter(readable_pages_q(viewer=viewer, prefix="post__page__"))
+        row, key = row.values("author_id"), "author_id"
     elif target_type == TargetType.PAGE:
-        row = Page.objects.filter(id=target_id).values("owner_id")
-        key = "owner_id"
+        # A private page's profile is visible (its posts are not), so it may be reported.
+        row = Page.objects.filter(id=target_id).filter(_page_seen_q(viewer))
+        row, key = row.values("owner_id"), "owner_id"
     else:
         raise ServiceError.for_field("target_type", "Must be post, comment or page.")
     found = row.first()
@@ -259,12 +294,21 @@ def _target_owner(*, target_type: str, target_id: uuid.UUID) -> uuid.UUID:
     return found[key]
 
 
-def report(
-    *, reporter_id: uuid.UUID, target_type: str, target_id: uuid.UUID, reason: str
-) -> Report:
-    """Anyone signed in may report a post, comment or page (one open report per target each)."""
+def _page_seen_q(viewer: Viewer) -> Q:
+    """The pages whose profile `viewer` sees (pages.selectors.check_visible, as one filter)."""
+    if is_staff(viewer):
+        return Q()
+    user_id = viewer_id(viewer)
+    blocked_from = PageBlock.objects.filter(user_id=user_id).values("page_id")
+    return Q(owner_id=user_id) | (Q(is_blocked=False) & ~Q(id__in=blocked_from))
+
+
+def report(*, reporter: Viewer, target_type: str, target_id: uuid.UUID, reason: str) -> Report:
+    """Anyone signed in may report a post, comment or page they can see (one open report per
+    target each)."""
+    reporter_id = reporter.id
     reason = _reason(reason)
-    owner_id = _target_owner(target_type=target_type, target_id=target_id)
+    owner_id = _target_owner(target_type=target_type, target_id=target_id, viewer=reporter)
     try:
         with transaction.atomic():
             row = Report.objects.create(

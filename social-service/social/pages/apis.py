@@ -52,6 +52,7 @@ def _owned(request: Request, ref: str) -> Any:
 class MeApi(APIView):
     @extend_schema(responses=MeOutput, summary="My account here: personal page and counts")
     def get(self, request: Request) -> Response:
+        page = services.ensure_personal_page(user=request.user)
         user = UserRef.objects.filter(id=request.user.id).first()
         brief = user or {
             "id": request.user.id,
@@ -62,7 +63,7 @@ class MeApi(APIView):
             MeOutput(
                 {
                     "user": brief,
-                    "personal_page": selectors.personal_page(user_id=request.user.id),
+                    "personal_page": page,
                     "following_count": selectors.following_count(user_id=request.user.id),
                     "pages_count": selectors.pages_of(owner_id=request.user.id).count(),
                 }

@@ -226,22 +226,75 @@ def _detach_page_media(*, page: Page, actor_id: Any) -> None:
             )
 
 
-def create_personal_page(*, user_id: uuid.UUID, username: str, display_name: str = "") -> Page:
-    """The user's profile page (from `auth.user.registered`); idempotent."""
-    with transaction.atomic():
-        user, _ = UserRef.objects.get_or_create(id=user_id, defaults={"username": username})
-        existing = Page.objects.filter(owner=user, kind=Page.Kind.PERSONAL).first()
-        if existing:
-            return existing
-        page = Page.objects.create(
-            owner=user,
-            kind=Page.Kind.PERSONAL,
-            handle=(handle := _free_handle(username)),
-            handle_key=handle.lower(),
-            name=(display_name or username)[:NAME_MAX],
-        )
-        publish_event(type="social.page.created", key=page.id, actor=user_id, data=_page_data(page))
+def create_personal_page(
+    *, user_id: uuid.UUID, username: str, display_name: str = "", role: str = "user"
+) -> Page:
+    """The user's profile page; idempotent and safe to run concurrently. Made by whichever comes
+    first: `auth.user.registered`, or the user's own first request (`ensure_personal_page`), so
+    a client never sees an account without its page.
+
+    The UserRef row is locked first, so two makers for one user queue there; the unique
+    constraints (one personal page per user, one handle) settle what a lock cannot (SQLite has
+    none, and a handle is shared by every user): a maker that loses takes the page made."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                user, _created = UserRef.objects.select_for_update().get_or_create(
+                    id=user_id, defaults={"username": username, "role": role}
+                )
+                existing = Page.objects.filter(owner=user, kind=Page.Kind.PERSONAL).first()
+                if existing:
+                    return _name_from_account(
+                        page=existing, username=username, display_name=display_name
+                    )
+                page = Page.objects.create(
+                    owner=user,
+                    kind=Page.Kind.PERSONAL,
+                    handle=(handle := _free_handle(username)),
+                    handle_key=handle.lower(),
+                    name=(display_name or username)[:NAME_MAX],
+                )
+                publish_event(
+                    type="social.page.created", key=page.id, actor=user_id, data=_page_data(page)
+                )
+            return page
+        except IntegrityError:
+            continue  # made meanwhile, or the handle was taken meanwhile: look again
+    raise Conflict("The personal page could not be made; try again.")  # pragma: no cover
+
+
+def _name_from_account(*, page: Page, username: str, display_name: str) -> Page:
+    """A page made on first access, before the registration event, is named after the username
+    (the token has no display name); the event then brings the display name. A page renamed by
+    its owner meanwhile keeps its name."""
+    fallback = (username or "")[:NAME_MAX]
+    wanted = (display_name or "")[:NAME_MAX]
+    if not wanted or page.name == wanted or page.name != fallback:
+        return page
+    page.name = wanted
+    page.save(update_fields=["name", "updated_at"])
+    publish_event(
+        type="social.page.updated", key=page.id, actor=page.owner_id, data=_page_data(page)
+    )
     return page
+
+
+def ensure_personal_page(*, user: Any) -> Page:
+    """The signed-in user's personal page, made now if the registration event has not arrived
+    yet (names from the local UserRef when it exists, else from the token)."""
+    from social.pages.selectors import personal_page
+
+    page = personal_page(user_id=user.id)
+    if page is not None:
+        return page
+    ref = UserRef.objects.filter(id=user.id).first()
+    made = create_personal_page(
+        user_id=user.id,
+        username=(ref.username if ref and ref.username else user.username),
+        display_name=ref.display_name if ref else "",
+        role=getattr(user, "role", "user"),
+    )
+    return personal_page(user_id=user.id) or made  # with its owner, for the serializer
 
 
 def create_page(

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.errors import ServiceError
+from cotask_common.throttling import AnonymousRateThrottle, NamedLimitThrottling
 from social.api import UserBrief, viewer
 from social.feed.apis import _page_size
 from social.pages.serializers import PageOutput
@@ -38,8 +39,16 @@ def _cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
 
 
-class SearchApi(APIView):
+class AnonymousSearchThrottle(AnonymousRateThrottle):
+    scope = "social_search_anon"
+    rate_setting = "SOCIAL_SEARCH_ANON_RATE"
+    what = "searches without signing in"
+
+
+class SearchApi(NamedLimitThrottling, APIView):
     permission_classes = [AllowAny]
+    # Anonymous search is open to scripts: limited per address (signed-in users are not).
+    throttle_classes = [AnonymousSearchThrottle]
 
     @extend_schema(
         parameters=[

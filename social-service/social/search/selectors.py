@@ -2,8 +2,17 @@
 
 PostgreSQL: full-text rank over name and description plus trigram similarity over handle and
 name (pg_trgm lives in the `public` schema, outside the service's search_path, hence the
-qualified function names). SQLite (embedded default): case-insensitive containment, ranked by
-exact > prefix > contains.
+qualified function and operator names). Which rows match is decided only by conditions an index
+answers (migration `search.0001_search_indexes`), OR-ed so the planner combines the indexes
+(BitmapOr) instead of reading every page or user:
+- pages: `to_tsvector('simple', name || ' ' || description) @@ plainto_tsquery(...)` (GIN),
+  `handle_key` and `lower(name)` similar (`%`, pg_trgm's `similarity_threshold`, 0.3) or
+  containing the query (`LIKE`; both GIN trigram), `tags @> [tag]` (GIN over the JSON list);
+- users: `lower(username)` and `lower(display_name)` similar or containing (GIN trigram).
+The rank (full-text rank and similarity) is computed only for the rows found. The index
+expressions in the migration must stay exactly these expressions.
+
+SQLite (embedded default): case-insensitive containment, ranked by exact > prefix > contains.
 """
 
 from __future__ import annotations
@@ -12,7 +21,18 @@ import uuid
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest, Lower
 
 from cotask_common.users.models import UserRef
@@ -27,12 +47,52 @@ class Similarity(Func):
     output_field = FloatField()
 
 
+class TrigramSimilar(Func):
+    """`a % b` (pg_trgm), answered by a GIN trigram index on `a`."""
+
+    arg_joiner = " OPERATOR(public.%%) "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class Contains(Func):
+    """`a LIKE '%b%'` for a lower-cased `a` and query, answered by a GIN trigram index on `a`."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " LIKE "
+    output_field = BooleanField()
+
+
+class PageDocument(Func):
+    """The indexed full-text document of a page (see the migration)."""
+
+    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+    arg_joiner = " || ' ' || "
+
+
+class PlainQuery(Func):
+    template = "plainto_tsquery('simple'::regconfig, %(expressions)s)"
+
+
+class Matches(Func):
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
 def _pages_visible(viewer: Viewer) -> QuerySet[Page]:
-    pages = Page.objects.select_related("owner")
+    # The owners of the page of results only (one query by primary key), not a join the planner
+    # may answer by reading every UserRef before the ranking and the limit.
+    pages = Page.objects.prefetch_related("owner")
     if is_staff(viewer):
         return pages
     user_id = viewer_id(viewer)
@@ -63,13 +123,22 @@ def search_pages(*, query: str, viewer: Viewer) -> QuerySet[Page]:
             "description", weight="B", config="simple"
         )
         search = SearchQuery(query, config="simple", search_type="plain")
-        pages = pages.annotate(
+        name = Lower("name")
+        found = (
+            Q(Matches(PageDocument(F("name"), F("description")), PlainQuery(Value(query))))
+            | Q(TrigramSimilar(F("handle_key"), Value(handle)))
+            | Q(TrigramSimilar(name, Value(query.lower())))
+            | Q(Contains(F("handle_key"), Value(_like_pattern(handle))))
+            | Q(Contains(name, Value(_like_pattern(query.lower()))))
+            | Q(tags__contains=[tag])
+        )
+        pages = pages.filter(found).annotate(
             fts=SearchRank(vector, search),
             sim=Greatest(
                 Similarity(F("handle_key"), Value(handle)),
                 Similarity(Lower("name"), Value(query.lower())),
             ),
-        ).filter(Q(fts__gt=0) | Q(sim__gte=MIN_SIMILARITY) | by_tag | by_id)
+        )
         return pages.annotate(
             rank=Case(
                 When(handle_key=handle, then=Value(10.0)),
@@ -78,7 +147,11 @@ def search_pages(*, query: str, viewer: Viewer) -> QuerySet[Page]:
             )
             + F("fts")
             + F("sim")
-            + Case(When(by_tag, then=Value(0.5)), default=Value(0.0), output_field=FloatField())
+            + Case(
+                When(tags__contains=[tag], then=Value(0.5)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
         )
     match = Q(handle_key__icontains=handle) | Q(name__icontains=query)
     return pages.filter(match | by_tag | by_id).annotate(
@@ -96,15 +169,18 @@ def search_users(*, query: str, viewer: Viewer) -> QuerySet[UserRef]:
     query = query.strip().lstrip("@")
     users = UserRef.objects.filter(is_banned=False, is_deleted=False)
     if _on_postgres():
+        lowered, pattern = query.lower(), _like_pattern(query.lower())
+        username, display_name = Lower("username"), Lower("display_name")
+        found = (
+            Q(TrigramSimilar(username, Value(lowered)))
+            | Q(TrigramSimilar(display_name, Value(lowered)))
+            | Q(Contains(username, Value(pattern)))
+            | Q(Contains(display_name, Value(pattern)))
+        )
         sim = Greatest(
-            Similarity(Lower("username"), Value(query.lower())),
-            Similarity(Lower("display_name"), Value(query.lower())),
+            Similarity(username, Value(lowered)), Similarity(display_name, Value(lowered))
         )
-        return users.annotate(rank=sim).filter(
-            Q(rank__gte=MIN_SIMILARITY)
-            | Q(username__icontains=query)
-            | Q(display_name__icontains=query)
-        )
+        return users.filter(found).annotate(rank=sim)
     match = Q(username__icontains=query) | Q(display_name__icontains=query)
     return users.filter(match).annotate(
         rank=Case(

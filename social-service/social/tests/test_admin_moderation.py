@@ -365,3 +365,44 @@ def test_a_report_on_content_gone_with_its_page_can_only_be_dismissed(
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.status == "dismissed"
+
+
+def test_a_moderator_cannot_act_on_an_admins_content_from_the_admin(
+    member: Any, staff: Any, published_events: Any
+) -> None:
+    """The rank rule holds in Django admin too: the form shows why and nothing changes."""
+    boss, carol, mod = member("boss", role="admin"), member("carol"), staff("mod")
+    post_id = _post(boss, "boss")
+    comment_id = boss.post(f"{API}/posts/{post_id}/comments/", {"text": "c"}, format="json")
+    comment_id = comment_id.json()["id"]
+    body = {"target_type": "post", "target_id": post_id, "reason": "look"}
+    on_post = Report.objects.get(id=carol.post(f"{API}/reports/", body, format="json").json()["id"])
+    page, post = Page.objects.get(id=boss.page.id), Post.objects.get(id=post_id)
+    comment = Comment.objects.get(id=comment_id)
+    tries = [
+        (PAGES, "block_pages", page, {"reason": "x", "duration_hours": 1}),
+        (POSTS, "delete_posts", post, {"reason": "x"}),
+        (COMMENTS, "delete_comments", comment, {"reason": "x"}),
+        (REPORTS, "resolve_reports", on_post, {"reason": "x", "outcome": "delete"}),
+        (
+            REPORTS,
+            "resolve_reports",
+            on_post,
+            {"reason": "x", "outcome": "block_page", "duration_hours": 1},
+        ),
+    ]
+    for url, action, row, form in tries:
+        response = _act(mod, url, action, [row], **form)
+        assert response.status_code == 200, (action, response.status_code)  # back on the form
+        errors = [str(e) for e in response.context["form"].non_field_errors()]
+        assert any("lower role" in e for e in errors), (action, errors)
+    page.refresh_from_db()
+    post.refresh_from_db()
+    comment.refresh_from_db()
+    on_post.refresh_from_db()
+    assert not page.is_blocked and post.deleted_at is None and comment.deleted_at is None
+    assert on_post.status == "open"
+    assert not ModerationAction.objects.exists()
+    assert [e.type for e in published_events("social.moderation.")] == [
+        "social.moderation.reported"
+    ]

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from notifications.inbox.models import Notification
+from notifications.inbox.models import Notification, PageSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -181,15 +181,50 @@ def test_preferences_are_per_user_and_validated(client_for, alice, bob):
     assert bad.status_code == 400 and "types" in bad.json()["fields"]
 
 
-def test_page_alerts_put_list_delete(client_for, alice, bob):
+def test_page_alerts_put_list_delete(client_for, alice, bob, follow):
     page = uuid.uuid4()
+    follow(alice, page, page_name="Study group")
     client = client_for(alice)
-    response = client.put(f"{PAGES}{page}/", {"page_name": "Study group"}, format="json")
+    response = client.put(f"{PAGES}{page}/", {"page_name": "Forged"}, format="json")
     assert response.status_code == 200 and response.json()["page_id"] == str(page)
+    assert response.json()["page_name"] == "Study group"  # social's name, not the client's
     assert [r["page_id"] for r in client.get(PAGES).json()["results"]] == [str(page)]
     assert client_for(bob).get(PAGES).json()["results"] == []
     assert client_for(bob).delete(f"{PAGES}{page}/").status_code == 404
     assert client.delete(f"{PAGES}{page}/").status_code == 204
+
+
+def test_page_alerts_only_for_followers_answered_as_a_missing_page(
+    client_for, announce, follow, deliver
+):
+    """A stranger, someone whose request is pending or was rejected, an ex-follower and a
+    blocked user all get the answer a page that does not exist gets: nothing tells them the
+    page is there."""
+    someone = announce()
+    client = client_for(someone)
+
+    def put(page):
+        response = client.put(f"{PAGES}{page}/", {}, format="json")
+        body = response.json()
+        body["message"] = body["message"].replace(str(page), "<id>")
+        body.pop("request_id", None)
+        return response.status_code, body
+
+    missing = put(uuid.uuid4())
+    assert missing[0] == 404 and missing[1]["code"] == "page_not_found"
+    private, unfollowed, blocked = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    follow(someone, private, event="requested")
+    follow(someone, unfollowed)
+    follow(someone, unfollowed, event="removed")
+    follow(someone, blocked)
+    deliver(
+        type="social.page.user_blocked",
+        key=blocked,
+        data={"page_id": str(blocked), "user_id": str(someone.id), "recipient_ids": []},
+    )
+    for page in (private, unfollowed, blocked):
+        assert put(page) == missing
+    assert not PageSubscription.objects.filter(recipient_id=someone.id).exists()
 
 
 def test_ws_ticket_is_issued(client_for, alice):

@@ -96,9 +96,10 @@ def test_daily_digest_batches_everything_into_one_mail(
 
 
 def test_new_posts_go_out_as_a_digest_not_one_mail_per_post(
-    announce, deliver, django_capture_on_commit_callbacks
+    announce, deliver, follow, django_capture_on_commit_callbacks
 ):
     page, reader, author = uuid.uuid4(), announce(), announce()
+    follow(reader, page)
     services.subscribe_page(user_id=reader.id, page_id=page, page_name="Study group")
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(5):
@@ -189,10 +190,11 @@ def test_what_people_wrote_is_escaped_in_the_html_part_and_kept_in_the_text(
 
 
 def test_digests_have_an_html_list_escaped_with_the_unsubscribe_link(
-    announce, deliver, django_capture_on_commit_callbacks
+    announce, deliver, follow, django_capture_on_commit_callbacks
 ):
     page, reader, author = uuid.uuid4(), announce(language="ru"), announce()
     page_name = '<img src=x onerror="steal()"> Study'
+    follow(reader, page, page_name=page_name)
     services.subscribe_page(user_id=reader.id, page_id=page, page_name=page_name)
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from cotask_common.events.testing import make_event
+from cotask_common.errors import NotFound
+from cotask_common.events.testing import handle_event, make_event
 from notifications.inbox import services
-from notifications.inbox.models import Notification, PageSubscription, Recipient
+from notifications.inbox.models import Notification, PageFollow, PageSubscription, Recipient
 
 pytestmark = pytest.mark.django_db
 
@@ -107,20 +111,90 @@ def test_a_comment_tells_post_author_parent_author_and_mentioned_once(announce, 
     assert texts(mentioned) == [f"{name} mentioned you"]
 
 
-def test_new_posts_only_for_those_who_asked_and_unfollow_stops_them(announce, deliver):
+def _post(deliver, author, page, name="Study group"):
+    post = {"page_id": str(page), "page_name": name, "author_id": str(author.id)}
+    deliver(type="social.post.created", key=uuid.uuid4(), actor=author.id, data=post)
+
+
+def test_new_posts_only_for_those_who_asked_and_unfollow_stops_them(announce, deliver, follow):
     page = uuid.uuid4()
     author, asked, did_not = announce(), announce(), announce()
+    follow(asked, page)
+    follow(did_not, page)
     services.subscribe_page(user_id=asked.id, page_id=page, page_name="Study group")
-    post = {"page_id": str(page), "page_name": "Study group", "author_id": str(author.id)}
-    deliver(type="social.post.created", key=uuid.uuid4(), actor=author.id, data=post)
+    _post(deliver, author, page)
     assert texts(asked) == ["New post on Study group"]
     assert texts(did_not) == [] and texts(author) == []
-    deliver(
-        type="social.follow.removed",
-        key=uuid.uuid4(),
-        data={"page_id": str(page), "follower_id": str(asked.id)},
-    )
+    follow(asked, page, event="removed")
     assert not PageSubscription.objects.filter(recipient_id=asked.id).exists()
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "removed",  # unfollowed, removed by the owner, account deleted
+        "rejected",  # a request that never became a follow
+        "user_blocked",  # the owner blocked them (social.page.*)
+        "page_deleted",
+    ],
+)
+def test_a_follow_that_ends_takes_the_alerts_with_it(announce, deliver, follow, ending):
+    page, author, reader = uuid.uuid4(), announce(), announce()
+    follow(reader, page)
+    services.subscribe_page(user_id=reader.id, page_id=page)
+    if ending in ("removed", "rejected"):
+        follow(reader, page, event=ending)
+    elif ending == "user_blocked":
+        deliver(
+            type="social.page.user_blocked",
+            key=page,
+            data={"page_id": str(page), "user_id": str(reader.id), "recipient_ids": []},
+        )
+    else:
+        deliver(type="social.page.deleted", key=page, data={"id": str(page), "name": "x"})
+    assert not PageSubscription.objects.filter(recipient_id=reader.id).exists()
+    _post(deliver, author, page)
+    assert texts(reader) == []
+    with pytest.raises(NotFound) as raised:
+        services.subscribe_page(user_id=reader.id, page_id=page)
+    assert raised.value.code == "page_not_found"
+
+
+def test_delivery_checks_the_follow_again(announce, deliver, follow):
+    """An alert row left over (written before the follow projection existed, or by a handler
+    that lost a race) is not delivered once the follow ended."""
+    page, author, reader = uuid.uuid4(), announce(), announce()
+    follow(reader, page)
+    services.subscribe_page(user_id=reader.id, page_id=page)
+    PageFollow.objects.filter(user_id=reader.id).update(active=False)
+    _post(deliver, author, page)
+    assert texts(reader) == []
+    assert PageSubscription.objects.filter(recipient_id=reader.id).exists()
+
+
+def test_a_late_older_event_does_not_undo_a_newer_one(announce, follow):
+    """A re-follow's events are keyed by the new follow's id, so they may be handled before
+    the old follow's end: the newest event wins, whatever the order."""
+    page, reader = uuid.uuid4(), announce()
+    old_end = dataclasses.replace(
+        make_event(
+            type="social.follow.removed",
+            key=uuid.uuid4(),
+            data={"page_id": str(page), "follower_id": str(reader.id)},
+        ),
+        occurred_at=timezone.now() - timedelta(seconds=5),
+    )
+    follow(reader, page)  # the re-follow, handled first
+    handle_event(old_end)  # the old follow's end, handled late
+    services.subscribe_page(user_id=reader.id, page_id=page)
+    assert PageSubscription.objects.filter(recipient_id=reader.id).exists()
+
+
+def test_the_account_deletion_forgets_the_follows(announce, deliver, follow):
+    page, reader = uuid.uuid4(), announce()
+    follow(reader, page)
+    deliver(type="auth.user.deleted", key=reader.id, data={})
+    assert not PageFollow.objects.filter(user_id=reader.id).exists()
 
 
 def test_follow_request_and_approval(announce, deliver):

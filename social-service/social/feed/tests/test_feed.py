@@ -366,3 +366,105 @@ def test_feed_of_a_moderator_and_of_the_blocked_owner_show_blocked_posts(member:
     assert _feed(reader) == []
     assert _feed(mod) == [post]
     assert _feed(ada) == [post]
+
+
+def _timeline(reader: Any) -> list[str]:
+    from social.feed.timelines import get_timelines
+
+    return [str(i) for i in get_timelines().read(user_id=reader.user.id, before=None, limit=50)]
+
+
+@pytest.mark.parametrize("ending", ["unfollow", "block", "remove"])
+def test_a_fan_out_landing_after_the_follow_ended_leaves_nothing(
+    member: Any, monkeypatch: Any, ending: str
+) -> None:
+    """The race, made deterministic: the fan-out read the followers, then the follow ended
+    (and took the page out of the timeline), then the fan-out wrote."""
+    from social.feed.timelines import get_timelines
+
+    ada = member("ada")
+    reader = _reader(member)
+    reader.post(f"{API}/pages/ada/follow/")
+    kept = _post(ada, "ada", "before")
+    store = type(get_timelines())
+    write = store.add
+
+    def follow_ends_then_write(self: Any, **kwargs: Any) -> None:
+        if ending == "unfollow":
+            assert reader.delete(f"{API}/pages/ada/follow/").status_code == 204
+        elif ending == "block":
+            r = ada.post(f"{API}/pages/ada/blocks/", {"user_id": str(reader.user.id)})
+            assert r.status_code in (200, 201), r.json()
+        else:
+            r = ada.delete(f"{API}/pages/ada/followers/{reader.user.id}/")
+            assert r.status_code == 204, r.content
+        assert kept not in _timeline(reader)  # the end of the follow took the page out
+        write(self, **kwargs)
+
+    monkeypatch.setattr(store, "add", follow_ends_then_write)
+    late = _post(ada, "ada", "fanned out after the follow ended")
+    monkeypatch.setattr(store, "add", write)
+    assert late not in _timeline(reader)
+    assert _feed(reader) == []
+
+
+def test_a_queued_fan_out_run_after_the_unfollow_leaves_nothing(
+    member: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The Celery task, queued at the post's commit, runs only after the reader unfollowed."""
+    from social.feed.tasks import fan_out_post_task
+
+    ada = member("ada")
+    reader = _reader(member)
+    reader.post(f"{API}/pages/ada/follow/")
+    settings.SOCIAL_FEED_FANOUT_MODE = "async"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        post = _post(ada, "ada")
+    assert queued  # the fan-out task, not run yet
+    reader.delete(f"{API}/pages/ada/follow/")
+    fan_out_post_task.apply(args=[post])
+    assert post not in _timeline(reader) and _feed(reader) == []
+
+
+def test_a_follow_merge_landing_after_the_unfollow_leaves_nothing(
+    member: Any, monkeypatch: Any
+) -> None:
+    from social.feed.timelines import get_timelines
+
+    ada = member("ada")
+    posts = [_post(ada, "ada", f"p{i}") for i in range(3)]
+    reader = _reader(member)
+    store = type(get_timelines())
+    merge = store.add_many
+
+    def unfollow_then_merge(self: Any, **kwargs: Any) -> None:
+        assert reader.delete(f"{API}/pages/ada/follow/").status_code == 204
+        merge(self, **kwargs)
+
+    monkeypatch.setattr(store, "add_many", unfollow_then_merge)
+    reader.post(f"{API}/pages/ada/follow/")
+    monkeypatch.setattr(store, "add_many", merge)
+    assert not set(posts) & set(_timeline(reader))
+    assert _feed(reader) == []
+
+
+def test_a_rebuild_landing_after_the_unfollow_leaves_nothing(member: Any, monkeypatch: Any) -> None:
+    from social.feed.timelines import get_timelines
+
+    ada = member("ada")
+    reader = member("reader")
+    reader.post(f"{API}/pages/ada/follow/")
+    post = _post(ada, "ada")
+    store = type(get_timelines())
+    replace = store.replace
+
+    def unfollow_then_write(self: Any, **kwargs: Any) -> None:
+        assert reader.delete(f"{API}/pages/ada/follow/").status_code == 204
+        replace(self, **kwargs)
+
+    monkeypatch.setattr(store, "replace", unfollow_then_write)
+    from social.feed.services import rebuild_timeline
+
+    rebuild_timeline(user_id=reader.user.id)
+    monkeypatch.setattr(store, "replace", replace)
+    assert post not in _timeline(reader) and _feed(reader) == []

@@ -9,6 +9,7 @@ from django.utils import timezone
 from social.moderation.models import ModerationAction
 from social.moderation.services import end_expired_blocks
 from social.pages.models import Page
+from social.posts.models import Comment
 
 pytestmark = pytest.mark.django_db
 
@@ -212,8 +213,117 @@ def test_queue_query_count_is_flat(
     ada, mod = member("ada"), member("mod", role="moderator")
     post = _post(ada, "ada")
     for _ in range(55):
-        report(reporter_id=make_user().id, target_type="post", target_id=post, reason="spam")
+        report(reporter=make_user(), target_type="post", target_id=post, reason="spam")
     with django_assert_max_num_queries(3):
         assert len(mod.get(f"{API}/reports/?page_size={size}").json()["results"]) == size
     with django_assert_max_num_queries(3):
         mod.get(f"{API}/moderation/actions/?page_size={size}")
+
+
+def _report(client: Any, kind: str, target: Any) -> tuple[int, dict[str, Any]]:
+    r = client.post(
+        f"{API}/reports/",
+        {"target_type": kind, "target_id": str(target), "reason": "spam"},
+        format="json",
+    )
+    body = r.json()
+    body.pop("request_id", None)
+    return r.status_code, body
+
+
+@pytest.mark.parametrize("hidden_by", ["private", "owner_blocked_me", "moderation", "deleted"])
+def test_reporting_what_one_cannot_see_answers_as_for_what_does_not_exist(
+    member: Any, page_of: Any, hidden_by: str
+) -> None:
+    import uuid
+
+    ada, bob = member("ada"), member("bob")
+    page = page_of(ada, "club")
+    post = _post(ada, "club")
+    comment = ada.post(f"{API}/posts/{post}/comments/", {"text": "c"}, format="json").json()["id"]
+    missing = {kind: _report(bob, kind, uuid.uuid4()) for kind in ("post", "comment", "page")}
+    assert missing["post"][0] == 404 and missing["post"][1]["code"] == "not_found"
+    if hidden_by == "private":
+        Page.objects.filter(id=page.id).update(is_private=True)
+    elif hidden_by == "owner_blocked_me":
+        r = ada.post(f"{API}/pages/club/blocks/", {"user_id": str(bob.user.id)}, format="json")
+        assert r.status_code in (200, 201)
+    elif hidden_by == "moderation":
+        Page.objects.filter(id=page.id).update(is_blocked=True)
+    else:
+        assert ada.delete(f"{API}/posts/{post}/").status_code == 204
+    assert _report(bob, "post", post) == missing["post"]
+    assert _report(bob, "comment", comment) == missing["comment"]
+    if hidden_by in ("owner_blocked_me", "moderation"):
+        assert _report(bob, "page", page.id) == missing["page"]
+    else:  # a private page's profile is visible, and may be reported
+        assert _report(bob, "page", page.id)[0] == 201
+    # Moderators see everything and the owner their own: both may still report.
+    mod = member("mod", role="moderator")
+    if hidden_by != "deleted":
+        assert _report(mod, "post", post)[0] == 201
+        assert _report(ada, "comment", comment)[0] == 201
+
+
+@pytest.mark.parametrize(
+    ("actor_role", "owner_role", "allowed"),
+    [
+        ("moderator", "admin", False),
+        ("moderator", "moderator", False),
+        ("admin", "admin", False),
+        ("admin", "moderator", True),
+        ("moderator", "user", True),
+    ],
+)
+def test_the_rank_rule_of_moderation(
+    member: Any, published_events: Any, actor_role: str, owner_role: str, allowed: bool
+) -> None:
+    """auth-service's rule for bans, applied to content: one moderates only what belongs to
+    accounts of a lower role (pages, posts, comments; directly or by resolving a report)."""
+    owner = member("owner", role=owner_role)
+    actor, reporter = member("actor", role=actor_role), member("reporter")
+    post = _post(owner, "owner")
+    comment = owner.post(f"{API}/posts/{post}/comments/", {"text": "c"}, format="json").json()["id"]
+
+    def reported(kind: str, target: str) -> str:
+        body = {"target_type": kind, "target_id": target, "reason": "look"}
+        return reporter.post(f"{API}/reports/", body, format="json").json()["id"]
+
+    reports = {kind: reported(kind, t) for kind, t in [("post", post), ("comment", comment)]}
+    page_report = reported("page", str(owner.page.id))
+    attempts = [
+        actor.post(
+            f"{API}/moderation/pages/owner/block/",
+            {"reason": "x", "duration_hours": 1},
+            format="json",
+        ),
+        actor.post(
+            f"{API}/reports/{page_report}/resolve/",
+            {"resolution": "x", "action": "block_page", "duration_hours": 1},
+            format="json",
+        ),
+        *(
+            actor.post(
+                f"{API}/reports/{reports[kind]}/resolve/",
+                {"resolution": "x", "action": "delete"},
+                format="json",
+            )
+            for kind in ("comment", "post")
+        ),
+        actor.post(f"{API}/moderation/posts/{post}/delete/", {"reason": "x"}, format="json"),
+        actor.post(f"{API}/moderation/comments/{comment}/delete/", {"reason": "x"}, format="json"),
+    ]
+    if allowed:
+        assert [r.status_code for r in attempts[:4]] == [200] * 4
+        return
+    for response in attempts:
+        assert response.status_code == 403, response.content
+        assert response.json()["code"] == "role_too_high"
+    assert not Page.objects.get(id=owner.page.id).is_blocked
+    assert owner.get(f"{API}/posts/{post}/").status_code == 200
+    assert Comment.objects.get(id=comment).deleted_at is None
+    assert not published_events("social.moderation.page_blocked")
+    assert not ModerationAction.objects.exclude(action="dismiss_report").exists()
+    # The reports stay open; dismissing one changes nothing of the content and is allowed.
+    r = actor.post(f"{API}/reports/{page_report}/resolve/", {"resolution": "ok"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "dismissed"

@@ -10,6 +10,13 @@ from rest_framework.request import Request
 ROLE_RANK = {"user": 0, "moderator": 1, "admin": 2}
 
 
+def outranks(*, actor_role: str, target_role: str) -> bool:
+    """The rank rule of moderation: one acts only on accounts (and their content) of a lower
+    role, so a moderator never on a moderator's or an admin's, an admin never on an admin's.
+    An unknown role ranks as a user's."""
+    return ROLE_RANK.get(actor_role, 0) > ROLE_RANK.get(target_role, 0)
+
+
 class HasRole(BasePermission):
     """At least `minimum_role`; subclass or use `IsModerator` / `IsAdmin`."""
 

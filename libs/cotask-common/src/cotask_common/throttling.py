@@ -1,0 +1,91 @@
+"""Rate limits for any service's views: counted in the shared cache (Redis in production, so
+every web process sees the same counts), refused with 429, `Retry-After` and the kit's error
+shape (`code` `throttled`, `retry_after`), with a message that names the limit.
+
+A rate is "<count>/<period>", period s, m, h or d with an optional multiplier ("10/15m"); an
+empty rate switches the limit off. Subclass `RateThrottle` with a `scope`, what is counted
+(`what`), and the rate's setting name (`rate_setting`); add `NamedLimitThrottling` to the view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from django.conf import settings
+from rest_framework.exceptions import Throttled
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_UNIT_NAMES = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def parse_rate(rate: str) -> tuple[int, int, str]:
+    """ "10/15m" → (10, 900, "10 per 15 minutes")."""
+    match = _RATE.match(rate)
+    if not match:
+        raise ValueError(f"a throttle rate looks like '10/m' or '10/15m', not {rate!r}")
+    count, multiplier, unit = int(match[1]), int(match[2] or 1), match[3]
+    period = _UNIT_NAMES[unit] if multiplier == 1 else f"{multiplier} {_UNIT_NAMES[unit]}s"
+    return count, multiplier * _UNIT_SECONDS[unit], f"{count} per {period}"
+
+
+class RateThrottle(SimpleRateThrottle):
+    """One limit, its rate read from the setting `rate_setting` at each request."""
+
+    scope: str
+    rate_setting: str
+    what: str  # "searches", ...
+    by: str = "from your network address"
+
+    def __init__(self) -> None:  # the rate is read per request, not once (settings may change)
+        pass
+
+    def get_rate(self) -> str | None:
+        return getattr(settings, self.rate_setting, "") or None
+
+    def parse_rate(self, rate: str | None) -> tuple[int | None, int | None]:
+        if rate is None:
+            return None, None
+        count, seconds, self.description = parse_rate(rate)
+        return count, seconds
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def identity(self, request: Request) -> str | None:
+        return self.get_ident(request)
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        ident = self.identity(request)
+        if not ident:
+            return None
+        digest = hashlib.sha256(ident.encode()).hexdigest()[:32]  # no addresses in cache keys
+        return f"cotask:throttle:{self.scope}:{digest}"
+
+    def message(self) -> str:
+        return f"Too many {self.what} {self.by}: at most {self.description}."
+
+
+class AnonymousRateThrottle(RateThrottle):
+    """Counts only requests without a signed-in user, per client address."""
+
+    def identity(self, request: Request) -> str | None:
+        if getattr(request.user, "is_authenticated", False):
+            return None
+        return self.get_ident(request)
+
+
+class NamedLimitThrottling:
+    """View mixin: the first throttle that refuses decides, and its message names its limit."""
+
+    def check_throttles(self, request: Request) -> None:
+        for throttle in self.get_throttles():  # type: ignore[attr-defined]
+            if not throttle.allow_request(request, self):
+                wait = throttle.wait()
+                raise Throttled(wait=wait, detail=throttle.message(), code="throttled")
