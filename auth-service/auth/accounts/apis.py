@@ -64,15 +64,14 @@ def _client(request: Request) -> dict[str, Any]:
 
 
 def _tokens(pair: services.TokenPair) -> dict[str, Any]:
-    return TokenPairOutput(
-        {
-            "access": pair.access,
-            "refresh": pair.refresh,
-            "expires_in": pair.access_expires_in,
-            "refresh_expires_in": pair.refresh_expires_in,
-            "session_id": pair.session_id,
-        }
-    ).data
+    data: dict[str, Any] = {
+        "access": pair.access,
+        "expires_in": pair.access_expires_in,
+        "session_id": pair.session_id,
+    }
+    if pair.refresh is not None:
+        data |= {"refresh": pair.refresh, "refresh_expires_in": pair.refresh_expires_in}
+    return TokenPairOutput(data).data
 
 
 def _valid(serializer_class: type, data: Any) -> dict[str, Any]:

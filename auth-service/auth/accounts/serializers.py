@@ -91,11 +91,15 @@ class RefreshInput(serializers.Serializer):
 
 class TokenPairOutput(serializers.Serializer):
     access = serializers.CharField()
-    refresh = serializers.CharField()
+    refresh = serializers.CharField(
+        required=False,
+        help_text="The new refresh token. Absent when a second tab refreshed with the token "
+        "another tab had just rotated (within the grace window): keep the one that tab stored.",
+    )
     token_type = serializers.CharField(default="Bearer")
     expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
     refresh_expires_in = serializers.IntegerField(
-        help_text="Seconds until the refresh token expires."
+        required=False, help_text="Seconds until the refresh token expires (absent with `refresh`)."
     )
     session_id = serializers.UUIDField(help_text="The `sid` claim: this login's session.")
 

@@ -240,10 +240,13 @@ def resend_verification(*, user: User) -> str:
 
 @dataclass(frozen=True)
 class TokenPair:
+    """`refresh` is None when only an access token was issued (a second tab within the grace
+    window: the live refresh token is never handed out twice)."""
+
     access: str
-    refresh: str
+    refresh: str | None
     access_expires_in: int
-    refresh_expires_in: int
+    refresh_expires_in: int | None
     session_id: UUID
 
 
@@ -263,10 +266,10 @@ def _equalise_timing(password: str) -> None:
 
 
 def _issue_tokens(
-    *, user: User, session: Session, now: datetime, keep_refresh: bool = False
+    *, user: User, session: Session, now: datetime, access_only: bool = False
 ) -> TokenPair:
     """Sign a pair for `session` and make its refresh token the session's current one (or,
-    `keep_refresh`, sign the current one again: same jti and expiry)."""
+    `access_only`, sign an access token alone and leave the session as it is)."""
     key = current_signing_key()
     common = {
         "user_id": user.id,
@@ -283,21 +286,25 @@ def _issue_tokens(
         lifetime=timedelta(seconds=settings.JWT_ACCESS_LIFETIME_SECONDS),
         **common,
     )
+    signed_access = encode_token(access, private_key=key.private_key, kid=key.kid)
+    if access_only:
+        return TokenPair(
+            access=signed_access,
+            refresh=None,
+            access_expires_in=settings.JWT_ACCESS_LIFETIME_SECONDS,
+            refresh_expires_in=None,
+            session_id=session.id,
+        )
     refresh_lifetime = timedelta(seconds=settings.JWT_REFRESH_LIFETIME_SECONDS)
     refresh = standard_claims(token_type="refresh", lifetime=refresh_lifetime, **common)
-    if keep_refresh:
-        refresh["jti"] = session.refresh_jti
-        refresh["exp"] = int(session.expires_at.timestamp())
-        refresh_lifetime = session.expires_at - now
-    else:
-        session.refresh_jti = refresh["jti"]
-        session.expires_at = now + refresh_lifetime
-        session.last_used_at = now
+    session.refresh_jti = refresh["jti"]
+    session.expires_at = now + refresh_lifetime
+    session.last_used_at = now
     return TokenPair(
-        access=encode_token(access, private_key=key.private_key, kid=key.kid),
+        access=signed_access,
         refresh=encode_token(refresh, private_key=key.private_key, kid=key.kid),
         access_expires_in=settings.JWT_ACCESS_LIFETIME_SECONDS,
-        refresh_expires_in=max(0, int(refresh_lifetime.total_seconds())),
+        refresh_expires_in=int(refresh_lifetime.total_seconds()),
         session_id=session.id,
     )
 
@@ -407,9 +414,10 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
                 ]
             )
         elif _within_grace(session=session, jti=claims["jti"], now=now):
-            # The late tab joins the rotation the first one made (another copy of the current
-            # refresh token) instead of starting a second branch; the session does not change.
-            pair = _issue_tokens(user=user, session=session, now=now, keep_refresh=True)
+            # The late tab gets an access token only: handing it the live refresh token too
+            # would make a replayed old token (stolen within the window) as good as the current
+            # one. The tab reads the new refresh token the first tab stored; the session stays.
+            pair = _issue_tokens(user=user, session=session, now=now, access_only=True)
         else:
             _revoke(Session.objects.filter(id=session.id), Session.RevokeReason.REFRESH_REUSED, now)
             reused = True
