@@ -24,7 +24,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from auth.accounts.keys import current_signing_key
-from auth.accounts.models import ROLE_RANK, Ban, Role, Session, User
+from auth.accounts.models import (
+    ROLE_RANK,
+    USERNAME_IS_EMAIL_MESSAGE,
+    Ban,
+    Role,
+    Session,
+    User,
+)
 from auth.accounts.selectors import find_user_for_login
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
@@ -101,6 +108,14 @@ def _validate_time_zone(time_zone: str) -> str:
     return time_zone
 
 
+def validate_new_username(username: str) -> None:
+    """A username may not look like an email address (see models.validate_username_not_email)."""
+    if "@" in username:
+        raise ServiceError.for_field(
+            "username", str(USERNAME_IS_EMAIL_MESSAGE), code="username_is_email"
+        )
+
+
 def _email_taken(email: str, *, exclude: UUID | None = None) -> bool:
     users = User.objects.filter(email__iexact=email)
     if exclude:
@@ -117,6 +132,7 @@ def register_user(
     language: str = "en",
     time_zone: str = "UTC",
 ) -> User:
+    validate_new_username(username)
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict.for_field("username", "This username is taken.", code="username_taken")
     email = email.strip()
