@@ -128,6 +128,21 @@ class VerifyEmailApi(AnonymousApi):
         return Response(UserOutput(user).data)
 
 
+class RestoreEmailApi(AnonymousApi):
+    @extend_schema(
+        operation_id="restore_email",
+        request=TokenInput,
+        responses={
+            204: None,
+            400: _error("The token is invalid, expired or already used"),
+            409: _error("Another account has the old address now"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        services.restore_email(**_valid(TokenInput, request.data))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class ResendVerificationApi(AccountApi):
     throttle_classes = [throttles.VerificationResendThrottle]
 
@@ -300,13 +315,17 @@ class MeApi(AccountApi):
         request=MeUpdateInput,
         responses={
             200: MeOutput,
-            400: _error("A field is invalid"),
+            400: _error("A field is invalid, or `current_password` missing or wrong"),
             401: UNAUTHENTICATED,
             409: _error("The new email is taken"),
         },
     )
     def patch(self, request: Request) -> Response:
-        user = services.update_profile(user=request.user, **_valid(MeUpdateInput, request.data))
+        user = services.update_profile(
+            user=request.user,
+            current_session=request.auth.session,
+            **_valid(MeUpdateInput, request.data),
+        )
         return Response(MeOutput(user).data)
 
 

@@ -80,6 +80,11 @@ class User(AbstractUser):
     email_verified = models.BooleanField(default=False)
     # A requested new address; it replaces `email` only once its link is followed.
     pending_email = models.EmailField(blank=True, default="")
+    # The session that asked for `pending_email`: the only one left signed in when the change
+    # is confirmed.
+    pending_email_session_id = models.UUIDField(null=True, blank=True)
+    # When the way-back link of an email change was last used: older such links are spent.
+    email_restored_at = models.DateTimeField(null=True, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC")
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
     # Current ban (history in Ban). banned_until None with is_banned = permanent.
@@ -129,6 +134,9 @@ class Session(models.Model):
         PASSWORD_RESET = "password_reset", "Password reset"
         REFRESH_REUSED = "refresh_reused", "A rotated refresh token was used again"
         BANNED = "banned", "Account banned"
+        DEACTIVATED = "deactivated", "Account deactivated"
+        EMAIL_CHANGED = "email_changed", "Email address changed"
+        EMAIL_RESTORED = "email_restored", "Old email address restored"
         DELETED = "deleted", "Account deleted"
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)

@@ -53,7 +53,11 @@ class MeUpdateInput(serializers.Serializer):
     email = serializers.EmailField(
         max_length=254,
         required=False,
-        help_text="A new address becomes the account's email once its link is followed.",
+        help_text="A new address becomes the account's email once its link is followed. "
+        "Needs `current_password`.",
+    )
+    current_password = serializers.CharField(
+        required=False, help_text="Required with a new `email`.", **_PASSWORD
     )
 
 

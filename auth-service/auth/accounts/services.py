@@ -41,6 +41,7 @@ from cotask_common.users.selectors import invalidate_restrictions
 from cotask_common.users.services import apply_user_event
 
 VERIFY_EMAIL_SALT = "cotask.auth.verify-email"
+RESTORE_EMAIL_SALT = "cotask.auth.restore-email"
 MODERATOR_MAX_BAN = timedelta(days=30)
 # Clock slack for "30 days from now" computed by a client a moment earlier.
 _BAN_SLACK = timedelta(minutes=1)
@@ -223,13 +224,27 @@ def verify_email(*, token: str) -> User:
                         "email", "This email is already registered.", code="email_taken"
                     )
                 user.email, user.pending_email = user.pending_email, ""
+                # A confirmed change ends every session but the one that asked for it (if
+                # someone else is signed in, they do not keep the account on the new address).
+                _revoke(
+                    Session.objects.filter(user=user).exclude(id=user.pending_email_session_id),
+                    Session.RevokeReason.EMAIL_CHANGED,
+                )
+                user.pending_email_session_id = None
             elif user.email.lower() == email:
                 if user.email_verified:
                     return user  # the link was followed twice: nothing left to do
             else:
                 raise invalid
             user.email_verified = True
-            user.save(update_fields=["email", "pending_email", "email_verified"])
+            user.save(
+                update_fields=[
+                    "email",
+                    "pending_email",
+                    "pending_email_session_id",
+                    "email_verified",
+                ]
+            )
             _announce(
                 type="auth.user.email_verified", user=user, actor=user, data=user_event_data(user)
             )
@@ -572,8 +587,11 @@ def update_profile(
     time_zone: str | None = None,
     language: str | None = None,
     email: str | None = None,
+    current_password: str | None = None,
+    current_session: Session | None = None,
 ) -> User:
-    """Fields left None stay as they are. A new email is only pending until verified."""
+    """Fields left None stay as they are. A new email needs the current password and is only
+    pending until verified; the current address is told, with a way back."""
     changed: list[str] = []
     if display_name is not None and display_name.strip() != user.display_name:
         user.display_name = display_name.strip()
@@ -590,22 +608,130 @@ def update_profile(
         if email.lower() == user.email.lower():
             if user.pending_email:  # asking for the current address cancels a pending change
                 user.pending_email = ""
-                changed.append("pending_email")
+                user.pending_email_session_id = None
+                changed += ["pending_email", "pending_email_session_id"]
         elif email.lower() != user.pending_email.lower():
+            _check_current_password(user=user, current_password=current_password)
             if _email_taken(email, exclude=user.id):
                 raise Conflict.for_field(
                     "email", "This email is already registered.", code="email_taken"
                 )
             user.pending_email = new_email = email
-            changed.append("pending_email")
+            user.pending_email_session_id = current_session.id if current_session else None
+            changed += ["pending_email", "pending_email_session_id"]
     if not changed:
         return user
     with transaction.atomic():
         user.save(update_fields=changed)
-        if set(changed) - {"pending_email"}:
+        if set(changed) - {"pending_email", "pending_email_session_id"}:
             _announce(type="auth.user.updated", user=user, actor=user, data=user_event_data(user))
         if new_email:
             _send_verification_on_commit(user=user, email=new_email)
+            _send_email_change_notice_on_commit(user=user, new_email=new_email)
+    return user
+
+
+def _check_current_password(*, user: User, current_password: str | None) -> None:
+    # Whoever holds a stolen access token must not move the account to their own address.
+    if not current_password:
+        raise ServiceError.for_field(
+            "current_password",
+            _("Give your current password to change the email address."),
+            code="required",
+        )
+    if not user.check_password(current_password):
+        raise ServiceError.for_field(
+            "current_password", _("The current password is wrong."), code="wrong_password"
+        )
+
+
+def _send_email_change_notice_on_commit(*, user: User, new_email: str) -> None:
+    from auth.accounts.tasks import send_email_change_notice
+
+    kwargs = {
+        "user_id": str(user.id),
+        "old_email": user.email,
+        "old_verified": user.email_verified,
+        "new_email": new_email,
+    }
+    transaction.on_commit(lambda: send_email_change_notice.delay(**kwargs))
+
+
+def make_email_restore_token(*, user: User, old_email: str, old_verified: bool) -> str:
+    """The way back from an email change, mailed to the old address. It stays valid for
+    AUTH_EMAIL_RESTORE_MAX_AGE_SECONDS whatever changes follow (an intruder changing the address
+    twice cannot spend it), until a way-back link of the account is used."""
+    return signing.dumps(
+        {"u": str(user.id), "e": old_email, "v": old_verified, "t": timezone.now().timestamp()},
+        salt=RESTORE_EMAIL_SALT,
+    )
+
+
+@dataclass(frozen=True)
+class RestoreRequest:
+    """What a way-back link asks for (shown on its page before the POST)."""
+
+    user: User
+    email: str
+    verified: bool
+    issued_at: float
+
+
+def read_email_restore_token(*, token: str) -> RestoreRequest:
+    invalid = ServiceError.for_field(
+        "token", _("This link is invalid, has expired or was already used."), code="token_invalid"
+    )
+    try:
+        payload = signing.loads(
+            token, salt=RESTORE_EMAIL_SALT, max_age=settings.AUTH_EMAIL_RESTORE_MAX_AGE_SECONDS
+        )
+        user_id = UUID(str(payload["u"]))
+        request = (str(payload["e"]), bool(payload["v"]), float(payload["t"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise invalid from exc
+    user = User.objects.filter(id=user_id, deleted_at=None).first()
+    if user is None:
+        raise invalid
+    if user.email_restored_at and request[2] < user.email_restored_at.timestamp():
+        raise invalid
+    return RestoreRequest(user=user, email=request[0], verified=request[1], issued_at=request[2])
+
+
+def restore_email(*, token: str) -> User:
+    """The old address's owner says the change was not theirs: the old address is the account's
+    again, a pending change is dropped, every session ends and the password stops working (the
+    intruder knew it); a reset link goes to the restored address."""
+    request = read_email_restore_token(token=token)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            user = User.objects.select_for_update().get(id=request.user.id)
+            if user.email_restored_at and request.issued_at < user.email_restored_at.timestamp():
+                raise ServiceError.for_field(  # a concurrent click won
+                    "token",
+                    _("This link is invalid, has expired or was already used."),
+                    code="token_invalid",
+                )
+            if _email_taken(request.email, exclude=user.id):
+                raise Conflict.for_field(
+                    "email",
+                    _("Another account has this address now; contact support."),
+                    code="email_taken",
+                )
+            user.email = request.email
+            user.email_verified = request.verified
+            user.pending_email = ""
+            user.pending_email_session_id = None
+            user.email_restored_at = now
+            user.set_unusable_password()
+            user.save()
+            _revoke(Session.objects.filter(user=user), Session.RevokeReason.EMAIL_RESTORED, now)
+            _announce(type="auth.user.updated", user=user, actor=user, data=user_event_data(user))
+            request_password_reset(email=user.email)
+    except IntegrityError as exc:
+        raise Conflict.for_field(
+            "email", _("Another account has this address now; contact support."), code="email_taken"
+        ) from exc
     return user
 
 
