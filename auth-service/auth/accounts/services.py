@@ -35,6 +35,7 @@ from auth.accounts.models import (
 from auth.accounts.selectors import find_user_for_login
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
+from cotask_common.security.authentication import inactive_message
 from cotask_common.security.signing import encode_token, standard_claims
 from cotask_common.security.tokens import TokenError, decode_token
 from cotask_common.users.selectors import invalidate_restrictions
@@ -64,6 +65,7 @@ def user_event_data(user: User) -> dict[str, Any]:
         "email": user.email,
         "language": user.language,
         "time_zone": user.time_zone,
+        "is_active": user.is_active,
     }
 
 
@@ -359,6 +361,12 @@ def user_banned_error(user: User) -> ServiceError:
     return Forbidden(message, code="user_banned")
 
 
+def user_inactive_error(user: User) -> ServiceError:
+    with translation.override(user.language):
+        message = inactive_message()
+    return Forbidden(message, code="user_inactive")
+
+
 def _invalid_credentials() -> ServiceError:
     # One answer for an unknown account and a wrong password: no user enumeration.
     return ServiceError(
@@ -371,11 +379,14 @@ def login(*, login: str, password: str, user_agent: str = "", ip: str | None = N
     if user is None:
         _equalise_timing(password)
         raise _invalid_credentials()
-    if not user.check_password(password) or not user.is_active or user.is_deleted:
+    if not user.check_password(password) or user.is_deleted:
         raise _invalid_credentials()
-    # Only someone who knows the password learns about the ban (and why, and until when).
+    # Only someone who knows the password learns about the ban (and why, and until when) or
+    # the deactivation.
     if user.is_banned_at():
         raise user_banned_error(user)
+    if not user.is_active:
+        raise user_inactive_error(user)
     now = timezone.now()
     with transaction.atomic():
         session = Session(user=user, user_agent=user_agent[:512], ip=ip, created_at=now)
@@ -421,6 +432,8 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
             raise _refresh_error("This account has been deleted.", "user_deleted")
         if user.is_banned_at(now):
             raise user_banned_error(user)
+        if not user.is_active:
+            raise user_inactive_error(user)
         if session.revoked_at is not None:
             raise _refresh_error("This session has ended; log in again.", "session_revoked")
         if session.expires_at <= now:
@@ -867,6 +880,35 @@ def _end_ban(*, user: User, actor: User | None, reason: str) -> None:
     user.is_banned, user.banned_until, user.ban_reason = False, None, ""
     user.save(update_fields=["is_banned", "banned_until", "ban_reason"])
     _announce(type="auth.user.unbanned", user=user, actor=actor, data=user_event_data(user))
+
+
+def set_account_active(*, actor: User | None, user_id: UUID, active: bool) -> User:
+    """Staff switch an account off (`is_active = false`, Django admin) or on again. Off acts like
+    a ban everywhere: its sessions end here at once, and every service refuses its still-valid
+    access tokens once `auth.user.deactivated` arrives (until `auth.user.reactivated`)."""
+    with transaction.atomic():
+        user = _target(user_id)
+        if actor is not None:
+            if user.id == actor.id:
+                raise Forbidden("You cannot deactivate or reactivate yourself.", code="own_account")
+            if not actor.is_superuser and ROLE_RANK[Role(user.role)] >= ROLE_RANK[Role(actor.role)]:
+                raise Forbidden(
+                    f"A {actor.role} may only deactivate accounts with a lower role.",
+                    code="role_too_high",
+                )
+        if user.is_active == active:
+            return user
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        if not active:
+            _revoke(Session.objects.filter(user=user), Session.RevokeReason.DEACTIVATED)
+        _announce(
+            type="auth.user.reactivated" if active else "auth.user.deactivated",
+            user=user,
+            actor=actor,
+            data=user_event_data(user),
+        )
+    return user
 
 
 def end_expired_bans(*, now: datetime | None = None) -> int:
