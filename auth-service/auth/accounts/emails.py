@@ -20,7 +20,7 @@ def _send(*, user: User, to: str, subject: str, body: str) -> None:
 
 
 def send_verification(*, user: User, email: str, token: str) -> None:
-    link = settings.AUTH_EMAIL_VERIFY_URL.format(token=token)
+    link = settings.AUTH_EMAIL_VERIFY_URL.format(token=token, lang=user.language)
     days = max(1, settings.AUTH_EMAIL_VERIFICATION_MAX_AGE_SECONDS // 86400)
     with translation.override(user.language):
         subject = _("Confirm your email address for CoTask")
@@ -36,7 +36,7 @@ def send_verification(*, user: User, email: str, token: str) -> None:
 
 
 def send_password_reset(*, user: User, token: str) -> None:
-    link = settings.AUTH_PASSWORD_RESET_URL.format(token=token)
+    link = settings.AUTH_PASSWORD_RESET_URL.format(token=token, lang=user.language)
     minutes = max(1, settings.PASSWORD_RESET_TIMEOUT // 60)
     with translation.override(user.language):
         subject = _("Reset your CoTask password")
@@ -58,7 +58,7 @@ def send_password_reset(*, user: User, token: str) -> None:
 
 
 def send_email_change_notice(*, user: User, old_email: str, new_email: str, token: str) -> None:
-    link = settings.AUTH_EMAIL_RESTORE_URL.format(token=token)
+    link = settings.AUTH_EMAIL_RESTORE_URL.format(token=token, lang=user.language)
     days = max(1, settings.AUTH_EMAIL_RESTORE_MAX_AGE_SECONDS // 86400)
     with translation.override(user.language):
         subject = _("Your CoTask email address is being changed")

@@ -194,7 +194,8 @@ def _bad_verification_token(message: str, code: str) -> ServiceError:
     return ServiceError.for_field("token", message, code=code)
 
 
-def verify_email(*, token: str) -> User:
+def read_email_verification_token(*, token: str) -> tuple[UUID, str]:
+    """The account id and the address a verification link is for (nothing changes)."""
     try:
         payload = signing.loads(
             token, salt=VERIFY_EMAIL_SALT, max_age=settings.AUTH_EMAIL_VERIFICATION_MAX_AGE_SECONDS
@@ -207,14 +208,19 @@ def verify_email(*, token: str) -> User:
         raise _bad_verification_token(
             "This verification link is invalid.", "token_invalid"
         ) from exc
+    try:
+        return UUID(str(payload["u"])), str(payload["e"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _bad_verification_token(
+            "This verification link is no longer valid for your account.", "token_invalid"
+        ) from exc
+
+
+def verify_email(*, token: str) -> User:
+    user_id, email = read_email_verification_token(token=token)
     invalid = _bad_verification_token(
         "This verification link is no longer valid for your account.", "token_invalid"
     )
-    try:
-        user_id = UUID(str(payload["u"]))
-        email = str(payload["e"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise invalid from exc
     try:
         with transaction.atomic():
             user = User.objects.select_for_update().filter(id=user_id, deleted_at=None).first()
@@ -569,7 +575,8 @@ def user_for_password_reset(*, email: str) -> User | None:
     )
 
 
-def reset_password(*, token: str, new_password: str) -> User:
+def user_for_reset_token(*, token: str) -> User:
+    """The account a password reset link is for, if the link is still good (nothing changes)."""
     invalid = ServiceError.for_field(
         "token", "This password reset link is invalid or has expired.", code="token_invalid"
     )
@@ -581,6 +588,11 @@ def reset_password(*, token: str, new_password: str) -> User:
     user = User.objects.filter(id=user_id, is_active=True, deleted_at=None).first()
     if user is None or not default_token_generator.check_token(user, secret):
         raise invalid
+    return user
+
+
+def reset_password(*, token: str, new_password: str) -> User:
+    user = user_for_reset_token(token=token)
     _validate_password(new_password, user=user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)

@@ -40,7 +40,7 @@ def test_registration_mails_a_verification_link(on_commit, mailoutbox, published
     assert message.to == ["ada@example.com"]
     assert message.subject == "Confirm your email address for CoTask"
     assert "Hello, ada!" in message.body
-    assert "http://127.0.0.1:8080/verify-email?token=" in message.body
+    assert "http://127.0.0.1:8080/verify-email?lang=en&token=" in message.body
 
     response = APIClient().post(VERIFY, {"token": token_in(message)}, format="json")
     assert response.status_code == 200, response.json()

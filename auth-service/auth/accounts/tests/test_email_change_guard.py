@@ -20,7 +20,7 @@ RESTORE = "/api/auth/email/restore/"
 
 
 def link_token(message, path: str) -> str:
-    return re.search(rf"{path}\?token=(\S+)", message.body)[1]
+    return re.search(rf"{path}\?lang=\w+&token=(\S+)", message.body)[1]
 
 
 def change_email(client, email: str, *, password: str | None = PASSWORD, on_commit=None):
@@ -63,7 +63,7 @@ def test_the_old_address_is_told_with_a_way_back(
     assert verification.to == ["ada@new.example"]
     assert notice.to == ["ada@example.com"] and notice.subject == subject
     assert "ada@new.example" in notice.body
-    assert "http://127.0.0.1:8080/restore-email?token=" in notice.body
+    assert f"http://127.0.0.1:8080/restore-email?lang={language}&token=" in notice.body
 
 
 def test_confirming_the_change_ends_the_other_sessions(signed_in, on_commit, mailoutbox):
@@ -101,7 +101,7 @@ def test_the_way_back_restores_the_address_and_ends_everything(
         services.login(login="ada", password=PASSWORD)
     # The owner gets a reset link at the restored address; other services learn the address.
     assert mailoutbox[-1].to == ["ada@example.com"]
-    assert "reset-password?token=" in mailoutbox[-1].body
+    assert "/reset-password?lang=en&token=" in mailoutbox[-1].body
     assert published_events("auth.user.updated")[-1].data["email"] == "ada@example.com"
     # The link is spent.
     again = APIClient().post(RESTORE, {"token": link_token(notice, "restore-email")})
