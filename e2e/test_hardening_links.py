@@ -1,6 +1,9 @@
 """The links in emails answer on the gateway of `make run` (they were 404): the verification link
 from the mail folder shows a page on GET and changes nothing; the page's form POST verifies.
-The other link paths reach their services' pages too."""
+The other link paths reach their services' pages too.
+
+The same embedded stack (starting one is costly) also carries a deactivation from auth through
+the embedded event log to another service, which refuses the still-valid token."""
 
 from __future__ import annotations
 
@@ -8,12 +11,22 @@ import email
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from harness import ROOT, SERVICES, Stack, base_env, register_and_login, wait_for
+from harness import (
+    PYTHON,
+    ROOT,
+    SERVICES,
+    Stack,
+    base_env,
+    register_and_login,
+    wait_for,
+    whoami,
+)
 
 LINK = re.compile(r"https?://[^/\s]+(/verify-email\?lang=\w+&token=[^\s\"<]+)")
 
@@ -107,3 +120,51 @@ def test_the_other_link_paths_reach_their_pages(embedded_stack: Stack, path: str
     assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("text/html")
     assert '<html lang="uk">' in response.text
+
+
+def set_active(stack: Stack, username: str, *, active: bool) -> None:
+    """What Django admin's `is_active` checkbox calls (the admin form itself has unit tests)."""
+    code = (
+        "from auth.accounts import services; from auth.accounts.models import User; "
+        f"user = User.objects.get(username={username!r}); "
+        f"services.set_account_active(actor=None, user_id=user.id, active={active})"
+    )
+    subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", code],
+        cwd=ROOT / "auth-service",
+        env=stack.env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def test_a_deactivated_accounts_token_is_refused_by_another_service_until_reactivated(
+    embedded_stack: Stack,
+) -> None:
+    gateway = embedded_stack.url
+    account = register_and_login(gateway)
+    token, username = account["access"], account["user"]["username"]
+    assert whoami(gateway, "social", token).status_code == 200
+
+    set_active(embedded_stack, username, active=False)
+    # (A Response is falsy for a 4xx: wait for its body.)
+    refused = wait_for(
+        lambda: (r := whoami(gateway, "social", token)).status_code == 403 and r.json(),
+        timeout=90,
+        what="social refusing the deactivated account's token",
+    )
+    assert refused["code"] == "user_inactive"
+    login = requests.post(
+        f"{gateway}/api/auth/login/",
+        json={"login": username, "password": account["password"]},
+        timeout=30,
+    )
+    assert (login.status_code, login.json()["code"]) == (403, "user_inactive")
+
+    set_active(embedded_stack, username, active=True)
+    wait_for(
+        lambda: whoami(gateway, "social", token).status_code == 200,
+        timeout=90,
+        what="social accepting the reactivated account's token again",
+    )
