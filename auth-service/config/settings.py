@@ -51,13 +51,21 @@ JWT_REFRESH_LIFETIME_SECONDS = env_int("JWT_REFRESH_LIFETIME_SECONDS", 14 * 24 *
 # refreshing at the same moment: it gets the current pair, not a revoked session. 0 turns it off.
 AUTH_REFRESH_REUSE_GRACE_SECONDS = env_int("AUTH_REFRESH_REUSE_GRACE_SECONDS", 30)
 
-# Account emails: links point at the client app, which posts the token back to the API.
+# Account emails: links point at the pages auth-service serves on the gateway (a small
+# server-rendered form that POSTs the token back), or at a web client that takes them over.
+EMAIL_LINK_BASE_URL = env_str("EMAIL_LINK_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
+# Each may be set whole instead; {token} and {lang} (the account's language) are filled in.
 AUTH_EMAIL_VERIFY_URL = env_str(
-    "AUTH_EMAIL_VERIFY_URL", "http://127.0.0.1:8080/verify-email?token={token}"
+    "AUTH_EMAIL_VERIFY_URL", EMAIL_LINK_BASE_URL + "/verify-email?lang={lang}&token={token}"
 )
 AUTH_PASSWORD_RESET_URL = env_str(
-    "AUTH_PASSWORD_RESET_URL", "http://127.0.0.1:8080/reset-password?token={token}"
+    "AUTH_PASSWORD_RESET_URL", EMAIL_LINK_BASE_URL + "/reset-password?lang={lang}&token={token}"
 )
+AUTH_EMAIL_RESTORE_URL = env_str(
+    "AUTH_EMAIL_RESTORE_URL", EMAIL_LINK_BASE_URL + "/restore-email?lang={lang}&token={token}"
+)
+# How long the way back from an email change (mailed to the old address) works.
+AUTH_EMAIL_RESTORE_MAX_AGE_SECONDS = env_int("AUTH_EMAIL_RESTORE_MAX_AGE_SECONDS", 7 * 24 * 3600)
 AUTH_EMAIL_VERIFICATION_MAX_AGE_SECONDS = env_int(
     "AUTH_EMAIL_VERIFICATION_MAX_AGE_SECONDS", 3 * 24 * 3600
 )

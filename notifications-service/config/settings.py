@@ -62,7 +62,11 @@ NOTIFICATIONS_DELIVERY_RETENTION_DAYS = env_int("NOTIFICATIONS_DELIVERY_RETENTIO
 # New-post digests for "immediate" users at most this often; "daily" users once a day.
 NOTIFICATIONS_DIGEST_SECONDS = env_int("NOTIFICATIONS_DIGEST_SECONDS", 3600)
 NOTIFICATIONS_DAILY_DIGEST_SECONDS = env_int("NOTIFICATIONS_DAILY_DIGEST_SECONDS", 24 * 3600)
-# Where links in emails point (the gateway's public address).
+# Where the links people follow in emails point: the gateway, which serves the unsubscribe page
+# at /unsubscribe, or a web client that takes the links over.
+EMAIL_LINK_BASE_URL = env_str("EMAIL_LINK_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
+# The gateway's public address, for the RFC 8058 one-click unsubscribe API in the
+# List-Unsubscribe header (mail clients POST there, never a web client).
 NOTIFICATIONS_PUBLIC_URL = env_str("NOTIFICATIONS_PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/")
 # django-ses (EMAIL_BACKEND=django_ses.SESBackend) reads its region from here.
 AWS_SES_REGION_NAME = env_str("AWS_SES_REGION_NAME", "eu-west-1")

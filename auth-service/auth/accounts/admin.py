@@ -2,7 +2,8 @@
 
 What other services must learn about (role, bans, deletion, verified email, profile fields
 they project) is read-only here and changed only through actions that call the services, so
-every change is announced as an event exactly as through the API.
+every change is announced as an event exactly as through the API. `is_active` stays a checkbox
+(Django's own meaning), but saving a change of it calls `services.set_account_active`.
 """
 
 from __future__ import annotations
@@ -144,6 +145,8 @@ class UserAdmin(DjangoUserAdmin):
     actions = [
         "ban_for_seven_days",
         "unban",
+        "deactivate",
+        "reactivate",
         "revoke_all_sessions",
         _role_action(Role.USER),
         _role_action(Role.MODERATOR),
@@ -160,12 +163,20 @@ class UserAdmin(DjangoUserAdmin):
         return self.readonly_fields
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            if "is_active" in form.changed_data and not obj.is_active:
-                services.end_sessions_of_deactivated(user=obj)
-        else:  # a new account is announced like a registration
+        if not change:  # a new account is announced like a registration
             services.create_account_by_staff(user=obj, actor=request.user)
+            return
+        active = obj.is_active
+        toggled = "is_active" in form.changed_data
+        if toggled:  # the checkbox goes through the service, which announces it
+            obj.is_active = form.initial.get("is_active", not active)
+        super().save_model(request, obj, form, change)
+        if toggled:
+            try:
+                services.set_account_active(actor=request.user, user_id=obj.id, active=active)
+            except ServiceError as exc:
+                self.message_user(request, f"{obj.username}: {exc.message}", messages.ERROR)
+            obj.refresh_from_db()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # deletion is the account owner's, through the API (it anonymises)
@@ -189,6 +200,28 @@ class UserAdmin(DjangoUserAdmin):
             request,
             queryset,
             lambda actor, user: services.unban_user(actor=actor, user_id=user.id),
+        )
+
+    @admin.action(description="Deactivate (refused everywhere, like a ban, until reactivated)")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(
+            self,
+            request,
+            queryset,
+            lambda actor, user: services.set_account_active(
+                actor=actor, user_id=user.id, active=False
+            ),
+        )
+
+    @admin.action(description="Reactivate")
+    def reactivate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(
+            self,
+            request,
+            queryset,
+            lambda actor, user: services.set_account_active(
+                actor=actor, user_id=user.id, active=True
+            ),
         )
 
     @admin.action(description="End all sessions (log out everywhere)")

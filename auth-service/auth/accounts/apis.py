@@ -64,15 +64,14 @@ def _client(request: Request) -> dict[str, Any]:
 
 
 def _tokens(pair: services.TokenPair) -> dict[str, Any]:
-    return TokenPairOutput(
-        {
-            "access": pair.access,
-            "refresh": pair.refresh,
-            "expires_in": pair.access_expires_in,
-            "refresh_expires_in": pair.refresh_expires_in,
-            "session_id": pair.session_id,
-        }
-    ).data
+    data: dict[str, Any] = {
+        "access": pair.access,
+        "expires_in": pair.access_expires_in,
+        "session_id": pair.session_id,
+    }
+    if pair.refresh is not None:
+        data |= {"refresh": pair.refresh, "refresh_expires_in": pair.refresh_expires_in}
+    return TokenPairOutput(data).data
 
 
 def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
@@ -127,6 +126,21 @@ class VerifyEmailApi(AnonymousApi):
     def post(self, request: Request) -> Response:
         user = services.verify_email(**_valid(TokenInput, request.data))
         return Response(UserOutput(user).data)
+
+
+class RestoreEmailApi(AnonymousApi):
+    @extend_schema(
+        operation_id="restore_email",
+        request=TokenInput,
+        responses={
+            204: None,
+            400: _error("The token is invalid, expired or already used"),
+            409: _error("Another account has the old address now"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        services.restore_email(**_valid(TokenInput, request.data))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ResendVerificationApi(AccountApi):
@@ -301,13 +315,17 @@ class MeApi(AccountApi):
         request=MeUpdateInput,
         responses={
             200: MeOutput,
-            400: _error("A field is invalid"),
+            400: _error("A field is invalid, or `current_password` missing or wrong"),
             401: UNAUTHENTICATED,
             409: _error("The new email is taken"),
         },
     )
     def patch(self, request: Request) -> Response:
-        user = services.update_profile(user=request.user, **_valid(MeUpdateInput, request.data))
+        user = services.update_profile(
+            user=request.user,
+            current_session=request.auth.session,
+            **_valid(MeUpdateInput, request.data),
+        )
         return Response(MeOutput(user).data)
 
 

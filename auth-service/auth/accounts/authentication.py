@@ -2,7 +2,8 @@
 
 Other services trust a valid token and learn bans from events. auth-service owns the state, so
 it checks it on every request: a token of a revoked session (logout, ban, deletion, password
-change, refresh reuse) or of a banned or deleted account is refused at once. One indexed query.
+change, refresh reuse) or of a banned, deactivated or deleted account is refused at once. One
+indexed query.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from rest_framework.authentication import get_authorization_header
 from rest_framework.request import Request
 
 from auth.accounts.models import Session, User
-from cotask_common.security.authentication import JWTAuthentication, UserBanned
+from cotask_common.security.authentication import (
+    JWTAuthentication,
+    UserBanned,
+    UserInactive,
+    inactive_message,
+)
 from cotask_common.security.tokens import TokenError, decode_token
 
 
@@ -64,10 +70,11 @@ class SessionJWTAuthentication(JWTAuthentication):
             with translation.override(user.language):
                 message = ban_message(until=user.banned_until, reason=user.ban_reason)
             raise UserBanned(detail=message)
+        if not user.is_active:
+            with translation.override(user.language):
+                raise UserInactive(detail=inactive_message())
         if not session.is_active_at():
             raise exceptions.AuthenticationFailed(
                 "This session has ended; log in again.", code="session_revoked"
             )
-        if not user.is_active:
-            raise exceptions.AuthenticationFailed("This account is disabled.", code="user_inactive")
         return user, AccountAuth(session=session, claims=claims)

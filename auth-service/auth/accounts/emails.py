@@ -20,7 +20,7 @@ def _send(*, user: User, to: str, subject: str, body: str) -> None:
 
 
 def send_verification(*, user: User, email: str, token: str) -> None:
-    link = settings.AUTH_EMAIL_VERIFY_URL.format(token=token)
+    link = settings.AUTH_EMAIL_VERIFY_URL.format(token=token, lang=user.language)
     days = max(1, settings.AUTH_EMAIL_VERIFICATION_MAX_AGE_SECONDS // 86400)
     with translation.override(user.language):
         subject = _("Confirm your email address for CoTask")
@@ -36,7 +36,7 @@ def send_verification(*, user: User, email: str, token: str) -> None:
 
 
 def send_password_reset(*, user: User, token: str) -> None:
-    link = settings.AUTH_PASSWORD_RESET_URL.format(token=token)
+    link = settings.AUTH_PASSWORD_RESET_URL.format(token=token, lang=user.language)
     minutes = max(1, settings.PASSWORD_RESET_TIMEOUT // 60)
     with translation.override(user.language):
         subject = _("Reset your CoTask password")
@@ -55,3 +55,29 @@ def send_password_reset(*, user: User, token: str) -> None:
             "minutes": minutes,
         }
         _send(user=user, to=user.email, subject=subject, body=body)
+
+
+def send_email_change_notice(*, user: User, old_email: str, new_email: str, token: str) -> None:
+    link = settings.AUTH_EMAIL_RESTORE_URL.format(token=token, lang=user.language)
+    days = max(1, settings.AUTH_EMAIL_RESTORE_MAX_AGE_SECONDS // 86400)
+    with translation.override(user.language):
+        subject = _("Your CoTask email address is being changed")
+        body = _(
+            "Hello, %(name)s!\n\n"
+            "Someone (hopefully you) asked to change the email address of your CoTask account "
+            "%(username)s from %(old)s to %(new)s. If it was you, there is nothing to do: the "
+            "change takes effect once the link sent to the new address is opened.\n\n"
+            "If it was not you, open this link within %(days)s day(s). It keeps (or brings "
+            "back) this address, ends every session of the account and asks you to choose a "
+            "new password:\n\n"
+            "%(link)s\n\n"
+            "— CoTask"
+        ) % {
+            "name": user.display_name or user.username,
+            "username": user.username,
+            "old": old_email,
+            "new": new_email,
+            "days": days,
+            "link": link,
+        }
+        _send(user=user, to=old_email, subject=subject, body=body)

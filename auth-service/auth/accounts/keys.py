@@ -17,6 +17,7 @@ import functools
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from cotask_common.security.keys import keys_from_jwks
+from cotask_common.security.keys import forget_verified_tokens, keys_from_jwks
 from cotask_common.security.signing import (
     generate_private_key,
     key_id,
@@ -146,7 +147,19 @@ def reset_key_cache() -> None:
 
 
 class LocalKeyProvider:
-    """Verification inside auth-service itself: its own public keys, no HTTP."""
+    """Verification inside auth-service itself: its own public keys, no HTTP. They are read
+    again every `COTASK_JWKS_REFRESH_SECONDS`, like the other services' JWKS, so a retired key
+    removed from the configuration (or a rotation by another process) is seen without a
+    restart, and a removed key stops verifying."""
+
+    def __init__(self) -> None:
+        self._loaded_at = time.monotonic()
 
     def get_key(self, kid: str) -> Any | None:
+        if time.monotonic() - self._loaded_at >= settings.COTASK_JWKS_REFRESH_SECONDS:
+            before = set(verification_keys())
+            reset_key_cache()
+            self._loaded_at = time.monotonic()
+            if before - set(verification_keys()):
+                forget_verified_tokens()
         return verification_keys().get(kid)

@@ -12,9 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from cotask_common.ids import uuid7
 
@@ -32,6 +35,18 @@ class Language(models.TextChoices):
 
 
 ROLE_RANK = {Role.USER: 0, Role.MODERATOR: 1, Role.ADMIN: 2}
+
+USERNAME_IS_EMAIL_MESSAGE = gettext_lazy(
+    "A username cannot contain “@”: it would look like someone's email address."
+)
+
+
+def validate_username_not_email(value: str) -> None:
+    """Login accepts a username or an email, so a username shaped like an address could squat
+    another person's email login. No new username may contain "@" (Django admin, createsuperuser
+    and the API alike)."""
+    if "@" in value:
+        raise ValidationError(USERNAME_IS_EMAIL_MESSAGE, code="username_is_email")
 
 
 class AccountManager(UserManager):
@@ -51,12 +66,25 @@ class AccountManager(UserManager):
 
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="150 characters or fewer. Letters, digits and . + - _ only (no @).",
+        validators=[UnicodeUsernameValidator(), validate_username_not_email],
+        error_messages={"unique": "A user with that username already exists."},
+    )
     email = models.EmailField("email address")
     display_name = models.CharField(max_length=150, blank=True, default="")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
     email_verified = models.BooleanField(default=False)
     # A requested new address; it replaces `email` only once its link is followed.
     pending_email = models.EmailField(blank=True, default="")
+    # The session that asked for `pending_email`: the only one left signed in when the change
+    # is confirmed.
+    pending_email_session_id = models.UUIDField(null=True, blank=True)
+    # When the way-back link of an email change was last used: older such links are spent.
+    email_restored_at = models.DateTimeField(null=True, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC")
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
     # Current ban (history in Ban). banned_until None with is_banned = permanent.
@@ -106,6 +134,9 @@ class Session(models.Model):
         PASSWORD_RESET = "password_reset", "Password reset"
         REFRESH_REUSED = "refresh_reused", "A rotated refresh token was used again"
         BANNED = "banned", "Account banned"
+        DEACTIVATED = "deactivated", "Account deactivated"
+        EMAIL_CHANGED = "email_changed", "Email address changed"
+        EMAIL_RESTORED = "email_restored", "Old email address restored"
         DELETED = "deleted", "Account deleted"
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)

@@ -13,11 +13,17 @@ from cotask_common.errors import NotFound
 
 
 def find_user_for_login(*, login: str) -> User | None:
-    """By username or email, regardless of case."""
+    """By email or username, regardless of case. The email match wins: a username that looks
+    like an address (only accounts made before such names were refused) can never take over
+    another person's email login."""
     login = login.strip()
     if not login:
         return None
-    return User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login)).first()
+    if "@" in login:
+        by_email = User.objects.filter(email__iexact=login).first()
+        if by_email is not None:
+            return by_email
+    return User.objects.filter(username__iexact=login).first()
 
 
 def active_sessions(*, user: User) -> QuerySet[Session]:

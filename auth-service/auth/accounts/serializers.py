@@ -53,7 +53,11 @@ class MeUpdateInput(serializers.Serializer):
     email = serializers.EmailField(
         max_length=254,
         required=False,
-        help_text="A new address becomes the account's email once its link is followed.",
+        help_text="A new address becomes the account's email once its link is followed. "
+        "Needs `current_password`.",
+    )
+    current_password = serializers.CharField(
+        required=False, help_text="Required with a new `email`.", **_PASSWORD
     )
 
 
@@ -91,11 +95,15 @@ class RefreshInput(serializers.Serializer):
 
 class TokenPairOutput(serializers.Serializer):
     access = serializers.CharField()
-    refresh = serializers.CharField()
+    refresh = serializers.CharField(
+        required=False,
+        help_text="The new refresh token. Absent when a second tab refreshed with the token "
+        "another tab had just rotated (within the grace window): keep the one that tab stored.",
+    )
     token_type = serializers.CharField(default="Bearer")
     expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
     refresh_expires_in = serializers.IntegerField(
-        help_text="Seconds until the refresh token expires."
+        required=False, help_text="Seconds until the refresh token expires (absent with `refresh`)."
     )
     session_id = serializers.UUIDField(help_text="The `sid` claim: this login's session.")
 

@@ -24,16 +24,25 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from auth.accounts.keys import current_signing_key
-from auth.accounts.models import ROLE_RANK, Ban, Role, Session, User
+from auth.accounts.models import (
+    ROLE_RANK,
+    USERNAME_IS_EMAIL_MESSAGE,
+    Ban,
+    Role,
+    Session,
+    User,
+)
 from auth.accounts.selectors import find_user_for_login
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
+from cotask_common.security.authentication import inactive_message
 from cotask_common.security.signing import encode_token, standard_claims
 from cotask_common.security.tokens import TokenError, decode_token
 from cotask_common.users.selectors import invalidate_restrictions
 from cotask_common.users.services import apply_user_event
 
 VERIFY_EMAIL_SALT = "cotask.auth.verify-email"
+RESTORE_EMAIL_SALT = "cotask.auth.restore-email"
 MODERATOR_MAX_BAN = timedelta(days=30)
 # Clock slack for "30 days from now" computed by a client a moment earlier.
 _BAN_SLACK = timedelta(minutes=1)
@@ -56,6 +65,7 @@ def user_event_data(user: User) -> dict[str, Any]:
         "email": user.email,
         "language": user.language,
         "time_zone": user.time_zone,
+        "is_active": user.is_active,
     }
 
 
@@ -101,6 +111,14 @@ def _validate_time_zone(time_zone: str) -> str:
     return time_zone
 
 
+def validate_new_username(username: str) -> None:
+    """A username may not look like an email address (see models.validate_username_not_email)."""
+    if "@" in username:
+        raise ServiceError.for_field(
+            "username", str(USERNAME_IS_EMAIL_MESSAGE), code="username_is_email"
+        )
+
+
 def _email_taken(email: str, *, exclude: UUID | None = None) -> bool:
     users = User.objects.filter(email__iexact=email)
     if exclude:
@@ -117,6 +135,7 @@ def register_user(
     language: str = "en",
     time_zone: str = "UTC",
 ) -> User:
+    validate_new_username(username)
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict.for_field("username", "This username is taken.", code="username_taken")
     email = email.strip()
@@ -175,7 +194,8 @@ def _bad_verification_token(message: str, code: str) -> ServiceError:
     return ServiceError.for_field("token", message, code=code)
 
 
-def verify_email(*, token: str) -> User:
+def read_email_verification_token(*, token: str) -> tuple[UUID, str]:
+    """The account id and the address a verification link is for (nothing changes)."""
     try:
         payload = signing.loads(
             token, salt=VERIFY_EMAIL_SALT, max_age=settings.AUTH_EMAIL_VERIFICATION_MAX_AGE_SECONDS
@@ -188,14 +208,19 @@ def verify_email(*, token: str) -> User:
         raise _bad_verification_token(
             "This verification link is invalid.", "token_invalid"
         ) from exc
+    try:
+        return UUID(str(payload["u"])), str(payload["e"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _bad_verification_token(
+            "This verification link is no longer valid for your account.", "token_invalid"
+        ) from exc
+
+
+def verify_email(*, token: str) -> User:
+    user_id, email = read_email_verification_token(token=token)
     invalid = _bad_verification_token(
         "This verification link is no longer valid for your account.", "token_invalid"
     )
-    try:
-        user_id = UUID(str(payload["u"]))
-        email = str(payload["e"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise invalid from exc
     try:
         with transaction.atomic():
             user = User.objects.select_for_update().filter(id=user_id, deleted_at=None).first()
@@ -207,13 +232,27 @@ def verify_email(*, token: str) -> User:
                         "email", "This email is already registered.", code="email_taken"
                     )
                 user.email, user.pending_email = user.pending_email, ""
+                # A confirmed change ends every session but the one that asked for it (if
+                # someone else is signed in, they do not keep the account on the new address).
+                _revoke(
+                    Session.objects.filter(user=user).exclude(id=user.pending_email_session_id),
+                    Session.RevokeReason.EMAIL_CHANGED,
+                )
+                user.pending_email_session_id = None
             elif user.email.lower() == email:
                 if user.email_verified:
                     return user  # the link was followed twice: nothing left to do
             else:
                 raise invalid
             user.email_verified = True
-            user.save(update_fields=["email", "pending_email", "email_verified"])
+            user.save(
+                update_fields=[
+                    "email",
+                    "pending_email",
+                    "pending_email_session_id",
+                    "email_verified",
+                ]
+            )
             _announce(
                 type="auth.user.email_verified", user=user, actor=user, data=user_event_data(user)
             )
@@ -240,10 +279,13 @@ def resend_verification(*, user: User) -> str:
 
 @dataclass(frozen=True)
 class TokenPair:
+    """`refresh` is None when only an access token was issued (a second tab within the grace
+    window: the live refresh token is never handed out twice)."""
+
     access: str
-    refresh: str
+    refresh: str | None
     access_expires_in: int
-    refresh_expires_in: int
+    refresh_expires_in: int | None
     session_id: UUID
 
 
@@ -263,10 +305,10 @@ def _equalise_timing(password: str) -> None:
 
 
 def _issue_tokens(
-    *, user: User, session: Session, now: datetime, keep_refresh: bool = False
+    *, user: User, session: Session, now: datetime, access_only: bool = False
 ) -> TokenPair:
     """Sign a pair for `session` and make its refresh token the session's current one (or,
-    `keep_refresh`, sign the current one again: same jti and expiry)."""
+    `access_only`, sign an access token alone and leave the session as it is)."""
     key = current_signing_key()
     common = {
         "user_id": user.id,
@@ -283,21 +325,25 @@ def _issue_tokens(
         lifetime=timedelta(seconds=settings.JWT_ACCESS_LIFETIME_SECONDS),
         **common,
     )
+    signed_access = encode_token(access, private_key=key.private_key, kid=key.kid)
+    if access_only:
+        return TokenPair(
+            access=signed_access,
+            refresh=None,
+            access_expires_in=settings.JWT_ACCESS_LIFETIME_SECONDS,
+            refresh_expires_in=None,
+            session_id=session.id,
+        )
     refresh_lifetime = timedelta(seconds=settings.JWT_REFRESH_LIFETIME_SECONDS)
     refresh = standard_claims(token_type="refresh", lifetime=refresh_lifetime, **common)
-    if keep_refresh:
-        refresh["jti"] = session.refresh_jti
-        refresh["exp"] = int(session.expires_at.timestamp())
-        refresh_lifetime = session.expires_at - now
-    else:
-        session.refresh_jti = refresh["jti"]
-        session.expires_at = now + refresh_lifetime
-        session.last_used_at = now
+    session.refresh_jti = refresh["jti"]
+    session.expires_at = now + refresh_lifetime
+    session.last_used_at = now
     return TokenPair(
-        access=encode_token(access, private_key=key.private_key, kid=key.kid),
+        access=signed_access,
         refresh=encode_token(refresh, private_key=key.private_key, kid=key.kid),
         access_expires_in=settings.JWT_ACCESS_LIFETIME_SECONDS,
-        refresh_expires_in=max(0, int(refresh_lifetime.total_seconds())),
+        refresh_expires_in=int(refresh_lifetime.total_seconds()),
         session_id=session.id,
     )
 
@@ -321,6 +367,12 @@ def user_banned_error(user: User) -> ServiceError:
     return Forbidden(message, code="user_banned")
 
 
+def user_inactive_error(user: User) -> ServiceError:
+    with translation.override(user.language):
+        message = inactive_message()
+    return Forbidden(message, code="user_inactive")
+
+
 def _invalid_credentials() -> ServiceError:
     # One answer for an unknown account and a wrong password: no user enumeration.
     return ServiceError(
@@ -333,11 +385,14 @@ def login(*, login: str, password: str, user_agent: str = "", ip: str | None = N
     if user is None:
         _equalise_timing(password)
         raise _invalid_credentials()
-    if not user.check_password(password) or not user.is_active or user.is_deleted:
+    if not user.check_password(password) or user.is_deleted:
         raise _invalid_credentials()
-    # Only someone who knows the password learns about the ban (and why, and until when).
+    # Only someone who knows the password learns about the ban (and why, and until when) or
+    # the deactivation.
     if user.is_banned_at():
         raise user_banned_error(user)
+    if not user.is_active:
+        raise user_inactive_error(user)
     now = timezone.now()
     with transaction.atomic():
         session = Session(user=user, user_agent=user_agent[:512], ip=ip, created_at=now)
@@ -383,6 +438,8 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
             raise _refresh_error("This account has been deleted.", "user_deleted")
         if user.is_banned_at(now):
             raise user_banned_error(user)
+        if not user.is_active:
+            raise user_inactive_error(user)
         if session.revoked_at is not None:
             raise _refresh_error("This session has ended; log in again.", "session_revoked")
         if session.expires_at <= now:
@@ -407,9 +464,10 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
                 ]
             )
         elif _within_grace(session=session, jti=claims["jti"], now=now):
-            # The late tab joins the rotation the first one made (another copy of the current
-            # refresh token) instead of starting a second branch; the session does not change.
-            pair = _issue_tokens(user=user, session=session, now=now, keep_refresh=True)
+            # The late tab gets an access token only: handing it the live refresh token too
+            # would make a replayed old token (stolen within the window) as good as the current
+            # one. The tab reads the new refresh token the first tab stored; the session stays.
+            pair = _issue_tokens(user=user, session=session, now=now, access_only=True)
         else:
             _revoke(Session.objects.filter(id=session.id), Session.RevokeReason.REFRESH_REUSED, now)
             reused = True
@@ -443,7 +501,8 @@ SESSIONS_ENDED_FOR_ACCOUNT = frozenset(
         Session.RevokeReason.PASSWORD_RESET,
         Session.RevokeReason.BANNED,
         Session.RevokeReason.DELETED,
-        "deactivated",
+        Session.RevokeReason.DEACTIVATED,
+        Session.RevokeReason.EMAIL_RESTORED,
     }
 )
 
@@ -453,15 +512,13 @@ def _revoke(
     reason: str,
     now: datetime | None = None,
     *,
-    announce_reason: str | None = None,
     announce_user: User | None = None,
 ) -> int:
     """End the sessions not ended yet and announce `auth.session.revoked` per account, so the
-    services holding something of a session (notifications' websockets) end it too. The event
-    says `announce_reason` when the stored reason is coarser (a deactivation is stored as
-    `revoked`); `announce_user` is announced even when it had no other session to end."""
+    services holding something of a session (notifications' websockets) end it too.
+    `announce_user` is announced even when it had no other session to end."""
     now = now or timezone.now()
-    announced = announce_reason or reason
+    announced = str(reason)
     with transaction.atomic():
         ended: dict[UUID, list[str]] = {}
         for session_id, user_id in sessions.filter(revoked_at=None).values_list("id", "user_id"):
@@ -509,276 +566,38 @@ def revoke_all_sessions(*, users: QuerySet[User]) -> int:
     return _revoke(Session.objects.filter(user__in=users), Session.RevokeReason.REVOKED)
 
 
-def end_sessions_of_deactivated(*, user: User) -> int:
-    """Staff unticked `is_active` (Django admin): the account can no longer log in, and what it
-    still has open (sessions, notifications' websockets) ends now."""
-    return _revoke(
-        Session.objects.filter(user=user),
-        Session.RevokeReason.REVOKED,
-        announce_reason="deactivated",
-        announce_user=user,
-    )
-
-
-def cleanup_sessions(*, older_than_days: int = 30) -> int:
-    """Forget sessions that ended long ago (revoked or expired)."""
-    horizon = timezone.now() - timedelta(days=older_than_days)
-    ended = Session.objects.filter(revoked_at__lt=horizon) | Session.objects.filter(
-        expires_at__lt=horizon
-    )
-    deleted, _per_model = ended.delete()
-    return deleted
-
-
-# ---------------------------------------------------------------------------------------------
-# Passwords
-
-
-def change_password(
-    *, user: User, current_session: Session, current_password: str, new_password: str
-) -> int:
-    """Returns how many other sessions were ended."""
-    if not user.check_password(current_password):
-        raise ServiceError.for_field(
-            "current_password", "The current password is wrong.", code="wrong_password"
-        )
-    _validate_password(new_password, user=user, field="new_password")
+def set_account_active(*, actor: User | None, user_id: UUID, active: bool) -> User:
+    """Staff switch an account off (`is_active = false`, Django admin) or on again. Off acts like
+    a ban everywhere: its sessions end here at once, and every service refuses its still-valid
+    access tokens once `auth.user.deactivated` arrives (until `auth.user.reactivated`)."""
     with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        return _revoke(
-            Session.objects.filter(user=user).exclude(id=current_session.id),
-            Session.RevokeReason.PASSWORD_CHANGED,
-            announce_user=user,
-        )
-
-
-def request_password_reset(*, email: str) -> None:
-    """Always the same work here: the lookup happens in the task, so neither the answer nor
-    its timing tells whether the address has an account."""
-    from auth.accounts.tasks import send_password_reset_email
-
-    email = email.strip()
-    transaction.on_commit(lambda: send_password_reset_email.delay(email=email))
-
-
-def make_password_reset_token(*, user: User) -> str:
-    # Django's generator: invalid after a password change or a new login, and after the timeout.
-    return f"{user.id.hex}.{default_token_generator.make_token(user)}"
-
-
-def user_for_password_reset(*, email: str) -> User | None:
-    return (
-        User.objects.filter(email__iexact=email.strip(), is_active=True, deleted_at=None)
-        .order_by("id")
-        .first()
-    )
-
-
-def reset_password(*, token: str, new_password: str) -> User:
-    invalid = ServiceError.for_field(
-        "token", "This password reset link is invalid or has expired.", code="token_invalid"
-    )
-    user_hex, _dot, secret = token.partition(".")
-    try:
-        user_id = UUID(hex=user_hex)
-    except ValueError as exc:
-        raise invalid from exc
-    user = User.objects.filter(id=user_id, is_active=True, deleted_at=None).first()
-    if user is None or not default_token_generator.check_token(user, secret):
-        raise invalid
-    _validate_password(new_password, user=user, field="new_password")
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        _revoke(
-            Session.objects.filter(user=user),
-            Session.RevokeReason.PASSWORD_RESET,
-            announce_user=user,
-        )
-    return user
-
-
-# ---------------------------------------------------------------------------------------------
-# Profile and deletion
-
-
-def update_profile(
-    *,
-    user: User,
-    display_name: str | None = None,
-    time_zone: str | None = None,
-    language: str | None = None,
-    email: str | None = None,
-) -> User:
-    """Fields left None stay as they are. A new email is only pending until verified."""
-    changed: list[str] = []
-    if display_name is not None and display_name.strip() != user.display_name:
-        user.display_name = display_name.strip()
-        changed.append("display_name")
-    if time_zone is not None and time_zone != user.time_zone:
-        user.time_zone = _validate_time_zone(time_zone)
-        changed.append("time_zone")
-    if language is not None and language != user.language:
-        user.language = language
-        changed.append("language")
-    new_email = ""
-    if email is not None:
-        email = email.strip()
-        if email.lower() == user.email.lower():
-            if user.pending_email:  # asking for the current address cancels a pending change
-                user.pending_email = ""
-                changed.append("pending_email")
-        elif email.lower() != user.pending_email.lower():
-            if _email_taken(email, exclude=user.id):
-                raise Conflict.for_field(
-                    "email", "This email is already registered.", code="email_taken"
+        user = _target(user_id)
+        if actor is not None:
+            if user.id == actor.id:
+                raise Forbidden("You cannot deactivate or reactivate yourself.", code="own_account")
+            if not actor.is_superuser and ROLE_RANK[Role(user.role)] >= ROLE_RANK[Role(actor.role)]:
+                raise Forbidden(
+                    f"A {actor.role} may only deactivate accounts with a lower role.",
+                    code="role_too_high",
                 )
-            user.pending_email = new_email = email
-            changed.append("pending_email")
-    if not changed:
-        return user
-    with transaction.atomic():
-        user.save(update_fields=changed)
-        if set(changed) - {"pending_email"}:
-            _announce(type="auth.user.updated", user=user, actor=user, data=user_event_data(user))
-        if new_email:
-            _send_verification_on_commit(user=user, email=new_email)
-    return user
-
-
-def delete_account(*, user: User, password: str) -> None:
-    """Anonymise the account (the row stays so its id is never reused), end every session and
-    announce `auth.user.deleted`: each service then deletes or anonymises what it holds."""
-    if not user.check_password(password):
-        raise ServiceError.for_field("password", "The password is wrong.", code="wrong_password")
-    now = timezone.now()
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(id=user.id)
-        if user.is_deleted:
-            return
-        _revoke(Session.objects.filter(user=user), Session.RevokeReason.DELETED, now)
-        anonymous = f"deleted-{user.id.hex}"
-        user.username = anonymous
-        user.email = f"{anonymous}@deleted.invalid"
-        user.pending_email = user.display_name = user.first_name = user.last_name = ""
-        user.ban_reason = ""
-        user.email_verified = user.is_active = user.is_staff = user.is_superuser = False
-        user.set_unusable_password()
-        user.deleted_at = now
-        user.save()
-        _announce(type="auth.user.deleted", user=user, actor=user, data={"id": str(user.id)})
-
-
-# ---------------------------------------------------------------------------------------------
-# Roles and bans (moderators and admins)
-
-
-def _target(user_id: UUID) -> User:
-    user = User.objects.select_for_update().filter(id=user_id, deleted_at=None).first()
-    if user is None:
-        raise NotFound("No such account.", code="user_not_found")
-    return user
-
-
-def change_role(*, actor: User | None, user_id: UUID, role: str) -> User:
-    """An admin changes someone's role. `actor=None` is the operator (`manage.py set_role`),
-    which is how the first admin comes to be."""
-    if actor is not None and actor.role != Role.ADMIN:
-        raise Forbidden("Only admins may change roles.", code="admin_only")
-    with transaction.atomic():
-        user = _target(user_id)
-        if actor is not None and user.id == actor.id:
-            raise Forbidden.for_field("role", "You cannot change your own role.", code="own_role")
-        if user.role == role:
+        if user.is_active == active:
             return user
-        previous = user.role
-        user.role = role
-        user.save(update_fields=["role"])
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        if not active:
+            # Announced even without a session to end: a socket opened with a stolen ticket closes.
+            _revoke(
+                Session.objects.filter(user=user),
+                Session.RevokeReason.DEACTIVATED,
+                announce_user=user,
+            )
         _announce(
-            type="auth.user.role_changed",
+            type="auth.user.reactivated" if active else "auth.user.deactivated",
             user=user,
             actor=actor,
-            data={**user_event_data(user), "previous_role": previous},
+            data=user_event_data(user),
         )
     return user
-
-
-def ban_user(*, actor: User, user_id: UUID, reason: str, until: datetime | None) -> User:
-    """Ban until `until` (None: permanently). A new ban replaces the current one."""
-    now = timezone.now()
-    is_admin = actor.role == Role.ADMIN
-    if until is not None and until <= now:
-        raise ServiceError.for_field("until", "The ban must end in the future.", code="in_past")
-    if not is_admin:
-        if until is None:
-            raise Forbidden.for_field(
-                "permanent", "Only admins may ban permanently.", code="permanent_ban_admin_only"
-            )
-        if until - now > MODERATOR_MAX_BAN + _BAN_SLACK:
-            raise Forbidden.for_field(
-                "until", "Moderators may ban for at most 30 days.", code="ban_too_long"
-            )
-    with transaction.atomic():
-        user = _target(user_id)
-        _check_may_moderate(actor=actor, user=user)
-        if not is_admin and user.is_banned_at(now) and user.banned_until is None:
-            raise Forbidden(
-                "Only admins may change a permanent ban.", code="permanent_ban_admin_only"
-            )
-        Ban.objects.filter(user=user, ended_at=None).update(
-            ended_at=now, ended_by=actor, end_reason=Ban.EndReason.REPLACED
-        )
-        Ban.objects.create(user=user, issued_by=actor, reason=reason, until=until, created_at=now)
-        user.is_banned, user.banned_until, user.ban_reason = True, until, reason
-        user.save(update_fields=["is_banned", "banned_until", "ban_reason"])
-        # Its tokens stop working here at once; other services follow the event.
-        _revoke(Session.objects.filter(user=user), Session.RevokeReason.BANNED, now)
-        _announce(
-            type="auth.user.banned",
-            user=user,
-            actor=actor,
-            data={
-                **user_event_data(user),
-                "until": until.isoformat() if until else None,
-                "reason": reason,
-            },
-        )
-    return user
-
-
-def _check_may_moderate(*, actor: User, user: User) -> None:
-    if user.id == actor.id:
-        raise Forbidden("You cannot ban or unban yourself.", code="own_account")
-    if ROLE_RANK[Role(user.role)] >= ROLE_RANK[Role(actor.role)]:
-        raise Forbidden(
-            f"A {actor.role} may only ban or unban accounts with a lower role.",
-            code="role_too_high",
-        )
-
-
-def unban_user(*, actor: User, user_id: UUID) -> User:
-    with transaction.atomic():
-        user = _target(user_id)
-        _check_may_moderate(actor=actor, user=user)
-        if not user.is_banned:
-            raise Conflict("This account is not banned.", code="not_banned")
-        if user.banned_until is None and actor.role != Role.ADMIN:
-            raise Forbidden(
-                "Only admins may lift a permanent ban.", code="permanent_ban_admin_only"
-            )
-        _end_ban(user=user, actor=actor, reason=Ban.EndReason.LIFTED)
-    return user
-
-
-def _end_ban(*, user: User, actor: User | None, reason: str) -> None:
-    now = timezone.now()
-    Ban.objects.filter(user=user, ended_at=None).update(
-        ended_at=now, ended_by=actor, end_reason=reason
-    )
-    user.is_banned, user.banned_until, user.ban_reason = False, None, ""
-    user.save(update_fields=["is_banned", "banned_until", "ban_reason"])
-    _announce(type="auth.user.unbanned", user=user, actor=actor, data=user_event_data(user))
 
 
 def end_expired_bans(*, now: datetime | None = None) -> int:

@@ -19,6 +19,26 @@ def send_verification_email(*, user_id: str, email: str) -> bool:
     return True
 
 
+@shared_task(name="auth.send_email_change_notice")
+def send_email_change_notice(
+    *, user_id: str, old_email: str, old_verified: bool, new_email: str
+) -> bool:
+    """Tell the current address that a change to `new_email` was asked for, with a way back."""
+    from auth.accounts import emails, services
+    from auth.accounts.models import User
+
+    user = User.objects.filter(id=user_id, deleted_at=None).first()
+    if user is None:
+        return False
+    token = services.make_email_restore_token(
+        user=user, old_email=old_email, old_verified=old_verified
+    )
+    emails.send_email_change_notice(
+        user=user, old_email=old_email, new_email=new_email, token=token
+    )
+    return True
+
+
 @shared_task(name="auth.send_password_reset_email")
 def send_password_reset_email(*, email: str) -> bool:
     from auth.accounts import emails, services

@@ -5,6 +5,7 @@ from auth.accounts import apis
 urlpatterns = [
     path("register/", apis.RegisterApi.as_view(), name="register"),
     path("email/verify/", apis.VerifyEmailApi.as_view(), name="verify-email"),
+    path("email/restore/", apis.RestoreEmailApi.as_view(), name="restore-email"),
     path("email/verify/resend/", apis.ResendVerificationApi.as_view(), name="resend-verification"),
     path("login/", apis.LoginApi.as_view(), name="login"),
     path("token/refresh/", apis.RefreshApi.as_view(), name="token-refresh"),

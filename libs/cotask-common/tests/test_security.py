@@ -18,7 +18,7 @@ def empty_cache():
 def test_a_verified_token_is_served_from_the_cache_until_it_expires(make_token, monkeypatch):
     token = make_token(lifetime=timedelta(seconds=30))
     claims = decode_token(token)
-    assert verified_tokens.get(token) is claims
+    assert verified_tokens.get(token)[0] is claims
     assert decode_token(token) is claims
     # Later than its expiry, the cached copy is refused just like a fresh one would be.
     real_time = time.time

@@ -42,7 +42,15 @@ WORDS = {
 
 
 def unsubscribe_url(*, recipient: Recipient, type: str = ALL_TYPES) -> str:
+    """The link a person follows: the unsubscribe page (GET shows, its form's POST acts)."""
     token = unsubscribe_token(user_id=recipient.id, type=type)
+    language = recipient.language if recipient.language in WORDS else "en"
+    return f"{settings.EMAIL_LINK_BASE_URL}/unsubscribe?lang={language}&token={token}"
+
+
+def one_click_unsubscribe_url(*, recipient: Recipient) -> str:
+    """RFC 8058: the mail client POSTs `List-Unsubscribe=One-Click` here (the API)."""
+    token = unsubscribe_token(user_id=recipient.id, type=ALL_TYPES)
     return f"{settings.NOTIFICATIONS_PUBLIC_URL}/api/notifications/unsubscribe/?token={token}"
 
 
@@ -81,7 +89,7 @@ def _message(
         to=[recipient.email],
         # RFC 8058 one-click unsubscribe: mail clients POST to the link.
         headers={
-            "List-Unsubscribe": f"<{links[-1]['url']}>",
+            "List-Unsubscribe": f"<{one_click_unsubscribe_url(recipient=recipient)}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )

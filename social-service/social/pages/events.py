@@ -29,6 +29,16 @@ def on_unbanned(event: Event) -> None:
     services.set_owner_banned(user_id=UUID(str(event.key)), banned=False)
 
 
+@event_handler("auth.user.deactivated")
+def on_deactivated(event: Event) -> None:
+    services.set_owner_inactive(user_id=UUID(str(event.key)), inactive=True)
+
+
+@event_handler("auth.user.reactivated")
+def on_reactivated(event: Event) -> None:
+    services.set_owner_inactive(user_id=UUID(str(event.key)), inactive=False)
+
+
 @event_handler("auth.user.deleted")
 def on_deleted(event: Event) -> None:
     services.delete_user_data(user_id=UUID(str(event.key)))

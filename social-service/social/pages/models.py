@@ -34,6 +34,8 @@ class Page(models.Model):
     blocked_permanently = models.BooleanField(default=False)
     block_reason = models.TextField(blank=True, default="")
     owner_banned = models.BooleanField(default=False)
+    # The owner's account was deactivated by staff (auth `is_active`): blocked like a ban.
+    owner_inactive = models.BooleanField(default=False)
 
     # Counters kept current by the services that change them (statistics read only these).
     followers_count = models.PositiveIntegerField(default=0)

@@ -685,6 +685,7 @@ def refresh_block_flag(*, page: Page, now: Any = None) -> bool:
     was_blocked = page.is_blocked
     page.is_blocked = bool(
         page.owner_banned
+        or page.owner_inactive
         or page.blocked_permanently
         or (page.blocked_until is not None and page.blocked_until > now)
     )
@@ -695,6 +696,7 @@ def refresh_block_flag(*, page: Page, now: Any = None) -> bool:
             "blocked_permanently",
             "block_reason",
             "owner_banned",
+            "owner_inactive",
             "updated_at",
         ]
     )
@@ -741,6 +743,17 @@ def set_owner_banned(*, user_id: uuid.UUID, banned: bool) -> int:
         pages = list(Page.objects.select_for_update().filter(owner_id=user_id))
         for page in pages:
             page.owner_banned = banned
+            refresh_block_flag(page=page)
+    return len(pages)
+
+
+def set_owner_inactive(*, user_id: uuid.UUID, inactive: bool) -> int:
+    """`auth.user.deactivated` blocks every page of the user like a ban; `reactivated` lifts that
+    reason only (a ban or a moderation block stays)."""
+    with transaction.atomic():
+        pages = list(Page.objects.select_for_update().filter(owner_id=user_id))
+        for page in pages:
+            page.owner_inactive = inactive
             refresh_block_flag(page=page)
     return len(pages)
 

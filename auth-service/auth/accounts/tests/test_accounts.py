@@ -49,6 +49,7 @@ def test_register_creates_the_account_and_announces_it(api_client, published_eve
         "email": "ada@example.com",
         "language": "uk",
         "time_zone": "Europe/Kyiv",
+        "is_active": True,
     }
     # auth's own projection follows in the same transaction.
     assert UserRef.objects.get(id=user.id).username == "ada"
@@ -215,8 +216,11 @@ def test_an_unknown_account_still_costs_one_password_hash(api_client, monkeypatc
 def test_an_inactive_account_cannot_log_in(api_client):
     register(api_client)
     User.objects.update(is_active=False)
+    # Like a ban: told only to someone who gave the right password.
     response = api_client.post(LOGIN, {"login": "ada", "password": PASSWORD}, format="json")
-    assert response.status_code == 401
+    assert response.status_code == 403
+    assert response.json()["code"] == "user_inactive"
+    response = api_client.post(LOGIN, {"login": "ada", "password": "wrong-One-1"}, format="json")
     assert response.json()["code"] == "invalid_credentials"
 
 

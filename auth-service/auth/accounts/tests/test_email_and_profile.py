@@ -40,7 +40,7 @@ def test_registration_mails_a_verification_link(on_commit, mailoutbox, published
     assert message.to == ["ada@example.com"]
     assert message.subject == "Confirm your email address for CoTask"
     assert "Hello, ada!" in message.body
-    assert "http://127.0.0.1:8080/verify-email?token=" in message.body
+    assert "http://127.0.0.1:8080/verify-email?lang=en&token=" in message.body
 
     response = APIClient().post(VERIFY, {"token": token_in(message)}, format="json")
     assert response.status_code == 200, response.json()
@@ -181,14 +181,16 @@ def test_changing_email_needs_the_new_address_verified(
 ):
     client = signed_in(username="ada")
     with on_commit():
-        response = client.patch(ME, {"email": "ada@new.example"}, format="json")
+        response = client.patch(
+            ME, {"email": "ada@new.example", "current_password": PASSWORD}, format="json"
+        )
     assert response.status_code == 200
     body = response.json()
     # The old address stays the account's (and verified) until the new one is confirmed.
     assert body["email"] == "ada@example.com" and body["pending_email"] == "ada@new.example"
     assert body["email_verified"] is True
-    [message] = mailoutbox
-    assert message.to == ["ada@new.example"]
+    message, notice = mailoutbox
+    assert message.to == ["ada@new.example"] and notice.to == ["ada@example.com"]
     assert published_events("auth.user.") == []
 
     response = api_client.post(VERIFY, {"token": token_in(message)}, format="json")
@@ -203,10 +205,14 @@ def test_changing_email_needs_the_new_address_verified(
 def test_a_link_for_a_superseded_address_is_refused(signed_in, on_commit, mailoutbox):
     client = signed_in()
     with on_commit():
-        client.patch(ME, {"email": "first@new.example"}, format="json")
+        client.patch(
+            ME, {"email": "first@new.example", "current_password": PASSWORD}, format="json"
+        )
     with on_commit():
-        client.patch(ME, {"email": "second@new.example"}, format="json")
-    first, second = mailoutbox
+        client.patch(
+            ME, {"email": "second@new.example", "current_password": PASSWORD}, format="json"
+        )
+    first, _notice, second, _notice2 = mailoutbox
     response = APIClient().post(VERIFY, {"token": token_in(first)}, format="json")
     assert response.status_code == 400
     assert response.json()["fields"]["token"][0]["code"] == "token_invalid"
@@ -215,7 +221,9 @@ def test_a_link_for_a_superseded_address_is_refused(signed_in, on_commit, mailou
 
 def test_changing_to_a_taken_email_is_a_conflict(signed_in, make_account):
     make_account(email="taken@example.com")
-    response = signed_in().patch(ME, {"email": "TAKEN@example.com"}, format="json")
+    response = signed_in().patch(
+        ME, {"email": "TAKEN@example.com", "current_password": PASSWORD}, format="json"
+    )
     assert response.status_code == 409
     assert response.json()["fields"]["email"][0]["code"] == "email_taken"
 
@@ -225,7 +233,7 @@ def test_an_address_taken_while_pending_is_refused_at_verification(
 ):
     client = signed_in()
     with on_commit():
-        client.patch(ME, {"email": "race@example.com"}, format="json")
+        client.patch(ME, {"email": "race@example.com", "current_password": PASSWORD}, format="json")
     make_account(email="race@example.com")
     response = APIClient().post(VERIFY, {"token": token_in(mailoutbox[0])}, format="json")
     assert response.status_code == 409
@@ -234,7 +242,7 @@ def test_an_address_taken_while_pending_is_refused_at_verification(
 
 def test_resend_goes_to_the_pending_address(signed_in, on_commit, mailoutbox):
     client = signed_in()
-    client.patch(ME, {"email": "pending@example.com"}, format="json")
+    client.patch(ME, {"email": "pending@example.com", "current_password": PASSWORD}, format="json")
     with on_commit():
         response = client.post(RESEND)
     assert response.json() == {"sent_to": "pending@example.com"}
@@ -243,6 +251,8 @@ def test_resend_goes_to_the_pending_address(signed_in, on_commit, mailoutbox):
 
 def test_asking_for_the_current_address_cancels_a_pending_change(signed_in):
     client = signed_in()
-    client.patch(ME, {"email": "pending@example.com"}, format="json")
-    response = client.patch(ME, {"email": client.user.email.upper()}, format="json")
+    client.patch(ME, {"email": "pending@example.com", "current_password": PASSWORD}, format="json")
+    response = client.patch(
+        ME, {"email": client.user.email.upper(), "current_password": PASSWORD}, format="json"
+    )
     assert response.json()["pending_email"] == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -76,6 +77,24 @@ def test_rotation_keeps_tokens_of_the_previous_key_working(key_files, settings, 
         {**claims, "jti": "never-seen"}, private_key=old, kid=key_id(old.public_key())
     )
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {late}")
+    assert client.get(ME).json()["code"] == "token_unknown_key"
+
+
+def test_a_previous_key_removed_from_the_configuration_stops_verifying_on_schedule(
+    key_files, settings, signed_in
+):
+    """No restart and no manual cache reset: auth re-reads its keys every
+    COTASK_JWKS_REFRESH_SECONDS, like the other services' JWKS, and forgets verified tokens."""
+    from cotask_common.security.keys import set_key_provider
+
+    tmp_path, _old, _new = key_files
+    client = signed_in()
+    rotate_to_new(tmp_path, settings)
+    settings.COTASK_JWKS_REFRESH_SECONDS = 1.5
+    set_key_provider(None)
+    assert client.get(ME).status_code == 200  # the old key's token, verified and cached
+    (tmp_path / "previous" / "old.pem").unlink()
+    time.sleep(1.6)
     assert client.get(ME).json()["code"] == "token_unknown_key"
 
 

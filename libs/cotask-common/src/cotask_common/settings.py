@@ -146,6 +146,9 @@ def build_settings(
             "JWT_JWKS_URL", "http://127.0.0.1:8101/api/auth/.well-known/jwks.json"
         ),
         "COTASK_JWT_KEY_PROVIDER": "cotask_common.security.keys.RemoteJWKSProvider",
+        # How often every service fetches the JWKS again: a key auth-service stops publishing
+        # stops verifying within this time.
+        "COTASK_JWKS_REFRESH_SECONDS": env_int("JWT_JWKS_REFRESH_SECONDS", 300),
         "COTASK_JWT_LEEWAY_SECONDS": env_int("JWT_LEEWAY_SECONDS", 0),
         # How stale the local ban/deletion snapshot may be (seconds).
         "COTASK_BLOCKLIST_TTL_SECONDS": env_int("COTASK_BLOCKLIST_TTL_SECONDS", 2),

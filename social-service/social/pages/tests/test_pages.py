@@ -221,6 +221,29 @@ def test_ban_blocks_all_pages_and_unban_restores_unless_moderated(
     assert Page.objects.get(handle_key="second").is_blocked is True
 
 
+def test_deactivation_blocks_all_pages_like_a_ban_until_reactivated(
+    member: Any, page_of: Any
+) -> None:
+    ada, bob = member("ada"), member("bob")
+    page_of(ada, "second")
+    handle_event(
+        make_event(type="auth.user.deactivated", key=ada.user.id, data={"is_active": False})
+    )
+    assert set(Page.objects.filter(owner_id=ada.user.id).values_list("is_blocked", flat=True)) == {
+        True
+    }
+    assert bob.get(f"{API}/pages/ada/").status_code == 404
+    # A ban lifted meanwhile does not unblock a deactivated owner's pages.
+    handle_event(make_event(type="auth.user.banned", key=ada.user.id, data={"until": None}))
+    handle_event(make_event(type="auth.user.unbanned", key=ada.user.id, data={}))
+    assert Page.objects.get(handle_key="ada").is_blocked is True
+    handle_event(
+        make_event(type="auth.user.reactivated", key=ada.user.id, data={"is_active": True})
+    )
+    assert Page.objects.get(handle_key="ada").is_blocked is False
+    assert bob.get(f"{API}/pages/ada/").status_code == 200
+
+
 def test_stats_for_owner_only(member: Any) -> None:
     ada, bob = member("ada"), member("bob")
     bob.post(f"{API}/pages/ada/follow/")

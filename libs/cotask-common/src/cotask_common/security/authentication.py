@@ -18,8 +18,19 @@ class UserBanned(exceptions.PermissionDenied):
     default_code = "user_banned"
 
 
+class UserInactive(exceptions.PermissionDenied):
+    """Staff deactivated the account (`is_active = false` in auth's admin): refused like a ban."""
+
+    default_code = "user_inactive"
+
+
+def inactive_message() -> str:
+    return _("This account has been deactivated.")
+
+
 def authenticate_token(token: str) -> TokenUser:
-    """Token → user, refusing banned and deleted users. Raises TokenError / UserBanned."""
+    """Token → user, refusing banned, deactivated and deleted users. Raises TokenError,
+    UserBanned or UserInactive."""
     user = user_from_claims(decode_token(token))
     restriction = restriction_for(user_id=user.id)
     if restriction is None:
@@ -36,6 +47,8 @@ def authenticate_token(token: str) -> TokenUser:
         if restriction.ban_reason:
             message = f"{message} {_('Reason')}: {restriction.ban_reason}"
         raise UserBanned(detail=message)
+    if restriction.deactivated:
+        raise UserInactive(detail=inactive_message())
     # Role changes after the token was issued win over the token's claim.
     return replace(user, role=restriction.role)
 

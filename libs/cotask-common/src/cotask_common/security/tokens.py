@@ -56,25 +56,26 @@ class _VerifiedTokens:
     """A bounded cache of tokens whose signature and claims were already checked.
 
     A client sends the same access token for its whole life (minutes), so each process verifies
-    the RSA signature once and afterwards only re-checks expiry. Keyed by the exact token string:
-    different bytes are verified afresh.
+    the RSA signature once and afterwards only re-checks expiry and that its key is still
+    trusted. Keyed by the exact token string: different bytes are verified afresh.
     """
 
     def __init__(self, max_size: int = 4096) -> None:
         self.max_size = max_size
-        self._claims: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        # token -> (claims, kid of the key that verified it)
+        self._claims: OrderedDict[str, tuple[dict[str, Any], str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, token: str) -> dict[str, Any] | None:
+    def get(self, token: str) -> tuple[dict[str, Any], str] | None:
         with self._lock:
             claims = self._claims.get(token)
             if claims is not None:
                 self._claims.move_to_end(token)
             return claims
 
-    def put(self, token: str, claims: dict[str, Any]) -> None:
+    def put(self, token: str, claims: dict[str, Any], kid: str) -> None:
         with self._lock:
-            self._claims[token] = claims
+            self._claims[token] = (claims, kid)
             if len(self._claims) > self.max_size:
                 self._claims.popitem(last=False)
 
@@ -91,16 +92,22 @@ verified_tokens = _VerifiedTokens()
 
 
 def decode_token(token: str, *, expected_type: str = "access") -> dict[str, Any]:
-    cached = verified_tokens.get(token)
+    entry = verified_tokens.get(token)
+    # Still signed by a key we trust: one that left the JWKS (after the scheduled refresh) no
+    # longer verifies, even for a token checked before.
+    cached = entry[0] if entry is not None else None
+    if entry is not None and get_key_provider().get_key(entry[1]) is None:
+        verified_tokens.discard(token)
+        cached = None
     if cached is not None:
         if cached["exp"] + settings.COTASK_JWT_LEEWAY_SECONDS <= time.time():
             verified_tokens.discard(token)
             raise TokenError("token_expired", "The token has expired.")
         _check_type(cached, expected_type)
         return cached
-    claims = _verify(token)
+    claims, kid = _verify(token)
     _check_type(claims, expected_type)
-    verified_tokens.put(token, claims)
+    verified_tokens.put(token, claims, kid)
     return claims
 
 
@@ -112,7 +119,7 @@ def _check_type(claims: dict[str, Any], expected_type: str) -> None:
         )
 
 
-def _verify(token: str) -> dict[str, Any]:
+def _verify(token: str) -> tuple[dict[str, Any], str]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.DecodeError as exc:
@@ -153,7 +160,7 @@ def _verify(token: str) -> dict[str, Any]:
         raise TokenError("token_malformed", f"The token lacks the {exc.claim!r} claim.") from exc
     except jwt.InvalidTokenError as exc:
         raise TokenError("token_invalid", f"The token is invalid: {exc}.") from exc
-    return claims
+    return claims, kid
 
 
 def user_from_claims(claims: dict[str, Any]) -> TokenUser:

@@ -27,6 +27,7 @@ __all__ = [
     "test_openapi_schema_and_docs_are_served",
     "test_readyz_reports_each_dependency",
     "test_whoami_refuses_a_banned_user",
+    "test_whoami_refuses_a_deactivated_user_until_reactivated",
     "test_whoami_refuses_a_deleted_user",
     "test_whoami_requires_a_token",
     "test_whoami_returns_the_caller",
@@ -114,6 +115,33 @@ def test_whoami_refuses_a_banned_user(client_for: Any, make_user: Any) -> None:
     body = response.json()
     assert body["code"] == "user_banned"
     assert "spam" in body["message"] and str(until.year) in body["message"]
+
+
+@pytest.mark.django_db
+def test_whoami_refuses_a_deactivated_user_until_reactivated(
+    client_for: Any, make_user: Any
+) -> None:
+    # Through the same path as the events from auth-service (`is_active` in Django admin).
+    from cotask_common.users.events import USER_EVENT_TYPES
+    from cotask_common.users.selectors import invalidate_restrictions
+    from cotask_common.users.services import apply_user_event
+
+    assert {"auth.user.deactivated", "auth.user.reactivated"} <= set(USER_EVENT_TYPES)
+    user = make_user()
+    client = client_for(user)  # its token stays valid throughout
+    assert client.get(f"{_prefix()}/whoami").status_code == 200
+    for verb, status, active in (("deactivated", 403, False), ("reactivated", 200, True)):
+        apply_user_event(
+            event_type=f"auth.user.{verb}",
+            user_id=user.id,
+            data={"id": str(user.id), "username": user.username, "is_active": active},
+            occurred_at=timezone.now(),
+        )
+        invalidate_restrictions()
+        response = client.get(f"{_prefix()}/whoami")
+        assert response.status_code == status, (verb, response.json())
+        if not active:
+            assert response.json()["code"] == "user_inactive"
 
 
 @pytest.mark.django_db

@@ -16,6 +16,8 @@ USER_EVENT_TYPES = (
     "auth.user.role_changed",
     "auth.user.banned",
     "auth.user.unbanned",
+    "auth.user.deactivated",
+    "auth.user.reactivated",
     "auth.user.deleted",
 )
 

@@ -15,6 +15,8 @@ class UserRef(models.Model):
     banned_until = models.DateTimeField(null=True, blank=True)
     ban_reason = models.TextField(blank=True, default="")
     is_deleted = models.BooleanField(default=False)
+    # Staff set `is_active = false` in auth's Django admin: refused like a ban until reactivated.
+    is_deactivated = models.BooleanField(default=False)
     # Set when the role changed after registration: such users' token roles are overridden.
     role_changed_at = models.DateTimeField(null=True, blank=True)
     # The `occurred_at` of the newest auth event applied, so an older event never wins.
@@ -29,6 +31,7 @@ class UserRef(models.Model):
                 name="userref_restricted_idx",
                 condition=models.Q(is_banned=True)
                 | models.Q(is_deleted=True)
+                | models.Q(is_deactivated=True)
                 | models.Q(role_changed_at__isnull=False),
             )
         ]

@@ -1,8 +1,9 @@
 """Who may not act, read from the local projection through a short-lived in-process snapshot.
 
 A ban must reach every service within seconds, yet a request must not wait on the database to
-find out. Each process keeps the (small) set of restricted users — banned, deleted, or whose role
-changed since registration — and re-reads it at most every `COTASK_BLOCKLIST_TTL_SECONDS`.
+find out. Each process keeps the (small) set of restricted users — banned, deactivated, deleted,
+or whose role changed since registration — and re-reads it at most every
+`COTASK_BLOCKLIST_TTL_SECONDS`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Restriction:
     banned_until: datetime | None
     ban_reason: str
     deleted: bool
+    deactivated: bool = False
 
     def is_banned_now(self) -> bool:
         return self.banned and (self.banned_until is None or self.banned_until > timezone.now())
@@ -53,11 +55,21 @@ class _Snapshot:
 
 def _load_restrictions() -> dict[UUID, Restriction]:
     rows = UserRef.objects.filter(
-        Q(is_banned=True) | Q(is_deleted=True) | Q(role_changed_at__isnull=False)
-    ).values_list("id", "role", "is_banned", "banned_until", "ban_reason", "is_deleted")
+        Q(is_banned=True)
+        | Q(is_deleted=True)
+        | Q(is_deactivated=True)
+        | Q(role_changed_at__isnull=False)
+    ).values_list(
+        "id", "role", "is_banned", "banned_until", "ban_reason", "is_deleted", "is_deactivated"
+    )
     return {
         row[0]: Restriction(
-            role=row[1], banned=row[2], banned_until=row[3], ban_reason=row[4], deleted=row[5]
+            role=row[1],
+            banned=row[2],
+            banned_until=row[3],
+            ban_reason=row[4],
+            deleted=row[5],
+            deactivated=row[6],
         )
         for row in rows
     }

@@ -35,6 +35,8 @@ def apply_user_event(
         if verb != "registered":
             ref.role_changed_at = occurred_at
         ref.role = data["role"]
+    if "is_active" in data:  # every snapshot says it; `deactivated` / `reactivated` change it
+        ref.is_deactivated = not data["is_active"]
     if verb == "banned":
         ref.is_banned = True
         ref.banned_until = _parse_time(data.get("until"))
