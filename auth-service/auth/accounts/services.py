@@ -566,6 +566,384 @@ def revoke_all_sessions(*, users: QuerySet[User]) -> int:
     return _revoke(Session.objects.filter(user__in=users), Session.RevokeReason.REVOKED)
 
 
+def cleanup_sessions(*, older_than_days: int = 30) -> int:
+    """Forget sessions that ended long ago (revoked or expired)."""
+    horizon = timezone.now() - timedelta(days=older_than_days)
+    ended = Session.objects.filter(revoked_at__lt=horizon) | Session.objects.filter(
+        expires_at__lt=horizon
+    )
+    deleted, _per_model = ended.delete()
+    return deleted
+
+
+# ---------------------------------------------------------------------------------------------
+# Passwords
+
+
+def change_password(
+    *, user: User, current_session: Session, current_password: str, new_password: str
+) -> int:
+    """Returns how many other sessions were ended."""
+    if not user.check_password(current_password):
+        raise ServiceError.for_field(
+            "current_password", "The current password is wrong.", code="wrong_password"
+        )
+    _validate_password(new_password, user=user, field="new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        return _revoke(
+            Session.objects.filter(user=user).exclude(id=current_session.id),
+            Session.RevokeReason.PASSWORD_CHANGED,
+            announce_user=user,
+        )
+
+
+def request_password_reset(*, email: str) -> None:
+    """Always the same work here: the lookup happens in the task, so neither the answer nor
+    its timing tells whether the address has an account."""
+    from auth.accounts.tasks import send_password_reset_email
+
+    email = email.strip()
+    transaction.on_commit(lambda: send_password_reset_email.delay(email=email))
+
+
+def make_password_reset_token(*, user: User) -> str:
+    # Django's generator: invalid after a password change or a new login, and after the timeout.
+    return f"{user.id.hex}.{default_token_generator.make_token(user)}"
+
+
+def user_for_password_reset(*, email: str) -> User | None:
+    return (
+        User.objects.filter(email__iexact=email.strip(), is_active=True, deleted_at=None)
+        .order_by("id")
+        .first()
+    )
+
+
+def user_for_reset_token(*, token: str) -> User:
+    """The account a password reset link is for, if the link is still good (nothing changes)."""
+    invalid = ServiceError.for_field(
+        "token", "This password reset link is invalid or has expired.", code="token_invalid"
+    )
+    user_hex, _dot, secret = token.partition(".")
+    try:
+        user_id = UUID(hex=user_hex)
+    except ValueError as exc:
+        raise invalid from exc
+    user = User.objects.filter(id=user_id, is_active=True, deleted_at=None).first()
+    if user is None or not default_token_generator.check_token(user, secret):
+        raise invalid
+    return user
+
+
+def reset_password(*, token: str, new_password: str) -> User:
+    user = user_for_reset_token(token=token)
+    _validate_password(new_password, user=user, field="new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _revoke(
+            Session.objects.filter(user=user),
+            Session.RevokeReason.PASSWORD_RESET,
+            announce_user=user,
+        )
+    return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Profile and deletion
+
+
+def update_profile(
+    *,
+    user: User,
+    display_name: str | None = None,
+    time_zone: str | None = None,
+    language: str | None = None,
+    email: str | None = None,
+    current_password: str | None = None,
+    current_session: Session | None = None,
+) -> User:
+    """Fields left None stay as they are. A new email needs the current password and is only
+    pending until verified; the current address is told, with a way back."""
+    changed: list[str] = []
+    if display_name is not None and display_name.strip() != user.display_name:
+        user.display_name = display_name.strip()
+        changed.append("display_name")
+    if time_zone is not None and time_zone != user.time_zone:
+        user.time_zone = _validate_time_zone(time_zone)
+        changed.append("time_zone")
+    if language is not None and language != user.language:
+        user.language = language
+        changed.append("language")
+    new_email = ""
+    if email is not None:
+        email = email.strip()
+        if email.lower() == user.email.lower():
+            if user.pending_email:  # asking for the current address cancels a pending change
+                user.pending_email = ""
+                user.pending_email_session_id = None
+                changed += ["pending_email", "pending_email_session_id"]
+        elif email.lower() != user.pending_email.lower():
+            _check_current_password(user=user, current_password=current_password)
+            if _email_taken(email, exclude=user.id):
+                raise Conflict.for_field(
+                    "email", "This email is already registered.", code="email_taken"
+                )
+            user.pending_email = new_email = email
+            user.pending_email_session_id = current_session.id if current_session else None
+            changed += ["pending_email", "pending_email_session_id"]
+    if not changed:
+        return user
+    with transaction.atomic():
+        user.save(update_fields=changed)
+        if set(changed) - {"pending_email", "pending_email_session_id"}:
+            _announce(type="auth.user.updated", user=user, actor=user, data=user_event_data(user))
+        if new_email:
+            _send_verification_on_commit(user=user, email=new_email)
+            _send_email_change_notice_on_commit(user=user, new_email=new_email)
+    return user
+
+
+def _check_current_password(*, user: User, current_password: str | None) -> None:
+    # Whoever holds a stolen access token must not move the account to their own address.
+    if not current_password:
+        raise ServiceError.for_field(
+            "current_password",
+            _("Give your current password to change the email address."),
+            code="required",
+        )
+    if not user.check_password(current_password):
+        raise ServiceError.for_field(
+            "current_password", _("The current password is wrong."), code="wrong_password"
+        )
+
+
+def _send_email_change_notice_on_commit(*, user: User, new_email: str) -> None:
+    from auth.accounts.tasks import send_email_change_notice
+
+    kwargs = {
+        "user_id": str(user.id),
+        "old_email": user.email,
+        "old_verified": user.email_verified,
+        "new_email": new_email,
+    }
+    transaction.on_commit(lambda: send_email_change_notice.delay(**kwargs))
+
+
+def make_email_restore_token(*, user: User, old_email: str, old_verified: bool) -> str:
+    """The way back from an email change, mailed to the old address. It stays valid for
+    AUTH_EMAIL_RESTORE_MAX_AGE_SECONDS whatever changes follow (an intruder changing the address
+    twice cannot spend it), until a way-back link of the account is used."""
+    return signing.dumps(
+        {"u": str(user.id), "e": old_email, "v": old_verified, "t": timezone.now().timestamp()},
+        salt=RESTORE_EMAIL_SALT,
+    )
+
+
+@dataclass(frozen=True)
+class RestoreRequest:
+    """What a way-back link asks for (shown on its page before the POST)."""
+
+    user: User
+    email: str
+    verified: bool
+    issued_at: float
+
+
+def read_email_restore_token(*, token: str) -> RestoreRequest:
+    invalid = ServiceError.for_field(
+        "token", _("This link is invalid, has expired or was already used."), code="token_invalid"
+    )
+    try:
+        payload = signing.loads(
+            token, salt=RESTORE_EMAIL_SALT, max_age=settings.AUTH_EMAIL_RESTORE_MAX_AGE_SECONDS
+        )
+        user_id = UUID(str(payload["u"]))
+        request = (str(payload["e"]), bool(payload["v"]), float(payload["t"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise invalid from exc
+    user = User.objects.filter(id=user_id, deleted_at=None).first()
+    if user is None:
+        raise invalid
+    if user.email_restored_at and request[2] < user.email_restored_at.timestamp():
+        raise invalid
+    return RestoreRequest(user=user, email=request[0], verified=request[1], issued_at=request[2])
+
+
+def restore_email(*, token: str) -> User:
+    """The old address's owner says the change was not theirs: the old address is the account's
+    again, a pending change is dropped, every session ends and the password stops working (the
+    intruder knew it); a reset link goes to the restored address."""
+    request = read_email_restore_token(token=token)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            user = User.objects.select_for_update().get(id=request.user.id)
+            if user.email_restored_at and request.issued_at < user.email_restored_at.timestamp():
+                raise ServiceError.for_field(  # a concurrent click won
+                    "token",
+                    _("This link is invalid, has expired or was already used."),
+                    code="token_invalid",
+                )
+            if _email_taken(request.email, exclude=user.id):
+                raise Conflict.for_field(
+                    "email",
+                    _("Another account has this address now; contact support."),
+                    code="email_taken",
+                )
+            user.email = request.email
+            user.email_verified = request.verified
+            user.pending_email = ""
+            user.pending_email_session_id = None
+            user.email_restored_at = now
+            user.set_unusable_password()
+            user.save()
+            _revoke(Session.objects.filter(user=user), Session.RevokeReason.EMAIL_RESTORED, now)
+            _announce(type="auth.user.updated", user=user, actor=user, data=user_event_data(user))
+            request_password_reset(email=user.email)
+    except IntegrityError as exc:
+        raise Conflict.for_field(
+            "email", _("Another account has this address now; contact support."), code="email_taken"
+        ) from exc
+    return user
+
+
+def delete_account(*, user: User, password: str) -> None:
+    """Anonymise the account (the row stays so its id is never reused), end every session and
+    announce `auth.user.deleted`: each service then deletes or anonymises what it holds."""
+    if not user.check_password(password):
+        raise ServiceError.for_field("password", "The password is wrong.", code="wrong_password")
+    now = timezone.now()
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(id=user.id)
+        if user.is_deleted:
+            return
+        _revoke(Session.objects.filter(user=user), Session.RevokeReason.DELETED, now)
+        anonymous = f"deleted-{user.id.hex}"
+        user.username = anonymous
+        user.email = f"{anonymous}@deleted.invalid"
+        user.pending_email = user.display_name = user.first_name = user.last_name = ""
+        user.ban_reason = ""
+        user.email_verified = user.is_active = user.is_staff = user.is_superuser = False
+        user.set_unusable_password()
+        user.deleted_at = now
+        user.save()
+        _announce(type="auth.user.deleted", user=user, actor=user, data={"id": str(user.id)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Roles and bans (moderators and admins)
+
+
+def _target(user_id: UUID) -> User:
+    user = User.objects.select_for_update().filter(id=user_id, deleted_at=None).first()
+    if user is None:
+        raise NotFound("No such account.", code="user_not_found")
+    return user
+
+
+def change_role(*, actor: User | None, user_id: UUID, role: str) -> User:
+    """An admin changes someone's role. `actor=None` is the operator (`manage.py set_role`),
+    which is how the first admin comes to be."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise Forbidden("Only admins may change roles.", code="admin_only")
+    with transaction.atomic():
+        user = _target(user_id)
+        if actor is not None and user.id == actor.id:
+            raise Forbidden.for_field("role", "You cannot change your own role.", code="own_role")
+        if user.role == role:
+            return user
+        previous = user.role
+        user.role = role
+        user.save(update_fields=["role"])
+        _announce(
+            type="auth.user.role_changed",
+            user=user,
+            actor=actor,
+            data={**user_event_data(user), "previous_role": previous},
+        )
+    return user
+
+
+def ban_user(*, actor: User, user_id: UUID, reason: str, until: datetime | None) -> User:
+    """Ban until `until` (None: permanently). A new ban replaces the current one."""
+    now = timezone.now()
+    is_admin = actor.role == Role.ADMIN
+    if until is not None and until <= now:
+        raise ServiceError.for_field("until", "The ban must end in the future.", code="in_past")
+    if not is_admin:
+        if until is None:
+            raise Forbidden.for_field(
+                "permanent", "Only admins may ban permanently.", code="permanent_ban_admin_only"
+            )
+        if until - now > MODERATOR_MAX_BAN + _BAN_SLACK:
+            raise Forbidden.for_field(
+                "until", "Moderators may ban for at most 30 days.", code="ban_too_long"
+            )
+    with transaction.atomic():
+        user = _target(user_id)
+        _check_may_moderate(actor=actor, user=user)
+        if not is_admin and user.is_banned_at(now) and user.banned_until is None:
+            raise Forbidden(
+                "Only admins may change a permanent ban.", code="permanent_ban_admin_only"
+            )
+        Ban.objects.filter(user=user, ended_at=None).update(
+            ended_at=now, ended_by=actor, end_reason=Ban.EndReason.REPLACED
+        )
+        Ban.objects.create(user=user, issued_by=actor, reason=reason, until=until, created_at=now)
+        user.is_banned, user.banned_until, user.ban_reason = True, until, reason
+        user.save(update_fields=["is_banned", "banned_until", "ban_reason"])
+        # Its tokens stop working here at once; other services follow the event.
+        _revoke(Session.objects.filter(user=user), Session.RevokeReason.BANNED, now)
+        _announce(
+            type="auth.user.banned",
+            user=user,
+            actor=actor,
+            data={
+                **user_event_data(user),
+                "until": until.isoformat() if until else None,
+                "reason": reason,
+            },
+        )
+    return user
+
+
+def _check_may_moderate(*, actor: User, user: User) -> None:
+    if user.id == actor.id:
+        raise Forbidden("You cannot ban or unban yourself.", code="own_account")
+    if ROLE_RANK[Role(user.role)] >= ROLE_RANK[Role(actor.role)]:
+        raise Forbidden(
+            f"A {actor.role} may only ban or unban accounts with a lower role.",
+            code="role_too_high",
+        )
+
+
+def unban_user(*, actor: User, user_id: UUID) -> User:
+    with transaction.atomic():
+        user = _target(user_id)
+        _check_may_moderate(actor=actor, user=user)
+        if not user.is_banned:
+            raise Conflict("This account is not banned.", code="not_banned")
+        if user.banned_until is None and actor.role != Role.ADMIN:
+            raise Forbidden(
+                "Only admins may lift a permanent ban.", code="permanent_ban_admin_only"
+            )
+        _end_ban(user=user, actor=actor, reason=Ban.EndReason.LIFTED)
+    return user
+
+
+def _end_ban(*, user: User, actor: User | None, reason: str) -> None:
+    now = timezone.now()
+    Ban.objects.filter(user=user, ended_at=None).update(
+        ended_at=now, ended_by=actor, end_reason=reason
+    )
+    user.is_banned, user.banned_until, user.ban_reason = False, None, ""
+    user.save(update_fields=["is_banned", "banned_until", "ban_reason"])
+    _announce(type="auth.user.unbanned", user=user, actor=actor, data=user_event_data(user))
+
+
 def set_account_active(*, actor: User | None, user_id: UUID, active: bool) -> User:
     """Staff switch an account off (`is_active = false`, Django admin) or on again. Off acts like
     a ban everywhere: its sessions end here at once, and every service refuses its still-valid
