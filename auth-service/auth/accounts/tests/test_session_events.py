@@ -132,4 +132,5 @@ def test_deactivating_in_django_admin_ends_the_sessions(
     assert event["session_ids"] == [str(member.tokens.session_id)]
     assert (event["reason"], event["all_sessions"]) == ("deactivated", True)
     assert Session.objects.get(id=member.tokens.session_id).revoked_at is not None
-    assert member.get("/api/auth/me/").status_code == 401
+    refused = member.get("/api/auth/me/")
+    assert (refused.status_code, refused.json()["code"]) == (403, "user_inactive")
