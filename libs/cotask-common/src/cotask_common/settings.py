@@ -66,6 +66,8 @@ def build_settings(
             *local_apps,
         ],
         "MIDDLEWARE": [
+            # Outermost: runs after every other middleware has answered.
+            "cotask_common.middleware.DrainRequestBodyMiddleware",
             "cotask_common.middleware.RequestIdMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "whitenoise.middleware.WhiteNoiseMiddleware",
