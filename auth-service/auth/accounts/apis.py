@@ -239,6 +239,8 @@ class RevokeOtherSessionsApi(AccountApi):
 
 
 class PasswordChangeApi(AccountApi):
+    throttle_classes = [throttles.PasswordCheckAccountThrottle]
+
     @extend_schema(
         operation_id="change_password",
         request=PasswordChangeInput,
@@ -246,6 +248,7 @@ class PasswordChangeApi(AccountApi):
             200: RevokedOutput,
             400: _error("Wrong current password or a weak new one"),
             401: UNAUTHENTICATED,
+            429: THROTTLED,
         },
     )
     def post(self, request: Request) -> Response:
@@ -278,10 +281,16 @@ class PasswordResetApi(AnonymousApi):
 
 
 class PasswordResetConfirmApi(AnonymousApi):
+    throttle_classes = [throttles.PasswordResetConfirmAddressThrottle]
+
     @extend_schema(
         operation_id="confirm_password_reset",
         request=PasswordResetConfirmInput,
-        responses={204: None, 400: _error("Invalid or expired token, or a weak password")},
+        responses={
+            204: None,
+            400: _error("Invalid or expired token, or a weak password"),
+            429: THROTTLED,
+        },
     )
     def post(self, request: Request) -> Response:
         services.reset_password(**_valid(PasswordResetConfirmInput, request.data))
@@ -312,10 +321,17 @@ class MeApi(AccountApi):
 
 
 class DeleteMeApi(AccountApi):
+    throttle_classes = [throttles.PasswordCheckAccountThrottle]
+
     @extend_schema(
         operation_id="delete_me",
         request=PasswordInput,
-        responses={204: None, 400: _error("Wrong password"), 401: UNAUTHENTICATED},
+        responses={
+            204: None,
+            400: _error("Wrong password"),
+            401: UNAUTHENTICATED,
+            429: THROTTLED,
+        },
     )
     def post(self, request: Request) -> Response:
         services.delete_account(user=request.user, **_valid(PasswordInput, request.data))
