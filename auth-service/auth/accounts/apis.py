@@ -301,6 +301,8 @@ class PasswordResetConfirmApi(AnonymousApi):
 
 
 class MeApi(AccountApi):
+    throttle_classes = [throttles.ProfilePasswordCheckThrottle]
+
     @extend_schema(operation_id="me", responses={200: MeOutput, 401: UNAUTHENTICATED})
     def get(self, request: Request) -> Response:
         return Response(MeOutput(request.user).data)

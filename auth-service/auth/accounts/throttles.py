@@ -135,6 +135,17 @@ class PasswordCheckAccountThrottle(AuthThrottle):
         return str(request.user.id) if getattr(request.user, "is_authenticated", False) else None
 
 
+class ProfilePasswordCheckThrottle(PasswordCheckAccountThrottle):
+    """The same budget for a profile update that carries the current password (an email
+    change); reading the profile or editing it without the password is not counted."""
+
+    def identity(self, request: Request) -> str | None:
+        data = request.data if request.method not in ("GET", "HEAD", "OPTIONS") else {}
+        if not hasattr(data, "get") or data.get("current_password") is None:
+            return None
+        return super().identity(request)
+
+
 class VerificationResendThrottle(AuthThrottle):
     scope = "verify_resend_account"
     what = "verification emails"

@@ -137,6 +137,25 @@ def test_password_checks_of_a_signed_in_account_are_throttled_per_account(rates,
     assert other.post(DELETE, {"password": "wrong"}, format="json").status_code == 400
 
 
+def test_a_profile_update_with_the_current_password_shares_that_budget(rates, signed_in):
+    # An email change takes the current password: the same budget as password change and
+    # deletion. Reading the profile, or editing it without the password, is not counted.
+    rates(password_check_account="2/15m")
+    client = signed_in()
+    for _ in range(3):
+        assert client.get("/api/auth/me/").status_code == 200
+        assert (
+            client.patch("/api/auth/me/", {"display_name": "Ada"}, format="json").status_code == 200
+        )
+    client.post(CHANGE, {"current_password": "wrong", "new_password": "A-new-1"}, format="json")
+    client.patch("/api/auth/me/", {"current_password": "wrong"}, format="json")
+    assert_throttled(
+        client.patch("/api/auth/me/", {"current_password": PASSWORD}, format="json"),
+        "Too many password checks for this account: at most 2 per 15 minutes.",
+    )
+    assert client.get("/api/auth/me/").status_code == 200
+
+
 def test_password_reset_confirmation_is_throttled_per_address(rates):
     rates(password_reset_confirm_ip="2/h")
     for _ in range(2):
