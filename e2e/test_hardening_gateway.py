@@ -79,6 +79,34 @@ def test_admin_logins_are_rate_limited(gateway: str) -> None:
     assert _from(gateway, address, "GET", "/admin/auth/login/")[0] == 200
 
 
+def test_account_changes_are_rate_limited_but_reading_the_profile_is_not(gateway: str) -> None:
+    account = register_and_login(gateway)
+    address = "127.0.0.83"
+    port = int(gateway.rsplit(":", 1)[1])
+
+    def call(method: str, body: dict | None = None) -> int:
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=30, source_address=(address, 0)
+        )
+        headers = {"Authorization": f"Bearer {account['access']}"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        connection.request(
+            method, "/api/auth/me/", body=json.dumps(body) if body else None, headers=headers
+        )
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    statuses = []
+    for _ in range(80):
+        statuses.append(call("PATCH", {"display_name": "Ada"}))
+        if statuses[-1] == 429:
+            break
+    assert statuses[-1] == 429 and 200 in statuses, statuses
+    assert call("GET") == 200
+
+
 def test_token_refresh_has_its_own_larger_budget(gateway: str) -> None:
     account = register_and_login(gateway)
     address = "127.0.0.82"
