@@ -105,8 +105,10 @@ def test_admin_logins_are_rate_limited(gateway: str) -> None:
     assert statuses[-1] == 429, statuses
     assert json.loads(data)["code"] == "rate_limited"
     assert int(response.getheader("Retry-After")) > 0
-    # One bucket for the six admins, and the login form itself (a GET) is not counted.
+    # One bucket for the six admins and their password changes, and the login form itself (a
+    # GET) is not counted.
     assert _from(gateway, address, "POST", "/admin/auth/login/", {})[0] == 429
+    assert _from(gateway, address, "POST", "/admin/tasks/password_change/", {})[0] == 429
     assert _from(gateway, address, "GET", "/admin/auth/login/")[0] == 200
 
 
