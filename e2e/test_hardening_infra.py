@@ -3,6 +3,7 @@ as a root user's home): PostgreSQL still starts, with its folder outside the che
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -57,5 +58,9 @@ def test_postgres_starts_from_a_checkout_others_cannot_enter(private_checkout: P
     finally:
         subprocess.run([*infra, "down", "postgres"], env=env, capture_output=True, timeout=120)
         if link.is_symlink():
-            # /var/lib/cotask-infra/<this checkout's id>/postgres: the id folder goes too.
-            shutil.rmtree(link.resolve().parent, ignore_errors=True)
+            # /var/lib/cotask-infra/<this checkout's id>/postgres: the id folder goes too, and
+            # the common folder when nothing else is in it.
+            checkout_folder = link.resolve().parent
+            shutil.rmtree(checkout_folder, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                checkout_folder.parent.rmdir()
