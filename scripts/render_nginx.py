@@ -166,6 +166,8 @@ def gateway_variables(out: Path) -> dict[str, tuple[str, Validator]]:
         "MEDIA_DIRECT_UPLOAD_MAX_BODY_SIZE": ("210m", _size),
         "AUTH_RATE_LIMIT": ("10", _per_minute),
         "AUTH_RATE_BURST": ("5", _count),
+        "AUTH_REFRESH_RATE_LIMIT": ("600", _per_minute),
+        "AUTH_REFRESH_RATE_BURST": ("200", _count),
         "PROXY_READ_TIMEOUT": ("60s", _duration),
         "WS_READ_TIMEOUT": ("3600s", _duration),
         "NGINX_ACCESS_LOG": (str(out / "access.log"), _path),

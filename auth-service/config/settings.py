@@ -86,6 +86,8 @@ AUTH_THROTTLE_RATES = {
     "register_account": env_str("AUTH_THROTTLE_REGISTER_ACCOUNT", "5/h"),
     "password_reset_ip": env_str("AUTH_THROTTLE_PASSWORD_RESET_IP", "20/h"),
     "password_reset_account": env_str("AUTH_THROTTLE_PASSWORD_RESET_ACCOUNT", "3/h"),
+    "password_reset_confirm_ip": env_str("AUTH_THROTTLE_PASSWORD_RESET_CONFIRM_IP", "30/h"),
+    "password_check_account": env_str("AUTH_THROTTLE_PASSWORD_CHECK_ACCOUNT", "10/15m"),
     "verify_resend_account": env_str("AUTH_THROTTLE_VERIFY_RESEND_ACCOUNT", "3/h"),
 }
 # The client address is the last X-Forwarded-For entry our own gateway appended.

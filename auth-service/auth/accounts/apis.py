@@ -253,6 +253,8 @@ class RevokeOtherSessionsApi(AccountApi):
 
 
 class PasswordChangeApi(AccountApi):
+    throttle_classes = [throttles.PasswordCheckAccountThrottle]
+
     @extend_schema(
         operation_id="change_password",
         request=PasswordChangeInput,
@@ -260,6 +262,7 @@ class PasswordChangeApi(AccountApi):
             200: RevokedOutput,
             400: _error("Wrong current password or a weak new one"),
             401: UNAUTHENTICATED,
+            429: THROTTLED,
         },
     )
     def post(self, request: Request) -> Response:
@@ -292,10 +295,16 @@ class PasswordResetApi(AnonymousApi):
 
 
 class PasswordResetConfirmApi(AnonymousApi):
+    throttle_classes = [throttles.PasswordResetConfirmAddressThrottle]
+
     @extend_schema(
         operation_id="confirm_password_reset",
         request=PasswordResetConfirmInput,
-        responses={204: None, 400: _error("Invalid or expired token, or a weak password")},
+        responses={
+            204: None,
+            400: _error("Invalid or expired token, or a weak password"),
+            429: THROTTLED,
+        },
     )
     def post(self, request: Request) -> Response:
         services.reset_password(**_valid(PasswordResetConfirmInput, request.data))
@@ -306,6 +315,8 @@ class PasswordResetConfirmApi(AnonymousApi):
 
 
 class MeApi(AccountApi):
+    throttle_classes = [throttles.ProfilePasswordCheckThrottle]
+
     @extend_schema(operation_id="me", responses={200: MeOutput, 401: UNAUTHENTICATED})
     def get(self, request: Request) -> Response:
         return Response(MeOutput(request.user).data)
@@ -330,10 +341,17 @@ class MeApi(AccountApi):
 
 
 class DeleteMeApi(AccountApi):
+    throttle_classes = [throttles.PasswordCheckAccountThrottle]
+
     @extend_schema(
         operation_id="delete_me",
         request=PasswordInput,
-        responses={204: None, 400: _error("Wrong password"), 401: UNAUTHENTICATED},
+        responses={
+            204: None,
+            400: _error("Wrong password"),
+            401: UNAUTHENTICATED,
+            429: THROTTLED,
+        },
     )
     def post(self, request: Request) -> Response:
         services.delete_account(user=request.user, **_valid(PasswordInput, request.data))

@@ -1,4 +1,5 @@
-"""Throttles for the credential endpoints: per client address and per account.
+"""Throttles for the credential endpoints (every one that takes a password or a link's token):
+per client address and per account.
 
 Counted in the shared cache (Redis in production, so every web process sees the same counts).
 Rates come from `AUTH_THROTTLE_RATES` ("<count>/<period>", period s, m, h or d with an optional
@@ -114,6 +115,35 @@ class PasswordResetAccountThrottle(_ByField):
     what = "password reset requests"
     field = "email"
     by = "for this email address"
+
+
+class PasswordResetConfirmAddressThrottle(_ByAddress):
+    scope = "password_reset_confirm_ip"
+    what = "password reset attempts"
+
+
+class PasswordCheckAccountThrottle(AuthThrottle):
+    """Endpoints of a signed-in account that check its current password (password change,
+    account deletion): a stolen access token must not become a password-guessing oracle. One
+    bucket per account for all of them, whatever the address."""
+
+    scope = "password_check_account"
+    what = "password checks"
+    by = "for this account"
+
+    def identity(self, request: Request) -> str | None:
+        return str(request.user.id) if getattr(request.user, "is_authenticated", False) else None
+
+
+class ProfilePasswordCheckThrottle(PasswordCheckAccountThrottle):
+    """The same budget for a profile update that carries the current password (an email
+    change); reading the profile or editing it without the password is not counted."""
+
+    def identity(self, request: Request) -> str | None:
+        data = request.data if request.method not in ("GET", "HEAD", "OPTIONS") else {}
+        if not hasattr(data, "get") or data.get("current_password") is None:
+            return None
+        return super().identity(request)
 
 
 class VerificationResendThrottle(AuthThrottle):

@@ -14,6 +14,9 @@ LOGIN = "/api/auth/login/"
 REGISTER = "/api/auth/register/"
 RESET = "/api/auth/password/reset/"
 RESEND = "/api/auth/email/verify/resend/"
+CHANGE = "/api/auth/password/change/"
+CONFIRM = "/api/auth/password/reset/confirm/"
+DELETE = "/api/auth/me/delete/"
 
 
 @pytest.fixture
@@ -108,6 +111,59 @@ def test_resending_verification_is_throttled_per_account(rates, signed_in):
     assert client.post(RESEND).status_code == 202
     assert_throttled(
         client.post(RESEND), "Too many verification emails for this account: at most 1 per hour."
+    )
+
+
+def test_password_checks_of_a_signed_in_account_are_throttled_per_account(rates, signed_in):
+    # A stolen access token must not turn password change and deletion into a guessing oracle:
+    # one budget per account for both, from any address.
+    rates(password_check_account="3/15m")
+    client = signed_in()
+    for attempt, path in enumerate((CHANGE, DELETE, CHANGE)):
+        response = client.post(
+            path,
+            {"current_password": "wrong", "new_password": "A-new-pass-phrase-1", "password": "x"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}",
+        )
+        assert response.status_code == 400, response.json()
+    assert_throttled(
+        client.post(DELETE, {"password": PASSWORD}, format="json"),
+        "Too many password checks for this account: at most 3 per 15 minutes.",
+    )
+    assert client.user.__class__.objects.filter(id=client.user.id).exists()
+    # Another account keeps its own budget.
+    other = signed_in()
+    assert other.post(DELETE, {"password": "wrong"}, format="json").status_code == 400
+
+
+def test_a_profile_update_with_the_current_password_shares_that_budget(rates, signed_in):
+    # An email change takes the current password: the same budget as password change and
+    # deletion. Reading the profile, or editing it without the password, is not counted.
+    rates(password_check_account="2/15m")
+    client = signed_in()
+    for _ in range(3):
+        assert client.get("/api/auth/me/").status_code == 200
+        assert (
+            client.patch("/api/auth/me/", {"display_name": "Ada"}, format="json").status_code == 200
+        )
+    client.post(CHANGE, {"current_password": "wrong", "new_password": "A-new-1"}, format="json")
+    client.patch("/api/auth/me/", {"current_password": "wrong"}, format="json")
+    assert_throttled(
+        client.patch("/api/auth/me/", {"current_password": PASSWORD}, format="json"),
+        "Too many password checks for this account: at most 2 per 15 minutes.",
+    )
+    assert client.get("/api/auth/me/").status_code == 200
+
+
+def test_password_reset_confirmation_is_throttled_per_address(rates):
+    rates(password_reset_confirm_ip="2/h")
+    for _ in range(2):
+        response = post(CONFIRM, {"token": "guess", "new_password": "A-new-pass-phrase-1"})
+        assert response.status_code == 400
+    assert_throttled(
+        post(CONFIRM, {"token": "guess", "new_password": "A-new-pass-phrase-1"}),
+        "Too many password reset attempts from your network address: at most 2 per hour.",
     )
 
 

@@ -29,11 +29,21 @@ def build_settings(
         raise ValueError(f"service name must be an identifier, got {service!r}")
     var_dir = repo_var_dir()
     debug = env_bool("DJANGO_DEBUG", False)
-    secret_key = env_str("DJANGO_SECRET_KEY")
+    require_secrets = not debug and env_bool("COTASK_REQUIRE_SECRETS", False)
+    # One key per service (AUTH_DJANGO_SECRET_KEY, ...): a leaked key of one service must not
+    # sign sessions, CSRF tokens or password-reset links of another. DJANGO_SECRET_KEY is the
+    # fallback for a process environment that serves one service only (a container).
+    secret_key = env_str(f"{service.upper()}_DJANGO_SECRET_KEY") or env_str("DJANGO_SECRET_KEY")
     if not secret_key:
-        if not debug and env_bool("COTASK_REQUIRE_SECRETS", False):
-            raise RuntimeError("DJANGO_SECRET_KEY must be set")
+        if require_secrets:
+            raise RuntimeError(f"{service.upper()}_DJANGO_SECRET_KEY must be set")
         secret_key = _embedded_secret(var_dir, service)
+    allowed_hosts = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
+    if require_secrets and "*" in allowed_hosts:
+        raise RuntimeError("DJANGO_ALLOWED_HOSTS must name the hosts served, not '*'")
+    # Served over HTTPS (TLS ends at a proxy in front of the gateway, which says so with
+    # X-Forwarded-Proto): HSTS and cookies that never travel over plain HTTP.
+    tls = env_bool("COTASK_TLS", False)
 
     redis_url = env_str("REDIS_URL")
     kafka_servers = env_str("KAFKA_BOOTSTRAP_SERVERS")
@@ -44,10 +54,19 @@ def build_settings(
         "BASE_DIR": base_dir,
         "SECRET_KEY": secret_key,
         "DEBUG": debug,
-        "ALLOWED_HOSTS": env_list("DJANGO_ALLOWED_HOSTS", ["*"]),
+        "ALLOWED_HOSTS": allowed_hosts,
         "CSRF_TRUSTED_ORIGINS": env_list("DJANGO_CSRF_TRUSTED_ORIGINS", []),
         "USE_X_FORWARDED_HOST": True,
+        # The gateway sets X-Forwarded-Proto (keeping an outer TLS proxy's value), so
+        # request.is_secure() is true for requests that arrived over HTTPS.
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "COTASK_TLS": tls,
+        # Sent only on responses to HTTPS requests (Django's SecurityMiddleware).
+        "SECURE_HSTS_SECONDS": env_int("SECURE_HSTS_SECONDS", 31_536_000) if tls else 0,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": tls and env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False),
+        "SECURE_HSTS_PRELOAD": tls and env_bool("SECURE_HSTS_PRELOAD", False),
+        "SESSION_COOKIE_SECURE": tls,
+        "CSRF_COOKIE_SECURE": tls,
         "INSTALLED_APPS": [
             "django.contrib.admin",
             "django.contrib.auth",
@@ -66,6 +85,8 @@ def build_settings(
             *local_apps,
         ],
         "MIDDLEWARE": [
+            # Outermost: runs after every other middleware has answered.
+            "cotask_common.middleware.DrainRequestBodyMiddleware",
             "cotask_common.middleware.RequestIdMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -26,6 +26,10 @@ class WhoAmIApi(APIView):
                     help_text="Whether this service's user projection has the caller yet "
                     "(it learns of new accounts from auth-service's events)."
                 ),
+                "secure": serializers.BooleanField(
+                    help_text="Whether the request reached the service over HTTPS (behind a "
+                    "TLS-terminating proxy: its X-Forwarded-Proto, kept by the gateway)."
+                ),
             },
         ),
     )
@@ -43,5 +47,6 @@ class WhoAmIApi(APIView):
                 "email_verified": user.email_verified,
                 "service": settings.COTASK_SERVICE,
                 "known_locally": is_known_locally(user_id=user.id),
+                "secure": request.is_secure(),
             }
         )
