@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0002_delivery_created_index'),
+        ('inbox', '0003_websocket_sessions'),
     ]
 
     operations = [
