@@ -72,6 +72,10 @@ def apply_account_event(
     recipient = Recipient.objects.select_for_update().get(id=user_id)
     if recipient.source_version and occurred_at < recipient.source_version:
         return recipient  # an older event arriving late changes nothing
+    new_email = data.get("email")
+    if new_email is not None and new_email != recipient.email and "email_verified" not in data:
+        # A new address nobody vouched for is unverified until an event says otherwise.
+        recipient.email_verified = False
     for name in ("username", "display_name", "email", "email_verified"):
         if name in data and data[name] is not None:
             setattr(recipient, name, data[name])
@@ -229,8 +233,20 @@ def _lock_recipient(
     return recipient, channels, actor_name
 
 
+def can_email(recipient: Recipient) -> bool:
+    """Whether any notification email may go to the person at all: never to an address they
+    have not verified (it may be someone else's), nor to a deleted account or one that
+    switched emails off. The in-app notification is made either way."""
+    return (
+        bool(recipient.email)
+        and recipient.email_verified
+        and not recipient.is_deleted
+        and recipient.email_frequency != EmailFrequency.OFF
+    )
+
+
 def _wants_email(*, recipient: Recipient, type: str, channels: dict[str, bool]) -> bool:
-    if not recipient.email or recipient.email_frequency == EmailFrequency.OFF:
+    if not can_email(recipient):
         return False
     return channels["email"] or get_type(type).mandatory
 
