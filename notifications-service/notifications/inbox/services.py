@@ -191,7 +191,9 @@ def notify(
         recipient, channels, known_actor_name = _lock_recipient(
             recipient_id, type=type, actor_id=None if actor_name else actor_id
         )
-        if recipient.is_deleted:
+        if recipient.is_deleted or recipient.actor_deleted:
+            # An event of the actor that arrives after their account's deletion (another topic,
+            # so in no fixed order with it) tells nobody: they are gone from every inbox.
             return None
         wants_email = _wants_email(recipient=recipient, type=type, channels=channels)
         if not channels["in_app"] and not wants_email:

@@ -142,3 +142,10 @@ def test_a_notice_from_before_params_were_kept_is_deleted_not_garbled(announce, 
     row.save(update_fields=["data"])
     delete_account(deliver, zed)
     assert not Notification.objects.filter(recipient_id=author.id).exists()
+
+
+def test_an_event_of_the_person_arriving_after_the_deletion_tells_nobody(announce, like, deliver):
+    author, zed = announce(), announce(username="zed")
+    delete_account(deliver, zed)
+    like(author, zed)
+    assert not Notification.objects.filter(recipient_id=author.id).exists()
