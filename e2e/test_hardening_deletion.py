@@ -9,6 +9,7 @@ anything they wrote, except the references listed in `IRREDUCIBLE` (docs/events.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -69,14 +70,20 @@ def workers(gateway: str, stack_env: dict[str, str], var_dir: Path) -> Iterator[
     ]
     yield
     for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+        _signal(process, signal.SIGTERM)
     for process in processes:
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            _signal(process, signal.SIGKILL)
             process.wait()
+
+
+def _signal(process: subprocess.Popen[bytes], number: int) -> None:
+    # The worker's own process group; it may have ended meanwhile.
+    with contextlib.suppress(ProcessLookupError):
+        if process.poll() is None:
+            os.killpg(process.pid, number)
 
 
 def _png(seed: int) -> bytes:
