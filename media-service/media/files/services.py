@@ -730,7 +730,9 @@ def delete_owner_files(*, owner_id: UUID) -> int:
             owner_id=owner_id, status__in=[UploadStatus.PENDING, UploadStatus.COMPLETING]
         )
         _schedule_deletion(pending.values_list("storage_key", flat=True))
-        pending.update(status=UploadStatus.EXPIRED, updated_at=timezone.now())
+        # Every upload record goes too (file names are the person's words); the objects of the
+        # unfinished ones are deleted through StorageDeletion above.
+        UploadSession.objects.filter(owner_id=owner_id).delete()
         # Their memberships name them too; a deleted account reads nothing any more.
         AudienceMember.objects.filter(user_id=owner_id).delete()
     return count

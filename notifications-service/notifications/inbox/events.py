@@ -89,6 +89,8 @@ def on_account(event: Event) -> None:
         occurred_at=event.occurred_at,
     )
     if event.type == "auth.user.deleted":
+        # Their name leaves other people's inboxes too (grouped notices are recounted).
+        services.forget_actor(user_id=UUID(str(event.key)))
         user_id = event.key
         transaction.on_commit(
             lambda: push.close_user_sockets(user_id=user_id, code=CLOSE_FORBIDDEN, reason="deleted")
@@ -238,6 +240,13 @@ def on_page(event: Event) -> None:
             occurred_at=event.occurred_at,
             page_name=event.data.get("name"),
         )
+
+
+@event_handler("social.page.deleted")
+def on_page_deleted(event: Event) -> None:
+    page = _uuid(event.data.get("id") or event.key)
+    if page:
+        services.drop_page_alerts(page_id=page)
 
 
 @event_handler("social.like.created")

@@ -55,7 +55,8 @@ def statements() -> HotStatements:
     return HotStatements(
         lock_recipient=Statement(
             f"SELECT {r.all()}, {channels}, {a('display_name')} AS actor_display_name,"
-            f" {a('username')} AS actor_username FROM {r.table} r"
+            f" {a('username')} AS actor_username, {a('is_deleted')} AS actor_deleted"
+            f" FROM {r.table} r"
             f" LEFT JOIN {p.table} p ON {p('recipient')} = {r('id')} AND {p('type')} = %s"
             f" LEFT JOIN {a.table} a ON {a('id')} = %s WHERE {r('id')} = %s{lock}",
             [p.field("type"), a.field("id"), r.field("id")],

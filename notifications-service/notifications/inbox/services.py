@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -74,6 +74,10 @@ def apply_account_event(
     recipient = Recipient.objects.select_for_update().get(id=user_id)
     if recipient.source_version and occurred_at < recipient.source_version:
         return recipient  # an older event arriving late changes nothing
+    new_email = data.get("email")
+    if new_email is not None and new_email != recipient.email and "email_verified" not in data:
+        # A new address nobody vouched for is unverified until an event says otherwise.
+        recipient.email_verified = False
     for name in ("username", "display_name", "email", "email_verified"):
         if name in data and data[name] is not None:
             setattr(recipient, name, data[name])
@@ -88,9 +92,68 @@ def apply_account_event(
         Notification.objects.filter(recipient=recipient).delete()
         PageSubscription.objects.filter(recipient=recipient).delete()
         PageFollow.objects.filter(user_id=user_id).delete()
+        Preference.objects.filter(recipient=recipient).delete()
+        Delivery.objects.filter(recipient_id=user_id).delete()
+        WsTicket.objects.filter(user_id=user_id).delete()
     recipient.source_version = occurred_at
     recipient.save()
     return recipient
+
+
+def forget_actor(*, user_id: UUID) -> tuple[int, int]:
+    """`auth.user.deleted`, in other people's inboxes: a notification only the person caused is
+    deleted; a grouped one ("Zed and 3 others liked your post") loses them: the count drops and
+    the text is rendered again naming the next actor. Returns (deleted, rewritten); running it
+    again finds nothing. Rows from before `params` were stored cannot be rendered again and
+    are deleted when the person was among their actors.
+
+    A scan of the notifications that mention the id (deletions are rare; no index is kept for
+    them)."""
+    person = str(user_id)
+    deleted = rewritten = 0
+    with transaction.atomic():
+        touched = (
+            Notification.objects.select_for_update()
+            .filter(models.Q(actor_id=user_id) | models.Q(data__icontains=person))
+            .exclude(recipient_id=user_id)
+            .order_by("recipient_id", "sequence")
+        )
+        gone: dict[UUID, list[str]] = {}
+        for notification in touched:
+            data = dict(notification.data or {})
+            actor_ids = [str(a) for a in data.get("actor_ids") or []]
+            if person not in actor_ids and str(notification.actor_id) != person:
+                continue  # the id is somewhere else in `data` (a target), not an actor
+            others = [a for a in actor_ids if a != person]
+            count = notification.actor_count - 1
+            params = data.get("params")
+            if count <= 0 or not others or not isinstance(params, dict):
+                gone.setdefault(notification.recipient_id, []).append(str(notification.id))
+                notification.delete()
+                deleted += 1
+                continue
+            actor = Recipient.objects.filter(id=others[0]).first()
+            name = (actor.name if actor and not actor.is_deleted else "") or "CoTask"
+            notification.actor_id = UUID(others[0])
+            notification.actor_name = name
+            notification.actor_count = count
+            notification.data = {**data, "actor_ids": others}
+            notification.text = get_type(notification.type).render(
+                language=notification.language, actor=name, others=count - 1, params=params
+            )
+            notification.save(
+                update_fields=["actor_id", "actor_name", "actor_count", "data", "text"]
+            )
+            rewritten += 1
+        for recipient_id, ids in gone.items():
+            _push_read(user_id=recipient_id, ids=ids, deleted=True)
+    return deleted, rewritten
+
+
+def drop_page_alerts(*, page_id: UUID) -> int:
+    """A page was deleted: nobody keeps alerts (or its name) for it."""
+    deleted, _ = PageSubscription.objects.filter(page_id=page_id).delete()
+    return deleted
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,7 +194,9 @@ def notify(
         recipient, channels, known_actor_name = _lock_recipient(
             recipient_id, type=type, actor_id=None if actor_name else actor_id
         )
-        if recipient.is_deleted:
+        if recipient.is_deleted or recipient.actor_deleted:
+            # An event of the actor that arrives after their account's deletion (another topic,
+            # so in no fixed order with it) tells nobody: they are gone from every inbox.
             return None
         wants_email = _wants_email(recipient=recipient, type=type, channels=channels)
         if not channels["in_app"] and not wants_email:
@@ -153,7 +218,12 @@ def notify(
             if actor_id is not None and str(actor_id) not in actor_ids:
                 notification.actor_count += 1
                 actor_ids = [str(actor_id), *actor_ids][:MAX_GROUPED_ACTOR_IDS]
-            notification.data = {**notification.data, **(data or {}), "actor_ids": actor_ids}
+            notification.data = {
+                **notification.data,
+                **(data or {}),
+                "actor_ids": actor_ids,
+                "params": params,
+            }
             notification.actor_id = actor_id
             notification.actor_name = actor_name
             notification.sequence = recipient.last_sequence
@@ -168,7 +238,12 @@ def notify(
                 target_kind=target.kind if target else "",
                 target_id=target.id if target else "",
                 group_key=group_key,
-                data={**(data or {}), "actor_ids": [str(actor_id)] if actor_id else []},
+                # `params` let the text be rendered again when an actor's account is deleted.
+                data={
+                    **(data or {}),
+                    "actor_ids": [str(actor_id)] if actor_id else [],
+                    "params": params,
+                },
                 in_app=channels["in_app"],
                 realtime=channels["in_app"] and channels["realtime"],
             )
@@ -232,8 +307,20 @@ def _lock_recipient(
     return recipient, channels, actor_name
 
 
+def can_email(recipient: Recipient) -> bool:
+    """Whether any notification email may go to the person at all: never to an address they
+    have not verified (it may be someone else's), nor to a deleted account or one that
+    switched emails off. The in-app notification is made either way."""
+    return (
+        bool(recipient.email)
+        and recipient.email_verified
+        and not recipient.is_deleted
+        and recipient.email_frequency != EmailFrequency.OFF
+    )
+
+
 def _wants_email(*, recipient: Recipient, type: str, channels: dict[str, bool]) -> bool:
-    if not recipient.email or recipient.email_frequency == EmailFrequency.OFF:
+    if not can_email(recipient):
         return False
     return channels["email"] or get_type(type).mandatory
 

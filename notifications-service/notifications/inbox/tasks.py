@@ -18,14 +18,6 @@ logger = logging.getLogger("cotask.notifications")
 DIGEST_MAX_ITEMS = 50
 
 
-def _can_email(recipient: Recipient) -> bool:
-    return (
-        bool(recipient.email)
-        and not recipient.is_deleted
-        and (recipient.email_frequency != EmailFrequency.OFF)
-    )
-
-
 @shared_task(
     name="notifications.send_notification_email",
     autoretry_for=(OSError,),
@@ -45,7 +37,7 @@ def send_notification_email(notification_id: str) -> bool:
         if notification is None:
             return False
         recipient = notification.recipient
-        if not _can_email(recipient):
+        if not services.can_email(recipient):
             notification.email_state = EmailState.NONE
             notification.save(update_fields=["email_state"])
             return False
@@ -86,7 +78,7 @@ def send_digests() -> int:
             pending = Notification.objects.filter(
                 recipient=recipient, email_state=EmailState.PENDING
             )
-            if not _can_email(recipient):
+            if not services.can_email(recipient):
                 pending.update(email_state=EmailState.NONE)
                 continue
             items = list(pending.order_by("sequence")[:DIGEST_MAX_ITEMS])

@@ -309,3 +309,10 @@ def touch_reader(*, user_id: uuid.UUID) -> Reader:
     if now - state.last_read_at > timedelta(hours=1):
         FeedState.objects.filter(user_id=user_id).update(last_read_at=now)
     return Reader(rebuilt=False, follows_big_pages=state.follows_big)
+
+
+def forget_reader(*, user_id: uuid.UUID) -> None:
+    """A deleted account's own timeline and reader state."""
+    FeedState.objects.filter(user_id=user_id).delete()
+    store = get_timelines()
+    after_commit(lambda: store.clear(user_id=user_id))

@@ -400,3 +400,10 @@ def resolve_report(
             },
         )
     return report
+
+
+def forget_reporter(*, user_id: uuid.UUID) -> int:
+    """`auth.user.deleted`: the reports the person filed go (their words and their id); what
+    moderators did about them stays in `ModerationAction`, no longer linked to the report."""
+    deleted, _ = Report.objects.filter(reporter_id=user_id).delete()
+    return deleted

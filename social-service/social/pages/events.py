@@ -7,7 +7,9 @@ from uuid import UUID
 
 from cotask_common.events.consumer import event_handler
 from cotask_common.events.envelope import Event
+from social.moderation.services import forget_reporter
 from social.pages import services
+from social.posts.services import erase_user_activity
 
 
 @event_handler("auth.user.registered")
@@ -41,4 +43,9 @@ def on_reactivated(event: Event) -> None:
 
 @event_handler("auth.user.deleted")
 def on_deleted(event: Event) -> None:
-    services.delete_user_data(user_id=UUID(str(event.key)))
+    """Everything that names or quotes the person goes (docs/events.md, `auth.user.deleted`):
+    first their traces on other people's pages, then their own pages and follows."""
+    user_id = UUID(str(event.key))
+    erase_user_activity(user_id=user_id)
+    forget_reporter(user_id=user_id)
+    services.delete_user_data(user_id=user_id)

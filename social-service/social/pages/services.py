@@ -759,14 +759,25 @@ def set_owner_inactive(*, user_id: uuid.UUID, inactive: bool) -> int:
 
 
 def delete_user_data(*, user_id: uuid.UUID) -> None:
-    """`auth.user.deleted`: the user's pages (with their posts) and follows go."""
+    """`auth.user.deleted`: the user's follows and follow requests end, blocks of them go, their
+    pages (with posts, the comments and likes on them) are deleted and leave their followers'
+    timelines, and their own feed is dropped. Idempotent: a second run finds nothing."""
     with transaction.atomic():
         for follow in Follow.objects.select_for_update().filter(user_id=user_id):
             page = follow.page
             _ended(follow=follow, page=page, actor_id=user_id, reason="account_deleted")
+        PageBlock.objects.filter(user_id=user_id).delete()
         for page in Page.objects.filter(owner_id=user_id):
-            data = _page_data(page)
+            # The deletion event names no one: the handle and name were the person's.
+            data = {**_page_data(page), "handle": "", "name": "", "reason": "account_deleted"}
+            follower_ids = list(
+                Follow.objects.filter(page=page, status=Follow.Status.APPROVED).values_list(
+                    "user_id", flat=True
+                )
+            )
+            feed_services.remove_page_from_timelines(page_id=page.id, user_ids=follower_ids)
             _detach_page_media(page=page, actor_id=user_id)
             publish_access_revoked(audience=page_audience(page.id), actor=user_id)
             page.delete()
             publish_event(type="social.page.deleted", key=data["id"], actor=user_id, data=data)
+        feed_services.forget_reader(user_id=user_id)

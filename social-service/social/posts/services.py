@@ -605,3 +605,68 @@ def unlike_comment(*, comment: Comment, user_id: uuid.UUID) -> bool:
         # The total drops; the day's figure counts likes given that day, as for posts.
         bump_page(page_id=comment.post.page_id, comment_likes_count=-1)
     return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Account deletion
+
+
+ACCOUNT_DELETED = "account_deleted"
+
+
+def erase_user_activity(*, user_id: uuid.UUID) -> dict[str, int]:
+    """`auth.user.deleted`, on other people's pages (the person's own pages go with their posts,
+    see `pages.services.delete_user_data`): their likes are removed and their comments become
+    tombstones, every counter following as if they had unliked and deleted each one; the posts
+    their replies answered count one reply fewer. No event per like or comment: consumers act
+    on `auth.user.deleted` itself. Running it twice changes nothing more."""
+    done = {"post_likes": 0, "comment_likes": 0, "comments": 0}
+    with transaction.atomic():
+        # Likes of posts: post row first, page counters last (the order `like_post` locks in).
+        mine = {"post__page__owner_id": user_id}  # deleted with the pages anyway
+        for like in PostLike.objects.filter(user_id=user_id).exclude(**mine).order_by("id"):
+            post = Post.objects.select_for_update(of=("self",)).get(id=like.post_id)
+            PostLike.objects.filter(id=like.id).delete()
+            _recount(post=post, likes=-1)
+            bump_page(page_id=post.page_id, likes_count=-1)
+            done["post_likes"] += 1
+        on_mine = {"comment__post__page__owner_id": user_id}
+        for like in CommentLike.objects.filter(user_id=user_id).exclude(**on_mine).order_by("id"):
+            comment = (
+                Comment.objects.select_for_update(of=("self",))
+                .select_related("post")
+                .get(id=like.comment_id)
+            )
+            CommentLike.objects.filter(id=like.id).delete()
+            Comment.objects.filter(id=comment.id).update(like_count=max(comment.like_count - 1, 0))
+            bump_page(page_id=comment.post.page_id, comment_likes_count=-1)
+            done["comment_likes"] += 1
+        # Comments: a tombstone, not a deletion, so other people's replies under them stay.
+        # Its text is erased; its author is the anonymised account (no name left anywhere).
+        now = timezone.now()
+        comments = Comment.objects.filter(author_id=user_id).exclude(**mine)
+        for comment in comments.exclude(deleted_reason=ACCOUNT_DELETED, text=""):
+            if comment.deleted_at is None:
+                post = Post.objects.select_for_update(of=("self",)).get(id=comment.post_id)
+                _recount(post=post, comments=-1)
+                bump_page(page_id=post.page_id, comments_count=-1)
+            Comment.objects.filter(id=comment.id).update(
+                text="",
+                deleted_at=comment.deleted_at or now,
+                deleted_reason=ACCOUNT_DELETED,
+                edited_at=None,
+            )
+            done["comments"] += 1
+        # Their live replies are deleted with their pages; the replied posts count them no more.
+        replied = (
+            Post.objects.filter(page__owner_id=user_id, deleted_at__isnull=True)
+            .exclude(reply_to__isnull=True)
+            .exclude(reply_to__page__owner_id=user_id)
+            .values_list("reply_to_id", flat=True)
+        )
+        for reply_to_id in list(replied):
+            Post.objects.filter(id=reply_to_id, reply_count__gt=0).update(
+                reply_count=F("reply_count") - 1
+            )
+            forget_posts([reply_to_id])
+    return done

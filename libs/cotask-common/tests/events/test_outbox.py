@@ -18,7 +18,13 @@ from cotask_common.events.bus import BusUnavailable, EventBus
 from cotask_common.events.envelope import Event, EventValidationError
 from cotask_common.events.models import OutboxEvent
 from cotask_common.events.outbox import OutboxError, publish_event, relay_wakeup
-from cotask_common.events.relay import cleanup_published, relay_lock_key, relay_once, run_relay
+from cotask_common.events.relay import (
+    cleanup_published,
+    forget_published_mentions,
+    relay_lock_key,
+    relay_once,
+    run_relay,
+)
 from cotask_common.events.testing import published_events
 from events.support import drain_until, unique_name
 
@@ -134,6 +140,23 @@ def test_cleanup_deletes_only_old_published_rows(bus: EventBus, aggregate: str) 
     OutboxEvent.objects.filter(pk=recent.pk).update(published_at=timezone.now() - timedelta(days=1))
     assert cleanup_published(older_than_days=7) == 1
     assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {recent.pk, pending.pk}
+
+
+def test_a_deleted_accounts_published_events_are_forgotten_not_the_pending_ones(
+    aggregate: str,
+) -> None:
+    person, other = str(uuid.uuid4()), str(uuid.uuid4())
+    with transaction.atomic():
+        mine = publish_event(type=f"kit.{aggregate}.liked", key="p1", data={"user_id": person})
+        by_them = publish_event(type=f"kit.{aggregate}.liked", key="p2", data={}, actor=person)
+        theirs = publish_event(type=f"kit.{aggregate}.liked", key="p3", data={"user_id": other})
+        pending = publish_event(type=f"kit.{aggregate}.gone", key=person, data={"id": person})
+    OutboxEvent.objects.exclude(id=pending.id).update(published_at=timezone.now())
+    assert forget_published_mentions(value=person.upper()) == 2
+    assert forget_published_mentions(value="") == 0
+    left = set(OutboxEvent.objects.values_list("id", flat=True))
+    assert left == {theirs.id, pending.id}
+    assert not left & {mine.id, by_them.id}
 
 
 def test_run_relay_publishes_soon_after_commit_and_stops(bus: EventBus, aggregate: str) -> None:

@@ -147,7 +147,11 @@ def test_a_deleted_account_takes_its_files_and_uploads(
     assert committed(lambda: handle_event(event)) is True
     assert list(MediaFile.objects.values_list("id", flat=True)) == [uuid.UUID(other["id"])]
     assert media_storage.list_keys() == sorted(MediaFile.objects.get().storage_keys())
-    assert UploadSession.objects.get().status == "expired"
+    assert not UploadSession.objects.filter(owner_id=api.user.id).exists()
+    assert committed(
+        lambda: handle_event(make_event(type="auth.user.deleted", key=str(api.user.id)))
+    )
+    assert MediaFile.objects.count() == 1  # a second delivery changes nothing
     reasons = {e.data["reason"] for e in published_events("media.file.deleted")}
     assert reasons == {"owner_deleted"}
 

@@ -225,3 +225,99 @@ def test_digests_have_an_html_list_escaped_with_the_unsubscribe_link(
         f"<http://127.0.0.1:8080/api/notifications/unsubscribe/?token={token}>"
     )
     assert message.body.count(f"• Новый пост на {page_name}") == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Only verified addresses get email
+
+
+def account_event(deliver, user, type: str = "auth.user.updated", **data) -> None:
+    deliver(type=type, key=user.id, data={"id": str(user.id), **data})
+
+
+def test_no_email_of_any_kind_to_an_unverified_address_but_the_inbox_has_it(
+    announce, deliver, django_capture_on_commit_callbacks
+):
+    """Self-registration announces `email_verified: false`: until the person proves the
+    address is theirs, nothing is mailed there (immediate, mandatory or digest)."""
+    author, reader, writer = announce(), announce(), announce()
+    account_event(deliver, author, type="auth.user.registered", email_verified=False)
+    account_event(deliver, reader, type="auth.user.registered", email_verified=False)
+    page = uuid.uuid4()
+    services.subscribe_page(user_id=reader.id, page_id=page, page_name="Study group")
+    services.update_preferences(user_id=author.id, email_frequency="daily")
+    with django_capture_on_commit_callbacks(execute=True):
+        comment(deliver, author, writer)  # immediate for `reader`'s kind, digest for author
+        comment(deliver, reader, writer)
+        deliver(
+            type="social.post.created",
+            key=uuid.uuid4(),
+            actor=writer.id,
+            data={"page_id": str(page), "page_name": "Study group", "author_id": str(writer.id)},
+        )
+        # A ban notice is emailed even when switched off, but not to an unverified address.
+        deliver(
+            type="auth.user.banned",
+            key=reader.id,
+            data={"id": str(reader.id), "until": None, "reason": "spam"},
+        )
+    assert tasks.send_digests() == 0
+    assert mail.outbox == []
+    assert Notification.objects.filter(recipient_id=author.id).count() == 1
+    assert Notification.objects.filter(recipient_id=reader.id).count() == 3
+    assert not Notification.objects.exclude(email_state=EmailState.NONE).exists()
+
+    # Verified: the next one is mailed.
+    account_event(deliver, reader, type="auth.user.email_verified", email_verified=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment(deliver, reader, writer)
+    [message] = mail.outbox
+    assert message.to == [f"{reader.username}@example.com"]
+
+
+def test_a_changed_address_gets_nothing_until_it_is_confirmed(
+    announce, deliver, django_capture_on_commit_callbacks
+):
+    author, writer = announce(), announce()
+    # An address set without verification (e.g. by staff): unverified, whether the event says
+    # so or only carries the new address.
+    account_event(deliver, author, email="new@example.com", email_verified=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment(deliver, author, writer)
+    account_event(deliver, author, type="auth.user.email_verified", email_verified=True)
+    account_event(deliver, author, email="newer@example.com")
+    assert Recipient.objects.get(id=author.id).email_verified is False
+    with django_capture_on_commit_callbacks(execute=True):
+        comment(deliver, author, writer)
+    assert mail.outbox == []
+    # The same address again keeps its state; confirming the new one lets mail through.
+    account_event(
+        deliver,
+        author,
+        type="auth.user.email_verified",
+        email="newer@example.com",
+        email_verified=True,
+    )
+    account_event(deliver, author, email="newer@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        comment(deliver, author, writer)
+    [message] = mail.outbox
+    assert message.to == ["newer@example.com"]
+    assert Notification.objects.filter(recipient_id=author.id).count() == 3
+
+
+def test_an_address_unverified_after_queueing_is_not_mailed(
+    announce, deliver, django_capture_on_commit_callbacks
+):
+    """The email task and the digest read the state again when they run."""
+    author, daily, writer = announce(), announce(), announce()
+    services.update_preferences(user_id=daily.id, email_frequency="daily")
+    comment(deliver, daily, writer)  # pending for the digest
+    comment(deliver, author, writer)  # queued; the task has not run (no on-commit here)
+    [queued] = Notification.objects.filter(recipient_id=author.id, email_state=EmailState.QUEUED)
+    for user in (author, daily):
+        account_event(deliver, user, email=f"other-{user.username}@example.com")
+    assert tasks.send_notification_email(str(queued.id)) is False
+    assert tasks.send_digests() == 0
+    assert mail.outbox == []
+    assert not Notification.objects.exclude(email_state=EmailState.NONE).exists()

@@ -306,3 +306,18 @@ def _relay_lock(using: str) -> Iterator[bool]:
             # A broken connection: closing it releases the session lock anyway.
             logger.warning("could not release the outbox relay lock; closing the connection")
             connection.close()
+
+
+def forget_published_mentions(*, value: str, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Delete published outbox rows whose envelope mentions `value` (a deleted account's id):
+    what the bus has carried is not kept here for the retention period after the person asked
+    to be forgotten. Unpublished rows stay (they still have to travel). A scan of the published
+    rows, so it runs in a Celery task (`cotask_common.forget_user_events`), never in a request."""
+    if not value:
+        return 0
+    deleted, _ = (
+        OutboxEvent.objects.using(using)
+        .filter(published_at__isnull=False, payload__icontains=value)
+        .delete()
+    )
+    return deleted

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.db import transaction
+
 from cotask_common.events.consumer import event_handler
 from cotask_common.events.envelope import Event
 from cotask_common.users.selectors import invalidate_restrictions
@@ -31,3 +33,10 @@ def on_user_event(event: Event) -> None:
         occurred_at=event.occurred_at,
     )
     invalidate_restrictions()
+    if event.type == "auth.user.deleted":
+        # Old events about the person (their names, their likes) leave this service's outbox
+        # now; after commit, so a rolled-back handler forgets nothing.
+        from cotask_common.tasks import forget_user_events
+
+        user_id = str(event.key)
+        transaction.on_commit(lambda: forget_user_events.delay(user_id))
