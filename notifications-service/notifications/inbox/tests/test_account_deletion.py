@@ -57,7 +57,7 @@ def mentions(value: str) -> list[str]:
 
 
 def test_a_deleted_person_leaves_others_inboxes_and_groups_are_recounted(
-    announce, deliver, like, django_capture_on_commit_callbacks
+    announce, deliver, like, follow, django_capture_on_commit_callbacks
 ):
     author, ruth = announce(), announce(language="ru")
     zed, ann, bob = announce(username="zedgone"), announce(username="ann"), announce(username="bob")
@@ -90,10 +90,13 @@ def test_a_deleted_person_leaves_others_inboxes_and_groups_are_recounted(
     # zed's own inbox, preferences, alerts and a websocket ticket.
     like(zed, ann)
     services.update_preferences(user_id=zed.id, types={"like": {"email": True}})
-    services.subscribe_page(user_id=zed.id, page_id=uuid.uuid4(), page_name="Zed's study page")
+    study_page = uuid.uuid4()
+    follow(zed, study_page)  # alerts are only for pages one follows
+    services.subscribe_page(user_id=zed.id, page_id=study_page, page_name="Zed's study page")
     services.issue_ws_ticket(user_id=zed.id, username="zedgone", role="user")
     # ruth subscribed to alerts of zed's page; social deletes the page with the account.
     zed_page = uuid.uuid4()
+    follow(ruth, zed_page)
     services.subscribe_page(user_id=ruth.id, page_id=zed_page, page_name="Zedgone's page")
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -236,7 +236,7 @@ def account_event(deliver, user, type: str = "auth.user.updated", **data) -> Non
 
 
 def test_no_email_of_any_kind_to_an_unverified_address_but_the_inbox_has_it(
-    announce, deliver, django_capture_on_commit_callbacks
+    announce, deliver, follow, django_capture_on_commit_callbacks
 ):
     """Self-registration announces `email_verified: false`: until the person proves the
     address is theirs, nothing is mailed there (immediate, mandatory or digest)."""
@@ -244,6 +244,7 @@ def test_no_email_of_any_kind_to_an_unverified_address_but_the_inbox_has_it(
     account_event(deliver, author, type="auth.user.registered", email_verified=False)
     account_event(deliver, reader, type="auth.user.registered", email_verified=False)
     page = uuid.uuid4()
+    follow(reader, page)
     services.subscribe_page(user_id=reader.id, page_id=page, page_name="Study group")
     services.update_preferences(user_id=author.id, email_frequency="daily")
     with django_capture_on_commit_callbacks(execute=True):
