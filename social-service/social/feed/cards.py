@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 
 from social.feed.services import after_commit
-from social.feed.timelines import FastRead, RedisTimelines, get_timelines
+from social.feed.timelines import FastRead, RedisTimelines, card_prefix, get_timelines
 from social.posts.serializers import page_brief, post_body
 
 GONE = b"-"
@@ -63,10 +63,6 @@ class Card(NamedTuple):
 def _redis() -> Any:
     store = get_timelines()
     return store.client if isinstance(store, RedisTimelines) else None
-
-
-def card_prefix() -> str:
-    return f"{settings.SOCIAL_FEED_KEY_PREFIX}card:"
 
 
 def _post_key(post_id: str) -> str:
