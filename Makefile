@@ -23,9 +23,11 @@ test-unit: install  ## every service's suite only (expects `make infra-up`)
 test-e2e: install  ## the end-to-end suite only (expects `make infra-up`)
 	scripts/test --e2e
 
-lint:  install ## ruff lint and format check
+lint:  install ## ruff, the import contracts (.importlinter) and mypy against its baseline
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/python scripts/check_imports.py
+	.venv/bin/python scripts/typecheck.py
 
 format: install  ## apply ruff's fixes and formatting
 	.venv/bin/ruff check --fix .

@@ -39,6 +39,9 @@ def main() -> None:
     os.chdir(SERVICE_DIR)
     sys.path.insert(0, str(SERVICE_DIR))
 
+    from cotask_common.entrypoints import prepare
+
+    prepare()  # var/ (COTASK_VAR_DIR) first: importing settings creates nothing
     import django
 
     django.setup()

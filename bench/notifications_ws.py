@@ -125,6 +125,9 @@ def setup_django(env: dict[str, str], *, as_service: str | None = None) -> None:
     os.environ.update(env)
     sys.path.insert(0, str(SERVICE))
     os.chdir(SERVICE)
+    from cotask_common.entrypoints import prepare
+
+    prepare()  # var/ (COTASK_VAR_DIR) first: importing settings creates nothing
     import django
 
     django.setup()

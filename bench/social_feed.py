@@ -116,6 +116,9 @@ def setup_django(env: dict[str, str]) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     sys.path.insert(0, str(SERVICE))
     os.chdir(SERVICE)
+    from cotask_common.entrypoints import prepare
+
+    prepare()  # var/ (COTASK_VAR_DIR) first: importing settings creates nothing
     import django
 
     django.setup()

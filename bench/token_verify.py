@@ -67,6 +67,9 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     os.environ["JWT_JWKS_URL"] = f"http://127.0.0.1:{server.server_port}/jwks.json"
 
+    from cotask_common.entrypoints import prepare
+
+    prepare()  # var/ (COTASK_VAR_DIR) first: importing settings creates nothing
     import django
 
     django.setup()

@@ -71,6 +71,11 @@ class Stack:
         self.bin_dir = Path(self.python).parent
         self.log_dir = self.var_dir / "logs" / args.name
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        # Importing settings writes nothing: the folders and keys they point to are made here,
+        # once, before the processes that share them start.
+        from cotask_common.prepare import prepare_var_dir
+
+        prepare_var_dir(var_dir=self.var_dir)
 
     def port(self, service: str) -> int:
         return self.args.service_port_base + SERVICES.index(service) + 1

@@ -7,6 +7,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 from channels.routing import ProtocolTypeRouter, URLRouter
 from django.core.asgi import get_asgi_application
 
+from cotask_common.entrypoints import prepare
+
+prepare()  # var/ before the settings are read
 django_application = get_asgi_application()  # sets Django up before the routes import models
 
 from notifications.realtime.routing import websocket_urlpatterns  # noqa: E402

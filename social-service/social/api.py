@@ -11,11 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.pagination import CursorPagination
+from cotask_common.security.tokens import TokenUser
 
 
-def viewer(request: Request) -> Any:
+def viewer(request: Request) -> TokenUser | None:
     user = request.user
-    return user if getattr(user, "is_authenticated", False) else None
+    return user if isinstance(user, TokenUser) else None
 
 
 def valid(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import RequestFactory
 
@@ -100,9 +101,9 @@ def test_each_service_takes_its_own_secret_key(monkeypatch, tmp_path):
 def test_production_refuses_missing_keys_and_any_host(monkeypatch, tmp_path):
     monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
     monkeypatch.delenv("KIT_DJANGO_SECRET_KEY", raising=False)
-    with pytest.raises(RuntimeError, match="KIT_DJANGO_SECRET_KEY"):
+    with pytest.raises(ImproperlyConfigured, match="KIT_DJANGO_SECRET_KEY"):
         _built(monkeypatch, tmp_path, COTASK_REQUIRE_SECRETS="true")
-    with pytest.raises(RuntimeError, match="DJANGO_ALLOWED_HOSTS"):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_ALLOWED_HOSTS"):
         _built(
             monkeypatch,
             tmp_path,

@@ -30,8 +30,9 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 
+from cotask_common.security.tokens import TokenUser
 from social.feed.services import after_commit
-from social.feed.timelines import FastRead, RedisTimelines, get_timelines
+from social.feed.timelines import FastRead, RedisTimelines, card_prefix, get_timelines
 from social.posts.serializers import page_brief, post_body
 
 GONE = b"-"
@@ -63,10 +64,6 @@ class Card(NamedTuple):
 def _redis() -> Any:
     store = get_timelines()
     return store.client if isinstance(store, RedisTimelines) else None
-
-
-def card_prefix() -> str:
-    return f"{settings.SOCIAL_FEED_KEY_PREFIX}card:"
 
 
 def _post_key(post_id: str) -> str:
@@ -131,7 +128,7 @@ def _cached(
 
 
 def visible_cards(
-    *, post_ids: Iterable[uuid.UUID], viewer: Any, prefetched: FastRead | None = None
+    *, post_ids: Iterable[uuid.UUID], viewer: TokenUser, prefetched: FastRead | None = None
 ) -> dict[uuid.UUID, Card]:
     """The cards of the posts in `post_ids` that `viewer` may see in their home feed
     (`prefetched`: what the timeline's read already found in Redis).

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
+from cotask_common.security.tokens import TokenUser
 from social.feed.cards import Card, visible_cards
 from social.feed.services import big_followed_pages, current_reader
 from social.feed.timelines import get_timelines
@@ -24,14 +25,14 @@ def _followed_page_ids(user_id: uuid.UUID) -> Any:
     return Follow.objects.filter(user_id=user_id, status=Follow.Status.APPROVED).values("page_id")
 
 
-def _database_posts(viewer: Any) -> Any:
+def _database_posts(viewer: TokenUser) -> Any:
     user_id = viewer.id
     return visible_posts(viewer=viewer).filter(
         Q(page_id__in=_followed_page_ids(user_id)) | Q(page__owner_id=user_id)
     )
 
 
-def database_feed(*, viewer: Any, before: uuid.UUID | None, limit: int) -> list[Post]:
+def database_feed(*, viewer: TokenUser, before: uuid.UUID | None, limit: int) -> list[Post]:
     """The home feed straight from the database (the reference the timelines must agree with,
     and the source for anything older than a timeline keeps)."""
     posts = _database_posts(viewer)
@@ -40,7 +41,9 @@ def database_feed(*, viewer: Any, before: uuid.UUID | None, limit: int) -> list[
     return list(posts.order_by("-id")[:limit])
 
 
-def database_feed_ids(*, viewer: Any, before: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+def database_feed_ids(
+    *, viewer: TokenUser, before: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
     return _visible_ids(_database_posts(viewer), before=before, limit=limit)
 
 
@@ -51,7 +54,7 @@ def _visible_ids(posts: Any, *, before: uuid.UUID | None, limit: int) -> list[uu
 
 
 def home_feed(
-    *, viewer: Any, before: uuid.UUID | None, limit: int
+    *, viewer: TokenUser, before: uuid.UUID | None, limit: int
 ) -> tuple[list[Card], uuid.UUID | None]:
     """Up to `limit` posts older than `before` as cards (see cards.py), newest first, with no
     duplicates, and the cursor of the next page (None at the end)."""
@@ -102,7 +105,7 @@ def home_feed(
     return [found[i] for i in results], (results[-1] if len(results) == limit else cursor)
 
 
-def liked_among(*, viewer: Any, cards: list[Card]) -> set[str]:
+def liked_among(*, viewer: TokenUser, cards: list[Card]) -> set[str]:
     """Which of these posts the reader liked: one indexed lookup per post through the
     (post, user) unique index. Plain SQL: the ORM's query building and UUID conversions cost
     more than the query itself on this path, which every feed read takes."""

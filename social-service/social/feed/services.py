@@ -25,7 +25,7 @@ from django.db.models import Exists, Q
 from django.utils import timezone
 
 from social.feed.models import FeedState
-from social.feed.timelines import FastRead, RedisTimelines, get_timelines
+from social.feed.timelines import FastRead, RedisTimelines, card_prefix, get_timelines
 
 if TYPE_CHECKING:
     from social.pages.models import Page
@@ -260,8 +260,6 @@ def current_reader(
     store = get_timelines()
     if not isinstance(store, RedisTimelines):
         return touch_reader(user_id=user_id), None
-    from social.feed.cards import card_prefix
-
     fast = store.read_with_reader(
         user_id=user_id, before=before, limit=limit, card_prefix=card_prefix()
     )

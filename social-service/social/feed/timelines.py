@@ -244,6 +244,12 @@ class RedisTimelines:
         self.client.delete(self.key(user_id))
 
 
+def card_prefix() -> str:
+    """Where feed/cards.py keeps rendered cards: beside the timelines, so that one Lua call
+    (RedisTimelines.read_with_reader) reads both."""
+    return f"{settings.SOCIAL_FEED_KEY_PREFIX}card:"
+
+
 _stores: dict[tuple[str, str, str, int], Any] = {}
 
 

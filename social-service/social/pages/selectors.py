@@ -11,14 +11,16 @@ Visibility rules, in one place (posts, feeds and search build on them):
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.db.models import Q, QuerySet
 
 from cotask_common.errors import Forbidden, NotFound
+from cotask_common.security.tokens import TokenUser
 from social.pages.models import Follow, Page, PageBlock, PageDailyStat
 
-Viewer = Any  # cotask_common.security.tokens.TokenUser, or None for an anonymous caller
+# The caller as the kit's JWT authentication gives it, or None for an anonymous caller.
+Viewer: TypeAlias = TokenUser | None
 
 
 def is_staff(viewer: Viewer) -> bool:

@@ -63,5 +63,5 @@ def repo_var_dir() -> Path:
                 break
         else:
             path = path / "var"
-    path.mkdir(parents=True, exist_ok=True)
+    # Not created here: cotask_common.prepare does it for the processes that need it.
     return path

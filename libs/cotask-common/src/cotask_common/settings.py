@@ -6,8 +6,11 @@ six services cannot drift apart on security, logging, databases or the event bus
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
 
 from cotask_common.db import database_settings
 from cotask_common.env import env_bool, env_int, env_list, env_str, repo_var_dir
@@ -29,18 +32,21 @@ def build_settings(
         raise ValueError(f"service name must be an identifier, got {service!r}")
     var_dir = repo_var_dir()
     debug = env_bool("DJANGO_DEBUG", False)
-    require_secrets = not debug and env_bool("COTASK_REQUIRE_SECRETS", False)
+    # COTASK_ENV=production implies it; COTASK_REQUIRE_SECRETS=true asks for it alone.
+    require_secrets = production_mode() or (not debug and env_bool("COTASK_REQUIRE_SECRETS", False))
     # One key per service (AUTH_DJANGO_SECRET_KEY, ...): a leaked key of one service must not
     # sign sessions, CSRF tokens or password-reset links of another. DJANGO_SECRET_KEY is the
     # fallback for a process environment that serves one service only (a container).
     secret_key = env_str(f"{service.upper()}_DJANGO_SECRET_KEY") or env_str("DJANGO_SECRET_KEY")
     if not secret_key:
         if require_secrets:
-            raise RuntimeError(f"{service.upper()}_DJANGO_SECRET_KEY must be set")
+            raise ImproperlyConfigured(
+                f"{service.upper()}_DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY) must be set"
+            )
         secret_key = _embedded_secret(var_dir, service)
     allowed_hosts = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
     if require_secrets and "*" in allowed_hosts:
-        raise RuntimeError("DJANGO_ALLOWED_HOSTS must name the hosts served, not '*'")
+        raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the hosts served, not '*'")
     # Served over HTTPS (TLS ends at a proxy in front of the gateway, which says so with
     # X-Forwarded-Proto): HSTS and cookies that never travel over plain HTTP.
     tls = env_bool("COTASK_TLS", False)
@@ -123,7 +129,7 @@ def build_settings(
         "USE_TZ": True,
         # Served under the service's own prefix so the gateway can route them unchanged.
         "STATIC_URL": f"/static/{service}/",
-        "STATIC_ROOT": _ensure_dir(var_dir / "static" / service),
+        "STATIC_ROOT": var_dir / "static" / service,
         "WHITENOISE_USE_FINDERS": True,
         "STORAGES": {
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -203,7 +209,34 @@ def build_settings(
         "DEFAULT_FROM_EMAIL": env_str("DEFAULT_FROM_EMAIL", "CoTask <no-reply@cotask.local>"),
         "DATA_UPLOAD_MAX_MEMORY_SIZE": env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440),
     }
+    refuse_unsafe_production(settings)
     return settings
+
+
+def production_mode() -> bool:
+    """`COTASK_ENV=production` is the production switch: no local fallbacks, no debug, explicit
+    hosts. Anything but `production` or `development` (the default) is a typo, refused."""
+    value = env_str("COTASK_ENV", "development").strip().lower()
+    if value not in {"production", "development"}:
+        raise ImproperlyConfigured(
+            f"COTASK_ENV must be 'production' or 'development', got {value!r}"
+        )
+    return value == "production"
+
+
+def refuse_unsafe_production(settings: dict[str, Any]) -> None:
+    """In production, refuse to start rather than run with debug pages, a made-up secret key or
+    a Host header nobody chose (the secret key is checked where it is read, `_embedded_secret`)."""
+    if not production_mode():
+        return
+    if settings["DEBUG"]:
+        raise ImproperlyConfigured("COTASK_ENV=production refuses DJANGO_DEBUG=true")
+    hosts = env_list("DJANGO_ALLOWED_HOSTS", [])
+    if not hosts or "*" in hosts:
+        raise ImproperlyConfigured(
+            "COTASK_ENV=production needs DJANGO_ALLOWED_HOSTS: the host names this service "
+            "answers to, comma-separated, without '*'"
+        )
 
 
 def _caches(redis_url: str, service: str) -> dict[str, Any]:
@@ -225,10 +258,8 @@ def _caches(redis_url: str, service: str) -> dict[str, Any]:
 
 
 def _celery_transport_options(var_dir: Path, service: str) -> dict[str, Any]:
+    # The folders are made by cotask_common.prepare, not here: importing settings writes nothing.
     queue_dir = var_dir / "celery" / service
-    (queue_dir / "out").mkdir(parents=True, exist_ok=True)
-    (queue_dir / "processed").mkdir(parents=True, exist_ok=True)
-    (queue_dir / "control").mkdir(parents=True, exist_ok=True)
     return {
         # Broadcast/remote-control messages would otherwise land in the working directory.
         "control_folder": str(queue_dir / "control"),
@@ -240,18 +271,18 @@ def _celery_transport_options(var_dir: Path, service: str) -> dict[str, Any]:
     }
 
 
+def embedded_secret_path(var_dir: Path, service: str) -> Path:
+    return var_dir / "secrets" / f"{service}.key"
+
+
 def _embedded_secret(var_dir: Path, service: str) -> str:
-    """A random secret kept under var/ for the embedded default; never committed."""
-    import secrets
-
-    path = var_dir / "secrets" / f"{service}.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-def _ensure_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """The random secret kept under var/ for the embedded default (made by
+    cotask_common.prepare before a process starts); never committed, never used in production."""
+    if production_mode():
+        raise ImproperlyConfigured("COTASK_ENV=production needs DJANGO_SECRET_KEY")
+    path = embedded_secret_path(var_dir, service)
+    if path.exists():
+        return path.read_text().strip()
+    # Only settings imported outside a prepared run (a type checker, a one-off import): a key
+    # for this process alone, so nothing is written.
+    return secrets.token_urlsafe(50)

@@ -36,6 +36,20 @@ def _django_ready() -> bool:
         return False
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The folders under var/ the service's settings point into (importing settings makes none;
+    pytest-django has loaded them by now)."""
+    if not _django_ready():
+        return
+    from django.conf import settings
+
+    service = getattr(settings, "COTASK_SERVICE", None)
+    if service:
+        from cotask_common.prepare import prepare_var_dir
+
+        prepare_var_dir(services=[service], var_dir=settings.COTASK_VAR_DIR, secrets_too=False)
+
+
 @pytest.fixture
 def trust_test_keys(jwt_test_keys: TestKeys) -> Iterator[TestKeys]:
     from cotask_common.security.keys import StaticJWKSProvider, get_key_provider, set_key_provider
