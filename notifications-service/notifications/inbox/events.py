@@ -184,9 +184,10 @@ def on_follow_ended(event: Event) -> None:
 @event_handler("social.like.created")
 def on_like(event: Event) -> None:
     data = event.data
-    kind = data.get("target_kind") or ("comment" if data.get("comment_id") else "post")
+    # `target_type` is in v1 and v2 (v1's alias `target_kind` is retired; docs/events.md).
+    kind = data.get("target_type") or ("comment" if data.get("comment_id") else "post")
     target_id = data.get("target_id") or data.get("comment_id") or data.get("post_id")
-    recipient = _uuid(data.get("target_author_id") or data.get("author_id"))
+    recipient = _uuid(data.get("target_author_id"))
     if not _addressed(data, recipient) or not target_id:
         return
     services.notify(
@@ -297,11 +298,11 @@ def on_post(event: Event) -> None:
 )
 def on_moderation(event: Event) -> None:
     data = event.data
-    recipient = _uuid(data.get("target_owner_id") or data.get("author_id") or data.get("owner_id"))
+    recipient = _uuid(data.get("target_owner_id"))
     if not _addressed(data, recipient):
         return
     verb = event.type.rsplit(".", 1)[-1]
-    kind = data.get("target_kind") or verb.split("_", 1)[0]
+    kind = data.get("target_type") or verb.split("_", 1)[0]  # v1 and v2 (not `target_kind`)
     action = data.get("action") or verb.split("_", 1)[-1]
     services.notify(
         event_id=event.id,
