@@ -5,8 +5,8 @@ Other services' events (tasks, habits, chat) get their own handlers here or in t
 idempotent twice over: the consumer skips an event id it processed, and `services.notify` skips an
 (event id, recipient) pair it already delivered.
 
-The `social.*` data keys relied on are listed in docs/events.md (notifications section); a key
-that is missing makes the handler notify fewer people, never fail.
+The `social.*` data is declared in cotask_common/contracts/social.py (docs/events.md, generated);
+a key that is missing makes the handler notify fewer people, never fail.
 """
 
 from __future__ import annotations

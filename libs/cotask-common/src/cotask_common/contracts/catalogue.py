@@ -98,7 +98,30 @@ def render() -> str:
         mine = [d for d in declarations if d.producer == service]
         if mine:
             parts.append(_service_section(service, mine))
+    parts.append(_consumers(declarations))
     return "\n".join(part.rstrip() + "\n" for part in parts)
+
+
+def _consumers(declarations: list[Declaration]) -> str:
+    """Per consuming service: what it handles and does (its handlers live in its apps'
+    `events.py`; the shared contract tests check this list against them)."""
+    lines = ["## By consumer", ""]
+    for service in SERVICES:
+        handled = [
+            d
+            for d in declarations
+            if service in d.consumers and d.version == registry.latest(d.type)
+        ]
+        if not handled:
+            continue
+        lines += [f"### {service} consumes", "", "| type | versions | what it does |"]
+        lines.append("| --- | --- | --- |")
+        for d in handled:
+            versions = ", ".join(f"v{v}" for v in registry.versions(d.type))
+            what = d.consumers[service].replace("|", "\\|")
+            lines.append(f"| [`{d.type}`](#{_anchor(d.type)}) | {versions} | {what} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _index(declarations: list[Declaration]) -> str:
