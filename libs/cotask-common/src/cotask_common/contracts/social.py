@@ -107,7 +107,9 @@ class FollowData(Recipients):
     page_handle: Handle
     page_name: str
     page_owner_id: UUID
+    """who owns the page (approves requests)"""
     follower_id: UUID
+    """who follows, or asked to"""
 
 
 class FollowDataV1(FollowData):
@@ -140,6 +142,7 @@ class FollowCreated(FollowData):
     owner when `direct`, else `[]`."""
 
     via: Literal["direct", "approval"]
+    """`direct`: a public page, at once; `approval`: the owner approved the request"""
 
 
 @declare("social.follow.removed", version=2, key=FOLLOW_KEY, consumers=FOLLOW_ENDED)
@@ -223,6 +226,7 @@ class PostCreatedData(PostContent):
 
 class PostRemoval(TypedDict):
     reason: str
+    """why (a moderator gives one; may be empty)"""
     by_moderator: bool
 
 
