@@ -73,12 +73,14 @@ def _value(hint: Any) -> Any:
     raise TypeError(f"no example for {hint!r}: give the field Field(examples=[...])")
 
 
-def example_event(type: str, version: int | None = None, **overrides: Any) -> Event:
+def example_event(
+    type: str, version: int | None = None, *, optional: bool = True, **overrides: Any
+) -> Event:
     """An incoming event of `type` as its producer would send it: `example_payload` as data,
     keyed by the aggregate the data names (`id`, else `object_id`, else `post_id`), the
     producer's name, a random actor."""
     declaration = registry.get(type, version)
-    data = example_payload(type, declaration.version, **overrides)
+    data = example_payload(type, declaration.version, optional=optional, **overrides)
     key = data.get("id") or data.get("object_id") or data.get("post_id") or str(uuid.uuid4())
     return Event.new(
         type=type,

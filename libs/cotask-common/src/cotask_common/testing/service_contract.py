@@ -183,11 +183,15 @@ def test_every_handled_event_type_is_declared_and_handled_in_each_version() -> N
         if service in SERVICES and service not in contracts.get(event_type).consumers:
             problems.append(f"{event_type}: handled here, but {service} is not a declared consumer")
         for version in versions:
-            event = example_event(event_type, version)
-            try:
-                assert handle_event(event) is True, "no handler ran"
-            except Exception as exc:  # every failing type is reported, not only the first
-                problems.append(f"{event_type} v{version}: {type(exc).__name__}: {exc}")
+            # Every key, and (when some are optional) only the required ones.
+            optional = contracts.get(event_type, version).payload.__optional_keys__
+            for full in (True, False) if optional else (True,):
+                event = example_event(event_type, version, optional=full)
+                try:
+                    assert handle_event(event) is True, "no handler ran"
+                except Exception as exc:  # every failing type is reported, not only the first
+                    shape = "" if full else " (required keys only)"
+                    problems.append(f"{event_type} v{version}{shape}: {type(exc).__name__}: {exc}")
     for declaration in contracts.all():
         if service in declaration.consumers and declaration.type not in handled:
             problems.append(f"{declaration.type}: declares {service} a consumer; no handler here")
