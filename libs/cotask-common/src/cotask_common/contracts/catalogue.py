@@ -66,8 +66,9 @@ are without it.
 
 ## Versions
 
-A change to a type's `data` that a consumer could trip on (a key removed or renamed, a type
-changed) is a new version: a new declaration beside the old one. Producers publish the latest
+Adding a key is compatible: add it to the current declaration (consumers ignore keys they do not
+read). A change a consumer could trip on (a key removed or renamed, a type changed) is a new
+version: a new declaration beside the old one. Producers publish the latest
 version only (`publish_event` refuses an older one); consumers accept every declared version
 until the older ones are gone from every outbox and dead-letter topic, then the old
 declaration and the consumers' fallbacks are removed together. Each consumer's handlers are
@@ -76,10 +77,12 @@ tested with an example of every declared version of every type it handles
 
 ## Adding an event type
 
-1. Declare it in `libs/cotask-common/src/cotask_common/contracts/<service>.py`: a `TypedDict`
-   subclass decorated with `@declare("<service>.<aggregate>.<verb>", key=..., consumers={...})`,
-   a docstring saying when it is published, one annotated key per field with a docstring below
-   each that needs one.
+1. Declare it in `libs/cotask-common/src/cotask_common/contracts/<service>.py`: a class deriving
+   from `typing_extensions.TypedDict` (pydantic needs that one on Python 3.11), or from a shared
+   block of the module, decorated with `@declare("<service>.<aggregate>.<verb>", key=...,
+   consumers={...})`, with a docstring saying when it is published and one annotated key per
+   field (`NotRequired[...]` when it may be omitted, `X | None` when it may be null), with a
+   docstring below each that needs one.
 2. Publish it with `publish_event(type=..., key=..., data={...})` from the service's
    `services.py` (a dict, or the declared class: `data=PostCreated(...)`).
 3. In each consuming service, `@event_handler("<type>")`; the consumer is named in `consumers`
