@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 SERVICES := auth social tasks habits media notifications
 
-.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench
+.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench events-doc
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ infra-down:  ## stop them
 
 infra-status:  ## are they answering?
 	scripts/infra status
+
+events-doc: install  ## write docs/events.md from the event declarations (libs/cotask-common/src/cotask_common/contracts/)
+	.venv/bin/python scripts/events_doc.py
 
 migrations: install  ## make migrations for every service (after model changes)
 	@for s in $(SERVICES); do (cd $$s-service && ../.venv/bin/python manage.py makemigrations) || exit 1; done

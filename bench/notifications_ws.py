@@ -165,10 +165,12 @@ def make_tickets(user_ids: list[uuid.UUID]) -> list[str]:
 
 
 def like_data(post_id: str, author: uuid.UUID, liker: uuid.UUID) -> dict[str, Any]:
+    # A valid social.like.created (v2, cotask_common/contracts/social.py): publish_event checks.
     return {
-        "target_kind": "post",
+        "target_type": "post",
         "target_id": post_id,
         "post_id": post_id,
+        "comment_id": None,
         "target_author_id": str(author),
         "user_id": str(liker),
         "recipient_ids": [str(author)],

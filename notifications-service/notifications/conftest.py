@@ -75,7 +75,7 @@ def like(deliver: Callable[..., bool]) -> Callable[..., Any]:
             key=post_id,
             actor=liker.id,
             data={
-                "target_kind": kind,
+                "target_type": kind,
                 "target_id": post_id,
                 "post_id": post_id,
                 "target_author_id": str(author.id),

@@ -5,8 +5,8 @@ Other services' events (tasks, habits, chat) get their own handlers here or in t
 idempotent twice over: the consumer skips an event id it processed, and `services.notify` skips an
 (event id, recipient) pair it already delivered.
 
-The `social.*` data keys relied on are listed in docs/events.md (notifications section); a key
-that is missing makes the handler notify fewer people, never fail.
+The `social.*` data is declared in cotask_common/contracts/social.py (docs/events.md, generated);
+a key that is missing makes the handler notify fewer people, never fail.
 """
 
 from __future__ import annotations
@@ -252,9 +252,10 @@ def on_page_deleted(event: Event) -> None:
 @event_handler("social.like.created")
 def on_like(event: Event) -> None:
     data = event.data
-    kind = data.get("target_kind") or ("comment" if data.get("comment_id") else "post")
+    # `target_type` is in v1 and v2 (v1's alias `target_kind` is retired; docs/events.md).
+    kind = data.get("target_type") or ("comment" if data.get("comment_id") else "post")
     target_id = data.get("target_id") or data.get("comment_id") or data.get("post_id")
-    recipient = _uuid(data.get("target_author_id") or data.get("author_id"))
+    recipient = _uuid(data.get("target_author_id"))
     if not _addressed(data, recipient) or not target_id:
         return
     services.notify(
@@ -365,11 +366,11 @@ def on_post(event: Event) -> None:
 )
 def on_moderation(event: Event) -> None:
     data = event.data
-    recipient = _uuid(data.get("target_owner_id") or data.get("author_id") or data.get("owner_id"))
+    recipient = _uuid(data.get("target_owner_id"))
     if not _addressed(data, recipient):
         return
     verb = event.type.rsplit(".", 1)[-1]
-    kind = data.get("target_kind") or verb.split("_", 1)[0]
+    kind = data.get("target_type") or verb.split("_", 1)[0]  # v1 and v2 (not `target_kind`)
     action = data.get("action") or verb.split("_", 1)[-1]
     services.notify(
         event_id=event.id,

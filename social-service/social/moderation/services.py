@@ -80,7 +80,6 @@ def _record(
             "action_id": str(record.id),
             "action": action,
             "target_type": target_type,
-            "target_kind": target_type,
             "target_id": str(target_id),
             "target_owner_id": str(owner_id) if owner_id else None,
             "reason": reason,

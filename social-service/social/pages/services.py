@@ -459,7 +459,6 @@ def _follow_data(follow: Follow, page: Page, **extra: Any) -> dict[str, Any]:
         "page_handle": page.handle,
         "page_name": page.name,
         "page_owner_id": str(page.owner_id),
-        "user_id": str(follow.user_id),
         "follower_id": str(follow.user_id),
         **extra,
     }

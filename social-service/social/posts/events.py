@@ -10,7 +10,6 @@ MEDIA_EVENT_TYPES = (
     "media.file.uploaded",
     "media.file.ready",
     "media.file.failed",
-    "media.file.rejected",
     "media.file.deleted",
 )
 

@@ -49,7 +49,7 @@ def hot_score(*, likes: int, comments: int, created_at: datetime) -> float:
 
 
 def apply_media_event(*, verb: str, data: dict[str, Any]) -> None:
-    file_id = data.get("id") or data.get("file_id")
+    file_id = data.get("id")  # declared in cotask_common/contracts/media.py
     if not file_id:
         return
     if verb == "deleted":
@@ -131,7 +131,6 @@ def _post_data(post: Post, **extra: Any) -> dict[str, Any]:
         "id": str(post.id),
         "page_id": str(post.page_id),
         "page_name": post.page.name,
-        "page_owner_id": str(post.page.owner_id),
         "author_id": str(post.page.owner_id),
         "reply_to_id": str(post.reply_to_id) if post.reply_to_id else None,
         **extra,
@@ -205,7 +204,6 @@ def create_post(
                 tags=tags,
                 mentions=mentions,
                 mentioned_user_ids=mentioned,
-                reply_to_owner_id=str(reply_to.page.owner_id) if reply_to else None,
                 reply_to_author_id=str(reply_to.page.owner_id) if reply_to else None,
                 recipient_ids=sorted(recipients),
             ),
@@ -353,7 +351,6 @@ def like_post(*, post_id: uuid.UUID | str, viewer: Viewer) -> bool:
             actor=user_id,
             data={
                 "target_type": "post",
-                "target_kind": "post",
                 "target_id": str(post.id),
                 "post_id": str(post.id),
                 "comment_id": None,
@@ -438,7 +435,6 @@ def _comment_data(comment: Comment, post: Post, **extra: Any) -> dict[str, Any]:
         "id": str(comment.id),
         "post_id": str(post.id),
         "page_id": str(post.page_id),
-        "page_owner_id": str(post.page.owner_id),
         "post_author_id": str(post.page.owner_id),
         "parent_id": str(comment.parent_id) if comment.parent_id else None,
         "author_id": str(comment.author_id),
@@ -564,7 +560,6 @@ def like_comment(*, comment: Comment, user_id: uuid.UUID) -> bool:
             actor=user_id,
             data={
                 "target_type": "comment",
-                "target_kind": "comment",
                 "target_id": str(comment.id),
                 "post_id": str(comment.post_id),
                 "comment_id": str(comment.id),

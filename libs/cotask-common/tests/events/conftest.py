@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from cotask_common.contracts.testing import declared
 from cotask_common.events.bus import EventBus, build_bus
 from cotask_common.events.consumer import HandlerRegistry, isolated_handlers
 from events.support import DEADLINE, aggregates_in_use, unique_name
@@ -79,11 +80,18 @@ def handlers() -> Iterator[HandlerRegistry]:
         yield registry
 
 
+# The verbs the suite publishes for its made-up aggregates (declared per test, any data).
+TEST_VERBS = ("created", "updated", "renamed", "archived", "greeted")
+
+
 @pytest.fixture
-def aggregate() -> str:
+def aggregate() -> Iterator[str]:
     """A fresh aggregate name: event types `kit.<aggregate>.<verb>`, topic `kit.<aggregate>`, so
-    reruns against a long-lived Kafka never see old messages."""
-    return unique_name("t")
+    reruns against a long-lived Kafka never see old messages. Its types are declared (with any
+    data) for the test, as `publish_event` publishes declared types only."""
+    name = unique_name("t")
+    with declared(f"kit.{name}.{verb}" for verb in TEST_VERBS):
+        yield name
 
 
 @pytest.fixture

@@ -218,7 +218,7 @@ def test_moderation_tells_the_author_without_naming_the_moderator(announce, deli
         key=uuid.uuid4(),
         actor=moderator.id,
         data={
-            "target_kind": "post",
+            "target_type": "post",
             "target_id": str(uuid.uuid4()),
             "target_owner_id": str(author.id),
             "reason": "спам",

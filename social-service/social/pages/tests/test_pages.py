@@ -141,7 +141,7 @@ def test_private_page_requests_approve_one_several_all(
         str(f.user.id) for f in (fans[0], fans[3], fans[4])
     }
     rejected = published_events("social.follow.rejected")
-    assert {e.data["user_id"] for e in rejected} == {str(fans[1].user.id), str(fans[2].user.id)}
+    assert {e.data["follower_id"] for e in rejected} == {str(fans[1].user.id), str(fans[2].user.id)}
     assert fans[0].get(f"{API}/pages/secret/followers/").status_code == 200
     assert Page.objects.get(handle_key="secret").followers_count == 3
 

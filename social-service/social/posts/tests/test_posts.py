@@ -39,7 +39,9 @@ def test_post_with_tags_mentions_and_media(member: Any, published_events: Any) -
     assert body["media_ids"] == [image]
     [event] = published_events("social.post.created")
     assert event.data["recipient_ids"] == [str(bob.user.id)]
-    assert event.data["page_owner_id"] == str(ada.user.id)
+    assert event.version == 2
+    assert event.data["author_id"] == str(ada.user.id)
+    assert "page_owner_id" not in event.data  # v1's alias of author_id, retired in v2
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,11 @@ class EventsConfig(AppConfig):
         from django.core.signals import setting_changed
 
         setting_changed.connect(_reset_bus_on_change, dispatch_uid="cotask-events-reset-bus")
+        # Every service's event declarations, at start-up: a broken one fails here, not at the
+        # first publish.
+        from cotask_common.contracts import registry
+
+        registry.load()
 
 
 def _reset_bus_on_change(*, setting: str, **_: Any) -> None:

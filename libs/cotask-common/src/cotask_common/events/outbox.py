@@ -14,7 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from cotask_common.events.envelope import Event, EventValidationError
+from cotask_common.contracts.registry import UndeclaredEvent
+from cotask_common.contracts.registry import registry as contracts
+from cotask_common.events.envelope import Event, EventValidationError, validate_event_type
 from cotask_common.inserts import insert_statement
 
 logger = logging.getLogger("cotask.events")
@@ -47,13 +49,17 @@ def publish_event(
     key: Any,
     data: dict[str, Any],
     actor: Any = None,
-    version: int = 1,
+    version: int | None = None,
     using: str = DEFAULT_DB_ALIAS,
 ) -> Event:
     """Write `type` to the outbox in the current transaction and return the event.
 
     Must run inside `transaction.atomic()` (the one that makes the change the event describes);
-    `type` must belong to this service (`<COTASK_SERVICE>.<aggregate>.<verb>`).
+    `type` must belong to this service (`<COTASK_SERVICE>.<aggregate>.<verb>`) and be declared
+    in `cotask_common.contracts.<service>`: `data` must match the declaration of `version`
+    (default: the latest declared; an older, superseded version is refused). A mismatch raises
+    `UndeclaredEvent` / `InvalidEventData` (both EventValidationError) naming the type and the
+    field, in production too: an event consumers cannot rely on must not leave.
     """
     if not _in_transaction(using):
         raise OutboxError(
@@ -62,11 +68,29 @@ def publish_event(
             "that never committed, or lost"
         )
     service = settings.COTASK_SERVICE
-    event = Event.new(type=type, key=key, data=data, producer=service, actor=actor, version=version)
-    if event.service != service:
+    validate_event_type(type)
+    if type.split(".", 1)[0] != service:
         raise EventValidationError(
             [f"type must start with this service's name {service!r}, got {type!r}"]
         )
+    latest = contracts.latest(type)
+    event = Event.new(
+        type=type,
+        key=key,
+        data=data,
+        producer=service,
+        actor=actor,
+        version=latest if version is None else version,
+    )
+    declaration = contracts.get(type, event.version)
+    if event.version != latest:
+        raise UndeclaredEvent(
+            [
+                f"{type} v{event.version} is not published any more: publish v{latest} "
+                "(consumers still accept older versions for a while, producers do not send them)"
+            ]
+        )
+    declaration.validate(event.data)
     size = len(event.to_json())
     if size > MAX_EVENT_BYTES:
         raise EventValidationError(

@@ -16,12 +16,17 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from cotask_common.contracts import SERVICES, example_event
+from cotask_common.contracts import registry as contracts
+from cotask_common.events.consumer import autodiscover_handlers, handle_event
+from cotask_common.events.consumer import registry as handlers
 from cotask_common.security.signing import standard_claims
 from cotask_common.testing.token_attacks import attack_tokens
 
 __all__ = [
     "test_admin_login_page_is_served",
     "test_every_forged_or_broken_token_is_refused",
+    "test_every_handled_event_type_is_declared_and_handled_in_each_version",
     "test_healthz_answers_without_database",
     "test_migrations_are_committed",
     "test_openapi_schema_and_docs_are_served",
@@ -185,3 +190,37 @@ def test_admin_login_page_is_served(client: Any) -> None:
 def test_migrations_are_committed() -> None:
     # Exits non-zero (SystemExit) when a model change has no migration yet.
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_handled_event_type_is_declared_and_handled_in_each_version() -> None:
+    """The consumer side of the event contracts: each type this service handles is declared by
+    its producer, names this service among its consumers (so docs/events.md says who does
+    what), and every declared version of it, built from the producer's declaration, goes
+    through this service's handlers without an error. A declared consumer without a handler
+    fails too."""
+    autodiscover_handlers()
+    service = settings.COTASK_SERVICE
+    problems: list[str] = []
+    handled = handlers.types()
+    for event_type in handled:
+        versions = contracts.versions(event_type)
+        if not versions:
+            problems.append(f"{event_type}: handled here, but no producer declares it")
+            continue
+        if service in SERVICES and service not in contracts.get(event_type).consumers:
+            problems.append(f"{event_type}: handled here, but {service} is not a declared consumer")
+        for version in versions:
+            # Every key, and (when some are optional) only the required ones.
+            optional = contracts.get(event_type, version).payload.__optional_keys__
+            for full in (True, False) if optional else (True,):
+                event = example_event(event_type, version, optional=full)
+                try:
+                    assert handle_event(event) is True, "no handler ran"
+                except Exception as exc:  # every failing type is reported, not only the first
+                    shape = "" if full else " (required keys only)"
+                    problems.append(f"{event_type} v{version}{shape}: {type(exc).__name__}: {exc}")
+    for declaration in contracts.all():
+        if service in declaration.consumers and declaration.type not in handled:
+            problems.append(f"{declaration.type}: declares {service} a consumer; no handler here")
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,166 @@
+"""auth-service's events: the account's life.
+
+Topic `auth.user`, key = the user's id, so one account's events stay in order. Producer:
+auth-service, from `auth/accounts/services.py`, each in the transaction of the change (auth-service
+also applies it to its own `UserRef` in that transaction). Consumers: every service, through the
+shared handler `cotask_common.users.events.on_user_event` → `UserRef` (fields present in `data` are
+copied; `banned` / `unbanned` / `deleted` set the ban and deletion state, and a role that differs
+from the registered one overrides the token's `role` claim).
+
+Every `auth.user.*` event except `.deleted` carries the account as it is after the change (the
+account snapshot). `actor` is the user who caused the change (the account itself, or the
+moderator/admin), or null when the system did it (a ban that ended by itself).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from pydantic import AwareDatetime
+from typing_extensions import TypedDict
+
+from cotask_common.contracts import references
+from cotask_common.contracts.fields import Email, Language, Role, TimeZone, Username
+from cotask_common.contracts.references import (
+    ATTACHED_CONSUMERS,
+    DETACHED_CONSUMERS,
+    REFERENCE_KEY,
+)
+from cotask_common.contracts.registry import SERVICES, declare
+
+KEY = "the user's id"
+USER_REF = "the shared handler updates its `UserRef`"
+
+
+def _everyone(**specific: str) -> dict[str, str]:
+    """Every service keeps a UserRef; some do more."""
+    return {
+        service: f"{USER_REF}; {specific[service]}" if service in specific else USER_REF
+        for service in SERVICES
+    }
+
+
+class AccountSnapshot(TypedDict):
+    id: UUID
+    """the user's id (also the key)"""
+    username: Username
+    """never changes after registration"""
+    display_name: str
+    role: Role
+    email_verified: bool
+    """whether `email` is verified"""
+    email: Email
+    """the account's address; for notifications-service's emails only; other services must not
+    store it"""
+    language: Language
+    """the language of everything the person reads"""
+    time_zone: TimeZone
+    """IANA name, for schedules, streaks and reminders"""
+
+
+RECIPIENT = "updates its `Recipient` projection (email, language: not in the shared `UserRef`)"
+
+
+@declare(
+    "auth.user.registered",
+    key=KEY,
+    consumers=_everyone(
+        social="makes the personal page (handle = username, or username + suffix if taken)",
+        notifications=RECIPIENT,
+    ),
+)
+class UserRegistered(AccountSnapshot):
+    """A new account (through the API, or added by staff in Django admin); `email_verified` is
+    false after self-registration."""
+
+
+@declare("auth.user.updated", key=KEY, consumers=_everyone(notifications=RECIPIENT))
+class UserUpdated(AccountSnapshot):
+    """`display_name`, `time_zone` or `language` changed (`PATCH /api/auth/me/`). A requested
+    email change is not announced until the new address is verified."""
+
+
+@declare("auth.user.email_verified", key=KEY, consumers=_everyone(notifications=RECIPIENT))
+class UserEmailVerified(AccountSnapshot):
+    """The account's address was verified: the first verification, or a new address replacing
+    the old one (`email` is then the new address)."""
+
+
+@declare("auth.user.role_changed", key=KEY, consumers=_everyone(notifications=RECIPIENT))
+class UserRoleChanged(AccountSnapshot):
+    """An admin changed the role (or the operator, `manage.py set_role`: `actor` null)."""
+
+    previous_role: Role
+
+
+@declare(
+    "auth.user.banned",
+    key=KEY,
+    consumers=_everyone(
+        social="blocks every page of the user (`owner_banned`)",
+        notifications="tells the person (`account_banned`, emailed even if that type is off); "
+        "closes their open sockets (4403)",
+    ),
+)
+class UserBanned(AccountSnapshot):
+    """A moderator (at most 30 days) or an admin (any length, or permanently) banned the
+    account, or replaced its ban with a new one. auth-service has already ended all its
+    sessions. Every service refuses the user's still-valid access tokens once it has applied the
+    event (its restriction snapshot is at most `COTASK_BLOCKLIST_TTL_SECONDS` old), and treats
+    the ban as over at `until` even before `auth.user.unbanned` arrives."""
+
+    until: AwareDatetime | None
+    """when the ban ends by itself (ISO 8601 UTC); null = permanent"""
+    reason: str
+    """shown to the user"""
+
+
+@declare(
+    "auth.user.unbanned",
+    key=KEY,
+    consumers=_everyone(
+        social="lifts the `owner_banned` block only (a page blocked by moderation stays blocked)",
+        notifications="tells the person (`account_unbanned`)",
+    ),
+)
+class UserUnbanned(AccountSnapshot):
+    """The ban was lifted by a moderator/admin (`actor` set) or ended at its `until` (Celery
+    beat task `auth.end_expired_bans`, every minute; `actor` null). The user's old sessions stay
+    ended: they log in again."""
+
+
+@declare(
+    "auth.user.deleted",
+    key=KEY,
+    consumers=_everyone(
+        social="deletes the person's pages (with their posts) and ends their follows",
+        media="deletes every file of the user (reason `owner_deleted`, one `media.file.deleted` "
+        "each) and drops their unfinished direct uploads",
+        notifications="deletes the person's notifications, preferences and stored address; "
+        "closes their open sockets (4403)",
+    ),
+)
+class UserDeleted(TypedDict):
+    """The account owner deleted the account (with their password). No personal data travels.
+    auth-service has anonymised the row before (`username` `deleted-<hex id>`, email
+    `deleted-<hex id>@deleted.invalid`, names emptied, password unusable, inactive, `deleted_at`
+    set) and ended every session; the row stays so the id is never reused. The shared handler
+    marks the `UserRef` deleted (`is_deleted`, username `deleted-<12 hex>`, display name
+    emptied): the user's tokens are refused (`user_deleted`). Still to be written by their
+    services, the contract for them: tasks removes them from rooms and unassigns their tasks
+    (tasks they created in shared rooms stay with an anonymous author; personal projects are
+    deleted); habits deletes their habits, check-ins, streaks, decks and cards."""
+
+    id: UUID
+    """the user's id"""
+
+
+# auth stores no file ids yet; media already listens for its references.
+@declare("auth.media.attached", key=REFERENCE_KEY, consumers=ATTACHED_CONSUMERS)
+class MediaAttached(references.MediaAttached):
+    """Reserved: an auth object uses these files (none does yet)."""
+
+
+@declare("auth.media.detached", key=REFERENCE_KEY, consumers=DETACHED_CONSUMERS)
+class MediaDetached(references.MediaDetached):
+    """Reserved: an auth object no longer uses these files (none does yet)."""
