@@ -21,9 +21,11 @@ logger = logging.getLogger("cotask.media")
 REFERENCING_SERVICES = ("auth", "social", "tasks", "habits", "notifications")
 ATTACHED = tuple(f"{service}.media.attached" for service in REFERENCING_SERVICES)
 DETACHED = tuple(f"{service}.media.detached" for service in REFERENCING_SERVICES)
+# Services whose objects have audiences (a page's followers; later a room, a shared deck).
+AUDIENCE_SERVICES = ("social", "tasks", "habits")
 ACCESS = tuple(
     name
-    for service in REFERENCING_SERVICES
+    for service in AUDIENCE_SERVICES
     for name in (media_access.granted_type(service), media_access.revoked_type(service))
 )
 

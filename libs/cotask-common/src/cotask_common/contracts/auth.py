@@ -14,6 +14,7 @@ moderator/admin), or null when the system did it (a ban that ended by itself).
 
 from __future__ import annotations
 
+from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime
@@ -56,6 +57,9 @@ class AccountSnapshot(TypedDict):
     """the language of everything the person reads"""
     time_zone: TimeZone
     """IANA name, for schedules, streaks and reminders"""
+    is_active: bool
+    """false while staff have deactivated the account (added 2026-12-03; the shared handler
+    copies it to `UserRef.is_deactivated`)"""
 
 
 RECIPIENT = "updates its `Recipient` projection (email, language: not in the shared `UserRef`)"
@@ -76,8 +80,10 @@ class UserRegistered(AccountSnapshot):
 
 @declare("auth.user.updated", key=KEY, consumers=_everyone(notifications=RECIPIENT))
 class UserUpdated(AccountSnapshot):
-    """`display_name`, `time_zone` or `language` changed (`PATCH /api/auth/me/`). A requested
-    email change is not announced until the new address is verified."""
+    """`display_name`, `time_zone` or `language` changed (`PATCH /api/auth/me/`), or the old
+    address was restored through the way-back link of an email change (`email` and
+    `email_verified` are then the restored ones). A requested email change is not announced
+    until the new address is verified."""
 
 
 @declare("auth.user.email_verified", key=KEY, consumers=_everyone(notifications=RECIPIENT))
@@ -133,11 +139,21 @@ class UserUnbanned(AccountSnapshot):
     "auth.user.deleted",
     key=KEY,
     consumers=_everyone(
-        social="deletes the person's pages (with their posts) and ends their follows",
+        auth="after commit, `cotask_common.forget_user_events` deletes the published outbox "
+        "rows that mention the id",
+        social="their likes on others' posts and comments are deleted and their comments there "
+        "become tombstones (text erased; others' replies stay), every counter corrected as if "
+        "they had unliked and deleted them, without an event per item; the reports they filed "
+        "and the blocks of them go; their follows and follow requests end (reason "
+        "`account_deleted`); their pages go with their posts (`social.page.deleted`, `handle` "
+        "and `name` empty); then the published outbox rows that mention the id go",
         media="deletes every file of the user (reason `owner_deleted`, one `media.file.deleted` "
-        "each) and drops their unfinished direct uploads",
-        notifications="deletes the person's notifications, preferences and stored address; "
-        "closes their open sockets (4403)",
+        "each), every upload record of theirs and their audience memberships; then the "
+        "published outbox rows that mention the id go",
+        notifications="deletes the person's notifications, preferences, new-post alerts, follow "
+        "projection, delivery keys, websocket tickets and stored name and address; closes their "
+        "open sockets (4403). In others' inboxes a notification only they caused is deleted (a "
+        "`deleted` frame tells open sockets) and a grouped one is recounted without them",
     ),
 )
 class UserDeleted(TypedDict):
@@ -153,6 +169,69 @@ class UserDeleted(TypedDict):
 
     id: UUID
     """the user's id"""
+
+
+@declare(
+    "auth.user.deactivated",
+    key=KEY,
+    consumers=_everyone(social="blocks every page of the user (`owner_inactive`)"),
+)
+class UserDeactivated(AccountSnapshot):
+    """Staff switched the account off (`is_active` unticked in auth's Django admin, or its
+    Deactivate action; both call `services.set_account_active`). It acts like a permanent ban:
+    auth has already ended every session (`auth.session.revoked`, reason `deactivated`), login
+    and refresh answer 403 `user_inactive`, and every service refuses the user's still-valid
+    access tokens (403 `user_inactive`) once the shared handler has set
+    `UserRef.is_deactivated`. `actor`: the staff member. `is_active` is false."""
+
+
+@declare(
+    "auth.user.reactivated",
+    key=KEY,
+    consumers=_everyone(social="lifts the `owner_inactive` block only"),
+)
+class UserReactivated(AccountSnapshot):
+    """Staff switched the account on again; tokens are accepted again (the sessions ended by
+    the deactivation stay ended). `is_active` is true."""
+
+
+@declare(
+    "auth.session.revoked",
+    key=KEY,
+    consumers={
+        "notifications": "closes the sessions' open sockets (4401; 4403 for `banned`, "
+        "`deleted`, `deactivated`), or every socket of the account with `all_sessions`; their "
+        "tickets and tokens (with `all_sessions`, any from before the event) open no socket"
+    },
+)
+class SessionRevoked(TypedDict):
+    """Sessions ended (topic `auth.session`), from `services._revoke`, the one function that
+    ends them: logout, ending one session, revoke-others, a reused refresh token, staff's "end
+    all sessions", a password change or reset, an email change confirmed (the other sessions)
+    or undone through the way-back link, a ban, a deactivation, the deletion. One event per
+    account; a session already ended is not announced again, but an account-wide reason is
+    announced even without a session left to end."""
+
+    user_id: UUID
+    """the account (= the key)"""
+    session_ids: list[UUID]
+    """the sessions that ended now (may be empty with `all_sessions`)"""
+    reason: Literal[
+        "logout",
+        "revoked",
+        "others_revoked",
+        "refresh_reused",
+        "password_changed",
+        "password_reset",
+        "banned",
+        "deactivated",
+        "email_changed",
+        "email_restored",
+        "deleted",
+    ]
+    all_sessions: bool
+    """the account as a whole changed (password, ban, deactivation, deletion, email restored):
+    every socket of the account closes, whichever session opened it"""
 
 
 # auth stores no file ids yet; media already listens for its references.

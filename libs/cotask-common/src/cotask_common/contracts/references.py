@@ -35,6 +35,35 @@ class MediaReference(TypedDict):
 class MediaAttached(MediaReference):
     file_ids: list[UUID]
     """the files the object uses (now or from now on)"""
+    audience: NotRequired[Annotated[str, Field(max_length=128, pattern=r"^[a-z_]+:.+$")]]
+    """`<kind>:<id>` (e.g. `page:<id>`): the members of this audience of the service may read
+    the files while this reference lasts (see `<service>.media.access_granted`)"""
+
+
+ACCESS_KEY = "the audience (`<kind>:<id>`), so one audience's changes stay in order"
+ACCESS_GRANTED_CONSUMERS = {
+    "media": "adds the users to the audience's members (a change older than what media applied "
+    "for a member is ignored)"
+}
+ACCESS_REVOKED_CONSUMERS = {
+    "media": "removes the users from the audience (without `user_ids`: every member, and older "
+    "grants stay void)"
+}
+
+
+class AccessGranted(TypedDict):
+    audience: Annotated[str, Field(max_length=128, pattern=r"^[a-z_]+:.+$")]
+    """`<kind>:<id>` (= the key)"""
+    user_ids: Annotated[list[UUID], Field(min_length=1, max_length=1000)]
+    """who may now read every file attached to the audience (at most 1000 per event)"""
+
+
+class AccessRevoked(TypedDict):
+    audience: Annotated[str, Field(max_length=128, pattern=r"^[a-z_]+:.+$")]
+    """`<kind>:<id>` (= the key)"""
+    user_ids: NotRequired[Annotated[list[UUID], Field(min_length=1, max_length=1000)]]
+    """who may no longer read the audience's files; omitted: nobody may (the audience is gone,
+    or closed for a while: grants afterwards open it again)"""
 
 
 class MediaDetached(MediaReference):

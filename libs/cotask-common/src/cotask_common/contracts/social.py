@@ -26,6 +26,9 @@ from typing_extensions import TypedDict
 from cotask_common.contracts import references
 from cotask_common.contracts.fields import Handle
 from cotask_common.contracts.references import (
+    ACCESS_GRANTED_CONSUMERS,
+    ACCESS_KEY,
+    ACCESS_REVOKED_CONSUMERS,
     ATTACHED_CONSUMERS,
     DETACHED_CONSUMERS,
     REFERENCE_KEY,
@@ -42,6 +45,9 @@ class Recipients(TypedDict):
 # Pages — topic `social.page`
 
 PAGE_KEY = "the page's id"
+PAGE_FOLLOWS = (
+    "updates its follow projection (`PageFollow`): new-post alerts only for pages one follows"
+)
 
 
 class PageData(TypedDict):
@@ -58,17 +64,26 @@ class PageData(TypedDict):
 
 @declare("social.page.created", key=PAGE_KEY)
 class PageCreated(PageData):
-    """A page is created: the personal page on `auth.user.registered`, or `POST /pages/`."""
+    """A page is created: the personal page on `auth.user.registered` or on the user's first
+    `GET /me/` (whichever comes first), or `POST /pages/`."""
 
 
-@declare("social.page.updated", key=PAGE_KEY)
+@declare("social.page.updated", key=PAGE_KEY, consumers={"notifications": PAGE_FOLLOWS})
 class PageUpdated(PageData):
-    """The owner edited the page."""
+    """The owner edited the page, or `auth.user.registered` brought the display name of a
+    personal page made on the user's first `GET /me/`."""
 
 
-@declare("social.page.deleted", key=PAGE_KEY)
+@declare(
+    "social.page.deleted",
+    key=PAGE_KEY,
+    consumers={"notifications": PAGE_FOLLOWS + "; everyone's alerts for the page go"},
+)
 class PageDeleted(PageData):
-    """The owner deleted the page, or the account was deleted."""
+    """The owner deleted the page, or the account was deleted (then `handle` and `name` are
+    empty and `reason` is `account_deleted`)."""
+
+    reason: NotRequired[Literal["account_deleted"]]
 
 
 class PageUserBlock(Recipients):
@@ -77,7 +92,11 @@ class PageUserBlock(Recipients):
     """the blocked (or unblocked) user"""
 
 
-@declare("social.page.user_blocked", key=PAGE_KEY)
+@declare(
+    "social.page.user_blocked",
+    key=PAGE_KEY,
+    consumers={"notifications": PAGE_FOLLOWS + "; the blocked user's alerts for the page go"},
+)
 class PageUserBlocked(PageUserBlock):
     """The owner blocked a user from the page (they stop following and cannot see it);
     `recipient_ids` is `[]`."""
@@ -92,10 +111,19 @@ class PageUserUnblocked(PageUserBlock):
 # Follows — topic `social.follow`
 
 FOLLOW_KEY = "the follow's id"
-FOLLOW_ENDED = {"notifications": "tells nobody; the follower's new-post alerts for the page stop"}
-FOLLOW_CREATED = {"notifications": "tells the page owner (`follower`, grouped per page)"}
+FOLLOW_ENDED = {
+    "notifications": "tells nobody; the follow projection (`PageFollow`) ends, and the "
+    "follower's new-post alerts for the page stop"
+}
+FOLLOW_CREATED = {
+    "notifications": "tells the page owner (`follower`, grouped per page); the follow "
+    "projection (`PageFollow`) starts: new-post alerts may be turned on"
+}
 FOLLOW_REQUESTED = {"notifications": "tells the page owner (`follow_request`, grouped)"}
-FOLLOW_APPROVED = {"notifications": "tells the follower (`follow_approved`)"}
+FOLLOW_APPROVED = {
+    "notifications": "tells the follower (`follow_approved`); the follow projection "
+    "(`PageFollow`) starts"
+}
 RejectReason = Literal["rejected", "withdrawn", "blocked", "account_deleted"]
 RemoveReason = Literal["unfollowed", "removed_by_owner", "blocked", "account_deleted"]
 
@@ -528,8 +556,9 @@ class MediaAttached(references.MediaAttached):
     `file_ids`: the files now used (an edit: only the added ones). Only real changes are
     announced: a post or page without files, an edit that leaves the files as they were
     (reordering included) and a rolled-back change publish nothing. A changed avatar or post
-    edit publishes `detached` (removed files) before `attached` (added ones). `actor`: the
-    acting user."""
+    edit publishes `detached` (removed files) before `attached` (added ones). A post's files
+    carry `audience` `page:<page id>`: the page's approved followers may read them (private
+    files included). `actor`: the acting user."""
 
 
 @declare("social.media.detached", key=REFERENCE_KEY, consumers=DETACHED_CONSUMERS)
@@ -539,3 +568,24 @@ class MediaDetached(references.MediaDetached):
     or with its page or account), or a page with an avatar was deleted (`file_ids` omitted:
     every file of the object). A page's deletion also detaches each of its live posts that has
     files. `actor`: the acting user (the moderator for a moderator's deletion)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Media access — topic `social.media`, key = the audience (`page:<page id>`); published from
+# `social/pages/services.py` through `cotask_common.media_access`.
+
+
+@declare("social.media.access_granted", key=ACCESS_KEY, consumers=ACCESS_GRANTED_CONSUMERS)
+class MediaAccessGranted(references.AccessGranted):
+    """A follow became active (a public page at once, a private one after approval) unless the
+    page is blocked: `user_ids` is the follower. Or a page's block ended (moderator, expiry, the
+    owner unbanned or reactivated), or `manage.py publish_media_access` ran (once, for follows
+    made before grants existed): `user_ids` are the approved followers. The owner needs no
+    grant (post files are the owner's own)."""
+
+
+@declare("social.media.access_revoked", key=ACCESS_KEY, consumers=ACCESS_REVOKED_CONSUMERS)
+class MediaAccessRevoked(references.AccessRevoked):
+    """An active follow ended (unfollowed, removed by the owner, blocked, account deleted):
+    `user_ids` is the follower. Or the page was blocked (moderation, the owner's ban or
+    deactivation) or deleted: `user_ids` omitted, nobody."""
