@@ -20,7 +20,6 @@ from cotask_common.contracts import (
     Declaration,
     InvalidEventData,
     UndeclaredEvent,
-    example_event,
     example_payload,
     registry,
     validate_event_data,
@@ -30,6 +29,7 @@ from cotask_common.contracts.registry import PAYLOAD_CONFIG
 from cotask_common.events.envelope import EventValidationError
 from cotask_common.events.models import OutboxEvent
 from cotask_common.events.outbox import publish_event
+from cotask_common.events.testing import example_event
 
 ROOT = Path(__file__).resolve().parents[3]
 EVENTS_MD = ROOT / "docs" / "events.md"

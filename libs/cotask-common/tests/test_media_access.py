@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.db import transaction
 
+from cotask_common.contracts.testing import declared
 from cotask_common.events.testing import make_event, published_events
 from cotask_common.media_access import (
     audience_name,
@@ -29,7 +30,10 @@ def test_audience_names_are_kind_and_id() -> None:
 def test_published_grants_and_revocations_parse_back() -> None:
     users = [uuid.uuid4() for _ in range(2501)]
     audience = audience_name("room", uuid.uuid4())
-    with transaction.atomic():
+    with (
+        declared(["kit.media.access_granted", "kit.media.access_revoked"]),
+        transaction.atomic(),
+    ):
         publish_access_granted(audience=audience, user_ids=[*users, users[0]])
         publish_access_revoked(audience=audience, user_ids=users[:1])
         publish_access_revoked(audience=audience)

@@ -172,5 +172,5 @@ def test_a_service_process_refuses_to_start_in_production_without_its_secrets(
         check=False,
     )
     assert done.returncode != 0
-    assert "COTASK_ENV=production needs DJANGO_SECRET_KEY" in done.stderr
+    assert "SOCIAL_DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY) must be set" in done.stderr
     assert not (tmp_path / "var" / "secrets").exists()  # and made no key of its own

@@ -81,7 +81,7 @@ def handlers() -> Iterator[HandlerRegistry]:
 
 
 # The verbs the suite publishes for its made-up aggregates (declared per test, any data).
-TEST_VERBS = ("created", "updated", "renamed", "archived", "greeted")
+TEST_VERBS = ("created", "updated", "renamed", "archived", "greeted", "liked", "gone")
 
 
 @pytest.fixture

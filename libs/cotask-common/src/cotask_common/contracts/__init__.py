@@ -5,7 +5,8 @@ event types and versions as a TypedDict decorated with `@declare(...)`: its fiel
 docstring under each), what the key is, and which services consume it and what they do.
 `publish_event` refuses a type or version that is not declared and data that does not match the
 declaration; docs/events.md is generated from these modules (`make events-doc`); consumers'
-tests feed their handlers `example_payload(type, version)`.
+tests feed their handlers `example_payload(type, version)` (as events:
+`cotask_common.events.testing.example_event`).
 
 The declarations live in the kit, not in the services, because they are the shared contract:
 a consumer's tests import the producer's declarations, and services never import each other.
@@ -13,7 +14,7 @@ a consumer's tests import the producer's declarations, and services never import
 
 from __future__ import annotations
 
-from cotask_common.contracts.examples import example_event, example_payload
+from cotask_common.contracts.examples import example_payload
 from cotask_common.contracts.registry import (
     SERVICES,
     Declaration,
@@ -30,7 +31,6 @@ __all__ = [
     "InvalidEventData",
     "UndeclaredEvent",
     "declare",
-    "example_event",
     "example_payload",
     "registry",
     "validate_event_data",

@@ -13,7 +13,6 @@ from pydantic import AwareDatetime
 from pydantic.fields import FieldInfo
 
 from cotask_common.contracts.registry import registry
-from cotask_common.events.envelope import Event
 
 
 def example_payload(
@@ -71,22 +70,3 @@ def _value(hint: Any) -> Any:
     if hasattr(hint, "__required_keys__"):
         return _typed_dict(hint, optional=True)
     raise TypeError(f"no example for {hint!r}: give the field Field(examples=[...])")
-
-
-def example_event(
-    type: str, version: int | None = None, *, optional: bool = True, **overrides: Any
-) -> Event:
-    """An incoming event of `type` as its producer would send it: `example_payload` as data,
-    keyed by the aggregate the data names (`id`, else `object_id`, else `post_id`), the
-    producer's name, a random actor."""
-    declaration = registry.get(type, version)
-    data = example_payload(type, declaration.version, optional=optional, **overrides)
-    key = data.get("id") or data.get("object_id") or data.get("post_id") or str(uuid.uuid4())
-    return Event.new(
-        type=type,
-        key=key,
-        data=data,
-        actor=uuid.uuid4(),
-        version=declaration.version,
-        producer=declaration.producer,
-    )

@@ -35,7 +35,16 @@ class MediaReference(TypedDict):
 class MediaAttached(MediaReference):
     file_ids: list[UUID]
     """the files the object uses (now or from now on)"""
-    audience: NotRequired[Annotated[str, Field(max_length=128, pattern=r"^[a-z_]+:.+$")]]
+    audience: NotRequired[
+        Annotated[
+            str,
+            Field(
+                max_length=128,
+                pattern=r"^[a-z_]+:.+$",
+                examples=["page:0193a2c4-7d1e-7c3a-9f00-5b6a1e2d3c4f"],
+            ),
+        ]
+    ]
     """`<kind>:<id>` (e.g. `page:<id>`): the members of this audience of the service may read
     the files while this reference lasts (see `<service>.media.access_granted`)"""
 
@@ -52,14 +61,28 @@ ACCESS_REVOKED_CONSUMERS = {
 
 
 class AccessGranted(TypedDict):
-    audience: Annotated[str, Field(max_length=128, pattern=r"^[a-z_]+:.+$")]
+    audience: Annotated[
+        str,
+        Field(
+            max_length=128,
+            pattern=r"^[a-z_]+:.+$",
+            examples=["page:0193a2c4-7d1e-7c3a-9f00-5b6a1e2d3c4f"],
+        ),
+    ]
     """`<kind>:<id>` (= the key)"""
     user_ids: Annotated[list[UUID], Field(min_length=1, max_length=1000)]
     """who may now read every file attached to the audience (at most 1000 per event)"""
 
 
 class AccessRevoked(TypedDict):
-    audience: Annotated[str, Field(max_length=128, pattern=r"^[a-z_]+:.+$")]
+    audience: Annotated[
+        str,
+        Field(
+            max_length=128,
+            pattern=r"^[a-z_]+:.+$",
+            examples=["page:0193a2c4-7d1e-7c3a-9f00-5b6a1e2d3c4f"],
+        ),
+    ]
     """`<kind>:<id>` (= the key)"""
     user_ids: NotRequired[Annotated[list[UUID], Field(min_length=1, max_length=1000)]]
     """who may no longer read the audience's files; omitted: nobody may (the audience is gone,

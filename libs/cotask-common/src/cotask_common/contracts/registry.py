@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
 
-from cotask_common.events.envelope import TYPE_PATTERN, EventValidationError
+from cotask_common.contracts.names import TYPE_PATTERN, EventValidationError
 
 # Every service has its one declaration module, `cotask_common.contracts.<service>`.
 SERVICES = ("auth", "social", "tasks", "habits", "media", "notifications")

@@ -15,21 +15,12 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from cotask_common.contracts.names import TYPE_PATTERN, EventValidationError
 from cotask_common.ids import uuid7
 
-# `<service>.<aggregate>.<verb>`: lowercase identifiers, so the topic name is always legal in Kafka.
-TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 PRODUCER_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_KEY_LENGTH = 255
 FIELDS = ("id", "type", "version", "occurred_at", "producer", "key", "actor", "data")
-
-
-class EventValidationError(ValueError):
-    """An envelope that breaks the contract; the message lists every problem found."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("invalid event: " + "; ".join(problems))
 
 
 def topic_for(event_type: str) -> str:

@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -56,11 +57,19 @@ def keys_from_jwks(jwks: dict[str, Any]) -> dict[str, Any]:
     return keys
 
 
+# Called when a key went away; the token cache (`security.tokens`) registers itself here, so
+# keys, which tokens build on, need not import it.
+_on_key_removed: list[Callable[[], None]] = []
+
+
+def on_key_removed(callback: Callable[[], None]) -> None:
+    _on_key_removed.append(callback)
+
+
 def forget_verified_tokens() -> None:
     """A key went away: tokens verified with it must be checked again (and fail)."""
-    from cotask_common.security.tokens import verified_tokens
-
-    verified_tokens.clear()
+    for callback in _on_key_removed:
+        callback()
 
 
 class StaticJWKSProvider:

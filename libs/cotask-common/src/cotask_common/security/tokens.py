@@ -12,7 +12,7 @@ from uuid import UUID
 import jwt
 from django.conf import settings
 
-from cotask_common.security.keys import get_key_provider
+from cotask_common.security.keys import get_key_provider, on_key_removed
 
 ALLOWED_ALGORITHMS = ("RS256",)
 ROLES = ("user", "moderator", "admin")
@@ -89,6 +89,7 @@ class _VerifiedTokens:
 
 
 verified_tokens = _VerifiedTokens()
+on_key_removed(verified_tokens.clear)
 
 
 def decode_token(token: str, *, expected_type: str = "access") -> dict[str, Any]:

@@ -16,10 +16,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from cotask_common.contracts import SERVICES, example_event
+from cotask_common.contracts import SERVICES
 from cotask_common.contracts import registry as contracts
 from cotask_common.events.consumer import autodiscover_handlers, handle_event
 from cotask_common.events.consumer import registry as handlers
+from cotask_common.events.testing import example_event
 from cotask_common.security.signing import standard_claims
 from cotask_common.testing.token_attacks import attack_tokens
 
