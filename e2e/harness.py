@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -235,3 +236,22 @@ def base_env(var_dir: Path, *, embedded: bool) -> dict[str, str]:
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env["PATH"] = f"{Path(PYTHON).parent}:{env.get('PATH', '')}"
     return env
+
+
+def embedded_stack(name: str, *, workers: bool = True) -> Stack:
+    """`make run`'s embedded defaults (SQLite, the embedded event log, no servers) on the
+    embedded e2e ports, in a fresh `var/e2e-<name>`; without Celery workers unless `workers`.
+    The caller stops it."""
+    var_dir = ROOT / "var" / f"e2e-{name}"
+    shutil.rmtree(var_dir, ignore_errors=True)
+    var_dir.mkdir(parents=True)
+    env = base_env(var_dir, embedded=True)
+    env["AUTH_RATE_LIMIT"] = "120r/m"
+    env["AUTH_THROTTLE_ENABLED"] = "false"
+    return Stack(
+        name=name,
+        gateway_port=int(os.environ.get("E2E_EMBEDDED_GATEWAY_PORT", "58180")),
+        service_port_base=int(os.environ.get("E2E_EMBEDDED_SERVICE_PORT_BASE", "58110")),
+        env=env,
+        extra_args=[] if workers else ["--no-workers"],
+    )

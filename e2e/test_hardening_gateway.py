@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from harness import ROOT, SERVICES, Stack, base_env, register_and_login, wait_for
+from harness import SERVICES, Stack, register_and_login, wait_for
+from harness import embedded_stack as embedded_stack_of
 
 # Roughly the image of the report: bigger than what gunicorn discards on its own (64 KiB).
 UPLOAD = b"\x89PNG\r\n\x1a\n" + b"\0" * 1_000_000
@@ -33,19 +32,7 @@ def test_a_refused_upload_does_not_break_the_next_request(gateway: str, service:
 @pytest.fixture(scope="module")
 def embedded_gateway() -> Iterator[str]:
     """`make run`'s embedded defaults (SQLite, the embedded event log), without Celery."""
-    var_dir = ROOT / "var" / "e2e-embedded-hardening"
-    shutil.rmtree(var_dir, ignore_errors=True)
-    var_dir.mkdir(parents=True)
-    env = base_env(var_dir, embedded=True)
-    env["AUTH_RATE_LIMIT"] = "120r/m"
-    env["AUTH_THROTTLE_ENABLED"] = "false"
-    stack = Stack(
-        name="embedded-hardening",
-        gateway_port=int(os.environ.get("E2E_EMBEDDED_GATEWAY_PORT", "58180")),
-        service_port_base=int(os.environ.get("E2E_EMBEDDED_SERVICE_PORT_BASE", "58110")),
-        env=env,
-        extra_args=["--no-workers"],
-    )
+    stack = embedded_stack_of("embedded-hardening", workers=False)
     yield stack.url
     stack.stop()
 

@@ -9,8 +9,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +18,8 @@ import pytest
 import requests
 import websockets.exceptions
 import websockets.sync.client
-from harness import ROOT, Stack, base_env, register_and_login, wait_for
+from harness import Stack, register_and_login, wait_for
+from harness import embedded_stack as embedded_stack_of
 from websockets.sync.client import ClientConnection
 
 
@@ -48,20 +47,8 @@ def _personal_page(url: str, account: dict[str, Any]) -> dict | None:
 
 @pytest.fixture(scope="module")
 def embedded_stack() -> Iterator[Stack]:
-    var_dir = ROOT / "var" / "e2e-embedded-realtime"
-    shutil.rmtree(var_dir, ignore_errors=True)
-    var_dir.mkdir(parents=True)
-    env = base_env(var_dir, embedded=True)
-    env["AUTH_RATE_LIMIT"] = "120r/m"
-    env["AUTH_THROTTLE_ENABLED"] = "false"
-    stack = Stack(
-        name="embedded-realtime",
-        gateway_port=int(os.environ.get("E2E_EMBEDDED_GATEWAY_PORT", "58180")),
-        service_port_base=int(os.environ.get("E2E_EMBEDDED_SERVICE_PORT_BASE", "58110")),
-        env=env,
-        # The same processes as `make run` but Celery (nothing here needs it).
-        extra_args=["--no-workers"],
-    )
+    # The same processes as `make run` but Celery (nothing here needs it).
+    stack = embedded_stack_of("embedded-realtime", workers=False)
     yield stack
     stack.stop()
 

@@ -3,30 +3,18 @@ channel layer, local media and mail, Celery on the filesystem transport) behind 
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 import requests
-from harness import ROOT, SERVICES, Stack, base_env, register_and_login, wait_for, whoami
+from harness import SERVICES, Stack, register_and_login, wait_for, whoami
+from harness import embedded_stack as embedded_stack_of
 
 
 @pytest.fixture(scope="module")
 def embedded_stack() -> Iterator[Stack]:
-    var_dir = ROOT / "var" / "e2e-embedded"
-    shutil.rmtree(var_dir, ignore_errors=True)
-    var_dir.mkdir(parents=True)
-    env = base_env(var_dir, embedded=True)
-    env["AUTH_RATE_LIMIT"] = "120r/m"
-    env["AUTH_THROTTLE_ENABLED"] = "false"
     # The same command `make run` runs, Celery workers included, on ports of its own.
-    stack = Stack(
-        name="embedded",
-        gateway_port=int(os.environ.get("E2E_EMBEDDED_GATEWAY_PORT", "58180")),
-        service_port_base=int(os.environ.get("E2E_EMBEDDED_SERVICE_PORT_BASE", "58110")),
-        env=env,
-    )
+    stack = embedded_stack_of("embedded")
     yield stack
     stack.stop()
 

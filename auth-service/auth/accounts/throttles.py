@@ -9,35 +9,19 @@ limit. The gateway has its own coarser per-address limit in front of these.
 
 from __future__ import annotations
 
-import hashlib
-import re
-from typing import Any
-
 from django.conf import settings
-from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
 
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_UNIT_NAMES = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+from cotask_common.throttling import NamedLimitThrottling, RateThrottle
 
-
-def parse_rate(rate: str) -> tuple[int, int, str]:
-    """ "10/15m" → (10, 900, "10 per 15 minutes")."""
-    match = _RATE.match(rate)
-    if not match:
-        raise ValueError(f"a throttle rate looks like '10/m' or '10/15m', not {rate!r}")
-    count, multiplier, unit = int(match[1]), int(match[2] or 1), match[3]
-    period = _UNIT_NAMES[unit] if multiplier == 1 else f"{multiplier} {_UNIT_NAMES[unit]}s"
-    return count, multiplier * _UNIT_SECONDS[unit], f"{count} per {period}"
+__all__ = ["NamedLimitThrottling"]  # the views' mixin, from the kit
 
 
-class AuthThrottle(SimpleRateThrottle):
-    """A scope of `AUTH_THROTTLE_RATES`; subclasses say what they count and by what key."""
+class AuthThrottle(RateThrottle):
+    """A scope of `AUTH_THROTTLE_RATES`; subclasses say what they count and by what key (the
+    counting, hashing and the message are the kit's)."""
 
-    scope: str
-    what: str  # "login attempts", ...
+    rate_setting = "AUTH_THROTTLE_RATES"
     by: str  # "from this address", ...
 
     def get_rate(self) -> str | None:
@@ -45,25 +29,8 @@ class AuthThrottle(SimpleRateThrottle):
             return None
         return settings.AUTH_THROTTLE_RATES.get(self.scope) or None
 
-    def parse_rate(self, rate: str | None) -> tuple[int | None, int | None]:
-        if rate is None:
-            return None, None
-        count, seconds, self.description = parse_rate(rate)
-        return count, seconds
-
     def identity(self, request: Request) -> str | None:
         raise NotImplementedError
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        ident = self.identity(request)
-        if not ident:
-            return None
-        # Hashed: emails and usernames never appear in cache keys.
-        digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
-        return f"cotask:throttle:{self.scope}:{digest}"
-
-    def message(self) -> str:
-        return f"Too many {self.what} {self.by}: at most {self.description}."
 
 
 class _ByAddress(AuthThrottle):
@@ -153,13 +120,3 @@ class VerificationResendThrottle(AuthThrottle):
 
     def identity(self, request: Request) -> str | None:
         return str(request.user.id) if getattr(request.user, "is_authenticated", False) else None
-
-
-class NamedLimitThrottling:
-    """View mixin: the first throttle that refuses decides, and its message names its limit."""
-
-    def check_throttles(self, request: Request) -> None:
-        for throttle in self.get_throttles():  # type: ignore[attr-defined]
-            if not throttle.allow_request(request, self):
-                wait = throttle.wait()
-                raise Throttled(wait=wait, detail=throttle.message(), code="throttled")

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from auth.accounts.tests.conftest import PASSWORD
-from auth.accounts.throttles import parse_rate
+from cotask_common.throttling import parse_rate
 
 pytestmark = pytest.mark.django_db
 
