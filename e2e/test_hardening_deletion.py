@@ -32,10 +32,12 @@ SCHEMAS = SERVICES
 # services can act on it; they are removed at the outbox's retention like every other row.
 DELETION_EVENT_TYPES = {
     "auth.user.deleted",
+    "auth.session.revoked",
     "social.follow.removed",
     "social.follow.rejected",
     "social.page.deleted",
     "social.media.detached",
+    "social.media.access_revoked",
     "media.file.deleted",
 }
 # Services whose outbox held events about the person: their Celery workers forget them.

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from cotask_common.ids import uuid7
+from cotask_common.users.models import UserRef
 from media.files import selectors
 from media.files.errors import FileRejected, too_large
 from media.files.images import POSTER_SIZE, VARIANT_SIZES, Rendition, render_image
@@ -823,7 +824,11 @@ def apply_access_change(
         reset = AudienceReset.objects.filter(service=service, audience=audience).first()
         if granted and reset is not None and reset.revoked_at >= occurred_at:
             return 0
-        wanted = set(user_ids)
+        # A deleted account reads nothing, and no row may name it (its memberships went with
+        # the deletion; a revocation arriving later on another topic must not write one back).
+        wanted = set(user_ids) - set(
+            UserRef.objects.filter(id__in=user_ids, is_deleted=True).values_list("id", flat=True)
+        )
         rows = {
             row.user_id: row
             for row in AudienceMember.objects.select_for_update().filter(

@@ -27,11 +27,13 @@ from notifications.inbox.models import (
     Delivery,
     EmailFrequency,
     EmailState,
+    EndedSession,
     Notification,
     PageFollow,
     PageSubscription,
     Preference,
     Recipient,
+    SocketCutoff,
     WsTicket,
 )
 from notifications.inbox.types import TYPES, get_type
@@ -95,6 +97,9 @@ def apply_account_event(
         Preference.objects.filter(recipient=recipient).delete()
         Delivery.objects.filter(recipient_id=user_id).delete()
         WsTicket.objects.filter(user_id=user_id).delete()
+        # The socket bookkeeping names the account too (a deleted account opens no socket).
+        EndedSession.objects.filter(user_id=user_id).delete()
+        SocketCutoff.objects.filter(user_id=user_id).delete()
     recipient.source_version = occurred_at
     recipient.save()
     return recipient

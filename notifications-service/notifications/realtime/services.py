@@ -9,6 +9,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
+from cotask_common.users.models import UserRef
 from notifications.inbox.models import EndedSession, SocketCutoff
 from notifications.realtime import push
 from notifications.realtime.selectors import normalize_session_id
@@ -33,6 +34,12 @@ def end_sessions(
     sockets; with `all_sessions`, every socket of the account, and every ticket or token made
     before `at`. Idempotent: a redelivered event changes nothing and closes nothing new."""
     ids = sorted({normalize_session_id(s) for s in session_ids if s})
+    # A deleted account opens no socket anyway (its tokens are refused), and nothing naming it
+    # may stay: its sockets are only closed. (`auth.session` and `auth.user` are separate topics,
+    # so the deletion may have been applied first; its handler removes rows written before.)
+    if UserRef.objects.filter(id=user_id, is_deleted=True).exists():
+        _close_after_commit(user_id=user_id, ids=ids, all_sessions=all_sessions, reason=reason)
+        return
     EndedSession.objects.bulk_create(
         [EndedSession(session_id=s, user_id=user_id, ended_at=at) for s in ids],
         ignore_conflicts=True,
@@ -46,6 +53,10 @@ def end_sessions(
         elif cutoff.not_before < at:
             cutoff.not_before = at
             cutoff.save(update_fields=["not_before"])
+    _close_after_commit(user_id=user_id, ids=ids, all_sessions=all_sessions, reason=reason)
+
+
+def _close_after_commit(*, user_id: UUID, ids: list[str], all_sessions: bool, reason: str) -> None:
     code = CLOSE_FORBIDDEN if reason in FORBIDDING_REASONS else CLOSE_UNAUTHENTICATED
 
     def close() -> None:

@@ -189,3 +189,7 @@ def test_a_deleted_account_leaves_no_membership(private_post: Any, media_api: An
     assert AudienceMember.objects.filter(user_id=follower.user.id).exists()
     handle_event(make_event(type="auth.user.deleted", key=str(follower.user.id), data={}))
     assert not AudienceMember.objects.filter(user_id=follower.user.id).exists()
+    # social revokes the follow on its own topic, which may arrive after the deletion here: it
+    # writes nothing back that names the deleted account.
+    assert handle_event(access("revoked", audience, follower))
+    assert not AudienceMember.objects.filter(user_id=follower.user.id).exists()

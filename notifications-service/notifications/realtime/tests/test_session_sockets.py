@@ -235,3 +235,25 @@ def test_a_newer_token_of_the_same_session_keeps_the_socket_open(announce, make_
         await socket.disconnect()
 
     run(scenario)
+
+
+@pytest.mark.parametrize("deletion_first", [True, False])
+def test_a_deleted_account_leaves_no_session_bookkeeping(announce, deliver, deletion_first):
+    """`auth.session` and `auth.user` are separate topics: whichever of the deletion's two
+    events arrives first, nothing here keeps the deleted account's id."""
+    from notifications.inbox.models import SocketCutoff
+
+    user = announce()
+    session = str(uuid.uuid4())
+
+    def delete() -> None:
+        deliver(type="auth.user.deleted", key=user.id, data={"id": str(user.id)})
+
+    if deletion_first:
+        delete()
+    revoked(deliver, user, [session], "deleted", all_sessions=True)
+    if not deletion_first:
+        assert SocketCutoff.objects.filter(user_id=user.id).exists()
+        delete()
+    assert not EndedSession.objects.filter(user_id=user.id).exists()
+    assert not SocketCutoff.objects.filter(user_id=user.id).exists()
