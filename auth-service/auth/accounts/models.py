@@ -34,8 +34,6 @@ class Language(models.TextChoices):
     UK = "uk", "Українська"
 
 
-ROLE_RANK = {Role.USER: 0, Role.MODERATOR: 1, Role.ADMIN: 2}
-
 USERNAME_IS_EMAIL_MESSAGE = gettext_lazy(
     "A username cannot contain “@”: it would look like someone's email address."
 )

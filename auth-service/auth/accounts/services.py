@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 
 from auth.accounts.keys import current_signing_key
 from auth.accounts.models import (
-    ROLE_RANK,
     USERNAME_IS_EMAIL_MESSAGE,
     Ban,
     Role,
@@ -36,6 +35,7 @@ from auth.accounts.selectors import find_user_for_login
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from cotask_common.security.authentication import inactive_message
+from cotask_common.security.permissions import outranks
 from cotask_common.security.signing import encode_token, standard_claims
 from cotask_common.security.tokens import TokenError, decode_token
 from cotask_common.users.selectors import invalidate_restrictions
@@ -913,7 +913,7 @@ def ban_user(*, actor: User, user_id: UUID, reason: str, until: datetime | None)
 def _check_may_moderate(*, actor: User, user: User) -> None:
     if user.id == actor.id:
         raise Forbidden("You cannot ban or unban yourself.", code="own_account")
-    if ROLE_RANK[Role(user.role)] >= ROLE_RANK[Role(actor.role)]:
+    if not outranks(actor_role=actor.role, target_role=user.role):
         raise Forbidden(
             f"A {actor.role} may only ban or unban accounts with a lower role.",
             code="role_too_high",
@@ -953,7 +953,9 @@ def set_account_active(*, actor: User | None, user_id: UUID, active: bool) -> Us
         if actor is not None:
             if user.id == actor.id:
                 raise Forbidden("You cannot deactivate or reactivate yourself.", code="own_account")
-            if not actor.is_superuser and ROLE_RANK[Role(user.role)] >= ROLE_RANK[Role(actor.role)]:
+            if not actor.is_superuser and not outranks(
+                actor_role=actor.role, target_role=user.role
+            ):
                 raise Forbidden(
                     f"A {actor.role} may only deactivate accounts with a lower role.",
                     code="role_too_high",
