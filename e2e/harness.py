@@ -126,7 +126,7 @@ class Stack:
                 self.stop()
                 log = (self.var_dir / f"{name}-stack.log").read_text(errors="replace")[-4000:]
                 clash = any(
-                    BIND_CLASH in path.read_text(errors="replace")
+                    BIND_CLASH in path.read_text(errors="replace").lower()
                     for path in self.log_dir.glob("*.log")
                 )
                 raise RuntimeError(

@@ -479,7 +479,9 @@ def apply_follow_event(
             user_id=user_id,
             defaults={
                 "active": active,
-                "page_name": (page_name or "")[:200],
+                # An ended follow keeps no name: it renders nothing, and the page (or its owner)
+                # may be gone (a deleted account's name must not stay here).
+                "page_name": (page_name or "")[:200] if active else "",
                 "source_version": occurred_at,
             },
         )
@@ -488,7 +490,9 @@ def apply_follow_event(
                 return follow
             follow.active = active
             follow.source_version = occurred_at
-            if page_name:
+            if not active:
+                follow.page_name = ""
+            elif page_name:
                 follow.page_name = page_name[:200]
             follow.save(update_fields=["active", "source_version", "page_name"])
         if not active:
@@ -504,7 +508,7 @@ def apply_page_event(
     with transaction.atomic():
         if deleted:
             PageFollow.objects.filter(page_id=page_id).update(
-                active=False, source_version=occurred_at
+                active=False, source_version=occurred_at, page_name=""
             )
             PageSubscription.objects.filter(page_id=page_id).delete()
         elif page_name:

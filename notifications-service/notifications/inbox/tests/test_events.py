@@ -153,6 +153,8 @@ def test_a_follow_that_ends_takes_the_alerts_with_it(announce, deliver, follow, 
     else:
         deliver(type="social.page.deleted", key=page, data={"id": str(page), "name": "x"})
     assert not PageSubscription.objects.filter(recipient_id=reader.id).exists()
+    # An ended follow keeps no page name (the page, or its deleted owner, must not stay named).
+    assert PageFollow.objects.get(user_id=reader.id, page_id=page).page_name == ""
     _post(deliver, author, page)
     assert texts(reader) == []
     with pytest.raises(NotFound) as raised:
