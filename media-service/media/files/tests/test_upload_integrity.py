@@ -127,3 +127,11 @@ def test_a_rejected_upload_accepts_no_more_data(media_api: Any, media_storage: A
     session = UploadSession.objects.get(id=started["id"])
     services.purge_deletions(now=session.expires_at + timedelta(minutes=2))
     assert media_storage.list_keys() == []
+
+
+def test_the_catalogues_are_complete_and_compiled() -> None:
+    from pathlib import Path
+
+    from cotask_common.testing.translations import catalogue_problems
+
+    assert catalogue_problems(Path(__file__).resolve().parents[1] / "locale") == []
