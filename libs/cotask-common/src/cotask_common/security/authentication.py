@@ -53,6 +53,28 @@ def authenticate_token(token: str) -> TokenUser:
     return replace(user, role=restriction.role)
 
 
+# Accounts this process has made sure have a UserRef: one INSERT … ON CONFLICT DO NOTHING per
+# account and process, then nothing (a like keeps its statement count). Cleared when large.
+_known_user_ids: set[Any] = set()
+KNOWN_USER_IDS_MAX = 100_000
+
+
+def remember_known_user(user_id: Any) -> None:
+    """This process need not check the account's UserRef again (it exists)."""
+    if len(_known_user_ids) >= KNOWN_USER_IDS_MAX:
+        _known_user_ids.clear()
+    _known_user_ids.add(user_id)
+
+
+def _ensure_known(user: TokenUser) -> None:
+    if user.id in _known_user_ids:
+        return
+    from cotask_common.users.services import ensure_user_ref
+
+    ensure_user_ref(user_id=user.id, username=user.username, role=user.role)
+    remember_known_user(user.id)
+
+
 class JWTAuthentication(BaseAuthentication):
     keyword = b"bearer"
 
@@ -68,6 +90,7 @@ class JWTAuthentication(BaseAuthentication):
             user = authenticate_token(parts[1].decode("ascii", errors="replace"))
         except TokenError as exc:
             raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from exc
+        _ensure_known(user)
         return user, user.claims
 
     def authenticate_header(self, request: Request) -> str:

@@ -67,6 +67,9 @@ def trust_test_keys(jwt_test_keys: TestKeys) -> Iterator[TestKeys]:
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
     """A UserRef as if auth-service had announced it."""
+    from django.utils import timezone
+
+    from cotask_common.security.authentication import remember_known_user
     from cotask_common.users.models import UserRef
     from cotask_common.users.selectors import invalidate_restrictions
 
@@ -77,9 +80,12 @@ def make_user(db: Any) -> Callable[..., Any]:
             username=username or f"user-{uuid.UUID(str(user_id)).hex[:8]}",
             role=role,
             email_verified=fields.pop("email_verified", True),
+            source_version=fields.pop("source_version", timezone.now()),
             **fields,
         )
         invalidate_restrictions()
+        # As for an account this process has served before: its requests add no query.
+        remember_known_user(ref.id)
         return ref
 
     return factory

@@ -225,3 +225,34 @@ def test_every_handled_event_type_is_declared_and_handled_in_each_version() -> N
         if service in declaration.consumers and declaration.type not in handled:
             problems.append(f"{declaration.type}: declares {service} a consumer; no handler here")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_an_accounts_first_request_before_its_registration_event_makes_its_user_ref(
+    api_client: Any, make_token: Any
+) -> None:
+    """A new account acting before `auth.user.registered` arrives (the bus is seconds behind)
+    has a UserRef from its token's claims, so what it writes can refer to it; it counts as
+    known here only once auth's event is applied, which then sets what it carries."""
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from cotask_common.users.models import UserRef
+    from cotask_common.users.services import apply_user_event
+
+    account = SimpleNamespace(id=uuid.uuid4(), username="newcomer", role="user")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(account)}")
+    response = api_client.get(f"{_prefix()}/whoami")
+    assert response.status_code == 200
+    assert response.json()["known_locally"] is False
+    ref = UserRef.objects.get(id=account.id)
+    assert (ref.username, ref.role, ref.source_version) == ("newcomer", "user", None)
+    apply_user_event(
+        event_type="auth.user.registered",
+        user_id=account.id,
+        data={"username": "newcomer", "display_name": "New Comer", "role": "user"},
+        occurred_at=timezone.now(),
+    )
+    assert api_client.get(f"{_prefix()}/whoami").json()["known_locally"] is True
+    assert UserRef.objects.get(id=account.id).display_name == "New Comer"

@@ -88,4 +88,6 @@ def invalidate_restrictions() -> None:
 
 
 def is_known_locally(*, user_id: UUID) -> bool:
-    return UserRef.objects.filter(id=user_id).exists()
+    """Whether auth's events about the account have reached this service (a UserRef made from a
+    token on the account's first request does not count until they do)."""
+    return UserRef.objects.filter(id=user_id, source_version__isnull=False).exists()
