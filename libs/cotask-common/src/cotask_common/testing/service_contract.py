@@ -26,6 +26,7 @@ from cotask_common.testing.token_attacks import attack_tokens
 
 __all__ = [
     "test_admin_login_page_is_served",
+    "test_an_accounts_first_request_before_its_registration_event_makes_its_user_ref",
     "test_every_forged_or_broken_token_is_refused",
     "test_every_handled_event_type_is_declared_and_handled_in_each_version",
     "test_healthz_answers_without_database",
