@@ -10,11 +10,11 @@ globals().update(
     build_settings(
         service="tasks",
         base_dir=BASE_DIR,
-        local_apps=[],
+        local_apps=["tasks.rooms", "tasks.planning", "tasks.comments"],
         title="CoTask tasks API",
         description=(
-            "Not built yet: only health, readiness and whoami. Projects, team rooms and tasks"
-            " will live here."
+            "Team rooms with join codes, each person's personal space, tasks on a board,"
+            " subtasks, dependencies, recurrence, comments and history."
         ),
     )
 )

@@ -1,10 +1,20 @@
-"""tasks-service's events.
+"""tasks-service's events: rooms and their members, tasks, comments, media references.
 
-tasks-service publishes only media references so far (reserved: it stores no file ids yet;
-media-service already consumes them, see media's section).
+Producer: tasks-service (`tasks/<app>/services.py`, always inside the change's transaction).
+Ids are UUID strings. A person's personal space is a room of `kind` `personal` with only its
+owner in it: its tasks publish the same events (their `room_kind` says so). `recipient_ids` is
+the list of users a notification should go to (the acting user is never in it; empty = tell
+nobody); the other keys let a consumer phrase it. Titles and room names are the values at the
+time of the change.
 """
 
 from __future__ import annotations
+
+from typing import Annotated, Literal, NotRequired
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+from typing_extensions import TypedDict
 
 from cotask_common.contracts import references
 from cotask_common.contracts.references import (
@@ -17,24 +27,212 @@ from cotask_common.contracts.references import (
 )
 from cotask_common.contracts.registry import declare
 
+RoomRole = Literal["owner", "admin", "member", "viewer"]
+RoomKind = Literal["team", "personal"]
+TaskStatus = Literal["pending", "in_progress", "completed"]
+TaskPriority = Literal["none", "low", "medium", "high", "urgent"]
+
+
+class Recipients(TypedDict):
+    recipient_ids: list[UUID]
+    """who a notification should go to (never the acting user; empty = nobody)"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Rooms — topic `tasks.room`
+
+ROOM_KEY = "the room's id"
+
+
+class RoomRef(TypedDict):
+    room_id: UUID
+    room_name: Annotated[str, Field(max_length=120)]
+
+
+class RoomData(TypedDict):
+    id: UUID
+    """the room"""
+    name: Annotated[str, Field(max_length=120)]
+    kind: RoomKind
+    owner_id: UUID
+
+
+@declare("tasks.room.created", key=ROOM_KEY)
+class RoomCreated(RoomData):
+    """A team room was created (its creator is its owner), or a person's personal space was
+    made on their first use of tasks."""
+
+
+@declare("tasks.room.deleted", key=ROOM_KEY)
+class RoomDeleted(RoomData):
+    """The owner deleted the room, with its tasks (no `tasks.task.deleted` per task)."""
+
+    actor_id: UUID
+
+
+class MemberData(RoomRef, Recipients):
+    user_id: UUID
+    """the member"""
+    role: RoomRole
+    """the member's role after the change (for `left`: the role they had)"""
+
+
+@declare(
+    "tasks.room.joined",
+    key=ROOM_KEY,
+    consumers={"notifications": "tells the room's owner and admins (`room_joined`)"},
+)
+class RoomJoined(MemberData):
+    """Someone joined the room with its join code; `recipient_ids`: the owner and the admins
+    (never the one who joined)."""
+
+    via: Literal["code"]
+
+
+@declare("tasks.room.left", key=ROOM_KEY)
+class RoomLeft(MemberData):
+    """A member left, was removed by an admin, or their account was deleted; `recipient_ids`:
+    the removed member when `removed`, else `[]`."""
+
+    reason: Literal["left", "removed", "account_deleted"]
+    actor_id: NotRequired[UUID]
+    """who removed them (only when `removed`)"""
+
+
+@declare("tasks.room.role_changed", key=ROOM_KEY)
+class RoomRoleChanged(MemberData):
+    """An admin changed a member's role, or the owner handed ownership over (two events: the
+    new owner's and the old owner's); `recipient_ids`: the member, unless they made the change."""
+
+    previous_role: RoomRole
+    actor_id: UUID
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks — topic `tasks.task`
+
+TASK_KEY = "the task's id"
+
+
+class TaskRef(RoomRef):
+    task_id: UUID
+    title: Annotated[str, Field(max_length=255)]
+    room_kind: RoomKind
+
+
+class TaskCreatedData(TaskRef):
+    creator_id: UUID
+    status: TaskStatus
+    priority: TaskPriority
+    assignee_ids: list[UUID]
+    parent_id: UUID | None
+    """the parent task when this is a subtask"""
+    due_date: str | None
+    """an all-day deadline, `YYYY-MM-DD` (or null)"""
+    due_at: AwareDatetime | None
+    """a deadline at a time (or null; at most one of `due_date` and `due_at` is set)"""
+
+
+@declare("tasks.task.created", key=TASK_KEY)
+class TaskCreated(TaskCreatedData):
+    """A task was created (by a person, or as the next occurrence of a recurring task, then
+    `occurrence_of` is the task completed)."""
+
+    occurrence_of: NotRequired[UUID]
+
+
+@declare(
+    "tasks.task.assigned",
+    key=TASK_KEY,
+    consumers={"notifications": "tells the new assignees (`task_assigned`)"},
+)
+class TaskAssigned(TaskRef, Recipients):
+    """People were assigned to the task (at creation or later); `assignee_ids`: the ones
+    added; `recipient_ids`: those of them who did not assign themselves."""
+
+    assignee_ids: list[UUID]
+    actor_id: UUID
+
+
+@declare("tasks.task.unassigned", key=TASK_KEY)
+class TaskUnassigned(TaskRef):
+    """People were taken off the task (by an edit, or because they left the room)."""
+
+    assignee_ids: list[UUID]
+    actor_id: UUID | None
+    """null when it followed from leaving the room or an account deletion"""
+
+
+@declare("tasks.task.status_changed", key=TASK_KEY)
+class TaskStatusChanged(TaskRef):
+    """The task's status changed (any move between columns, reopening included)."""
+
+    previous_status: TaskStatus
+    status: TaskStatus
+    actor_id: UUID
+
+
+@declare("tasks.task.completed", key=TASK_KEY)
+class TaskCompleted(TaskRef):
+    """The task became `completed` (after its `status_changed`)."""
+
+    completed_by: UUID
+    completed_at: AwareDatetime
+
+
+@declare("tasks.task.deleted", key=TASK_KEY)
+class TaskDeleted(TaskRef):
+    """A member deleted the task (its subtasks go with it: one event each)."""
+
+    actor_id: UUID
+
+
+class CommentData(TaskRef, Recipients):
+    comment_id: UUID
+    author_id: UUID
+    excerpt: Annotated[str, Field(max_length=200)]
+    """the comment's first 200 characters"""
+
+
+@declare(
+    "tasks.task.commented",
+    key=TASK_KEY,
+    consumers={"notifications": "tells the task's creator and assignees (`task_commented`)"},
+)
+class TaskCommented(CommentData):
+    """A member commented on the task; `recipient_ids`: the creator and assignees, but the
+    author and those mentioned (they get `tasks.task.mentioned`)."""
+
+
+@declare(
+    "tasks.task.mentioned",
+    key=TASK_KEY,
+    consumers={"notifications": "tells the mentioned members (`task_mentioned`)"},
+)
+class TaskMentioned(CommentData):
+    """A comment mentions members (`@username`); `recipient_ids`: the mentioned members who
+    may read the room, but the author."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Media — topic `tasks.media`
+
 
 @declare("tasks.media.attached", key=REFERENCE_KEY, consumers=ATTACHED_CONSUMERS)
 class MediaAttached(references.MediaAttached):
-    """Reserved: a task or a room's chat message uses these files."""
+    """A task uses these files (`object_type` `task`, `audience` `room:<id>`)."""
 
 
 @declare("tasks.media.detached", key=REFERENCE_KEY, consumers=DETACHED_CONSUMERS)
 class MediaDetached(references.MediaDetached):
-    """Reserved: a task or a room's chat message no longer uses these files."""
+    """A task no longer uses these files (or was deleted)."""
 
 
 @declare("tasks.media.access_granted", key=ACCESS_KEY, consumers=ACCESS_GRANTED_CONSUMERS)
 class MediaAccessGranted(references.AccessGranted):
-    """Reserved: a room's members (`room:<id>`) may read the audience's private files (none is
-    published yet)."""
+    """A room's members (`room:<id>`) may read the files its tasks use."""
 
 
 @declare("tasks.media.access_revoked", key=ACCESS_KEY, consumers=ACCESS_REVOKED_CONSUMERS)
 class MediaAccessRevoked(references.AccessRevoked):
-    """Reserved: a room's members (`room:<id>`) may no longer read the audience's private
-    files."""
+    """A room's members (`room:<id>`) may no longer read them (left, removed, room deleted)."""
