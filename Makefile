@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 SERVICES := auth social tasks habits media notifications
 
-.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench events-doc
+.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench events-doc messages compilemessages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -44,6 +44,12 @@ infra-status:  ## are they answering?
 
 events-doc: install  ## write docs/events.md from the event declarations (libs/cotask-common/src/cotask_common/contracts/)
 	.venv/bin/python scripts/events_doc.py
+
+messages: install  ## add the code's new texts to every catalogue (locale/<lang>/LC_MESSAGES/django.po)
+	.venv/bin/python scripts/messages.py extract
+
+compilemessages: install  ## compile every catalogue's .mo (commit it with the .po)
+	.venv/bin/python scripts/messages.py compile
 
 migrations: install  ## make migrations for every service (after model changes)
 	@for s in $(SERVICES); do (cd $$s-service && ../.venv/bin/python manage.py makemigrations) || exit 1; done

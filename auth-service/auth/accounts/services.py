@@ -315,6 +315,8 @@ def _issue_tokens(
         "username": user.username,
         "role": user.role,
         "email_verified": user.email_verified,
+        "language": user.language,
+        "time_zone": user.time_zone,
         "session_id": str(session.id),
         "issuer": settings.COTASK_JWT_ISSUER,
         "audience": settings.COTASK_JWT_AUDIENCE,

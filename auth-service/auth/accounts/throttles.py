@@ -10,6 +10,7 @@ limit. The gateway has its own coarser per-address limit in front of these.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
 
 from cotask_common.throttling import NamedLimitThrottling, RateThrottle
@@ -22,7 +23,6 @@ class AuthThrottle(RateThrottle):
     counting, hashing and the message are the kit's)."""
 
     rate_setting = "AUTH_THROTTLE_RATES"
-    by: str  # "from this address", ...
 
     def get_rate(self) -> str | None:
         if not settings.AUTH_THROTTLE_ENABLED:
@@ -34,15 +34,12 @@ class AuthThrottle(RateThrottle):
 
 
 class _ByAddress(AuthThrottle):
-    by = "from your network address"
-
     def identity(self, request: Request) -> str | None:
         return self.get_ident(request)
 
 
 class _ByField(AuthThrottle):
     field: str
-    by = "for this account"
 
     def identity(self, request: Request) -> str | None:
         value = request.data.get(self.field) if hasattr(request.data, "get") else None
@@ -51,42 +48,46 @@ class _ByField(AuthThrottle):
 
 class LoginAddressThrottle(_ByAddress):
     scope = "login_ip"
-    what = "login attempts"
+    message_template = _("Too many login attempts from your network address: at most %(limit)s.")
 
 
 class LoginAccountThrottle(_ByField):
     scope = "login_account"
-    what = "login attempts"
+    message_template = _("Too many login attempts for this account: at most %(limit)s.")
     field = "login"
 
 
 class RegisterAddressThrottle(_ByAddress):
     scope = "register_ip"
-    what = "registrations"
+    message_template = _("Too many registrations from your network address: at most %(limit)s.")
 
 
 class RegisterAccountThrottle(_ByField):
     scope = "register_account"
-    what = "registrations"
+    message_template = _("Too many registrations with this email address: at most %(limit)s.")
     field = "email"
-    by = "with this email address"
 
 
 class PasswordResetAddressThrottle(_ByAddress):
     scope = "password_reset_ip"
-    what = "password reset requests"
+    message_template = _(
+        "Too many password reset requests from your network address: at most %(limit)s."
+    )
 
 
 class PasswordResetAccountThrottle(_ByField):
     scope = "password_reset_account"
-    what = "password reset requests"
+    message_template = _(
+        "Too many password reset requests for this email address: at most %(limit)s."
+    )
     field = "email"
-    by = "for this email address"
 
 
 class PasswordResetConfirmAddressThrottle(_ByAddress):
     scope = "password_reset_confirm_ip"
-    what = "password reset attempts"
+    message_template = _(
+        "Too many password reset attempts from your network address: at most %(limit)s."
+    )
 
 
 class PasswordCheckAccountThrottle(AuthThrottle):
@@ -95,8 +96,7 @@ class PasswordCheckAccountThrottle(AuthThrottle):
     bucket per account for all of them, whatever the address."""
 
     scope = "password_check_account"
-    what = "password checks"
-    by = "for this account"
+    message_template = _("Too many password checks for this account: at most %(limit)s.")
 
     def identity(self, request: Request) -> str | None:
         return str(request.user.id) if getattr(request.user, "is_authenticated", False) else None
@@ -115,8 +115,7 @@ class ProfilePasswordCheckThrottle(PasswordCheckAccountThrottle):
 
 class VerificationResendThrottle(AuthThrottle):
     scope = "verify_resend_account"
-    what = "verification emails"
-    by = "for this account"
+    message_template = _("Too many verification emails for this account: at most %(limit)s.")
 
     def identity(self, request: Request) -> str | None:
         return str(request.user.id) if getattr(request.user, "is_authenticated", False) else None

@@ -41,3 +41,19 @@ def test_missing_translations_placeholders_and_stale_mo_are_found(tmp_path: Path
     assert catalogue_problems(tmp_path, languages=("uk",)) == [
         f"{tmp_path / 'uk' / 'LC_MESSAGES' / 'django.po'}: missing"
     ]
+
+
+def test_a_message_written_in_code_but_missing_from_the_catalogue_is_found(
+    tmp_path: Path,
+) -> None:
+    _catalogue(tmp_path / "locale", {"Known.": "Известно."})
+    code = tmp_path / "app"
+    (code / "tests").mkdir(parents=True)
+    (code / "views.py").write_text(
+        "from django.utils.translation import gettext as _, pgettext_lazy\n"
+        "A = _('Known.')\n"
+        "B = pgettext_lazy('menu', 'New text.')\n"
+    )
+    (code / "tests" / "test_x.py").write_text("_('Only in a test.')\n")
+    problems = catalogue_problems(tmp_path / "locale", languages=("ru",), sources=[code])
+    assert problems == ["ru: not in the catalogue (run `make messages`): 'New text.'"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -42,7 +43,9 @@ def _cursor(offset: int) -> str:
 class AnonymousSearchThrottle(AnonymousRateThrottle):
     scope = "social_search_anon"
     rate_setting = "SOCIAL_SEARCH_ANON_RATE"
-    what = "searches without signing in"
+    message_template = _(
+        "Too many searches without signing in from your network address: at most %(limit)s."
+    )
 
 
 class SearchApi(NamedLimitThrottling, APIView):

@@ -149,7 +149,7 @@ def test_passwords_are_hashed_with_the_configured_argon2_cost(settings, make_acc
 
 
 def test_the_catalogues_are_complete_and_compiled():
-    locale = Path(__file__).resolve().parents[1] / "locale"
+    locale = Path(__file__).resolve().parents[2] / "locale"
     assert catalogue_problems(locale) == []
 
 

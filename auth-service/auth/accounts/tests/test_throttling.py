@@ -185,3 +185,28 @@ def test_default_rates_are_set_and_parse(settings):
     assert parse_rate("5/hour") == (5, 3600, "5 per hour")
     with pytest.raises(ValueError):
         parse_rate("ten per minute")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Too many login attempts for this account: at most 2 per 5 minutes."),
+        ("ru", "Слишком много попыток входа в эту учётную запись: не более 2 за 5 минут."),
+        ("uk", "Забагато спроб входу до цього облікового запису: не більше 2 за 5 хвилин."),
+    ],
+)
+def test_the_limit_is_told_in_the_askers_language(rates, make_account, language, expected):
+    rates(login_account="2/5m")
+    make_account("ada")
+    for _attempt in range(2):
+        post(LOGIN, {"login": "ada", "password": "wrong"})
+    response = APIClient().post(
+        LOGIN,
+        {"login": "ada", "password": "wrong"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+    )
+    assert_throttled(response, expected)
+    assert response.json()["message"].startswith(expected)
+    assert response["Content-Language"] == language

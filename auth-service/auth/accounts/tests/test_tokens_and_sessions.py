@@ -285,3 +285,23 @@ def test_a_token_whose_session_belongs_to_someone_else_is_refused(signed_in, mak
     )
     forged = encode_token(claims, private_key=key.private_key, kid=key.kid)
     assert bearer(forged).get(ME).json()["code"] == "session_revoked"
+
+
+def test_tokens_carry_the_saved_language_and_zone_and_a_change_shows_in_the_next(signed_in):
+    """Every service answers in the saved language without asking auth: it is in the token,
+    and a change takes effect with the next token."""
+    from cotask_common.security.tokens import decode_token
+
+    client = signed_in(language="ru", time_zone="Europe/Kyiv")
+    claims = decode_token(client.tokens.access)
+    assert (claims["lang"], claims["tz"]) == ("ru", "Europe/Kyiv")
+    assert client.get("/api/auth/nothing-here").json()["message"] == "Здесь ничего нет."
+
+    assert client.patch(ME, {"language": "uk"}, format="json").status_code == 200
+    # The token in hand still says ru …
+    assert client.get("/api/auth/nothing-here")["Content-Language"] == "ru"
+    # … the next one says uk.
+    renewed = refresh(client.tokens.refresh).json()
+    assert decode_token(renewed["access"])["lang"] == "uk"
+    answer = bearer(renewed["access"]).get("/api/auth/nothing-here", HTTP_ACCEPT_LANGUAGE="ru")
+    assert (answer["Content-Language"], answer.json()["message"]) == ("uk", "Тут нічого немає.")

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -102,7 +103,7 @@ def _flatten_field_errors(detail: Any, prefix: str = "") -> dict[str, list[dict[
 
 def _summary(fields: dict[str, list[dict[str, str]]]) -> str:
     parts = [f"{name}: {errors[0]['message']}" for name, errors in fields.items() if errors]
-    return "; ".join(parts) if parts else "Invalid input."
+    return "; ".join(parts) if parts else str(_("Invalid input."))
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -144,14 +145,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def not_found_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(
-        error_body(code="not_found", message="Nothing is here.", request=request), status=404
+        error_body(code="not_found", message=_("Nothing is here."), request=request), status=404
     )
 
 
 def server_error_view(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         error_body(
-            code="server_error", message="Something went wrong on our side.", request=request
+            code="server_error", message=_("Something went wrong on our side."), request=request
         ),
         status=500,
     )

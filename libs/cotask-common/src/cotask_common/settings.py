@@ -94,6 +94,7 @@ def build_settings(
             # Outermost: runs after every other middleware has answered.
             "cotask_common.middleware.DrainRequestBodyMiddleware",
             "cotask_common.middleware.RequestIdMiddleware",
+            "cotask_common.i18n.LanguageMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "whitenoise.middleware.WhiteNoiseMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
@@ -123,6 +124,8 @@ def build_settings(
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
         "CACHES": _caches(redis_url, service),
         "LANGUAGE_CODE": "en",
+        # One catalogue per service (`make messages` adds the code's new texts to it).
+        "LOCALE_PATHS": [base_dir / service / "locale"],
         "LANGUAGES": [("en", "English"), ("ru", "Русский"), ("uk", "Українська")],
         "TIME_ZONE": "UTC",
         "USE_I18N": True,

@@ -4,7 +4,8 @@ shape (`code` `throttled`, `retry_after`), with a message that names the limit.
 
 A rate is "<count>/<period>", period s, m, h or d with an optional multiplier ("10/15m"); an
 empty rate switches the limit off. Subclass `RateThrottle` with a `scope`, what is counted
-(`what`), and the rate's setting name (`rate_setting`); add `NamedLimitThrottling` to the view.
+and by what (`message_template`, a translatable text with `%(limit)s`), and the rate's setting
+name (`rate_setting`); add `NamedLimitThrottling` to the view.
 """
 
 from __future__ import annotations
@@ -14,23 +15,43 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_UNIT_NAMES = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 
 
 def parse_rate(rate: str) -> tuple[int, int, str]:
-    """ "10/15m" → (10, 900, "10 per 15 minutes")."""
+    """ "10/15m" → (10, 900, "10 per 15 minutes"), the text in the active language."""
     match = _RATE.match(rate)
     if not match:
         raise ValueError(f"a throttle rate looks like '10/m' or '10/15m', not {rate!r}")
     count, multiplier, unit = int(match[1]), int(match[2] or 1), match[3]
-    period = _UNIT_NAMES[unit] if multiplier == 1 else f"{multiplier} {_UNIT_NAMES[unit]}s"
-    return count, multiplier * _UNIT_SECONDS[unit], f"{count} per {period}"
+    return count, multiplier * _UNIT_SECONDS[unit], describe_rate(count, multiplier, unit)
+
+
+def describe_rate(count: int, multiplier: int, unit: str) -> str:
+    """`count` per `multiplier` `unit`s, in words of the active language (its plural rules)."""
+    if multiplier == 1:
+        per_one = {
+            "s": gettext("%(count)d per second"),
+            "m": gettext("%(count)d per minute"),
+            "h": gettext("%(count)d per hour"),
+            "d": gettext("%(count)d per day"),
+        }
+        return per_one[unit] % {"count": count}
+    per_many = {
+        "s": ngettext("%(count)d per %(n)d second", "%(count)d per %(n)d seconds", multiplier),
+        "m": ngettext("%(count)d per %(n)d minute", "%(count)d per %(n)d minutes", multiplier),
+        "h": ngettext("%(count)d per %(n)d hour", "%(count)d per %(n)d hours", multiplier),
+        "d": ngettext("%(count)d per %(n)d day", "%(count)d per %(n)d days", multiplier),
+    }
+    return per_many[unit] % {"count": count, "n": multiplier}
 
 
 class RateThrottle(SimpleRateThrottle):
@@ -38,8 +59,8 @@ class RateThrottle(SimpleRateThrottle):
 
     scope: str
     rate_setting: str
-    what: str  # "searches", ...
-    by: str = "from your network address"
+    # What is counted and by what, with the limit: `%(limit)s`.
+    message_template: str | Promise = _("Too many requests: at most %(limit)s.")
 
     def __init__(self) -> None:  # the rate is read per request, not once (settings may change)
         pass
@@ -69,7 +90,7 @@ class RateThrottle(SimpleRateThrottle):
         return f"cotask:throttle:{self.scope}:{digest}"
 
     def message(self) -> str:
-        return f"Too many {self.what} {self.by}: at most {self.description}."
+        return str(self.message_template) % {"limit": self.description}
 
 
 class AnonymousRateThrottle(RateThrottle):

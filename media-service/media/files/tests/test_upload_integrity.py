@@ -134,4 +134,4 @@ def test_the_catalogues_are_complete_and_compiled() -> None:
 
     from cotask_common.testing.translations import catalogue_problems
 
-    assert catalogue_problems(Path(__file__).resolve().parents[1] / "locale") == []
+    assert catalogue_problems(Path(__file__).resolve().parents[2] / "locale") == []

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from cotask_common.testing.translations import catalogue_problems
 
-LOCALE = Path(__file__).resolve().parents[1] / "locale"
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
 MESSAGE = "No page with the id %(id)s that you follow."
 
 

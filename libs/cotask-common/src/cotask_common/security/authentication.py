@@ -45,7 +45,10 @@ def authenticate_token(token: str) -> TokenUser:
             else _("This account is banned permanently.")
         )
         if restriction.ban_reason:
-            message = f"{message} {_('Reason')}: {restriction.ban_reason}"
+            message = _("%(message)s Reason: %(reason)s") % {
+                "message": message,
+                "reason": restriction.ban_reason,
+            }
         raise UserBanned(detail=message)
     if restriction.deactivated:
         raise UserInactive(detail=inactive_message())

@@ -11,6 +11,7 @@ from uuid import UUID
 
 import jwt
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from cotask_common.security.keys import get_key_provider, on_key_removed
 
@@ -103,7 +104,7 @@ def decode_token(token: str, *, expected_type: str = "access") -> dict[str, Any]
     if cached is not None:
         if cached["exp"] + settings.COTASK_JWT_LEEWAY_SECONDS <= time.time():
             verified_tokens.discard(token)
-            raise TokenError("token_expired", "The token has expired.")
+            raise TokenError("token_expired", _("The token has expired."))
         _check_type(cached, expected_type)
         return cached
     claims, kid = _verify(token)
@@ -116,7 +117,8 @@ def _check_type(claims: dict[str, Any], expected_type: str) -> None:
     if claims.get("typ") != expected_type:
         raise TokenError(
             "token_wrong_type",
-            f"An {expected_type} token is required here, not {claims.get('typ')!r}.",
+            _("This needs a token of type %(expected)s, not %(given)s.")
+            % {"expected": expected_type, "given": claims.get("typ")},
         )
 
 
@@ -124,7 +126,7 @@ def _verify(token: str) -> tuple[dict[str, Any], str]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.DecodeError as exc:
-        raise TokenError("token_malformed", "The token is not a well-formed JWT.") from exc
+        raise TokenError("token_malformed", _("The token is not a well-formed JWT.")) from exc
     algorithm = header.get("alg")
     if algorithm not in ALLOWED_ALGORITHMS:
         raise TokenError(
@@ -133,10 +135,10 @@ def _verify(token: str) -> tuple[dict[str, Any], str]:
         )
     kid = header.get("kid")
     if not kid or not isinstance(kid, str):
-        raise TokenError("token_unknown_key", "The token names no signing key (kid).")
+        raise TokenError("token_unknown_key", _("The token names no signing key (kid)."))
     key = get_key_provider().get_key(kid)
     if key is None:
-        raise TokenError("token_unknown_key", "The token was signed with an unknown key.")
+        raise TokenError("token_unknown_key", _("The token was signed with an unknown key."))
     try:
         claims = jwt.decode(
             token,
@@ -148,19 +150,23 @@ def _verify(token: str) -> tuple[dict[str, Any], str]:
             options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise TokenError("token_expired", "The token has expired.") from exc
+        raise TokenError("token_expired", _("The token has expired.")) from exc
     except jwt.ImmatureSignatureError as exc:
-        raise TokenError("token_not_yet_valid", "The token is not valid yet.") from exc
+        raise TokenError("token_not_yet_valid", _("The token is not valid yet.")) from exc
     except jwt.InvalidSignatureError as exc:
-        raise TokenError("token_invalid_signature", "The token's signature is invalid.") from exc
+        raise TokenError("token_invalid_signature", _("The token's signature is invalid.")) from exc
     except jwt.InvalidAudienceError as exc:
-        raise TokenError("token_invalid_audience", "The token is not meant for CoTask.") from exc
+        raise TokenError("token_invalid_audience", _("The token is not meant for CoTask.")) from exc
     except jwt.InvalidIssuerError as exc:
-        raise TokenError("token_invalid_issuer", "The token was not issued by CoTask.") from exc
+        raise TokenError("token_invalid_issuer", _("The token was not issued by CoTask.")) from exc
     except jwt.MissingRequiredClaimError as exc:
-        raise TokenError("token_malformed", f"The token lacks the {exc.claim!r} claim.") from exc
+        raise TokenError(
+            "token_malformed", _("The token lacks the %(claim)s claim.") % {"claim": exc.claim}
+        ) from exc
     except jwt.InvalidTokenError as exc:
-        raise TokenError("token_invalid", f"The token is invalid: {exc}.") from exc
+        raise TokenError(
+            "token_invalid", _("The token is invalid: %(reason)s.") % {"reason": exc}
+        ) from exc
     return claims, kid
 
 
@@ -168,10 +174,12 @@ def user_from_claims(claims: dict[str, Any]) -> TokenUser:
     try:
         user_id = UUID(str(claims["sub"]))
     except (KeyError, ValueError) as exc:
-        raise TokenError("token_malformed", "The token's subject is not a user id.") from exc
+        raise TokenError("token_malformed", _("The token's subject is not a user id.")) from exc
     role = claims.get("role", "user")
     if role not in ROLES:
-        raise TokenError("token_malformed", f"The token carries an unknown role {role!r}.")
+        raise TokenError(
+            "token_malformed", _("The token carries an unknown role %(role)s.") % {"role": role}
+        )
     return TokenUser(
         id=user_id,
         username=str(claims.get("username", "")),

@@ -23,12 +23,14 @@ from cotask_common.events.consumer import registry as handlers
 from cotask_common.events.testing import example_event
 from cotask_common.security.signing import standard_claims
 from cotask_common.testing.token_attacks import attack_tokens
+from cotask_common.testing.translations import catalogue_problems, source_messages
 
 __all__ = [
     "test_admin_login_page_is_served",
     "test_an_accounts_first_request_before_its_registration_event_makes_its_user_ref",
     "test_every_forged_or_broken_token_is_refused",
     "test_every_handled_event_type_is_declared_and_handled_in_each_version",
+    "test_every_text_of_the_service_is_translated_and_compiled",
     "test_healthz_answers_without_database",
     "test_migrations_are_committed",
     "test_openapi_schema_and_docs_are_served",
@@ -257,3 +259,15 @@ def test_an_accounts_first_request_before_its_registration_event_makes_its_user_
     )
     assert api_client.get(f"{_prefix()}/whoami").json()["known_locally"] is True
     assert UserRef.objects.get(id=account.id).display_name == "New Comer"
+
+
+def test_every_text_of_the_service_is_translated_and_compiled() -> None:
+    """Each text the service's code marks for translation is in its catalogue (LOCALE_PATHS),
+    translated to ru and uk with the same placeholders, and the committed `.mo` is current."""
+    from pathlib import Path
+
+    locale = Path(settings.LOCALE_PATHS[0])
+    code = Path(getattr(settings, "BASE_DIR")) / getattr(settings, "COTASK_SERVICE")  # noqa: B009
+    if not source_messages([code]) and not locale.exists():
+        pytest.skip("the service has no texts to translate yet")
+    assert catalogue_problems(locale, sources=[code]) == []

@@ -1,0 +1,107 @@
+"""The kit answers every request in the person's language: the token's saved language, else
+Accept-Language, else English; errors keep their code and translate their message."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from cotask_common.security.tokens import verified_tokens
+from cotask_common.testing.translations import catalogue_problems
+from cotask_common.throttling import describe_rate
+
+KIT = __import__("cotask_common").__path__[0]
+
+
+@pytest.fixture(autouse=True)
+def fresh_token_cache():
+    verified_tokens.clear()
+    yield
+    verified_tokens.clear()
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("ru-RU,ru;q=0.9,en;q=0.8", ("ru", "Здесь ничего нет.")),
+        ("uk", ("uk", "Тут нічого немає.")),
+        ("de-DE, fr;q=0.5", ("en", "Nothing is here.")),
+        ("", ("en", "Nothing is here.")),
+        ("fr;q=0.9, uk;q=0.8", ("uk", "Тут нічого немає.")),
+    ],
+)
+def test_accept_language_picks_the_language_of_an_error(accept, expected) -> None:
+    response = Client().get("/api/kit/no-such-thing", HTTP_ACCEPT_LANGUAGE=accept)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert (response["Content-Language"], response.json()["message"]) == expected
+    assert "Accept-Language" in response["Vary"]
+
+
+def test_the_saved_language_in_the_token_wins_over_accept_language(make_token) -> None:
+    token = make_token(lang="uk")
+    response = Client().get(
+        "/api/kit/no-such-thing",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert response["Content-Language"] == "uk"
+    assert response.json()["message"] == "Тут нічого немає."
+
+
+def test_an_unsupported_saved_language_falls_back_to_accept_language(make_token) -> None:
+    token = make_token(lang="xx")
+    response = Client().get(
+        "/api/kit/nothing", HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert response["Content-Language"] == "ru"
+
+
+def test_a_token_error_is_translated_and_keeps_its_code(make_token) -> None:
+    from datetime import timedelta
+
+    expired = make_token(lifetime=timedelta(seconds=-120))
+    answers = {
+        language: Client()
+        .get(
+            "/api/kit/whoami",
+            HTTP_AUTHORIZATION=f"Bearer {expired}",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        .json()
+        for language in ("en", "ru", "uk")
+    }
+    assert {a["code"] for a in answers.values()} == {"token_expired"}
+    assert answers["en"]["message"] == "The token has expired."
+    assert answers["ru"]["message"] == "Срок действия токена истёк."
+    assert answers["uk"]["message"] == "Термін дії токена минув."
+
+
+@pytest.mark.parametrize(
+    ("language", "multiplier", "expected"),
+    [
+        ("en", 1, "3 per minute"),
+        ("en", 15, "3 per 15 minutes"),
+        ("ru", 1, "3 в минуту"),
+        ("ru", 2, "3 за 2 минуты"),
+        ("ru", 5, "3 за 5 минут"),
+        ("ru", 21, "3 за 21 минуту"),
+        ("ru", 111, "3 за 111 минут"),
+        ("uk", 2, "3 за 2 хвилини"),
+        ("uk", 5, "3 за 5 хвилин"),
+        ("uk", 21, "3 за 21 хвилину"),
+        ("uk", 111, "3 за 111 хвилин"),
+    ],
+)
+def test_a_limit_is_described_with_the_languages_plural_rules(language, multiplier, expected):
+    from django.utils import translation
+
+    with translation.override(language):
+        assert describe_rate(3, multiplier, "m") == expected
+
+
+def test_the_kits_catalogues_are_complete_and_compiled() -> None:
+    from pathlib import Path
+
+    kit = Path(KIT)
+    assert catalogue_problems(kit / "locale", sources=[kit]) == []
