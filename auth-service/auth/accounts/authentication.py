@@ -22,6 +22,7 @@ from cotask_common.security.authentication import (
     JWTAuthentication,
     UserBanned,
     UserInactive,
+    ban_message,
     inactive_message,
 )
 from cotask_common.security.tokens import TokenError, decode_token
@@ -65,10 +66,10 @@ class SessionJWTAuthentication(JWTAuthentication):
                 "This account has been deleted.", code="user_deleted"
             )
         if user.is_banned_at():
-            from auth.accounts.services import ban_message
-
             with translation.override(user.language):
-                message = ban_message(until=user.banned_until, reason=user.ban_reason)
+                message = ban_message(
+                    until=user.banned_until, reason=user.ban_reason, time_zone=user.time_zone
+                )
             raise UserBanned(detail=message)
         if not user.is_active:
             with translation.override(user.language):

@@ -34,7 +34,7 @@ from auth.accounts.models import (
 from auth.accounts.selectors import find_user_for_login
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
-from cotask_common.security.authentication import inactive_message
+from cotask_common.security.authentication import ban_message, inactive_message
 from cotask_common.security.permissions import outranks
 from cotask_common.security.signing import encode_token, standard_claims
 from cotask_common.security.tokens import TokenError, decode_token
@@ -350,22 +350,11 @@ def _issue_tokens(
     )
 
 
-def ban_message(*, until: datetime | None, reason: str) -> str:
-    """The same words every service's shared authentication uses for a banned account."""
-    message = (
-        _("This account is banned until %(until)s.") % {"until": until.isoformat()}
-        if until
-        else _("This account is banned permanently.")
-    )
-    if reason:
-        label = _("Reason")
-        message = f"{message} {label}: {reason}"
-    return message
-
-
 def user_banned_error(user: User) -> ServiceError:
     with translation.override(user.language):
-        message = ban_message(until=user.banned_until, reason=user.ban_reason)
+        message = ban_message(
+            until=user.banned_until, reason=user.ban_reason, time_zone=user.time_zone
+        )
     return Forbidden(message, code="user_banned")
 
 

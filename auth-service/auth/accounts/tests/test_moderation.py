@@ -241,7 +241,7 @@ def test_a_moderator_bans_for_a_week(moderator, member, published_events, api_cl
     assert response.status_code == 403
     assert response.json()["code"] == "user_banned"
     assert "spam links" in response.json()["message"]
-    assert until.isoformat() in response.json()["message"]
+    assert "(UTC)" in response.json()["message"]  # the end, in the account's zone
     # Wrong password on a banned account: the generic answer, nothing learned.
     response = api_client.post(LOGIN, {"login": "member", "password": "nope-nope"}, format="json")
     assert response.json()["code"] == "invalid_credentials"
@@ -254,6 +254,19 @@ def test_the_ban_message_speaks_the_users_language(admin, make_account, api_clie
         LOGIN, {"login": target.username, "password": PASSWORD}, format="json"
     )
     assert response.json()["message"] == "Эта учётная запись заблокирована навсегда. Причина: спам"
+
+
+def test_the_ban_end_is_told_in_the_users_zone_and_language(admin, make_account, api_client):
+    target = make_account(language="uk", time_zone="Europe/Kyiv")
+    response = ban(admin, target, until="2099-06-01T09:30:00Z", reason="спам")
+    assert response.status_code == 200, response.json()
+    message = api_client.post(
+        LOGIN, {"login": target.username, "password": PASSWORD}, format="json"
+    ).json()["message"]
+    # 09:30 UTC is 12:30 in Kyiv (summer time), in Ukrainian words and order.
+    assert message == (
+        "Цей обліковий запис заблоковано до 01 червня 2099 р. 12:30 (Europe/Kyiv). Причина: спам"  # noqa: RUF001
+    )
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from cotask_common.i18n import format_moment
 from cotask_common.security.tokens import TokenError, TokenUser, decode_token, user_from_claims
 from cotask_common.users.selectors import restriction_for
 
@@ -28,6 +30,19 @@ def inactive_message() -> str:
     return _("This account has been deactivated.")
 
 
+def ban_message(*, until: datetime | None, reason: str, time_zone: str | None) -> str:
+    """What a banned account is told, in the active language, the end in its time zone."""
+    message = (
+        _("This account is banned until %(until)s.")
+        % {"until": format_moment(until, time_zone=time_zone)}
+        if until
+        else _("This account is banned permanently.")
+    )
+    if reason:
+        message = _("%(message)s Reason: %(reason)s") % {"message": message, "reason": reason}
+    return message
+
+
 def authenticate_token(token: str) -> TokenUser:
     """Token → user, refusing banned, deactivated and deleted users. Raises TokenError,
     UserBanned or UserInactive."""
@@ -38,18 +53,13 @@ def authenticate_token(token: str) -> TokenUser:
     if restriction.deleted:
         raise TokenError("user_deleted", _("This account has been deleted."))
     if restriction.is_banned_now():
-        until = restriction.banned_until.isoformat() if restriction.banned_until else None
-        message = (
-            _("This account is banned until %(until)s.") % {"until": until}
-            if until
-            else _("This account is banned permanently.")
+        raise UserBanned(
+            detail=ban_message(
+                until=restriction.banned_until,
+                reason=restriction.ban_reason,
+                time_zone=user.claims.get("tz"),
+            )
         )
-        if restriction.ban_reason:
-            message = _("%(message)s Reason: %(reason)s") % {
-                "message": message,
-                "reason": restriction.ban_reason,
-            }
-        raise UserBanned(detail=message)
     if restriction.deactivated:
         raise UserInactive(detail=inactive_message())
     # Role changes after the token was issued win over the token's claim.
