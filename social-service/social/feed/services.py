@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from cotask_common.users.models import UserRef
 from social.feed.models import FeedState
-from social.feed.timelines import FastRead, RedisTimelines, card_prefix, get_timelines
+from social.feed.timelines import FastRead, card_prefix, get_timelines
 from social.pages.models import Follow, Page
 from social.posts.models import Post
 
@@ -193,21 +193,12 @@ def followers_changed(*, page_id: uuid.UUID, user_ids: list[uuid.UUID]) -> None:
     after the follower count changed, in the same transaction, whose row lock orders the
     counts each transaction sees."""
     store = get_timelines()
-    if not isinstance(store, RedisTimelines):
+    if store.client is None:  # no reader states kept (the table store)
         return
     count = Page.objects.filter(id=page_id).values_list("followers_count", flat=True).first()
     limit = settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS
     crossed = count is not None and count in (limit, limit + 1)
-    keys = [store.reader_key(user_id) for user_id in user_ids]
-
-    def forget() -> None:
-        pipe = store.client.pipeline(transaction=False)
-        pipe.delete(*keys)
-        if crossed:
-            pipe.incr(store.big_pages_version_key)
-        pipe.execute()
-
-    after_commit(forget)
+    after_commit(lambda: store.forget_readers(user_ids=user_ids, new_big_pages_version=crossed))
 
 
 # How long a reader's state is trusted without asking the database. It also bounds the one
@@ -227,21 +218,21 @@ def current_reader(
     The cached state is "follows big pages (0/1):big-pages version:fan-out limit", so a page
     crossing the limit (see followers_changed) or a new limit in the settings retires it."""
     store = get_timelines()
-    if not isinstance(store, RedisTimelines):
-        return touch_reader(user_id=user_id), None
     fast = store.read_with_reader(
         user_id=user_id, before=before, limit=limit, card_prefix=card_prefix()
     )
+    if fast is None:  # no fast path (the table store)
+        return touch_reader(user_id=user_id), None
     current = f"{int(fast.version or 0)}:{settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS}"
     if fast.built and fast.state is not None:
         follows_big, _, rest = fast.state.decode().partition(":")
         if rest == current:
             return Reader(rebuilt=False, follows_big_pages=follows_big == "1"), fast
     reader = touch_reader(user_id=user_id)
-    store.client.set(
-        store.reader_key(user_id),
-        f"{int(reader.follows_big_pages)}:{current}",
-        ex=READER_STATE_SECONDS,
+    store.remember_reader(
+        user_id=user_id,
+        state=f"{int(reader.follows_big_pages)}:{current}",
+        seconds=READER_STATE_SECONDS,
     )
     return reader, None
 
