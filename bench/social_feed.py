@@ -214,8 +214,8 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         Page._meta.db_table,
         ["id", "owner_id", "kind", "handle", "handle_key", "name", "description", "links", "tags",
          "is_private", "is_blocked", "blocked_permanently", "block_reason", "owner_banned",
-         "owner_inactive", "followers_count", "posts_count", "likes_count", "comments_count", "created_at",
-         "updated_at"],
+         "owner_inactive", "followers_count", "posts_count", "likes_count", "comments_count",
+         "created_at", "updated_at"],
         ((page_ids[i], user_ids[i], "personal", f"bench{i}", f"bench{i}", f"Bench {i}", "", "[]",
           "[]", False, False, False, "", False, False, followers[i], posts_count[i], 0, 0, now, now)
          for i in range(n)),
