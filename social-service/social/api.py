@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 from rest_framework import serializers
@@ -10,8 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.errors import ServiceError
 from cotask_common.pagination import CursorPagination
 from cotask_common.security.tokens import TokenUser
+
+T = TypeVar("T")
 
 
 def viewer(request: Request) -> TokenUser | None:
@@ -41,6 +46,34 @@ def paginated(
     page = paginator.paginate_queryset(queryset, request, view=view)
     data = serializer_class(page, many=True, context={"request": request, **(context or {})}).data
     return paginator.get_paginated_response(data)
+
+
+def page_size(request: Request) -> int:
+    """`?page_size=` of the views that page by hand (the feed, search), with the bounds and
+    default of the kit's `CursorPagination`; out of bounds is a 400, not a quiet clamp."""
+    default, most = CursorPagination.page_size, CursorPagination.max_page_size
+    raw = request.query_params.get("page_size", str(default))
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= most:
+        raise ServiceError.for_field("page_size", f"A number from 1 to {most}, got {raw!r}.")
+    return size
+
+
+def encode_cursor(value: bytes) -> str:
+    """An opaque `?cursor=`: URL-safe base64 without padding."""
+    return base64.urlsafe_b64encode(value).decode().rstrip("=")
+
+
+def decode_cursor(raw: str, parse: Callable[[bytes], T]) -> T:
+    """What `encode_cursor` made, read by `parse`; anything else (`parse` raising ValueError
+    included) is a 400 naming `cursor`."""
+    try:
+        return parse(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except ValueError as exc:
+        raise ServiceError.for_field("cursor", "Invalid cursor.", code="invalid_cursor") from exc
 
 
 class UserBrief(serializers.Serializer):

@@ -9,9 +9,14 @@ class FeedConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from social.core.feed_writes import register
         from social.feed import cards
+        from social.feed.writes import TimelineWrites
         from social.pages.models import Page
         from social.posts.models import Post
+
+        # Posts and pages (below the feed) tell it about their writes through this interface.
+        register(TimelineWrites())
 
         # Every save of a post or page drops its rendered card (after commit). No post_delete
         # receiver for posts: it would turn a page's cascade delete into one signal per post,

@@ -2,13 +2,12 @@
 one Redis round trip for the posts and one for their pages instead of a database query, model
 instances and a serializer per read.
 
-A card is split where it changes:
-- the post part (text, tags, counters, times; `PostOutput` minus `page` and `liked`) is stored as
-  `<page id>|<JSON object without its closing brace>`, or `-` for a post that is gone (deleted
-  or never existed), so a feed full of deleted posts does not go back to the database;
+A card is split where it changes (the string layout is codec.py's):
+- the post part (text, tags, counters, times; `PostOutput` minus `page` and `liked`), or "gone"
+  for a post that is deleted or never existed, so a feed full of deleted posts does not go back
+  to the database;
 - the page part (the `page` brief plus who owns it and whether it is blocked) is stored per page,
-  `<owner id>|<blocked 0/1>|<JSON>`, so renaming a page or blocking it touches one key, not
-  every post of the page;
+  so renaming a page or blocking it touches one key, not every post of the page;
 - `liked` is the reader's own and is asked of the database for the posts actually returned.
 
 Writes forget the keys they make stale (`forget_posts`, `forget_pages`) after their transaction
@@ -23,7 +22,6 @@ from the database on every read, through the same code.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -31,11 +29,14 @@ from typing import Any, NamedTuple
 from django.conf import settings
 
 from cotask_common.security.tokens import TokenUser
+from social.feed import codec
+from social.feed.codec import GONE
 from social.feed.services import after_commit
-from social.feed.timelines import FastRead, RedisTimelines, card_prefix, get_timelines
+from social.feed.timelines import FastRead, card_prefix, get_timelines
+from social.pages.models import Page
+from social.posts.models import Post
 from social.posts.serializers import page_brief, post_body
 
-GONE = b"-"
 # What `post_body` reads of a post (its page's owner comes through `page`).
 POST_BODY_FIELDS = (
     "id",
@@ -62,45 +63,33 @@ class Card(NamedTuple):
 
 
 def _redis() -> Any:
-    store = get_timelines()
-    return store.client if isinstance(store, RedisTimelines) else None
+    return get_timelines().client  # None for the table store: nothing is kept
 
 
 def _post_key(post_id: str) -> str:
-    return f"{card_prefix()}post:{post_id}"
+    return codec.post_key(card_prefix(), post_id)
 
 
 def _page_key(page_id: str) -> str:
-    return f"{card_prefix()}page:{page_id}"
-
-
-def _dumps(value: dict[str, Any]) -> str:
-    # As DRF's renderer writes JSON (UNICODE_JSON, COMPACT_JSON).
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return codec.page_key(card_prefix(), page_id)
 
 
 def _post_values(post_ids: list[str]) -> dict[str, bytes]:
-    from social.posts.models import Post
-
     posts = (
         Post.objects.filter(id__in=post_ids, deleted_at__isnull=True)
         .select_related("page")
         .only(*POST_BODY_FIELDS, "page__owner_id")
     )
-    found = {
-        str(post.id): f"{post.page_id}|{_dumps(post_body(post))[:-1]}".encode() for post in posts
-    }
+    found = {str(post.id): codec.encode_post(post.page_id, post_body(post)) for post in posts}
     return {post_id: found.get(post_id, GONE) for post_id in post_ids}
 
 
 def _page_values(page_ids: list[str]) -> dict[str, bytes]:
-    from social.pages.models import Page
-
     pages = Page.objects.filter(id__in=page_ids).only(
         "id", "owner_id", "handle", "name", "avatar_id", "is_private", "is_blocked"
     )
     found = {
-        str(page.id): f"{page.owner_id}|{int(page.is_blocked)}|{_dumps(page_brief(page))}".encode()
+        str(page.id): codec.encode_page(page.owner_id, page.is_blocked, page_brief(page))
         for page in pages
     }
     return {page_id: found.get(page_id, GONE) for page_id in page_ids}
@@ -144,20 +133,19 @@ def visible_cards(
     client = _redis()
     known_posts = prefetched.posts if prefetched else None
     posts = _cached(client, ids, _post_key, _post_values, known_posts)
-    live = {i: value.decode() for i, value in posts.items() if value != GONE}
-    page_ids = sorted({value.split("|", 1)[0] for value in live.values()})
+    live = {i: post for i, value in posts.items() if (post := codec.decode_post(value))}
+    page_ids = sorted({page_id for page_id, _ in live.values()})
     known_pages = prefetched.pages if prefetched else None
     pages = _cached(client, page_ids, _page_key, _page_values, known_pages)
     viewer_id = str(viewer.id)
     sees_blocked = getattr(viewer, "role", "user") in ("moderator", "admin")
     cards: dict[uuid.UUID, Card] = {}
-    for post_id, value in live.items():
-        page_id, post_json = value.split("|", 1)
-        page = pages.get(page_id, GONE)
-        if page == GONE:
+    for post_id, (page_id, post_json) in live.items():
+        page = codec.decode_page(pages.get(page_id, GONE))
+        if page is None:
             continue
-        owner_id, blocked, page_json = page.decode().split("|", 2)
-        if blocked == "1" and owner_id != viewer_id and not sees_blocked:
+        owner_id, blocked, page_json = page
+        if blocked and owner_id != viewer_id and not sees_blocked:
             continue
         cards[uuid.UUID(post_id)] = Card(post_id, post_json, page_json)
     return cards
@@ -165,10 +153,7 @@ def visible_cards(
 
 def render(cards: list[Card], liked: set[str]) -> str:
     """The JSON array of `PostOutput` objects for `cards`, in order."""
-    parts = []
-    for card in cards:
-        flag = "true" if card.post_id in liked else "false"
-        parts.append(f'{card.post_json},"page":{card.page_json},"liked":{flag}}}')
+    parts = [codec.render_post(c.post_json, c.page_json, c.post_id in liked) for c in cards]
     return "[" + ",".join(parts) + "]"
 
 

@@ -17,19 +17,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, Q
 from django.utils import timezone
 
+from cotask_common.users.models import UserRef
 from social.feed.models import FeedState
-from social.feed.timelines import FastRead, RedisTimelines, card_prefix, get_timelines
-
-if TYPE_CHECKING:
-    from social.pages.models import Page
-    from social.posts.models import Post
+from social.feed.timelines import FastRead, card_prefix, get_timelines
+from social.pages.models import Follow, Page
+from social.posts.models import Post
 
 
 def after_commit(fn: Callable[[], Any]) -> None:
@@ -45,25 +44,13 @@ def active_since() -> Any:
     return timezone.now() - timedelta(days=settings.SOCIAL_FEED_INACTIVE_DAYS)
 
 
-def is_fanned_out(page: Page) -> bool:
-    return page.followers_count <= settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS
-
-
-def on_post_created(*, post: Post, page: Page) -> None:
-    post_id = post.id
-    if settings.SOCIAL_FEED_FANOUT_MODE == "sync":
-        fan_out_post(post_id=post_id)
-        return
-    from social.feed.tasks import fan_out_post_task
-
-    transaction.on_commit(lambda: fan_out_post_task.delay(str(post_id)))
+def is_fanned_out(followers: int) -> bool:
+    """A page with at most this many followers is pushed into their timelines."""
+    return followers <= settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS
 
 
 def fan_out_post(*, post_id: uuid.UUID | str) -> int:
     """Push one post into its readers' timelines; returns how many timelines."""
-    from social.pages.models import Follow
-    from social.posts.models import Post
-
     post = Post.objects.select_related("page").filter(id=post_id, deleted_at__isnull=True).first()
     if post is None:
         return 0
@@ -72,7 +59,7 @@ def fan_out_post(*, post_id: uuid.UUID | str) -> int:
     if FeedState.objects.filter(user_id=page.owner_id, last_read_at__gte=active_since()).exists():
         targets.append(page.owner_id)
     followers: list[uuid.UUID] = []
-    if is_fanned_out(page):
+    if is_fanned_out(page.followers_count):
         followers = list(
             Follow.objects.filter(
                 page=page,
@@ -98,8 +85,6 @@ def _drop_ended_follows(
     older read (a fan-out task, a follow's merge, a rebuild) can land after that removal. Read
     again after the write, the follows tell who left: a follow that ends after this read has
     its own removal run after this write, so either way the post does not stay."""
-    from social.pages.models import Follow
-
     if not user_ids:
         return
     follows = Follow.objects.filter(page_id=page_id, status=Follow.Status.APPROVED)
@@ -111,18 +96,17 @@ def _drop_ended_follows(
         get_timelines().remove_page(user_ids=ended, page_id=page_id, post_ids=post_ids)
 
 
-def on_follow_started(*, user_id: uuid.UUID, page: Page) -> None:
+def on_follow_started(*, user_id: uuid.UUID, page_id: uuid.UUID, followers: int) -> None:
     """Merge the page's recent posts into the new follower's timeline (if it is kept)."""
-    followers_changed(page_id=page.id, user_ids=[user_id])
-    if not is_fanned_out(page):
+    followers_changed(page_id=page_id, user_ids=[user_id])
+    if not is_fanned_out(followers):
         return
-    from social.posts.models import Post
 
     def merge() -> None:
         if not FeedState.objects.filter(user_id=user_id, last_read_at__gte=active_since()).exists():
             return  # rebuilt on the next read, with this page included
         entries = list(
-            Post.objects.filter(page_id=page.id, deleted_at__isnull=True)
+            Post.objects.filter(page_id=page_id, deleted_at__isnull=True)
             .order_by("-id")
             .values_list("id", "page_id")[: settings.SOCIAL_FEED_FOLLOW_MERGE]
         )
@@ -130,7 +114,7 @@ def on_follow_started(*, user_id: uuid.UUID, page: Page) -> None:
             get_timelines().add_many(user_id=user_id, entries=entries)
             # An unfollow right after the follow may have removed the page already.
             _drop_ended_follows(
-                page_id=page.id, user_ids=[user_id], post_ids=[post_id for post_id, _ in entries]
+                page_id=page_id, user_ids=[user_id], post_ids=[post_id for post_id, _ in entries]
             )
 
     after_commit(merge)
@@ -140,8 +124,6 @@ def remove_page_from_timelines(*, page_id: uuid.UUID, user_ids: list[uuid.UUID])
     if not user_ids:
         return
     followers_changed(page_id=page_id, user_ids=user_ids)
-    from social.posts.models import Post
-
     post_ids = list(
         Post.objects.filter(page_id=page_id)
         .order_by("-id")
@@ -151,16 +133,9 @@ def remove_page_from_timelines(*, page_id: uuid.UUID, user_ids: list[uuid.UUID])
     after_commit(lambda: store.remove_page(user_ids=user_ids, page_id=page_id, post_ids=post_ids))
 
 
-def on_post_deleted(*, post: Post) -> None:
-    """Nothing to do: a deleted post is filtered out when timelines are read."""
-
-
 def rebuild_timeline(*, user_id: uuid.UUID) -> int:
     """Refill a timeline from the database: the newest posts of the user's own pages and of the
     fanned-out pages they follow (big pages are read live anyway)."""
-    from social.pages.models import Follow
-    from social.posts.models import Post
-
     followed = Follow.objects.filter(
         user_id=user_id,
         status=Follow.Status.APPROVED,
@@ -186,8 +161,6 @@ def _drop_pages_left(*, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.
     meanwhile (see _drop_ended_follows) go again. One query, and only when there are entries."""
     if not entries:
         return
-    from social.pages.models import Follow, Page
-
     kept = set(
         Page.objects.filter(
             Q(owner_id=user_id)
@@ -206,8 +179,6 @@ def _drop_pages_left(*, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.
 
 def big_followed_pages(*, user_id: uuid.UUID) -> Any:
     """The pages `user_id` follows that are read live, not fanned out (a `page_id` subquery)."""
-    from social.pages.models import Follow
-
     return Follow.objects.filter(
         user_id=user_id,
         status=Follow.Status.APPROVED,
@@ -222,23 +193,12 @@ def followers_changed(*, page_id: uuid.UUID, user_ids: list[uuid.UUID]) -> None:
     after the follower count changed, in the same transaction, whose row lock orders the
     counts each transaction sees."""
     store = get_timelines()
-    if not isinstance(store, RedisTimelines):
+    if store.client is None:  # no reader states kept (the table store)
         return
-    from social.pages.models import Page
-
     count = Page.objects.filter(id=page_id).values_list("followers_count", flat=True).first()
     limit = settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS
     crossed = count is not None and count in (limit, limit + 1)
-    keys = [store.reader_key(user_id) for user_id in user_ids]
-
-    def forget() -> None:
-        pipe = store.client.pipeline(transaction=False)
-        pipe.delete(*keys)
-        if crossed:
-            pipe.incr(store.big_pages_version_key)
-        pipe.execute()
-
-    after_commit(forget)
+    after_commit(lambda: store.forget_readers(user_ids=user_ids, new_big_pages_version=crossed))
 
 
 # How long a reader's state is trusted without asking the database. It also bounds the one
@@ -258,21 +218,21 @@ def current_reader(
     The cached state is "follows big pages (0/1):big-pages version:fan-out limit", so a page
     crossing the limit (see followers_changed) or a new limit in the settings retires it."""
     store = get_timelines()
-    if not isinstance(store, RedisTimelines):
-        return touch_reader(user_id=user_id), None
     fast = store.read_with_reader(
         user_id=user_id, before=before, limit=limit, card_prefix=card_prefix()
     )
+    if fast is None:  # no fast path (the table store)
+        return touch_reader(user_id=user_id), None
     current = f"{int(fast.version or 0)}:{settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS}"
     if fast.built and fast.state is not None:
         follows_big, _, rest = fast.state.decode().partition(":")
         if rest == current:
             return Reader(rebuilt=False, follows_big_pages=follows_big == "1"), fast
     reader = touch_reader(user_id=user_id)
-    store.client.set(
-        store.reader_key(user_id),
-        f"{int(reader.follows_big_pages)}:{current}",
-        ex=READER_STATE_SECONDS,
+    store.remember_reader(
+        user_id=user_id,
+        state=f"{int(reader.follows_big_pages)}:{current}",
+        seconds=READER_STATE_SECONDS,
     )
     return reader, None
 
@@ -288,8 +248,6 @@ def touch_reader(*, user_id: uuid.UUID) -> Reader:
 
     Costs one query per read (the feed state, with the big-page test as a subquery); the write
     happens at most once an hour per reader."""
-    from cotask_common.users.models import UserRef
-
     state = (
         FeedState.objects.filter(user_id=user_id)
         .annotate(follows_big=Exists(big_followed_pages(user_id=user_id)))

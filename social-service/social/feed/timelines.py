@@ -8,6 +8,10 @@ even if empty, so an empty timeline is not rebuilt on every read. Only a rebuild
 fan-out and a follow's merge add ids to whatever is there, so a timeline Redis lost (eviction, a
 flush) and a later fan-out re-created with a few ids still lacks the sentinel and is rebuilt on
 the next read, instead of quietly sending every read to the database.
+
+Both implement `TimelineStore`; the feed asks the store, never which store it is. The Redis store
+also keeps, beside the timelines, each reader's cached state and the post cards (cards.py), and
+reads all of them in one round trip (`read_with_reader`); the table store keeps neither.
 """
 
 from __future__ import annotations
@@ -17,14 +21,71 @@ import threading
 import uuid
 import zlib
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from django.conf import settings
 from django.db.models import Subquery
 
+from social.feed import codec
 from social.feed.models import TimelineEntry
 
 SENTINEL = "0"
+
+
+class FastRead(NamedTuple):
+    state: bytes | None
+    version: bytes | None
+    built: bool
+    ids: list[uuid.UUID]
+    posts: dict[str, bytes | None]  # post id -> its card, None where Redis has none
+    pages: dict[str, bytes | None]  # page id -> its card, for the pages of the cards found
+
+
+@runtime_checkable
+class TimelineStore(Protocol):
+    """What the feed needs of a timeline store (`get_timelines()`)."""
+
+    name: str
+
+    def add(
+        self, *, user_ids: Iterable[uuid.UUID], post_id: uuid.UUID, page_id: uuid.UUID
+    ) -> None: ...
+
+    def add_many(
+        self, *, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.UUID]]
+    ) -> None: ...
+
+    def replace(
+        self, *, user_id: uuid.UUID, entries: list[tuple[uuid.UUID, uuid.UUID]]
+    ) -> None: ...
+
+    def remove_page(
+        self, *, user_ids: Iterable[uuid.UUID], page_id: uuid.UUID, post_ids: list[uuid.UUID]
+    ) -> None: ...
+
+    def read(
+        self, *, user_id: uuid.UUID, before: uuid.UUID | None, limit: int
+    ) -> list[uuid.UUID]: ...
+
+    def exists(self, *, user_id: uuid.UUID) -> bool: ...
+
+    def clear(self, *, user_id: uuid.UUID) -> None: ...
+
+    @property
+    def client(self) -> Any:
+        """The Redis client that keeps the cards and reader states beside the timelines; None
+        where nothing is kept (every read asks the database)."""
+
+    def read_with_reader(
+        self, *, user_id: uuid.UUID, before: uuid.UUID | None, limit: int, card_prefix: str
+    ) -> FastRead | None:
+        """The whole fast path of a feed read in one round trip, or None where there is none."""
+
+    def remember_reader(self, *, user_id: uuid.UUID, state: str, seconds: int) -> None:
+        """Keep a reader's state (see services.current_reader) for `seconds`."""
+
+    def forget_readers(self, *, user_ids: list[uuid.UUID], new_big_pages_version: bool) -> None:
+        """Drop these readers' states; `new_big_pages_version` retires every reader's."""
 
 
 class TableTimelines:
@@ -36,6 +97,7 @@ class TableTimelines:
     entries of trimming on average instead of `size`."""
 
     name = "table"
+    client = None  # no cards, no reader states: the feed asks the database
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -96,38 +158,42 @@ class TableTimelines:
     def clear(self, *, user_id: uuid.UUID) -> None:
         TimelineEntry.objects.filter(user_id=user_id).delete()
 
+    def read_with_reader(
+        self, *, user_id: uuid.UUID, before: uuid.UUID | None, limit: int, card_prefix: str
+    ) -> FastRead | None:
+        return None
 
-class FastRead(NamedTuple):
-    state: bytes | None
-    version: bytes | None
-    built: bool
-    ids: list[uuid.UUID]
-    posts: dict[str, bytes | None]  # post id -> its card, None where Redis has none
-    pages: dict[str, bytes | None]  # page id -> its card, for the pages of the cards found
+    def remember_reader(self, *, user_id: uuid.UUID, state: str, seconds: int) -> None:
+        pass
+
+    def forget_readers(self, *, user_ids: list[uuid.UUID], new_big_pages_version: bool) -> None:
+        pass
 
 
 # KEYS: the timeline, the reader's cached state, the big-pages version.
 # ARGV: the upper bound ("+" or "(<id>"), how many ids, the cards' key prefix.
-# The card keys are derived here rather than passed: a standalone Redis (not a cluster).
-READ_SCRIPT = """
+# The card keys are derived here rather than passed: a standalone Redis (not a cluster). The
+# cards' layout (key names, "gone", where a post card's page id is) comes from codec.py.
+READ_SCRIPT = f"""
 local state = redis.call('GET', KEYS[2])
 local version = redis.call('GET', KEYS[3])
-local built = redis.call('ZSCORE', KEYS[1], '0')
-local ids = redis.call('ZREVRANGEBYLEX', KEYS[1], ARGV[1], '(0', 'LIMIT', 0, tonumber(ARGV[2]))
-local posts, pages, seen = {}, {}, {}
+local built = redis.call('ZSCORE', KEYS[1], '{SENTINEL}')
+local ids = redis.call(
+  'ZREVRANGEBYLEX', KEYS[1], ARGV[1], '({SENTINEL}', 'LIMIT', 0, tonumber(ARGV[2]))
+local posts, pages, seen = {{}}, {{}}, {{}}
 for i, id in ipairs(ids) do
-  local card = redis.call('GET', ARGV[3] .. 'post:' .. id)
+  local card = redis.call('GET', ARGV[3] .. '{codec.POST_KEY}' .. id)
   posts[i] = card
-  if card and card ~= '-' then
-    local page_id = string.sub(card, 1, 36)
+  if card and card ~= '{codec.GONE.decode()}' then
+    local page_id = string.sub(card, 1, {codec.PAGE_ID_LENGTH})
     if not seen[page_id] then
       seen[page_id] = true
       pages[#pages + 1] = page_id
-      pages[#pages + 1] = redis.call('GET', ARGV[3] .. 'page:' .. page_id)
+      pages[#pages + 1] = redis.call('GET', ARGV[3] .. '{codec.PAGE_KEY}' .. page_id)
     end
   end
 end
-return {state, version, built and 1 or 0, ids, posts, pages}
+return {{state, version, built and 1 or 0, ids, posts, pages}}
 """
 
 
@@ -236,6 +302,17 @@ class RedisTimelines:
             pages={pages[n].decode(): pages[n + 1] for n in range(0, len(pages), 2)},
         )
 
+    def remember_reader(self, *, user_id: uuid.UUID, state: str, seconds: int) -> None:
+        self.client.set(self.reader_key(user_id), state, ex=seconds)
+
+    def forget_readers(self, *, user_ids: list[uuid.UUID], new_big_pages_version: bool) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        if user_ids:
+            pipe.delete(*[self.reader_key(user_id) for user_id in user_ids])
+        if new_big_pages_version:
+            pipe.incr(self.big_pages_version_key)
+        pipe.execute()
+
     def exists(self, *, user_id: uuid.UUID) -> bool:
         """Built (by a rebuild, which writes the sentinel), not merely holding a few ids."""
         return self.client.zscore(self.key(user_id), SENTINEL) is not None
@@ -250,10 +327,10 @@ def card_prefix() -> str:
     return f"{settings.SOCIAL_FEED_KEY_PREFIX}card:"
 
 
-_stores: dict[tuple[str, str, str, int], Any] = {}
+_stores: dict[tuple[str, str, str, int], RedisTimelines] = {}
 
 
-def get_timelines() -> TableTimelines | RedisTimelines:
+def get_timelines() -> TimelineStore:
     backend = settings.SOCIAL_FEED_BACKEND
     if backend == "table":
         return TableTimelines(settings.SOCIAL_FEED_TIMELINE_SIZE)

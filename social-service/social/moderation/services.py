@@ -17,6 +17,7 @@ from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from cotask_common.security.permissions import outranks
 from cotask_common.users.models import UserRef
+from social.core.validation import clean_text
 from social.moderation.models import ModerationAction, Report, TargetType
 from social.pages.models import Page, PageBlock
 from social.pages.selectors import Viewer, is_staff, readable_pages_q, viewer_id
@@ -38,14 +39,13 @@ EVENT_TYPES = {
 
 
 def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError.for_field("reason", "A reason is required.", code="required")
-    if len(reason) > REASON_MAX:
-        raise ServiceError.for_field(
-            "reason", f"At most {REASON_MAX} characters, got {len(reason)}.", code="too_long"
-        )
-    return reason
+    return clean_text(
+        reason,
+        field="reason",
+        limit=REASON_MAX,
+        required=True,
+        blank_message="A reason is required.",
+    )
 
 
 def _record(

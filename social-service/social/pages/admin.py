@@ -1,14 +1,14 @@
-"""Follows, blocks and statistics of pages in Django admin: read-only. Every change to them is
-announced to other services and moves counters in the same transaction, which only the services
-do. The admin of pages themselves, whose changelist blocks and unblocks them, is in
-social/moderation/admin.py: moderation sits above the pages app."""
+"""Follows, blocks and statistics of pages, and media files, in Django admin: read-only. Every
+change to them is announced to other services and moves counters in the same transaction, which
+only the services do. The admin of pages themselves, whose changelist blocks and unblocks them,
+is in social/moderation/admin.py: moderation sits above the pages app."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from cotask_common.events.admin import ReadOnlyAdmin
-from social.pages.models import Follow, PageBlock, PageDailyStat
+from social.pages.models import Follow, MediaFile, PageBlock, PageDailyStat
 
 
 @admin.register(Follow)
@@ -46,3 +46,12 @@ class PageDailyStatAdmin(ReadOnlyAdmin):
     ordering = ("-day", "-id")
     date_hierarchy = "day"
     show_full_result_count = False
+
+
+@admin.register(MediaFile)
+class MediaFileAdmin(ReadOnlyAdmin):
+    """media-service's files as this service knows them (from `media.file.*` events)."""
+
+    list_display = ("id", "owner_id", "purpose", "status", "updated_at")
+    list_filter = ("purpose", "status")
+    search_fields = ("=id", "=owner_id")

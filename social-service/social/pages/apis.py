@@ -28,7 +28,6 @@ from social.pages.serializers import (
     PageDetailOutput,
     PageOutput,
     PageUpdateInput,
-    StatsOutput,
     UserIdInput,
 )
 
@@ -42,7 +41,7 @@ class ReadOpenMixin:
         return [IsAuthenticated()]
 
 
-def _owned(request: Request, ref: str) -> Any:
+def owned_page(request: Request, ref: str) -> Any:
     page = selectors.visible_page(ref=ref, viewer=viewer(request))
     if page.owner_id != request.user.id:
         raise Forbidden("Only the page's owner may do this.", code="not_page_owner")
@@ -95,14 +94,14 @@ class PageDetailApi(ReadOpenMixin, APIView):
 
     @extend_schema(request=PageUpdateInput, responses=PageDetailOutput, summary="Edit my page")
     def patch(self, request: Request, ref: str) -> Response:
-        page = _owned(request, ref)
+        page = owned_page(request, ref)
         changes = valid(PageUpdateInput, request.data, partial=True)
         page = services.update_page(page=page, actor_id=request.user.id, changes=changes)
         return Response(PageDetailOutput(selectors.page_by_ref(ref=page.id)).data)
 
     @extend_schema(responses={204: None}, summary="Delete my page (not the personal one)")
     def delete(self, request: Request, ref: str) -> Response:
-        services.delete_page(page=_owned(request, ref), actor_id=request.user.id)
+        services.delete_page(page=owned_page(request, ref), actor_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -132,7 +131,7 @@ class FollowerDetailApi(APIView):
     @extend_schema(responses={204: None}, summary="Remove a follower (owner)")
     def delete(self, request: Request, ref: str, user_id: UUID) -> Response:
         services.remove_follower(
-            page=_owned(request, ref), actor_id=request.user.id, user_id=user_id
+            page=owned_page(request, ref), actor_id=request.user.id, user_id=user_id
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -140,7 +139,7 @@ class FollowerDetailApi(APIView):
 class RequestsApi(APIView):
     @extend_schema(responses=FollowOutput(many=True), summary="Pending follow requests (owner)")
     def get(self, request: Request, ref: str) -> Response:
-        page = _owned(request, ref)
+        page = owned_page(request, ref)
         return paginated(self, request, selectors.follow_requests(page=page), FollowOutput)
 
 
@@ -149,7 +148,7 @@ class ApproveRequestsApi(APIView):
     def post(self, request: Request, ref: str) -> Response:
         data = valid(BatchInput, request.data)
         count = services.approve_requests(
-            page=_owned(request, ref), actor_id=request.user.id, **data
+            page=owned_page(request, ref), actor_id=request.user.id, **data
         )
         return Response({"count": count})
 
@@ -159,7 +158,7 @@ class RejectRequestsApi(APIView):
     def post(self, request: Request, ref: str) -> Response:
         data = valid(BatchInput, request.data)
         count = services.reject_requests(
-            page=_owned(request, ref), actor_id=request.user.id, **data
+            page=owned_page(request, ref), actor_id=request.user.id, **data
         )
         return Response({"count": count})
 
@@ -167,20 +166,22 @@ class RejectRequestsApi(APIView):
 class PageBlocksApi(APIView):
     @extend_schema(responses=PageBlockOutput(many=True), summary="Users blocked from my page")
     def get(self, request: Request, ref: str) -> Response:
-        page = _owned(request, ref)
+        page = owned_page(request, ref)
         return paginated(self, request, selectors.blocked_users(page=page), PageBlockOutput)
 
     @extend_schema(request=UserIdInput, responses={201: PageBlockOutput}, summary="Block a user")
     def post(self, request: Request, ref: str) -> Response:
         data = valid(UserIdInput, request.data)
-        block = services.block_user(page=_owned(request, ref), actor_id=request.user.id, **data)
+        block = services.block_user(page=owned_page(request, ref), actor_id=request.user.id, **data)
         return Response(PageBlockOutput(block).data, status=status.HTTP_201_CREATED)
 
 
 class PageBlockDetailApi(APIView):
     @extend_schema(responses={204: None}, summary="Unblock a user")
     def delete(self, request: Request, ref: str, user_id: UUID) -> Response:
-        services.unblock_user(page=_owned(request, ref), actor_id=request.user.id, user_id=user_id)
+        services.unblock_user(
+            page=owned_page(request, ref), actor_id=request.user.id, user_id=user_id
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -190,10 +191,3 @@ class FollowingApi(APIView):
         return paginated(
             self, request, selectors.following(user_id=request.user.id), FollowingOutput
         )
-
-
-class StatsApi(APIView):
-    @extend_schema(responses=StatsOutput, summary="Page statistics (owner)")
-    def get(self, request: Request, ref: str) -> Response:
-        page = _owned(request, ref)
-        return Response(StatsOutput(selectors.page_stats(page=page)).data)

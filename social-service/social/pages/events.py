@@ -1,6 +1,8 @@
 """auth-service's account events, as they concern pages. The shared UserRef handler
 (cotask_common.users) runs first for the same events, in the same transaction. An account's
-deletion touches every app, so its handler sits in the top layer (`social/moderation/events.py`)."""
+deletion touches every app, so its handler sits in the top layer (`social/moderation/events.py`).
+And media-service's file events, kept in the small projection avatars and post files are checked
+against (`MediaFile`)."""
 
 from __future__ import annotations
 
@@ -38,3 +40,16 @@ def on_deactivated(event: Event) -> None:
 @event_handler("auth.user.reactivated")
 def on_reactivated(event: Event) -> None:
     services.set_owner_inactive(user_id=UUID(str(event.key)), inactive=False)
+
+
+MEDIA_EVENT_TYPES = (
+    "media.file.uploaded",
+    "media.file.ready",
+    "media.file.failed",
+    "media.file.deleted",
+)
+
+
+@event_handler(*MEDIA_EVENT_TYPES)
+def on_media_file(event: Event) -> None:
+    services.apply_media_event(verb=event.type.rsplit(".", 1)[-1], data=event.data)

@@ -1,5 +1,6 @@
 """Pages (a personal page per user, and any number of others), follows, per-page user blocks and
-the counters behind page statistics."""
+the counters behind page statistics, and the projection of media-service's files (avatars and
+post files are checked against it)."""
 
 from __future__ import annotations
 
@@ -131,3 +132,21 @@ class PageDailyStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page_id} {self.day}"
+
+
+class MediaFile(models.Model):
+    """What social-service knows of a media-service file, from `media.file.*` events."""
+
+    id = models.UUIDField(primary_key=True)
+    owner_id = models.UUIDField(db_index=True)
+    purpose = models.CharField(max_length=32, blank=True, default="")
+    status = models.CharField(max_length=32, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Its table from when posts owned it: the model moved (pages check avatars against it
+        # and sit below posts), the rows did not.
+        db_table = "social_posts_mediafile"
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.purpose}, {self.status})"

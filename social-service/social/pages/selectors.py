@@ -11,13 +11,13 @@ Visibility rules, in one place (posts, feeds and search build on them):
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from django.db.models import Q, QuerySet
 
 from cotask_common.errors import Forbidden, NotFound
 from cotask_common.security.tokens import TokenUser
-from social.pages.models import Follow, Page, PageBlock, PageDailyStat
+from social.pages.models import Follow, Page, PageBlock
 
 # The caller as the kit's JWT authentication gives it, or None for an anonymous caller.
 Viewer: TypeAlias = TokenUser | None
@@ -159,42 +159,3 @@ def personal_page(*, user_id: uuid.UUID) -> Page | None:
         .select_related("owner")
         .first()
     )
-
-
-def page_stats(*, page: Page, days: int = 30) -> dict[str, Any]:
-    """Statistics from the counters the services keep; no scan over follows or likes."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from social.posts.models import Post
-
-    since = timezone.now().date() - dt.timedelta(days=days - 1)
-    daily = list(
-        PageDailyStat.objects.filter(page=page, day__gte=since)
-        .order_by("day")
-        .values(
-            "day",
-            "followers_gained",
-            "followers_lost",
-            "posts",
-            "likes",
-            "comments",
-            "comment_likes",
-        )
-    )
-    top = list(
-        Post.objects.filter(page=page, deleted_at__isnull=True)
-        .order_by("-like_count", "-comment_count", "-id")
-        .values("id", "text", "like_count", "comment_count", "created_at")[:5]
-    )
-    return {
-        "page_id": page.id,
-        "followers": page.followers_count,
-        "posts": page.posts_count,
-        "likes": page.likes_count,
-        "comments": page.comments_count,
-        "comment_likes": page.comment_likes_count,
-        "daily": daily,
-        "top_posts": top,
-    }

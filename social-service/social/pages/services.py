@@ -22,11 +22,11 @@ from cotask_common.media_access import (
 )
 from cotask_common.statements import Columns, Statement
 from cotask_common.users.models import UserRef
-from social.feed import services as feed_services
-from social.pages.models import Follow, Page, PageBlock, PageDailyStat, PageTag
+from social.core.feed_writes import feed_writes
+from social.core.validation import clean_handle, clean_tags, clean_text
+from social.pages.models import Follow, MediaFile, Page, PageBlock, PageDailyStat, PageTag
+from social.pages.selectors import personal_page
 
-HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{3,40}$")
-TAG_RE = re.compile(r"^[\w-]{1,40}$")
 MAX_PAGE_TAGS = 10
 MAX_LINKS = 5
 NAME_MAX = 100
@@ -34,44 +34,7 @@ DESCRIPTION_MAX = 1000
 
 
 # ---------------------------------------------------------------------------------------------
-# Validation helpers (shared with posts)
-
-
-def clean_handle(handle: str, *, field: str = "handle") -> str:
-    handle = (handle or "").strip().lstrip("@")
-    if not HANDLE_RE.match(handle):
-        raise ServiceError.for_field(
-            field,
-            "A handle is 3 to 40 characters: letters, digits and underscores.",
-        )
-    return handle
-
-
-def clean_tags(tags: Iterable[str] | None, *, limit: int, field: str = "tags") -> list[str]:
-    cleaned: list[str] = []
-    for raw in tags or []:
-        tag = str(raw).strip().lstrip("#").lower()
-        if not TAG_RE.match(tag):
-            raise ServiceError.for_field(
-                field,
-                f"{raw!r} is not a tag: 1 to 40 letters, digits, '_' or '-'.",
-            )
-        if tag not in cleaned:
-            cleaned.append(tag)
-    if len(cleaned) > limit:
-        raise ServiceError.for_field(field, f"At most {limit} tags, got {len(cleaned)}.")
-    return cleaned
-
-
-def _clean_text(value: str, *, field: str, limit: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError.for_field(field, "This field may not be blank.", code="required")
-    if len(value) > limit:
-        raise ServiceError.for_field(
-            field, f"At most {limit} characters, got {len(value)}.", code="too_long"
-        )
-    return value
+# Validation (the shared helpers are in social.core.validation)
 
 
 def _clean_links(links: Any) -> list[str]:
@@ -198,6 +161,65 @@ def page_audience(page_id: Any) -> str:
     return audience_name("page", page_id)
 
 
+def apply_media_event(*, verb: str, data: dict[str, Any]) -> None:
+    """media-service's `media.file.*` events kept in the `MediaFile` projection."""
+    file_id = data.get("id")  # declared in cotask_common/contracts/media.py
+    if not file_id:
+        return
+    if verb == "deleted":
+        MediaFile.objects.filter(id=file_id).delete()
+        return
+    defaults = {name: data[name] for name in ("owner_id", "purpose", "status") if data.get(name)}
+    if verb == "ready":
+        defaults["status"] = "ready"
+    elif verb in ("failed", "rejected"):
+        defaults["status"] = verb
+    if "owner_id" not in defaults and not MediaFile.objects.filter(id=file_id).exists():
+        return  # without an owner the file cannot be checked; a later event will carry it
+    MediaFile.objects.update_or_create(id=file_id, defaults=defaults)
+
+
+def check_media(
+    *,
+    media_ids: Iterable[Any],
+    owner_id: uuid.UUID,
+    purposes: Iterable[str],
+    field: str = "media_ids",
+) -> list[str]:
+    """Each file must be known, ready, the caller's own and of an allowed purpose (a page's
+    avatar, a post's files)."""
+    ids: list[str] = []
+    for raw in media_ids:
+        try:
+            value = str(uuid.UUID(str(raw)))
+        except ValueError as exc:
+            raise ServiceError.for_field(field, f"{raw!r} is not a file id (a UUID).") from exc
+        if value not in ids:
+            ids.append(value)
+    files = {str(f.id): f for f in MediaFile.objects.filter(id__in=ids)}
+    purposes = tuple(purposes)
+    for value in ids:
+        media = files.get(value)
+        if media is None or str(media.owner_id) != str(owner_id):
+            raise ServiceError.for_field(
+                field, f"File {value} does not exist or is not yours.", code="media_not_found"
+            )
+        if media.status != "ready":
+            raise ServiceError.for_field(
+                field,
+                f"File {value} is not ready yet (status {media.status!r}); try again shortly.",
+                code="media_not_ready",
+            )
+        if media.purpose not in purposes:
+            raise ServiceError.for_field(
+                field,
+                f"File {value} was uploaded for {media.purpose!r}; this needs one of "
+                f"{', '.join(purposes)}.",
+                code="media_wrong_purpose",
+            )
+    return ids
+
+
 def _file_ids(values: Iterable[Any]) -> list[str]:
     ids: list[str] = []
     for value in values:
@@ -282,8 +304,6 @@ def _name_from_account(*, page: Page, username: str, display_name: str) -> Page:
 def ensure_personal_page(*, user: Any) -> Page:
     """The signed-in user's personal page, made now if the registration event has not arrived
     yet (names from the local UserRef when it exists, else from the token)."""
-    from social.pages.selectors import personal_page
-
     page = personal_page(user_id=user.id)
     if page is not None:
         return page
@@ -309,13 +329,11 @@ def create_page(
     links: list[str] | None = None,
 ) -> Page:
     handle = clean_handle(handle)
-    name = _clean_text(name, field="name", limit=NAME_MAX, required=True)
-    description = _clean_text(description, field="description", limit=DESCRIPTION_MAX)
+    name = clean_text(name, field="name", limit=NAME_MAX, required=True)
+    description = clean_text(description, field="description", limit=DESCRIPTION_MAX)
     tags = clean_tags(tags, limit=MAX_PAGE_TAGS)
     links = _clean_links(links)
     if avatar_id:
-        from social.posts.services import check_media
-
         check_media(
             media_ids=[avatar_id], owner_id=owner_id, purposes=AVATAR_PURPOSES, field="avatar_id"
         )
@@ -366,9 +384,9 @@ def update_page(*, page: Page, actor_id: uuid.UUID, changes: dict[str, Any]) -> 
     if "handle" in changes:
         changes["handle"] = clean_handle(changes["handle"])
     if "name" in changes:
-        changes["name"] = _clean_text(changes["name"], field="name", limit=NAME_MAX, required=True)
+        changes["name"] = clean_text(changes["name"], field="name", limit=NAME_MAX, required=True)
     if "description" in changes:
-        changes["description"] = _clean_text(
+        changes["description"] = clean_text(
             changes["description"], field="description", limit=DESCRIPTION_MAX
         )
     if "tags" in changes:
@@ -376,8 +394,6 @@ def update_page(*, page: Page, actor_id: uuid.UUID, changes: dict[str, Any]) -> 
     if "links" in changes:
         changes["links"] = _clean_links(changes["links"])
     if changes.get("avatar_id"):
-        from social.posts.services import check_media
-
         check_media(
             media_ids=[changes["avatar_id"]],
             owner_id=actor_id,
@@ -441,7 +457,7 @@ def delete_page(*, page: Page, actor_id: uuid.UUID) -> None:
                 "user_id", flat=True
             )
         )
-        feed_services.remove_page_from_timelines(page_id=page.id, user_ids=follower_ids)
+        feed_writes().follows_ended(page_id=page.id, user_ids=follower_ids)
         _detach_page_media(page=page, actor_id=actor_id)
         publish_access_revoked(audience=page_audience(page.id), actor=actor_id)
         page.delete()
@@ -517,7 +533,9 @@ def _started(*, follow: Follow, page: Page, actor_id: uuid.UUID, via: str) -> No
             recipient_ids=[] if via == "approval" else [str(page.owner_id)],
         ),
     )
-    feed_services.on_follow_started(user_id=follow.user_id, page=page)
+    feed_writes().follow_started(
+        user_id=follow.user_id, page_id=page.id, followers=page.followers_count
+    )
 
 
 def _ended(*, follow: Follow, page: Page, actor_id: uuid.UUID, reason: str) -> None:
@@ -530,7 +548,7 @@ def _ended(*, follow: Follow, page: Page, actor_id: uuid.UUID, reason: str) -> N
         publish_access_revoked(
             audience=page_audience(page.id), user_ids=[follow.user_id], actor=actor_id
         )
-        feed_services.remove_page_from_timelines(page_id=page.id, user_ids=[follow.user_id])
+        feed_writes().follows_ended(page_id=page.id, user_ids=[follow.user_id])
     recipients = [str(follow.user_id)] if reason in ("removed_by_owner",) else []
     publish_event(
         type="social.follow.removed" if was_approved else "social.follow.rejected",
@@ -774,9 +792,9 @@ def delete_user_data(*, user_id: uuid.UUID) -> None:
                     "user_id", flat=True
                 )
             )
-            feed_services.remove_page_from_timelines(page_id=page.id, user_ids=follower_ids)
+            feed_writes().follows_ended(page_id=page.id, user_ids=follower_ids)
             _detach_page_media(page=page, actor_id=user_id)
             publish_access_revoked(audience=page_audience(page.id), actor=user_id)
             page.delete()
             publish_event(type="social.page.deleted", key=data["id"], actor=user_id, data=data)
-        feed_services.forget_reader(user_id=user_id)
+        feed_writes().reader_deleted(user_id=user_id)

@@ -31,5 +31,4 @@ urlpatterns = [
         apis.PageBlockDetailApi.as_view(),
         name="page-block",
     ),
-    path("pages/<str:ref>/stats/", apis.StatsApi.as_view(), name="page-stats"),
 ]

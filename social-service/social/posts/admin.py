@@ -1,4 +1,4 @@
-"""Likes and media files in Django admin: read-only (changes go through the services, which
+"""Likes in Django admin: read-only (changes go through the services, which
 announce them and keep the counters and timelines right). The admin of posts and comments, whose
 changelists delete them, is in social/moderation/admin.py: moderation sits above the posts app."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from cotask_common.events.admin import ReadOnlyAdmin
-from social.posts.models import CommentLike, MediaFile, PostLike
+from social.posts.models import CommentLike, PostLike
 
 
 @admin.register(PostLike)
@@ -26,12 +26,3 @@ class CommentLikeAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     ordering = ("-id",)
     show_full_result_count = False
-
-
-@admin.register(MediaFile)
-class MediaFileAdmin(ReadOnlyAdmin):
-    """media-service's files as this service knows them (from `media.file.*` events)."""
-
-    list_display = ("id", "owner_id", "purpose", "status", "updated_at")
-    list_filter = ("purpose", "status")
-    search_fields = ("=id", "=owner_id")

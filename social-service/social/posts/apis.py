@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 from cotask_common.errors import Forbidden
 from social.api import paginated, valid, viewer
 from social.pages import selectors as page_selectors
-from social.pages.apis import ReadOpenMixin
+from social.pages.apis import ReadOpenMixin, owned_page
+from social.pages.serializers import StatsOutput
 from social.posts import selectors, services
 from social.posts.serializers import (
     CommentInput,
@@ -198,3 +199,10 @@ class PopularApi(ReadOpenMixin, APIView):
     def get(self, request: Request) -> Response:
         rows = selectors.popular_posts(viewer=viewer(request))
         return paginated(self, request, rows, PostOutput, ordering=("-hot_score", "-id"))
+
+
+class StatsApi(APIView):
+    @extend_schema(responses=StatsOutput, summary="Page statistics (owner)")
+    def get(self, request: Request, ref: str) -> Response:
+        page = owned_page(request, ref)
+        return Response(StatsOutput(selectors.page_stats(page=page)).data)

@@ -1,4 +1,4 @@
-"""Posts (and replies, which are posts), comments, likes, and the projection of media files."""
+"""Posts (and replies, which are posts), comments and likes."""
 
 from __future__ import annotations
 
@@ -7,19 +7,6 @@ from django.db import models
 from cotask_common.ids import uuid7
 from cotask_common.users.models import UserRef
 from social.pages.models import Page
-
-
-class MediaFile(models.Model):
-    """What social-service knows of a media-service file, from `media.file.*` events."""
-
-    id = models.UUIDField(primary_key=True)
-    owner_id = models.UUIDField(db_index=True)
-    purpose = models.CharField(max_length=32, blank=True, default="")
-    status = models.CharField(max_length=32, blank=True, default="")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"{self.id} ({self.purpose}, {self.status})"
 
 
 class Post(models.Model):

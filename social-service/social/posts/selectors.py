@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Value
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from cotask_common.errors import Forbidden, NotFound
 from social.pages import selectors as page_selectors
-from social.pages.models import PageBlock
+from social.pages.models import Page, PageBlock, PageDailyStat
 from social.pages.selectors import Viewer, readable_pages_q, viewer_id
 from social.posts.models import Comment, CommentLike, Post, PostLike, PostTag
 
@@ -130,3 +131,37 @@ def comment_for_viewer(*, comment_id: uuid.UUID | str, viewer: Viewer) -> Commen
         raise NotFound(f"No comment with the id {str(comment_id)!r}.")
     post_for_viewer(post_id=comment.post_id, viewer=viewer)
     return comment
+
+
+def page_stats(*, page: Page, days: int = 30) -> dict[str, Any]:
+    """Statistics from the counters the services keep; no scan over follows or likes. Here,
+    not in pages: the top posts are posts."""
+    since = timezone.now().date() - timedelta(days=days - 1)
+    daily = list(
+        PageDailyStat.objects.filter(page=page, day__gte=since)
+        .order_by("day")
+        .values(
+            "day",
+            "followers_gained",
+            "followers_lost",
+            "posts",
+            "likes",
+            "comments",
+            "comment_likes",
+        )
+    )
+    top = list(
+        Post.objects.filter(page=page, deleted_at__isnull=True)
+        .order_by("-like_count", "-comment_count", "-id")
+        .values("id", "text", "like_count", "comment_count", "created_at")[:5]
+    )
+    return {
+        "page_id": page.id,
+        "followers": page.followers_count,
+        "posts": page.posts_count,
+        "likes": page.likes_count,
+        "comments": page.comments_count,
+        "comment_likes": page.comment_likes_count,
+        "daily": daily,
+        "top_posts": top,
+    }

@@ -7,7 +7,6 @@ import functools
 import math
 import re
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -20,18 +19,18 @@ from cotask_common.errors import Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from cotask_common.inserts import insert_if_absent
 from cotask_common.statements import Columns, Statement
-from social.feed import services as feed_services
-from social.feed.cards import forget_posts
+from social.core.feed_writes import feed_writes
+from social.core.validation import clean_tags, clean_text
 from social.pages.models import Page
 from social.pages.selectors import Viewer, viewer_id
 from social.pages.services import (
     bump_page,
-    clean_tags,
+    check_media,
     page_audience,
     publish_media_references,
 )
 from social.posts import selectors
-from social.posts.models import Comment, CommentLike, MediaFile, Post, PostLike, PostTag
+from social.posts.models import Comment, CommentLike, Post, PostLike, PostTag
 
 MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,40})")
 HASHTAG_RE = re.compile(r"(?<![\w#])#([\w-]{1,40})")
@@ -45,78 +44,11 @@ def hot_score(*, likes: int, comments: int, created_at: datetime) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-# Media (projection of media-service's events)
-
-
-def apply_media_event(*, verb: str, data: dict[str, Any]) -> None:
-    file_id = data.get("id")  # declared in cotask_common/contracts/media.py
-    if not file_id:
-        return
-    if verb == "deleted":
-        MediaFile.objects.filter(id=file_id).delete()
-        return
-    defaults = {name: data[name] for name in ("owner_id", "purpose", "status") if data.get(name)}
-    if verb == "ready":
-        defaults["status"] = "ready"
-    elif verb in ("failed", "rejected"):
-        defaults["status"] = verb
-    if "owner_id" not in defaults and not MediaFile.objects.filter(id=file_id).exists():
-        return  # without an owner the file cannot be checked; a later event will carry it
-    MediaFile.objects.update_or_create(id=file_id, defaults=defaults)
-
-
-def check_media(
-    *,
-    media_ids: Iterable[Any],
-    owner_id: uuid.UUID,
-    purposes: Iterable[str],
-    field: str = "media_ids",
-) -> list[str]:
-    """Each file must be known, ready, the caller's own and of an allowed purpose."""
-    ids: list[str] = []
-    for raw in media_ids:
-        try:
-            value = str(uuid.UUID(str(raw)))
-        except ValueError as exc:
-            raise ServiceError.for_field(field, f"{raw!r} is not a file id (a UUID).") from exc
-        if value not in ids:
-            ids.append(value)
-    files = {str(f.id): f for f in MediaFile.objects.filter(id__in=ids)}
-    purposes = tuple(purposes)
-    for value in ids:
-        media = files.get(value)
-        if media is None or str(media.owner_id) != str(owner_id):
-            raise ServiceError.for_field(
-                field, f"File {value} does not exist or is not yours.", code="media_not_found"
-            )
-        if media.status != "ready":
-            raise ServiceError.for_field(
-                field,
-                f"File {value} is not ready yet (status {media.status!r}); try again shortly.",
-                code="media_not_ready",
-            )
-        if media.purpose not in purposes:
-            raise ServiceError.for_field(
-                field,
-                f"File {value} was uploaded for {media.purpose!r}; this needs one of "
-                f"{', '.join(purposes)}.",
-                code="media_wrong_purpose",
-            )
-    return ids
-
-
-# ---------------------------------------------------------------------------------------------
 # Posts
 
 
 def _clean_post_text(text: str) -> str:
-    text = (text or "").strip()
-    limit = settings.SOCIAL_POST_MAX_LENGTH
-    if len(text) > limit:
-        raise ServiceError.for_field(
-            "text", f"At most {limit} characters, got {len(text)}.", code="too_long"
-        )
-    return text
+    return clean_text(text, field="text", limit=settings.SOCIAL_POST_MAX_LENGTH)
 
 
 def _mentioned_owner_ids(handles: list[str]) -> list[str]:
@@ -215,13 +147,13 @@ def create_post(
             attached=post.media_ids,
             audience=page_audience(page.id),
         )
-        feed_services.on_post_created(post=post, page=page)
+        feed_writes().post_created(post_id=post.id)
         # Counters last: their rows (the page, its day, the replied-to post) are the ones
         # every post on the page updates, and a row stays locked from its UPDATE to the
         # commit, so concurrent posts queue behind each other only for these statements.
         if reply_to is not None:
             Post.objects.filter(id=reply_to.id).update(reply_count=F("reply_count") + 1)
-            forget_posts([reply_to.id])
+            feed_writes().posts_changed(post_ids=[reply_to.id])
         bump_page(page_id=page.id, posts_count=1, daily={"posts": 1})
     return post
 
@@ -304,7 +236,7 @@ def delete_post(
             Post.objects.filter(id=post.reply_to_id, reply_count__gt=0).update(
                 reply_count=F("reply_count") - 1
             )
-            forget_posts([post.reply_to_id])
+            feed_writes().posts_changed(post_ids=[post.reply_to_id])
         publish_event(
             type="social.post.deleted",
             key=post.id,
@@ -320,7 +252,6 @@ def delete_post(
             publish_media_references(
                 object_type="post", object_id=post.id, actor=actor_id, detach_all=True
             )
-        feed_services.on_post_deleted(post=post)
     return True
 
 
@@ -400,7 +331,7 @@ def _recount(*, post: Post, likes: int = 0, comments: int = 0) -> None:
     # A prepared UPDATE instead of save(): every like runs this. save()'s signal would have
     # dropped the post's feed card, so that is done here.
     _recount_statement().execute(post.like_count, post.comment_count, post.hot_score, post.id)
-    forget_posts([post.id])
+    feed_writes().posts_changed(post_ids=[post.id])
 
 
 @functools.cache
@@ -419,15 +350,13 @@ def _recount_statement() -> Statement:
 
 
 def _clean_comment(text: str) -> str:
-    text = (text or "").strip()
-    limit = settings.SOCIAL_COMMENT_MAX_LENGTH
-    if not text:
-        raise ServiceError.for_field("text", "A comment cannot be empty.", code="required")
-    if len(text) > limit:
-        raise ServiceError.for_field(
-            "text", f"At most {limit} characters, got {len(text)}.", code="too_long"
-        )
-    return text
+    return clean_text(
+        text,
+        field="text",
+        limit=settings.SOCIAL_COMMENT_MAX_LENGTH,
+        required=True,
+        blank_message="A comment cannot be empty.",
+    )
 
 
 def _comment_data(comment: Comment, post: Post, **extra: Any) -> dict[str, Any]:
@@ -663,5 +592,5 @@ def erase_user_activity(*, user_id: uuid.UUID) -> dict[str, int]:
             Post.objects.filter(id=reply_to_id, reply_count__gt=0).update(
                 reply_count=F("reply_count") - 1
             )
-            forget_posts([reply_to_id])
+            feed_writes().posts_changed(post_ids=[reply_to_id])
     return done

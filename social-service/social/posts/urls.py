@@ -4,6 +4,8 @@ from social.posts import apis
 
 urlpatterns = [
     path("pages/<str:ref>/posts/", apis.PagePostsApi.as_view(), name="page-posts"),
+    # Here, not in pages: the statistics name the page's top posts.
+    path("pages/<str:ref>/stats/", apis.StatsApi.as_view(), name="page-stats"),
     path("posts/<uuid:post_id>/", apis.PostDetailApi.as_view(), name="post"),
     path("posts/<uuid:post_id>/replies/", apis.RepliesApi.as_view(), name="post-replies"),
     path("posts/<uuid:post_id>/like/", apis.PostLikeApi.as_view(), name="post-like"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +14,7 @@ from rest_framework.views import APIView
 
 from cotask_common.errors import ServiceError
 from cotask_common.throttling import AnonymousRateThrottle, NamedLimitThrottling
-from social.api import UserBrief, viewer
-from social.feed.apis import _page_size
+from social.api import UserBrief, decode_cursor, encode_cursor, page_size, viewer
 from social.pages.serializers import PageOutput
 from social.search import selectors
 
@@ -27,17 +25,10 @@ MAX_OFFSET = 1000
 def _offset(raw: str | None) -> int:
     if not raw:
         return 0
-    try:
-        value = int(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
-    except ValueError as exc:
-        raise ServiceError.for_field("cursor", "Invalid cursor.", code="invalid_cursor") from exc
+    value = decode_cursor(raw, lambda data: int(data.decode()))
     if not 0 <= value <= MAX_OFFSET:
         raise ServiceError.for_field("cursor", f"Search goes at most {MAX_OFFSET} results deep.")
     return value
-
-
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
 
 
 class AnonymousSearchThrottle(AnonymousRateThrottle):
@@ -79,7 +70,7 @@ class SearchApi(NamedLimitThrottling, APIView):
         kind = request.query_params.get("type", "pages")
         if kind not in ("pages", "users"):
             raise ServiceError.for_field("type", f"Must be pages or users, got {kind!r}.")
-        size = _page_size(request)
+        size = page_size(request)
         offset = _offset(request.query_params.get("cursor"))
         if kind == "pages":
             rows = selectors.search_pages(query=query, viewer=viewer(request))
@@ -90,7 +81,14 @@ class SearchApi(NamedLimitThrottling, APIView):
         found = selectors.ranked(rows, offset=offset, limit=size + 1)
 
         def link(at: int) -> str:
-            params = urlencode({"q": query, "type": kind, "page_size": size, "cursor": _cursor(at)})
+            params = urlencode(
+                {
+                    "q": query,
+                    "type": kind,
+                    "page_size": size,
+                    "cursor": encode_cursor(str(at).encode()),
+                }
+            )
             return request.build_absolute_uri(f"{request.path}?{params}")
 
         return Response(

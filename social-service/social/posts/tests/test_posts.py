@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from cotask_common.events.testing import handle_event, make_event
-from social.posts.models import MediaFile
+from social.pages.models import MediaFile
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,58 @@
+"""Validation of the text, handles and tags people write, shared by pages, posts and
+moderation. Each raises the kit's `ServiceError` naming the field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from cotask_common.errors import ServiceError
+
+HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{3,40}$")
+TAG_RE = re.compile(r"^[\w-]{1,40}$")
+
+
+def clean_text(
+    value: str | None,
+    *,
+    field: str,
+    limit: int,
+    required: bool = False,
+    blank_message: str = "This field may not be blank.",
+) -> str:
+    """`value` stripped; at most `limit` characters, and not empty when `required`."""
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError.for_field(field, blank_message, code="required")
+    if len(value) > limit:
+        raise ServiceError.for_field(
+            field, f"At most {limit} characters, got {len(value)}.", code="too_long"
+        )
+    return value
+
+
+def clean_handle(handle: str | None, *, field: str = "handle") -> str:
+    handle = (handle or "").strip().lstrip("@")
+    if not HANDLE_RE.match(handle):
+        raise ServiceError.for_field(
+            field,
+            "A handle is 3 to 40 characters: letters, digits and underscores.",
+        )
+    return handle
+
+
+def clean_tags(tags: Iterable[str] | None, *, limit: int, field: str = "tags") -> list[str]:
+    """Lower-cased, without a leading '#', each once, at most `limit`."""
+    cleaned: list[str] = []
+    for raw in tags or []:
+        tag = str(raw).strip().lstrip("#").lower()
+        if not TAG_RE.match(tag):
+            raise ServiceError.for_field(
+                field,
+                f"{raw!r} is not a tag: 1 to 40 letters, digits, '_' or '-'.",
+            )
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > limit:
+        raise ServiceError.for_field(field, f"At most {limit} tags, got {len(cleaned)}.")
+    return cleaned
