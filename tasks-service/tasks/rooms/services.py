@@ -46,6 +46,7 @@ COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 ASSIGNABLE_ROLES = (RoomRole.ADMIN, RoomRole.MEMBER, RoomRole.VIEWER)
 
 User = UserRef | TokenUser
+PERSONAL_SPACE_NAME = "Personal space"
 
 
 def room_audience(room_id: Any) -> str:
@@ -186,7 +187,8 @@ def personal_space_for(*, user: User) -> Room:
             room = Room.objects.create(
                 kind=RoomKind.PERSONAL,
                 owner_id=user.id,
-                name=_("Personal space"),
+                # Stored in English; the API shows it in the reader's language (serializers).
+                name=PERSONAL_SPACE_NAME,
                 join_code=None,
             )
             Membership.objects.create(room=room, user_id=user.id, role=RoomRole.OWNER)
