@@ -250,6 +250,23 @@ def room_delete(*, user: User, room_id: Any) -> None:
 
 
 def _delete_room(room: Room, *, actor_id: Any) -> None:
+    """The room goes with its tasks: media drops the tasks' file references (a file nobody else
+    uses is deleted after media's grace period) and the audience `room:<id>` closes."""
+    from tasks.planning.models import Attachment
+
+    task_ids = (
+        Attachment.objects.filter(task__room=room)
+        .order_by("task_id")
+        .values_list("task_id", flat=True)
+        .distinct()
+    )
+    for task_id in task_ids:
+        publish_event(
+            type="tasks.media.detached",
+            key=task_id,
+            actor=actor_id,
+            data={"object_type": "task", "object_id": str(task_id)},
+        )
     publish_event(
         type="tasks.room.deleted",
         key=room.id,

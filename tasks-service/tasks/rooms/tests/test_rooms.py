@@ -96,7 +96,18 @@ def test_edit_room(cast: Cast) -> None:
 
 
 def test_owner_deletes_the_room_and_its_audience(cast: Cast, published_events: Any) -> None:
+    import uuid
+
+    from tasks.planning.models import Attachment, Task
+
+    task = Task.objects.create(room=cast.room, title="with a file")
+    Attachment.objects.create(task=task, file_id=uuid.uuid4())
+    Attachment.objects.create(task=task, file_id=uuid.uuid4())
     assert cast.clients["owner"].delete(cast.url()).status_code == 204
+    detached = _events(published_events, "tasks.media.detached")
+    assert [(e.key, e.data) for e in detached] == [
+        (str(task.id), {"object_type": "task", "object_id": str(task.id)})
+    ]
     assert not Room.objects.filter(id=cast.room.id).exists()
     deleted = _events(published_events, "tasks.room.deleted")[-1]
     assert deleted.data["id"] == str(cast.room.id) and deleted.data["actor_id"] == str(
