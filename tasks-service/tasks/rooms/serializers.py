@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from tasks.rooms.access import has_role
 from tasks.rooms.models import RoomKind, RoomRole
+from tasks.rooms.services import PERSONAL_SPACE_NAME
 
 
 class UserBrief(serializers.Serializer):
@@ -32,8 +33,8 @@ class RoomOutput(serializers.Serializer):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
-        if instance.kind == RoomKind.PERSONAL:
-            data["name"] = _("Personal space")
+        if instance.kind == RoomKind.PERSONAL and instance.name == PERSONAL_SPACE_NAME:
+            data["name"] = _("Personal space")  # the default name, in the reader's language
         # The code lets anyone in: only those who manage members see it.
         if not (instance.join_code and has_role(instance.my_role or "", RoomRole.ADMIN)):
             data.pop("join_code", None)

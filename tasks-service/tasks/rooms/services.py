@@ -46,6 +46,7 @@ COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 ASSIGNABLE_ROLES = (RoomRole.ADMIN, RoomRole.MEMBER, RoomRole.VIEWER)
 
 User = UserRef | TokenUser
+# Stored in English; the API shows the default name in the reader's language (serializers).
 PERSONAL_SPACE_NAME = "Personal space"
 
 
@@ -187,7 +188,6 @@ def personal_space_for(*, user: User) -> Room:
             room = Room.objects.create(
                 kind=RoomKind.PERSONAL,
                 owner_id=user.id,
-                # Stored in English; the API shows it in the reader's language (serializers).
                 name=PERSONAL_SPACE_NAME,
                 join_code=None,
             )

@@ -464,3 +464,22 @@ def test_lists_have_bounded_query_counts(
         with django_assert_max_num_queries(4):
             body = client.get(url).json()
         assert len(body["results"]) >= 12, url
+
+
+def test_the_personal_space_can_be_renamed_by_its_owner(client_for: Any) -> None:
+    client = client_for()
+    space = client.get("/api/tasks/personal/").json()
+    renamed = client.patch(f"/api/tasks/rooms/{space['id']}/", {"name": "Mine"}, format="json")
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Mine"
+    assert client.get("/api/tasks/personal/").json()["name"] == "Mine"
+
+
+def test_members_page_through_in_joined_order(cast: Cast, make_user: Any) -> None:
+    for _ in range(3):
+        add_member(cast.room, make_user(), "member")
+    client = cast.clients["viewer"]
+    first = client.get(cast.url("members/") + "?page_size=5").json()
+    second = client.get(first["next"]).json()
+    names = [m["username"] for m in first["results"] + second["results"]]
+    assert names[:5] == ["owner", "admin", "member", "viewer", "banned"]
+    assert len(names) == len(set(names)) == 8 and second["next"] is None
