@@ -6,6 +6,7 @@ urlpatterns = service_urlpatterns(
     "tasks",
     [
         path("", include("tasks.rooms.urls")),
+        path("", include("tasks.planning.urls")),
     ],
 )
 
