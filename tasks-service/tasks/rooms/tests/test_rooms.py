@@ -454,14 +454,16 @@ def test_lists_have_bounded_query_counts(
         add_member(cast.room, make_user(), "member")
         Label.objects.create(room=cast.room, name=f"label {i}")
     client = cast.clients["owner"]
-    for url in (
-        "/api/tasks/rooms/",
-        cast.url("members/"),
-        cast.url("labels/"),
-        cast.url("history/"),
+    # Measured: 1 query for my rooms (roles and counts as subqueries), 2 for a room's list (the
+    # membership check, the page), whatever the number of rows.
+    for url, most in (
+        ("/api/tasks/rooms/", 1),
+        (cast.url("members/"), 2),
+        (cast.url("labels/"), 2),
+        (cast.url("history/"), 2),
     ):
         client.get(url)  # warm: the first request of a token verifies it
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(most):
             body = client.get(url).json()
         assert len(body["results"]) >= 12, url
 
