@@ -70,7 +70,9 @@ def normalise_join_code(code: str) -> str:
 def _save_with_new_code(room: Room, *, fields: list[str] | None = None) -> None:
     """Give the room a fresh code and save it; a collision with another room's code (1 in 1e14
     per room) just draws again. The unique constraint, not a lookup, is what guarantees it."""
-    for _attempt in range(5):
+    # A collision may be with a room another transaction has not committed yet (invisible to a
+    # lookup), so any IntegrityError of the save draws again; five in a row is not luck.
+    for attempt in range(5):
         room.join_code = new_join_code()
         room.join_code_changed_at = timezone.now()
         try:
@@ -81,10 +83,8 @@ def _save_with_new_code(room: Room, *, fields: list[str] | None = None) -> None:
                     room.save(update_fields=[*fields, "join_code", "join_code_changed_at"])
             return
         except IntegrityError:
-            if Room.objects.filter(join_code=room.join_code).exclude(id=room.id).exists():
-                continue
-            raise
-    raise RuntimeError("could not draw a unique join code")  # pragma: no cover
+            if attempt == 4:
+                raise
 
 
 # ---------------------------------------------------------------------------------------------

@@ -133,8 +133,14 @@ def test_a_colliding_code_is_drawn_again(make_user: Any, monkeypatch: Any) -> No
     first = services.room_create(user=make_user(), name="One")
     draws = iter([first.join_code, "zzzzzzzzz"])
     monkeypatch.setattr(services, "new_join_code", lambda: next(draws))
-    second = services.room_create(user=make_user(), name="Two")
+    owner = make_user()
+    second = services.room_create(user=owner, name="Two")
     assert second.join_code == "zzzzzzzzz" != first.join_code
+    # Regenerating draws again too, and the room keeps a code of its own.
+    draws = iter([first.join_code, "yyyyyyyyy"])
+    services.join_code_regenerate(user=owner, room_id=second.id)
+    second.refresh_from_db()
+    assert second.join_code == "yyyyyyyyy"
 
 
 def test_join_is_case_insensitive_and_trims(cast: Cast, client_for: Any) -> None:
