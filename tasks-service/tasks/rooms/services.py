@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -45,7 +45,7 @@ COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Roles an admin can give with PATCH .../members/{id}/ (ownership has its own endpoint).
 ASSIGNABLE_ROLES = (RoomRole.ADMIN, RoomRole.MEMBER, RoomRole.VIEWER)
 
-User = UserRef | TokenUser
+User: TypeAlias = UserRef | TokenUser
 # Stored in English; the API shows the default name in the reader's language (serializers).
 PERSONAL_SPACE_NAME = "Personal space"
 
@@ -666,11 +666,13 @@ def unassign_everywhere(*, user: Any, room: Room) -> int:
 
 def unassign_from_room(*, user_id: Any, room: Room) -> None:
     """planning's `unassign_everywhere` when it exists, else the small one above."""
+    implementation: Any = unassign_everywhere
     try:
         from tasks.planning import services as planning
+
+        implementation = getattr(planning, "unassign_everywhere", unassign_everywhere)
     except ImportError:
-        planning = None
-    implementation = getattr(planning, "unassign_everywhere", None) or unassign_everywhere
+        pass
     implementation(user=UserRef(id=user_id), room=room)
 
 

@@ -144,8 +144,8 @@ def test_a_colliding_code_is_drawn_again(make_user: Any, monkeypatch: Any) -> No
 
 
 def test_join_is_case_insensitive_and_trims(cast: Cast, client_for: Any) -> None:
-    newcomer = client_for()
-    response = newcomer.post(JOIN, {"code": f"  {cast.room.join_code.upper()} "}, format="json")
+    newcomer, code = client_for(), str(cast.room.join_code)
+    response = newcomer.post(JOIN, {"code": f"  {code.upper()} "}, format="json")
     assert response.status_code == 200
     body = response.json()
     assert body["id"] == str(cast.room.id) and body["my_role"] == "member"
