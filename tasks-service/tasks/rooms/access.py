@@ -12,6 +12,7 @@ from uuid import UUID
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, PermissionDenied
 
+from cotask_common.security.tokens import TokenUser
 from cotask_common.users.models import UserRef
 from tasks.rooms.models import Membership, Room, RoomRole
 
@@ -21,6 +22,15 @@ ROLE_RANK: dict[str, int] = {
     RoomRole.MEMBER: 2,
     RoomRole.ADMIN: 3,
     RoomRole.OWNER: 4,
+}
+
+
+# The roles' names as a person reads them (the model's labels are the stored values' names).
+ROLE_NAMES = {
+    RoomRole.OWNER: _("owner"),
+    RoomRole.ADMIN: _("admin"),
+    RoomRole.MEMBER: _("member"),
+    RoomRole.VIEWER: _("viewer"),
 }
 
 
@@ -34,7 +44,7 @@ class RoomRoleRequired(PermissionDenied):
 
     def __init__(self, role: str) -> None:
         super().__init__(
-            _("This needs the %(role)s role in the room.") % {"role": RoomRole(role).label}
+            _("This needs the %(role)s role in the room.") % {"role": ROLE_NAMES[RoomRole(role)]}
         )
 
 
@@ -49,12 +59,17 @@ def outranks(actor_role: str, target_role: str) -> bool:
 
 
 def membership_in(
-    *, user: UserRef, room_id: UUID | str, at_least: str = RoomRole.VIEWER, lock: bool = False
+    *,
+    user: UserRef | TokenUser,
+    room_id: UUID | str,
+    at_least: str = RoomRole.VIEWER,
+    lock: bool = False,
 ) -> Membership:
     """The user's membership of the room with its room loaded, if their role is at least
     `at_least`. Non-members (and missing rooms, and malformed ids) get RoomNotFound; members
     below the role get RoomRoleRequired. `lock` takes the room row's lock (SELECT FOR UPDATE)
-    to serialise changes to the room's members or board."""
+    to serialise changes to the room's members or board. `user` is a UserRef or the request's
+    TokenUser (only its id is read)."""
     try:
         room_uuid = room_id if isinstance(room_id, UUID) else UUID(str(room_id))
     except ValueError:
@@ -63,7 +78,7 @@ def membership_in(
     if lock:
         # Lock the room row, not the membership: every writer of the room takes the same lock.
         Room.objects.select_for_update().filter(id=room_uuid).first()
-    membership = memberships.filter(room_id=room_uuid, user=user).first()
+    membership = memberships.filter(room_id=room_uuid, user_id=user.id).first()
     if membership is None:
         raise RoomNotFound()
     if not has_role(membership.role, at_least):
