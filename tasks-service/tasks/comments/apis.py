@@ -12,8 +12,8 @@ from cotask_common.pagination import CursorPagination
 from tasks.comments import selectors, services
 from tasks.comments.models import Comment
 from tasks.comments.serializers import CommentInput, CommentOutput
+from tasks.planning.apis import actor_of
 from tasks.planning.dependencies import task_for
-from tasks.planning.relations_apis import acting_user
 
 
 def _out(comment_id: object) -> dict:
@@ -24,7 +24,7 @@ def _out(comment_id: object) -> dict:
 class TaskCommentsApi(APIView):
     @extend_schema(responses=CommentOutput(many=True), summary="A task's comments, oldest first")
     def get(self, request: Request, task_id: str) -> Response:
-        task, _membership = task_for(user=acting_user(request), task_id=task_id)
+        task, _membership = task_for(user=actor_of(request), task_id=task_id)
         paginator = CursorPagination()
         paginator.ordering = "id"
         page = paginator.paginate_queryset(selectors.comments_of(task=task), request, self)
@@ -35,7 +35,7 @@ class TaskCommentsApi(APIView):
         data = CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.create_comment(
-            user=acting_user(request), task_id=task_id, body=data.validated_data["body"]
+            user=actor_of(request), task_id=task_id, body=data.validated_data["body"]
         )
         return Response(_out(comment.id), status=status.HTTP_201_CREATED)
 
@@ -46,11 +46,11 @@ class CommentDetailApi(APIView):
         data = CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.update_comment(
-            user=acting_user(request), comment_id=comment_id, body=data.validated_data["body"]
+            user=actor_of(request), comment_id=comment_id, body=data.validated_data["body"]
         )
         return Response(_out(comment.id))
 
     @extend_schema(responses={204: None}, summary="Delete a comment (author, or room admin)")
     def delete(self, request: Request, comment_id: str) -> Response:
-        services.delete_comment(user=acting_user(request), comment_id=comment_id)
+        services.delete_comment(user=actor_of(request), comment_id=comment_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

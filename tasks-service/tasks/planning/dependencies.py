@@ -18,16 +18,16 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import NotFound
 
 from cotask_common.errors import ServiceError
 from cotask_common.users.models import UserRef
-from tasks.planning.models import Dependency, Status, Task, TaskChange
+from tasks.planning.models import Dependency, Task, TaskChange
 from tasks.rooms.access import membership_in
-from tasks.rooms.models import Membership, RoomRole
+from tasks.rooms.models import Membership, Room, RoomRole
 
 MAX_BLOCKERS = 50
 
@@ -100,56 +100,20 @@ def validate_parent(*, room_id: UUID, parent_id: Any, task: Task | None = None) 
     return parent
 
 
-def with_subtask_progress(queryset: QuerySet[Task]) -> QuerySet[Task]:
-    """Annotates `subtasks_total` and `subtasks_done` (one aggregate, no query per row)."""
-    return queryset.annotate(
-        subtasks_total=Count("subtasks", distinct=True),
-        subtasks_done=Count("subtasks", filter=Q(subtasks__status=Status.COMPLETED), distinct=True),
-    )
-
-
-def subtasks_progress(task: Task) -> dict[str, int]:
-    """{done, total} of a task (annotated by `with_subtask_progress`, else one query)."""
-    total = getattr(task, "subtasks_total", None)
-    done = getattr(task, "subtasks_done", None)
-    if total is None or done is None:
-        counts = Task.objects.filter(parent_id=task.id).aggregate(
-            total=Count("id"), done=Count("id", filter=Q(status=Status.COMPLETED))
-        )
-        total, done = counts["total"], counts["done"]
-    return {"done": done, "total": total}
+def clean_parent(*, room: Room, parent_id: Any, task: Task | None) -> Task | None:
+    """The extension point `planning.services.create_task/update_task` call."""
+    return validate_parent(room_id=room.id, parent_id=parent_id, task=task)
 
 
 def subtasks_of(*, task: Task) -> QuerySet[Task]:
-    """A task's subtasks with what their JSON needs (assignees, blockers) prefetched."""
-    return with_blockers(
-        Task.objects.filter(parent_id=task.id).prefetch_related("assignees", "labels")
-    )
+    """A task's subtasks with everything the task JSON shows (a fixed number of queries)."""
+    from tasks.planning.selectors import task_queryset
+
+    return task_queryset().filter(parent_id=task.id)
 
 
 # ---------------------------------------------------------------------------------------------
 # Dependencies
-
-
-def with_blockers(queryset: QuerySet[Task]) -> QuerySet[Task]:
-    """Prefetches `blocked_by` (id, title, status) and annotates `is_blocked` (a blocker not
-    completed)."""
-    open_blocker = Dependency.objects.filter(task_id=OuterRef("pk")).exclude(
-        blocked_by__status=Status.COMPLETED
-    )
-    return queryset.annotate(is_blocked=Exists(open_blocker)).prefetch_related(
-        Prefetch(
-            "blocked_by",
-            queryset=Task.objects.only("id", "title", "status").order_by("id"),
-        )
-    )
-
-
-def blockers_brief(task: Task) -> list[dict[str, Any]]:
-    return [
-        {"id": str(other.id), "title": other.title, "status": other.status}
-        for other in task.blocked_by.all()
-    ]
 
 
 def _cycle_path(*, task: Task, blocker: Task) -> list[UUID] | None:
@@ -228,9 +192,12 @@ def _record(*, task: Task, actor: UserRef | None, before: list[UUID], after: lis
         )
 
 
-def set_blocked_by(*, task: Task, blocked_by_ids: Iterable[Any], actor: UserRef | None) -> None:
-    """Replace what blocks `task` (create/update with `blocked_by_ids`). Inside the caller's
-    transaction, which must hold the room's lock (`membership_in(..., lock=True)`)."""
+def set_blocked_by(
+    *, task: Task, blocked_by_ids: Iterable[Any], actor: UserRef | None
+) -> tuple[list[UUID], list[UUID]]:
+    """Replace what blocks `task` (create/update with `blocked_by_ids`); returns (before,
+    after) ids, the caller writes the history row. Inside the caller's transaction, which must
+    hold the room's lock (`membership_in(..., lock=True)`)."""
     blockers = _blockers_in_room(task=task, ids=blocked_by_ids)
     before = list(Dependency.objects.filter(task=task).values_list("blocked_by_id", flat=True))
     wanted = [b.id for b in blockers]
@@ -242,7 +209,7 @@ def set_blocked_by(*, task: Task, blocked_by_ids: Iterable[Any], actor: UserRef 
         if path is not None:
             raise _cycle_error(task=task, path=path)
         Dependency.objects.create(task=task, blocked_by=blocker)
-    _record(task=task, actor=actor, before=before, after=wanted)
+    return before, wanted
 
 
 @transaction.atomic

@@ -32,15 +32,12 @@ from typing import Any
 from uuid import UUID
 
 from dateutil import rrule
-from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cotask_common.errors import ServiceError
-from cotask_common.events.outbox import publish_event
 from cotask_common.users.models import UserRef
-from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
+from tasks.planning.models import Priority, Status, Task, TaskChange
 from tasks.rooms.models import Membership
 
 FIELD = "recurrence"
@@ -59,13 +56,6 @@ ORDER = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY")
 SCOPE_THIS = "this"
 SCOPE_FOLLOWING = "following"
 SCOPES = (SCOPE_THIS, SCOPE_FOLLOWING)
-# What an occurrence hands on to the next one (besides labels and assignees).
-COPIED_FIELDS = ("title", "description", "priority", "estimate_minutes", "recurrence")
-POSITION_GAP = 1024
-# What a one-off edit remembers of the series (the next occurrence is made from these).
-_REMEMBERED = frozenset(
-    {*COPIED_FIELDS, "due_date", "due_at", "label_ids", "assignee_ids", "parent_id"}
-)
 
 
 def _unsupported(message: str) -> ServiceError:
@@ -140,6 +130,11 @@ def normalize_recurrence(value: Any) -> str:
     return normalized
 
 
+def clean_rule(*, rule: Any) -> str:
+    """The extension point `planning.services.create_task/update_task` call."""
+    return normalize_recurrence(rule)
+
+
 def parse_scope(value: Any) -> str:
     """`?scope=` of an edit: `this` or `following` (default `following`)."""
     if value in (None, ""):
@@ -170,22 +165,33 @@ def next_due(
     return (found.date() if found else None), None
 
 
-def _due_sort(due_date: date | None, due_at: datetime | None) -> datetime | None:
-    if due_at is not None:
-        return due_at
-    if due_date is not None:
-        return datetime(due_date.year, due_date.month, due_date.day, tzinfo=UTC)
-    return None
+# History rows (`TaskChange`) name fields as the API shows them; the next occurrence is made
+# with create_task's arguments.
+_FROM_HISTORY = {
+    "title": "title",
+    "description": "description",
+    "priority": "priority",
+    "estimate_minutes": "estimate_minutes",
+    "due": "due",
+    "assignees": "assignee_ids",
+    "labels": "label_ids",
+    "parent_id": "parent_id",
+}
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, list | tuple | set):
-        return [_json(item) for item in value]
-    return value
+def remember_series_values(*, task: Task, actor: UserRef | None, rows: list[TaskChange]) -> None:
+    """An edit with `scope=this` of a recurring task: keep the values the series had before
+    (from the edit's history rows) in one history row `field="scope"`, so the next occurrence
+    is made from them and the one-off change stays with this occurrence. The rule itself is a
+    property of the series: changing it always holds for the following occurrences too.
+    Inside the edit's transaction."""
+    if not (task.recurrence or task.series_id):
+        return
+    kept = {_FROM_HISTORY[row.field]: row.before for row in rows if row.field in _FROM_HISTORY}
+    if not kept:
+        return
+    ensure_series(task=task)
+    TaskChange.objects.create(task=task, actor=actor, field="scope", before=kept, after="this")
 
 
 def _series_values(task: Task) -> dict[str, Any]:
@@ -198,164 +204,104 @@ def _series_values(task: Task) -> dict[str, Any]:
     return values
 
 
-def record_this_only(*, task: Task, before: dict[str, Any], actor: UserRef | None) -> None:
-    """Remember the series values of the fields an edit with `scope=this` changed, so the
-    next occurrence is made from them. Call inside the edit's transaction."""
-    kept = {name: _json(value) for name, value in before.items() if name in _REMEMBERED}
-    if task.series_id is None or not kept:
-        return
-    TaskChange.objects.create(task=task, actor=actor, field="scope", before=kept, after="this")
+# What an edit with scope=following hands on to the later open occurrences. The deadline is
+# not: each occurrence's deadline comes from the rule.
+_FOLLOWING = (
+    "title",
+    "description",
+    "priority",
+    "estimate_minutes",
+    "recurrence",
+    "assignee_ids",
+    "label_ids",
+)
 
 
-def apply_to_following(*, task: Task, changes: dict[str, Any], actor: UserRef | None) -> list[Task]:
-    """An edit with `scope=following`: the same plain-field changes on the series' later open
-    occurrences (those made after `task`, not completed). Returns them. Inside the transaction.
-    `changes` maps field names of COPIED_FIELDS (and `recurrence`) to new values."""
+def apply_to_following(*, task: Task, actor: UserRef, fields: dict[str, Any]) -> list[UUID]:
+    """An edit with `scope=following`: the same changes on the series' later open occurrences
+    (made after `task`, not completed), each with its own history and events. Returns their
+    ids. Inside the edit's transaction (the room is locked)."""
+    from tasks.planning import services
+
     if task.series_id is None:
+        ensure_series(task=task)
         return []
-    plain = {name: value for name, value in changes.items() if name in COPIED_FIELDS}
-    if not plain:
+    changes = {name: value for name, value in fields.items() if name in _FOLLOWING}
+    if not changes:
         return []
     later = list(
-        Task.objects.select_for_update()
-        .filter(series_id=task.series_id, id__gt=task.id)
+        Task.objects.filter(series_id=task.series_id, id__gt=task.id)
         .exclude(status=Status.COMPLETED)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
-    history: list[TaskChange] = []
-    for other in later:
-        for name, value in plain.items():
-            before = getattr(other, name)
-            if before != value:
-                history.append(
-                    TaskChange(
-                        task=other, actor=actor, field=name, before=_json(before), after=value
-                    )
-                )
-                setattr(other, name, value)
-        other.save(update_fields=[*plain, "updated_at"])
-    TaskChange.objects.bulk_create(history)
+    for other_id in later:
+        # scope "series": neither remembered as a one-off nor handed on again.
+        services.update_task(actor=actor, task_id=other_id, scope="series", **changes)
     return later
 
 
 def ensure_series(*, task: Task) -> None:
-    """A task that gets a rule starts a series (its own id); one that loses it leaves none."""
-    if task.recurrence and task.series_id is None:
+    """A recurring task starts a series (its own id) the first time it needs one."""
+    if task.series_id is None:
         task.series_id = task.id
         Task.objects.filter(id=task.id).update(series_id=task.id)
 
 
-@transaction.atomic
-def create_next_occurrence(*, task: Task, actor: UserRef | None) -> Task | None:
-    """Called when `task` became completed: make the series' next occurrence (once) and
-    publish `tasks.task.created` with `occurrence_of`. None when the task does not recur,
-    the rule has no further date, or the next one exists already (completed twice)."""
+def on_completed(*, task: Task, actor: UserRef) -> Task | None:
+    """The extension point `planning.services` calls when a task became completed: make the
+    series' next occurrence (once) with create_task, which publishes `tasks.task.created`
+    with `occurrence_of`. None when the task does not recur, the rule has no further date, or
+    the next one exists already (completed, reopened and completed again)."""
+    from tasks.planning import services
+
     if not task.recurrence:
         return None
     ensure_series(task=task)
-    series_values = _series_values(task)
-
-    def value(name: str) -> Any:
-        return series_values.get(name, getattr(task, name))
-
-    rule = value("recurrence")
-    if not rule:
-        return None
+    series = _series_values(task)
     due_date, due_at = task.due_date, task.due_at
-    if "due_date" in series_values or "due_at" in series_values:
-        raw_date, raw_at = series_values.get("due_date"), series_values.get("due_at")
-        due_date = date.fromisoformat(raw_date) if raw_date else None
-        due_at = datetime.fromisoformat(raw_at) if raw_at else None
-    new_date, new_at = next_due(rule=rule, due_date=due_date, due_at=due_at)
+    if "due" in series:
+        before = series["due"] or {}
+        due_date = date.fromisoformat(before["date"]) if before.get("date") else None
+        due_at = (
+            datetime.fromisoformat(before["at"].replace("Z", "+00:00"))
+            if before.get("at")
+            else None
+        )
+    new_date, new_at = next_due(rule=task.recurrence, due_date=due_date, due_at=due_at)
     if new_date is None and new_at is None:
         return None
-    due_sort = _due_sort(new_date, new_at)
-    later = Task.objects.filter(series_id=task.series_id, id__gt=task.id)
-    if later.filter(due_sort=due_sort).exists() or later.exclude(status=Status.COMPLETED).exists():
-        return None  # completed, reopened and completed again: the next one is there
-    top = Task.objects.filter(room_id=task.room_id, status=Status.PENDING).aggregate(
-        top=Max("position")
-    )["top"]
-    parent_id = series_values.get("parent_id", task.parent_id)
-    following = Task.objects.create(
-        room_id=task.room_id,
-        parent_id=parent_id,
-        title=value("title"),
-        description=value("description"),
-        priority=value("priority"),
-        estimate_minutes=value("estimate_minutes"),
-        recurrence=rule,
-        series_id=task.series_id,
-        status=Status.PENDING,
-        position=(top or 0) + POSITION_GAP,
-        due_date=new_date,
-        due_at=new_at,
-        due_sort=due_sort,
-        creator_id=task.creator_id,
-    )
-    label_ids = series_values.get("label_ids")
-    if label_ids is None:
-        label_ids = list(task.labels.values_list("id", flat=True))
-    following.labels.set(label_ids)
-    assignee_ids = series_values.get("assignee_ids")
-    if assignee_ids is None:
-        assignee_ids = list(task.assignments.values_list("user_id", flat=True))
+    if Task.objects.filter(series_id=task.series_id, id__gt=task.id).exists():
+        return None
+    if "assignees" in series or "assignee_ids" in series:
+        assignee_ids = series["assignee_ids"]
+    else:
+        assignee_ids = [str(i) for i in task.assignments.values_list("user_id", flat=True)]
     # Only people still in the room are assigned again.
-    members = set(
-        Membership.objects.filter(room_id=task.room_id, user_id__in=assignee_ids).values_list(
-            "user_id", flat=True
-        )
-    )
-    assignee_ids = [uid for uid in assignee_ids if _uuid(uid) in members]
-    Assignment.objects.bulk_create(
-        [Assignment(task=following, user_id=uid) for uid in assignee_ids]
-    )
-    TaskChange.objects.create(
-        task=following,
-        actor=actor,
-        field="created",
-        before=None,
-        after={"occurrence_of": str(task.id), "series_id": str(task.series_id)},
-    )
-    room = task.room
-    ref = {
-        "room_id": str(room.id),
-        "room_name": room.name,
-        "task_id": str(following.id),
-        "title": following.title,
-        "room_kind": room.kind,
+    still_members = {
+        str(uid)
+        for uid in Membership.objects.filter(
+            room_id=task.room_id, user_id__in=assignee_ids
+        ).values_list("user_id", flat=True)
     }
-    actor_id = actor.pk if actor is not None else (task.completed_by_id or task.creator_id)
-    publish_event(
-        type="tasks.task.created",
-        key=following.id,
-        actor=actor_id,
-        data={
-            **ref,
-            "creator_id": str(following.creator_id or actor_id),
-            "status": following.status,
-            "priority": Priority(following.priority).label,
-            "assignee_ids": [str(uid) for uid in assignee_ids],
-            "parent_id": str(following.parent_id) if following.parent_id else None,
-            "due_date": new_date.isoformat() if new_date else None,
-            "due_at": new_at.isoformat() if new_at else None,
-            "occurrence_of": str(task.id),
-        },
+    if "label_ids" in series:
+        label_ids = series["label_ids"]
+    else:
+        label_ids = [str(i) for i in task.labels.values_list("id", flat=True)]
+    priority = series.get("priority")
+    return services.create_task(
+        actor=actor,
+        room_id=task.room_id,
+        title=series.get("title", task.title),
+        description=series.get("description", task.description),
+        status=Status.PENDING,
+        priority=Priority[priority.upper()].value if priority else task.priority,
+        due=new_at or new_date,
+        estimate_minutes=series.get("estimate_minutes", task.estimate_minutes),
+        assignee_ids=[uid for uid in assignee_ids if uid in still_members],
+        label_ids=label_ids,
+        parent_id=series.get("parent_id", task.parent_id),
+        recurrence=task.recurrence,
+        series_id=task.series_id,
+        occurrence_of=task,
     )
-    if assignee_ids and actor_id:
-        # A record for consumers that track assignments; nobody is told again each time.
-        publish_event(
-            type="tasks.task.assigned",
-            key=following.id,
-            actor=actor_id,
-            data={
-                **ref,
-                "assignee_ids": [str(uid) for uid in assignee_ids],
-                "actor_id": str(actor_id),
-                "recipient_ids": [],
-            },
-        )
-    return following
-
-
-def _uuid(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))

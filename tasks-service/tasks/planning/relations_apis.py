@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -11,98 +9,42 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.pagination import CursorPagination
-from cotask_common.users.models import UserRef
-from tasks.planning import attachments, dependencies
-from tasks.planning.models import Priority, Task
+from tasks.planning import attachments, dependencies, selectors
+from tasks.planning.apis import actor_of
+from tasks.planning.serializers import TaskOutput, UserBrief
 
 
-def acting_user(request: Request) -> UserRef:
-    """The caller as a UserRef (the kit made the row on their first request): no query."""
-    return UserRef(id=request.user.id, username=request.user.username)
-
-
-class UserBrief(serializers.Serializer):
-    id = serializers.UUIDField()
-    username = serializers.CharField()
-
-
-class BlockerBrief(serializers.Serializer):
-    id = serializers.UUIDField()
-    title = serializers.CharField()
-    status = serializers.CharField()
-
-
-class SubtaskOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    parent_id = serializers.UUIDField()
-    title = serializers.CharField()
-    status = serializers.CharField()
-    priority = serializers.SerializerMethodField()
-    position = serializers.IntegerField()
-    due = serializers.SerializerMethodField()
-    assignees = serializers.SerializerMethodField()
-    blocked_by = serializers.SerializerMethodField()
-    is_blocked = serializers.BooleanField()
-    completed_at = serializers.DateTimeField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-    def get_priority(self, task: Task) -> str:
-        return Priority(task.priority).label
-
-    def get_due(self, task: Task) -> dict[str, Any] | None:
-        if task.due_at is not None:
-            return {"at": task.due_at.isoformat()}
-        if task.due_date is not None:
-            return {"date": task.due_date.isoformat()}
-        return None
-
-    def get_assignees(self, task: Task) -> list[dict[str, str]]:
-        return [{"id": str(u.id), "username": u.username} for u in task.assignees.all()]
-
-    def get_blocked_by(self, task: Task) -> list[dict[str, Any]]:
-        return dependencies.blockers_brief(task)
-
-
-class BlockedByOutput(serializers.Serializer):
-    task_id = serializers.UUIDField()
-    blocked_by = BlockerBrief(many=True)
-    is_blocked = serializers.BooleanField()
-
-
-def _blocked_by_out(task: Task) -> dict[str, Any]:
-    task = dependencies.with_blockers(Task.objects.filter(id=task.id)).get()
-    return {
-        "task_id": task.id,
-        "blocked_by": dependencies.blockers_brief(task),
-        "is_blocked": task.is_blocked,
-    }
+def _paginated(
+    view: APIView, request: Request, rows: object, out: type, ordering: object
+) -> Response:
+    paginator = CursorPagination()
+    paginator.ordering = ordering
+    page = paginator.paginate_queryset(rows, request, view=view)
+    return paginator.get_paginated_response(out(page, many=True).data)
 
 
 class SubtasksApi(APIView):
-    @extend_schema(responses=SubtaskOutput(many=True), summary="A task's subtasks, in order")
+    @extend_schema(responses=TaskOutput(many=True), summary="A task's subtasks (viewer)")
     def get(self, request: Request, task_id: str) -> Response:
-        task, _membership = dependencies.task_for(user=acting_user(request), task_id=task_id)
-        paginator = CursorPagination()
-        paginator.ordering = ("position", "id")
-        page = paginator.paginate_queryset(dependencies.subtasks_of(task=task), request, self)
-        return paginator.get_paginated_response(SubtaskOutput(page, many=True).data)
+        task, _membership = dependencies.task_for(user=actor_of(request), task_id=task_id)
+        rows = dependencies.subtasks_of(task=task)
+        return _paginated(self, request, rows, TaskOutput, ("position", "id"))
 
 
 class BlockedByApi(APIView):
-    @extend_schema(request=None, responses=BlockedByOutput, summary="Mark as blocked by a task")
+    @extend_schema(request=None, responses=TaskOutput, summary="Blocked by another task (member)")
     def post(self, request: Request, task_id: str, other_id: str) -> Response:
-        task = dependencies.add_blocker(
-            user=acting_user(request), task_id=task_id, blocked_by_id=other_id
-        )
-        return Response(BlockedByOutput(_blocked_by_out(task)).data)
+        actor = actor_of(request)
+        dependencies.add_blocker(user=actor, task_id=task_id, blocked_by_id=other_id)
+        task, _membership = selectors.task_for(user=actor, task_id=task_id)
+        return Response(TaskOutput(task).data)
 
-    @extend_schema(request=None, responses=BlockedByOutput, summary="No longer blocked by it")
+    @extend_schema(request=None, responses=TaskOutput, summary="No longer blocked by it (member)")
     def delete(self, request: Request, task_id: str, other_id: str) -> Response:
-        task = dependencies.remove_blocker(
-            user=acting_user(request), task_id=task_id, blocked_by_id=other_id
-        )
-        return Response(BlockedByOutput(_blocked_by_out(task)).data)
+        actor = actor_of(request)
+        dependencies.remove_blocker(user=actor, task_id=task_id, blocked_by_id=other_id)
+        task, _membership = selectors.task_for(user=actor, task_id=task_id)
+        return Response(TaskOutput(task).data)
 
 
 class AttachInput(serializers.Serializer):
@@ -116,24 +58,22 @@ class AttachmentOutput(serializers.Serializer):
 
 
 class AttachmentsApi(APIView):
-    @extend_schema(responses=AttachmentOutput(many=True), summary="A task's attached files")
+    @extend_schema(responses=AttachmentOutput(many=True), summary="A task's files (viewer)")
     def get(self, request: Request, task_id: str) -> Response:
-        task, _membership = dependencies.task_for(user=acting_user(request), task_id=task_id)
-        paginator = CursorPagination()
-        paginator.ordering = "id"
-        page = paginator.paginate_queryset(attachments.attachments_of(task=task), request, self)
-        return paginator.get_paginated_response(AttachmentOutput(page, many=True).data)
+        task, _membership = dependencies.task_for(user=actor_of(request), task_id=task_id)
+        rows = attachments.attachments_of(task=task)
+        return _paginated(self, request, rows, AttachmentOutput, "id")
 
     @extend_schema(
         request=AttachInput,
         responses={200: AttachmentOutput, 201: AttachmentOutput},
-        summary="Attach a file I uploaded (purpose task_attachment)",
+        summary="Attach a file I uploaded with purpose task_attachment (member)",
     )
     def post(self, request: Request, task_id: str) -> Response:
         data = AttachInput(data=request.data)
         data.is_valid(raise_exception=True)
         attachment, created = attachments.attach_file(
-            user=acting_user(request), task_id=task_id, file_id=data.validated_data["file_id"]
+            user=actor_of(request), task_id=task_id, file_id=data.validated_data["file_id"]
         )
         return Response(
             AttachmentOutput(attachment).data,
@@ -142,7 +82,7 @@ class AttachmentsApi(APIView):
 
 
 class AttachmentDetailApi(APIView):
-    @extend_schema(request=None, responses={204: None}, summary="Detach a file")
+    @extend_schema(request=None, responses={204: None}, summary="Detach a file (member)")
     def delete(self, request: Request, task_id: str, file_id: str) -> Response:
-        attachments.detach_file(user=acting_user(request), task_id=task_id, file_id=file_id)
+        attachments.detach_file(user=actor_of(request), task_id=task_id, file_id=file_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,12 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from cotask_common.errors import ServiceError
 from tasks.planning import recurrence
-from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
+from tasks.planning.models import Priority, Status, Task, TaskChange
 from tasks.planning.tests.teamkit import make_team
 
 pytestmark = pytest.mark.django_db
@@ -95,13 +94,44 @@ def test_next_due_follows_the_rule_and_skips_past_dates() -> None:
     )
 
 
-def _complete(task: Task, user: Any) -> Task | None:
-    with transaction.atomic():
-        task.status = Status.COMPLETED
-        task.completed_at = timezone.now()
-        task.completed_by = user
-        task.save()
-        return recurrence.create_next_occurrence(task=task, actor=user)
+def _url(task_id: Any = None, room: Any = None) -> str:
+    if room is not None:
+        return f"/api/tasks/rooms/{room.id}/tasks/"
+    return f"/api/tasks/tasks/{task_id}/"
+
+
+def _create(team: Any, **body: Any) -> dict[str, Any]:
+    response = team.clients["member"].post(_url(room=team.room), body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def _complete(team: Any, task_id: Any, who: str = "member") -> None:
+    response = team.clients[who].patch(_url(task_id), {"status": "completed"}, format="json")
+    assert response.status_code == 200, response.json()
+
+
+def _series(task_id: Any) -> list[Task]:
+    series_id = Task.objects.get(id=task_id).series_id
+    return list(Task.objects.filter(series_id=series_id).order_by("id"))
+
+
+def test_an_unsupported_rule_is_refused_by_the_api_naming_recurrence(
+    make_user: Any, client_for: Any
+) -> None:
+    team = make_team(make_user, client_for)
+    response = team.clients["member"].post(
+        _url(room=team.room), {"title": "x", "recurrence": "FREQ=HOURLY"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"]["recurrence"][0]["code"] == "unsupported_recurrence"
+    created = _create(team, title="ok", recurrence="freq=weekly;byday=fr,mo")
+    assert created["recurrence"] == "FREQ=WEEKLY;BYDAY=MO,FR"
+    response = team.clients["member"].patch(
+        _url(created["id"]), {"recurrence": "FREQ=DAILY;COUNT=2"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"]["recurrence"][0]["code"] == "unsupported_recurrence"
 
 
 def test_completing_an_occurrence_creates_the_next_with_the_same_fields(
@@ -110,101 +140,115 @@ def test_completing_an_occurrence_creates_the_next_with_the_same_fields(
     team = make_team(make_user, client_for)
     label = team.room.labels.create(name="ops")
     due = timezone.now().date() + timedelta(days=1)
-    task = team.task(
-        "Water the plants",
+    first = _create(
+        team,
+        title="Water the plants",
         description="all of them",
-        priority=Priority.HIGH,
+        priority="high",
         estimate_minutes=10,
         recurrence="FREQ=WEEKLY;BYDAY=MO,TH",
-        due_date=due,
+        due=due.isoformat(),
+        label_ids=[str(label.id)],
+        assignee_ids=[str(team.users["member"].id)],
     )
-    task.labels.add(label)
-    Assignment.objects.create(task=task, user=team.users["member"])
-    following = _complete(task, team.users["member"])
-    assert following is not None
-    task.refresh_from_db()
-    assert task.series_id == task.id and following.series_id == task.id
+    _complete(team, first["id"])
+    done, following = _series(first["id"])
+    assert str(done.id) == first["id"] and done.series_id == done.id
     assert following.status == Status.PENDING and following.completed_at is None
     assert (following.title, following.description, following.priority) == (
         "Water the plants",
         "all of them",
         Priority.HIGH,
     )
-    assert following.estimate_minutes == 10 and following.recurrence == task.recurrence
+    assert following.estimate_minutes == 10 and following.recurrence == done.recurrence
     assert following.due_date > due and following.due_date.weekday() in (0, 3)
     assert list(following.labels.all()) == [label]
     assert list(following.assignees.all()) == [team.users["member"]]
-    created = [e for e in published_events("tasks.task.created")]
-    assert created[-1].data["occurrence_of"] == str(task.id)
-    assert created[-1].data["task_id"] == str(following.id)
-    assigned = published_events("tasks.task.assigned")
-    assert assigned[-1].data["recipient_ids"] == []  # nobody is told again each time
-    # Completed again (reopened in between): no second copy.
-    assert _complete(task, team.users["member"]) is None
-    assert Task.objects.filter(series_id=task.id).count() == 2
+    created = published_events("tasks.task.created")[-1]
+    assert created.data["occurrence_of"] == first["id"]
+    assert created.data["task_id"] == str(following.id)
+    # Reopened and completed again: no second copy.
+    team.clients["member"].patch(_url(first["id"]), {"status": "pending"}, format="json")
+    _complete(team, first["id"])
+    assert len(_series(first["id"])) == 2
+    # A board move to completed counts the same.
+    response = team.clients["member"].post(
+        f"/api/tasks/tasks/{following.id}/move/", {"status": "completed"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert len(_series(first["id"])) == 3
 
 
 def test_a_task_without_a_rule_creates_nothing(make_user: Any, client_for: Any) -> None:
     team = make_team(make_user, client_for)
-    task = team.task("Once")
-    assert _complete(task, team.users["owner"]) is None
+    task = _create(team, title="Once")
+    _complete(team, task["id"])
     assert Task.objects.count() == 1
 
 
 def test_an_assignee_who_left_is_not_assigned_again(make_user: Any, client_for: Any) -> None:
     team = make_team(make_user, client_for)
-    task = team.task("Daily", recurrence="FREQ=DAILY")
-    Assignment.objects.create(task=task, user=team.users["member"])
-    Assignment.objects.create(task=task, user=team.users["admin"])
-    team.room.memberships.filter(user=team.users["member"]).delete()
-    following = _complete(task, team.users["owner"])
-    assert following is not None
-    assert list(following.assignees.all()) == [team.users["admin"]]
+    members = [str(team.users["member"].id), str(team.users["admin"].id)]
+    task = _create(team, title="Daily", recurrence="FREQ=DAILY", assignee_ids=members)
+    team.room.memberships.filter(user=team.users["admin"]).delete()
+    _complete(team, task["id"])
+    following = _series(task["id"])[-1]
+    assert list(following.assignees.all()) == [team.users["member"]]
 
 
 def test_scope_this_changes_only_this_occurrence(make_user: Any, client_for: Any) -> None:
     team = make_team(make_user, client_for)
-    task = team.task("Report", recurrence="FREQ=DAILY", due_date=timezone.now().date())
-    recurrence.ensure_series(task=task)
-    with transaction.atomic():
-        recurrence.record_this_only(
-            task=task, before={"title": task.title}, actor=team.users["owner"]
-        )
-        task.title = "Report (short one today)"
-        task.save()
-    assert TaskChange.objects.filter(task=task, field="scope", after="this").exists()
-    following = _complete(task, team.users["owner"])
-    assert following is not None and following.title == "Report"
+    today = timezone.now().date()
+    task = _create(team, title="Report", recurrence="FREQ=DAILY", due=today.isoformat())
+    response = team.clients["member"].patch(
+        _url(task["id"]) + "?scope=this",
+        {"title": "Report (short one today)", "priority": "urgent"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["title"] == "Report (short one today)"
+    assert TaskChange.objects.filter(task_id=task["id"], field="scope", after="this").exists()
+    _complete(team, task["id"])
+    following = _series(task["id"])[-1]
+    assert following.title == "Report" and following.priority == Priority.NONE
 
 
-def test_scope_following_changes_the_later_open_occurrences(
+def test_scope_following_changes_this_and_the_later_occurrences(
     make_user: Any, client_for: Any
 ) -> None:
     team = make_team(make_user, client_for)
-    first = team.task("Standup", recurrence="FREQ=DAILY", due_date=timezone.now().date())
-    second = _complete(first, team.users["owner"])
-    assert second is not None
-    # Edit the completed one with scope=following: the open one follows, the history says so.
-    with transaction.atomic():
-        first.title = "Daily standup"
-        first.save()
-        changed = recurrence.apply_to_following(
-            task=first,
-            changes={"title": "Daily standup", "recurrence": "FREQ=WEEKLY;BYDAY=MO"},
-            actor=team.users["owner"],
-        )
-    assert [t.id for t in changed] == [second.id]
+    first = _create(team, title="Standup", recurrence="FREQ=DAILY")
+    _complete(team, first["id"])
+    second = _series(first["id"])[-1]
+    # Edit the completed one with scope=following: the open one follows, with its history.
+    response = team.clients["member"].patch(
+        _url(first["id"]) + "?scope=following",
+        {"title": "Daily standup", "recurrence": "FREQ=WEEKLY;BYDAY=MO"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
     second.refresh_from_db()
     assert second.title == "Daily standup" and second.recurrence == "FREQ=WEEKLY;BYDAY=MO"
     assert TaskChange.objects.filter(task=second, field="title", after="Daily standup").exists()
-    third = _complete(second, team.users["owner"])
-    assert third is not None and third.title == "Daily standup"
-    assert third.due_date.weekday() == 0
+    _complete(team, second.id)
+    third = _series(first["id"])[-1]
+    assert third.title == "Daily standup" and third.due_date.weekday() == 0
 
 
-def test_scope_is_this_or_following() -> None:
+def test_scope_is_this_or_following(make_user: Any, client_for: Any) -> None:
     assert recurrence.parse_scope(None) == "following"
-    assert recurrence.parse_scope("this") == "this"
-    with pytest.raises(ServiceError) as caught:
-        recurrence.parse_scope("all")
-    assert "scope" in caught.value.fields
+    team = make_team(make_user, client_for)
+    task = _create(team, title="x", recurrence="FREQ=DAILY")
+    response = team.clients["member"].patch(
+        _url(task["id"]) + "?scope=all", {"title": "y"}, format="json"
+    )
+    assert response.status_code == 400 and "scope" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("who", ["viewer", "stranger", "banned", "anonymous"])
+def test_only_members_complete_a_recurring_task(make_user: Any, client_for: Any, who: str) -> None:
+    team = make_team(make_user, client_for)
+    task = _create(team, title="x", recurrence="FREQ=DAILY")
+    response = team.clients[who].patch(_url(task["id"]), {"status": "completed"}, format="json")
+    assert response.status_code == {"viewer": 403, "stranger": 404, "banned": 403}.get(who, 401)
+    assert Task.objects.count() == 1
