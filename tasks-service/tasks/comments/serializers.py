@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from tasks.comments.services import BODY_MAX
-
 
 class CommentInput(serializers.Serializer):
-    body = serializers.CharField(max_length=BODY_MAX, trim_whitespace=True)
+    # Length and emptiness are the service's rules (their messages state the limit).
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
 
 class UserBrief(serializers.Serializer):

@@ -160,7 +160,7 @@ def _blockers_in_room(*, task: Task, ids: Iterable[Any]) -> list[Task]:
         value = _as_uuid(raw)
         if value is None:
             raise ServiceError.for_field(
-                "blocked_by_ids", _("%(value)r is not a task id.") % {"value": str(raw)[:40]}
+                "blocked_by_ids", _("«%(value)s» is not a task id.") % {"value": str(raw)[:40]}
             )
         if value not in wanted:
             wanted.append(value)

@@ -81,7 +81,7 @@ def normalize_recurrence(value: Any) -> str:
         name, sep, part_value = chunk.partition("=")
         name, part_value = name.strip(), part_value.strip()
         if not sep or not name or not part_value:
-            raise _unsupported(_("%(part)r is not NAME=VALUE.") % {"part": chunk[:40]})
+            raise _unsupported(_("«%(part)s» is not NAME=VALUE.") % {"part": chunk[:40]})
         if name in parts:
             raise _unsupported(_("%(name)s is given twice.") % {"name": name})
         parts[name] = part_value
