@@ -179,10 +179,8 @@ def my_tasks(*, user: UserRef, filters: TaskFilters) -> QuerySet[Task]:
     """Tasks assigned to me in the rooms I am in, and every task of my personal space."""
     mine = Assignment.objects.filter(user_id=user.id).values("task_id")
     my_rooms = Membership.objects.filter(user_id=user.id).values("room_id")
-    rows = task_queryset().filter(
-        Q(id__in=mine, room_id__in=my_rooms)
-        | Q(room__kind=RoomKind.PERSONAL, room__owner_id=user.id)
-    )
+    my_space = Room.objects.filter(owner_id=user.id, kind=RoomKind.PERSONAL).values("id")
+    rows = task_queryset().filter(Q(id__in=mine, room_id__in=my_rooms) | Q(room_id__in=my_space))
     return apply_filters(rows, filters)
 
 
