@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -16,7 +18,7 @@ from tasks.planning.apis import actor_of
 from tasks.planning.dependencies import task_for
 
 
-def _out(comment_id: object) -> dict:
+def _out(comment_id: UUID) -> dict:
     comment = Comment.objects.select_related("author").prefetch_related("mentioned")
     return CommentOutput(comment.get(id=comment_id)).data
 
