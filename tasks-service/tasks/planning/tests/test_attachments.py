@@ -132,3 +132,17 @@ def test_the_media_projection_follows_media_events() -> None:
     assert MediaFile.objects.get(id=file_id).status == "ready"
     assert handle_event(make_event(type="media.file.deleted", key=file_id, data=data))
     assert not MediaFile.objects.filter(id=file_id).exists()
+
+
+def test_the_attachments_list_has_a_bounded_query_count(
+    make_user: Any, client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    team = make_team(make_user, client_for)
+    task = team.task()
+    for index in range(12):
+        who = ("member", "admin", "owner")[index % 3]
+        Attachment.objects.create(task=task, file_id=uuid.uuid4(), added_by=team.users[who])
+    with django_assert_max_num_queries(6):
+        response = team.clients["viewer"].get(_url(task))
+    assert len(response.json()["results"]) == 12
+    assert all(a["added_by"]["username"] for a in response.json()["results"])
