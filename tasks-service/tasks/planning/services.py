@@ -528,9 +528,10 @@ def update_task(
             if _ids(before_ids) != _ids(after_ids):
                 changes.add("blocked_by", _ids(before_ids), _ids(after_ids))
 
-        task.updated_at = now
-        task.save()
-        changes.save()
+        if changes.rows:  # an edit that changes nothing leaves `updated_at` alone
+            task.updated_at = now
+            task.save()
+            changes.save()
         _publish_assignment(task, room, actor_id=actor.id, added=added, removed=removed)
         if status_changed:
             _publish_status(task, room, actor_id=actor.id)
