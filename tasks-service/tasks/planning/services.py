@@ -546,6 +546,10 @@ def update_task(
             _extension("recurrence", "scope").apply_to_following(
                 task=task, actor=actor, fields=given
             )
+        elif scope == "this" and (task.recurrence or task.series_id) and changes.rows:
+            _extension("recurrence", "scope").remember_series_values(
+                task=task, actor=actor, rows=changes.rows
+            )
     return task
 
 
@@ -712,6 +716,7 @@ def delete_task(*, actor: UserRef, task_id: Any) -> None:
         task, membership = _locked_task(actor=actor, task_id=task_id, at_least=RoomRole.MEMBER)
         room = membership.room
         for gone in [*task.subtasks.all().only("id", "title"), task]:
+            _extension("attachments", "task_id").detach_all(task=gone, actor=actor.id)
             publish_event(
                 type="tasks.task.deleted",
                 key=gone.id,
