@@ -157,11 +157,17 @@ def test_moving_into_completed_completes_and_out_reopens(cast: Any, published_ev
     assert rows == [("pending", "completed"), ("completed", "in_progress")]
 
 
-def test_a_move_inside_a_column_publishes_nothing(cast: Any, published_events: Any) -> None:
+def test_a_move_inside_a_column_is_history_but_publishes_nothing(
+    cast: Any, published_events: Any
+) -> None:
     _a, b = _make(cast, "A", "B")
+    old = Task.objects.get(id=b).position
     count = len(published_events())
     _move(cast, b, status="pending", index=0)
     assert len(published_events()) == count
+    row = TaskChange.objects.get(task_id=b, field="position")
+    assert row.before == old and row.after == Task.objects.get(id=b).position
+    assert row.actor_id == cast.member.user.id
 
 
 @pytest.mark.parametrize(
