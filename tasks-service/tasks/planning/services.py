@@ -39,6 +39,10 @@ from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
 from tasks.rooms.access import RoomNotFound, membership_in
 from tasks.rooms.models import Label, Membership, Room, RoomRole
 
+# `due_sort` of a task without a deadline: after every deadline, and never NULL, so one plain
+# index (room, due_sort) serves the sorts and keyset cursors never compare with NULL.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
 # Distance between neighbours on the board: a move writes one row until a gap is used up.
 POSITION_GAP = 1024
 MAX_ESTIMATE_MINUTES = 100_000
@@ -82,7 +86,8 @@ def _set_due(task: Task, due: date | datetime | None) -> None:
         task.due_date, task.due_at = due, None
         task.due_sort = datetime.combine(due, time.min, tzinfo=UTC)
     else:
-        task.due_date = task.due_at = task.due_sort = None
+        task.due_date = task.due_at = None
+        task.due_sort = NO_DEADLINE
 
 
 def _task_ref(task: Task, room: Room) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import pytest
 from django.utils import translation
 
 from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
+from tasks.planning.services import NO_DEADLINE
 from tasks.rooms.models import Label, RoomKind
 
 pytestmark = pytest.mark.django_db
@@ -267,7 +268,7 @@ def test_clearing_the_deadline_and_estimate(cast: Any) -> None:
     ).json()["id"]
     body = _patch(cast.member, task_id, due=None, estimate_minutes=None).json()
     assert body["due"] is None and body["estimate_minutes"] is None
-    assert Task.objects.get(id=task_id).due_sort is None
+    assert Task.objects.get(id=task_id).due_sort == NO_DEADLINE  # sorts after every deadline
 
 
 def test_a_bad_deadline_on_edit_names_due(cast: Any) -> None:
