@@ -5,15 +5,15 @@ language (the access token's `lang` claim, so no service asks auth), else the be
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from cotask_common.localtime import zone_named
 from cotask_common.security.tokens import decode_token
 
 DEFAULT_LANGUAGE = "en"
@@ -56,24 +56,6 @@ def time_zone_for_request(request: HttpRequest) -> ZoneInfo:
     """The account's saved time zone (`tz` claim), else UTC."""
     name = _bearer_claims(request).get("tz")
     return zone_named(name if isinstance(name, str) else None)
-
-
-def zone_named(name: str | None) -> ZoneInfo:
-    """The IANA zone `name`, else UTC (an unknown or empty name is not an error here)."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return ZoneInfo("UTC")
-
-
-def format_moment(moment: datetime, *, time_zone: str | None) -> str:
-    """A date and time for a text a person reads: in their zone (named after it) and in the
-    active language's format, e.g. "Dec. 5, 2026, 2 p.m. (Europe/Kyiv)"."""
-    zone = zone_named(time_zone)
-    local = moment.astimezone(zone)
-    return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({zone.key})"
 
 
 class LanguageMiddleware:

@@ -11,7 +11,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from cotask_common.i18n import format_moment
+from cotask_common.localtime import format_moment
 from cotask_common.security.tokens import TokenError, TokenUser, decode_token, user_from_claims
 from cotask_common.users.selectors import restriction_for
 
