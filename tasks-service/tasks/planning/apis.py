@@ -68,13 +68,21 @@ FILTER_PARAMETERS = [
     OpenApiParameter("due_to", str, description="YYYY-MM-DD"),
     OpenApiParameter("q", str, description="text in the title or description"),
     OpenApiParameter("sort", str, enum=list(selectors.SORTS)),
-    OpenApiParameter("tz", str, description="IANA time zone for today/week (default UTC)"),
+    OpenApiParameter(
+        "tz", str, description="IANA time zone for today/week (default: the account's)"
+    ),
 ]
 
 
 def _list(view: APIView, request: Request, rows_for: Any) -> Response:
     actor = actor_of(request)
-    params = _valid(TaskFilterInput, request.query_params, context={"user_id": actor.id})
+    # `today` and `week` are the reader's days: `?tz=`, else the account's zone (token `tz`).
+    saved_zone = getattr(request.user, "claims", {}).get("tz")
+    params = _valid(
+        TaskFilterInput,
+        request.query_params,
+        context={"user_id": actor.id, "time_zone": saved_zone},
+    )
     rows = rows_for(actor, params.filters())
     sort = params.validated_data.get("sort", selectors.DEFAULT_SORT)
     return _paginated(view, request, rows, TaskOutput, selectors.SORTS[sort])

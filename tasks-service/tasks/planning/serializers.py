@@ -177,7 +177,7 @@ class TaskFilterInput(serializers.Serializer):
             due_from=data.get("due_from"),
             due_to=data.get("due_to"),
             q=data.get("q", ""),
-            tz=data.get("tz", "UTC"),
+            tz=data.get("tz") or self.context.get("time_zone") or "UTC",
         )
 
 

@@ -175,6 +175,24 @@ def test_a_time_zone_moves_today(cast: Any) -> None:
     assert early.astimezone(west).date() < early.date()
 
 
+def test_today_is_the_accounts_day_without_tz(cast: Any, make_token: Any) -> None:
+    """Without `?tz=`, `today` is the day in the account's saved zone (the token's `tz`)."""
+    from zoneinfo import ZoneInfo
+
+    from rest_framework.test import APIClient
+
+    now = timezone.now()
+    early = now.replace(hour=0, minute=30, second=0, microsecond=0)
+    _create(cast.member, cast.room, title="Early", due=early.isoformat())
+    west = ZoneInfo("Etc/GMT+12")
+    expected = ["Early"] if early.astimezone(west).date() == now.astimezone(west).date() else []
+    client = APIClient()
+    token = make_token(cast.viewer.user, tz="Etc/GMT+12")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    room = f"/api/tasks/rooms/{cast.room.id}/tasks/"
+    assert _titles(client.get(f"{room}?due=today")) == expected
+
+
 @pytest.mark.parametrize(
     ("sort", "expected"),
     [
