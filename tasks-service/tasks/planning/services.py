@@ -24,7 +24,7 @@ import importlib
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.db import transaction
@@ -372,7 +372,7 @@ def create_task(
         if assignees:
             Assignment.objects.bulk_create([Assignment(task=task, user_id=i) for i in assignees])
         if labels:
-            task.labels.add(*labels)
+            task.labels.add(*cast(list[Any], labels))  # ids: no need to load the labels
         if blocked_by_ids:
             _extension("dependencies", "blocked_by_ids").set_blocked_by(
                 task=task, blocked_by_ids=blocked_by_ids, actor=actor
@@ -523,7 +523,7 @@ def update_task(
             wanted_labels = _clean_labels(room, label_ids or ())
             current_labels = sorted(task.labels.values_list("id", flat=True))
             if wanted_labels != current_labels:
-                task.labels.set(wanted_labels)
+                task.labels.set(cast(list[Any], wanted_labels))
                 changes.add("labels", _ids(current_labels), _ids(wanted_labels))
             given["label_ids"] = wanted_labels
         if blocked_by_ids is not _UNSET:

@@ -308,6 +308,7 @@ def test_unassign_everywhere_takes_a_leaver_off_the_rooms_tasks(
     change = TaskChange.objects.filter(task_id=later, field="assignees").get()
     assert change.actor_id is None
     assert change.after == [str(cast.admin.user.id)]
+    assert change.before is not None
     assert sorted(change.before) == sorted([str(cast.admin.user.id), str(cast.member.user.id)])
     events = published_events("tasks.task.unassigned")[before:]
     assert len(events) == 6

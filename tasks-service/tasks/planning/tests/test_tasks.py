@@ -68,7 +68,7 @@ def test_a_member_creates_a_task_with_every_field(cast: Any, published_events: A
 
     created = TaskChange.objects.get(task=task)
     assert created.field == "created" and created.actor_id == cast.member.user.id
-    assert created.after["title"] == "Ship the board"
+    assert created.after is not None and created.after["title"] == "Ship the board"
 
     events = published_events("tasks.task.")
     assert [e.type for e in events] == ["tasks.task.created", "tasks.task.assigned"]
@@ -96,7 +96,8 @@ def test_an_all_day_deadline_is_a_date(cast: Any) -> None:
     body = _create(cast.member, cast.room, title="Date", due="2026-12-31").json()
     assert body["due"] == {"date": "2026-12-31", "at": None}
     task = Task.objects.get(id=body["id"])
-    assert task.due_at is None and task.due_sort.isoformat() == "2026-12-31T00:00:00+00:00"
+    assert task.due_at is None and task.due_sort is not None
+    assert task.due_sort.isoformat() == "2026-12-31T00:00:00+00:00"
 
 
 @pytest.mark.parametrize(
