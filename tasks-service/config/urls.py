@@ -5,6 +5,7 @@ from cotask_common.urls import service_urlpatterns
 urlpatterns = service_urlpatterns(
     "tasks",
     [
+        path("", include("tasks.rooms.urls")),
         path("", include("tasks.planning.urls")),
     ],
 )
