@@ -181,8 +181,9 @@ def copy_rows(table: str, columns: list[str], rows: Iterable[tuple], total: int,
 
 def copy_objects(model: Any, objects: Iterable[Any], total: int, what: str) -> None:
     """COPY unsaved model instances into the model's table: every concrete column, as the ORM
-    would write it (defaults, auto_now, JSON), so a field added later needs no change here. An
-    auto-increment id left empty comes from the database."""
+    would write it (defaults, JSON), so a field added later needs no change here. An
+    auto_now(_add) time set on the instance is kept (else now); an auto-increment id comes from
+    the database."""
     from django.db import connection
     from django.db.models import AutoField
 
@@ -190,9 +191,15 @@ def copy_objects(model: Any, objects: Iterable[Any], total: int, what: str) -> N
         f for f in model._meta.concrete_fields if not (isinstance(f, AutoField) and f.primary_key)
     ]  # BigAutoField is an AutoField subclass
 
+    def value(obj: Any, field: Any) -> Any:
+        auto = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        if auto and getattr(obj, field.attname) is not None:
+            return getattr(obj, field.attname)  # a time the generator set (backdated rows)
+        return field.pre_save(obj, True)
+
     def rows() -> Iterable[tuple]:
         for obj in objects:
-            yield tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+            yield tuple(f.get_db_prep_save(value(obj, f), connection) for f in fields)
 
     copy_rows(model._meta.db_table, [f.column for f in fields], rows(), total, what)
 
