@@ -268,28 +268,31 @@ def data_present(state: dict[str, Any], args: argparse.Namespace) -> bool:
     )
 
 
-def move_plan(state: dict[str, Any], total: int, seed: int) -> list[tuple[str, bytes]]:
-    """`total` moves: a random task of the room (not an anchor) to a random column, just before
-    or after one of the first 40 tasks of that column (the anchors, never moved themselves, so
-    every move stays valid whatever order concurrent clients run them in)."""
+def move_plan(state: dict[str, Any], total: int) -> list[tuple[str, bytes]]:
+    """`total` moves: a random task of the room to a random column, just before or after one of
+    40 random tasks of that column (the anchors, never moved themselves, so every move stays
+    valid whatever order concurrent clients run them in). New anchors each run: the gaps next
+    to them are fresh, as on a board many people use (a used-up gap renumbers the column)."""
     from tasks.planning.models import Task
 
-    rng = random.Random(seed)  # noqa: S311
-    tasks = Task.objects.filter(room_id=state["room_id"], parent__isnull=True)
+    rng = random.Random()  # noqa: S311
+    rows = list(
+        Task.objects.filter(room_id=state["room_id"], parent__isnull=True).values_list(
+            "id", "status"
+        )
+    )
     anchors = {
-        column: [str(i) for i in tasks.filter(status=column)
-                 .order_by("position").values_list("id", flat=True)[:40]]
+        column: rng.sample([str(i) for i, status in rows if status == column], 40)
         for column in COLUMNS
-    }  # fmt: skip
+    }
     taken = {a for column in anchors.values() for a in column}
-    movable = sorted(str(i) for i in tasks.values_list("id", flat=True))
-    movable = rng.sample([i for i in movable if i not in taken], total)
+    movable = rng.sample([str(i) for i, _ in rows if str(i) not in taken], total)
     plan = []
-    for k in range(total):
+    for task_id in movable:
         column = rng.choice(COLUMNS)
         side = rng.choice(("before_id", "after_id"))
         body = {"status": column, side: rng.choice(anchors[column])}
-        plan.append((move_path(movable[k % len(movable)]), json.dumps(body).encode()))
+        plan.append((move_path(task_id), json.dumps(body).encode()))
     return plan
 
 
@@ -324,6 +327,7 @@ def main() -> None:
     )
     parser.add_argument("--queries", action="store_true", help="with --in-process: print SQL")
     parser.add_argument("--explain", action="store_true", help="with --queries: and the plans")
+    parser.add_argument("--profile", action="store_true", help="with --in-process: pyinstrument")
     args = parser.parse_args()
 
     var_dir = ROOT / "var" / "bench-tasks"
@@ -345,7 +349,7 @@ def main() -> None:
     movers = [u for u, r in zip(state["user_ids"], state["roles"], strict=True) if r != "viewer"]
     tokens = tokens_for(readers, key, kid)
     move_tokens = tokens_for(movers, key, kid)
-    plan = move_plan(state, args.moves, args.seed + 1)
+    plan = move_plan(state, args.moves)
 
     if args.in_process:
         in_process(args, state, tokens, move_tokens, plan, key, kid)
@@ -501,7 +505,17 @@ def in_process(
     n = min(args.light_requests, 1000)
     for name, path in gets.items():
         queries = captured("GET", path, tokens[7])
+        profiler = None
+        if args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
         times = [call("GET", path, tokens[i % len(tokens)]) for i in range(n)]
+        if profiler is not None:
+            profiler.stop()
+            print(f"== {name}")
+            print(profiler.output_text(unicode=True, color=False, show_all=False), flush=True)
         lines.append(line(name, times, queries))
     queries = captured("POST", plan[0][0], move_tokens[0], plan[0][1])
     times = [

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -63,8 +63,16 @@ def task_queryset() -> QuerySet[Task]:
                 Subquery(subtasks.filter(status=done).annotate(n=Count("pk")).values("n")[:1]),
                 Value(0),
             ),
-            is_blocked=Exists(
-                Dependency.objects.filter(task=OuterRef("pk")).exclude(blocked_by__status=done)
+            # A scalar subquery, not EXISTS: PostgreSQL may run an EXISTS in the select list
+            # as one hashed scan of every unfinished task before the LIMIT (130 ms a page at
+            # 100,000 tasks); this one runs per row shown, on the dependency index.
+            is_blocked=Coalesce(
+                Subquery(
+                    Dependency.objects.filter(task=OuterRef("pk"))
+                    .exclude(blocked_by__status=done)
+                    .values(blocked=Value(True))[:1]
+                ),
+                Value(False),
             ),
             due_key=Coalesce("due_sort", Value(NO_DEADLINE)),
         )
@@ -177,12 +185,14 @@ def room_tasks(*, user: UserRef, room_id: Any, filters: TaskFilters) -> QuerySet
 
 def my_tasks(*, user: UserRef, filters: TaskFilters) -> QuerySet[Task]:
     """Tasks assigned to me in the rooms I am in, and every task of my personal space."""
-    mine = Assignment.objects.filter(user_id=user.id).values("task_id")
+    # The ids first (two small index scans, one query), then those rows by primary key. An OR
+    # across the join made PostgreSQL read every task of the database (500 ms at 100,000
+    # tasks); so did a subquery of the ids (the planner prices ~500 key lookups above a scan).
     my_rooms = Membership.objects.filter(user_id=user.id).values("room_id")
-    rows = task_queryset().filter(
-        Q(id__in=mine, room_id__in=my_rooms)
-        | Q(room__kind=RoomKind.PERSONAL, room__owner_id=user.id)
-    )
+    assigned = Assignment.objects.filter(user_id=user.id).values_list("task_id", flat=True)
+    personal = Task.objects.filter(room__kind=RoomKind.PERSONAL, room__owner_id=user.id)
+    ids = list(assigned.union(personal.values_list("id", flat=True)))
+    rows = task_queryset().filter(id__in=ids, room_id__in=my_rooms)
     return apply_filters(rows, filters)
 
 
