@@ -224,21 +224,24 @@ def load(
     concurrency: int,
     body: bytes | None = None,
     bodies: list[bytes] | None = None,
+    seconds: float | None = None,
 ) -> dict[str, float]:
-    """`total` requests from `concurrency` threads (keep-alive connections), request i with
-    paths[i % len], tokens[i % len] and the body (or bodies[i % len]); returns p50/p99 in ms
-    and requests per second. Any answer >= 300 fails the run."""
+    """`total` requests (or as many as `seconds` allow, if given) from `concurrency` threads
+    (keep-alive connections), request i with paths[i % len], tokens[i % len] and the body (or
+    bodies[i % len]); returns p50/p99 in ms, requests per second and the count. Any answer
+    >= 300 fails the run."""
     latencies: list[float] = []
     errors: list[str] = []
     counter = iter(range(total))
     lock = threading.Lock()
+    deadline = time.perf_counter() + seconds if seconds else None
 
     def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while True:
             with lock:
                 i = next(counter, None)
-            if i is None:
+            if i is None or (deadline is not None and time.perf_counter() > deadline):
                 break
             data = bodies[i % len(bodies)] if bodies else body
             headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
@@ -267,6 +270,7 @@ def load(
         "p50": percentile(latencies, 50) * 1000,
         "p99": percentile(latencies, 99) * 1000,
         "rps": len(latencies) / wall,
+        "count": len(latencies),
     }
 
 

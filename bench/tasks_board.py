@@ -41,6 +41,8 @@ import json
 import os
 import random
 import secrets
+import signal
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +64,7 @@ from cotask_common.ids import uuid7_at
 
 SERVICE = ROOT / "tasks-service"
 GAP = 1024
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 COLUMNS = ("pending", "in_progress", "completed")
 FLOOR = "/api/tasks/whoami"
 MY_TASKS = "/api/tasks/my-tasks/"
@@ -164,7 +167,8 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         status = statuses[i]
         position = next_position[status]
         next_position[status] += GAP
-        due_date = due_at = due_sort = None
+        due_date = due_at = None
+        due_sort = NO_DEADLINE  # what the services store for "no deadline" (sorts last)
         kind = rng.random()
         if kind < 0.3:
             due_date = (now + timedelta(days=rng.randint(-60, 60))).date()
@@ -308,11 +312,13 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--personal-tasks", type=int, default=20, help="per member")
     parser.add_argument("--seed", type=int, default=14)
-    parser.add_argument("--requests", type=int, default=2000, help="per measurement, 32 clients")
-    parser.add_argument("--light-requests", type=int, default=600, help="per measurement, 4")
+    parser.add_argument("--seconds", type=float, default=15, help="per load measurement")
+    parser.add_argument(
+        "--light-requests", type=int, default=200, help="with --in-process: per endpoint"
+    )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--light-concurrency", type=int, default=4)
-    parser.add_argument("--moves", type=int, default=300)
+    parser.add_argument("--moves", type=int, default=200)
     parser.add_argument("--move-concurrency", type=int, default=1)
     parser.add_argument("--database", default="cotask_bench_tasks")
     parser.add_argument("--redis-db", type=int, default=13)
@@ -327,8 +333,10 @@ def main() -> None:
     )
     parser.add_argument("--queries", action="store_true", help="with --in-process: print SQL")
     parser.add_argument("--explain", action="store_true", help="with --queries: and the plans")
-    parser.add_argument("--profile", action="store_true", help="with --in-process: pyinstrument")
+    parser.add_argument("--profile", action="store_true", help="with --in-process: cProfile")
     args = parser.parse_args()
+    # Stopped (timeout, kill): unwind, so the stack's processes are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     var_dir = ROOT / "var" / "bench-tasks"
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -380,17 +388,18 @@ def measure(
     port = args.gateway_port
     endpoints = {"floor": FLOOR, "my tasks": MY_TASKS, "board": board_path(state["room_id"])}
     common = {"port": port, "method": "GET", "tokens": tokens}
-    for path in endpoints.values():  # warm-up: every member once (UserRef, connections, cache)
-        load(paths=[path], total=len(tokens), concurrency=args.concurrency, **common)
+    for path in endpoints.values():  # warm-up (connections, caches, PostgreSQL buffers)
+        load(paths=[path], total=len(tokens), concurrency=args.concurrency, seconds=5, **common)
     results: dict[str, Any] = {"heavy": {}, "light": {}}
-    for name, path in endpoints.items():
-        results["heavy"][name] = load(
-            paths=[path], total=args.requests, concurrency=args.concurrency, **common
-        )
-    for name, path in endpoints.items():
-        results["light"][name] = load(
-            paths=[path], total=args.light_requests, concurrency=args.light_concurrency, **common
-        )
+    for key, concurrency in (("heavy", args.concurrency), ("light", args.light_concurrency)):
+        for name, path in endpoints.items():
+            results[key][name] = load(
+                paths=[path],
+                total=10**9,
+                concurrency=concurrency,
+                seconds=args.seconds,
+                **common,
+            )
     results["move"] = load(
         port=port,
         method="POST",
@@ -424,16 +433,16 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> None:
             f"  = {share:3.0f}% of the floor (>= 60%: {verdict(share >= 60)})"
         )  # fmt: skip
         lines.append(
-            f"    {name:9} p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  {r['rps']:6.0f} req/s"
-            + tail
+            f"    {name:9} p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  {r['rps']:6.1f} req/s"
+            f"  ({r['count']} requests)" + tail
         )
     lines.append(f"  at {args.light_concurrency} clients:")
     for name in ("floor", "my tasks", "board"):
         r = light[name]
         tail = "" if name == "floor" else f"  (p99 <= 50 ms: {verdict(r['p99'] <= 50)})"
         lines.append(
-            f"    {name:9} p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  {r['rps']:6.0f} req/s"
-            + tail
+            f"    {name:9} p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  {r['rps']:6.1f} req/s"
+            f"  ({r['count']} requests)" + tail
         )
     lines.append(
         f"  move ({args.move_concurrency} client(s), {args.moves} moves): p50 {move['p50']:6.1f} ms"
@@ -496,7 +505,7 @@ def in_process(
             print(f"\n== {method} {path}: {len(ctx.captured_queries)} queries")
             for q in ctx.captured_queries:
                 print(f"-- {q['time']} s\n{q['sql']}")
-                if args.explain and q["sql"].lstrip().upper().startswith("SELECT"):
+                if args.explain and q["sql"].lstrip("( ").upper().startswith("SELECT"):
                     with connection.cursor() as cursor:
                         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {q['sql']}")
                         print("\n".join(f"   {row[0]}" for row in cursor.fetchall()))
@@ -507,16 +516,20 @@ def in_process(
         queries = captured("GET", path, tokens[7])
         profiler = None
         if args.profile:
-            from pyinstrument import Profiler
+            import cProfile
 
-            profiler = Profiler(interval=0.0005)
-            profiler.start()
+            profiler = cProfile.Profile()
+            profiler.enable()
+        cpu = time.process_time()
         times = [call("GET", path, tokens[i % len(tokens)]) for i in range(n)]
+        cpu = (time.process_time() - cpu) / n
         if profiler is not None:
-            profiler.stop()
+            import pstats
+
+            profiler.disable()
             print(f"== {name}")
-            print(profiler.output_text(unicode=True, color=False, show_all=False), flush=True)
-        lines.append(line(name, times, queries))
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        lines.append(line(name, times, queries) + f", CPU {cpu * 1000:.1f} ms/request")
     queries = captured("POST", plan[0][0], move_tokens[0], plan[0][1])
     times = [
         call("POST", p, move_tokens[i % len(move_tokens)], body)
