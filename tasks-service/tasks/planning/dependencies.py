@@ -20,21 +20,16 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from rest_framework.exceptions import NotFound
 
 from cotask_common.errors import ServiceError
 from cotask_common.users.models import UserRef
 from tasks.planning.models import Dependency, Task, TaskChange
+from tasks.planning.selectors import task_queryset
+from tasks.planning.services import TaskNotFound
 from tasks.rooms.access import membership_in
 from tasks.rooms.models import Membership, Room, RoomRole
 
 MAX_BLOCKERS = 50
-
-
-class TaskNotFound(NotFound):
-    default_detail = gettext_lazy("No task with this id.")
-    default_code = "task_not_found"
 
 
 def _as_uuid(value: Any) -> UUID | None:
@@ -107,8 +102,6 @@ def clean_parent(*, room: Room, parent_id: Any, task: Task | None) -> Task | Non
 
 def subtasks_of(*, task: Task) -> QuerySet[Task]:
     """A task's subtasks with everything the task JSON shows (a fixed number of queries)."""
-    from tasks.planning.selectors import task_queryset
-
     return task_queryset().filter(parent_id=task.id)
 
 

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from cotask_common.errors import ServiceError
 from cotask_common.users.models import UserRef
+from tasks.planning import services
 from tasks.planning.models import Priority, Status, Task, TaskChange
 from tasks.rooms.models import Membership
 
@@ -221,8 +222,6 @@ def apply_to_following(*, task: Task, actor: UserRef, fields: dict[str, Any]) ->
     """An edit with `scope=following`: the same changes on the series' later open occurrences
     (made after `task`, not completed), each with its own history and events. Returns their
     ids. Inside the edit's transaction (the room is locked)."""
-    from tasks.planning import services
-
     if task.series_id is None:
         ensure_series(task=task)
         return []
@@ -253,8 +252,6 @@ def on_completed(*, task: Task, actor: UserRef) -> Task | None:
     series' next occurrence (once) with create_task, which publishes `tasks.task.created`
     with `occurrence_of`. None when the task does not recur, the rule has no further date, or
     the next one exists already (completed, reopened and completed again)."""
-    from tasks.planning import services
-
     if not task.recurrence:
         return None
     ensure_series(task=task)

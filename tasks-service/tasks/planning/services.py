@@ -690,6 +690,10 @@ def move_task(
         now = timezone.now()
         changes = _Changes(task, actor.id)
         status_changed = _apply_status(task, status, actor_id=actor.id, changes=changes, now=now)
+        if position != task.position:
+            # The numbers only order a column; a renumbering (above) writes no lines for the
+            # others, whose order it keeps.
+            changes.add("position", task.position, position)
         task.position = position  # type: ignore[assignment]
         task.updated_at = now
         task.save(

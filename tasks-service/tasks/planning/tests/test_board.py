@@ -83,11 +83,20 @@ def test_each_column_pages_on_its_own(
         cast.viewer.get(f"/api/tasks/rooms/{cast.room.id}/board/?limit=30")
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=x", "column=done"])
-def test_bad_board_parameters_name_their_field(cast: Any, query: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=x", "limit"),
+        ("column=done", "column"),
+        ("cursor=abc", "column"),  # a cursor belongs to one column
+    ],
+)
+def test_bad_board_parameters_name_their_field(cast: Any, query: str, field: str) -> None:
     response = cast.viewer.get(f"/api/tasks/rooms/{cast.room.id}/board/?{query}")
     assert response.status_code == 400
-    assert query.split("=")[0] in response.json()["fields"]
+    assert field in response.json()["fields"]
 
 
 def test_move_before_after_and_to_an_index(cast: Any) -> None:
@@ -148,11 +157,17 @@ def test_moving_into_completed_completes_and_out_reopens(cast: Any, published_ev
     assert rows == [("pending", "completed"), ("completed", "in_progress")]
 
 
-def test_a_move_inside_a_column_publishes_nothing(cast: Any, published_events: Any) -> None:
+def test_a_move_inside_a_column_is_history_but_publishes_nothing(
+    cast: Any, published_events: Any
+) -> None:
     _a, b = _make(cast, "A", "B")
+    old = Task.objects.get(id=b).position
     count = len(published_events())
     _move(cast, b, status="pending", index=0)
     assert len(published_events()) == count
+    row = TaskChange.objects.get(task_id=b, field="position")
+    assert row.before == old and row.after == Task.objects.get(id=b).position
+    assert row.actor_id == cast.member.user.id
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
+from django.db import connection, connections
 
+from cotask_common.errors import ServiceError
+from cotask_common.users.models import UserRef
+from tasks.planning import dependencies
 from tasks.planning.models import Dependency, Status, Task, TaskChange
 from tasks.planning.tests.teamkit import EVERYONE, WRITERS, expected, make_team
 
@@ -205,3 +210,37 @@ def test_only_tasks_of_the_same_room_block(make_user: Any, client_for: Any) -> N
     assert response.json()["fields"]["blocked_by_ids"][0]["code"] == "task_not_found"
     response = team.clients["member"].post(f"/api/tasks/tasks/{task.id}/blocked-by/not-a-uuid/")
     assert response.status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_additions_cannot_close_a_cycle(make_user: Any, client_for: Any) -> None:
+    """A blocked by B and B blocked by A at the same moment: the room lock makes one wait and
+    then see the other's row, so exactly one succeeds."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    team = make_team(make_user, client_for)
+    a, b = team.task("A"), team.task("B")
+    actors = [UserRef(id=team.users[r].id, username="x") for r in ("member", "admin")]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def add(actor: UserRef, task: Task, blocker: Task) -> None:
+        try:
+            barrier.wait(timeout=10)
+            dependencies.add_blocker(user=actor, task_id=task.id, blocked_by_id=blocker.id)
+            outcomes.append("ok")
+        except ServiceError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=add, args=(actors[0], a, b)),
+        threading.Thread(target=add, args=(actors[1], b, a)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["dependency_cycle", "ok"]
+    assert Dependency.objects.count() == 1
