@@ -10,7 +10,16 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -33,25 +42,30 @@ SORTS: dict[str, tuple[str, ...]] = {
 DEFAULT_SORT = "-updated"
 
 
+def task_prefetches() -> list[Any]:
+    """The related rows a task's JSON shows (one query each for a whole page)."""
+    return [
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("user").order_by("user__username"),
+        ),
+        "labels",
+        Prefetch(
+            "dependencies",
+            queryset=Dependency.objects.select_related("blocked_by").only(
+                "task_id", "blocked_by__id", "blocked_by__title", "blocked_by__status"
+            ),
+        ),
+    ]
+
+
 def task_queryset() -> QuerySet[Task]:
     """Tasks with everything their JSON shows, in a fixed number of queries per page."""
     done = Status.COMPLETED
     subtasks = Task.objects.filter(parent=OuterRef("pk")).order_by().values("parent")
     return (
         Task.objects.select_related("room", "creator", "completed_by")
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=Assignment.objects.select_related("user").order_by("user__username"),
-            ),
-            "labels",
-            Prefetch(
-                "dependencies",
-                queryset=Dependency.objects.select_related("blocked_by").only(
-                    "task_id", "blocked_by__id", "blocked_by__title", "blocked_by__status"
-                ),
-            ),
-        )
+        .prefetch_related(*task_prefetches())
         .annotate(
             subtasks_total=Coalesce(
                 Subquery(subtasks.annotate(n=Count("pk")).values("n")[:1]), Value(0)
@@ -215,7 +229,13 @@ BOARD_COLUMNS = (Status.PENDING, Status.IN_PROGRESS, Status.COMPLETED)
 
 
 def board_column(*, room: Room, status: str) -> QuerySet[Task]:
-    return task_queryset().filter(room=room, status=status)
+    """A column's tasks without their related rows: `prefetch_board` fetches those once for
+    every column of the page (3 queries instead of 3 per column)."""
+    return task_queryset().filter(room=room, status=status).prefetch_related(None)
+
+
+def prefetch_board(tasks: list[Task]) -> None:
+    prefetch_related_objects(tasks, *task_prefetches())
 
 
 def task_history(*, user: UserRef, task_id: Any) -> QuerySet[TaskChange]:
