@@ -312,13 +312,13 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--personal-tasks", type=int, default=20, help="per member")
     parser.add_argument("--seed", type=int, default=14)
-    parser.add_argument("--seconds", type=float, default=15, help="per load measurement")
+    parser.add_argument("--seconds", type=float, default=10, help="per load measurement")
     parser.add_argument(
         "--light-requests", type=int, default=200, help="with --in-process: per endpoint"
     )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--light-concurrency", type=int, default=4)
-    parser.add_argument("--moves", type=int, default=200)
+    parser.add_argument("--moves", type=int, default=100)
     parser.add_argument("--move-concurrency", type=int, default=1)
     parser.add_argument("--database", default="cotask_bench_tasks")
     parser.add_argument("--redis-db", type=int, default=13)
@@ -389,7 +389,7 @@ def measure(
     endpoints = {"floor": FLOOR, "my tasks": MY_TASKS, "board": board_path(state["room_id"])}
     common = {"port": port, "method": "GET", "tokens": tokens}
     for path in endpoints.values():  # warm-up (connections, caches, PostgreSQL buffers)
-        load(paths=[path], total=len(tokens), concurrency=args.concurrency, seconds=5, **common)
+        load(paths=[path], total=len(tokens), concurrency=args.concurrency, seconds=3, **common)
     results: dict[str, Any] = {"heavy": {}, "light": {}}
     for key, concurrency in (("heavy", args.concurrency), ("light", args.light_concurrency)):
         for name, path in endpoints.items():
