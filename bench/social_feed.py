@@ -55,6 +55,7 @@ from typing import Any
 from http_bench import (
     ROOT,
     bench_env,
+    copy_objects,
     copy_rows,
     ensure_database,
     load,
@@ -119,23 +120,19 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         posts_count[p] += 1
     post_ids = [uuid7_at(ms) for ms in post_times]
 
-    copy_rows(
-        UserRef._meta.db_table,
-        ["id", "username", "display_name", "role", "email_verified", "is_banned", "ban_reason",
-         "is_deleted", "updated_at"],
-        ((user_ids[i], f"bench{i}", f"Bench {i}", "user", True, False, "", False, now)
-         for i in range(n)),
+    copy_objects(
+        UserRef,
+        (UserRef(id=user_ids[i], username=f"bench{i}", display_name=f"Bench {i}",
+                 email_verified=True, updated_at=now) for i in range(n)),
         n,
         "users",
     )  # fmt: skip
-    copy_rows(
-        Page._meta.db_table,
-        ["id", "owner_id", "kind", "handle", "handle_key", "name", "description", "links", "tags",
-         "is_private", "is_blocked", "blocked_permanently", "block_reason", "owner_banned",
-         "followers_count", "posts_count", "likes_count", "comments_count", "created_at",
-         "updated_at"],
-        ((page_ids[i], user_ids[i], "personal", f"bench{i}", f"bench{i}", f"Bench {i}", "", "[]",
-          "[]", False, False, False, "", False, followers[i], posts_count[i], 0, 0, now, now)
+    copy_objects(
+        Page,
+        (Page(id=page_ids[i], owner_id=user_ids[i], kind="personal", handle=f"bench{i}",
+              handle_key=f"bench{i}", name=f"Bench {i}", links=[], tags=[],
+              followers_count=followers[i], posts_count=posts_count[i], created_at=now,
+              updated_at=now)
          for i in range(n)),
         n,
         "personal pages",
