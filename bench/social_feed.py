@@ -41,122 +41,41 @@ from __future__ import annotations
 
 import argparse
 import heapq
-import http.client
 import json
 import os
 import random
 import shutil
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import islice
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
+from http_bench import (
+    ROOT,
+    bench_env,
+    copy_objects,
+    copy_rows,
+    ensure_database,
+    load,
+    load_wrk,
+    percentile,
+    setup_django,
+    signing_key,
+    start_stack,
+    tokens_for,
+)
 from tqdm import tqdm
 
 from cotask_common.ids import uuid7_at
 
-ROOT = Path(__file__).resolve().parent.parent
 SERVICE = ROOT / "social-service"
-SERVICES = ("auth", "social", "tasks", "habits", "media", "notifications")
 KEY_PREFIX = "bench:social:tl:"
 
 
 # ---------------------------------------------------------------------------------------------
-# Setup
-
-
-def bench_env(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
-    database_url = os.environ.get("DATABASE_URL", "")
-    redis_url = os.environ.get("REDIS_URL", "")
-    if not database_url.startswith("postgres") or not redis_url:
-        raise SystemExit('needs PostgreSQL and Redis: eval "$(scripts/infra env)" first')
-    db = urlparse(database_url)
-    env = dict(os.environ)
-    for name in ("KAFKA_BOOTSTRAP_SERVERS", "CELERY_BROKER_URL", "S3_ENDPOINT_URL"):
-        env.pop(name, None)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.pop("DATABASE_SCHEMA", None)
-    env.update(
-        {
-            "DATABASE_URL": urlunparse(db._replace(path=f"/{args.database}")),
-            "REDIS_URL": urlunparse(urlparse(redis_url)._replace(path=f"/{args.redis_db}")),
-            "SOCIAL_FEED_KEY_PREFIX": KEY_PREFIX,
-            "COTASK_VAR_DIR": str(var_dir),
-            "DJANGO_SECRET_KEY": "bench-only-not-secret",
-            "JWT_PRIVATE_KEY_FILE": str(var_dir / "jwt-signing-key.pem"),
-            "LOG_LEVEL": "WARNING",
-            "AUTH_THROTTLE_ENABLED": "false",
-            "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
-        }
-    )
-    return env
-
-
-def ensure_database(args: argparse.Namespace) -> None:
-    import psycopg
-
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        raise SystemExit('needs PostgreSQL and Redis: eval "$(scripts/infra env)" first')
-    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
-        if not conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)
-        ).fetchone():
-            conn.execute(f'CREATE DATABASE "{args.database}"')
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.clear()
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    sys.path.insert(0, str(SERVICE))
-    os.chdir(SERVICE)
-    from cotask_common.entrypoints import prepare
-
-    prepare()  # var/ (COTASK_VAR_DIR) first: importing settings creates nothing
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def signing_key(var_dir: Path) -> tuple[Any, str]:
-    from cotask_common.security.signing import (
-        generate_private_key,
-        key_id,
-        load_private_key,
-        private_key_to_pem,
-    )
-
-    path = var_dir / "jwt-signing-key.pem"
-    if path.exists():
-        key = load_private_key(path.read_bytes())
-    else:
-        key = generate_private_key()
-        path.write_bytes(private_key_to_pem(key))
-        path.chmod(0o600)
-    return key, key_id(key.public_key())
-
-
-# ---------------------------------------------------------------------------------------------
 # Data
-
-
-def copy_rows(table: str, columns: list[str], rows: Iterator[tuple], total: int, what: str) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in tqdm(rows, total=total, desc=what, unit=" rows", mininterval=0.5):
-                copy.write_row(row)
 
 
 def generate(args: argparse.Namespace) -> dict[str, Any]:
@@ -201,23 +120,19 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         posts_count[p] += 1
     post_ids = [uuid7_at(ms) for ms in post_times]
 
-    copy_rows(
-        UserRef._meta.db_table,
-        ["id", "username", "display_name", "role", "email_verified", "is_banned", "ban_reason",
-         "is_deleted", "is_deactivated", "updated_at"],
-        ((user_ids[i], f"bench{i}", f"Bench {i}", "user", True, False, "", False, False, now)
-         for i in range(n)),
+    copy_objects(
+        UserRef,
+        (UserRef(id=user_ids[i], username=f"bench{i}", display_name=f"Bench {i}",
+                 email_verified=True, updated_at=now) for i in range(n)),
         n,
         "users",
     )  # fmt: skip
-    copy_rows(
-        Page._meta.db_table,
-        ["id", "owner_id", "kind", "handle", "handle_key", "name", "description", "links", "tags",
-         "is_private", "is_blocked", "blocked_permanently", "block_reason", "owner_banned",
-         "owner_inactive", "followers_count", "posts_count", "likes_count", "comments_count",
-         "created_at", "updated_at"],
-        ((page_ids[i], user_ids[i], "personal", f"bench{i}", f"bench{i}", f"Bench {i}", "", "[]",
-          "[]", False, False, False, "", False, False, followers[i], posts_count[i], 0, 0, now, now)
+    copy_objects(
+        Page,
+        (Page(id=page_ids[i], owner_id=user_ids[i], kind="personal", handle=f"bench{i}",
+              handle_key=f"bench{i}", name=f"Bench {i}", links=[], tags=[],
+              followers_count=followers[i], posts_count=posts_count[i], created_at=now,
+              updated_at=now)
          for i in range(n)),
         n,
         "personal pages",
@@ -286,135 +201,6 @@ def _batched(items: Any, size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-# ---------------------------------------------------------------------------------------------
-# Measuring
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def load(
-    *,
-    port: int,
-    method: str,
-    paths: list[str],
-    tokens: list[str],
-    total: int,
-    concurrency: int,
-    body: bytes | None = None,
-) -> dict[str, float]:
-    """`total` requests from `concurrency` threads (keep-alive connections), round-robin over
-    (path, token) pairs; returns p50/p99 in ms and requests per second."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    counter = iter(range(total))
-    lock = threading.Lock()
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                break
-            headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
-            if body is not None:
-                headers["Content-Type"] = "application/json"
-            started = time.perf_counter()
-            conn.request(method, paths[i % len(paths)], body=body, headers=headers)
-            response = conn.getresponse()
-            payload = response.read()
-            elapsed = time.perf_counter() - started
-            if response.status >= 300:
-                errors.append(f"{response.status} {payload[:200]!r}")
-            latencies.append(elapsed)
-        conn.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    if errors:
-        raise SystemExit(f"{len(errors)} failed requests, e.g. {errors[0]}")
-    return {
-        "p50": percentile(latencies, 50) * 1000,
-        "p99": percentile(latencies, 99) * 1000,
-        "rps": len(latencies) / wall,
-    }
-
-
-WRK_SCRIPT = """
-local tokens, i = {}, 0
-function init(args)
-  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
-  i = math.random(#tokens)
-end
-function request()
-  i = i % #tokens + 1
-  return wrk.format(nil, nil, {Authorization = "Bearer " .. tokens[i]})
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("WRK %d %d %d %d %d\\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.status + e.timeout))
-end
-"""
-
-
-def load_wrk(
-    *, port: int, path: str, tokens: list[str], seconds: int, concurrency: int, var_dir: Path
-) -> dict[str, float]:
-    """GET `path` with wrk (C, event loop: the client takes little of the CPU the server needs)
-    for `seconds`, `concurrency` keep-alive connections on 2 threads, each request with the
-    next token; p50/p99 in ms, requests per second. Any non-2xx/3xx answer fails the run."""
-    import subprocess
-
-    script, token_file = var_dir / "tokens.lua", var_dir / "tokens.txt"
-    script.write_text(WRK_SCRIPT)
-    token_file.write_text("\n".join(tokens) + "\n")
-    out = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(concurrency), "-d", f"{seconds}s", "--timeout", "10s",
-         "-s", str(script), f"http://127.0.0.1:{port}{path}", "--", str(token_file)],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    fields = next(line for line in out.splitlines() if line.startswith("WRK ")).split()[1:]
-    requests, duration_us, p50_us, p99_us, errors = (int(f) for f in fields)
-    if errors:
-        raise SystemExit(f"{errors} failed requests to {path}:\n{out}")
-    return {"p50": p50_us / 1000, "p99": p99_us / 1000, "rps": requests / duration_us * 1e6}
-
-
-def tokens_for(user_ids: list[str], key: Any, kid: str) -> list[str]:
-    from django.conf import settings
-
-    from cotask_common.security.signing import encode_token, standard_claims
-
-    return [
-        encode_token(
-            standard_claims(
-                user_id=user_id,
-                username=f"bench-{user_id[-6:]}",
-                role="user",
-                email_verified=True,
-                session_id=uuid.uuid4().hex,
-                token_type="access",
-                lifetime=timedelta(hours=2),
-                issuer=settings.COTASK_JWT_ISSUER,
-                audience=settings.COTASK_JWT_AUDIENCE,
-            ),
-            private_key=key,
-            kid=kid,
-        )
-        for user_id in user_ids
-    ]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -465,10 +251,15 @@ def main() -> None:
 
     var_dir = ROOT / "var" / "bench-social"
     var_dir.mkdir(parents=True, exist_ok=True)
-    ensure_database(args)
-    env = bench_env(args, var_dir)
+    ensure_database(args.database)
+    env = bench_env(
+        database=args.database,
+        redis_db=args.redis_db,
+        var_dir=var_dir,
+        extra={"SOCIAL_FEED_KEY_PREFIX": KEY_PREFIX},
+    )
     key, kid = signing_key(var_dir)  # before Django: the services trust the key file they find
-    setup_django(env)
+    setup_django(env, SERVICE)
 
     state_file = var_dir / "data.json"
     sizes = [args.users, args.posts, args.follows_per_user, args.seed]
@@ -496,21 +287,13 @@ def main() -> None:
         in_process(args, state, tokens, key, kid)
         return
 
-    sys.path.insert(0, str(ROOT / "e2e"))
-    from harness import Stack
-
-    skip = [arg for s in SERVICES for arg in ("--skip", f"{s}:events")]
-    print("starting the stack (nginx + six services, no workers) …", flush=True)
-    stack = Stack(
+    stack = start_stack(
         name="bench-social",
+        env=env,
         gateway_port=args.gateway_port,
         service_port_base=args.service_port_base,
-        env=env,
-        extra_args=[
-            "--no-workers",
-            *("--web-workers", str(args.web_workers), "--web-threads", str(args.web_threads)),
-            *skip,
-        ],
+        web_workers=args.web_workers,
+        web_threads=args.web_threads,
     )
     try:
         results = measure(args, stack, state, sample, tokens, key, kid)

@@ -216,7 +216,7 @@ class BoardApi(APIView):
                 _("One of: %(names)s.") % {"names": ", ".join(selectors.BOARD_COLUMNS)},
                 code="required",
             )
-        columns = []
+        pages = []
         for status_name in [column] if column else selectors.BOARD_COLUMNS:
             paginator = CursorPagination()
             paginator.ordering = ("position", "id")
@@ -229,13 +229,13 @@ class BoardApi(APIView):
             paginator.base_url = replace_query_param(
                 request.build_absolute_uri(), "column", status_name
             )
-            columns.append(
-                {
-                    "status": status_name,
-                    "tasks": TaskOutput(page, many=True).data,
-                    "next": paginator.get_next_link(),
-                }
-            )
+            pages.append((status_name, page, paginator.get_next_link()))
+        # The related rows of every column's tasks in one go (3 queries, not 3 per column).
+        selectors.prefetch_board([task for _, page, _ in pages for task in page])
+        columns = [
+            {"status": name, "tasks": TaskOutput(page, many=True).data, "next": next_link}
+            for name, page, next_link in pages
+        ]
         return Response(
             {
                 "room": {"id": str(room.id), "name": room.name, "kind": room.kind},

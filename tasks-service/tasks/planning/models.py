@@ -68,7 +68,8 @@ class Task(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["room", "status", "position"], name="task_board_idx"),
+            # (position, id) is the board's whole order: each column's page is one index range.
+            models.Index(fields=["room", "status", "position", "id"], name="task_board_order_idx"),
             models.Index(fields=["room", "due_sort"], name="task_room_due_idx"),
             models.Index(fields=["room", "-updated_at"], name="task_room_updated_idx"),
             # The lists' other sorts (`priority`, `position`) in a large room.

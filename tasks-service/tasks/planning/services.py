@@ -578,13 +578,17 @@ def _column(room_id: UUID, status: str, exclude: UUID) -> Any:
 def _neighbour(task: Task, *, before: bool, room_id: UUID, status: str, exclude: UUID) -> Any:
     """The task just before (or after) `task` in its column, by (position, id)."""
     column = _column(room_id, status, exclude)
+    # The plain bound (position <= / >=) lets the board index start at the task: the OR alone
+    # made PostgreSQL walk the column from its end (60,000 rows, 50 ms, in a big room).
     if before:
         rows = column.filter(
-            Q(position__lt=task.position) | Q(position=task.position, id__lt=task.id)
+            Q(position__lt=task.position) | Q(position=task.position, id__lt=task.id),
+            position__lte=task.position,
         ).order_by("-position", "-id")
     else:
         rows = column.filter(
-            Q(position__gt=task.position) | Q(position=task.position, id__gt=task.id)
+            Q(position__gt=task.position) | Q(position=task.position, id__gt=task.id),
+            position__gte=task.position,
         ).order_by("position", "id")
     return rows.only("id", "position").first()
 
