@@ -18,8 +18,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from auth.accounts import services
-from auth.accounts.models import Ban, Role, Session, User
+from auth.accounts.models import Ban, Session, User
 from cotask_common.errors import ServiceError
+from cotask_common.roles import Role
 
 PROJECTED = (
     "username",

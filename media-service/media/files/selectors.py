@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from cotask_common.errors import NotFound, ServiceError
+from cotask_common.roles import can_moderate
 from media.files.models import (
     AudienceMember,
     Kind,
@@ -77,7 +78,7 @@ def in_audience_of(*, user_id: UUID, file_id: UUID) -> bool:
 
 
 def can_delete(*, user: Any, file: MediaFile) -> bool:
-    return file.owner_id == user.id or bool(getattr(user, "is_moderator", False))
+    return file.owner_id == user.id or can_moderate(user)
 
 
 def visible_file(*, user: Any, file_id: UUID) -> MediaFile:

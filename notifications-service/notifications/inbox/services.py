@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from cotask_common.errors import NotFound, ServiceError
 from cotask_common.inserts import insert_if_absent
+from cotask_common.roles import Role
 from notifications.inbox import hot_sql, selectors
 from notifications.inbox.models import (
     CHANNELS,
@@ -557,7 +558,7 @@ def unsubscribe(*, token: str) -> tuple[UUID, str]:
 class TicketUser:
     id: UUID
     username: str
-    role: str
+    role: Role
     session_id: str = ""
     # When the access token that asked for the ticket expires: the socket closes then.
     access_expires_at: datetime | None = None
@@ -572,7 +573,7 @@ def issue_ws_ticket(
     *,
     user_id: UUID,
     username: str,
-    role: str,
+    role: Role,
     session_id: str | None = None,
     access_expires_at: datetime | None = None,
     token_issued_at: datetime | None = None,
@@ -624,7 +625,7 @@ def redeem_ws_ticket(*, ticket: str) -> TicketUser | None:
     return TicketUser(
         id=row.user_id,
         username=row.username,
-        role=row.role,
+        role=Role.parse(row.role),
         session_id=row.session_id,
         access_expires_at=row.access_expires_at,
         issued_at=row.issued_at,

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 
+from cotask_common.roles import can_moderate
 from cotask_common.security.tokens import TokenUser
 from social.feed.services import after_commit
 from social.feed.timelines import FastRead, RedisTimelines, card_prefix, get_timelines
@@ -149,7 +150,7 @@ def visible_cards(
     known_pages = prefetched.pages if prefetched else None
     pages = _cached(client, page_ids, _page_key, _page_values, known_pages)
     viewer_id = str(viewer.id)
-    sees_blocked = getattr(viewer, "role", "user") in ("moderator", "admin")
+    sees_blocked = can_moderate(viewer)
     cards: dict[uuid.UUID, Card] = {}
     for post_id, value in live.items():
         page_id, post_json = value.split("|", 1)

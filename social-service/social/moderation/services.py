@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
-from cotask_common.security.permissions import outranks
+from cotask_common.roles import can_moderate, is_admin, outranks
 from cotask_common.users.models import UserRef
 from social.moderation.models import ModerationAction, Report, TargetType
 from social.pages.models import Page, PageBlock
@@ -95,7 +95,7 @@ def _record(
 
 
 def _require_staff(actor: Any) -> None:
-    if getattr(actor, "role", "user") not in ("moderator", "admin"):
+    if not can_moderate(actor):
         raise Forbidden("This needs the moderator role.")
 
 
@@ -105,11 +105,11 @@ def _require_outranks(*, actor: Any, owner_id: uuid.UUID | None) -> None:
     (`UserRef`) as it is now, not as the caller loaded the object."""
     if actor is None:  # the system (a block running out)
         return
-    role = UserRef.objects.filter(id=owner_id).values_list("role", flat=True).first() or "user"
-    if not outranks(actor_role=getattr(actor, "role", "user"), target_role=role):
+    role = UserRef.objects.filter(id=owner_id).values_list("role", flat=True).first()
+    if not outranks(actor_role=actor.role, target_role=role):
         raise Forbidden(
             gettext("An admin may not moderate what belongs to another admin.")
-            if actor.role == "admin"
+            if is_admin(actor)
             else gettext(
                 "A moderator may only moderate what belongs to accounts with a lower role."
             ),
@@ -129,7 +129,7 @@ def block_page(
     _require_staff(actor)
     reason = _reason(reason)
     if permanent:
-        if actor.role != "admin":
+        if not is_admin(actor):
             raise Forbidden("Only an admin may block a page permanently.", code="admin_only")
     else:
         if duration is None or duration <= timedelta(0):
@@ -139,7 +139,7 @@ def block_page(
                 code="required",
             )
         limit = timedelta(days=settings.SOCIAL_MODERATOR_MAX_BLOCK_DAYS)
-        if actor.role != "admin" and duration > limit:
+        if not is_admin(actor) and duration > limit:
             raise ServiceError.for_field(
                 "duration_hours",
                 f"A moderator may block for at most {settings.SOCIAL_MODERATOR_MAX_BLOCK_DAYS} "
@@ -173,7 +173,7 @@ def unblock_page(*, page: Page, actor: Any, reason: str) -> Page:
     with transaction.atomic():
         page = Page.objects.select_for_update().get(id=page.id)
         _require_outranks(actor=actor, owner_id=page.owner_id)
-        if page.blocked_permanently and actor.role != "admin":
+        if page.blocked_permanently and not is_admin(actor):
             raise Forbidden("Only an admin may lift a permanent block.", code="admin_only")
         if not page.blocked_permanently and page.blocked_until is None:
             return page  # no block to lift: nothing changes, nothing is recorded or told

@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cotask_common.errors import Forbidden
 from cotask_common.users.models import UserRef
 from social.api import paginated, valid, viewer
 from social.pages import selectors, services
@@ -40,13 +39,6 @@ class ReadOpenMixin:
         if self.request.method in ("GET", "HEAD", "OPTIONS"):  # type: ignore[attr-defined]
             return [AllowAny()]
         return [IsAuthenticated()]
-
-
-def _owned(request: Request, ref: str) -> Any:
-    page = selectors.visible_page(ref=ref, viewer=viewer(request))
-    if page.owner_id != request.user.id:
-        raise Forbidden("Only the page's owner may do this.", code="not_page_owner")
-    return page
 
 
 class MeApi(APIView):
@@ -95,14 +87,16 @@ class PageDetailApi(ReadOpenMixin, APIView):
 
     @extend_schema(request=PageUpdateInput, responses=PageDetailOutput, summary="Edit my page")
     def patch(self, request: Request, ref: str) -> Response:
-        page = _owned(request, ref)
+        page = selectors.owned_page(ref=ref, viewer=viewer(request))
         changes = valid(PageUpdateInput, request.data, partial=True)
         page = services.update_page(page=page, actor_id=request.user.id, changes=changes)
         return Response(PageDetailOutput(selectors.page_by_ref(ref=page.id)).data)
 
     @extend_schema(responses={204: None}, summary="Delete my page (not the personal one)")
     def delete(self, request: Request, ref: str) -> Response:
-        services.delete_page(page=_owned(request, ref), actor_id=request.user.id)
+        services.delete_page(
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)), actor_id=request.user.id
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -132,7 +126,9 @@ class FollowerDetailApi(APIView):
     @extend_schema(responses={204: None}, summary="Remove a follower (owner)")
     def delete(self, request: Request, ref: str, user_id: UUID) -> Response:
         services.remove_follower(
-            page=_owned(request, ref), actor_id=request.user.id, user_id=user_id
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)),
+            actor_id=request.user.id,
+            user_id=user_id,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -140,7 +136,7 @@ class FollowerDetailApi(APIView):
 class RequestsApi(APIView):
     @extend_schema(responses=FollowOutput(many=True), summary="Pending follow requests (owner)")
     def get(self, request: Request, ref: str) -> Response:
-        page = _owned(request, ref)
+        page = selectors.owned_page(ref=ref, viewer=viewer(request))
         return paginated(self, request, selectors.follow_requests(page=page), FollowOutput)
 
 
@@ -149,7 +145,9 @@ class ApproveRequestsApi(APIView):
     def post(self, request: Request, ref: str) -> Response:
         data = valid(BatchInput, request.data)
         count = services.approve_requests(
-            page=_owned(request, ref), actor_id=request.user.id, **data
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)),
+            actor_id=request.user.id,
+            **data,
         )
         return Response({"count": count})
 
@@ -159,7 +157,9 @@ class RejectRequestsApi(APIView):
     def post(self, request: Request, ref: str) -> Response:
         data = valid(BatchInput, request.data)
         count = services.reject_requests(
-            page=_owned(request, ref), actor_id=request.user.id, **data
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)),
+            actor_id=request.user.id,
+            **data,
         )
         return Response({"count": count})
 
@@ -167,20 +167,28 @@ class RejectRequestsApi(APIView):
 class PageBlocksApi(APIView):
     @extend_schema(responses=PageBlockOutput(many=True), summary="Users blocked from my page")
     def get(self, request: Request, ref: str) -> Response:
-        page = _owned(request, ref)
+        page = selectors.owned_page(ref=ref, viewer=viewer(request))
         return paginated(self, request, selectors.blocked_users(page=page), PageBlockOutput)
 
     @extend_schema(request=UserIdInput, responses={201: PageBlockOutput}, summary="Block a user")
     def post(self, request: Request, ref: str) -> Response:
         data = valid(UserIdInput, request.data)
-        block = services.block_user(page=_owned(request, ref), actor_id=request.user.id, **data)
+        block = services.block_user(
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)),
+            actor_id=request.user.id,
+            **data,
+        )
         return Response(PageBlockOutput(block).data, status=status.HTTP_201_CREATED)
 
 
 class PageBlockDetailApi(APIView):
     @extend_schema(responses={204: None}, summary="Unblock a user")
     def delete(self, request: Request, ref: str, user_id: UUID) -> Response:
-        services.unblock_user(page=_owned(request, ref), actor_id=request.user.id, user_id=user_id)
+        services.unblock_user(
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)),
+            actor_id=request.user.id,
+            user_id=user_id,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -195,5 +203,5 @@ class FollowingApi(APIView):
 class StatsApi(APIView):
     @extend_schema(responses=StatsOutput, summary="Page statistics (owner)")
     def get(self, request: Request, ref: str) -> Response:
-        page = _owned(request, ref)
+        page = selectors.owned_page(ref=ref, viewer=viewer(request))
         return Response(StatsOutput(selectors.page_stats(page=page)).data)

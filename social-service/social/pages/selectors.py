@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 from django.db.models import Q, QuerySet
 
 from cotask_common.errors import Forbidden, NotFound
+from cotask_common.roles import can_moderate
 from cotask_common.security.tokens import TokenUser
 from social.pages.models import Follow, Page, PageBlock, PageDailyStat
 
@@ -24,7 +25,7 @@ Viewer: TypeAlias = TokenUser | None
 
 
 def is_staff(viewer: Viewer) -> bool:
-    return bool(viewer) and getattr(viewer, "role", "user") in ("moderator", "admin")
+    return can_moderate(viewer)
 
 
 def viewer_id(viewer: Viewer) -> uuid.UUID | None:
@@ -62,6 +63,15 @@ def visible_page(*, ref: str | uuid.UUID, viewer: Viewer) -> Page:
     """The page if the viewer may see its profile; NotFound otherwise (a blocked page looks
     absent, so its existence is not leaked)."""
     return check_visible(page=page_by_ref(ref=ref), viewer=viewer, ref=ref)
+
+
+def owned_page(*, ref: str | uuid.UUID, viewer: Viewer) -> Page:
+    """The page if the viewer may see it and owns it: Forbidden for a viewer who sees it but
+    does not own it, NotFound for one who cannot see it (as for any hidden page)."""
+    page = visible_page(ref=ref, viewer=viewer)
+    if viewer is None or page.owner_id != viewer.id:
+        raise Forbidden("Only the page's owner may do this.", code="not_page_owner")
+    return page
 
 
 def check_visible(

@@ -20,6 +20,7 @@ from cotask_common.media_access import (
     publish_access_granted,
     publish_access_revoked,
 )
+from cotask_common.roles import Role, role_of
 from cotask_common.statements import Columns, Statement
 from cotask_common.users.models import UserRef
 from social.feed import services as feed_services
@@ -227,7 +228,7 @@ def _detach_page_media(*, page: Page, actor_id: Any) -> None:
 
 
 def create_personal_page(
-    *, user_id: uuid.UUID, username: str, display_name: str = "", role: str = "user"
+    *, user_id: uuid.UUID, username: str, display_name: str = "", role: str = Role.USER
 ) -> Page:
     """The user's profile page; idempotent and safe to run concurrently. Made by whichever comes
     first: `auth.user.registered`, or the user's own first request (`ensure_personal_page`), so
@@ -292,7 +293,7 @@ def ensure_personal_page(*, user: Any) -> Page:
         user_id=user.id,
         username=(ref.username if ref and ref.username else user.username),
         display_name=ref.display_name if ref else "",
-        role=getattr(user, "role", "user"),
+        role=role_of(user) or Role.USER,
     )
     return personal_page(user_id=user.id) or made  # with its owner, for the serializer
 

@@ -8,7 +8,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cotask_common.errors import Forbidden
 from social.api import paginated, valid, viewer
 from social.pages import selectors as page_selectors
 from social.pages.apis import ReadOpenMixin
@@ -154,11 +153,6 @@ class CommentDetailApi(APIView):
     @extend_schema(responses={204: None}, summary="Delete my comment")
     def delete(self, request: Request, comment_id: str) -> Response:
         comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
-        if comment.author_id != request.user.id:
-            raise Forbidden(
-                "Only the comment's author may delete it (moderators: use moderation).",
-                code="not_author",
-            )
         services.delete_comment(comment=comment, actor_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

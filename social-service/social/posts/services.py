@@ -508,7 +508,10 @@ def delete_comment(
 ) -> bool:
     """Soft delete; False when it was deleted already (nothing more happens)."""
     if not by_moderator and comment.author_id != actor_id:
-        raise Forbidden("Only the comment's author may delete it.", code="not_author")
+        raise Forbidden(
+            "Only the comment's author may delete it (moderators: use moderation).",
+            code="not_author",
+        )
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(id=comment.id)
         if comment.deleted_at is not None:

@@ -8,6 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.roles import Role
+
 
 class WhoAmIApi(APIView):
     """The caller as this service sees them: proof that the service verifies tokens itself."""
@@ -19,7 +21,7 @@ class WhoAmIApi(APIView):
             fields={
                 "id": serializers.UUIDField(),
                 "username": serializers.CharField(),
-                "role": serializers.ChoiceField(choices=["user", "moderator", "admin"]),
+                "role": serializers.ChoiceField(choices=Role.choices()),
                 "email_verified": serializers.BooleanField(),
                 "service": serializers.CharField(),
                 "known_locally": serializers.BooleanField(
