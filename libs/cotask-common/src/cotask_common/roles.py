@@ -43,10 +43,12 @@ class Role(StrEnum):
     @classmethod
     def parse(cls, value: object) -> Role:
         """The role named `value`; anything unknown (or missing) is a plain user."""
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.USER
+        if isinstance(value, str):
+            try:
+                return cls(value)
+            except ValueError:
+                pass
+        return cls.USER
 
 
 _RANK = {Role.USER: 0, Role.MODERATOR: 1, Role.ADMIN: 2}
