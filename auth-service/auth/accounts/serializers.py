@@ -10,7 +10,7 @@ from rest_framework import serializers
 from auth.accounts.models import Language
 from cotask_common.roles import Role
 
-_PASSWORD = {"write_only": True, "max_length": 128, "trim_whitespace": False}
+_PASSWORD: dict[str, Any] = {"write_only": True, "max_length": 128, "trim_whitespace": False}
 
 
 # --- accounts

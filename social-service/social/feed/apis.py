@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from cotask_common.errors import ServiceError
+from cotask_common.security.requests import SignedInRequest
 from social.feed import selectors
 from social.feed.cards import render
 from social.posts.serializers import PostOutput
@@ -61,7 +62,7 @@ class HomeFeedApi(APIView):
         ),
         summary="Home feed: my pages and the pages I follow, newest first",
     )
-    def get(self, request: Request) -> HttpResponse:
+    def get(self, request: SignedInRequest) -> HttpResponse:
         raw = request.query_params.get("cursor")
         before = _decode(raw) if raw else None
         size = _page_size(request)

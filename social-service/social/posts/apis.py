@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.security.requests import SignedInRequest
 from social.api import paginated, valid, viewer
 from social.pages import selectors as page_selectors
 from social.pages.apis import ReadOpenMixin
@@ -46,7 +47,7 @@ class PagePostsApi(ReadOpenMixin, APIView):
         )
 
     @extend_schema(request=PostInput, responses={201: PostOutput}, summary="Post on my page")
-    def post(self, request: Request, ref: str) -> Response:
+    def post(self, request: SignedInRequest, ref: str) -> Response:
         page = page_selectors.visible_page(ref=ref, viewer=viewer(request))
         data = valid(PostInput, request.data)
         post = services.create_post(page=page, actor_id=request.user.id, **data)
@@ -60,14 +61,14 @@ class PostDetailApi(ReadOpenMixin, APIView):
         return Response(_post_out(post.id, request))
 
     @extend_schema(request=PostUpdateInput, responses=PostOutput, summary="Edit my post")
-    def patch(self, request: Request, post_id: str) -> Response:
+    def patch(self, request: SignedInRequest, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         data = valid(PostUpdateInput, request.data)
         services.update_post(post=post, actor_id=request.user.id, **data)
         return Response(_post_out(post.id, request))
 
     @extend_schema(responses={204: None}, summary="Delete my post")
-    def delete(self, request: Request, post_id: str) -> Response:
+    def delete(self, request: SignedInRequest, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         services.delete_post(post=post, actor_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -82,7 +83,7 @@ class RepliesApi(ReadOpenMixin, APIView):
         )
 
     @extend_schema(request=ReplyInput, responses={201: PostOutput}, summary="Reply from my page")
-    def post(self, request: Request, post_id: str) -> Response:
+    def post(self, request: SignedInRequest, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         data = valid(ReplyInput, request.data)
         page = page_selectors.visible_page(ref=data.pop("page_id"), viewer=viewer(request))
@@ -111,7 +112,7 @@ class PostLikersApi(ReadOpenMixin, APIView):
 
 class MyLikesApi(APIView):
     @extend_schema(responses=LikedPostOutput(many=True), summary="Posts I liked")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         rows = selectors.liked_posts(user_id=request.user.id, viewer=viewer(request))
         return paginated(self, request, rows, LikedPostOutput)
 
@@ -131,7 +132,7 @@ class CommentsApi(ReadOpenMixin, APIView):
         return paginated(self, request, rows, CommentOutput)
 
     @extend_schema(request=CommentInput, responses={201: CommentOutput}, summary="Comment")
-    def post(self, request: Request, post_id: str) -> Response:
+    def post(self, request: SignedInRequest, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         data = valid(CommentInput, request.data)
         comment = services.create_comment(post=post, author_id=request.user.id, **data)
@@ -141,7 +142,7 @@ class CommentsApi(ReadOpenMixin, APIView):
 
 class CommentDetailApi(APIView):
     @extend_schema(request=CommentUpdateInput, responses=CommentOutput, summary="Edit my comment")
-    def patch(self, request: Request, comment_id: str) -> Response:
+    def patch(self, request: SignedInRequest, comment_id: str) -> Response:
         comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
         data = valid(CommentUpdateInput, request.data)
         comment = services.update_comment(comment=comment, actor_id=request.user.id, **data)
@@ -151,7 +152,7 @@ class CommentDetailApi(APIView):
         return Response(CommentOutput(out.get(id=comment.id)).data)
 
     @extend_schema(responses={204: None}, summary="Delete my comment")
-    def delete(self, request: Request, comment_id: str) -> Response:
+    def delete(self, request: SignedInRequest, comment_id: str) -> Response:
         comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
         services.delete_comment(comment=comment, actor_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -159,7 +160,7 @@ class CommentDetailApi(APIView):
 
 class CommentLikeApi(APIView):
     @extend_schema(request=None, responses=LikeStateOutput, summary="Like a comment")
-    def post(self, request: Request, comment_id: str) -> Response:
+    def post(self, request: SignedInRequest, comment_id: str) -> Response:
         comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
         return Response(
             {
@@ -169,7 +170,7 @@ class CommentLikeApi(APIView):
         )
 
     @extend_schema(request=None, responses=LikeStateOutput, summary="Unlike a comment")
-    def delete(self, request: Request, comment_id: str) -> Response:
+    def delete(self, request: SignedInRequest, comment_id: str) -> Response:
         comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
         return Response(
             {
