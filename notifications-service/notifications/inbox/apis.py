@@ -47,6 +47,7 @@ def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
 
 class NotificationListApi(generics.ListAPIView):
     serializer_class = NotificationOutput
+    request: SignedInRequest
 
     @property
     def paginator(self) -> Any:
@@ -126,6 +127,7 @@ class PreferencesApi(APIView):
 
 class PageSubscriptionListApi(generics.ListAPIView):
     serializer_class = PageSubscriptionOutput
+    request: SignedInRequest
 
     def get_queryset(self) -> Any:
         return selectors.page_subscriptions_for(user_id=self.request.user.id)

@@ -561,7 +561,7 @@ def _pending(*, page: Page, user_ids: list[uuid.UUID] | None, all_: bool) -> lis
         )
     rows = Follow.objects.select_for_update().filter(page=page, status=Follow.Status.PENDING)
     if not all_:
-        rows = rows.filter(user_id__in=user_ids)
+        rows = rows.filter(user_id__in=user_ids or [])
     return list(rows.order_by("id"))
 
 

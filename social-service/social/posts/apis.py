@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -27,7 +29,7 @@ from social.posts.serializers import (
 )
 
 
-def _post_out(post_id: object, request: Request) -> dict:
+def _post_out(post_id: UUID | str, request: Request) -> dict:
     post = selectors.visible_posts(viewer=viewer(request)).get(id=post_id)
     return PostOutput(post).data
 
@@ -125,9 +127,12 @@ class CommentsApi(ReadOpenMixin, APIView):
     )
     def get(self, request: Request, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
-        parent = request.query_params.get("parent") or None
-        if parent:
-            parent = selectors.comment_for_viewer(comment_id=parent, viewer=viewer(request)).id
+        parent_ref = request.query_params.get("parent") or None
+        parent = (
+            selectors.comment_for_viewer(comment_id=parent_ref, viewer=viewer(request)).id
+            if parent_ref
+            else None
+        )
         rows = selectors.comments(post=post, parent_id=parent, viewer=viewer(request))
         return paginated(self, request, rows, CommentOutput)
 

@@ -629,13 +629,15 @@ def erase_user_activity(*, user_id: uuid.UUID) -> dict[str, int]:
             bump_page(page_id=post.page_id, likes_count=-1)
             done["post_likes"] += 1
         on_mine = {"comment__post__page__owner_id": user_id}
-        for like in CommentLike.objects.filter(user_id=user_id).exclude(**on_mine).order_by("id"):
+        for comment_like in (
+            CommentLike.objects.filter(user_id=user_id).exclude(**on_mine).order_by("id")
+        ):
             comment = (
                 Comment.objects.select_for_update(of=("self",))
                 .select_related("post")
-                .get(id=like.comment_id)
+                .get(id=comment_like.comment_id)
             )
-            CommentLike.objects.filter(id=like.id).delete()
+            CommentLike.objects.filter(id=comment_like.id).delete()
             Comment.objects.filter(id=comment.id).update(like_count=max(comment.like_count - 1, 0))
             bump_page(page_id=comment.post.page_id, comment_likes_count=-1)
             done["comment_likes"] += 1

@@ -80,7 +80,7 @@ class SearchApi(NamedLimitThrottling, APIView):
         offset = _offset(request.query_params.get("cursor"))
         if kind == "pages":
             rows = selectors.search_pages(query=query, viewer=viewer(request))
-            serializer = PageOutput
+            serializer: type[serializers.Serializer] = PageOutput
         else:
             rows = selectors.search_users(query=query, viewer=viewer(request))
             serializer = UserBrief
