@@ -56,7 +56,11 @@ else:
 
 
 class SessionJWTAuthentication(JWTAuthentication):
-    def authenticate(self, request: Request) -> tuple[User, AccountAuth] | None:
+    # auth-service's own account and session, not the kit's TokenUser: it reuses only the kit's
+    # header handling, and its views take AccountRequest.
+    def authenticate(  # type: ignore[override]
+        self, request: Request
+    ) -> tuple[User, AccountAuth] | None:
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword:
             return None

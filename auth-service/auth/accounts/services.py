@@ -309,7 +309,7 @@ def _issue_tokens(
     """Sign a pair for `session` and make its refresh token the session's current one (or,
     `access_only`, sign an access token alone and leave the session as it is)."""
     key = current_signing_key()
-    common = {
+    common: dict[str, Any] = {
         "user_id": user.id,
         "username": user.username,
         "role": user.role,

@@ -297,7 +297,8 @@ def _lock_recipient(
     sequences commit in order), with their channels for `type` and the actor's display name,
     in one query."""
     lock = hot_sql.statements().lock_recipient
-    found = lock.fetch(Recipient, type, actor_id, recipient_id)
+    # Recipient rows carrying the extra columns the statement selects (pref_*, actor_*).
+    found: list[Any] = lock.fetch(Recipient, type, actor_id, recipient_id)
     if not found:
         ensure_recipient(user_id=recipient_id)
         found = lock.fetch(Recipient, type, actor_id, recipient_id)
@@ -573,7 +574,7 @@ def issue_ws_ticket(
     *,
     user_id: UUID,
     username: str,
-    role: Role,
+    role: str,
     session_id: str | None = None,
     access_expires_at: datetime | None = None,
     token_issued_at: datetime | None = None,

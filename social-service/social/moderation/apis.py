@@ -87,9 +87,9 @@ class ReportsApi(APIView):
         return paginated(self, request, rows, ReportOutput)
 
     @extend_schema(request=ReportInput, responses={201: ReportOutput}, summary="Report content")
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = valid(ReportInput, request.data)
-        row = services.report(reporter=viewer(request), **data)
+        row = services.report(reporter=request.user, **data)
         return Response(ReportOutput(row).data, status=status.HTTP_201_CREATED)
 
 

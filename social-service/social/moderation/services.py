@@ -110,7 +110,11 @@ def _require_outranks(*, actor: Moderator | None, owner_id: uuid.UUID | None) ->
     (`UserRef`) as it is now, not as the caller loaded the object."""
     if actor is None:  # the system (a block running out)
         return
-    role = UserRef.objects.filter(id=owner_id).values_list("role", flat=True).first()
+    role = (
+        UserRef.objects.filter(id=owner_id).values_list("role", flat=True).first()
+        if owner_id is not None
+        else None
+    )
     if not outranks(actor_role=actor.role, target_role=role):
         raise Forbidden(
             gettext("An admin may not moderate what belongs to another admin.")
@@ -315,7 +319,7 @@ def _page_seen_q(viewer: Viewer) -> Q:
     return Q(owner_id=user_id) | (Q(is_blocked=False) & ~Q(id__in=blocked_from))
 
 
-def report(*, reporter: Viewer, target_type: str, target_id: uuid.UUID, reason: str) -> Report:
+def report(*, reporter: Moderator, target_type: str, target_id: uuid.UUID, reason: str) -> Report:
     """Anyone signed in may report a post, comment or page they can see (one open report per
     target each)."""
     reporter_id = reporter.id

@@ -18,10 +18,13 @@ from django.db.models import Q, QuerySet
 from cotask_common.errors import Forbidden, NotFound
 from cotask_common.roles import can_moderate
 from cotask_common.security.tokens import TokenUser
+from cotask_common.users.models import UserRef
 from social.pages.models import Follow, Page, PageBlock, PageDailyStat
 
-# The caller as the kit's JWT authentication gives it, or None for an anonymous caller.
-Viewer: TypeAlias = TokenUser | None
+# The caller as the kit's JWT authentication gives it, or None for an anonymous caller; a
+# UserRef where a moderator acts through Django admin (or a test acts as an account). The
+# selectors need only its `id` and `role`.
+Viewer: TypeAlias = TokenUser | UserRef | None
 
 
 def is_staff(viewer: Viewer) -> bool:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -79,7 +81,7 @@ class SearchApi(NamedLimitThrottling, APIView):
         size = _page_size(request)
         offset = _offset(request.query_params.get("cursor"))
         if kind == "pages":
-            rows = selectors.search_pages(query=query, viewer=viewer(request))
+            rows: QuerySet[Any] = selectors.search_pages(query=query, viewer=viewer(request))
             serializer: type[serializers.Serializer] = PageOutput
         else:
             rows = selectors.search_users(query=query, viewer=viewer(request))
