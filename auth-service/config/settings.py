@@ -2,9 +2,13 @@
 throttles and account emails."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cotask_common.env import env_bool, env_int, env_str
 from cotask_common.settings import build_settings
+
+if TYPE_CHECKING:  # the names build_settings() sets, typed for mypy (see the module)
+    from cotask_common.settings_names import *  # noqa: F403
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -91,10 +95,10 @@ AUTH_THROTTLE_RATES = {
     "verify_resend_account": env_str("AUTH_THROTTLE_VERIFY_RESEND_ACCOUNT", "3/h"),
 }
 # The client address is the last X-Forwarded-For entry our own gateway appended.
-REST_FRAMEWORK["NUM_PROXIES"] = env_int("AUTH_TRUSTED_PROXIES", 1)  # noqa: F821
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("AUTH_TRUSTED_PROXIES", 1)  # noqa: F405
 
 CELERY_BEAT_SCHEDULE = {
-    **CELERY_BEAT_SCHEDULE,  # noqa: F821
+    **CELERY_BEAT_SCHEDULE,  # noqa: F405
     "auth-end-expired-bans": {"task": "auth.end_expired_bans", "schedule": 60.0},
     "auth-cleanup-sessions": {"task": "auth.cleanup_sessions", "schedule": 24 * 3600.0},
 }

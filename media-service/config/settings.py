@@ -1,9 +1,13 @@
 """media-service settings: the shared base plus what is this service's own."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cotask_common.env import env_bool, env_int, env_list, env_str
 from cotask_common.settings import build_settings
+
+if TYPE_CHECKING:  # the names build_settings() sets, typed for mypy (see the module)
+    from cotask_common.settings_names import *  # noqa: F403
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,7 +24,7 @@ globals().update(
     )
 )
 
-_var_dir: Path = COTASK_VAR_DIR  # type: ignore[name-defined]  # noqa: F821 - set by build_settings
+_var_dir: Path = COTASK_VAR_DIR  # noqa: F405 - set by build_settings
 
 # -- storage ----------------------------------------------------------------------------------
 # S3 when an endpoint is configured (or MEDIA_STORAGE=s3, e.g. for AWS without an endpoint);
@@ -75,7 +79,7 @@ MEDIA_PROCESSING_STALE_SECONDS = env_int("MEDIA_PROCESSING_STALE_SECONDS", 900)
 COTASK_EXTRA_READY_CHECKS = {"object_storage": "media.files.health.check_storage"}
 
 CELERY_BEAT_SCHEDULE = {
-    **CELERY_BEAT_SCHEDULE,  # type: ignore[name-defined]  # noqa: F821 - set by build_settings
+    **CELERY_BEAT_SCHEDULE,  # noqa: F405 - set by build_settings
     "media-purge-storage": {"task": "media.purge_storage", "schedule": 300.0},
     "media-expire-uploads": {"task": "media.expire_uploads", "schedule": 900.0},
     "media-cleanup-unreferenced": {"task": "media.cleanup_unreferenced", "schedule": 900.0},

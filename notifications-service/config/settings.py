@@ -1,9 +1,13 @@
 """notifications-service settings: the shared base plus Channels (ASGI, websockets)."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cotask_common.env import env_int, env_str
 from cotask_common.settings import build_settings
+
+if TYPE_CHECKING:  # the names build_settings() sets, typed for mypy (see the module)
+    from cotask_common.settings_names import *  # noqa: F403
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,7 +45,7 @@ CHANNEL_LAYERS = {
         if _CHANNELS_REDIS_URL
         else {
             "BACKEND": "notifications.realtime.layers.SQLiteChannelLayer",
-            "CONFIG": {"path": str(COTASK_VAR_DIR / "notifications-channels.sqlite3")},  # noqa: F821
+            "CONFIG": {"path": str(COTASK_VAR_DIR / "notifications-channels.sqlite3")},  # noqa: F405
         }
     )
 }
@@ -74,7 +78,7 @@ AWS_SES_REGION_ENDPOINT = env_str(
     "AWS_SES_REGION_ENDPOINT", f"email.{AWS_SES_REGION_NAME}.amazonaws.com"
 )
 
-CELERY_BEAT_SCHEDULE.update(  # noqa: F821 - from build_settings
+CELERY_BEAT_SCHEDULE.update(  # noqa: F405 - from build_settings
     {
         "notifications-digests": {"task": "notifications.send_digests", "schedule": 300.0},
         "notifications-cleanup-ws-tickets": {

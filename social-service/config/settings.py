@@ -1,9 +1,13 @@
 """social-service settings: the shared base plus what is this service's own."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cotask_common.env import env_int, env_str
 from cotask_common.settings import build_settings
+
+if TYPE_CHECKING:  # the names build_settings() sets, typed for mypy (see the module)
+    from cotask_common.settings_names import *  # noqa: F403
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -59,7 +63,7 @@ SOCIAL_POPULAR_WINDOW_HOURS = env_int("SOCIAL_POPULAR_WINDOW_HOURS", 72)
 # empty: no limit). Counted in the shared cache; the address is the gateway's X-Forwarded-For
 # (SOCIAL_TRUSTED_PROXIES proxies in front, 1: nginx).
 SOCIAL_SEARCH_ANON_RATE = env_str("SOCIAL_SEARCH_ANON_RATE", "30/m")
-REST_FRAMEWORK["NUM_PROXIES"] = env_int("SOCIAL_TRUSTED_PROXIES", 1)  # noqa: F821
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("SOCIAL_TRUSTED_PROXIES", 1)  # noqa: F405
 
 # Moderation: the longest block a moderator may set (admins may block permanently).
 SOCIAL_MODERATOR_MAX_BLOCK_DAYS = env_int("SOCIAL_MODERATOR_MAX_BLOCK_DAYS", 30)
@@ -69,6 +73,6 @@ SOCIAL_MODERATOR_MAX_BLOCK_DAYS = env_int("SOCIAL_MODERATOR_MAX_BLOCK_DAYS", 30)
 AUTHENTICATION_BACKENDS = ["social.moderation.admin_access.ModeratorAdminBackend"]
 
 CELERY_BEAT_SCHEDULE = {
-    **CELERY_BEAT_SCHEDULE,  # noqa: F821
+    **CELERY_BEAT_SCHEDULE,  # noqa: F405
     "social-end-expired-blocks": {"task": "social.end_expired_blocks", "schedule": 60.0},
 }

@@ -13,13 +13,15 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from auth.accounts import services
-from auth.accounts.models import Ban, Role, Session, User
+from auth.accounts.models import Ban, Session, User
 from cotask_common.errors import ServiceError
+from cotask_common.roles import Role
 
 PROJECTED = (
     "username",
@@ -61,10 +63,17 @@ class BanInline(admin.TabularInline):
         return False
 
 
+def _staff(request: HttpRequest) -> User:
+    """The signed-in staff account acting in admin (admin lets no one else in)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
 def _run(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, action: Any
 ) -> None:
-    actor = request.user
+    actor = _staff(request)
     done = 0
     for user in queryset:
         try:
@@ -164,7 +173,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:  # a new account is announced like a registration
-            services.create_account_by_staff(user=obj, actor=request.user)
+            services.create_account_by_staff(user=obj, actor=_staff(request))
             return
         active = obj.is_active
         toggled = "is_active" in form.changed_data
@@ -173,7 +182,7 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if toggled:
             try:
-                services.set_account_active(actor=request.user, user_id=obj.id, active=active)
+                services.set_account_active(actor=_staff(request), user_id=obj.id, active=active)
             except ServiceError as exc:
                 self.message_user(request, f"{obj.username}: {exc.message}", messages.ERROR)
             obj.refresh_from_db()

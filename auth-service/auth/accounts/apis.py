@@ -17,7 +17,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from auth.accounts import keys, selectors, services, throttles
-from auth.accounts.authentication import SessionJWTAuthentication
+from auth.accounts.authentication import AccountRequest, SessionJWTAuthentication
 from auth.accounts.serializers import (
     AcceptedOutput,
     BanInput,
@@ -156,7 +156,7 @@ class ResendVerificationApi(AccountApi):
             429: THROTTLED,
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AccountRequest) -> Response:
         sent_to = services.resend_verification(user=request.user)
         return Response({"sent_to": sent_to}, status=status.HTTP_202_ACCEPTED)
 
@@ -202,7 +202,7 @@ class RefreshApi(AnonymousApi):
 
 class LogoutApi(AccountApi):
     @extend_schema(operation_id="logout", request=None, responses={204: None, 401: UNAUTHENTICATED})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AccountRequest) -> Response:
         services.logout(session=request.auth.session)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -211,6 +211,7 @@ class SessionListApi(throttles.NamedLimitThrottling, generics.ListAPIView):
     authentication_classes = [SessionJWTAuthentication]
     permission_classes = [IsAuthenticated]
     serializer_class = SessionOutput
+    request: AccountRequest
 
     @extend_schema(operation_id="list_my_sessions", responses={200: SessionOutput(many=True)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -231,7 +232,7 @@ class SessionDetailApi(AccountApi):
         operation_id="revoke_session",
         responses={204: None, 401: UNAUTHENTICATED, 404: _error("Not one of your sessions")},
     )
-    def delete(self, request: Request, session_id: UUID) -> Response:
+    def delete(self, request: AccountRequest, session_id: UUID) -> Response:
         services.revoke_session(user=request.user, session_id=session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -242,7 +243,7 @@ class RevokeOtherSessionsApi(AccountApi):
         request=None,
         responses={200: RevokedOutput, 401: UNAUTHENTICATED},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AccountRequest) -> Response:
         revoked = services.revoke_other_sessions(
             user=request.user, current_session=request.auth.session
         )
@@ -265,7 +266,7 @@ class PasswordChangeApi(AccountApi):
             429: THROTTLED,
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AccountRequest) -> Response:
         revoked = services.change_password(
             user=request.user,
             current_session=request.auth.session,
@@ -318,7 +319,7 @@ class MeApi(AccountApi):
     throttle_classes = [throttles.ProfilePasswordCheckThrottle]
 
     @extend_schema(operation_id="me", responses={200: MeOutput, 401: UNAUTHENTICATED})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AccountRequest) -> Response:
         return Response(MeOutput(request.user).data)
 
     @extend_schema(
@@ -331,7 +332,7 @@ class MeApi(AccountApi):
             409: _error("The new email is taken"),
         },
     )
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: AccountRequest) -> Response:
         user = services.update_profile(
             user=request.user,
             current_session=request.auth.session,
@@ -353,7 +354,7 @@ class DeleteMeApi(AccountApi):
             429: THROTTLED,
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AccountRequest) -> Response:
         services.delete_account(user=request.user, **_valid(PasswordInput, request.data))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -412,7 +413,7 @@ class UserRoleApi(AccountApi):
             404: _error("No such account"),
         },
     )
-    def post(self, request: Request, user_id: UUID) -> Response:
+    def post(self, request: AccountRequest, user_id: UUID) -> Response:
         user = services.change_role(
             actor=request.user, user_id=user_id, **_valid(RoleInput, request.data)
         )
@@ -433,7 +434,7 @@ class UserBanApi(AccountApi):
             404: _error("No such account"),
         },
     )
-    def post(self, request: Request, user_id: UUID) -> Response:
+    def post(self, request: AccountRequest, user_id: UUID) -> Response:
         data = _valid(BanInput, request.data)
         user = services.ban_user(
             actor=request.user, user_id=user_id, reason=data["reason"], until=data["until"]
@@ -455,7 +456,7 @@ class UserUnbanApi(AccountApi):
             409: _error("Not banned"),
         },
     )
-    def post(self, request: Request, user_id: UUID) -> Response:
+    def post(self, request: AccountRequest, user_id: UUID) -> Response:
         user = services.unban_user(actor=request.user, user_id=user_id)
         return Response(StaffUserOutput(user).data)
 

@@ -20,12 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from cotask_common.ids import uuid7
-
-
-class Role(models.TextChoices):
-    USER = "user", "User"
-    MODERATOR = "moderator", "Moderator"
-    ADMIN = "admin", "Admin"
+from cotask_common.roles import Role
 
 
 class Language(models.TextChoices):
@@ -74,7 +69,7 @@ class User(AbstractUser):
     )
     email = models.EmailField("email address")
     display_name = models.CharField(max_length=150, blank=True, default="")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
+    role = models.CharField(max_length=16, choices=Role.choices(), default=Role.USER)
     email_verified = models.BooleanField(default=False)
     # A requested new address; it replaces `email` only once its link is followed.
     pending_email = models.EmailField(blank=True, default="")

@@ -7,9 +7,10 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
 from rest_framework import serializers
 
-from auth.accounts.models import Language, Role
+from auth.accounts.models import Language
+from cotask_common.roles import Role
 
-_PASSWORD = {"write_only": True, "max_length": 128, "trim_whitespace": False}
+_PASSWORD: dict[str, Any] = {"write_only": True, "max_length": 128, "trim_whitespace": False}
 
 
 # --- accounts
@@ -142,7 +143,7 @@ class PasswordResetConfirmInput(serializers.Serializer):
 
 class UserSearchInput(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=150)
-    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    role = serializers.ChoiceField(choices=Role.choices(), required=False)
     banned = serializers.BooleanField(required=False, allow_null=True, default=None)
     include_deleted = serializers.BooleanField(required=False, default=False)
 
@@ -179,7 +180,7 @@ class StaffUserDetailOutput(StaffUserOutput):
 
 
 class RoleInput(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = serializers.ChoiceField(choices=Role.choices())
 
 
 class BanInput(serializers.Serializer):

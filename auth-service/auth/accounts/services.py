@@ -27,15 +27,14 @@ from auth.accounts.keys import current_signing_key
 from auth.accounts.models import (
     USERNAME_IS_EMAIL_MESSAGE,
     Ban,
-    Role,
     Session,
     User,
 )
 from auth.accounts.selectors import find_user_for_login
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
+from cotask_common.roles import Role, outranks
 from cotask_common.security.authentication import ban_message, inactive_message
-from cotask_common.security.permissions import outranks
 from cotask_common.security.signing import encode_token, standard_claims
 from cotask_common.security.tokens import TokenError, decode_token
 from cotask_common.users.selectors import invalidate_restrictions
@@ -310,7 +309,7 @@ def _issue_tokens(
     """Sign a pair for `session` and make its refresh token the session's current one (or,
     `access_only`, sign an access token alone and leave the session as it is)."""
     key = current_signing_key()
-    common = {
+    common: dict[str, Any] = {
         "user_id": user.id,
         "username": user.username,
         "role": user.role,

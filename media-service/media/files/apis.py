@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from cotask_common.errors import error_body
 from cotask_common.pagination import CursorPagination
+from cotask_common.security.requests import SignedInRequest
 from media.files import selectors, services, signing
 from media.files.errors import StorageUnavailable, storage_unavailable_error
 from media.files.purposes import PURPOSES
@@ -94,7 +95,7 @@ class FileListApi(StorageErrorsMixin, APIView):
         responses=FileOutput(many=True),
         description="The caller's files, newest first (cursor-paginated).",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         query = FileListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         files = selectors.files_for_owner(owner_id=request.user.id, **query.validated_data)
@@ -116,7 +117,7 @@ class FileListApi(StorageErrorsMixin, APIView):
         "POST /uploads/). Images are ready at once; videos are `processing` until their "
         "metadata and poster are read.",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         refuse_oversized_body(request.META.get("CONTENT_LENGTH"))
         # Straight to a temporary file, cut off at the limit (set before the body is parsed).
         request._request.upload_handlers = [LimitedTemporaryFileUploadHandler(request._request)]
@@ -144,7 +145,7 @@ class FileDetailApi(StorageErrorsMixin, APIView):
         operation_id="media_files_retrieve",
         responses={200: FileOutput, 404: OpenApiResponse(description="No such file (or private)")},
     )
-    def get(self, request: Request, file_id: UUID) -> Response:
+    def get(self, request: SignedInRequest, file_id: UUID) -> Response:
         file = selectors.visible_file(user=request.user, file_id=file_id)
         return Response(FileOutput(file, context={"request": request}).data)
 
@@ -156,7 +157,7 @@ class FileDetailApi(StorageErrorsMixin, APIView):
             404: OpenApiResponse(description="No such file"),
         },
     )
-    def delete(self, request: Request, file_id: UUID) -> Response:
+    def delete(self, request: SignedInRequest, file_id: UUID) -> Response:
         services.delete_file(user=request.user, file_id=file_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -176,7 +177,7 @@ class FileAccessUrlApi(StorageErrorsMixin, APIView):
         description="A URL to read the file: the plain URL of a public file, or a short-lived "
         "signed URL of a private one (only for someone allowed to see it).",
     )
-    def get(self, request: Request, file_id: UUID) -> Response:
+    def get(self, request: SignedInRequest, file_id: UUID) -> Response:
         query = AccessUrlQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         access = selectors.access_url(user=request.user, file_id=file_id, **query.validated_data)
@@ -210,7 +211,7 @@ class DirectUploadApi(StorageErrorsMixin, APIView):
         description="Announce a file (any size up to the purpose's limit); PUT its bytes to "
         "`upload.url` with `upload.headers`, then POST /uploads/{id}/complete.",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = DirectUploadInput(data=request.data)
         data.is_valid(raise_exception=True)
         started = services.start_direct_upload(owner_id=request.user.id, **data.validated_data)
@@ -235,7 +236,7 @@ class DirectUploadCompleteApi(StorageErrorsMixin, APIView):
         },
         description="Check what arrived (size, SHA-256, type by content) and accept it.",
     )
-    def post(self, request: Request, upload_id: UUID) -> Response:
+    def post(self, request: SignedInRequest, upload_id: UUID) -> Response:
         result = services.complete_direct_upload(owner_id=request.user.id, upload_id=upload_id)
         context = {"request": request, "deduplicated": not result.created}
         return Response(

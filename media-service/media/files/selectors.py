@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -14,6 +13,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from cotask_common.errors import NotFound, ServiceError
+from cotask_common.roles import can_moderate
+from cotask_common.security.tokens import TokenUser
 from media.files.models import (
     AudienceMember,
     Kind,
@@ -51,7 +52,7 @@ def find_duplicate(
     )
 
 
-def can_view(*, user: Any, file: MediaFile) -> bool:
+def can_view(*, user: TokenUser, file: MediaFile) -> bool:
     """Public files: anyone signed in. Private files: the owner, and the members of an audience
     the file is attached to (`<service>.media.attached` with an `audience`, members from
     `<service>.media.access_granted` / `.access_revoked`; see cotask_common.media_access).
@@ -76,11 +77,11 @@ def in_audience_of(*, user_id: UUID, file_id: UUID) -> bool:
     )
 
 
-def can_delete(*, user: Any, file: MediaFile) -> bool:
-    return file.owner_id == user.id or bool(getattr(user, "is_moderator", False))
+def can_delete(*, user: TokenUser, file: MediaFile) -> bool:
+    return file.owner_id == user.id or can_moderate(user)
 
 
-def visible_file(*, user: Any, file_id: UUID) -> MediaFile:
+def visible_file(*, user: TokenUser, file_id: UUID) -> MediaFile:
     """The file if `user` may see it; otherwise 404 (a private file's existence is not told)."""
     file = MediaFile.objects.filter(id=file_id).first()
     if file is None or not can_view(user=user, file=file):
@@ -162,7 +163,7 @@ class AccessUrl:
 
 
 def access_url(
-    *, user: Any, file_id: UUID, variant: str = ORIGINAL, expires_in: int | None = None
+    *, user: TokenUser, file_id: UUID, variant: str = ORIGINAL, expires_in: int | None = None
 ) -> AccessUrl:
     file = visible_file(user=user, file_id=file_id)
     if file.status == Status.FAILED:

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from cotask_common.ids import uuid7
+from cotask_common.security.tokens import TokenUser
 from cotask_common.users.models import UserRef
 from media.files import selectors
 from media.files.errors import FileRejected, too_large
@@ -704,7 +705,7 @@ def _delete(file: MediaFile, *, reason: str, actor: Any) -> None:
     file.delete()
 
 
-def delete_file(*, user: Any, file_id: UUID) -> None:
+def delete_file(*, user: TokenUser, file_id: UUID) -> None:
     """The owner deletes a file; moderators and admins may delete any file."""
     with transaction.atomic():
         file = MediaFile.objects.select_for_update().filter(id=file_id).first()

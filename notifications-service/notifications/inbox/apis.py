@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.errors import ServiceError
+from cotask_common.security.requests import SignedInRequest
 from notifications.inbox import selectors, services
 from notifications.inbox.serializers import (
     NotificationListInput,
@@ -46,6 +47,7 @@ def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
 
 class NotificationListApi(generics.ListAPIView):
     serializer_class = NotificationOutput
+    request: SignedInRequest
 
     @property
     def paginator(self) -> Any:
@@ -74,7 +76,7 @@ class NotificationListApi(generics.ListAPIView):
 
 class UnreadCountApi(APIView):
     @extend_schema(responses=UnreadCountOutput)
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return Response(
             {
                 "unread": selectors.unread_count(user_id=request.user.id),
@@ -85,21 +87,21 @@ class UnreadCountApi(APIView):
 
 class NotificationReadApi(APIView):
     @extend_schema(request=None, responses=NotificationOutput)
-    def post(self, request: Request, notification_id: UUID) -> Response:
+    def post(self, request: SignedInRequest, notification_id: UUID) -> Response:
         notification = services.mark_read(user_id=request.user.id, notification_id=notification_id)
         return Response(NotificationOutput(notification).data)
 
 
 class NotificationDetailApi(APIView):
     @extend_schema(responses={204: None, 404: OpenApiResponse(description="Not yours or gone")})
-    def delete(self, request: Request, notification_id: UUID) -> Response:
+    def delete(self, request: SignedInRequest, notification_id: UUID) -> Response:
         services.delete_notification(user_id=request.user.id, notification_id=notification_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ReadAllApi(APIView):
     @extend_schema(request=ReadAllInput, responses=ReadAllOutput)
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         params = _valid(ReadAllInput, request.data)
         marked = services.mark_all_read(
             user_id=request.user.id, up_to_sequence=params.get("up_to_cursor")
@@ -109,11 +111,11 @@ class ReadAllApi(APIView):
 
 class PreferencesApi(APIView):
     @extend_schema(responses=PreferencesOutput)
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return Response(selectors.preferences_for(user_id=request.user.id))
 
     @extend_schema(request=PreferencesInput, responses=PreferencesOutput)
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: SignedInRequest) -> Response:
         params = _valid(PreferencesInput, request.data)
         services.update_preferences(
             user_id=request.user.id,
@@ -125,6 +127,7 @@ class PreferencesApi(APIView):
 
 class PageSubscriptionListApi(generics.ListAPIView):
     serializer_class = PageSubscriptionOutput
+    request: SignedInRequest
 
     def get_queryset(self) -> Any:
         return selectors.page_subscriptions_for(user_id=self.request.user.id)
@@ -132,7 +135,7 @@ class PageSubscriptionListApi(generics.ListAPIView):
 
 class PageSubscriptionApi(APIView):
     @extend_schema(request=PageSubscriptionInput, responses=PageSubscriptionOutput)
-    def put(self, request: Request, page_id: UUID) -> Response:
+    def put(self, request: SignedInRequest, page_id: UUID) -> Response:
         params = _valid(PageSubscriptionInput, request.data)
         subscription = services.subscribe_page(
             user_id=request.user.id, page_id=page_id, page_name=params["page_name"]
@@ -140,7 +143,7 @@ class PageSubscriptionApi(APIView):
         return Response(PageSubscriptionOutput(subscription).data)
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, page_id: UUID) -> Response:
+    def delete(self, request: SignedInRequest, page_id: UUID) -> Response:
         services.unsubscribe_page(user_id=request.user.id, page_id=page_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -168,7 +171,7 @@ class WsTicketApi(APIView):
         request=None,
         responses={201: TicketOutput, 429: OpenApiResponse(description="Too many tickets.")},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         claims = request.auth if isinstance(request.auth, dict) else {}
         ticket, expires_in = services.issue_ws_ticket(
             user_id=request.user.id,

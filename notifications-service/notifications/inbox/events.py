@@ -278,7 +278,10 @@ def on_comment(event: Event) -> None:
     actor = _uuid(data.get("author_id")) or _actor(event)
     post_id = str(data.get("post_id", ""))
     comment_id = str(data.get("id") or event.key)
-    common = {"actor_id": actor, "data": {"post_id": post_id, "comment_id": comment_id}}
+    common: dict[str, Any] = {
+        "actor_id": actor,
+        "data": {"post_id": post_id, "comment_id": comment_id},
+    }
     told: set[UUID] = set()
     parent_author = _uuid(data.get("parent_author_id"))
     if parent_author and data.get("parent_id") and _addressed(data, parent_author):
@@ -322,7 +325,10 @@ def on_post(event: Event) -> None:
     data = event.data
     actor = _uuid(data.get("author_id")) or _actor(event)
     post_id = str(data.get("id") or event.key)
-    common = {"actor_id": actor, "data": {"post_id": post_id, "page_id": data.get("page_id")}}
+    common: dict[str, Any] = {
+        "actor_id": actor,
+        "data": {"post_id": post_id, "page_id": data.get("page_id")},
+    }
     told: set[UUID] = set()
     replied = _uuid(data.get("reply_to_author_id"))
     if replied and _addressed(data, replied):

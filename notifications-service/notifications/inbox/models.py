@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from cotask_common.ids import uuid7
+from cotask_common.roles import Role
 
 LANGUAGES = ("en", "ru", "uk")
 
@@ -216,7 +217,7 @@ class WsTicket(models.Model):
     digest = models.CharField(max_length=64, primary_key=True)
     user_id = models.UUIDField()
     username = models.CharField(max_length=150, blank=True, default="")
-    role = models.CharField(max_length=16, default="user")
+    role = models.CharField(max_length=16, default=Role.USER)
     expires_at = models.DateTimeField(db_index=True)
     session_id = models.CharField(max_length=64, blank=True, default="")
     access_expires_at = models.DateTimeField(null=True, blank=True)

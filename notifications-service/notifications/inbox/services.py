@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from cotask_common.errors import NotFound, ServiceError
 from cotask_common.inserts import insert_if_absent
+from cotask_common.roles import Role
 from notifications.inbox import hot_sql, selectors
 from notifications.inbox.models import (
     CHANNELS,
@@ -296,7 +297,8 @@ def _lock_recipient(
     sequences commit in order), with their channels for `type` and the actor's display name,
     in one query."""
     lock = hot_sql.statements().lock_recipient
-    found = lock.fetch(Recipient, type, actor_id, recipient_id)
+    # Recipient rows carrying the extra columns the statement selects (pref_*, actor_*).
+    found: list[Any] = lock.fetch(Recipient, type, actor_id, recipient_id)
     if not found:
         ensure_recipient(user_id=recipient_id)
         found = lock.fetch(Recipient, type, actor_id, recipient_id)
@@ -557,7 +559,7 @@ def unsubscribe(*, token: str) -> tuple[UUID, str]:
 class TicketUser:
     id: UUID
     username: str
-    role: str
+    role: Role
     session_id: str = ""
     # When the access token that asked for the ticket expires: the socket closes then.
     access_expires_at: datetime | None = None
@@ -624,7 +626,7 @@ def redeem_ws_ticket(*, ticket: str) -> TicketUser | None:
     return TicketUser(
         id=row.user_id,
         username=row.username,
-        role=row.role,
+        role=Role.parse(row.role),
         session_id=row.session_id,
         access_expires_at=row.access_expires_at,
         issued_at=row.issued_at,

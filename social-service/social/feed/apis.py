@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from cotask_common.security.requests import SignedInRequest
 from social.api import decode_cursor, encode_cursor, page_size
 from social.feed import selectors
 from social.feed.cards import render
@@ -34,7 +34,7 @@ class HomeFeedApi(APIView):
         ),
         summary="Home feed: my pages and the pages I follow, newest first",
     )
-    def get(self, request: Request) -> HttpResponse:
+    def get(self, request: SignedInRequest) -> HttpResponse:
         raw = request.query_params.get("cursor")
         before = decode_cursor(raw, lambda value: uuid.UUID(bytes=value)) if raw else None
         size = page_size(request)

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 
+from cotask_common.roles import can_moderate
 from cotask_common.security.tokens import TokenUser
 from social.feed import codec
 from social.feed.codec import GONE
@@ -138,7 +139,7 @@ def visible_cards(
     known_pages = prefetched.pages if prefetched else None
     pages = _cached(client, page_ids, _page_key, _page_values, known_pages)
     viewer_id = str(viewer.id)
-    sees_blocked = getattr(viewer, "role", "user") in ("moderator", "admin")
+    sees_blocked = can_moderate(viewer)
     cards: dict[uuid.UUID, Card] = {}
     for post_id, (page_id, post_json) in live.items():
         page = codec.decode_page(pages.get(page_id, GONE))

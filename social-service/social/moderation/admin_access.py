@@ -18,9 +18,10 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 from django.utils import timezone
 
+from cotask_common.roles import Role, roles_at_least
 from cotask_common.users.models import UserRef
 
-MODERATOR_ROLES = ("moderator", "admin")
+MODERATOR_ROLES = roles_at_least(Role.MODERATOR)
 # What a linked moderator may browse without Django permissions being granted by hand.
 MODERATED_APPS = ("social_pages", "social_posts", "social_moderation")
 _CACHE = "_social_moderator"

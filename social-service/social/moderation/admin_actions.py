@@ -192,7 +192,9 @@ def _errors_to_form(
     """Nothing went through: show why on the form, next to the field the service named."""
     seen: set[tuple[str | None, str]] = set()
     for row, exc in failed:
-        found = [(renamed.get(f, f), e["message"]) for f, errs in exc.fields.items() for e in errs]
+        found: list[tuple[str | None, str]] = [
+            (renamed.get(f, f), e["message"]) for f, errs in exc.fields.items() for e in errs
+        ]
         for field, message in found or [(None, exc.message)]:
             field = field if field in form.fields else None
             if field is None and many:

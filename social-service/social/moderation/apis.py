@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.security.permissions import IsModerator
+from cotask_common.security.requests import SignedInRequest
 from social.api import paginated, valid, viewer
 from social.moderation import selectors, services
 from social.moderation.serializers import (
@@ -30,7 +31,7 @@ class BlockPageApi(APIView):
     permission_classes = [IsModerator]
 
     @extend_schema(request=BlockPageInput, responses=PageDetailOutput, summary="Block a page")
-    def post(self, request: Request, ref: str) -> Response:
+    def post(self, request: SignedInRequest, ref: str) -> Response:
         page = page_selectors.page_by_ref(ref=ref)
         data = valid(BlockPageInput, request.data)
         hours = data.pop("duration_hours")
@@ -43,7 +44,7 @@ class BlockPageApi(APIView):
         return Response(PageDetailOutput(page_selectors.page_by_ref(ref=page.id)).data)
 
     @extend_schema(request=ReasonInput, responses=PageDetailOutput, summary="Lift a page's block")
-    def delete(self, request: Request, ref: str) -> Response:
+    def delete(self, request: SignedInRequest, ref: str) -> Response:
         page = page_selectors.page_by_ref(ref=ref)
         data = valid(ReasonInput, request.data)
         page = services.unblock_page(page=page, actor=request.user, **data)
@@ -54,7 +55,7 @@ class ModeratePostApi(APIView):
     permission_classes = [IsModerator]
 
     @extend_schema(request=ReasonInput, responses={204: None}, summary="Delete any post")
-    def post(self, request: Request, post_id: str) -> Response:
+    def post(self, request: SignedInRequest, post_id: str) -> Response:
         post = post_selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         services.delete_post(post=post, actor=request.user, **valid(ReasonInput, request.data))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -64,7 +65,7 @@ class ModerateCommentApi(APIView):
     permission_classes = [IsModerator]
 
     @extend_schema(request=ReasonInput, responses={204: None}, summary="Delete any comment")
-    def post(self, request: Request, comment_id: str) -> Response:
+    def post(self, request: SignedInRequest, comment_id: str) -> Response:
         comment = post_selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
         services.delete_comment(
             comment=comment, actor=request.user, **valid(ReasonInput, request.data)
@@ -86,9 +87,9 @@ class ReportsApi(APIView):
         return paginated(self, request, rows, ReportOutput)
 
     @extend_schema(request=ReportInput, responses={201: ReportOutput}, summary="Report content")
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = valid(ReportInput, request.data)
-        row = services.report(reporter=viewer(request), **data)
+        row = services.report(reporter=request.user, **data)
         return Response(ReportOutput(row).data, status=status.HTTP_201_CREATED)
 
 
@@ -96,7 +97,7 @@ class ResolveReportApi(APIView):
     permission_classes = [IsModerator]
 
     @extend_schema(request=ResolveInput, responses=ReportOutput, summary="Resolve a report")
-    def post(self, request: Request, report_id: str) -> Response:
+    def post(self, request: SignedInRequest, report_id: str) -> Response:
         report = selectors.get_report(report_id=report_id)
         report = services.resolve_report(
             report=report, actor=request.user, **valid(ResolveInput, request.data)

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
-from cotask_common.security.permissions import outranks
+from cotask_common.roles import can_moderate, is_admin, outranks
+from cotask_common.security.tokens import TokenUser
 from cotask_common.users.models import UserRef
 from social.core.validation import clean_text
 from social.moderation.models import ModerationAction, Report, TargetType
@@ -24,6 +25,10 @@ from social.pages.selectors import Viewer, is_staff, readable_pages_q, viewer_id
 from social.pages.services import refresh_block_flag
 from social.posts import services as post_services
 from social.posts.models import Comment, Post
+
+# Who moderates: the caller of the API (TokenUser), or the CoTask account a Django admin session
+# acts as (`admin_access.moderator_account`, a UserRef). Both carry `id` and `role`.
+Moderator: TypeAlias = TokenUser | UserRef
 
 REASON_MAX = 1000
 # The event each recorded action is announced as (named for what happened to the content).
@@ -50,8 +55,8 @@ def _reason(reason: str) -> str:
 
 def _record(
     *,
-    actor: Any,
-    action: str,
+    actor: Moderator | None,
+    action: ModerationAction.Action,
     target_type: str,
     target_id: uuid.UUID,
     owner_id: uuid.UUID | None,
@@ -94,22 +99,26 @@ def _record(
     return record
 
 
-def _require_staff(actor: Any) -> None:
-    if getattr(actor, "role", "user") not in ("moderator", "admin"):
+def _require_staff(actor: Moderator | None) -> None:
+    if not can_moderate(actor):
         raise Forbidden("This needs the moderator role.")
 
 
-def _require_outranks(*, actor: Any, owner_id: uuid.UUID | None) -> None:
+def _require_outranks(*, actor: Moderator | None, owner_id: uuid.UUID | None) -> None:
     """auth-service's rank rule (`outranks`): a moderator acts only on what belongs to plain
     users, an admin also on moderators'. The owner's role is read from the local projection
     (`UserRef`) as it is now, not as the caller loaded the object."""
     if actor is None:  # the system (a block running out)
         return
-    role = UserRef.objects.filter(id=owner_id).values_list("role", flat=True).first() or "user"
-    if not outranks(actor_role=getattr(actor, "role", "user"), target_role=role):
+    role = (
+        UserRef.objects.filter(id=owner_id).values_list("role", flat=True).first()
+        if owner_id is not None
+        else None
+    )
+    if not outranks(actor_role=actor.role, target_role=role):
         raise Forbidden(
             gettext("An admin may not moderate what belongs to another admin.")
-            if actor.role == "admin"
+            if is_admin(actor)
             else gettext(
                 "A moderator may only moderate what belongs to accounts with a lower role."
             ),
@@ -120,7 +129,7 @@ def _require_outranks(*, actor: Any, owner_id: uuid.UUID | None) -> None:
 def block_page(
     *,
     page: Page,
-    actor: Any,
+    actor: Moderator,
     reason: str,
     duration: timedelta | None = None,
     permanent: bool = False,
@@ -129,7 +138,7 @@ def block_page(
     _require_staff(actor)
     reason = _reason(reason)
     if permanent:
-        if actor.role != "admin":
+        if not is_admin(actor):
             raise Forbidden("Only an admin may block a page permanently.", code="admin_only")
     else:
         if duration is None or duration <= timedelta(0):
@@ -139,7 +148,7 @@ def block_page(
                 code="required",
             )
         limit = timedelta(days=settings.SOCIAL_MODERATOR_MAX_BLOCK_DAYS)
-        if actor.role != "admin" and duration > limit:
+        if not is_admin(actor) and duration > limit:
             raise ServiceError.for_field(
                 "duration_hours",
                 f"A moderator may block for at most {settings.SOCIAL_MODERATOR_MAX_BLOCK_DAYS} "
@@ -149,7 +158,7 @@ def block_page(
     with transaction.atomic():
         page = Page.objects.select_for_update().get(id=page.id)
         _require_outranks(actor=actor, owner_id=page.owner_id)
-        until = None if permanent else timezone.now() + duration
+        until = None if permanent or duration is None else timezone.now() + duration
         page.blocked_permanently = permanent or page.blocked_permanently
         page.blocked_until = until if not permanent else None
         page.block_reason = reason
@@ -167,13 +176,13 @@ def block_page(
     return page
 
 
-def unblock_page(*, page: Page, actor: Any, reason: str) -> Page:
+def unblock_page(*, page: Page, actor: Moderator, reason: str) -> Page:
     _require_staff(actor)
     reason = _reason(reason)
     with transaction.atomic():
         page = Page.objects.select_for_update().get(id=page.id)
         _require_outranks(actor=actor, owner_id=page.owner_id)
-        if page.blocked_permanently and actor.role != "admin":
+        if page.blocked_permanently and not is_admin(actor):
             raise Forbidden("Only an admin may lift a permanent block.", code="admin_only")
         if not page.blocked_permanently and page.blocked_until is None:
             return page  # no block to lift: nothing changes, nothing is recorded or told
@@ -221,7 +230,7 @@ def end_expired_blocks(*, now: datetime | None = None) -> int:
     return ended
 
 
-def delete_post(*, post: Post, actor: Any, reason: str, report: Report | None = None) -> None:
+def delete_post(*, post: Post, actor: Moderator, reason: str, report: Report | None = None) -> None:
     _require_staff(actor)
     reason = _reason(reason)
     _require_outranks(actor=actor, owner_id=post.page.owner_id)
@@ -244,7 +253,7 @@ def delete_post(*, post: Post, actor: Any, reason: str, report: Report | None = 
 
 
 def delete_comment(
-    *, comment: Comment, actor: Any, reason: str, report: Report | None = None
+    *, comment: Comment, actor: Moderator, reason: str, report: Report | None = None
 ) -> None:
     _require_staff(actor)
     reason = _reason(reason)
@@ -271,26 +280,34 @@ def _target_owner(*, target_type: str, target_id: uuid.UUID, viewer: Viewer) -> 
     """The owner of what `viewer` reports, if they can see it: what they cannot see (a post of a
     private page they do not follow, of a page blocked by moderation or whose owner blocked
     them, a comment under such a post) is answered exactly as what does not exist."""
+    owners: QuerySet[Any, uuid.UUID]
     if target_type == TargetType.POST:
-        row = Post.objects.filter(id=target_id, deleted_at__isnull=True).filter(
-            readable_pages_q(viewer=viewer)
+        owners = (
+            Post.objects.filter(id=target_id, deleted_at__isnull=True)
+            .filter(readable_pages_q(viewer=viewer))
+            .values_list("page__owner_id", flat=True)
         )
-        row, key = row.values("page__owner_id"), "page__owner_id"
     elif target_type == TargetType.COMMENT:
-        row = Comment.objects.filter(
-            id=target_id, deleted_at__isnull=True, post__deleted_at__isnull=True
-        ).filter(readable_pages_q(viewer=viewer, prefix="post__page__"))
-        row, key = row.values("author_id"), "author_id"
+        owners = (
+            Comment.objects.filter(
+                id=target_id, deleted_at__isnull=True, post__deleted_at__isnull=True
+            )
+            .filter(readable_pages_q(viewer=viewer, prefix="post__page__"))
+            .values_list("author_id", flat=True)
+        )
     elif target_type == TargetType.PAGE:
         # A private page's profile is visible (its posts are not), so it may be reported.
-        row = Page.objects.filter(id=target_id).filter(_page_seen_q(viewer))
-        row, key = row.values("owner_id"), "owner_id"
+        owners = (
+            Page.objects.filter(id=target_id)
+            .filter(_page_seen_q(viewer))
+            .values_list("owner_id", flat=True)
+        )
     else:
         raise ServiceError.for_field("target_type", "Must be post, comment or page.")
-    found = row.first()
+    found = owners.first()
     if found is None:
         raise NotFound.for_field("target_id", f"No {target_type} with this id.", code="not_found")
-    return found[key]
+    return found
 
 
 def _page_seen_q(viewer: Viewer) -> Q:
@@ -302,7 +319,7 @@ def _page_seen_q(viewer: Viewer) -> Q:
     return Q(owner_id=user_id) | (Q(is_blocked=False) & ~Q(id__in=blocked_from))
 
 
-def report(*, reporter: Viewer, target_type: str, target_id: uuid.UUID, reason: str) -> Report:
+def report(*, reporter: Moderator, target_type: str, target_id: uuid.UUID, reason: str) -> Report:
     """Anyone signed in may report a post, comment or page they can see (one open report per
     target each)."""
     reporter_id = reporter.id
@@ -335,7 +352,7 @@ def report(*, reporter: Viewer, target_type: str, target_id: uuid.UUID, reason: 
 def resolve_report(
     *,
     report: Report,
-    actor: Any,
+    actor: Moderator,
     resolution: str,
     action: str = "none",
     duration_hours: int | None = None,

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cotask_common.errors import Forbidden
+from cotask_common.security.requests import SignedInRequest
 from cotask_common.users.models import UserRef
 from social.api import paginated, valid, viewer
 from social.pages import selectors, services
@@ -41,16 +41,9 @@ class ReadOpenMixin:
         return [IsAuthenticated()]
 
 
-def owned_page(request: Request, ref: str) -> Any:
-    page = selectors.visible_page(ref=ref, viewer=viewer(request))
-    if page.owner_id != request.user.id:
-        raise Forbidden("Only the page's owner may do this.", code="not_page_owner")
-    return page
-
-
 class MeApi(APIView):
     @extend_schema(responses=MeOutput, summary="My account here: personal page and counts")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         page = services.ensure_personal_page(user=request.user)
         user = UserRef.objects.filter(id=request.user.id).first()
         brief = user or {
@@ -72,13 +65,13 @@ class MeApi(APIView):
 
 class PageListApi(APIView):
     @extend_schema(responses=PageOutput(many=True), summary="My pages")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return paginated(self, request, selectors.pages_of(owner_id=request.user.id), PageOutput)
 
     @extend_schema(
         request=PageCreateInput, responses={201: PageDetailOutput}, summary="Create a page"
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = valid(PageCreateInput, request.data)
         page = services.create_page(owner_id=request.user.id, **data)
         page = selectors.page_by_ref(ref=page.id)
@@ -93,28 +86,30 @@ class PageDetailApi(ReadOpenMixin, APIView):
         return Response(PageDetailOutput(page, context=context).data)
 
     @extend_schema(request=PageUpdateInput, responses=PageDetailOutput, summary="Edit my page")
-    def patch(self, request: Request, ref: str) -> Response:
-        page = owned_page(request, ref)
+    def patch(self, request: SignedInRequest, ref: str) -> Response:
+        page = selectors.owned_page(ref=ref, viewer=viewer(request))
         changes = valid(PageUpdateInput, request.data, partial=True)
         page = services.update_page(page=page, actor_id=request.user.id, changes=changes)
         return Response(PageDetailOutput(selectors.page_by_ref(ref=page.id)).data)
 
     @extend_schema(responses={204: None}, summary="Delete my page (not the personal one)")
-    def delete(self, request: Request, ref: str) -> Response:
-        services.delete_page(page=owned_page(request, ref), actor_id=request.user.id)
+    def delete(self, request: SignedInRequest, ref: str) -> Response:
+        services.delete_page(
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)), actor_id=request.user.id
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class FollowApi(APIView):
     @extend_schema(request=None, responses=FollowStateOutput, summary="Follow (or ask to follow)")
-    def post(self, request: Request, ref: str) -> Response:
+    def post(self, request: SignedInRequest, ref: str) -> Response:
         page = selectors.visible_page(ref=ref, viewer=viewer(request))
         follow = services.follow_page(page=page, user_id=request.user.id)
         code = status.HTTP_201_CREATED if follow.status == "approved" else status.HTTP_202_ACCEPTED
         return Response({"status": follow.status}, status=code)
 
     @extend_schema(responses={204: None}, summary="Unfollow, or withdraw a request")
-    def delete(self, request: Request, ref: str) -> Response:
+    def delete(self, request: SignedInRequest, ref: str) -> Response:
         page = selectors.page_by_ref(ref=ref)
         services.unfollow_page(page=page, user_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -129,9 +124,11 @@ class FollowersApi(ReadOpenMixin, APIView):
 
 class FollowerDetailApi(APIView):
     @extend_schema(responses={204: None}, summary="Remove a follower (owner)")
-    def delete(self, request: Request, ref: str, user_id: UUID) -> Response:
+    def delete(self, request: SignedInRequest, ref: str, user_id: UUID) -> Response:
         services.remove_follower(
-            page=owned_page(request, ref), actor_id=request.user.id, user_id=user_id
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)),
+            actor_id=request.user.id,
+            user_id=user_id,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -139,26 +136,30 @@ class FollowerDetailApi(APIView):
 class RequestsApi(APIView):
     @extend_schema(responses=FollowOutput(many=True), summary="Pending follow requests (owner)")
     def get(self, request: Request, ref: str) -> Response:
-        page = owned_page(request, ref)
+        page = selectors.owned_page(ref=ref, viewer=viewer(request))
         return paginated(self, request, selectors.follow_requests(page=page), FollowOutput)
 
 
 class ApproveRequestsApi(APIView):
     @extend_schema(request=BatchInput, responses=CountOutput, summary="Approve one, several or all")
-    def post(self, request: Request, ref: str) -> Response:
+    def post(self, request: SignedInRequest, ref: str) -> Response:
         data = valid(BatchInput, request.data)
         count = services.approve_requests(
-            page=owned_page(request, ref), actor_id=request.user.id, **data
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)),
+            actor_id=request.user.id,
+            **data,
         )
         return Response({"count": count})
 
 
 class RejectRequestsApi(APIView):
     @extend_schema(request=BatchInput, responses=CountOutput, summary="Reject one, several or all")
-    def post(self, request: Request, ref: str) -> Response:
+    def post(self, request: SignedInRequest, ref: str) -> Response:
         data = valid(BatchInput, request.data)
         count = services.reject_requests(
-            page=owned_page(request, ref), actor_id=request.user.id, **data
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)),
+            actor_id=request.user.id,
+            **data,
         )
         return Response({"count": count})
 
@@ -166,28 +167,34 @@ class RejectRequestsApi(APIView):
 class PageBlocksApi(APIView):
     @extend_schema(responses=PageBlockOutput(many=True), summary="Users blocked from my page")
     def get(self, request: Request, ref: str) -> Response:
-        page = owned_page(request, ref)
+        page = selectors.owned_page(ref=ref, viewer=viewer(request))
         return paginated(self, request, selectors.blocked_users(page=page), PageBlockOutput)
 
     @extend_schema(request=UserIdInput, responses={201: PageBlockOutput}, summary="Block a user")
-    def post(self, request: Request, ref: str) -> Response:
+    def post(self, request: SignedInRequest, ref: str) -> Response:
         data = valid(UserIdInput, request.data)
-        block = services.block_user(page=owned_page(request, ref), actor_id=request.user.id, **data)
+        block = services.block_user(
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)),
+            actor_id=request.user.id,
+            **data,
+        )
         return Response(PageBlockOutput(block).data, status=status.HTTP_201_CREATED)
 
 
 class PageBlockDetailApi(APIView):
     @extend_schema(responses={204: None}, summary="Unblock a user")
-    def delete(self, request: Request, ref: str, user_id: UUID) -> Response:
+    def delete(self, request: SignedInRequest, ref: str, user_id: UUID) -> Response:
         services.unblock_user(
-            page=owned_page(request, ref), actor_id=request.user.id, user_id=user_id
+            page=selectors.owned_page(ref=ref, viewer=viewer(request)),
+            actor_id=request.user.id,
+            user_id=user_id,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class FollowingApi(APIView):
     @extend_schema(responses=FollowingOutput(many=True), summary="Pages I follow")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return paginated(
             self, request, selectors.following(user_id=request.user.id), FollowingOutput
         )

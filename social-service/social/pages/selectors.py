@@ -16,15 +16,19 @@ from typing import TypeAlias
 from django.db.models import Q, QuerySet
 
 from cotask_common.errors import Forbidden, NotFound
+from cotask_common.roles import can_moderate
 from cotask_common.security.tokens import TokenUser
+from cotask_common.users.models import UserRef
 from social.pages.models import Follow, Page, PageBlock
 
-# The caller as the kit's JWT authentication gives it, or None for an anonymous caller.
-Viewer: TypeAlias = TokenUser | None
+# The caller as the kit's JWT authentication gives it, or None for an anonymous caller; a
+# UserRef where a moderator acts through Django admin (or a test acts as an account). The
+# selectors need only its `id` and `role`.
+Viewer: TypeAlias = TokenUser | UserRef | None
 
 
 def is_staff(viewer: Viewer) -> bool:
-    return bool(viewer) and getattr(viewer, "role", "user") in ("moderator", "admin")
+    return can_moderate(viewer)
 
 
 def viewer_id(viewer: Viewer) -> uuid.UUID | None:
@@ -62,6 +66,15 @@ def visible_page(*, ref: str | uuid.UUID, viewer: Viewer) -> Page:
     """The page if the viewer may see its profile; NotFound otherwise (a blocked page looks
     absent, so its existence is not leaked)."""
     return check_visible(page=page_by_ref(ref=ref), viewer=viewer, ref=ref)
+
+
+def owned_page(*, ref: str | uuid.UUID, viewer: Viewer) -> Page:
+    """The page if the viewer may see it and owns it: Forbidden for a viewer who sees it but
+    does not own it, NotFound for one who cannot see it (as for any hidden page)."""
+    page = visible_page(ref=ref, viewer=viewer)
+    if viewer is None or page.owner_id != viewer.id:
+        raise Forbidden("Only the page's owner may do this.", code="not_page_owner")
+    return page
 
 
 def check_visible(

@@ -20,6 +20,7 @@ from cotask_common.media_access import (
     publish_access_granted,
     publish_access_revoked,
 )
+from cotask_common.roles import Role, role_of
 from cotask_common.statements import Columns, Statement
 from cotask_common.users.models import UserRef
 from social.core.feed_writes import feed_writes
@@ -249,7 +250,7 @@ def _detach_page_media(*, page: Page, actor_id: Any) -> None:
 
 
 def create_personal_page(
-    *, user_id: uuid.UUID, username: str, display_name: str = "", role: str = "user"
+    *, user_id: uuid.UUID, username: str, display_name: str = "", role: str = Role.USER
 ) -> Page:
     """The user's profile page; idempotent and safe to run concurrently. Made by whichever comes
     first: `auth.user.registered`, or the user's own first request (`ensure_personal_page`), so
@@ -312,7 +313,7 @@ def ensure_personal_page(*, user: Any) -> Page:
         user_id=user.id,
         username=(ref.username if ref and ref.username else user.username),
         display_name=ref.display_name if ref else "",
-        role=getattr(user, "role", "user"),
+        role=role_of(user) or Role.USER,
     )
     return personal_page(user_id=user.id) or made  # with its owner, for the serializer
 
@@ -578,7 +579,7 @@ def _pending(*, page: Page, user_ids: list[uuid.UUID] | None, all_: bool) -> lis
         )
     rows = Follow.objects.select_for_update().filter(page=page, status=Follow.Status.PENDING)
     if not all_:
-        rows = rows.filter(user_id__in=user_ids)
+        rows = rows.filter(user_id__in=user_ids or [])
     return list(rows.order_by("id"))
 
 

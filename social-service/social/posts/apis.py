@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cotask_common.errors import Forbidden
+from cotask_common.security.requests import SignedInRequest
 from social.api import paginated, valid, viewer
 from social.pages import selectors as page_selectors
-from social.pages.apis import ReadOpenMixin, owned_page
+from social.pages.apis import ReadOpenMixin
+from social.pages.selectors import owned_page
 from social.pages.serializers import StatsOutput
 from social.posts import selectors, services
 from social.posts.serializers import (
@@ -28,7 +31,7 @@ from social.posts.serializers import (
 )
 
 
-def _post_out(post_id: object, request: Request) -> dict:
+def _post_out(post_id: UUID | str, request: Request) -> dict:
     post = selectors.visible_posts(viewer=viewer(request)).get(id=post_id)
     return PostOutput(post).data
 
@@ -48,7 +51,7 @@ class PagePostsApi(ReadOpenMixin, APIView):
         )
 
     @extend_schema(request=PostInput, responses={201: PostOutput}, summary="Post on my page")
-    def post(self, request: Request, ref: str) -> Response:
+    def post(self, request: SignedInRequest, ref: str) -> Response:
         page = page_selectors.visible_page(ref=ref, viewer=viewer(request))
         data = valid(PostInput, request.data)
         post = services.create_post(page=page, actor_id=request.user.id, **data)
@@ -62,14 +65,14 @@ class PostDetailApi(ReadOpenMixin, APIView):
         return Response(_post_out(post.id, request))
 
     @extend_schema(request=PostUpdateInput, responses=PostOutput, summary="Edit my post")
-    def patch(self, request: Request, post_id: str) -> Response:
+    def patch(self, request: SignedInRequest, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         data = valid(PostUpdateInput, request.data)
         services.update_post(post=post, actor_id=request.user.id, **data)
         return Response(_post_out(post.id, request))
 
     @extend_schema(responses={204: None}, summary="Delete my post")
-    def delete(self, request: Request, post_id: str) -> Response:
+    def delete(self, request: SignedInRequest, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         services.delete_post(post=post, actor_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -84,7 +87,7 @@ class RepliesApi(ReadOpenMixin, APIView):
         )
 
     @extend_schema(request=ReplyInput, responses={201: PostOutput}, summary="Reply from my page")
-    def post(self, request: Request, post_id: str) -> Response:
+    def post(self, request: SignedInRequest, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         data = valid(ReplyInput, request.data)
         page = page_selectors.visible_page(ref=data.pop("page_id"), viewer=viewer(request))
@@ -113,7 +116,7 @@ class PostLikersApi(ReadOpenMixin, APIView):
 
 class MyLikesApi(APIView):
     @extend_schema(responses=LikedPostOutput(many=True), summary="Posts I liked")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         rows = selectors.liked_posts(user_id=request.user.id, viewer=viewer(request))
         return paginated(self, request, rows, LikedPostOutput)
 
@@ -126,14 +129,17 @@ class CommentsApi(ReadOpenMixin, APIView):
     )
     def get(self, request: Request, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
-        parent = request.query_params.get("parent") or None
-        if parent:
-            parent = selectors.comment_for_viewer(comment_id=parent, viewer=viewer(request)).id
+        parent_ref = request.query_params.get("parent") or None
+        parent = (
+            selectors.comment_for_viewer(comment_id=parent_ref, viewer=viewer(request)).id
+            if parent_ref
+            else None
+        )
         rows = selectors.comments(post=post, parent_id=parent, viewer=viewer(request))
         return paginated(self, request, rows, CommentOutput)
 
     @extend_schema(request=CommentInput, responses={201: CommentOutput}, summary="Comment")
-    def post(self, request: Request, post_id: str) -> Response:
+    def post(self, request: SignedInRequest, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         data = valid(CommentInput, request.data)
         comment = services.create_comment(post=post, author_id=request.user.id, **data)
@@ -143,7 +149,7 @@ class CommentsApi(ReadOpenMixin, APIView):
 
 class CommentDetailApi(APIView):
     @extend_schema(request=CommentUpdateInput, responses=CommentOutput, summary="Edit my comment")
-    def patch(self, request: Request, comment_id: str) -> Response:
+    def patch(self, request: SignedInRequest, comment_id: str) -> Response:
         comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
         data = valid(CommentUpdateInput, request.data)
         comment = services.update_comment(comment=comment, actor_id=request.user.id, **data)
@@ -153,20 +159,15 @@ class CommentDetailApi(APIView):
         return Response(CommentOutput(out.get(id=comment.id)).data)
 
     @extend_schema(responses={204: None}, summary="Delete my comment")
-    def delete(self, request: Request, comment_id: str) -> Response:
+    def delete(self, request: SignedInRequest, comment_id: str) -> Response:
         comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
-        if comment.author_id != request.user.id:
-            raise Forbidden(
-                "Only the comment's author may delete it (moderators: use moderation).",
-                code="not_author",
-            )
         services.delete_comment(comment=comment, actor_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CommentLikeApi(APIView):
     @extend_schema(request=None, responses=LikeStateOutput, summary="Like a comment")
-    def post(self, request: Request, comment_id: str) -> Response:
+    def post(self, request: SignedInRequest, comment_id: str) -> Response:
         comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
         return Response(
             {
@@ -176,7 +177,7 @@ class CommentLikeApi(APIView):
         )
 
     @extend_schema(request=None, responses=LikeStateOutput, summary="Unlike a comment")
-    def delete(self, request: Request, comment_id: str) -> Response:
+    def delete(self, request: SignedInRequest, comment_id: str) -> Response:
         comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=viewer(request))
         return Response(
             {
@@ -204,5 +205,5 @@ class PopularApi(ReadOpenMixin, APIView):
 class StatsApi(APIView):
     @extend_schema(responses=StatsOutput, summary="Page statistics (owner)")
     def get(self, request: Request, ref: str) -> Response:
-        page = owned_page(request, ref)
+        page = owned_page(ref=ref, viewer=viewer(request))
         return Response(StatsOutput(selectors.page_stats(page=page)).data)

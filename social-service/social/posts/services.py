@@ -437,7 +437,10 @@ def delete_comment(
 ) -> bool:
     """Soft delete; False when it was deleted already (nothing more happens)."""
     if not by_moderator and comment.author_id != actor_id:
-        raise Forbidden("Only the comment's author may delete it.", code="not_author")
+        raise Forbidden(
+            "Only the comment's author may delete it (moderators: use moderation).",
+            code="not_author",
+        )
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(id=comment.id)
         if comment.deleted_at is not None:
@@ -555,13 +558,15 @@ def erase_user_activity(*, user_id: uuid.UUID) -> dict[str, int]:
             bump_page(page_id=post.page_id, likes_count=-1)
             done["post_likes"] += 1
         on_mine = {"comment__post__page__owner_id": user_id}
-        for like in CommentLike.objects.filter(user_id=user_id).exclude(**on_mine).order_by("id"):
+        for comment_like in (
+            CommentLike.objects.filter(user_id=user_id).exclude(**on_mine).order_by("id")
+        ):
             comment = (
                 Comment.objects.select_for_update(of=("self",))
                 .select_related("post")
-                .get(id=like.comment_id)
+                .get(id=comment_like.comment_id)
             )
-            CommentLike.objects.filter(id=like.id).delete()
+            CommentLike.objects.filter(id=comment_like.id).delete()
             Comment.objects.filter(id=comment.id).update(like_count=max(comment.like_count - 1, 0))
             bump_page(page_id=comment.post.page_id, comment_likes_count=-1)
             done["comment_likes"] += 1

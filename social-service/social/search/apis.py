@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -73,8 +75,8 @@ class SearchApi(NamedLimitThrottling, APIView):
         size = page_size(request)
         offset = _offset(request.query_params.get("cursor"))
         if kind == "pages":
-            rows = selectors.search_pages(query=query, viewer=viewer(request))
-            serializer = PageOutput
+            rows: QuerySet[Any] = selectors.search_pages(query=query, viewer=viewer(request))
+            serializer: type[serializers.Serializer] = PageOutput
         else:
             rows = selectors.search_users(query=query, viewer=viewer(request))
             serializer = UserBrief

@@ -23,7 +23,9 @@ ME = "/api/auth/me/"
 
 
 def token_in(message) -> str:
-    return re.search(r"token=(\S+)", message.body)[1]
+    found = re.search(r"token=(\S+)", message.body)
+    assert found, message.body
+    return found[1]
 
 
 def register(on_commit, **fields):

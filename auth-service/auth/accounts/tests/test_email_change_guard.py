@@ -20,7 +20,9 @@ RESTORE = "/api/auth/email/restore/"
 
 
 def link_token(message, path: str) -> str:
-    return re.search(rf"{path}\?lang=\w+&token=(\S+)", message.body)[1]
+    found = re.search(rf"{path}\?lang=\w+&token=(\S+)", message.body)
+    assert found, message.body
+    return found[1]
 
 
 def change_email(client, email: str, *, password: str | None = PASSWORD, on_commit=None):

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def link_in(message, path: str) -> str:
     """The link's path and query, as the gateway would pass it on."""
-    return re.search(rf"https?://[^/\s]+(/{path}\?\S+)", message.body)[1]
+    found = re.search(rf"https?://[^/\s]+(/{path}\?\S+)", message.body)
+    assert found, message.body
+    return found[1]
 
 
 def form_fields(content: bytes) -> dict[str, str]:

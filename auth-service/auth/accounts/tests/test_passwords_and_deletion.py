@@ -29,7 +29,9 @@ def login(login_name, password):
 
 
 def reset_token(message) -> str:
-    return re.search(r"token=(\S+)", message.body)[1]
+    found = re.search(r"token=(\S+)", message.body)
+    assert found, message.body
+    return found[1]
 
 
 # --- change

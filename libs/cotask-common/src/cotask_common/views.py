@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from cotask_common.roles import Role
+from cotask_common.security.requests import SignedInRequest
 
 
 class WhoAmIApi(APIView):
@@ -19,7 +21,7 @@ class WhoAmIApi(APIView):
             fields={
                 "id": serializers.UUIDField(),
                 "username": serializers.CharField(),
-                "role": serializers.ChoiceField(choices=["user", "moderator", "admin"]),
+                "role": serializers.ChoiceField(choices=Role.choices()),
                 "email_verified": serializers.BooleanField(),
                 "service": serializers.CharField(),
                 "known_locally": serializers.BooleanField(
@@ -33,7 +35,7 @@ class WhoAmIApi(APIView):
             },
         ),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         from django.conf import settings
 
         from cotask_common.users.selectors import is_known_locally

@@ -11,6 +11,7 @@ import subprocess
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 from PIL import ExifTags, Image
 
@@ -37,11 +38,11 @@ def image_bytes(
     return buffer.getvalue()
 
 
-def jpeg(**options: object) -> bytes:
+def jpeg(**options: Any) -> bytes:
     return image_bytes("JPEG", **options)
 
 
-def png(**options: object) -> bytes:
+def png(**options: Any) -> bytes:
     return image_bytes("PNG", **options)
 
 

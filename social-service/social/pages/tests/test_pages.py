@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -26,10 +27,10 @@ def test_registered_user_gets_a_personal_page(published_events: Any) -> None:
         },
     )
     assert handle_event(event) is True
-    page = Page.objects.get(owner_id=user_id)
+    page = Page.objects.get(owner_id=uuid.UUID(user_id))
     assert (page.kind, page.handle, page.name) == ("personal", "ada", "Ada L")
     assert handle_event(event) is False  # a redelivery changes nothing
-    assert Page.objects.filter(owner_id=user_id).count() == 1
+    assert Page.objects.filter(owner_id=uuid.UUID(user_id)).count() == 1
     [created] = published_events("social.page.created")
     assert created.data["owner_id"] == user_id
 

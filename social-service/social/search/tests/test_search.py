@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db.models import QuerySet
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +125,7 @@ def test_search_is_answered_by_indexes(
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
     search = selectors.search_pages if kind == "pages" else selectors.search_users
-    rows = search(query=query, viewer=viewer.user)
+    rows: QuerySet[Any] = search(query=query, viewer=viewer.user)
     plan = rows.order_by("-rank", "id")[:21].explain()
     for index in indexes:
         assert index in plan, plan

@@ -12,8 +12,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from auth.accounts import services
-from auth.accounts.models import Role, User
+from auth.accounts.models import User
 from cotask_common.errors import ServiceError
+from cotask_common.roles import Role
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("username")
-        parser.add_argument("role", choices=Role.values)
+        parser.add_argument("role", choices=[role.value for role in Role])
 
     def handle(self, *args: Any, username: str, role: str, **options: Any) -> None:
         user = User.objects.filter(username__iexact=username, deleted_at=None).first()

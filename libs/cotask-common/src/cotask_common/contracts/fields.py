@@ -6,7 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-Role = Literal["user", "moderator", "admin"]
+from cotask_common.roles import RoleName
+
+# An account role on the wire (the names of `cotask_common.roles.Role`).
+Role = RoleName
 Language = Literal["en", "ru", "uk"]
 TimeZone = Annotated[str, Field(examples=["Europe/Kyiv"])]
 Email = Annotated[str, Field(examples=["ada@example.com"])]

@@ -12,6 +12,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 
 from cotask_common.localtime import format_moment
+from cotask_common.roles import Role
 from cotask_common.security.tokens import TokenError, TokenUser, decode_token, user_from_claims
 from cotask_common.users.selectors import restriction_for
 
@@ -63,7 +64,7 @@ def authenticate_token(token: str) -> TokenUser:
     if restriction.deactivated:
         raise UserInactive(detail=inactive_message())
     # Role changes after the token was issued win over the token's claim.
-    return replace(user, role=restriction.role)
+    return replace(user, role=Role.parse(restriction.role))
 
 
 # Accounts this process has made sure have a UserRef: one INSERT … ON CONFLICT DO NOTHING per

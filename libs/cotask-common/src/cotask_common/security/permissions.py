@@ -1,4 +1,9 @@
-"""Role permissions from the token (adjusted by the local projection)."""
+"""DRF permission classes for account roles (from the token, adjusted by the local projection).
+
+Views use DRF's own classes (`IsAuthenticated`, `AllowAny`) and these `HasRole` subclasses for
+who may call an endpoint at all; whether the caller may act on a given object (its owner, the
+rank rule) is decided in the services, which every caller (API, admin, events) goes through.
+"""
 
 from __future__ import annotations
 
@@ -7,36 +12,32 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-ROLE_RANK = {"user": 0, "moderator": 1, "admin": 2}
+from cotask_common.roles import Role, at_least, outranks, role_of
 
-
-def outranks(*, actor_role: str, target_role: str) -> bool:
-    """The rank rule of moderation: one acts only on accounts (and their content) of a lower
-    role, so a moderator never on a moderator's or an admin's, an admin never on an admin's.
-    An unknown role ranks as a user's."""
-    return ROLE_RANK.get(actor_role, 0) > ROLE_RANK.get(target_role, 0)
+__all__ = ["HasRole", "IsAdmin", "IsEmailVerified", "IsModerator", "outranks"]
 
 
 class HasRole(BasePermission):
-    """At least `minimum_role`; subclass or use `IsModerator` / `IsAdmin`."""
+    """A signed-in caller with at least `minimum_role`; subclass or use `IsModerator` /
+    `IsAdmin`."""
 
-    minimum_role = "user"
+    minimum_role: Role = Role.USER
     message = "This needs the {role} role."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        if not getattr(user, "is_authenticated", False):
+        role = role_of(request.user)
+        if role is None:
             return False
-        self.message = self.message.format(role=self.minimum_role)
-        return ROLE_RANK.get(getattr(user, "role", "user"), 0) >= ROLE_RANK[self.minimum_role]
+        self.message = self.message.format(role=self.minimum_role.value)
+        return at_least(role, self.minimum_role)
 
 
 class IsModerator(HasRole):
-    minimum_role = "moderator"
+    minimum_role = Role.MODERATOR
 
 
 class IsAdmin(HasRole):
-    minimum_role = "admin"
+    minimum_role = Role.ADMIN
 
 
 class IsEmailVerified(BasePermission):

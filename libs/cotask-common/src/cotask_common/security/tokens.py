@@ -13,10 +13,10 @@ import jwt
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from cotask_common.roles import Role, can_moderate, is_admin
 from cotask_common.security.keys import get_key_provider, on_key_removed
 
 ALLOWED_ALGORITHMS = ("RS256",)
-ROLES = ("user", "moderator", "admin")
 
 
 class TokenError(Exception):
@@ -32,7 +32,7 @@ class TokenUser:
 
     id: UUID
     username: str
-    role: str
+    role: Role
     email_verified: bool
     session_id: str | None
     claims: dict[str, Any] = field(repr=False, default_factory=dict)
@@ -46,11 +46,11 @@ class TokenUser:
 
     @property
     def is_moderator(self) -> bool:
-        return self.role in ("moderator", "admin")
+        return can_moderate(self)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return is_admin(self)
 
 
 class _VerifiedTokens:
@@ -175,11 +175,14 @@ def user_from_claims(claims: dict[str, Any]) -> TokenUser:
         user_id = UUID(str(claims["sub"]))
     except (KeyError, ValueError) as exc:
         raise TokenError("token_malformed", _("The token's subject is not a user id.")) from exc
-    role = claims.get("role", "user")
-    if role not in ROLES:
+    try:
+        role = Role(claims.get("role", Role.USER))
+    except ValueError as exc:
+        # Refused, not read as a user's: a role this service does not know is a malformed token.
         raise TokenError(
-            "token_malformed", _("The token carries an unknown role %(role)s.") % {"role": role}
-        )
+            "token_malformed",
+            _("The token carries an unknown role %(role)s.") % {"role": claims.get("role")},
+        ) from exc
     return TokenUser(
         id=user_id,
         username=str(claims.get("username", "")),

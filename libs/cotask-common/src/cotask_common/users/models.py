@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.db import models
 
+from cotask_common.roles import Role
+
 
 class UserRef(models.Model):
     id = models.UUIDField(primary_key=True)
     username = models.CharField(max_length=150, db_index=True)
     display_name = models.CharField(max_length=150, blank=True, default="")
-    role = models.CharField(max_length=16, default="user")
+    role = models.CharField(max_length=16, default=Role.USER)
     email_verified = models.BooleanField(default=False)
     is_banned = models.BooleanField(default=False)
     banned_until = models.DateTimeField(null=True, blank=True)
