@@ -18,3 +18,13 @@ globals().update(
         ),
     )
 )
+
+from cotask_common.env import env_str  # noqa: E402
+
+# Message catalogues of every tasks app (tasks/locale/<lang>/LC_MESSAGES/django.po).
+LOCALE_PATHS = [BASE_DIR / "tasks" / "locale"]
+
+# Wrong join codes a person may try before being refused for a while ("<count>/<period>";
+# empty: no limit). 36**9 codes make guessing hopeless even without it; the limit stops
+# someone from trying a leaked list of old codes or hammering the database.
+TASKS_JOIN_CODE_GUESS_RATE = env_str("TASKS_JOIN_CODE_GUESS_RATE", "10/15m")

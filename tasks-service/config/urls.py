@@ -1,6 +1,14 @@
+from django.urls import include, path
+
 from cotask_common.urls import service_urlpatterns
 
-urlpatterns = service_urlpatterns("tasks", [])
+urlpatterns = service_urlpatterns(
+    "tasks",
+    [
+        path("", include("tasks.rooms.urls")),
+        path("", include("tasks.planning.urls")),
+    ],
+)
 
 handler404 = "cotask_common.errors.not_found_view"
 handler500 = "cotask_common.errors.server_error_view"

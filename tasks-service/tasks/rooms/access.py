@@ -12,6 +12,7 @@ from uuid import UUID
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, PermissionDenied
 
+from cotask_common.security.tokens import TokenUser
 from cotask_common.users.models import UserRef
 from tasks.rooms.models import Membership, Room, RoomRole
 
@@ -49,12 +50,17 @@ def outranks(actor_role: str, target_role: str) -> bool:
 
 
 def membership_in(
-    *, user: UserRef, room_id: UUID | str, at_least: str = RoomRole.VIEWER, lock: bool = False
+    *,
+    user: UserRef | TokenUser,
+    room_id: UUID | str,
+    at_least: str = RoomRole.VIEWER,
+    lock: bool = False,
 ) -> Membership:
     """The user's membership of the room with its room loaded, if their role is at least
     `at_least`. Non-members (and missing rooms, and malformed ids) get RoomNotFound; members
     below the role get RoomRoleRequired. `lock` takes the room row's lock (SELECT FOR UPDATE)
-    to serialise changes to the room's members or board."""
+    to serialise changes to the room's members or board. `user` is a UserRef or the request's
+    TokenUser (only its id is read)."""
     try:
         room_uuid = room_id if isinstance(room_id, UUID) else UUID(str(room_id))
     except ValueError:
@@ -63,7 +69,7 @@ def membership_in(
     if lock:
         # Lock the room row, not the membership: every writer of the room takes the same lock.
         Room.objects.select_for_update().filter(id=room_uuid).first()
-    membership = memberships.filter(room_id=room_uuid, user=user).first()
+    membership = memberships.filter(room_id=room_uuid, user_id=user.id).first()
     if membership is None:
         raise RoomNotFound()
     if not has_role(membership.role, at_least):

@@ -1,0 +1,219 @@
+"""Thin views of tasks: create in a room or the personal space, read/edit/delete, the board and
+its moves, the lists, a task's history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from cotask_common.errors import ServiceError
+from cotask_common.pagination import CursorPagination
+from cotask_common.users.models import UserRef
+from tasks.planning import selectors, services
+from tasks.planning.serializers import (
+    BoardOutput,
+    MoveInput,
+    TaskChangeOutput,
+    TaskFilterInput,
+    TaskInput,
+    TaskOutput,
+    TaskUpdateInput,
+)
+from tasks.rooms.access import membership_in
+
+MAX_COLUMN_LIMIT = 100
+DEFAULT_COLUMN_LIMIT = 20
+
+
+def actor_of(request: Request) -> UserRef:
+    """The caller as a UserRef (the kit's authentication made sure the row exists; no query)."""
+    return UserRef(id=request.user.id, username=request.user.username)
+
+
+def _valid(serializer_class: type, data: Any, **kwargs: Any) -> Any:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
+def _paginated(
+    view: APIView, request: Request, rows: Any, out: type, ordering: tuple[str, ...]
+) -> Response:
+    paginator = CursorPagination()
+    paginator.ordering = ordering
+    page = paginator.paginate_queryset(rows, request, view=view)
+    return paginator.get_paginated_response(out(page, many=True).data)
+
+
+def _task_out(actor: UserRef, task_id: Any) -> dict[str, Any]:
+    task, _membership = selectors.task_for(user=actor, task_id=task_id)
+    return TaskOutput(task).data
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("status", str, description="pending,in_progress,completed (comma list)"),
+    OpenApiParameter("assignee", str, description="a user id or `me`"),
+    OpenApiParameter("label", str, description="a label id"),
+    OpenApiParameter("priority", str, description="none,low,medium,high,urgent (comma list)"),
+    OpenApiParameter("due", str, enum=["overdue", "today", "week", "none"]),
+    OpenApiParameter("due_from", str, description="YYYY-MM-DD"),
+    OpenApiParameter("due_to", str, description="YYYY-MM-DD"),
+    OpenApiParameter("q", str, description="text in the title or description"),
+    OpenApiParameter("sort", str, enum=list(selectors.SORTS)),
+    OpenApiParameter("tz", str, description="IANA time zone for today/week (default UTC)"),
+]
+
+
+def _list(view: APIView, request: Request, rows_for: Any) -> Response:
+    actor = actor_of(request)
+    params = _valid(TaskFilterInput, request.query_params, context={"user_id": actor.id})
+    rows = rows_for(actor, params.filters())
+    sort = params.validated_data.get("sort", selectors.DEFAULT_SORT)
+    return _paginated(view, request, rows, TaskOutput, selectors.SORTS[sort])
+
+
+class RoomTasksApi(APIView):
+    @extend_schema(
+        parameters=FILTER_PARAMETERS, responses=TaskOutput(many=True), summary="A room's tasks"
+    )
+    def get(self, request: Request, room_id: str) -> Response:
+        return _list(
+            self,
+            request,
+            lambda actor, filters: selectors.room_tasks(
+                user=actor, room_id=room_id, filters=filters
+            ),
+        )
+
+    @extend_schema(request=TaskInput, responses={201: TaskOutput}, summary="Create a task (member)")
+    def post(self, request: Request, room_id: str) -> Response:
+        actor = actor_of(request)
+        data = _valid(TaskInput, request.data).validated_data
+        task = services.create_task(actor=actor, room_id=room_id, **data)
+        return Response(_task_out(actor, task.id), status=status.HTTP_201_CREATED)
+
+
+class PersonalTasksApi(APIView):
+    @extend_schema(
+        request=TaskInput, responses={201: TaskOutput}, summary="Create a task in my personal space"
+    )
+    def post(self, request: Request) -> Response:
+        actor = actor_of(request)
+        data = _valid(TaskInput, request.data).validated_data
+        space = selectors.personal_space_for(user=actor)
+        task = services.create_task(actor=actor, room_id=space.id, **data)
+        return Response(_task_out(actor, task.id), status=status.HTTP_201_CREATED)
+
+
+class MyTasksApi(APIView):
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses=TaskOutput(many=True),
+        summary="Tasks assigned to me, and my personal space's tasks",
+    )
+    def get(self, request: Request) -> Response:
+        return _list(
+            self, request, lambda actor, filters: selectors.my_tasks(user=actor, filters=filters)
+        )
+
+
+class TaskDetailApi(APIView):
+    @extend_schema(responses=TaskOutput, summary="A task (viewer)")
+    def get(self, request: Request, task_id: str) -> Response:
+        return Response(_task_out(actor_of(request), task_id))
+
+    @extend_schema(
+        request=TaskUpdateInput,
+        responses=TaskOutput,
+        parameters=[OpenApiParameter("scope", str, enum=["this", "following"])],
+        summary="Edit a task (member)",
+    )
+    def patch(self, request: Request, task_id: str) -> Response:
+        actor = actor_of(request)
+        data = _valid(TaskUpdateInput, request.data, partial=True).validated_data
+        scope = request.query_params.get("scope", "this")
+        if scope not in ("this", "following"):
+            raise ServiceError.for_field("scope", "this | following", code="invalid")
+        services.update_task(actor=actor, task_id=task_id, scope=scope, **data)
+        return Response(_task_out(actor, task_id))
+
+    @extend_schema(responses={204: None}, summary="Delete a task and its subtasks (member)")
+    def delete(self, request: Request, task_id: str) -> Response:
+        services.delete_task(actor=actor_of(request), task_id=task_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TaskMoveApi(APIView):
+    @extend_schema(
+        request=MoveInput, responses=TaskOutput, summary="Move a task on the board (member)"
+    )
+    def post(self, request: Request, task_id: str) -> Response:
+        actor = actor_of(request)
+        data = _valid(MoveInput, request.data).validated_data
+        services.move_task(actor=actor, task_id=task_id, **data)
+        return Response(_task_out(actor, task_id))
+
+
+class TaskHistoryApi(APIView):
+    @extend_schema(responses=TaskChangeOutput(many=True), summary="A task's history (viewer)")
+    def get(self, request: Request, task_id: str) -> Response:
+        rows = selectors.task_history(user=actor_of(request), task_id=task_id)
+        return _paginated(self, request, rows, TaskChangeOutput, ("-id",))
+
+
+class BoardApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("limit", int, description="tasks per column (default 20, max 100)"),
+            OpenApiParameter("column", str, enum=list(selectors.BOARD_COLUMNS)),
+            OpenApiParameter("cursor", str, description="with `column`: that column's next page"),
+        ],
+        responses=BoardOutput,
+        summary="The board: each status column by position (viewer)",
+    )
+    def get(self, request: Request, room_id: str) -> Response:
+        membership = membership_in(user=actor_of(request), room_id=room_id)
+        room = membership.room
+        try:
+            limit = int(request.query_params.get("limit", DEFAULT_COLUMN_LIMIT))
+        except ValueError:
+            raise ServiceError.for_field("limit", "1-100", code="invalid") from None
+        if not 1 <= limit <= MAX_COLUMN_LIMIT:
+            raise ServiceError.for_field("limit", "1-100", code="invalid")
+        column = request.query_params.get("column")
+        if column is not None and column not in selectors.BOARD_COLUMNS:
+            raise ServiceError.for_field(
+                "column", ", ".join(selectors.BOARD_COLUMNS), code="invalid"
+            )
+        columns = []
+        for status_name in [column] if column else selectors.BOARD_COLUMNS:
+            paginator = CursorPagination()
+            paginator.ordering = ("position", "id")
+            paginator.page_size = limit
+            paginator.page_size_query_param = None
+            page = paginator.paginate_queryset(
+                selectors.board_column(room=room, status=status_name), request, view=self
+            )
+            # The next page of this column: the same URL with this column and its cursor.
+            paginator.base_url = replace_query_param(
+                request.build_absolute_uri(), "column", status_name
+            )
+            columns.append(
+                {
+                    "status": status_name,
+                    "tasks": TaskOutput(page, many=True).data,
+                    "next": paginator.get_next_link(),
+                }
+            )
+        return Response(
+            {
+                "room": {"id": str(room.id), "name": room.name, "kind": room.kind},
+                "columns": columns,
+            }
+        )

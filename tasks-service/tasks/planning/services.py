@@ -1,0 +1,757 @@
+"""Writes on tasks: create, edit, move on the board, delete, and taking a person off a room's
+tasks. Every change writes its `TaskChange` history rows and its `tasks.task.*` events in the
+same transaction.
+
+Lock order: every write of a room's tasks first takes the room's row lock through
+`membership_in(..., lock=True)` (which is also the permission check), then the task rows. One
+lock per room serialises creates, edits and board moves of that room, so positions never
+collide and two concurrent moves leave one consistent order.
+
+Extension points (subtasks, dependencies, recurrence live in their own modules, see
+`_extension`): `create_task` and `update_task` are the single entry points and call
+- `tasks.planning.dependencies.clean_parent(*, room, parent_id, task)` → the parent Task or None
+  (validates same room, depth, cycles; `task` is None on create),
+- `tasks.planning.dependencies.set_blocked_by(*, task, blocked_by_ids, actor)` → (before ids,
+  after ids) (validates and writes the rows),
+- `tasks.planning.recurrence.clean_rule(*, rule)` → the normalised rule ("" = none),
+- `tasks.planning.recurrence.on_completed(*, task, actor)` after a task became completed,
+- `tasks.planning.recurrence.apply_to_following(*, task, actor, fields)` for `scope="following"`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from types import ModuleType
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cotask_common.errors import NotFound, ServiceError
+from cotask_common.events.outbox import publish_event
+from cotask_common.users.models import UserRef
+from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
+from tasks.rooms.access import RoomNotFound, membership_in
+from tasks.rooms.models import Label, Membership, Room, RoomRole
+
+# Distance between neighbours on the board: a move writes one row until a gap is used up.
+POSITION_GAP = 1024
+MAX_ESTIMATE_MINUTES = 100_000
+MAX_ASSIGNEES = 50
+MAX_LABELS = 20
+
+_UNSET: Any = object()
+
+
+class TaskNotFound(NotFound):
+    """A missing task and a task of a room the caller is not in look the same."""
+
+    code = "task_not_found"
+
+    def __init__(self) -> None:
+        super().__init__(_("No task with this id."), code="task_not_found")
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def priority_name(value: int) -> str:
+    return Priority(value).label
+
+
+def due_value(task: Task) -> dict[str, str | None] | None:
+    """The deadline as the API and the history show it."""
+    if task.due_date is not None:
+        return {"date": task.due_date.isoformat(), "at": None}
+    if task.due_at is not None:
+        return {"date": None, "at": task.due_at.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+    return None
+
+
+def _set_due(task: Task, due: date | datetime | None) -> None:
+    if isinstance(due, datetime):
+        task.due_date, task.due_at, task.due_sort = None, due, due
+    elif isinstance(due, date):
+        task.due_date, task.due_at = due, None
+        task.due_sort = datetime.combine(due, time.min, tzinfo=UTC)
+    else:
+        task.due_date = task.due_at = task.due_sort = None
+
+
+def _task_ref(task: Task, room: Room) -> dict[str, Any]:
+    return {
+        "room_id": room.id,
+        "room_name": room.name,
+        "task_id": task.id,
+        "title": task.title,
+        "room_kind": room.kind,
+    }
+
+
+def _extension(module: str, field: str) -> ModuleType:
+    """A sibling module that owns a task feature (subtasks and dependencies, recurrence).
+    Missing (not built yet) → the field is refused, never silently ignored."""
+    try:
+        return importlib.import_module(f"tasks.planning.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"tasks.planning.{module}":
+            raise
+        raise ServiceError.for_field(
+            field, _("This field is not supported yet."), code="not_supported"
+        ) from None
+
+
+def _clean_title(title: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise ServiceError.for_field("title", _("A task needs a title."), code="required")
+    if len(title) > 255:
+        raise ServiceError.for_field(
+            "title",
+            _("At most %(limit)d characters, got %(count)d.") % {"limit": 255, "count": len(title)},
+            code="too_long",
+        )
+    return title
+
+
+def _clean_estimate(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if value < 0 or value > MAX_ESTIMATE_MINUTES:
+        raise ServiceError.for_field(
+            "estimate_minutes",
+            _("Between 0 and %(limit)d minutes.") % {"limit": MAX_ESTIMATE_MINUTES},
+            code="out_of_range",
+        )
+    return value
+
+
+def _unique_ids(values: Iterable[Any], field: str, limit: int) -> list[UUID]:
+    ids: list[UUID] = []
+    for raw in values:
+        try:
+            value = raw if isinstance(raw, UUID) else UUID(str(raw))
+        except ValueError:
+            raise ServiceError.for_field(field, _("Not a valid id."), code="invalid") from None
+        if value not in ids:
+            ids.append(value)
+    if len(ids) > limit:
+        raise ServiceError.for_field(
+            field, _("At most %(limit)d.") % {"limit": limit}, code="too_many"
+        )
+    return ids
+
+
+def _clean_assignees(room: Room, assignee_ids: Iterable[Any]) -> list[UUID]:
+    """Assignees must be members of the room (in a personal space: only its owner). Viewers
+    may be assigned: they read the room, and a task may be theirs to follow."""
+    ids = _unique_ids(assignee_ids, "assignee_ids", MAX_ASSIGNEES)
+    if not ids:
+        return ids
+    members = set(
+        Membership.objects.filter(room=room, user_id__in=ids).values_list("user_id", flat=True)
+    )
+    strangers = [str(i) for i in ids if i not in members]
+    if strangers:
+        raise ServiceError.for_field(
+            "assignee_ids",
+            _("Only members of the room can be assigned: %(ids)s.") % {"ids": ", ".join(strangers)},
+            code="not_a_member",
+        )
+    return sorted(ids)
+
+
+def _clean_labels(room: Room, label_ids: Iterable[Any]) -> list[UUID]:
+    ids = _unique_ids(label_ids, "label_ids", MAX_LABELS)
+    if not ids:
+        return ids
+    found = set(Label.objects.filter(room=room, id__in=ids).values_list("id", flat=True))
+    unknown = [str(i) for i in ids if i not in found]
+    if unknown:
+        raise ServiceError.for_field(
+            "label_ids",
+            _("No label with these ids in this room: %(ids)s.") % {"ids": ", ".join(unknown)},
+            code="label_not_found",
+        )
+    return sorted(ids)
+
+
+def _end_of_column(room_id: UUID, status: str, *, exclude: UUID | None = None) -> int:
+    rows = Task.objects.filter(room_id=room_id, status=status)
+    if exclude is not None:
+        rows = rows.exclude(id=exclude)
+    last = rows.aggregate(last=Max("position"))["last"]
+    return POSITION_GAP if last is None else last + POSITION_GAP
+
+
+def _ids(values: Iterable[Any]) -> list[str]:
+    return sorted(str(v) for v in values)
+
+
+def _locked_task(*, actor: UserRef, task_id: Any, at_least: str) -> tuple[Task, Membership]:
+    """The task and the actor's membership of its room, the room locked (then the task row).
+    A task of a room the actor is not in is the same 404 as a missing one."""
+    try:
+        task_uuid = task_id if isinstance(task_id, UUID) else UUID(str(task_id))
+    except ValueError:
+        raise TaskNotFound() from None
+    room_id = Task.objects.filter(id=task_uuid).values_list("room_id", flat=True).first()
+    if room_id is None:
+        raise TaskNotFound()
+    try:
+        membership = membership_in(user=actor, room_id=room_id, at_least=at_least, lock=True)
+    except RoomNotFound:
+        raise TaskNotFound() from None
+    task = Task.objects.select_for_update().filter(id=task_uuid, room_id=room_id).first()
+    if task is None:  # deleted while we waited for the lock
+        raise TaskNotFound()
+    return task, membership
+
+
+class _Changes:
+    """The history rows of one edit, written together."""
+
+    def __init__(self, task: Task, actor_id: UUID | None) -> None:
+        self.task = task
+        self.actor_id = actor_id
+        self.rows: list[TaskChange] = []
+
+    def add(self, field: str, before: Any, after: Any) -> None:
+        self.rows.append(
+            TaskChange(
+                task=self.task, actor_id=self.actor_id, field=field, before=before, after=after
+            )
+        )
+
+    def fields(self) -> set[str]:
+        return {row.field for row in self.rows}
+
+    def save(self) -> None:
+        if self.rows:
+            TaskChange.objects.bulk_create(self.rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Status (shared by edits and board moves)
+
+
+def _apply_status(
+    task: Task, status: str, *, actor_id: UUID, changes: _Changes, now: datetime
+) -> bool:
+    """Statuses move freely; completing records who and when, leaving completed clears it."""
+    if status == task.status:
+        return False
+    changes.add("status", task.status, status)
+    if status == Status.COMPLETED:
+        task.completed_at, task.completed_by_id = now, actor_id
+    elif task.status == Status.COMPLETED:
+        task.completed_at, task.completed_by_id = None, None
+    task._previous_status = task.status  # type: ignore[attr-defined]
+    task.status = status
+    return True
+
+
+def _publish_status(task: Task, room: Room, *, actor_id: UUID) -> None:
+    publish_event(
+        type="tasks.task.status_changed",
+        key=task.id,
+        actor=actor_id,
+        data={
+            **_task_ref(task, room),
+            "previous_status": task._previous_status,  # type: ignore[attr-defined]
+            "status": task.status,
+            "actor_id": actor_id,
+        },
+    )
+    if task.status == Status.COMPLETED:
+        publish_event(
+            type="tasks.task.completed",
+            key=task.id,
+            actor=actor_id,
+            data={
+                **_task_ref(task, room),
+                "completed_by": actor_id,
+                "completed_at": task.completed_at,
+            },
+        )
+
+
+def _publish_assignment(
+    task: Task, room: Room, *, actor_id: UUID | None, added: list[UUID], removed: list[UUID]
+) -> None:
+    if added:
+        publish_event(
+            type="tasks.task.assigned",
+            key=task.id,
+            actor=actor_id,
+            data={
+                **_task_ref(task, room),
+                "assignee_ids": added,
+                "actor_id": actor_id,
+                "recipient_ids": [i for i in added if i != actor_id],
+            },
+        )
+    if removed:
+        publish_event(
+            type="tasks.task.unassigned",
+            key=task.id,
+            actor=actor_id,
+            data={**_task_ref(task, room), "assignee_ids": removed, "actor_id": actor_id},
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Create
+
+
+def create_task(
+    *,
+    actor: UserRef,
+    room_id: Any,
+    title: str,
+    description: str = "",
+    status: str = Status.PENDING,
+    priority: int = Priority.NONE,
+    due: date | datetime | None = None,
+    estimate_minutes: int | None = None,
+    assignee_ids: Iterable[Any] = (),
+    label_ids: Iterable[Any] = (),
+    parent_id: Any = None,
+    blocked_by_ids: Iterable[Any] = (),
+    recurrence: str = "",
+    series_id: UUID | None = None,
+    occurrence_of: Task | None = None,
+) -> Task:
+    """A new task at the end of its status column. The actor must be at least a member of the
+    room. `occurrence_of` (recurrence) marks the next occurrence of a completed task."""
+    title = _clean_title(title)
+    estimate_minutes = _clean_estimate(estimate_minutes)
+    blocked_by_ids = list(blocked_by_ids or ())
+    with transaction.atomic():
+        membership = membership_in(user=actor, room_id=room_id, at_least=RoomRole.MEMBER, lock=True)
+        room = membership.room
+        assignees = _clean_assignees(room, assignee_ids or ())
+        labels = _clean_labels(room, label_ids or ())
+        parent = None
+        if parent_id is not None:
+            parent = _extension("dependencies", "parent_id").clean_parent(
+                room=room, parent_id=parent_id, task=None
+            )
+        if recurrence:
+            recurrence = _extension("recurrence", "recurrence").clean_rule(rule=recurrence)
+        now = timezone.now()
+        task = Task(
+            room=room,
+            parent=parent,
+            title=title,
+            description=description or "",
+            status=status,
+            priority=priority,
+            position=_end_of_column(room.id, status),
+            estimate_minutes=estimate_minutes,
+            creator_id=actor.id,
+            recurrence=recurrence or "",
+            series_id=series_id,
+        )
+        _set_due(task, due)
+        if status == Status.COMPLETED:
+            task.completed_at, task.completed_by_id = now, actor.id
+        task.save()
+        if assignees:
+            Assignment.objects.bulk_create([Assignment(task=task, user_id=i) for i in assignees])
+        if labels:
+            task.labels.add(*labels)
+        if blocked_by_ids:
+            _extension("dependencies", "blocked_by_ids").set_blocked_by(
+                task=task, blocked_by_ids=blocked_by_ids, actor=actor
+            )
+        changes = _Changes(task, actor.id)
+        changes.add("created", None, _snapshot(task, assignees=assignees, labels=labels))
+        changes.save()
+        data: dict[str, Any] = {
+            **_task_ref(task, room),
+            "creator_id": actor.id,
+            "status": task.status,
+            "priority": priority_name(task.priority),
+            "assignee_ids": assignees,
+            "parent_id": task.parent_id,
+            "due_date": task.due_date.isoformat() if task.due_date else None,
+            "due_at": task.due_at,
+        }
+        if occurrence_of is not None:
+            data["occurrence_of"] = occurrence_of.id
+        publish_event(type="tasks.task.created", key=task.id, actor=actor.id, data=data)
+        _publish_assignment(task, room, actor_id=actor.id, added=assignees, removed=[])
+    return task
+
+
+def _snapshot(task: Task, *, assignees: list[UUID], labels: list[UUID]) -> dict[str, Any]:
+    """What a task was made with, for its `created` history row."""
+    return {
+        "title": task.title,
+        "description": task.description,
+        "status": task.status,
+        "priority": priority_name(task.priority),
+        "due": due_value(task),
+        "estimate_minutes": task.estimate_minutes,
+        "assignees": _ids(assignees),
+        "labels": _ids(labels),
+        "parent_id": str(task.parent_id) if task.parent_id else None,
+        "recurrence": task.recurrence or None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Update
+
+
+def update_task(
+    *,
+    actor: UserRef,
+    task_id: Any,
+    title: str = _UNSET,
+    description: str = _UNSET,
+    status: str = _UNSET,
+    priority: int = _UNSET,
+    due: date | datetime | None = _UNSET,
+    estimate_minutes: int | None = _UNSET,
+    assignee_ids: Iterable[Any] = _UNSET,
+    label_ids: Iterable[Any] = _UNSET,
+    parent_id: Any = _UNSET,
+    blocked_by_ids: Iterable[Any] = _UNSET,
+    recurrence: str = _UNSET,
+    scope: str = "this",
+) -> Task:
+    """Change the given fields (an argument left out stays as it is). Each changed field is one
+    history row; assignments, status and completion publish their events. The actor must be at
+    least a member of the task's room."""
+    with transaction.atomic():
+        task, membership = _locked_task(actor=actor, task_id=task_id, at_least=RoomRole.MEMBER)
+        room = membership.room
+        task.room = room
+        changes = _Changes(task, actor.id)
+        now = timezone.now()
+        given: dict[str, Any] = {}
+
+        if title is not _UNSET:
+            title = _clean_title(title)
+            if title != task.title:
+                changes.add("title", task.title, title)
+                task.title = title
+            given["title"] = title
+        if description is not _UNSET:
+            description = description or ""
+            if description != task.description:
+                changes.add("description", task.description, description)
+                task.description = description
+            given["description"] = description
+        if priority is not _UNSET:
+            if priority != task.priority:
+                changes.add("priority", priority_name(task.priority), priority_name(priority))
+                task.priority = priority
+            given["priority"] = priority
+        if due is not _UNSET:
+            before = due_value(task)
+            _set_due(task, due)
+            if due_value(task) != before:
+                changes.add("due", before, due_value(task))
+            given["due"] = due
+        if estimate_minutes is not _UNSET:
+            estimate_minutes = _clean_estimate(estimate_minutes)
+            if estimate_minutes != task.estimate_minutes:
+                changes.add("estimate_minutes", task.estimate_minutes, estimate_minutes)
+                task.estimate_minutes = estimate_minutes
+            given["estimate_minutes"] = estimate_minutes
+        if parent_id is not _UNSET:
+            parent = None
+            if parent_id is not None:
+                parent = _extension("dependencies", "parent_id").clean_parent(
+                    room=room, parent_id=parent_id, task=task
+                )
+            new_parent_id = parent.id if parent else None
+            if new_parent_id != task.parent_id:
+                changes.add(
+                    "parent_id",
+                    str(task.parent_id) if task.parent_id else None,
+                    str(new_parent_id) if new_parent_id else None,
+                )
+                task.parent = parent
+        if recurrence is not _UNSET:
+            rule = ""
+            if recurrence:
+                rule = _extension("recurrence", "recurrence").clean_rule(rule=recurrence)
+            if rule != task.recurrence:
+                changes.add("recurrence", task.recurrence or None, rule or None)
+                task.recurrence = rule
+            given["recurrence"] = rule
+        status_changed = False
+        if status is not _UNSET:
+            status_changed = _apply_status(
+                task, status, actor_id=actor.id, changes=changes, now=now
+            )
+            if status_changed:
+                task.position = _end_of_column(room.id, status, exclude=task.id)
+            given["status"] = status
+
+        added: list[UUID] = []
+        removed: list[UUID] = []
+        if assignee_ids is not _UNSET:
+            wanted = _clean_assignees(room, assignee_ids or ())
+            current = sorted(task.assignments.values_list("user_id", flat=True))
+            added = [i for i in wanted if i not in current]
+            removed = [i for i in current if i not in wanted]
+            if removed:
+                Assignment.objects.filter(task=task, user_id__in=removed).delete()
+            if added:
+                Assignment.objects.bulk_create([Assignment(task=task, user_id=i) for i in added])
+            if added or removed:
+                changes.add("assignees", _ids(current), _ids(wanted))
+            given["assignee_ids"] = wanted
+        if label_ids is not _UNSET:
+            wanted_labels = _clean_labels(room, label_ids or ())
+            current_labels = sorted(task.labels.values_list("id", flat=True))
+            if wanted_labels != current_labels:
+                task.labels.set(wanted_labels)
+                changes.add("labels", _ids(current_labels), _ids(wanted_labels))
+            given["label_ids"] = wanted_labels
+        if blocked_by_ids is not _UNSET:
+            before_ids, after_ids = _extension("dependencies", "blocked_by_ids").set_blocked_by(
+                task=task, blocked_by_ids=list(blocked_by_ids or ()), actor=actor
+            )
+            if _ids(before_ids) != _ids(after_ids):
+                changes.add("blocked_by", _ids(before_ids), _ids(after_ids))
+
+        task.updated_at = now
+        task.save()
+        changes.save()
+        _publish_assignment(task, room, actor_id=actor.id, added=added, removed=removed)
+        if status_changed:
+            _publish_status(task, room, actor_id=actor.id)
+            if task.status == Status.COMPLETED and task.recurrence:
+                _extension("recurrence", "recurrence").on_completed(task=task, actor=actor)
+        if scope == "following" and given:
+            _extension("recurrence", "scope").apply_to_following(
+                task=task, actor=actor, fields=given
+            )
+    return task
+
+
+# ---------------------------------------------------------------------------------------------
+# The board
+
+
+def _renumber_column(room_id: UUID, status: str, *, exclude: UUID) -> None:
+    """Spread the column out again (POSITION_GAP apart, same order): a gap was used up.
+    Runs under the room lock, so nobody reads a half-renumbered column."""
+    rows = list(
+        Task.objects.filter(room_id=room_id, status=status)
+        .exclude(id=exclude)
+        .order_by("position", "id")
+        .only("id", "position")
+    )
+    for index, row in enumerate(rows, start=1):
+        row.position = index * POSITION_GAP
+    Task.objects.bulk_update(rows, ["position"], batch_size=1000)
+
+
+def _column(room_id: UUID, status: str, exclude: UUID) -> Any:
+    return Task.objects.filter(room_id=room_id, status=status).exclude(id=exclude)
+
+
+def _neighbour(task: Task, *, before: bool, room_id: UUID, status: str, exclude: UUID) -> Any:
+    """The task just before (or after) `task` in its column, by (position, id)."""
+    column = _column(room_id, status, exclude)
+    if before:
+        rows = column.filter(
+            Q(position__lt=task.position) | Q(position=task.position, id__lt=task.id)
+        ).order_by("-position", "-id")
+    else:
+        rows = column.filter(
+            Q(position__gt=task.position) | Q(position=task.position, id__gt=task.id)
+        ).order_by("position", "id")
+    return rows.only("id", "position").first()
+
+
+def _anchor(room_id: UUID, status: str, anchor_id: Any, field: str, exclude: UUID) -> Task:
+    try:
+        anchor_uuid = UUID(str(anchor_id))
+    except ValueError:
+        raise ServiceError.for_field(field, _("Not a valid id."), code="invalid") from None
+    anchor = _column(room_id, status, exclude).filter(id=anchor_uuid).first()
+    if anchor is None:
+        raise ServiceError.for_field(
+            field, _("No task with this id in that column."), code="not_in_column"
+        )
+    return anchor
+
+
+def _slot(
+    room_id: UUID,
+    status: str,
+    *,
+    exclude: UUID,
+    before_id: Any,
+    after_id: Any,
+    index: int | None,
+) -> tuple[int | None, int | None]:
+    """The positions of the two tasks the moved one lands between (None: an end)."""
+    if before_id is not None:
+        following = _anchor(room_id, status, before_id, "before_id", exclude)
+        previous = _neighbour(
+            following, before=True, room_id=room_id, status=status, exclude=exclude
+        )
+        return (previous.position if previous else None), following.position
+    if after_id is not None:
+        previous = _anchor(room_id, status, after_id, "after_id", exclude)
+        following = _neighbour(
+            previous, before=False, room_id=room_id, status=status, exclude=exclude
+        )
+        return previous.position, (following.position if following else None)
+    column = _column(room_id, status, exclude).order_by("position", "id")
+    if index is None:
+        last = column.aggregate(last=Max("position"))["last"]
+        return last, None
+    pair = list(column.values_list("position", flat=True)[max(index - 1, 0) : index + 1])
+    if index == 0:
+        return None, (pair[0] if pair else None)
+    if not pair:  # past the end
+        last = column.aggregate(last=Max("position"))["last"]
+        return last, None
+    return pair[0], (pair[1] if len(pair) > 1 else None)
+
+
+def _between(previous: int | None, following: int | None) -> int | None:
+    if previous is None and following is None:
+        return POSITION_GAP
+    if previous is None:
+        return following - POSITION_GAP  # type: ignore[operator]
+    if following is None:
+        return previous + POSITION_GAP
+    if following - previous < 2:
+        return None  # no room left: renumber
+    return previous + (following - previous) // 2
+
+
+def move_task(
+    *,
+    actor: UserRef,
+    task_id: Any,
+    status: str,
+    before_id: Any = None,
+    after_id: Any = None,
+    index: int | None = None,
+) -> Task:
+    """Put the task into column `status` just before `before_id`, just after `after_id`, or at
+    `index` (0 = top; none of them = the bottom). Under the room lock: concurrent moves queue,
+    each sees the order the previous one left."""
+    given = [
+        name
+        for name, v in (("before_id", before_id), ("after_id", after_id), ("index", index))
+        if v is not None
+    ]
+    if len(given) > 1:
+        raise ServiceError.for_field(
+            given[1], _("Give only one of before_id, after_id and index."), code="ambiguous"
+        )
+    with transaction.atomic():
+        task, membership = _locked_task(actor=actor, task_id=task_id, at_least=RoomRole.MEMBER)
+        room = membership.room
+        task.room = room
+        if task.id in {_maybe_uuid(before_id), _maybe_uuid(after_id)}:
+            raise ServiceError.for_field(
+                given[0], _("A task cannot be placed next to itself."), code="invalid"
+            )
+        kwargs = {"exclude": task.id, "before_id": before_id, "after_id": after_id, "index": index}
+        position = _between(*_slot(room.id, status, **kwargs))
+        if position is None:
+            _renumber_column(room.id, status, exclude=task.id)
+            position = _between(*_slot(room.id, status, **kwargs))
+        now = timezone.now()
+        changes = _Changes(task, actor.id)
+        status_changed = _apply_status(task, status, actor_id=actor.id, changes=changes, now=now)
+        task.position = position  # type: ignore[assignment]
+        task.updated_at = now
+        task.save(
+            update_fields=["status", "position", "completed_at", "completed_by", "updated_at"]
+        )
+        changes.save()
+        if status_changed:
+            _publish_status(task, room, actor_id=actor.id)
+            if task.status == Status.COMPLETED and task.recurrence:
+                _extension("recurrence", "recurrence").on_completed(task=task, actor=actor)
+    return task
+
+
+def _maybe_uuid(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Delete, unassign
+
+
+def delete_task(*, actor: UserRef, task_id: Any) -> None:
+    """Delete the task with its subtasks (one `tasks.task.deleted` each)."""
+    with transaction.atomic():
+        task, membership = _locked_task(actor=actor, task_id=task_id, at_least=RoomRole.MEMBER)
+        room = membership.room
+        for gone in [*task.subtasks.all().only("id", "title"), task]:
+            publish_event(
+                type="tasks.task.deleted",
+                key=gone.id,
+                actor=actor.id,
+                data={**_task_ref(gone, room), "actor_id": actor.id},
+            )
+        task.delete()
+
+
+def unassign_everywhere(*, user: UserRef | UUID, room: Room) -> int:
+    """Take the person off every task of the room (they left, were removed, or their account
+    was deleted): a history row and a `tasks.task.unassigned` (actor null) per task. Returns
+    how many tasks they were on."""
+    user_id = user if isinstance(user, UUID) else user.id
+    with transaction.atomic():
+        assignments = list(
+            Assignment.objects.filter(task__room=room, user_id=user_id)
+            .select_related("task")
+            .order_by("task_id")
+        )
+        if not assignments:
+            return 0
+        tasks = [a.task for a in assignments]
+        remaining: dict[UUID, list[UUID]] = {t.id: [] for t in tasks}
+        for task_id, other in Assignment.objects.filter(task__in=tasks).values_list(
+            "task_id", "user_id"
+        ):
+            remaining[task_id].append(other)
+        Assignment.objects.filter(id__in=[a.id for a in assignments]).delete()
+        rows = []
+        for task in tasks:
+            before = _ids(remaining[task.id])
+            rows.append(
+                TaskChange(
+                    task=task,
+                    actor=None,
+                    field="assignees",
+                    before=before,
+                    after=[i for i in before if i != str(user_id)],
+                )
+            )
+            publish_event(
+                type="tasks.task.unassigned",
+                key=task.id,
+                actor=None,
+                data={**_task_ref(task, room), "assignee_ids": [user_id], "actor_id": None},
+            )
+        TaskChange.objects.bulk_create(rows)
+        Task.objects.filter(id__in=[t.id for t in tasks]).update(updated_at=timezone.now())
+    return len(tasks)

@@ -1,0 +1,98 @@
+"""Input and output shapes of the rooms API. Inputs only parse; the rules (lengths, roles,
+who may) are the services'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from tasks.rooms.access import has_role
+from tasks.rooms.models import RoomRole
+
+
+class UserBrief(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+
+
+class RoomOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    owner = UserBrief()
+    my_role = serializers.CharField()
+    member_count = serializers.IntegerField()
+    join_code = serializers.CharField(
+        required=False, help_text="Only for the room's admins and owner."
+    )
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # The code lets anyone in: only those who manage members see it.
+        if not (instance.join_code and has_role(instance.my_role or "", RoomRole.ADMIN)):
+            data.pop("join_code", None)
+        return data
+
+
+class RoomCreateInput(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RoomUpdateInput(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class JoinInput(serializers.Serializer):
+    code = serializers.CharField(allow_blank=True, max_length=64)
+
+
+class JoinCodeOutput(serializers.Serializer):
+    join_code = serializers.CharField()
+
+
+class MemberOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="user.id")
+    username = serializers.CharField(source="user.username")
+    display_name = serializers.CharField(source="user.display_name")
+    role = serializers.CharField()
+    joined_at = serializers.DateTimeField()
+
+
+class RoleInput(serializers.Serializer):
+    role = serializers.CharField()
+
+
+class UserIdInput(serializers.Serializer):
+    user_id = serializers.UUIDField()
+
+
+class LabelOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    color = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class LabelCreateInput(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True)
+    color = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LabelUpdateInput(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True)
+    color = serializers.CharField(required=False, allow_blank=True)
+
+
+class HistoryOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    action = serializers.CharField()
+    actor = UserBrief(allow_null=True)
+    subject = UserBrief(allow_null=True)
+    role_before = serializers.CharField()
+    role_after = serializers.CharField()
+    created_at = serializers.DateTimeField()
