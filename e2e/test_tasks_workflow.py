@@ -10,6 +10,7 @@ the SQLite channel layer).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -159,6 +160,34 @@ def journey(base: str) -> None:
         return len(joins) == 1 and "and 1 other joined Launch" in joins[0]["text"]
 
     wait_for(grouped, timeout=60, what="the second join grouped into the owner's notification")
+
+    # The member leaves: what they were told about the room leaves their inbox (and their open
+    # socket hears which went); they can no longer be assigned there, so nothing more reaches them.
+    with open_socket(base, member) as member_ws:
+        left = api(base, member, "POST", f"rooms/{room_id}/leave/")
+        assert left.status_code == 204, left.text
+        gone = wait_for(
+            lambda: next((m for m in _frames(member_ws) if m["type"] == "deleted"), None),
+            timeout=60,
+            what="the ex-member's notifications about the room taken back",
+        )
+    assert set(gone["ids"]) == {n["id"] for n in pushed}
+    assert [n for n in notifications(base, member) if n["type"].startswith("task_")] == []
+    refused = api(
+        base, owner, "POST", f"rooms/{room_id}/tasks/", title="x", assignee_ids=[member_id]
+    )
+    assert refused.status_code == 400 and "assignee_ids" in refused.json()["fields"], refused.text
+    assert api(base, member, "GET", f"rooms/{room_id}/board/").status_code == 404
+
+
+def _frames(ws: Any) -> list[dict[str, Any]]:
+    """Whatever frames arrive within a second."""
+    frames = []
+    try:
+        while True:
+            frames.append(json.loads(ws.recv(timeout=1)))
+    except TimeoutError:
+        return frames
 
 
 def test_tasksync_workflow_through_nginx_on_the_real_stack(gateway: str) -> None:
