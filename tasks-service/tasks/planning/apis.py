@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -26,6 +27,7 @@ from tasks.planning.serializers import (
     TaskUpdateInput,
 )
 from tasks.rooms.access import membership_in
+from tasks.rooms.services import personal_space_for
 
 MAX_COLUMN_LIMIT = 100
 DEFAULT_COLUMN_LIMIT = 20
@@ -106,7 +108,7 @@ class PersonalTasksApi(APIView):
     def post(self, request: Request) -> Response:
         actor = actor_of(request)
         data = _valid(TaskInput, request.data).validated_data
-        space = selectors.personal_space_for(user=actor)
+        space = personal_space_for(user=actor)
         task = services.create_task(actor=actor, room_id=space.id, **data)
         return Response(_task_out(actor, task.id), status=status.HTTP_201_CREATED)
 
@@ -139,7 +141,9 @@ class TaskDetailApi(APIView):
         data = _valid(TaskUpdateInput, request.data, partial=True).validated_data
         scope = request.query_params.get("scope", "this")
         if scope not in ("this", "following"):
-            raise ServiceError.for_field("scope", "this | following", code="invalid")
+            raise ServiceError.for_field(
+                "scope", _("One of: %(names)s.") % {"names": "this, following"}, code="invalid"
+            )
         services.update_task(actor=actor, task_id=task_id, scope=scope, **data)
         return Response(_task_out(actor, task_id))
 
@@ -183,13 +187,19 @@ class BoardApi(APIView):
         try:
             limit = int(request.query_params.get("limit", DEFAULT_COLUMN_LIMIT))
         except ValueError:
-            raise ServiceError.for_field("limit", "1-100", code="invalid") from None
+            limit = 0
         if not 1 <= limit <= MAX_COLUMN_LIMIT:
-            raise ServiceError.for_field("limit", "1-100", code="invalid")
+            raise ServiceError.for_field(
+                "limit",
+                _("Between 1 and %(limit)d.") % {"limit": MAX_COLUMN_LIMIT},
+                code="invalid",
+            )
         column = request.query_params.get("column")
         if column is not None and column not in selectors.BOARD_COLUMNS:
             raise ServiceError.for_field(
-                "column", ", ".join(selectors.BOARD_COLUMNS), code="invalid"
+                "column",
+                _("One of: %(names)s.") % {"names": ", ".join(selectors.BOARD_COLUMNS)},
+                code="invalid",
             )
         columns = []
         for status_name in [column] if column else selectors.BOARD_COLUMNS:

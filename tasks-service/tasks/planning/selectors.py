@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -35,29 +34,6 @@ SORTS: dict[str, tuple[str, ...]] = {
     "-updated": ("-updated_at", "-id"),
 }
 DEFAULT_SORT = "-updated"
-
-
-def personal_space_for(*, user: UserRef) -> Room:
-    """The person's personal space, made on first use (race safe). Uses the rooms app's
-    function when it exists; this minimal get-or-create stands in until then."""
-    try:
-        from tasks.rooms.services import personal_space_for as rooms_personal_space_for
-    except ImportError:
-        rooms_personal_space_for = None
-    if rooms_personal_space_for is not None:
-        return rooms_personal_space_for(user=user)
-    room = Room.objects.filter(owner_id=user.id, kind=RoomKind.PERSONAL).first()
-    if room is not None:
-        return room
-    try:
-        with transaction.atomic():
-            room = Room.objects.create(
-                owner_id=user.id, kind=RoomKind.PERSONAL, name=user.username or "personal"
-            )
-            Membership.objects.create(room=room, user_id=user.id, role=RoomRole.OWNER)
-    except IntegrityError:  # made by a concurrent first request
-        room = Room.objects.get(owner_id=user.id, kind=RoomKind.PERSONAL)
-    return room
 
 
 def task_queryset() -> QuerySet[Task]:
@@ -102,18 +78,24 @@ def _task_uuid(task_id: Any) -> UUID:
         raise TaskNotFound() from None
 
 
-def task_for(
-    *, user: UserRef, task_id: Any, at_least: str = RoomRole.VIEWER
-) -> tuple[Task, Membership]:
-    """A task the user may read (and their membership of its room)."""
+def _room_of(*, user: UserRef, task_id: Any, at_least: str) -> tuple[UUID, Membership]:
+    """The task's id and the user's membership of its room; a task of a room the user is not
+    in is the same 404 as a missing one."""
     task_uuid = _task_uuid(task_id)
     room_id = Task.objects.filter(id=task_uuid).values_list("room_id", flat=True).first()
     if room_id is None:
         raise TaskNotFound()
     try:
-        membership = membership_in(user=user, room_id=room_id, at_least=at_least)
+        return task_uuid, membership_in(user=user, room_id=room_id, at_least=at_least)
     except RoomNotFound:
         raise TaskNotFound() from None
+
+
+def task_for(
+    *, user: UserRef, task_id: Any, at_least: str = RoomRole.VIEWER
+) -> tuple[Task, Membership]:
+    """A task the user may read (and their membership of its room)."""
+    task_uuid, membership = _room_of(user=user, task_id=task_id, at_least=at_least)
     task = task_queryset().filter(id=task_uuid).first()
     if task is None:
         raise TaskNotFound()
@@ -197,10 +179,8 @@ def my_tasks(*, user: UserRef, filters: TaskFilters) -> QuerySet[Task]:
     """Tasks assigned to me in the rooms I am in, and every task of my personal space."""
     mine = Assignment.objects.filter(user_id=user.id).values("task_id")
     my_rooms = Membership.objects.filter(user_id=user.id).values("room_id")
-    rows = task_queryset().filter(
-        Q(id__in=mine, room_id__in=my_rooms)
-        | Q(room__kind=RoomKind.PERSONAL, room__owner_id=user.id)
-    )
+    my_space = Room.objects.filter(owner_id=user.id, kind=RoomKind.PERSONAL).values("id")
+    rows = task_queryset().filter(Q(id__in=mine, room_id__in=my_rooms) | Q(room_id__in=my_space))
     return apply_filters(rows, filters)
 
 
@@ -216,8 +196,8 @@ def board_column(*, room: Room, status: str) -> QuerySet[Task]:
 
 
 def task_history(*, user: UserRef, task_id: Any) -> QuerySet[TaskChange]:
-    task, _membership = task_for(user=user, task_id=task_id)
-    return TaskChange.objects.filter(task=task).select_related("actor")
+    task_uuid, _membership = _room_of(user=user, task_id=task_id, at_least=RoomRole.VIEWER)
+    return TaskChange.objects.filter(task_id=task_uuid).select_related("actor")
 
 
 def priority_value(name: str) -> int | None:

@@ -76,6 +76,7 @@ def due_value(task: Task) -> dict[str, str | None] | None:
 
 def _set_due(task: Task, due: date | datetime | None) -> None:
     if isinstance(due, datetime):
+        due = due.astimezone(UTC)  # stored and published in UTC
         task.due_date, task.due_at, task.due_sort = None, due, due
     elif isinstance(due, date):
         task.due_date, task.due_at = due, None

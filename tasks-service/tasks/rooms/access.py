@@ -25,6 +25,15 @@ ROLE_RANK: dict[str, int] = {
 }
 
 
+# The roles' names as a person reads them (the model's labels are the stored values' names).
+ROLE_NAMES = {
+    RoomRole.OWNER: _("owner"),
+    RoomRole.ADMIN: _("admin"),
+    RoomRole.MEMBER: _("member"),
+    RoomRole.VIEWER: _("viewer"),
+}
+
+
 class RoomNotFound(NotFound):
     default_detail = _("No room with this id.")
     default_code = "room_not_found"
@@ -35,7 +44,7 @@ class RoomRoleRequired(PermissionDenied):
 
     def __init__(self, role: str) -> None:
         super().__init__(
-            _("This needs the %(role)s role in the room.") % {"role": RoomRole(role).label}
+            _("This needs the %(role)s role in the room.") % {"role": ROLE_NAMES[RoomRole(role)]}
         )
 
 

@@ -128,7 +128,8 @@ class MemberListApi(APIView):
     @extend_schema(responses=MemberOutput(many=True), summary="The room's members")
     def get(self, request: Request, room_id: str) -> Response:
         members = selectors.members_of(user=request.user, room_id=room_id)
-        return paginated(self, request, members, MemberOutput, ordering="id")
+        # Joined order; the cursor carries `joined_at`, not the internal row id.
+        return paginated(self, request, members, MemberOutput, ordering=("joined_at", "id"))
 
 
 class MemberDetailApi(APIView):

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from tasks.rooms.access import has_role
-from tasks.rooms.models import RoomRole
+from tasks.rooms.models import RoomKind, RoomRole
+from tasks.rooms.services import PERSONAL_SPACE_NAME
 
 
 class UserBrief(serializers.Serializer):
@@ -31,6 +33,8 @@ class RoomOutput(serializers.Serializer):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
+        if instance.kind == RoomKind.PERSONAL and instance.name == PERSONAL_SPACE_NAME:
+            data["name"] = _("Personal space")  # the default name, in the reader's language
         # The code lets anyone in: only those who manage members see it.
         if not (instance.join_code and has_role(instance.my_role or "", RoomRole.ADMIN)):
             data.pop("join_code", None)

@@ -46,6 +46,8 @@ COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 ASSIGNABLE_ROLES = (RoomRole.ADMIN, RoomRole.MEMBER, RoomRole.VIEWER)
 
 User = UserRef | TokenUser
+# Stored in English; the API shows the default name in the reader's language (serializers).
+PERSONAL_SPACE_NAME = "Personal space"
 
 
 def room_audience(room_id: Any) -> str:
@@ -186,7 +188,7 @@ def personal_space_for(*, user: User) -> Room:
             room = Room.objects.create(
                 kind=RoomKind.PERSONAL,
                 owner_id=user.id,
-                name=_("Personal space"),
+                name=PERSONAL_SPACE_NAME,
                 join_code=None,
             )
             Membership.objects.create(room=room, user_id=user.id, role=RoomRole.OWNER)
@@ -248,6 +250,23 @@ def room_delete(*, user: User, room_id: Any) -> None:
 
 
 def _delete_room(room: Room, *, actor_id: Any) -> None:
+    """The room goes with its tasks: media drops the tasks' file references (a file nobody else
+    uses is deleted after media's grace period) and the audience `room:<id>` closes."""
+    from tasks.planning.models import Attachment
+
+    task_ids = (
+        Attachment.objects.filter(task__room=room)
+        .order_by("task_id")
+        .values_list("task_id", flat=True)
+        .distinct()
+    )
+    for task_id in task_ids:
+        publish_event(
+            type="tasks.media.detached",
+            key=task_id,
+            actor=actor_id,
+            data={"object_type": "task", "object_id": str(task_id)},
+        )
     publish_event(
         type="tasks.room.deleted",
         key=room.id,

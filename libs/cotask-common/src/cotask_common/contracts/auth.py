@@ -150,6 +150,12 @@ class UserUnbanned(AccountSnapshot):
         media="deletes every file of the user (reason `owner_deleted`, one `media.file.deleted` "
         "each), every upload record of theirs and their audience memberships; then the "
         "published outbox rows that mention the id go",
+        tasks="they leave every team room (`tasks.room.left`, reason `account_deleted`; media "
+        "access revoked); a room they owned goes to its longest-standing admin, else member, "
+        "else viewer (`tasks.room.role_changed`), or is deleted when nobody else is in it "
+        "(`tasks.room.deleted`); their personal space is deleted; they are unassigned "
+        "(`tasks.task.unassigned`, actor null); their comments become tombstones (text erased, "
+        "author null); tasks they created stay, with their author kept as the deleted UserRef",
         notifications="deletes the person's notifications, preferences, new-post alerts, follow "
         "projection, delivery keys, websocket tickets and stored name and address; closes their "
         "open sockets (4403). In others' inboxes a notification only they caused is deleted (a "
@@ -163,9 +169,8 @@ class UserDeleted(TypedDict):
     set) and ended every session; the row stays so the id is never reused. The shared handler
     marks the `UserRef` deleted (`is_deleted`, username `deleted-<12 hex>`, display name
     emptied): the user's tokens are refused (`user_deleted`). Still to be written by their
-    services, the contract for them: tasks removes them from rooms and unassigns their tasks
-    (tasks they created in shared rooms stay with an anonymous author; personal projects are
-    deleted); habits deletes their habits, check-ins, streaks, decks and cards."""
+    services, the contract for them: habits deletes their habits, check-ins, streaks, decks
+    and cards."""
 
     id: UUID
     """the user's id"""
