@@ -267,6 +267,18 @@ ROOM_JOINED = register_type(
         },
     )
 )
+ROOM_REMOVED = register_type(
+    NotificationType(
+        key="room_removed",
+        description="An admin removed you from a room.",
+        # Who removed them is not named (like a moderator): the room is what they lost.
+        texts={
+            "en": ("You were removed from {room}", ""),
+            "ru": ("Вас удалили из комнаты {room}", ""),
+            "uk": ("Вас видалили з кімнати {room}", ""),
+        },
+    )
+)
 TASK_ASSIGNED = register_type(
     NotificationType(
         key="task_assigned",

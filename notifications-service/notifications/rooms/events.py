@@ -65,7 +65,8 @@ def on_joined(event: Event) -> None:
 @event_handler("tasks.room.left")
 def on_left(event: Event) -> None:
     """Left, removed or account deleted: nothing more reaches them about the room, and what
-    they were told about it goes (docs/decisions.md, Notifications)."""
+    they were told about it goes (docs/decisions.md, Notifications); a removed member is told
+    (`room_removed`, when `recipient_ids` names them)."""
     room, member = _room(event), _uuid(event.data.get("user_id"))
     if room is None or member is None:
         return
@@ -73,9 +74,18 @@ def on_left(event: Event) -> None:
         # No row may name a deleted account; the account's deletion empties its inbox anyway.
         services.forget_user(user_id=member, room_id=room)
         return
-    services.apply_membership(
+    state = services.apply_membership(
         room_id=room, user_id=member, active=False, occurred_at=event.occurred_at
     )
+    removed = event.data.get("reason") == "removed" and member in _recipients(event.data)
+    if removed and not state.active:  # not when a newer join brought them back
+        # After the take-back, and not linked to the room: this one is about losing it.
+        services.tell_removed(
+            event_id=event.id,
+            user_id=member,
+            room_id=room,
+            room_name=str(event.data.get("room_name") or ""),
+        )
 
 
 @event_handler("tasks.room.deleted")

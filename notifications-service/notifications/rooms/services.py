@@ -13,6 +13,7 @@ from django.db import transaction
 from cotask_common.inserts import insert_if_absent
 from notifications.inbox import services as inbox
 from notifications.inbox.models import Notification, Recipient
+from notifications.inbox.services import Target
 from notifications.rooms.models import DeletedRoom, RoomMember, RoomNotification
 
 
@@ -130,4 +131,19 @@ def _link(*, notification: Notification | None, room_id: UUID) -> None:
         },
         conflict=["notification_id"],
         using=RoomNotification.objects.db,
+    )
+
+
+def tell_removed(*, event_id: UUID, user_id: UUID, room_id: UUID, room_name: str) -> None:
+    """`room_removed`: an admin removed the person from the room (the admin is not named);
+    nothing once the room is deleted."""
+    if DeletedRoom.objects.filter(room_id=room_id).exists():
+        return
+    inbox.notify(
+        event_id=event_id,
+        recipient_id=user_id,
+        type="room_removed",
+        target=Target(service="tasks", kind="room", id=str(room_id)),
+        params={"room": room_name},
+        data={"room_id": str(room_id)},
     )

@@ -224,7 +224,7 @@ def test_nothing_reaches_an_ex_member_even_an_event_made_before_they_left(
     """`tasks.task` and `tasks.room` are different topics: a comment made while they were a
     member may be handled after their leave; it tells them nothing."""
     ann, member = announce(username="ann"), announce()
-    tasks_event("tasks.room.left", [member], user_id=str(member.id), reason=reason)
+    tasks_event("tasks.room.left", [], user_id=str(member.id), reason=reason)
     tasks_event("tasks.task.commented", [member], author_id=str(ann.id), ago=5)
     tasks_event("tasks.task.assigned", [member], actor_id=str(ann.id), ago=5)
     tasks_event("tasks.room.joined", [member], user_id=str(ann.id), ago=5)  # as an admin
@@ -233,6 +233,43 @@ def test_nothing_reaches_an_ex_member_even_an_event_made_before_they_left(
     tasks_event("tasks.room.joined", [], user_id=str(member.id))
     tasks_event("tasks.task.assigned", [member], actor_id=str(ann.id))
     assert texts(member) == ["Ann assigned you “Ship it” in Launch team"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "You were removed from Launch team"),
+        ("ru", "Вас удалили из комнаты Launch team"),
+        ("uk", "Вас видалили з кімнати Launch team"),
+    ],
+)
+def test_a_removed_member_is_told_without_naming_who(announce, tasks_event, language, text):
+    admin, member = announce(username="ann"), announce(language=language)
+    tasks_event("tasks.task.assigned", [member], actor_id=str(admin.id))
+    tasks_event(
+        "tasks.room.left",
+        [member],
+        user_id=str(member.id),
+        reason="removed",
+        actor_id=str(admin.id),
+    )
+    assert texts(member) == [text]  # the assignment went; the removal stays
+    [notice] = Notification.objects.filter(recipient_id=member.id)
+    assert notice.actor_id is None and notice.type == "room_removed"
+    # Only when `recipient_ids` names them, and not for leaving of one's own accord.
+    other = announce()
+    tasks_event("tasks.room.left", [], user_id=str(other.id), reason="removed")
+    tasks_event("tasks.room.left", [], user_id=str(other.id), reason="left")
+    assert texts(other) == []
+
+
+def test_no_removal_notice_after_a_newer_join_or_of_a_deleted_room(announce, tasks_event):
+    member = announce()
+    tasks_event("tasks.room.joined", [], user_id=str(member.id))
+    tasks_event("tasks.room.left", [member], user_id=str(member.id), reason="removed", ago=10)
+    tasks_event("tasks.room.deleted", None, actor_id=str(uuid.uuid4()))
+    tasks_event("tasks.room.left", [member], user_id=str(member.id), reason="removed")
+    assert texts(member) == []
 
 
 def test_a_late_older_leave_does_not_undo_a_newer_join(announce, tasks_event, room):
@@ -272,7 +309,13 @@ def test_the_preferences_list_the_task_kinds(client_for, announce):
     kinds = {
         t["type"] for t in client_for(person).get("/api/notifications/preferences/").json()["types"]
     }
-    assert {"room_joined", "task_assigned", "task_commented", "task_mentioned"} <= kinds
+    assert {
+        "room_joined",
+        "room_removed",
+        "task_assigned",
+        "task_commented",
+        "task_mentioned",
+    } <= kinds
 
 
 @pytest.mark.django_db(transaction=True)

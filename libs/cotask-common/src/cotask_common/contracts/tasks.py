@@ -103,7 +103,8 @@ class RoomJoined(MemberData):
     key=ROOM_KEY,
     consumers={
         "notifications": "tells the member nothing more about the room, even of events made "
-        "before; their notifications about it go"
+        "before; their notifications about it go; tells a removed member in `recipient_ids` "
+        "(`room_removed`)"
     },
 )
 class RoomLeft(MemberData):
