@@ -7,6 +7,8 @@ urlpatterns = service_urlpatterns(
     [
         path("", include("tasks.rooms.urls")),
         path("", include("tasks.planning.urls")),
+        path("", include("tasks.planning.relations_urls")),
+        path("", include("tasks.comments.urls")),
     ],
 )
 

@@ -201,6 +201,13 @@ class BoardApi(APIView):
                 _("One of: %(names)s.") % {"names": ", ".join(selectors.BOARD_COLUMNS)},
                 code="invalid",
             )
+        if column is None and request.query_params.get("cursor"):
+            # A cursor belongs to one column; applied to all three it would skip tasks.
+            raise ServiceError.for_field(
+                "column",
+                _("One of: %(names)s.") % {"names": ", ".join(selectors.BOARD_COLUMNS)},
+                code="required",
+            )
         columns = []
         for status_name in [column] if column else selectors.BOARD_COLUMNS:
             paginator = CursorPagination()

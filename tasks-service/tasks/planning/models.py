@@ -41,7 +41,8 @@ class Task(models.Model):
     # A deadline is a day (all-day) or an instant; never both.
     due_date = models.DateField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
-    # due_at, or due_date at 00:00 UTC: one column (and index) for deadline filters and sorts.
+    # due_at, or due_date at 00:00 UTC, or 9999-12-31 without a deadline (services.NO_DEADLINE):
+    # one non-null column (and index) for deadline sorts and their cursors.
     due_sort = models.DateTimeField(null=True, blank=True)
     estimate_minutes = models.PositiveIntegerField(null=True, blank=True)
     creator = models.ForeignKey(
@@ -70,6 +71,9 @@ class Task(models.Model):
             models.Index(fields=["room", "status", "position"], name="task_board_idx"),
             models.Index(fields=["room", "due_sort"], name="task_room_due_idx"),
             models.Index(fields=["room", "-updated_at"], name="task_room_updated_idx"),
+            # The lists' other sorts (`priority`, `position`) in a large room.
+            models.Index(fields=["room", "priority", "id"], name="task_room_priority_idx"),
+            models.Index(fields=["room", "position", "id"], name="task_room_position_idx"),
             models.Index(fields=["parent"], name="task_parent_idx"),
         ]
         constraints = [

@@ -39,6 +39,10 @@ from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
 from tasks.rooms.access import RoomNotFound, membership_in
 from tasks.rooms.models import Label, Membership, Room, RoomRole
 
+# `due_sort` of a task without a deadline: after every deadline, and never NULL, so one plain
+# index (room, due_sort) serves the sorts and keyset cursors never compare with NULL.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
 # Distance between neighbours on the board: a move writes one row until a gap is used up.
 POSITION_GAP = 1024
 MAX_ESTIMATE_MINUTES = 100_000
@@ -82,7 +86,8 @@ def _set_due(task: Task, due: date | datetime | None) -> None:
         task.due_date, task.due_at = due, None
         task.due_sort = datetime.combine(due, time.min, tzinfo=UTC)
     else:
-        task.due_date = task.due_at = task.due_sort = None
+        task.due_date = task.due_at = None
+        task.due_sort = NO_DEADLINE
 
 
 def _task_ref(task: Task, room: Room) -> dict[str, Any]:
@@ -528,9 +533,10 @@ def update_task(
             if _ids(before_ids) != _ids(after_ids):
                 changes.add("blocked_by", _ids(before_ids), _ids(after_ids))
 
-        task.updated_at = now
-        task.save()
-        changes.save()
+        if changes.rows:  # an edit that changes nothing leaves `updated_at` alone
+            task.updated_at = now
+            task.save()
+            changes.save()
         _publish_assignment(task, room, actor_id=actor.id, added=added, removed=removed)
         if status_changed:
             _publish_status(task, room, actor_id=actor.id)
@@ -539,6 +545,10 @@ def update_task(
         if scope == "following" and given:
             _extension("recurrence", "scope").apply_to_following(
                 task=task, actor=actor, fields=given
+            )
+        elif scope == "this" and (task.recurrence or task.series_id) and changes.rows:
+            _extension("recurrence", "scope").remember_series_values(
+                task=task, actor=actor, rows=changes.rows
             )
     return task
 
@@ -676,6 +686,10 @@ def move_task(
         now = timezone.now()
         changes = _Changes(task, actor.id)
         status_changed = _apply_status(task, status, actor_id=actor.id, changes=changes, now=now)
+        if position != task.position:
+            # The numbers only order a column; a renumbering (above) writes no lines for the
+            # others, whose order it keeps.
+            changes.add("position", task.position, position)
         task.position = position  # type: ignore[assignment]
         task.updated_at = now
         task.save(
@@ -706,6 +720,7 @@ def delete_task(*, actor: UserRef, task_id: Any) -> None:
         task, membership = _locked_task(actor=actor, task_id=task_id, at_least=RoomRole.MEMBER)
         room = membership.room
         for gone in [*task.subtasks.all().only("id", "title"), task]:
+            _extension("attachments", "task_id").detach_all(task=gone, actor=actor.id)
             publish_event(
                 type="tasks.task.deleted",
                 key=gone.id,

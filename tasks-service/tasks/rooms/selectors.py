@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
@@ -12,7 +12,7 @@ from cotask_common.users.models import UserRef
 from tasks.rooms.access import membership_in
 from tasks.rooms.models import Label, Membership, MembershipChange, Room, RoomKind, RoomRole
 
-User = UserRef | TokenUser
+User: TypeAlias = UserRef | TokenUser
 
 
 def _with_counts(rooms: QuerySet[Room], *, user_id: Any) -> QuerySet[Room]:

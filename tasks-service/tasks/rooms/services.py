@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -45,7 +45,7 @@ COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Roles an admin can give with PATCH .../members/{id}/ (ownership has its own endpoint).
 ASSIGNABLE_ROLES = (RoomRole.ADMIN, RoomRole.MEMBER, RoomRole.VIEWER)
 
-User = UserRef | TokenUser
+User: TypeAlias = UserRef | TokenUser
 # Stored in English; the API shows the default name in the reader's language (serializers).
 PERSONAL_SPACE_NAME = "Personal space"
 
@@ -70,7 +70,9 @@ def normalise_join_code(code: str) -> str:
 def _save_with_new_code(room: Room, *, fields: list[str] | None = None) -> None:
     """Give the room a fresh code and save it; a collision with another room's code (1 in 1e14
     per room) just draws again. The unique constraint, not a lookup, is what guarantees it."""
-    for _attempt in range(5):
+    # A collision may be with a room another transaction has not committed yet (invisible to a
+    # lookup), so any IntegrityError of the save draws again; five in a row is not luck.
+    for attempt in range(5):
         room.join_code = new_join_code()
         room.join_code_changed_at = timezone.now()
         try:
@@ -81,10 +83,8 @@ def _save_with_new_code(room: Room, *, fields: list[str] | None = None) -> None:
                     room.save(update_fields=[*fields, "join_code", "join_code_changed_at"])
             return
         except IntegrityError:
-            if Room.objects.filter(join_code=room.join_code).exclude(id=room.id).exists():
-                continue
-            raise
-    raise RuntimeError("could not draw a unique join code")  # pragma: no cover
+            if attempt == 4:
+                raise
 
 
 # ---------------------------------------------------------------------------------------------
@@ -666,11 +666,13 @@ def unassign_everywhere(*, user: Any, room: Room) -> int:
 
 def unassign_from_room(*, user_id: Any, room: Room) -> None:
     """planning's `unassign_everywhere` when it exists, else the small one above."""
+    implementation: Any = unassign_everywhere
     try:
         from tasks.planning import services as planning
+
+        implementation = getattr(planning, "unassign_everywhere", unassign_everywhere)
     except ImportError:
-        planning = None
-    implementation = getattr(planning, "unassign_everywhere", None) or unassign_everywhere
+        pass
     implementation(user=UserRef(id=user_id), room=room)
 
 

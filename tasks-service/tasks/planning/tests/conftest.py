@@ -73,3 +73,17 @@ def cast(
     banned.save(update_fields=["is_banned"])
     invalidate_restrictions()
     return people
+
+
+@pytest.fixture
+def warm() -> Callable[[], None]:
+    """Refresh the kit's in-process snapshot of restricted users now, so the next request (a
+    query count) does not pay its periodic reload (every COTASK_BLOCKLIST_TTL_SECONDS)."""
+    import uuid
+
+    from cotask_common.users.selectors import restriction_for
+
+    def refresh() -> None:
+        restriction_for(user_id=uuid.uuid4())
+
+    return refresh

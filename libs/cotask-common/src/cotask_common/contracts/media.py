@@ -36,6 +36,8 @@ from cotask_common.contracts.registry import declare
 KEY = "the file's id"
 PROJECTION = {
     "social": "updates its `MediaFile` projection (`id`, `owner_id`, `purpose`, `status`)",
+    "tasks": "updates its `MediaFile` projection (attachments must be the member's own, "
+    "`ready`, of purpose `task_attachment`)",
 }
 
 
@@ -75,7 +77,10 @@ class FileUploaded(FileData):
 @declare(
     "media.file.ready",
     key=KEY,
-    consumers={"social": "marks the projected file `ready`"},
+    consumers={
+        "social": "marks the projected file `ready`",
+        "tasks": "marks the projected file `ready`",
+    },
     actor="the owner (images, documents); null (videos)",
 )
 class FileReady(FileData):
@@ -96,7 +101,10 @@ class FileReady(FileData):
 @declare(
     "media.file.failed",
     key=KEY,
-    consumers={"social": "marks the projected file `failed`"},
+    consumers={
+        "social": "marks the projected file `failed`",
+        "tasks": "marks the projected file `failed`",
+    },
     actor="null",
 )
 class FileFailed(FileData):
@@ -112,7 +120,10 @@ class FileFailed(FileData):
 @declare(
     "media.file.deleted",
     key=KEY,
-    consumers={"social": "removes the file from its projection"},
+    consumers={
+        "social": "removes the file from its projection",
+        "tasks": "removes the file from its projection",
+    },
     actor="the deleting user, or null",
 )
 class FileDeleted(FileData):
