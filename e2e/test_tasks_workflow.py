@@ -1,7 +1,7 @@
 """TaskSync's workflow end to end, through nginx: a room, its 9-character join code, a second
 person joining with it, tasks created, assigned and moved pending → in progress → completed on
 the board, and the assignee told live over the websocket; a wrong code and a regenerated (old)
-one are refused.
+one are refused; a comment and a mention told live; leaving takes the room's notifications back.
 
 Once on the real stack (PostgreSQL, Kafka, Redis; tasks' and notifications' event processes
 relaying and consuming), once on `make run`'s embedded defaults (SQLite, the embedded event log,
@@ -160,6 +160,31 @@ def journey(base: str) -> None:
         return len(joins) == 1 and "and 1 other joined Launch" in joins[0]["text"]
 
     wait_for(grouped, timeout=60, what="the second join grouped into the owner's notification")
+
+    # A comment on the owner's task mentioning the newcomer: the creator hears of the comment,
+    # the newcomer of the mention (once each, live), the author of nothing.
+    with open_socket(base, owner) as owner_ws, open_socket(base, latecomer) as latecomer_ws:
+        ok(
+            api(
+                base,
+                member,
+                "POST",
+                f"tasks/{first['id']}/comments/",
+                body=f"Done, @{latecomer['user']['username']} please check",
+            ),
+            status=201,
+        )
+        [commented] = notification_frames(owner_ws, 1)
+        [mentioned] = notification_frames(latecomer_ws, 1)
+    assert commented["notification"]["type"] == "task_commented"
+    assert mentioned["notification"]["type"] == "task_mentioned"
+    for frame in (commented, mentioned):
+        assert frame["notification"]["target"] == {
+            "service": "tasks",
+            "kind": "task",
+            "id": first["id"],
+        }
+        assert frame["notification"]["actor"]["id"] == member_id
 
     # The member leaves: what they were told about the room leaves their inbox (and their open
     # socket hears which went); they can no longer be assigned there, so nothing more reaches them.
