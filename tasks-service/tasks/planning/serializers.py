@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tasks.planning.models import Priority, Status
 from tasks.planning.selectors import SORTS, TaskFilters
 from tasks.planning.services import due_value
+from tasks.rooms.serializers import UserBrief  # one schema component for {id, username}
 
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 PRIORITY_NAMES = [label for _value, label in Priority.choices]
@@ -26,6 +28,14 @@ def iso(value: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "nullable": True,
+        "description": "YYYY-MM-DD (all day) or an ISO 8601 date-time with its offset",
+        "example": "2026-12-24T18:00:00+02:00",
+    }
+)
 class DueField(serializers.Field):
     """A deadline: `"YYYY-MM-DD"` (all day) or an ISO 8601 time WITH its offset; null clears."""
 
@@ -173,11 +183,6 @@ class TaskFilterInput(serializers.Serializer):
 
 # ---------------------------------------------------------------------------------------------
 # Output
-
-
-class UserBrief(serializers.Serializer):
-    id = serializers.UUIDField()
-    username = serializers.CharField()
 
 
 class RoomBrief(serializers.Serializer):
