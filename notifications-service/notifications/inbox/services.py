@@ -375,6 +375,23 @@ def delete_notification(*, user_id: UUID, notification_id: UUID) -> None:
         _push_read(user_id=user_id, ids=[str(notification_id)], deleted=True)
 
 
+def take_back(*, notifications: models.QuerySet[Notification]) -> int:
+    """Delete these notifications (of any recipients), unread or not, and tell each recipient's
+    open sockets which ones went, as if they deleted them (an ex-member's notices about a room,
+    a deleted room's). Their pending digest emails go with them. Returns how many."""
+    with transaction.atomic():
+        gone: dict[UUID, list[str]] = {}
+        for notification_id, recipient_id in notifications.values_list("id", "recipient_id"):
+            gone.setdefault(recipient_id, []).append(str(notification_id))
+        if not gone:
+            return 0
+        ids = [i for found in gone.values() for i in found]
+        Notification.objects.filter(id__in=ids).delete()
+        for recipient_id, found in gone.items():
+            _push_read(user_id=recipient_id, ids=found, deleted=True)
+    return len(ids)
+
+
 def _push_read(*, user_id: UUID, ids: list[str] | None, deleted: bool = False) -> None:
     """Other tabs and devices update their badge; the cursor is the current one, not a new one."""
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """The notification types: default channels, grouping, and their short texts in en / ru / uk.
 
 Texts are kept here rather than in gettext catalogues because they are rendered for the
@@ -241,6 +242,83 @@ UNBANNED = register_type(
             "en": ("Your account is no longer banned", ""),
             "ru": ("Блокировка вашего аккаунта снята", ""),
             "uk": ("Блокування вашого акаунта знято", ""),
+        },
+    )
+)
+
+# tasks-service (handlers in notifications/rooms/events.py). {task} and {room} are the task's
+# title and the room's name at the time of the change.
+ROOM_JOINED = register_type(
+    NotificationType(
+        key="room_joined",
+        description="Someone joined a room you own or administer.",
+        groupable=True,
+        email=False,
+        texts={
+            "en": ("{actor} joined {room}", "{actor} and {others} others joined {room}"),
+            "ru": (
+                "{actor} присоединяется к комнате {room}",
+                "{actor} и ещё {others} присоединились к комнате {room}",
+            ),
+            "uk": (
+                "{actor} приєднується до кімнати {room}",
+                "{actor} та ще {others} приєдналися до кімнати {room}",
+            ),
+        },
+    )
+)
+ROOM_REMOVED = register_type(
+    NotificationType(
+        key="room_removed",
+        description="An admin removed you from a room.",
+        # Who removed them is not named (like a moderator): the room is what they lost.
+        texts={
+            "en": ("You were removed from {room}", ""),
+            "ru": ("Вас удалили из комнаты {room}", ""),
+            "uk": ("Вас видалили з кімнати {room}", ""),
+        },
+    )
+)
+TASK_ASSIGNED = register_type(
+    NotificationType(
+        key="task_assigned",
+        description="Someone assigned a task to you.",
+        texts={
+            "en": ("{actor} assigned you “{task}” in {room}", ""),
+            "ru": ("{actor} назначает вам задачу «{task}» в комнате {room}", ""),
+            "uk": ("{actor} призначає вам завдання «{task}» у кімнаті {room}", ""),
+        },
+    )
+)
+TASK_COMMENTED = register_type(
+    NotificationType(
+        key="task_commented",
+        description="Someone commented on a task you created or are assigned to.",
+        groupable=True,
+        texts={
+            "en": (
+                "{actor} commented on “{task}”",
+                "{actor} and {others} others commented on “{task}”",
+            ),
+            "ru": (
+                "{actor} комментирует задачу «{task}»",
+                "{actor} и ещё {others} прокомментировали задачу «{task}»",
+            ),
+            "uk": (
+                "{actor} коментує завдання «{task}»",
+                "{actor} та ще {others} прокоментували завдання «{task}»",
+            ),
+        },
+    )
+)
+TASK_MENTIONED = register_type(
+    NotificationType(
+        key="task_mentioned",
+        description="Someone mentioned you in a comment on a task.",
+        texts={
+            "en": ("{actor} mentioned you on “{task}”", ""),
+            "ru": ("{actor} упоминает вас в задаче «{task}»", ""),
+            "uk": ("{actor} згадує вас у завданні «{task}»", ""),
         },
     )
 )

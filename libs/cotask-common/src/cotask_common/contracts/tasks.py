@@ -63,7 +63,13 @@ class RoomCreated(RoomData):
     made on their first use of tasks."""
 
 
-@declare("tasks.room.deleted", key=ROOM_KEY)
+@declare(
+    "tasks.room.deleted",
+    key=ROOM_KEY,
+    consumers={
+        "notifications": "tells nobody more about the room; every notification about it goes"
+    },
+)
 class RoomDeleted(RoomData):
     """The owner deleted the room, with its tasks (no `tasks.task.deleted` per task)."""
 
@@ -80,7 +86,10 @@ class MemberData(RoomRef, Recipients):
 @declare(
     "tasks.room.joined",
     key=ROOM_KEY,
-    consumers={"notifications": "tells the room's owner and admins (`room_joined`)"},
+    consumers={
+        "notifications": "tells `recipient_ids`, the room's owner and admins (`room_joined`, "
+        "grouped per room); the member may hear about the room again"
+    },
 )
 class RoomJoined(MemberData):
     """Someone joined the room with its join code; `recipient_ids`: the owner and the admins
@@ -89,7 +98,15 @@ class RoomJoined(MemberData):
     via: Literal["code"]
 
 
-@declare("tasks.room.left", key=ROOM_KEY)
+@declare(
+    "tasks.room.left",
+    key=ROOM_KEY,
+    consumers={
+        "notifications": "tells the member nothing more about the room, even of events made "
+        "before; their notifications about it go; tells a removed member in `recipient_ids` "
+        "(`room_removed`)"
+    },
+)
 class RoomLeft(MemberData):
     """A member left, was removed by an admin, or their account was deleted; `recipient_ids`:
     the removed member when `removed`, else `[]`."""
@@ -144,7 +161,7 @@ class TaskCreated(TaskCreatedData):
 @declare(
     "tasks.task.assigned",
     key=TASK_KEY,
-    consumers={"notifications": "tells the new assignees (`task_assigned`)"},
+    consumers={"notifications": "tells `recipient_ids`, the new assignees (`task_assigned`)"},
 )
 class TaskAssigned(TaskRef, Recipients):
     """People were assigned to the task (at creation or later); `assignee_ids`: the ones
@@ -197,7 +214,10 @@ class CommentData(TaskRef, Recipients):
 @declare(
     "tasks.task.commented",
     key=TASK_KEY,
-    consumers={"notifications": "tells the task's creator and assignees (`task_commented`)"},
+    consumers={
+        "notifications": "tells `recipient_ids`, the task's creator and assignees "
+        "(`task_commented`, grouped per task)"
+    },
 )
 class TaskCommented(CommentData):
     """A member commented on the task; `recipient_ids`: the creator and assignees, but the
@@ -207,7 +227,7 @@ class TaskCommented(CommentData):
 @declare(
     "tasks.task.mentioned",
     key=TASK_KEY,
-    consumers={"notifications": "tells the mentioned members (`task_mentioned`)"},
+    consumers={"notifications": "tells `recipient_ids`, the mentioned members (`task_mentioned`)"},
 )
 class TaskMentioned(CommentData):
     """A comment mentions members (`@username`); `recipient_ids`: the mentioned members who

@@ -1,0 +1,154 @@
+"""tasks-service's events: who is told what about rooms and tasks, and what a leave or a
+room's deletion takes back.
+
+The data is declared in cotask_common/contracts/tasks.py (docs/events.md#tasks). Who is told is
+tasks-service's `recipient_ids` (never the actor), less anyone who left the room since the event
+or whose room is gone (`services.may_tell`). A missing key tells fewer people, never fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from cotask_common.events.consumer import event_handler
+from cotask_common.events.envelope import Event
+from notifications.inbox.services import Target
+from notifications.rooms import services
+
+
+def _uuid(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _recipients(data: dict[str, Any]) -> list[UUID]:
+    listed = data.get("recipient_ids")
+    if not isinstance(listed, list | tuple):
+        return []
+    return [u for u in (_uuid(v) for v in listed) if u is not None]
+
+
+def _room(event: Event) -> UUID | None:
+    return _uuid(event.data.get("room_id")) or _uuid(event.data.get("id"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rooms (topic `tasks.room`)
+
+
+@event_handler("tasks.room.joined")
+def on_joined(event: Event) -> None:
+    """The room's owner and admins hear that someone joined (grouped per room)."""
+    data, room = event.data, _room(event)
+    member = _uuid(data.get("user_id"))
+    if room is None or member is None:
+        return
+    services.apply_membership(
+        room_id=room, user_id=member, active=True, occurred_at=event.occurred_at
+    )
+    services.tell(
+        event_id=event.id,
+        occurred_at=event.occurred_at,
+        room_id=room,
+        recipients=[r for r in _recipients(data) if r != member],
+        type="room_joined",
+        actor_id=member,
+        target=Target(service="tasks", kind="room", id=str(room)),
+        params={"room": str(data.get("room_name") or "")},
+        data={"room_id": str(room)},
+    )
+
+
+@event_handler("tasks.room.left")
+def on_left(event: Event) -> None:
+    """Left, removed or account deleted: nothing more reaches them about the room, and what
+    they were told about it goes (docs/decisions.md, Notifications); a removed member is told
+    (`room_removed`, when `recipient_ids` names them)."""
+    room, member = _room(event), _uuid(event.data.get("user_id"))
+    if room is None or member is None:
+        return
+    if event.data.get("reason") == "account_deleted":
+        # No row may name a deleted account; the account's deletion empties its inbox anyway.
+        services.forget_user(user_id=member, room_id=room)
+        return
+    state = services.apply_membership(
+        room_id=room, user_id=member, active=False, occurred_at=event.occurred_at
+    )
+    removed = event.data.get("reason") == "removed" and member in _recipients(event.data)
+    if removed and not state.active:  # not when a newer join brought them back
+        # After the take-back, and not linked to the room: this one is about losing it.
+        services.tell_removed(
+            event_id=event.id,
+            user_id=member,
+            room_id=room,
+            room_name=str(event.data.get("room_name") or ""),
+        )
+
+
+@event_handler("tasks.room.deleted")
+def on_room_deleted(event: Event) -> None:
+    room = _uuid(event.data.get("id")) or _uuid(event.key)
+    if room:
+        services.delete_room(room_id=room, occurred_at=event.occurred_at)
+
+
+@event_handler("auth.user.deleted")
+def on_account_deleted(event: Event) -> None:
+    user = _uuid(event.key)
+    if user:
+        services.forget_user(user_id=user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks (topic `tasks.task`)
+
+
+def _task(event: Event, *, type: str, actor_key: str, **data: Any) -> None:
+    payload, room = event.data, _room(event)
+    task = _uuid(payload.get("task_id")) or _uuid(event.key)
+    if room is None or task is None:
+        return
+    services.tell(
+        event_id=event.id,
+        occurred_at=event.occurred_at,
+        room_id=room,
+        recipients=_recipients(payload),
+        type=type,
+        actor_id=_uuid(payload.get(actor_key)) or _uuid(event.actor),
+        target=Target(service="tasks", kind="task", id=str(task)),
+        params={
+            "task": str(payload.get("title") or ""),
+            "room": str(payload.get("room_name") or ""),
+        },
+        data={"room_id": str(room), "task_id": str(task), **data},
+    )
+
+
+@event_handler("tasks.task.assigned")
+def on_assigned(event: Event) -> None:
+    _task(event, type="task_assigned", actor_key="actor_id")
+
+
+@event_handler("tasks.task.commented")
+def on_commented(event: Event) -> None:
+    _task(
+        event,
+        type="task_commented",
+        actor_key="author_id",
+        comment_id=event.data.get("comment_id"),
+        excerpt=str(event.data.get("excerpt") or "")[:200],
+    )
+
+
+@event_handler("tasks.task.mentioned")
+def on_mentioned(event: Event) -> None:
+    _task(
+        event,
+        type="task_mentioned",
+        actor_key="author_id",
+        comment_id=event.data.get("comment_id"),
+        excerpt=str(event.data.get("excerpt") or "")[:200],
+    )
