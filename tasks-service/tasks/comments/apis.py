@@ -6,11 +6,11 @@ from uuid import UUID
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.pagination import CursorPagination
+from cotask_common.security.requests import SignedInRequest
 from tasks.comments import selectors, services
 from tasks.comments.models import Comment
 from tasks.comments.serializers import CommentInput, CommentOutput
@@ -25,7 +25,7 @@ def _out(comment_id: UUID) -> dict:
 
 class TaskCommentsApi(APIView):
     @extend_schema(responses=CommentOutput(many=True), summary="A task's comments, oldest first")
-    def get(self, request: Request, task_id: str) -> Response:
+    def get(self, request: SignedInRequest, task_id: str) -> Response:
         task, _membership = task_for(user=actor_of(request), task_id=task_id)
         paginator = CursorPagination()
         paginator.ordering = "id"
@@ -33,7 +33,7 @@ class TaskCommentsApi(APIView):
         return paginator.get_paginated_response(CommentOutput(page, many=True).data)
 
     @extend_schema(request=CommentInput, responses={201: CommentOutput}, summary="Comment")
-    def post(self, request: Request, task_id: str) -> Response:
+    def post(self, request: SignedInRequest, task_id: str) -> Response:
         data = CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.create_comment(
@@ -44,7 +44,7 @@ class TaskCommentsApi(APIView):
 
 class CommentDetailApi(APIView):
     @extend_schema(request=CommentInput, responses=CommentOutput, summary="Edit my comment")
-    def patch(self, request: Request, comment_id: str) -> Response:
+    def patch(self, request: SignedInRequest, comment_id: str) -> Response:
         data = CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.update_comment(
@@ -53,6 +53,6 @@ class CommentDetailApi(APIView):
         return Response(_out(comment.id))
 
     @extend_schema(responses={204: None}, summary="Delete a comment (author, or room admin)")
-    def delete(self, request: Request, comment_id: str) -> Response:
+    def delete(self, request: SignedInRequest, comment_id: str) -> Response:
         services.delete_comment(user=actor_of(request), comment_id=comment_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

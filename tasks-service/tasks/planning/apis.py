@@ -8,13 +8,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from cotask_common.errors import ServiceError
 from cotask_common.pagination import CursorPagination
+from cotask_common.security.requests import SignedInRequest
 from cotask_common.users.models import UserRef
 from tasks.planning import selectors, services
 from tasks.planning.serializers import (
@@ -33,7 +33,7 @@ MAX_COLUMN_LIMIT = 100
 DEFAULT_COLUMN_LIMIT = 20
 
 
-def actor_of(request: Request) -> UserRef:
+def actor_of(request: SignedInRequest) -> UserRef:
     """The caller as a UserRef (the kit's authentication made sure the row exists; no query)."""
     return UserRef(id=request.user.id, username=request.user.username)
 
@@ -44,12 +44,13 @@ def _valid(serializer_class: type, data: Any, **kwargs: Any) -> Any:
     return serializer
 
 
-def _paginated(
-    view: APIView, request: Request, rows: Any, out: type, ordering: tuple[str, ...]
+def paginated(
+    view: APIView, request: SignedInRequest, rows: Any, out: type, ordering: tuple[str, ...]
 ) -> Response:
+    """One cursor page of `rows` in `ordering`, serialized by `out` (every list of the app)."""
     paginator = CursorPagination()
     paginator.ordering = ordering
-    page = paginator.paginate_queryset(rows, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(rows, request, view=view)
     return paginator.get_paginated_response(out(page, many=True).data)
 
 
@@ -74,7 +75,7 @@ FILTER_PARAMETERS = [
 ]
 
 
-def _list(view: APIView, request: Request, rows_for: Any) -> Response:
+def _list(view: APIView, request: SignedInRequest, rows_for: Any) -> Response:
     actor = actor_of(request)
     # `today` and `week` are the reader's days: `?tz=`, else the account's zone (token `tz`).
     saved_zone = getattr(request.user, "claims", {}).get("tz")
@@ -85,14 +86,14 @@ def _list(view: APIView, request: Request, rows_for: Any) -> Response:
     )
     rows = rows_for(actor, params.filters())
     sort = params.validated_data.get("sort", selectors.DEFAULT_SORT)
-    return _paginated(view, request, rows, TaskOutput, selectors.SORTS[sort])
+    return paginated(view, request, rows, TaskOutput, selectors.SORTS[sort])
 
 
 class RoomTasksApi(APIView):
     @extend_schema(
         parameters=FILTER_PARAMETERS, responses=TaskOutput(many=True), summary="A room's tasks"
     )
-    def get(self, request: Request, room_id: str) -> Response:
+    def get(self, request: SignedInRequest, room_id: str) -> Response:
         return _list(
             self,
             request,
@@ -102,7 +103,7 @@ class RoomTasksApi(APIView):
         )
 
     @extend_schema(request=TaskInput, responses={201: TaskOutput}, summary="Create a task (member)")
-    def post(self, request: Request, room_id: str) -> Response:
+    def post(self, request: SignedInRequest, room_id: str) -> Response:
         actor = actor_of(request)
         data = _valid(TaskInput, request.data).validated_data
         task = services.create_task(actor=actor, room_id=room_id, **data)
@@ -113,7 +114,7 @@ class PersonalTasksApi(APIView):
     @extend_schema(
         request=TaskInput, responses={201: TaskOutput}, summary="Create a task in my personal space"
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         actor = actor_of(request)
         data = _valid(TaskInput, request.data).validated_data
         space = personal_space_for(user=actor)
@@ -127,7 +128,7 @@ class MyTasksApi(APIView):
         responses=TaskOutput(many=True),
         summary="Tasks assigned to me, and my personal space's tasks",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return _list(
             self, request, lambda actor, filters: selectors.my_tasks(user=actor, filters=filters)
         )
@@ -135,7 +136,7 @@ class MyTasksApi(APIView):
 
 class TaskDetailApi(APIView):
     @extend_schema(responses=TaskOutput, summary="A task (viewer)")
-    def get(self, request: Request, task_id: str) -> Response:
+    def get(self, request: SignedInRequest, task_id: str) -> Response:
         return Response(_task_out(actor_of(request), task_id))
 
     @extend_schema(
@@ -144,7 +145,7 @@ class TaskDetailApi(APIView):
         parameters=[OpenApiParameter("scope", str, enum=["this", "following"])],
         summary="Edit a task (member)",
     )
-    def patch(self, request: Request, task_id: str) -> Response:
+    def patch(self, request: SignedInRequest, task_id: str) -> Response:
         actor = actor_of(request)
         data = _valid(TaskUpdateInput, request.data, partial=True).validated_data
         scope = request.query_params.get("scope", "this")
@@ -156,7 +157,7 @@ class TaskDetailApi(APIView):
         return Response(_task_out(actor, task_id))
 
     @extend_schema(responses={204: None}, summary="Delete a task and its subtasks (member)")
-    def delete(self, request: Request, task_id: str) -> Response:
+    def delete(self, request: SignedInRequest, task_id: str) -> Response:
         services.delete_task(actor=actor_of(request), task_id=task_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -165,7 +166,7 @@ class TaskMoveApi(APIView):
     @extend_schema(
         request=MoveInput, responses=TaskOutput, summary="Move a task on the board (member)"
     )
-    def post(self, request: Request, task_id: str) -> Response:
+    def post(self, request: SignedInRequest, task_id: str) -> Response:
         actor = actor_of(request)
         data = _valid(MoveInput, request.data).validated_data
         services.move_task(actor=actor, task_id=task_id, **data)
@@ -174,9 +175,9 @@ class TaskMoveApi(APIView):
 
 class TaskHistoryApi(APIView):
     @extend_schema(responses=TaskChangeOutput(many=True), summary="A task's history (viewer)")
-    def get(self, request: Request, task_id: str) -> Response:
+    def get(self, request: SignedInRequest, task_id: str) -> Response:
         rows = selectors.task_history(user=actor_of(request), task_id=task_id)
-        return _paginated(self, request, rows, TaskChangeOutput, ("-id",))
+        return paginated(self, request, rows, TaskChangeOutput, ("-id",))
 
 
 class BoardApi(APIView):
@@ -189,7 +190,7 @@ class BoardApi(APIView):
         responses=BoardOutput,
         summary="The board: each status column by position (viewer)",
     )
-    def get(self, request: Request, room_id: str) -> Response:
+    def get(self, request: SignedInRequest, room_id: str) -> Response:
         membership = membership_in(user=actor_of(request), room_id=room_id)
         room = membership.room
         try:
@@ -221,7 +222,7 @@ class BoardApi(APIView):
             paginator = CursorPagination()
             paginator.ordering = ("position", "id")
             paginator.page_size = limit
-            paginator.page_size_query_param = None
+            paginator.page_size_query_param = None  # type: ignore[assignment]  # DRF: no param
             page = paginator.paginate_queryset(
                 selectors.board_column(room=room, status=status_name), request, view=self
             )
@@ -231,7 +232,7 @@ class BoardApi(APIView):
             )
             pages.append((status_name, page, paginator.get_next_link()))
         # The related rows of every column's tasks in one go (3 queries, not 3 per column).
-        selectors.prefetch_board([task for _, page, _ in pages for task in page])
+        selectors.prefetch_board([task for _, page, _ in pages for task in page or []])
         columns = [
             {"status": name, "tasks": TaskOutput(page, many=True).data, "next": next_link}
             for name, page, next_link in pages

@@ -14,7 +14,7 @@ lock so two concurrent additions cannot close a cycle between them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.db import transaction
@@ -143,7 +143,8 @@ def _cycle_error(*, task: Task, path: list[UUID]) -> ServiceError:
         _("This would make a cycle of dependencies: %(path)s.") % {"path": " → ".join(names)},
         code="dependency_cycle",
     )
-    error.fields["blocked_by_ids"][0]["path"] = [str(task.id), *(str(i) for i in path)]
+    detail = cast(dict[str, Any], error.fields["blocked_by_ids"][0])  # a field error, plus
+    detail["path"] = [str(task.id), *(str(i) for i in path)]
     return error
 
 

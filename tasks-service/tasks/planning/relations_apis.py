@@ -4,43 +4,33 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cotask_common.pagination import CursorPagination
+from cotask_common.security.requests import SignedInRequest
 from tasks.planning import attachments, dependencies, selectors
-from tasks.planning.apis import actor_of
+from tasks.planning.apis import actor_of, paginated
 from tasks.planning.serializers import TaskOutput, UserBrief
-
-
-def _paginated(
-    view: APIView, request: Request, rows: object, out: type, ordering: object
-) -> Response:
-    paginator = CursorPagination()
-    paginator.ordering = ordering
-    page = paginator.paginate_queryset(rows, request, view=view)
-    return paginator.get_paginated_response(out(page, many=True).data)
 
 
 class SubtasksApi(APIView):
     @extend_schema(responses=TaskOutput(many=True), summary="A task's subtasks (viewer)")
-    def get(self, request: Request, task_id: str) -> Response:
+    def get(self, request: SignedInRequest, task_id: str) -> Response:
         task, _membership = dependencies.task_for(user=actor_of(request), task_id=task_id)
         rows = dependencies.subtasks_of(task=task)
-        return _paginated(self, request, rows, TaskOutput, ("position", "id"))
+        return paginated(self, request, rows, TaskOutput, ("position", "id"))
 
 
 class BlockedByApi(APIView):
     @extend_schema(request=None, responses=TaskOutput, summary="Blocked by another task (member)")
-    def post(self, request: Request, task_id: str, other_id: str) -> Response:
+    def post(self, request: SignedInRequest, task_id: str, other_id: str) -> Response:
         actor = actor_of(request)
         dependencies.add_blocker(user=actor, task_id=task_id, blocked_by_id=other_id)
         task, _membership = selectors.task_for(user=actor, task_id=task_id)
         return Response(TaskOutput(task).data)
 
     @extend_schema(request=None, responses=TaskOutput, summary="No longer blocked by it (member)")
-    def delete(self, request: Request, task_id: str, other_id: str) -> Response:
+    def delete(self, request: SignedInRequest, task_id: str, other_id: str) -> Response:
         actor = actor_of(request)
         dependencies.remove_blocker(user=actor, task_id=task_id, blocked_by_id=other_id)
         task, _membership = selectors.task_for(user=actor, task_id=task_id)
@@ -59,17 +49,17 @@ class AttachmentOutput(serializers.Serializer):
 
 class AttachmentsApi(APIView):
     @extend_schema(responses=AttachmentOutput(many=True), summary="A task's files (viewer)")
-    def get(self, request: Request, task_id: str) -> Response:
+    def get(self, request: SignedInRequest, task_id: str) -> Response:
         task, _membership = dependencies.task_for(user=actor_of(request), task_id=task_id)
         rows = attachments.attachments_of(task=task)
-        return _paginated(self, request, rows, AttachmentOutput, "id")
+        return paginated(self, request, rows, AttachmentOutput, ("id",))
 
     @extend_schema(
         request=AttachInput,
         responses={200: AttachmentOutput, 201: AttachmentOutput},
         summary="Attach a file I uploaded with purpose task_attachment (member)",
     )
-    def post(self, request: Request, task_id: str) -> Response:
+    def post(self, request: SignedInRequest, task_id: str) -> Response:
         data = AttachInput(data=request.data)
         data.is_valid(raise_exception=True)
         attachment, created = attachments.attach_file(
@@ -83,6 +73,6 @@ class AttachmentsApi(APIView):
 
 class AttachmentDetailApi(APIView):
     @extend_schema(request=None, responses={204: None}, summary="Detach a file (member)")
-    def delete(self, request: Request, task_id: str, file_id: str) -> Response:
+    def delete(self, request: SignedInRequest, task_id: str, file_id: str) -> Response:
         attachments.detach_file(user=actor_of(request), task_id=task_id, file_id=file_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

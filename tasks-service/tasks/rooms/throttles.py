@@ -25,7 +25,7 @@ class WrongJoinCodeThrottle(RateThrottle):
         """Refuse once the window holds the limit; count nothing here (see `record_wrong`)."""
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        if self.rate is None:
+        if self.rate is None or self.num_requests is None or self.duration is None:
             return True
         self.key = self.get_cache_key(request, view)
         if self.key is None:
