@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from tasks.planning.tests.teamkit import make_team
 
@@ -48,8 +47,8 @@ def test_messages_come_in_the_request_language(
 ) -> None:
     team = make_team(make_user, client_for)
     client = team.clients["member"]
-    with translation.override(language):
-        _check(team, client, language, case)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language  # the kit answers in it
+    _check(team, client, language, case)
 
 
 def _check(team: Any, client: Any, language: str, case: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
 from tasks.planning.services import NO_DEADLINE
@@ -395,12 +394,10 @@ def test_the_history_is_paginated_with_bounded_queries(
 
 
 def test_the_not_found_message_is_translated(cast: Any) -> None:
-    # The kit picks the language per request (token claim, Accept-Language); here the active
-    # language stands in for it.
+    # The kit picks the language per request: the token's `lang`, else Accept-Language.
     missing = "01a23c05-b689-7176-828b-ba7f2a7bb78f"
     for language, start in (("ru", "Нет задачи"), ("uk", "Немає задачі")):
-        with translation.override(language):
-            response = cast.member.get(f"/api/tasks/tasks/{missing}/")
+        response = cast.member.get(f"/api/tasks/tasks/{missing}/", HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 404
         assert response.json()["code"] == "task_not_found"
         assert response.json()["message"].startswith(start), response.json()
@@ -410,8 +407,8 @@ def test_the_not_found_message_is_translated(cast: Any) -> None:
     ("language", "start"), [("en", "Give a date"), ("ru", "Укажите дату"), ("uk", "Вкажіть дату")]
 )
 def test_the_bad_deadline_message_is_translated(cast: Any, language: str, start: str) -> None:
-    with translation.override(language):
-        response = _create(cast.member, cast.room, title="T", due="soon")
+    cast.member.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    response = _create(cast.member, cast.room, title="T", due="soon")
     assert response.status_code == 400
     assert response.json()["fields"]["due"][0]["code"] == "invalid_due"
     assert response.json()["fields"]["due"][0]["message"].startswith(start)
