@@ -10,6 +10,7 @@ from uuid import UUID
 
 from cotask_common.events.consumer import event_handler
 from cotask_common.events.envelope import Event
+from cotask_common.media_files import MEDIA_FILE_EVENT_TYPES
 from social.pages import services
 
 
@@ -42,14 +43,6 @@ def on_reactivated(event: Event) -> None:
     services.set_owner_inactive(user_id=UUID(str(event.key)), inactive=False)
 
 
-MEDIA_EVENT_TYPES = (
-    "media.file.uploaded",
-    "media.file.ready",
-    "media.file.failed",
-    "media.file.deleted",
-)
-
-
-@event_handler(*MEDIA_EVENT_TYPES)
+@event_handler(*MEDIA_FILE_EVENT_TYPES)
 def on_media_file(event: Event) -> None:
-    services.apply_media_event(verb=event.type.rsplit(".", 1)[-1], data=event.data)
+    services.apply_media_event(event_type=event.type, data=event.data)

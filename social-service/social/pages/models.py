@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import models
 
 from cotask_common.ids import uuid7
+from cotask_common.media_files import MediaFileProjection
 from cotask_common.users.models import UserRef
 
 
@@ -134,19 +135,10 @@ class PageDailyStat(models.Model):
         return f"{self.page_id} {self.day}"
 
 
-class MediaFile(models.Model):
+class MediaFile(MediaFileProjection):
     """What social-service knows of a media-service file, from `media.file.*` events."""
-
-    id = models.UUIDField(primary_key=True)
-    owner_id = models.UUIDField(db_index=True)
-    purpose = models.CharField(max_length=32, blank=True, default="")
-    status = models.CharField(max_length=32, blank=True, default="")
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         # Its table from when posts owned it: the model moved (pages check avatars against it
         # and sit below posts), the rows did not.
         db_table = "social_posts_mediafile"
-
-    def __str__(self) -> str:
-        return f"{self.id} ({self.purpose}, {self.status})"

@@ -20,6 +20,7 @@ from cotask_common.media_access import (
     publish_access_granted,
     publish_access_revoked,
 )
+from cotask_common.media_files import apply_media_file_event
 from cotask_common.roles import Role, role_of
 from cotask_common.statements import Columns, Statement
 from cotask_common.users.models import UserRef
@@ -162,22 +163,9 @@ def page_audience(page_id: Any) -> str:
     return audience_name("page", page_id)
 
 
-def apply_media_event(*, verb: str, data: dict[str, Any]) -> None:
+def apply_media_event(*, event_type: str, data: dict[str, Any]) -> None:
     """media-service's `media.file.*` events kept in the `MediaFile` projection."""
-    file_id = data.get("id")  # declared in cotask_common/contracts/media.py
-    if not file_id:
-        return
-    if verb == "deleted":
-        MediaFile.objects.filter(id=file_id).delete()
-        return
-    defaults = {name: data[name] for name in ("owner_id", "purpose", "status") if data.get(name)}
-    if verb == "ready":
-        defaults["status"] = "ready"
-    elif verb in ("failed", "rejected"):
-        defaults["status"] = verb
-    if "owner_id" not in defaults and not MediaFile.objects.filter(id=file_id).exists():
-        return  # without an owner the file cannot be checked; a later event will carry it
-    MediaFile.objects.update_or_create(id=file_id, defaults=defaults)
+    apply_media_file_event(MediaFile, event_type=event_type, data=data)
 
 
 def check_media(

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from cotask_common.events.consumer import event_handler
 from cotask_common.events.envelope import Event
-from tasks.mediafiles import services
-
-MEDIA_EVENT_TYPES = (
-    "media.file.uploaded",
-    "media.file.ready",
-    "media.file.failed",
-    "media.file.deleted",
-)
+from cotask_common.media_files import MEDIA_FILE_EVENT_TYPES, apply_media_file_event
+from tasks.mediafiles.models import MediaFile
 
 
-@event_handler(*MEDIA_EVENT_TYPES)
+@event_handler(*MEDIA_FILE_EVENT_TYPES)
 def on_media_file(event: Event) -> None:
-    services.apply_media_event(verb=event.type.rsplit(".", 1)[-1], data=event.data)
+    apply_media_file_event(MediaFile, event_type=event.type, data=event.data)
