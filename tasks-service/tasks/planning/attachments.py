@@ -18,21 +18,16 @@ from django.utils.translation import gettext as _
 
 from cotask_common.errors import ServiceError
 from cotask_common.events.outbox import publish_event
-from cotask_common.media_access import audience_name
 from cotask_common.users.models import UserRef
 from tasks.mediafiles.models import MediaFile
 from tasks.planning.dependencies import task_for
 from tasks.planning.models import Attachment, Task, TaskChange
 from tasks.rooms.models import RoomRole
+from tasks.rooms.services import room_audience
 
 PURPOSE = "task_attachment"
 OBJECT_TYPE = "task"
 MAX_ATTACHMENTS = 20
-
-
-def room_audience(room_id: Any) -> str:
-    """The media audience of a room: its members read the files its tasks use."""
-    return audience_name("room", room_id)
 
 
 def _check_file(*, file_id: Any, owner_id: UUID) -> UUID:
