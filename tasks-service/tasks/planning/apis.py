@@ -16,6 +16,7 @@ from cotask_common.errors import ServiceError
 from cotask_common.pagination import CursorPagination
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.users.models import UserRef
+from cotask_common.views import paginated
 from tasks.planning import selectors, services
 from tasks.planning.serializers import (
     BoardOutput,
@@ -42,16 +43,6 @@ def _valid(serializer_class: type, data: Any, **kwargs: Any) -> Any:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer
-
-
-def paginated(
-    view: APIView, request: SignedInRequest, rows: Any, out: type, ordering: tuple[str, ...]
-) -> Response:
-    """One cursor page of `rows` in `ordering`, serialized by `out` (every list of the app)."""
-    paginator = CursorPagination()
-    paginator.ordering = ordering
-    page: list[Any] | None = paginator.paginate_queryset(rows, request, view=view)
-    return paginator.get_paginated_response(out(page, many=True).data)
 
 
 def _task_out(actor: UserRef, task_id: Any) -> dict[str, Any]:
@@ -86,7 +77,7 @@ def _list(view: APIView, request: SignedInRequest, rows_for: Any) -> Response:
     )
     rows = rows_for(actor, params.filters())
     sort = params.validated_data.get("sort", selectors.DEFAULT_SORT)
-    return paginated(view, request, rows, TaskOutput, selectors.SORTS[sort])
+    return paginated(view, request, rows, TaskOutput, ordering=selectors.SORTS[sort])
 
 
 class RoomTasksApi(APIView):
@@ -177,7 +168,7 @@ class TaskHistoryApi(APIView):
     @extend_schema(responses=TaskChangeOutput(many=True), summary="A task's history (viewer)")
     def get(self, request: SignedInRequest, task_id: str) -> Response:
         rows = selectors.task_history(user=actor_of(request), task_id=task_id)
-        return paginated(self, request, rows, TaskChangeOutput, ("-id",))
+        return paginated(self, request, rows, TaskChangeOutput, ordering=("-id",))
 
 
 class BoardApi(APIView):

@@ -8,8 +8,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.security.requests import SignedInRequest
+from cotask_common.views import paginated
 from tasks.planning import attachments, dependencies, selectors
-from tasks.planning.apis import actor_of, paginated
+from tasks.planning.apis import actor_of
 from tasks.planning.serializers import TaskOutput, UserBrief
 
 
@@ -18,7 +19,7 @@ class SubtasksApi(APIView):
     def get(self, request: SignedInRequest, task_id: str) -> Response:
         task, _membership = dependencies.task_for(user=actor_of(request), task_id=task_id)
         rows = dependencies.subtasks_of(task=task)
-        return paginated(self, request, rows, TaskOutput, ("position", "id"))
+        return paginated(self, request, rows, TaskOutput, ordering=("position", "id"))
 
 
 class BlockedByApi(APIView):
@@ -52,7 +53,7 @@ class AttachmentsApi(APIView):
     def get(self, request: SignedInRequest, task_id: str) -> Response:
         task, _membership = dependencies.task_for(user=actor_of(request), task_id=task_id)
         rows = attachments.attachments_of(task=task)
-        return paginated(self, request, rows, AttachmentOutput, ("id",))
+        return paginated(self, request, rows, AttachmentOutput, ordering=("id",))
 
     @extend_schema(
         request=AttachInput,

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cotask_common.pagination import CursorPagination
 from cotask_common.security.requests import SignedInRequest
+from cotask_common.views import paginated, valid
 from tasks.rooms import selectors, services
 from tasks.rooms.serializers import (
     HistoryOutput,
@@ -29,27 +28,6 @@ from tasks.rooms.serializers import (
     UserIdInput,
 )
 from tasks.rooms.throttles import WrongJoinCodeThrottle
-
-
-def valid(serializer_class: type[serializers.Serializer], data: Any, **kw: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kw)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def paginated(
-    view: APIView,
-    request: SignedInRequest,
-    queryset: QuerySet[Any],
-    serializer_class: type[serializers.Serializer],
-    *,
-    ordering: str | tuple[str, ...] = "-id",
-) -> Response:
-    paginator = CursorPagination()
-    paginator.ordering = ordering
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    data = serializer_class(page, many=True, context={"request": request}).data
-    return paginator.get_paginated_response(data)
 
 
 def _room(request: SignedInRequest, room_id: Any) -> Response:

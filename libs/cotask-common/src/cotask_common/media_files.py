@@ -37,17 +37,18 @@ def apply_media_file_event(
     """Set the file's row to what the event says. Idempotent; an event without an owner for a
     file not known yet is skipped (a later event carries the owner)."""
     verb = event_type.rsplit(".", 1)[-1]
+    files = model._default_manager  # an abstract model's type has no `objects` for mypy
     file_id = data.get("id")
     if not file_id:
         return
     if verb == "deleted":
-        model.objects.filter(id=file_id).delete()
+        files.filter(id=file_id).delete()
         return
     defaults = {name: data[name] for name in ("owner_id", "purpose", "status") if data.get(name)}
     if verb == "ready":
         defaults["status"] = "ready"
     elif verb in ("failed", "rejected"):
         defaults["status"] = verb
-    if "owner_id" not in defaults and not model.objects.filter(id=file_id).exists():
+    if "owner_id" not in defaults and not files.filter(id=file_id).exists():
         return
-    model.objects.update_or_create(id=file_id, defaults=defaults)
+    files.update_or_create(id=file_id, defaults=defaults)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.pagination import CursorPagination
 from cotask_common.roles import Role
 from cotask_common.security.requests import SignedInRequest
 
@@ -52,3 +57,30 @@ class WhoAmIApi(APIView):
                 "secure": request.is_secure(),
             }
         )
+
+
+def valid(
+    serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any
+) -> dict[str, Any]:
+    """`data` checked by `serializer_class` (400 naming each bad field), as a plain dict."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def paginated(
+    view: APIView,
+    request: Request,
+    queryset: QuerySet[Any],
+    serializer_class: type[serializers.Serializer],
+    *,
+    ordering: str | tuple[str, ...] = "-id",
+    context: dict[str, Any] | None = None,
+) -> Response:
+    """One cursor page of `queryset` in `ordering` (unique, so no row is shown twice),
+    serialized by `serializer_class`: the answer of every list endpoint."""
+    paginator = CursorPagination()
+    paginator.ordering = ordering
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    data = serializer_class(page, many=True, context={"request": request, **(context or {})}).data
+    return paginator.get_paginated_response(data)
