@@ -204,8 +204,8 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     copy_rows(
         UserRef._meta.db_table,
         ["id", "username", "display_name", "role", "email_verified", "is_banned", "ban_reason",
-         "is_deleted", "updated_at"],
-        ((user_ids[i], f"bench{i}", f"Bench {i}", "user", True, False, "", False, now)
+         "is_deleted", "is_deactivated", "updated_at"],
+        ((user_ids[i], f"bench{i}", f"Bench {i}", "user", True, False, "", False, False, now)
          for i in range(n)),
         n,
         "users",
@@ -214,10 +214,10 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         Page._meta.db_table,
         ["id", "owner_id", "kind", "handle", "handle_key", "name", "description", "links", "tags",
          "is_private", "is_blocked", "blocked_permanently", "block_reason", "owner_banned",
-         "followers_count", "posts_count", "likes_count", "comments_count", "created_at",
-         "updated_at"],
+         "owner_inactive", "followers_count", "posts_count", "likes_count", "comments_count",
+         "created_at", "updated_at"],
         ((page_ids[i], user_ids[i], "personal", f"bench{i}", f"bench{i}", f"Bench {i}", "", "[]",
-          "[]", False, False, False, "", False, followers[i], posts_count[i], 0, 0, now, now)
+          "[]", False, False, False, "", False, False, followers[i], posts_count[i], 0, 0, now, now)
          for i in range(n)),
         n,
         "personal pages",

@@ -1,8 +1,10 @@
 """The statements `services.notify` runs for every event, written once.
 
 The ORM compiles a queryset into SQL on every call, and for `notify` that compiling was most of
-a notification's CPU at 100 events/s (bench/notifications_e2e_latency.py). Only the models'
-own quoted table and column names are interpolated below; every value is a parameter.
+a notification's CPU at 100 events/s (bench/notifications_e2e_latency.py; statement by
+statement, bench/hot_sql.py). Each statement has its ORM twin below (`*_orm`), which says what it
+means; inbox/tests/test_hot_sql.py runs both on the same data and requires the same result.
+Only the models' own quoted table and column names are interpolated; every value is a parameter.
 """
 
 # ruff: noqa: S608
@@ -11,8 +13,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 from django.db import connections
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from cotask_common.inserts import insert_statement
@@ -108,3 +114,56 @@ def save_notification(notification: Notification) -> None:
     else:
         values = (getattr(notification, name) for name in REGROUPED)
         statements().regroup.execute(*values, notification.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# The ORM twins: the same reads and writes, compiled by the ORM on every call.
+
+
+def lock_recipient_orm(type: str, actor_id: UUID | None, recipient_id: UUID) -> list[Recipient]:
+    """`statements().lock_recipient.fetch(Recipient, type, actor_id, recipient_id)`."""
+    preference = Preference.objects.filter(recipient=OuterRef("id"), type=type)
+    actor = Recipient.objects.filter(id=actor_id)
+    rows = (
+        Recipient.objects.select_for_update(of=("self",))
+        .filter(id=recipient_id)
+        .annotate(
+            **{f"pref_{c}": Subquery(preference.values(c)[:1]) for c in CHANNELS},
+            actor_display_name=Subquery(actor.values("display_name")[:1]),
+            actor_username=Subquery(actor.values("username")[:1]),
+            actor_deleted=Subquery(actor.values("is_deleted")[:1]),
+        )
+    )
+    return list(rows)
+
+
+def set_sequence_orm(last_sequence: int, recipient_id: UUID) -> int:
+    """`statements().set_sequence.execute(last_sequence, recipient_id)`."""
+    return Recipient.objects.filter(id=recipient_id).update(last_sequence=last_sequence)
+
+
+def open_group_orm(
+    recipient_id: UUID, group_key: str, in_app: bool, since: datetime
+) -> list[Notification]:
+    """`statements().open_group.fetch(Notification, recipient_id, group_key, in_app, since)`."""
+    rows = Notification.objects.filter(
+        recipient_id=recipient_id,
+        group_key=group_key,
+        read_at__isnull=True,
+        in_app=in_app,
+        updated_at__gte=since,
+    )
+    return list(rows.order_by("-sequence")[:1])
+
+
+def save_notification_orm(notification: Notification) -> None:
+    """`save_notification(notification)`: an insert, or an update of the REGROUPED fields."""
+    if notification._state.adding:
+        notification.save(force_insert=True)
+    else:
+        notification.save(update_fields=REGROUPED)
+
+
+def link_delivery_orm(notification_id: UUID, delivery_id: Any) -> int:
+    """`statements().link_delivery.execute(notification_id, delivery_id)`."""
+    return Delivery.objects.filter(id=delivery_id).update(notification_id=notification_id)
