@@ -86,7 +86,7 @@ def liked_among_orm(*, user_id: uuid.UUID, post_ids: Iterable[str]) -> set[str]:
 # A like: its row, inserted unless it is there (every like)
 
 
-def insert_like(*, post_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+def insert_like(*, post_id: uuid.UUID, user_id: uuid.UUID | None) -> bool:
     """Insert the like unless the user liked the post already: True when inserted.
     `INSERT … ON CONFLICT DO NOTHING RETURNING`: one statement, no savepoint. `created_at` is
     set here, as `auto_now_add` would."""
@@ -95,7 +95,7 @@ def insert_like(*, post_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     return like is not None
 
 
-def insert_like_orm(*, post_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+def insert_like_orm(*, post_id: uuid.UUID, user_id: uuid.UUID | None) -> bool:
     values = {"post_id": post_id, "user_id": user_id}
     like = insert_if_absent_orm(models().PostLike, values=values, conflict=["post", "user"])
     return like is not None

@@ -123,7 +123,8 @@ def save_notification(notification: Notification) -> None:
 def lock_recipient_orm(type: str, actor_id: UUID | None, recipient_id: UUID) -> list[Recipient]:
     """`statements().lock_recipient.fetch(Recipient, type, actor_id, recipient_id)`."""
     preference = Preference.objects.filter(recipient=OuterRef("id"), type=type)
-    actor = Recipient.objects.filter(id=actor_id)
+    # No actor: nobody's name (the statement's join on `= NULL` matches no row either).
+    actor = Recipient.objects.filter(id=actor_id) if actor_id else Recipient.objects.none()
     rows = (
         Recipient.objects.select_for_update(of=("self",))
         .filter(id=recipient_id)

@@ -75,7 +75,7 @@ def insert_if_absent_orm(
     tests hold the two to the same results; bench/hot_sql.py times them)."""
     try:
         with transaction.atomic(using=using):
-            return model.objects.using(using).create(**values).pk
+            return model._default_manager.using(using).create(**values).pk
     except IntegrityError:
         return None
 
@@ -114,12 +114,12 @@ def add_to_counts_orm(
 ) -> None:
     """What `add_to_counts` means, in the ORM: update, else create, else (a concurrent create
     won) update."""
-    rows = model.objects.using(using).filter(**key)
+    rows = model._default_manager.using(using).filter(**key)
     additions = {name: F(name) + value for name, value in counts.items()}
     if rows.update(**additions):
         return
     try:
         with transaction.atomic(using=using):
-            model.objects.using(using).create(**key, **counts)
+            model._default_manager.using(using).create(**key, **counts)
     except IntegrityError:
         rows.update(**additions)
