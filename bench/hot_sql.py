@@ -1,9 +1,9 @@
 """Hand-written SQL against its ORM equivalent, statement by statement, interleaved.
 
     eval "$(scripts/infra env)"
-    .venv/bin/python bench/hot_sql.py --service social           # PostgreSQL
+    .venv/bin/python bench/hot_sql.py                            # both services, PostgreSQL
     .venv/bin/python bench/hot_sql.py --service social --sqlite  # the embedded default
-    .venv/bin/python bench/hot_sql.py --service notifications
+    .venv/bin/python bench/hot_sql.py --service notifications --only lock
 
 Every statement of a service's `hot_sql.py` (and the kit's shared ones, timed inside that
 service) has an `*_orm` twin with the same result (the parity tests say so). For each pair this
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -55,9 +56,7 @@ def setup_django(args: argparse.Namespace) -> None:
     if args.sqlite:
         os.environ.pop("DATABASE_URL", None)
     else:
-        url = os.environ.get("DATABASE_URL", "")
-        if not url.startswith("postgres"):
-            raise SystemExit('needs PostgreSQL: eval "$(scripts/infra env)" first (or --sqlite)')
+        url = os.environ["DATABASE_URL"]
         import psycopg
 
         with psycopg.connect(url, autocommit=True) as conn:
@@ -315,13 +314,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--service", choices=["social", "notifications"], default="social")
+    parser.add_argument(
+        "--service", choices=["social", "notifications"], help="one of them (default: both)"
+    )
     parser.add_argument("--sqlite", action="store_true", help="the embedded default's SQLite")
     parser.add_argument("--database", default="cotask_bench_hot_sql")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--only", default="", help="pairs whose name contains this")
     args = parser.parse_args()
+    if not args.sqlite and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        print('skipped: needs PostgreSQL (eval "$(scripts/infra env)"), or --sqlite')
+        return
+    if args.service is None:  # each service is its own Django project: one process each
+        for service in ("social", "notifications"):
+            command = [sys.executable, __file__, "--service", service, *sys.argv[1:]]
+            subprocess.run(command, check=True)
+        return
     setup_django(args)
     from django.db import connection, transaction
 

@@ -59,19 +59,22 @@ def liked_among(*, user_id: uuid.UUID, post_ids: Iterable[str]) -> set[str]:
     ids = list(post_ids)
     if not ids:
         return set()
-    as_db = (
-        models().PostLike._meta.pk.get_db_prep_value
-    )  # a uuid column on PostgreSQL, hex on SQLite
+    # A uuid column on PostgreSQL, hex on SQLite.
+    as_db = models().PostLike._meta.pk.get_db_prep_value
     params = [as_db(uuid.UUID(str(user_id)), connection)]
     params += [as_db(uuid.UUID(post_id), connection) for post_id in ids]
-    like = Columns(models().PostLike)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {like.name('post')} FROM {like.table} WHERE {like.name('user')} = %s"
-            f" AND {like.name('post')} IN ({', '.join(['%s'] * len(ids))})",
-            params,
-        )
+        cursor.execute(_liked_among_sql(len(ids)), params)
         return {str(uuid.UUID(str(row[0]))) for row in cursor.fetchall()}
+
+
+@functools.cache
+def _liked_among_sql(count: int) -> str:
+    like = Columns(models().PostLike)
+    return (
+        f"SELECT {like.name('post')} FROM {like.table} WHERE {like.name('user')} = %s"
+        f" AND {like.name('post')} IN ({', '.join(['%s'] * count)})"
+    )
 
 
 def liked_among_orm(*, user_id: uuid.UUID, post_ids: Iterable[str]) -> set[str]:
