@@ -217,17 +217,6 @@ def notifications_pairs() -> list[Pair]:
     since = timezone.now() - timedelta(hours=1)
     s = hot_sql.statements()
 
-    def new(save: Callable[[Notification], None]) -> Callable[[int], Any]:
-        def run(i: int) -> None:
-            save(
-                Notification(
-                    recipient=reader, sequence=100 + i, type=like, actor_id=actor.id,
-                    actor_name="A", group_key="new", text="A liked", data={"actor_ids": []},
-                )
-            )  # fmt: skip
-
-        return run
-
     def regroup(save: Callable[[Notification], None]) -> Callable[[int], Any]:
         def run(i: int) -> None:
             assert grouped is not None
@@ -252,16 +241,7 @@ def notifications_pairs() -> list[Pair]:
             lambda i: s.open_group.fetch(Notification, reader.id, "g3", True, since),
             lambda i: hot_sql.open_group_orm(reader.id, "g3", True, since),
         ),
-        (
-            "notifications save (insert)",
-            new(hot_sql.save_notification),
-            new(hot_sql.save_notification_orm),
-        ),
-        (
-            "notifications save (regroup)",
-            regroup(hot_sql.save_notification),
-            regroup(hot_sql.save_notification_orm),
-        ),
+        ("notifications regroup", regroup(hot_sql.regroup), regroup(hot_sql.regroup_orm)),
         (
             "notifications link_delivery",
             lambda i: s.link_delivery.execute(grouped.id, delivery.id),  # type: ignore[union-attr]

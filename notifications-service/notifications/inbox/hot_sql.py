@@ -21,7 +21,6 @@ from django.db import connections
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from cotask_common.inserts import insert_statement
 from cotask_common.statements import Columns, Statement
 from notifications.inbox.models import CHANNELS, Delivery, Notification, Preference, Recipient
 
@@ -82,7 +81,7 @@ def statements() -> HotStatements:
             [n.field("recipient"), n.field("group_key"), n.field("in_app"), n.field("updated_at")],
             using=using,
         ),
-        # What a burst changes on the grouped notification (see `save_notification`).
+        # What a burst changes on the grouped notification (see `regroup`).
         regroup=Statement(
             f"UPDATE {n.table} SET {', '.join(f'{n.name(f)} = %s' for f in REGROUPED)}"
             f" WHERE {n.name('id')} = %s",
@@ -97,23 +96,14 @@ def statements() -> HotStatements:
     )
 
 
-def save_notification(notification: Notification) -> None:
-    """`notification.save()` for `notify`: a new one is inserted, a grouped one gets its
-    REGROUPED fields updated, and neither compiles a query. Timestamps are set here, as
-    auto_now(_add) would."""
+def regroup(notification: Notification) -> None:
+    """`notification.save(update_fields=REGROUPED)` for `notify`, without compiling a query:
+    one more actor joined a grouped notification. `updated_at` is set here, as auto_now would.
+    (A new notification is the ORM's `save(force_insert=True)`: written by hand it saved too
+    little to keep, see docs/decisions.md.)"""
     notification.updated_at = timezone.now()
-    using = Notification.objects.db
-    if notification._state.adding:
-        notification.created_at = notification.updated_at
-        fields = Notification._meta.concrete_fields
-        values = {field.attname: getattr(notification, field.attname) for field in fields}
-        sql, params = insert_statement(Notification, values=values, using=using)
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
-        notification._state.adding, notification._state.db = False, using
-    else:
-        values = (getattr(notification, name) for name in REGROUPED)
-        statements().regroup.execute(*values, notification.id)
+    values = (getattr(notification, name) for name in REGROUPED)
+    statements().regroup.execute(*values, notification.id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,12 +147,9 @@ def open_group_orm(
     return list(rows.order_by("-sequence")[:1])
 
 
-def save_notification_orm(notification: Notification) -> None:
-    """`save_notification(notification)`: an insert, or an update of the REGROUPED fields."""
-    if notification._state.adding:
-        notification.save(force_insert=True)
-    else:
-        notification.save(update_fields=REGROUPED)
+def regroup_orm(notification: Notification) -> None:
+    """`regroup(notification)`."""
+    notification.save(update_fields=REGROUPED)
 
 
 def link_delivery_orm(notification_id: UUID, delivery_id: Any) -> int:
