@@ -1,8 +1,10 @@
 """The statements `services.notify` runs for every event, written once.
 
 The ORM compiles a queryset into SQL on every call, and for `notify` that compiling was most of
-a notification's CPU at 100 events/s (bench/notifications_e2e_latency.py). Only the models'
-own quoted table and column names are interpolated below; every value is a parameter.
+a notification's CPU at 100 events/s (bench/notifications_e2e_latency.py; statement by
+statement, bench/hot_sql.py). Each statement has its ORM twin below (`*_orm`), which says what it
+means; inbox/tests/test_hot_sql.py runs both on the same data and requires the same result.
+Only the models' own quoted table and column names are interpolated; every value is a parameter.
 """
 
 # ruff: noqa: S608
@@ -11,11 +13,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 from django.db import connections
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from cotask_common.inserts import insert_statement
 from cotask_common.statements import Columns, Statement
 from notifications.inbox.models import CHANNELS, Delivery, Notification, Preference, Recipient
 
@@ -76,7 +81,7 @@ def statements() -> HotStatements:
             [n.field("recipient"), n.field("group_key"), n.field("in_app"), n.field("updated_at")],
             using=using,
         ),
-        # What a burst changes on the grouped notification (see `save_notification`).
+        # What a burst changes on the grouped notification (see `regroup`).
         regroup=Statement(
             f"UPDATE {n.table} SET {', '.join(f'{n.name(f)} = %s' for f in REGROUPED)}"
             f" WHERE {n.name('id')} = %s",
@@ -91,20 +96,62 @@ def statements() -> HotStatements:
     )
 
 
-def save_notification(notification: Notification) -> None:
-    """`notification.save()` for `notify`: a new one is inserted, a grouped one gets its
-    REGROUPED fields updated, and neither compiles a query. Timestamps are set here, as
-    auto_now(_add) would."""
+def regroup(notification: Notification) -> None:
+    """`notification.save(update_fields=REGROUPED)` for `notify`, without compiling a query:
+    one more actor joined a grouped notification. `updated_at` is set here, as auto_now would.
+    (A new notification is the ORM's `save(force_insert=True)`: written by hand it saved too
+    little to keep, see docs/decisions.md.)"""
     notification.updated_at = timezone.now()
-    using = Notification.objects.db
-    if notification._state.adding:
-        notification.created_at = notification.updated_at
-        fields = Notification._meta.concrete_fields
-        values = {field.attname: getattr(notification, field.attname) for field in fields}
-        sql, params = insert_statement(Notification, values=values, using=using)
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
-        notification._state.adding, notification._state.db = False, using
-    else:
-        values = (getattr(notification, name) for name in REGROUPED)
-        statements().regroup.execute(*values, notification.id)
+    values = (getattr(notification, name) for name in REGROUPED)
+    statements().regroup.execute(*values, notification.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# The ORM twins: the same reads and writes, compiled by the ORM on every call.
+
+
+def lock_recipient_orm(type: str, actor_id: UUID | None, recipient_id: UUID) -> list[Recipient]:
+    """`statements().lock_recipient.fetch(Recipient, type, actor_id, recipient_id)`."""
+    preference = Preference.objects.filter(recipient=OuterRef("id"), type=type)
+    # No actor: nobody's name (the statement's join on `= NULL` matches no row either).
+    actor = Recipient.objects.filter(id=actor_id) if actor_id else Recipient.objects.none()
+    rows = (
+        Recipient.objects.select_for_update(of=("self",))
+        .filter(id=recipient_id)
+        .annotate(
+            **{f"pref_{c}": Subquery(preference.values(c)[:1]) for c in CHANNELS},
+            actor_display_name=Subquery(actor.values("display_name")[:1]),
+            actor_username=Subquery(actor.values("username")[:1]),
+            actor_deleted=Subquery(actor.values("is_deleted")[:1]),
+        )
+    )
+    return list(rows)
+
+
+def set_sequence_orm(last_sequence: int, recipient_id: UUID) -> int:
+    """`statements().set_sequence.execute(last_sequence, recipient_id)`."""
+    return Recipient.objects.filter(id=recipient_id).update(last_sequence=last_sequence)
+
+
+def open_group_orm(
+    recipient_id: UUID, group_key: str, in_app: bool, since: datetime
+) -> list[Notification]:
+    """`statements().open_group.fetch(Notification, recipient_id, group_key, in_app, since)`."""
+    rows = Notification.objects.filter(
+        recipient_id=recipient_id,
+        group_key=group_key,
+        read_at__isnull=True,
+        in_app=in_app,
+        updated_at__gte=since,
+    )
+    return list(rows.order_by("-sequence")[:1])
+
+
+def regroup_orm(notification: Notification) -> None:
+    """`regroup(notification)`."""
+    notification.save(update_fields=REGROUPED)
+
+
+def link_delivery_orm(notification_id: UUID, delivery_id: Any) -> int:
+    """`statements().link_delivery.execute(notification_id, delivery_id)`."""
+    return Delivery.objects.filter(id=delivery_id).update(notification_id=notification_id)

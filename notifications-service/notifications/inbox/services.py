@@ -265,7 +265,10 @@ def notify(
                 notification_type.digest_only or recipient.email_frequency == EmailFrequency.DAILY
             )
             notification.email_state = EmailState.PENDING if digest else EmailState.QUEUED
-        hot_sql.save_notification(notification)
+        if notification._state.adding:
+            notification.save(force_insert=True)
+        else:
+            hot_sql.regroup(notification)
         hot_sql.statements().link_delivery.execute(notification.id, delivery_id)
 
         if notification.email_state == EmailState.QUEUED:

@@ -3,18 +3,16 @@ outbox in the same transaction; counters for statistics change in that transacti
 
 from __future__ import annotations
 
-import functools
 import re
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
-from cotask_common.inserts import add_to_counts
 from cotask_common.media_access import (
     audience_name,
     publish_access_granted,
@@ -22,11 +20,11 @@ from cotask_common.media_access import (
 )
 from cotask_common.media_files import apply_media_file_event
 from cotask_common.roles import Role, role_of
-from cotask_common.statements import Columns, Statement
 from cotask_common.users.models import UserRef
+from social import hot_sql
 from social.core.feed_writes import feed_writes
 from social.core.validation import clean_handle, clean_tags, clean_text
-from social.pages.models import Follow, MediaFile, Page, PageBlock, PageDailyStat, PageTag
+from social.pages.models import Follow, MediaFile, Page, PageBlock, PageTag
 from social.pages.selectors import personal_page
 
 MAX_PAGE_TAGS = 10
@@ -71,32 +69,15 @@ def _set_tags(page: Page, tags: list[str]) -> None:
 
 def bump_daily(*, page_id: uuid.UUID, **counts: int) -> None:
     """Add to today's statistics row of a page (created on first use), in one statement."""
-    add_to_counts(
-        PageDailyStat, key={"page_id": page_id, "day": timezone.now().date()}, counts=counts
-    )
+    hot_sql.add_to_day(page_id=page_id, day=timezone.now().date(), counts=counts)
 
 
 def bump_page(*, page_id: uuid.UUID, daily: dict[str, int] | None = None, **counts: int) -> None:
     """Change a page's counters (negative values subtract, never below zero), in one
     prepared statement: every like, comment and follow runs it."""
-    names = tuple(sorted(counts))
-    _bump_statement(names).execute(*(counts[name] for name in names), page_id)
+    hot_sql.add_to_page(page_id=page_id, counts=counts)
     if daily:
         bump_daily(page_id=page_id, **daily)
-
-
-@functools.cache
-def _bump_statement(names: tuple[str, ...]) -> Statement:
-    page = Columns(Page)
-    # SQLite (the embedded default) spells GREATEST as a two-argument MAX.
-    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
-    additions = ", ".join(
-        f"{column} = {greatest}({column} + %s, 0)" for column in (page.name(name) for name in names)
-    )
-    return Statement(
-        f"UPDATE {page.table} SET {additions} WHERE {page.name('id')} = %s",  # noqa: S608
-        [*(None for _ in names), page.field("id")],
-    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ in the same transaction as the row; events carry who should be told (`recipient_
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import uuid
@@ -17,8 +16,7 @@ from django.utils import timezone
 
 from cotask_common.errors import Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
-from cotask_common.inserts import insert_if_absent
-from cotask_common.statements import Columns, Statement
+from social import hot_sql
 from social.core.feed_writes import feed_writes
 from social.core.validation import clean_tags, clean_text
 from social.pages.models import Page
@@ -267,12 +265,7 @@ def like_post(*, post_id: uuid.UUID | str, viewer: Viewer) -> bool:
         # Visibility and the lock of the post's row in one query: likes of one post queue here,
         # likes of a page's other posts only for the page counters, updated last.
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer, lock=True)
-        liked = insert_if_absent(
-            PostLike,
-            values={"post_id": post.id, "user_id": user_id, "created_at": timezone.now()},
-            conflict=["post", "user"],
-        )
-        if liked is None:
+        if not hot_sql.insert_like(post_id=post.id, user_id=user_id):
             return False
         _recount(post=post, likes=1)
         owner = str(post.page.owner_id)
@@ -330,19 +323,8 @@ def _recount(*, post: Post, likes: int = 0, comments: int = 0) -> None:
     )
     # A prepared UPDATE instead of save(): every like runs this. save()'s signal would have
     # dropped the post's feed card, so that is done here.
-    _recount_statement().execute(post.like_count, post.comment_count, post.hot_score, post.id)
+    hot_sql.set_post_counts(post=post)
     feed_writes().posts_changed(post_ids=[post.id])
-
-
-@functools.cache
-def _recount_statement() -> Statement:
-    post = Columns(Post)
-    names = ("like_count", "comment_count", "hot_score")
-    return Statement(
-        f"UPDATE {post.table} SET {', '.join(f'{post.name(n)} = %s' for n in names)}"  # noqa: S608
-        f" WHERE {post.name('id')} = %s",
-        [*(post.field(name) for name in names), post.field("id")],
-    )
 
 
 # ---------------------------------------------------------------------------------------------

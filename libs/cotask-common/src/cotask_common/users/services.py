@@ -7,10 +7,8 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from cotask_common.inserts import insert_if_absent
 from cotask_common.users.models import UserRef
 
 
@@ -60,9 +58,7 @@ def ensure_user_ref(*, user_id: UUID, username: str, role: str) -> None:
     """The account's first request here came before `auth.user.registered` (the event is
     seconds behind, or the bus is down): make its UserRef from the verified token's claims, so
     what it writes (a like, a follow) has the row it refers to. Idempotent; `source_version`
-    stays null, so the event, when it arrives, sets everything it carries."""
-    insert_if_absent(
-        UserRef,
-        values={"id": user_id, "username": username, "role": role, "updated_at": timezone.now()},
-        conflict=["id"],
-    )
+    stays null, so the event, when it arrives, sets everything it carries. The ORM's
+    get_or_create: this runs once per account and process, so a hand-written single-statement
+    insert would save nothing that shows."""
+    UserRef.objects.get_or_create(id=user_id, defaults={"username": username, "role": role})
