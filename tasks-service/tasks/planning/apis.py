@@ -75,9 +75,14 @@ def _list(view: APIView, request: SignedInRequest, rows_for: Any) -> Response:
         request.query_params,
         context={"user_id": actor.id, "time_zone": saved_zone},
     )
-    rows = rows_for(actor, params.filters())
+    # The page's related rows come as values (attach_related_values), not prefetched.
+    rows = rows_for(actor, params.filters()).prefetch_related(None)
     sort = params.validated_data.get("sort", selectors.DEFAULT_SORT)
-    return paginated(view, request, rows, TaskOutput, ordering=selectors.SORTS[sort])
+    paginator = CursorPagination()
+    paginator.ordering = selectors.SORTS[sort]
+    page: list[Any] = paginator.paginate_queryset(rows, request, view=view) or []
+    selectors.attach_related_values(page)
+    return paginator.get_paginated_response(TaskOutput(page, many=True).data)
 
 
 class RoomTasksApi(APIView):
@@ -223,7 +228,7 @@ class BoardApi(APIView):
             )
             pages.append((status_name, page, paginator.get_next_link()))
         # The related rows of every column's tasks in one go (3 queries, not 3 per column).
-        selectors.prefetch_board([task for _, page, _ in pages for task in page or []])
+        selectors.attach_related_values([task for _, page, _ in pages for task in page or []])
         columns = [
             {"status": name, "tasks": TaskOutput(page, many=True).data, "next": next_link}
             for name, page, next_link in pages

@@ -245,6 +245,27 @@ class TaskOutput(serializers.Serializer):
     def to_representation(self, task: Any) -> dict[str, Any]:
         """Built directly from the prefetched rows (task_queryset): lists render many tasks."""
         room = task.room
+        # Lists and the board attach the related rows as values
+        # (selectors.attach_related_values); a single task prefetches them.
+        assignees = getattr(task, "shown_assignees", None)
+        if assignees is None:
+            assignees = [_user(a.user) for a in task.assignments.all()]
+        labels = getattr(task, "shown_labels", None)
+        if labels is None:
+            labels = [
+                {"id": str(label.id), "name": label.name, "color": label.color}
+                for label in sorted(task.labels.all(), key=lambda label: label.name.lower())
+            ]
+        blockers = getattr(task, "shown_blockers", None)
+        if blockers is None:
+            blockers = [
+                {
+                    "id": str(d.blocked_by.id),
+                    "title": d.blocked_by.title,
+                    "status": d.blocked_by.status,
+                }
+                for d in task.dependencies.all()
+            ]
         return {
             "id": str(task.id),
             "room": {"id": str(room.id), "name": room.name, "kind": room.kind},
@@ -256,11 +277,8 @@ class TaskOutput(serializers.Serializer):
             "position": task.position,
             "due": due_value(task),
             "estimate_minutes": task.estimate_minutes,
-            "assignees": [_user(a.user) for a in task.assignments.all()],
-            "labels": [
-                {"id": str(label.id), "name": label.name, "color": label.color}
-                for label in sorted(task.labels.all(), key=lambda label: label.name.lower())
-            ],
+            "assignees": assignees,
+            "labels": labels,
             "creator": _user(task.creator),
             "completed_at": iso(task.completed_at),
             "completed_by": _user(task.completed_by),
@@ -269,14 +287,7 @@ class TaskOutput(serializers.Serializer):
                 "done": int(getattr(task, "subtasks_done", 0) or 0),
                 "total": int(getattr(task, "subtasks_total", 0) or 0),
             },
-            "blocked_by": [
-                {
-                    "id": str(d.blocked_by.id),
-                    "title": d.blocked_by.title,
-                    "status": d.blocked_by.status,
-                }
-                for d in task.dependencies.all()
-            ],
+            "blocked_by": blockers,
             "is_blocked": bool(getattr(task, "is_blocked", False)),
             "created_at": iso(task.created_at),
             "updated_at": iso(task.updated_at),

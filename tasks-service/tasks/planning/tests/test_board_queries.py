@@ -30,3 +30,40 @@ def test_the_board_fetches_related_rows_once_for_all_columns(
     assert all(
         task["assignees"][0]["id"] == me for column in body["columns"] for task in column["tasks"]
     )
+
+
+def test_lists_and_the_board_show_the_same_related_rows_as_the_task(cast: Any) -> None:
+    """Lists and the board attach assignees, labels and blockers as values; what they show
+    is what the task itself shows (sorted the same way)."""
+    from tasks.rooms.models import Label
+
+    zeta = Label.objects.create(room=cast.room, name="zeta", color="#000000")
+    alpha = Label.objects.create(room=cast.room, name="Alpha", color="#ffffff")
+    member, admin = str(cast.member.user.id), str(cast.admin.user.id)
+    room = f"/api/tasks/rooms/{cast.room.id}/tasks/"
+    blocker = cast.member.post(room, {"title": "Blocker"}, format="json").json()
+    task = cast.member.post(
+        room,
+        {
+            "title": "Blocked",
+            "assignee_ids": [member, admin],
+            "label_ids": [str(zeta.id), str(alpha.id)],
+            "blocked_by_ids": [blocker["id"]],
+        },
+        format="json",
+    )
+    assert task.status_code == 201, task.json()
+    alone = cast.viewer.get(f"/api/tasks/tasks/{task.json()['id']}/").json()
+    assert [a["username"] for a in alone["assignees"]] == ["adam", "mila"]
+    assert [label["name"] for label in alone["labels"]] == ["Alpha", "zeta"]
+    assert [b["id"] for b in alone["blocked_by"]] == [blocker["id"]]
+    listed = {t["id"]: t for t in cast.viewer.get(room).json()["results"]}
+    board = {
+        t["id"]: t
+        for column in cast.viewer.get(f"/api/tasks/rooms/{cast.room.id}/board/").json()["columns"]
+        for t in column["tasks"]
+    }
+    for shown in (listed[alone["id"]], board[alone["id"]]):
+        for key in ("assignees", "labels", "blocked_by"):
+            assert shown[key] == alone[key], key
+    assert listed[blocker["id"]]["assignees"] == [] == board[blocker["id"]]["labels"]
