@@ -29,24 +29,9 @@ from cotask_common.inserts import (
     insert_if_absent,
     insert_if_absent_orm,
 )
+from cotask_common.testing.parity import same
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def outcome(run: Callable[[], Any], state: Callable[[], Any]) -> tuple[Any, Any]:
-    with transaction.atomic():
-        result = run()
-        after = state()
-        transaction.set_rollback(True)  # the other version starts from the same data
-    return result, after
-
-
-def same(sql: Callable[[], Any], orm: Callable[[], Any], state: Callable[[], Any]) -> Any:
-    before = state()
-    by_sql, by_orm = outcome(sql, state), outcome(orm, state)
-    assert by_sql == by_orm
-    assert state() == before
-    return by_sql
 
 
 def tallies() -> list[tuple[Any, ...]]:

@@ -10,32 +10,14 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
+from cotask_common.testing.parity import same
 from social import hot_sql
 from social.pages.models import Page, PageDailyStat
 from social.posts.models import Post, PostLike
 
 pytestmark = pytest.mark.django_db
-
-
-def outcome(run: Callable[[], Any], state: Callable[[], Any]) -> tuple[Any, Any]:
-    """What `run` returns and the rows `state` reads afterwards, then rolled back, so the
-    other version starts from the same data."""
-    with transaction.atomic():
-        result = run()
-        after = state()
-        transaction.set_rollback(True)
-    return result, after
-
-
-def same(sql: Callable[[], Any], orm: Callable[[], Any], state: Callable[[], Any]) -> Any:
-    before = state()
-    by_sql, by_orm = outcome(sql, state), outcome(orm, state)
-    assert by_sql == by_orm
-    assert state() == before  # both were rolled back
-    return by_sql
 
 
 @pytest.fixture

@@ -10,31 +10,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
+from cotask_common.testing.parity import same
 from notifications.inbox import hot_sql
 from notifications.inbox.models import CHANNELS, Delivery, Notification, Preference, Recipient
 
 pytestmark = pytest.mark.django_db
 
 LIKE = "social.like.created"
-
-
-def outcome(run: Callable[[], Any], state: Callable[[], Any]) -> tuple[Any, Any]:
-    with transaction.atomic():
-        result = run()
-        after = state()
-        transaction.set_rollback(True)  # the other version starts from the same data
-    return result, after
-
-
-def same(sql: Callable[[], Any], orm: Callable[[], Any], state: Callable[[], Any]) -> Any:
-    before = state()
-    by_sql, by_orm = outcome(sql, state), outcome(orm, state)
-    assert by_sql == by_orm
-    assert state() == before
-    return by_sql
 
 
 def fields(instance: Any, *extra: str) -> tuple[Any, ...]:
