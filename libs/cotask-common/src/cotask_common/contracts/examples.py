@@ -6,7 +6,7 @@ from __future__ import annotations
 import types
 import typing
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, NotRequired, Required
 
 from pydantic import AwareDatetime
@@ -67,6 +67,8 @@ def _value(hint: Any) -> Any:
         return "example"
     if hint is AwareDatetime or hint is datetime:
         return (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    if hint is date:
+        return datetime.now(UTC).date().isoformat()
     if hasattr(hint, "__required_keys__"):
         return _typed_dict(hint, optional=True)
     raise TypeError(f"no example for {hint!r}: give the field Field(examples=[...])")

@@ -1,10 +1,21 @@
-"""habits-service's events.
+"""habits-service's events: habits, check-ins, streaks, reminders, media references.
 
-habits-service publishes only media references so far (reserved: it stores no file ids yet;
-media-service already consumes them, see media's section).
+Producer: habits-service (`habits/<app>/services.py`, always inside the change's transaction).
+Ids are UUID strings; `day` is a calendar date in the owner's time zone. A streak counts the
+habit's scheduled periods in a row that succeeded: days for day-based schedules (every day,
+chosen weekdays, every N days, N times a day), weeks for "N times per week" (`streak_unit`).
+Names are the values at the time of the change. Only the owner ever reads a habit, so every
+notification goes to `owner_id`.
 """
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from cotask_common.contracts import references
 from cotask_common.contracts.references import (
@@ -16,6 +27,140 @@ from cotask_common.contracts.references import (
     REFERENCE_KEY,
 )
 from cotask_common.contracts.registry import declare
+
+ScheduleKind = Literal["daily", "weekdays", "times_per_week", "every_n_days", "times_per_day"]
+StreakUnit = Literal["day", "week"]
+STREAK_MILESTONES = (7, 30, 100, 365)
+"""streak lengths (in `streak_unit`s) that publish `habits.streak.milestone`, once per streak"""
+
+HABIT_KEY = "the habit's id"
+
+
+class HabitRef(TypedDict):
+    habit_id: UUID
+    owner_id: UUID
+    habit_name: Annotated[str, Field(max_length=100)]
+
+
+class Schedule(TypedDict):
+    kind: ScheduleKind
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]]
+    """Monday = 0; only for `weekdays`, else empty"""
+    times: Annotated[int, Field(ge=1, le=7 * 24)]
+    """per week (`times_per_week`, 1 to 7), per day (`times_per_day`), else 1"""
+    interval_days: Annotated[int, Field(ge=1, le=365)]
+    """for `every_n_days` (counted from `start_date`), else 1"""
+
+
+class HabitData(HabitRef):
+    schedule: Schedule
+    start_date: date
+    time_zone: str
+    """the owner's IANA zone the habit's days are counted in"""
+    archived: bool
+
+
+# ---------------------------------------------------------------------------------------------
+# Habits — topic `habits.habit`
+
+
+@declare("habits.habit.saved", key=HABIT_KEY)
+class HabitSaved(HabitData):
+    """A habit was created, or its name, schedule, start, time zone or archive state changed
+    (the whole current state: a consumer keeps the latest)."""
+
+
+@declare("habits.habit.deleted", key=HABIT_KEY)
+class HabitDeleted(HabitRef):
+    """The owner deleted the habit, or the owner's account went (with its check-ins)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Check-ins and streaks — topic `habits.checkin`, `habits.streak`, `habits.freeze`
+
+
+class StreakFigures(TypedDict):
+    current_streak: Annotated[int, Field(ge=0)]
+    best_streak: Annotated[int, Field(ge=0)]
+    streak_unit: StreakUnit
+
+
+@declare("habits.checkin.recorded", key=HABIT_KEY)
+class CheckinRecorded(HabitRef, StreakFigures):
+    """A check-in for `day` was recorded or changed (the same day twice updates it)."""
+
+    day: date
+    value: float
+    """1 for a yes/no habit, the measured amount for a measurable one"""
+    done: bool
+    """the day's check-ins meet the habit's target"""
+
+
+@declare("habits.checkin.undone", key=HABIT_KEY)
+class CheckinUndone(HabitRef, StreakFigures):
+    """The owner removed the check-in of `day`."""
+
+    day: date
+
+
+@declare(
+    "habits.streak.milestone",
+    key=HABIT_KEY,
+    consumers={"notifications": "tells the owner (`habit_streak_milestone`)"},
+)
+class StreakMilestone(HabitRef):
+    """The current streak reached one of `STREAK_MILESTONES` (once per streak and length)."""
+
+    length: Literal[7, 30, 100, 365]
+    streak_unit: StreakUnit
+
+
+@declare(
+    "habits.streak.broken",
+    key=HABIT_KEY,
+    consumers={"notifications": "tells the owner (`habit_streak_broken`)"},
+)
+class StreakBroken(HabitRef):
+    """A scheduled period ended unmet with no freeze left, ending a streak of `length`
+    (published only for streaks of at least 2)."""
+
+    length: Annotated[int, Field(ge=2, examples=[12])]
+    streak_unit: StreakUnit
+    day: date
+    """the first day of the missed period"""
+
+
+@declare(
+    "habits.freeze.used",
+    key=HABIT_KEY,
+    consumers={"notifications": "tells the owner (`habit_freeze_used`)"},
+)
+class FreezeUsed(HabitRef):
+    """A held freeze was spent on a missed scheduled period, keeping the streak."""
+
+    day: date
+    """the first day of the period it covered"""
+    freezes_left: Annotated[int, Field(ge=0, le=2)]
+    current_streak: Annotated[int, Field(ge=0)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reminders — topic `habits.reminder`
+
+
+@declare(
+    "habits.reminder.due",
+    key=HABIT_KEY,
+    consumers={"notifications": "tells the owner (`habit_reminder`, in-app, live, email)"},
+)
+class ReminderDue(HabitRef):
+    """A reminder's local time came on a scheduled day not yet checked in (sent once)."""
+
+    day: date
+    local_time: Annotated[
+        str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["07:30"])
+    ]
+    """HH:MM in the owner's time zone"""
 
 
 @declare("habits.media.attached", key=REFERENCE_KEY, consumers=ATTACHED_CONSUMERS)
