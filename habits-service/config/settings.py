@@ -14,11 +14,11 @@ globals().update(
     build_settings(
         service="habits",
         base_dir=BASE_DIR,
-        local_apps=[],
+        local_apps=["habits.tracking"],
         title="CoTask habits API",
         description=(
-            "Not built yet: only health, readiness and whoami. Habits and spaced-repetition"
-            " cards will live here."
+            "Habits with schedules, check-ins, forgiving streaks, reminders and history;"
+            " spaced-repetition cards will live here too."
         ),
     )
 )

@@ -11,6 +11,9 @@ class UserRef(models.Model):
     id = models.UUIDField(primary_key=True)
     username = models.CharField(max_length=150, db_index=True)
     display_name = models.CharField(max_length=150, blank=True, default="")
+    # The account's IANA zone: the days a habit counts and the local times reminders fire at
+    # (a request's own token `tz` claim wins where there is a request).
+    time_zone = models.CharField(max_length=64, default="UTC")
     role = models.CharField(max_length=16, default=Role.USER)
     email_verified = models.BooleanField(default=False)
     is_banned = models.BooleanField(default=False)

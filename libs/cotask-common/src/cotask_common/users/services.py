@@ -28,7 +28,7 @@ def apply_user_event(
     if ref.source_version and occurred_at < ref.source_version:
         return ref  # an older event arriving late changes nothing
     verb = event_type.rsplit(".", 1)[-1]
-    for name in ("username", "display_name", "email_verified"):
+    for name in ("username", "display_name", "email_verified", "time_zone"):
         if name in data:
             setattr(ref, name, data[name])
     if "role" in data and data["role"] != ref.role:
