@@ -22,6 +22,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from cotask_common.errors import NotFound, ServiceError
 from cotask_common.users.models import UserRef
@@ -178,7 +179,7 @@ def _apply(
         except ServiceError as exc:
             failed.append((row, exc))
         except ObjectDoesNotExist:  # e.g. a report whose post went with its deleted page
-            failed.append((row, NotFound("What this refers to no longer exists.")))
+            failed.append((row, NotFound(gettext("What this refers to no longer exists."))))
     return done, failed
 
 
