@@ -91,6 +91,7 @@ def view(name, limit):
     raise exceptions.Throttled(5, "Slow down.")
     raise Rejected("too_large", "Too large: %s." % limit)
     raise _refuse("No access.", "denied")
+    raise serializers.ValidationError({"n": [serializers.ErrorDetail("Give one.", code="one")]})
     return {"detail": "Mail is on its way."}
 """
 
@@ -140,6 +141,7 @@ def test_a_text_for_people_written_as_a_plain_string_is_found(tmp_path: Path) ->
         '"Slow down."',
         '"Too large: %s."',
         '"No access."',
+        '"Give one."',
         '"Mail is on its way."',
     ]
     assert all(line.startswith("app/views.py:") for line in found)

@@ -131,12 +131,14 @@ _ERROR_MESSAGE_AT: dict[str, tuple[int, tuple[str, ...]]] = {
     "MethodNotAllowed": (1, ("detail",)),
     "UnsupportedMediaType": (1, ("detail",)),
     "Throttled": (1, ("detail",)),
+    "ErrorDetail": (0, ("string",)),  # serializers.ErrorDetail("…", code=…)
 }
 # The parameter that carries a text for people in a function of the service's own (`detail`
 # there is mostly a technical addition, like a decoder's complaint).
 _MESSAGE_PARAMETERS = ("message",)
-# Class attributes that are texts for people (DRF exceptions, Django validators).
-_MESSAGE_ATTRIBUTES = {"default_detail", "message"}
+# Class attributes that are texts for people (DRF exceptions and permissions, Django
+# validators, the kit's throttles).
+_MESSAGE_ATTRIBUTES = {"default_detail", "message", "message_template"}  # the kit's throttles
 _MESSAGE_KEYS = {"detail", "message"}
 _SKIPPED_PARTS = {"tests", "testing", "migrations", "admin", "management"}
 _SKIPPED_FILES = {"admin.py", "conftest.py"}
