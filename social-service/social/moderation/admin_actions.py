@@ -23,6 +23,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cotask_common.errors import NotFound, ServiceError
 from cotask_common.users.models import UserRef
@@ -39,7 +40,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=services.REASON_MAX,
-        error_messages={"required": "A reason is required: the author is told it."},
+        error_messages={"required": _("A reason is required: the author is told it.")},
         help_text="Recorded with the action and sent to the author.",
     )
 
