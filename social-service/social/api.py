@@ -6,6 +6,7 @@ import base64
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -33,7 +34,10 @@ def page_size(request: Request) -> int:
     except ValueError:
         size = 0
     if not 1 <= size <= most:
-        raise ServiceError.for_field("page_size", f"A number from 1 to {most}, got {raw!r}.")
+        raise ServiceError.for_field(
+            "page_size",
+            gettext("A number from 1 to %(most)s, got %(raw)s.") % {"most": most, "raw": repr(raw)},
+        )
     return size
 
 
@@ -48,7 +52,9 @@ def decode_cursor(raw: str, parse: Callable[[bytes], T]) -> T:
     try:
         return parse(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except ValueError as exc:
-        raise ServiceError.for_field("cursor", "Invalid cursor.", code="invalid_cursor") from exc
+        raise ServiceError.for_field(
+            "cursor", gettext("Invalid cursor."), code="invalid_cursor"
+        ) from exc
 
 
 class UserBrief(serializers.Serializer):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.utils.translation import gettext, ngettext
+
 from cotask_common.errors import ServiceError
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{3,40}$")
@@ -18,15 +20,23 @@ def clean_text(
     field: str,
     limit: int,
     required: bool = False,
-    blank_message: str = "This field may not be blank.",
+    blank_message: str | None = None,
 ) -> str:
     """`value` stripped; at most `limit` characters, and not empty when `required`."""
     value = (value or "").strip()
     if required and not value:
-        raise ServiceError.for_field(field, blank_message, code="required")
+        message = blank_message or gettext("This field may not be blank.")
+        raise ServiceError.for_field(field, str(message), code="required")
     if len(value) > limit:
         raise ServiceError.for_field(
-            field, f"At most {limit} characters, got {len(value)}.", code="too_long"
+            field,
+            ngettext(
+                "At most %(limit)s character, got %(count)s.",
+                "At most %(limit)s characters, got %(count)s.",
+                limit,
+            )
+            % {"limit": limit, "count": len(value)},
+            code="too_long",
         )
     return value
 
@@ -36,7 +46,7 @@ def clean_handle(handle: str | None, *, field: str = "handle") -> str:
     if not HANDLE_RE.match(handle):
         raise ServiceError.for_field(
             field,
-            "A handle is 3 to 40 characters: letters, digits and underscores.",
+            gettext("A handle is 3 to 40 characters: letters, digits and underscores."),
         )
     return handle
 
@@ -49,10 +59,19 @@ def clean_tags(tags: Iterable[str] | None, *, limit: int, field: str = "tags") -
         if not TAG_RE.match(tag):
             raise ServiceError.for_field(
                 field,
-                f"{raw!r} is not a tag: 1 to 40 letters, digits, '_' or '-'.",
+                gettext("%(tag)s is not a tag: 1 to 40 letters, digits, '_' or '-'.")
+                % {"tag": repr(raw)},
             )
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > limit:
-        raise ServiceError.for_field(field, f"At most {limit} tags, got {len(cleaned)}.")
+        raise ServiceError.for_field(
+            field,
+            ngettext(
+                "At most %(limit)s tag, got %(count)s.",
+                "At most %(limit)s tags, got %(count)s.",
+                limit,
+            )
+            % {"limit": limit, "count": len(cleaned)},
+        )
     return cleaned

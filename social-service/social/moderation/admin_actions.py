@@ -22,6 +22,8 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cotask_common.errors import NotFound, ServiceError
 from cotask_common.users.models import UserRef
@@ -38,7 +40,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=services.REASON_MAX,
-        error_messages={"required": "A reason is required: the author is told it."},
+        error_messages={"required": _("A reason is required: the author is told it.")},
         help_text="Recorded with the action and sent to the author.",
     )
 
@@ -178,7 +180,7 @@ def _apply(
         except ServiceError as exc:
             failed.append((row, exc))
         except ObjectDoesNotExist:  # e.g. a report whose post went with its deleted page
-            failed.append((row, NotFound("What this refers to no longer exists.")))
+            failed.append((row, NotFound(gettext("What this refers to no longer exists."))))
     return done, failed
 
 

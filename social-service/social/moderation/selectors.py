@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from cotask_common.errors import NotFound
 from social.moderation.models import ModerationAction, Report
@@ -15,7 +16,7 @@ def report_queue(*, status: str = "open") -> QuerySet[Report]:
 def get_report(*, report_id: uuid.UUID | str) -> Report:
     row = Report.objects.filter(id=report_id).first()
     if row is None:
-        raise NotFound(f"No report with the id {str(report_id)!r}.")
+        raise NotFound(gettext("No report with the id %(id)s.") % {"id": repr(str(report_id))})
     return row
 
 

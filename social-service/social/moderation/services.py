@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
@@ -49,7 +49,7 @@ def _reason(reason: str) -> str:
         field="reason",
         limit=REASON_MAX,
         required=True,
-        blank_message="A reason is required.",
+        blank_message=gettext("A reason is required."),
     )
 
 
@@ -101,7 +101,7 @@ def _record(
 
 def _require_staff(actor: Moderator | None) -> None:
     if not can_moderate(actor):
-        raise Forbidden("This needs the moderator role.")
+        raise Forbidden(gettext("This needs the moderator role."))
 
 
 def _require_outranks(*, actor: Moderator | None, owner_id: uuid.UUID | None) -> None:
@@ -139,20 +139,26 @@ def block_page(
     reason = _reason(reason)
     if permanent:
         if not is_admin(actor):
-            raise Forbidden("Only an admin may block a page permanently.", code="admin_only")
+            raise Forbidden(
+                gettext("Only an admin may block a page permanently."), code="admin_only"
+            )
     else:
         if duration is None or duration <= timedelta(0):
             raise ServiceError.for_field(
                 "duration_hours",
-                "Give a positive duration, or permanent (admins).",
+                gettext("Give a positive duration, or permanent (admins)."),
                 code="required",
             )
         limit = timedelta(days=settings.SOCIAL_MODERATOR_MAX_BLOCK_DAYS)
         if not is_admin(actor) and duration > limit:
             raise ServiceError.for_field(
                 "duration_hours",
-                f"A moderator may block for at most {settings.SOCIAL_MODERATOR_MAX_BLOCK_DAYS} "
-                f"days ({limit.days * 24} hours).",
+                ngettext(
+                    "A moderator may block for at most %(days)s day (%(hours)s hours).",
+                    "A moderator may block for at most %(days)s days (%(hours)s hours).",
+                    limit.days,
+                )
+                % {"days": limit.days, "hours": limit.days * 24},
                 code="too_long",
             )
     with transaction.atomic():
@@ -183,7 +189,7 @@ def unblock_page(*, page: Page, actor: Moderator, reason: str) -> Page:
         page = Page.objects.select_for_update().get(id=page.id)
         _require_outranks(actor=actor, owner_id=page.owner_id)
         if page.blocked_permanently and not is_admin(actor):
-            raise Forbidden("Only an admin may lift a permanent block.", code="admin_only")
+            raise Forbidden(gettext("Only an admin may lift a permanent block."), code="admin_only")
         if not page.blocked_permanently and page.blocked_until is None:
             return page  # no block to lift: nothing changes, nothing is recorded or told
         page.blocked_permanently = False
@@ -303,10 +309,15 @@ def _target_owner(*, target_type: str, target_id: uuid.UUID, viewer: Viewer) -> 
             .values_list("owner_id", flat=True)
         )
     else:
-        raise ServiceError.for_field("target_type", "Must be post, comment or page.")
+        raise ServiceError.for_field("target_type", gettext("Must be post, comment or page."))
     found = owners.first()
     if found is None:
-        raise NotFound.for_field("target_id", f"No {target_type} with this id.", code="not_found")
+        missing = {
+            TargetType.POST: gettext("No post with this id."),
+            TargetType.COMMENT: gettext("No comment with this id."),
+            TargetType.PAGE: gettext("No page with this id."),
+        }[TargetType(target_type)]
+        raise NotFound.for_field("target_id", missing, code="not_found")
     return found
 
 
@@ -345,7 +356,7 @@ def report(*, reporter: Moderator, target_type: str, target_id: uuid.UUID, reaso
                 },
             )
     except IntegrityError as exc:
-        raise Conflict("You already reported this; a moderator will look at it.") from exc
+        raise Conflict(gettext("You already reported this; a moderator will look at it.")) from exc
     return row
 
 
@@ -362,7 +373,7 @@ def resolve_report(
     _require_staff(actor)
     resolution = _reason(resolution)
     if report.status != Report.Status.OPEN:
-        raise Conflict("This report is already closed.", code="report_closed")
+        raise Conflict(gettext("This report is already closed."), code="report_closed")
     with transaction.atomic():
         report = Report.objects.select_for_update().get(id=report.id)
         if action == "delete":
@@ -373,7 +384,7 @@ def resolve_report(
                 comment = Comment.objects.get(id=report.target_id)
                 delete_comment(comment=comment, actor=actor, reason=resolution, report=report)
             else:
-                raise ServiceError.for_field("action", "A page is blocked, not deleted.")
+                raise ServiceError.for_field("action", gettext("A page is blocked, not deleted."))
         elif action == "block_page":
             if report.target_type == TargetType.PAGE:
                 page = Page.objects.get(id=report.target_id)
@@ -390,7 +401,7 @@ def resolve_report(
                 duration=timedelta(hours=duration_hours) if duration_hours else None,
             )
         elif action != "none":
-            raise ServiceError.for_field("action", "Must be none, delete or block_page.")
+            raise ServiceError.for_field("action", gettext("Must be none, delete or block_page."))
         report.status = Report.Status.DISMISSED if action == "none" else Report.Status.RESOLVED
         report.resolved_by_id = actor.id
         report.resolution = resolution

@@ -14,6 +14,7 @@ import uuid
 from typing import TypeAlias
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from cotask_common.errors import Forbidden, NotFound
 from cotask_common.roles import can_moderate
@@ -35,6 +36,12 @@ def viewer_id(viewer: Viewer) -> uuid.UUID | None:
     return getattr(viewer, "id", None) if viewer else None
 
 
+def no_page_message(ref: str | uuid.UUID) -> str:
+    """The 404 message for a page that is absent or hidden from the viewer (the same text,
+    so the two cannot be told apart)."""
+    return gettext("No page with the id or handle %(ref)s.") % {"ref": repr(str(ref))}
+
+
 def page_by_ref(*, ref: str | uuid.UUID, queryset: QuerySet[Page] | None = None) -> Page:
     """A page by its uuid or its handle (any case); NotFound otherwise."""
     queryset = queryset if queryset is not None else Page.objects.select_related("owner")
@@ -45,7 +52,7 @@ def page_by_ref(*, ref: str | uuid.UUID, queryset: QuerySet[Page] | None = None)
     else:
         page = queryset.filter(id=page_id).first()
     if page is None:
-        raise NotFound(f"No page with the id or handle {ref!r}.")
+        raise NotFound(no_page_message(ref))
     return page
 
 
@@ -73,7 +80,7 @@ def owned_page(*, ref: str | uuid.UUID, viewer: Viewer) -> Page:
     does not own it, NotFound for one who cannot see it (as for any hidden page)."""
     page = visible_page(ref=ref, viewer=viewer)
     if viewer is None or page.owner_id != viewer.id:
-        raise Forbidden("Only the page's owner may do this.", code="not_page_owner")
+        raise Forbidden(gettext("Only the page's owner may do this."), code="not_page_owner")
     return page
 
 
@@ -89,11 +96,11 @@ def check_visible(
     if page.owner_id == user_id:
         return page
     if page.is_blocked:
-        raise NotFound(f"No page with the id or handle {ref!r}.", code="page_unavailable")
+        raise NotFound(no_page_message(ref), code="page_unavailable")
     if blocked_from is None:
         blocked_from = is_blocked_from(page=page, user_id=user_id)
     if blocked_from:
-        raise NotFound(f"No page with the id or handle {ref!r}.", code="page_unavailable")
+        raise NotFound(no_page_message(ref), code="page_unavailable")
     return page
 
 
@@ -113,7 +120,9 @@ def readable_page(*, ref: str | uuid.UUID, viewer: Viewer) -> Page:
     page = visible_page(ref=ref, viewer=viewer)
     if not can_read_posts(page=page, viewer=viewer):
         raise Forbidden(
-            "This page is private: only its approved followers see its posts and followers.",
+            gettext(
+                "This page is private: only its approved followers see its posts and followers."
+            ),
             code="page_private",
         )
     return page

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
@@ -25,7 +26,7 @@ from social import hot_sql
 from social.core.feed_writes import feed_writes
 from social.core.validation import clean_handle, clean_tags, clean_text
 from social.pages.models import Follow, MediaFile, Page, PageBlock, PageTag
-from social.pages.selectors import personal_page
+from social.pages.selectors import no_page_message, personal_page
 
 MAX_PAGE_TAGS = 10
 MAX_LINKS = 5
@@ -40,11 +41,21 @@ DESCRIPTION_MAX = 1000
 def _clean_links(links: Any) -> list[str]:
     links = list(links or [])
     if len(links) > MAX_LINKS:
-        raise ServiceError.for_field("links", f"At most {MAX_LINKS} links, got {len(links)}.")
+        raise ServiceError.for_field(
+            "links",
+            ngettext(
+                "At most %(limit)s link, got %(count)s.",
+                "At most %(limit)s links, got %(count)s.",
+                MAX_LINKS,
+            )
+            % {"limit": MAX_LINKS, "count": len(links)},
+        )
     for link in links:
         if not isinstance(link, str) or not re.match(r"^https?://\S{1,500}$", link):
             raise ServiceError.for_field(
-                "links", f"{link!r} is not an http(s) URL of at most 500 characters."
+                "links",
+                gettext("%(link)s is not an http(s) URL of at most 500 characters.")
+                % {"link": repr(link)},
             )
     return links
 
@@ -92,7 +103,7 @@ def _free_handle(base: str) -> str:
         if not Page.objects.filter(handle_key=candidate.lower()).exists():
             return candidate
         candidate = f"{base}_{uuid.uuid4().hex[:6]}"
-    raise Conflict("No free handle could be found.")  # pragma: no cover
+    raise Conflict(gettext("No free handle could be found."))  # pragma: no cover
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,7 +174,9 @@ def check_media(
         try:
             value = str(uuid.UUID(str(raw)))
         except ValueError as exc:
-            raise ServiceError.for_field(field, f"{raw!r} is not a file id (a UUID).") from exc
+            raise ServiceError.for_field(
+                field, gettext("%(value)s is not a file id (a UUID).") % {"value": repr(raw)}
+            ) from exc
         if value not in ids:
             ids.append(value)
     files = {str(f.id): f for f in MediaFile.objects.filter(id__in=ids)}
@@ -172,19 +185,22 @@ def check_media(
         media = files.get(value)
         if media is None or str(media.owner_id) != str(owner_id):
             raise ServiceError.for_field(
-                field, f"File {value} does not exist or is not yours.", code="media_not_found"
+                field,
+                gettext("File %(id)s does not exist or is not yours.") % {"id": value},
+                code="media_not_found",
             )
         if media.status != "ready":
             raise ServiceError.for_field(
                 field,
-                f"File {value} is not ready yet (status {media.status!r}); try again shortly.",
+                gettext("File %(id)s is not ready yet (status %(status)s); try again shortly.")
+                % {"id": value, "status": repr(media.status)},
                 code="media_not_ready",
             )
         if media.purpose not in purposes:
             raise ServiceError.for_field(
                 field,
-                f"File {value} was uploaded for {media.purpose!r}; this needs one of "
-                f"{', '.join(purposes)}.",
+                gettext("File %(id)s was uploaded for %(purpose)s; this needs one of %(wanted)s.")
+                % {"id": value, "purpose": repr(media.purpose), "wanted": ", ".join(purposes)},
                 code="media_wrong_purpose",
             )
     return ids
@@ -252,7 +268,7 @@ def create_personal_page(
             return page
         except IntegrityError:
             continue  # made meanwhile, or the handle was taken meanwhile: look again
-    raise Conflict("The personal page could not be made; try again.")  # pragma: no cover
+    raise Conflict(gettext("The personal page could not be made; try again."))  # pragma: no cover
 
 
 def _name_from_account(*, page: Page, username: str, display_name: str) -> Page:
@@ -329,11 +345,11 @@ def create_page(
                 object_type="page", object_id=page.id, actor=owner_id, attached=[page.avatar_id]
             )
     except IntegrityError as exc:
-        raise Conflict.for_field(
-            "handle", f"The handle {handle!r} is taken (handles ignore case).", code="taken"
-        ) from exc
+        raise Conflict.for_field("handle", _handle_taken(handle), code="taken") from exc
     except UserRef.DoesNotExist as exc:
-        raise Forbidden("Your account is not known here yet; try again in a moment.") from exc
+        raise Forbidden(
+            gettext("Your account is not known here yet; try again in a moment.")
+        ) from exc
     return page
 
 
@@ -341,16 +357,25 @@ AVATAR_PURPOSES = ("avatar", "page_avatar", "post_image")
 EDITABLE = ("handle", "name", "description", "tags", "is_private", "avatar_id", "links")
 
 
+def _handle_taken(handle: object) -> str:
+    return gettext("The handle %(handle)s is taken (handles ignore case).") % {
+        "handle": repr(handle)
+    }
+
+
 def _own_page(*, page: Page, actor_id: uuid.UUID) -> None:
     if page.owner_id != actor_id:
-        raise Forbidden("Only the page's owner may do this.", code="not_page_owner")
+        raise Forbidden(gettext("Only the page's owner may do this."), code="not_page_owner")
 
 
 def update_page(*, page: Page, actor_id: uuid.UUID, changes: dict[str, Any]) -> Page:
     _own_page(page=page, actor_id=actor_id)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ServiceError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+        raise ServiceError(
+            gettext("These fields cannot be changed: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     if "handle" in changes:
         changes["handle"] = clean_handle(changes["handle"])
     if "name" in changes:
@@ -406,9 +431,7 @@ def update_page(*, page: Page, actor_id: uuid.UUID, changes: dict[str, Any]) -> 
                 )
     except IntegrityError as exc:
         raise Conflict.for_field(
-            "handle",
-            f"The handle {changes.get('handle')!r} is taken (handles ignore case).",
-            code="taken",
+            "handle", _handle_taken(changes.get("handle")), code="taken"
         ) from exc
     return page
 
@@ -417,7 +440,7 @@ def delete_page(*, page: Page, actor_id: uuid.UUID) -> None:
     _own_page(page=page, actor_id=actor_id)
     if page.kind == Page.Kind.PERSONAL:
         raise Forbidden(
-            "The personal page is the profile: it goes away only with the account.",
+            gettext("The personal page is the profile: it goes away only with the account."),
             code="personal_page",
         )
     with transaction.atomic():
@@ -454,12 +477,14 @@ def follow_page(*, page: Page, user_id: uuid.UUID) -> Follow:
     """Follow a public page at once, or ask to follow a private one. Repeating is harmless."""
     if page.owner_id == user_id:
         raise ServiceError(
-            "You own this page: its posts are in your feed already.", code="own_page"
+            gettext("You own this page: its posts are in your feed already."), code="own_page"
         )
     if page.is_blocked:
-        raise NotFound(f"No page with the id or handle {str(page.id)!r}.", code="page_unavailable")
+        raise NotFound(no_page_message(page.id), code="page_unavailable")
     if PageBlock.objects.filter(page=page, user_id=user_id).exists():
-        raise Forbidden("The page's owner blocked you from this page.", code="blocked_from_page")
+        raise Forbidden(
+            gettext("The page's owner blocked you from this page."), code="blocked_from_page"
+        )
     with transaction.atomic():
         user, _ = UserRef.objects.get_or_create(id=user_id, defaults={"username": ""})
         follow = Follow.objects.select_for_update().filter(page=page, user=user).first()
@@ -544,7 +569,7 @@ def unfollow_page(*, page: Page, user_id: uuid.UUID) -> None:
 def _pending(*, page: Page, user_ids: list[uuid.UUID] | None, all_: bool) -> list[Follow]:
     if not all_ and not user_ids:
         raise ServiceError.for_field(
-            "user_ids", "Name at least one user, or set all to true.", code="required"
+            "user_ids", gettext("Name at least one user, or set all to true."), code="required"
         )
     rows = Follow.objects.select_for_update().filter(page=page, status=Follow.Status.PENDING)
     if not all_:
@@ -571,13 +596,19 @@ def _approve(*, page: Page, actor_id: uuid.UUID, follows: list[Follow]) -> None:
 MAX_BATCH = 1000
 
 
+def _too_many_users() -> str:
+    return ngettext(
+        "At most %(limit)s user at once.", "At most %(limit)s users at once.", MAX_BATCH
+    ) % {"limit": MAX_BATCH}
+
+
 def approve_requests(
     *, page: Page, actor_id: uuid.UUID, user_ids: list[uuid.UUID] | None = None, all: bool = False
 ) -> int:
     """Accept one, several (`user_ids`) or all pending requests; returns how many."""
     _own_page(page=page, actor_id=actor_id)
     if user_ids and len(user_ids) > MAX_BATCH:
-        raise ServiceError.for_field("user_ids", f"At most {MAX_BATCH} users at once.")
+        raise ServiceError.for_field("user_ids", _too_many_users())
     with transaction.atomic():
         follows = _pending(page=page, user_ids=user_ids, all_=all)
         _approve(page=page, actor_id=actor_id, follows=follows)
@@ -589,7 +620,7 @@ def reject_requests(
 ) -> int:
     _own_page(page=page, actor_id=actor_id)
     if user_ids and len(user_ids) > MAX_BATCH:
-        raise ServiceError.for_field("user_ids", f"At most {MAX_BATCH} users at once.")
+        raise ServiceError.for_field("user_ids", _too_many_users())
     with transaction.atomic():
         follows = _pending(page=page, user_ids=user_ids, all_=all)
         for follow in follows:
@@ -617,7 +648,7 @@ def remove_follower(*, page: Page, actor_id: uuid.UUID, user_id: uuid.UUID) -> N
         )
         if follow is None:
             raise NotFound.for_field(
-                "user_id", "This user does not follow the page.", code="not_found"
+                "user_id", gettext("This user does not follow the page."), code="not_found"
             )
         _ended(follow=follow, page=page, actor_id=actor_id, reason="removed_by_owner")
 
@@ -626,11 +657,13 @@ def block_user(*, page: Page, actor_id: uuid.UUID, user_id: uuid.UUID) -> PageBl
     """The user stops following (or asking), and can neither follow nor see the page again."""
     _own_page(page=page, actor_id=actor_id)
     if user_id == actor_id:
-        raise ServiceError.for_field("user_id", "You cannot block yourself from your own page.")
+        raise ServiceError.for_field(
+            "user_id", gettext("You cannot block yourself from your own page.")
+        )
     with transaction.atomic():
         user = UserRef.objects.filter(id=user_id).first()
         if user is None:
-            raise NotFound.for_field("user_id", "No such user.", code="not_found")
+            raise NotFound.for_field("user_id", gettext("No such user."), code="not_found")
         block, created = PageBlock.objects.get_or_create(page=page, user=user)
         follow = Follow.objects.select_for_update().filter(page=page, user_id=user_id).first()
         if follow:

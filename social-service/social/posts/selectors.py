@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cotask_common.errors import Forbidden, NotFound
 from social.pages import selectors as page_selectors
@@ -48,6 +49,10 @@ COUNTER_WRITE_FIELDS = (
 )
 
 
+def _no_post(post_id: uuid.UUID | str) -> str:
+    return gettext("No post with the id %(id)s.") % {"id": repr(str(post_id))}
+
+
 def post_for_viewer(*, post_id: uuid.UUID | str, viewer: Viewer, lock: bool = False) -> Post:
     """The post if `viewer` may read it: 404 when it is gone or its page is hidden from them,
     403 when the page is private and they do not follow it. `lock` (inside a transaction)
@@ -64,7 +69,7 @@ def post_for_viewer(*, post_id: uuid.UUID | str, viewer: Viewer, lock: bool = Fa
     # A slice, not first(): a primary-key lookup needs no ORDER BY (nor its compilation).
     post = next(iter(rows[:1]), None)
     if post is None or post.deleted_at is not None:
-        raise NotFound(f"No post with the id {str(post_id)!r}.")
+        raise NotFound(_no_post(post_id))
     try:
         page_selectors.check_visible(
             page=post.page,
@@ -73,10 +78,10 @@ def post_for_viewer(*, post_id: uuid.UUID | str, viewer: Viewer, lock: bool = Fa
             blocked_from=getattr(post, "viewer_blocked", False),
         )
     except NotFound as exc:
-        raise NotFound(f"No post with the id {str(post_id)!r}.") from exc
+        raise NotFound(_no_post(post_id)) from exc
     if not page_selectors.can_read_posts(page=post.page, viewer=viewer):
         raise Forbidden(
-            "This post is on a private page: only its approved followers see it.",
+            gettext("This post is on a private page: only its approved followers see it."),
             code="page_private",
         )
     return post
@@ -128,7 +133,7 @@ def comments(*, post: Post, parent_id: uuid.UUID | None, viewer: Viewer) -> Quer
 def comment_for_viewer(*, comment_id: uuid.UUID | str, viewer: Viewer) -> Comment:
     comment = Comment.objects.select_related("author", "post").filter(id=comment_id).first()
     if comment is None or comment.deleted_at is not None:
-        raise NotFound(f"No comment with the id {str(comment_id)!r}.")
+        raise NotFound(gettext("No comment with the id %(id)s.") % {"id": repr(str(comment_id))})
     post_for_viewer(post_id=comment.post_id, viewer=viewer)
     return comment
 

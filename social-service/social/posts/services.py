@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from cotask_common.errors import Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
@@ -74,7 +75,14 @@ def _parse(text: str, tags: list[str] | None) -> tuple[list[str], list[str]]:
     mentions = list(dict.fromkeys(MENTION_RE.findall(text)))
     if len(mentions) > MAX_MENTIONS:
         raise ServiceError.for_field(
-            "text", f"At most {MAX_MENTIONS} mentions, got {len(mentions)}.", code="too_many"
+            "text",
+            ngettext(
+                "At most %(limit)s mention, got %(count)s.",
+                "At most %(limit)s mentions, got %(count)s.",
+                MAX_MENTIONS,
+            )
+            % {"limit": MAX_MENTIONS, "count": len(mentions)},
+            code="too_many",
         )
     return tags, mentions
 
@@ -89,22 +97,29 @@ def create_post(
     reply_to: Post | None = None,
 ) -> Post:
     if page.owner_id != actor_id:
-        raise Forbidden("You can post only on your own pages.", code="not_page_owner")
+        raise Forbidden(gettext("You can post only on your own pages."), code="not_page_owner")
     if page.is_blocked:
         raise Forbidden(
-            "This page is blocked by moderation; it cannot post until the block ends.",
+            gettext("This page is blocked by moderation; it cannot post until the block ends."),
             code="page_blocked",
         )
     text = _clean_post_text(text)
     media_ids = list(media_ids or [])
     if len(media_ids) > settings.SOCIAL_POST_MAX_MEDIA:
+        most = settings.SOCIAL_POST_MAX_MEDIA
         raise ServiceError.for_field(
-            "media_ids", f"At most {settings.SOCIAL_POST_MAX_MEDIA} files, got {len(media_ids)}."
+            "media_ids",
+            ngettext(
+                "At most %(limit)s file, got %(count)s.",
+                "At most %(limit)s files, got %(count)s.",
+                most,
+            )
+            % {"limit": most, "count": len(media_ids)},
         )
     media = check_media(media_ids=media_ids, owner_id=actor_id, purposes=POST_MEDIA_PURPOSES)
     if not text and not media:
         raise ServiceError.for_field(
-            "text", "A post needs text or at least one file.", code="required"
+            "text", gettext("A post needs text or at least one file."), code="required"
         )
     tags, mentions = _parse(text, tags)
     with transaction.atomic():
@@ -179,7 +194,7 @@ def update_post(
     media_ids: list[Any] | None = None,
 ) -> Post:
     if post.page.owner_id != actor_id:
-        raise Forbidden("Only the author may edit a post.", code="not_author")
+        raise Forbidden(gettext("Only the author may edit a post."), code="not_author")
     with transaction.atomic():
         post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
         old_media = list(post.media_ids or [])
@@ -191,7 +206,7 @@ def update_post(
             )
         if not post.text and not post.media_ids:
             raise ServiceError.for_field(
-                "text", "A post needs text or at least one file.", code="required"
+                "text", gettext("A post needs text or at least one file."), code="required"
             )
         post.tags, post.mentions = _parse(post.text, tags if tags is not None else post.tags)
         post.edited_at = timezone.now()
@@ -221,7 +236,7 @@ def delete_post(
     """Soft delete: the post disappears everywhere; the row stays for moderation's record.
     False when it was deleted already (by someone else meanwhile): nothing more happens."""
     if not by_moderator and post.page.owner_id != actor_id:
-        raise Forbidden("Only the author may delete a post.", code="not_author")
+        raise Forbidden(gettext("Only the author may delete a post."), code="not_author")
     with transaction.atomic():
         post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
         if post.deleted_at is not None:
@@ -337,7 +352,7 @@ def _clean_comment(text: str) -> str:
         field="text",
         limit=settings.SOCIAL_COMMENT_MAX_LENGTH,
         required=True,
-        blank_message="A comment cannot be empty.",
+        blank_message=gettext("A comment cannot be empty."),
     )
 
 
@@ -366,7 +381,7 @@ def create_comment(
             ).first()
             if parent is None:
                 raise NotFound.for_field(
-                    "parent_id", "No such comment on this post.", code="not_found"
+                    "parent_id", gettext("No such comment on this post."), code="not_found"
                 )
         comment = Comment.objects.create(post=post, author_id=author_id, parent=parent, text=text)
         if parent is not None:
@@ -397,7 +412,7 @@ def create_comment(
 
 def update_comment(*, comment: Comment, actor_id: uuid.UUID, text: str) -> Comment:
     if comment.author_id != actor_id:
-        raise Forbidden("Only the comment's author may edit it.", code="not_author")
+        raise Forbidden(gettext("Only the comment's author may edit it."), code="not_author")
     text = _clean_comment(text)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(id=comment.id)
@@ -420,7 +435,7 @@ def delete_comment(
     """Soft delete; False when it was deleted already (nothing more happens)."""
     if not by_moderator and comment.author_id != actor_id:
         raise Forbidden(
-            "Only the comment's author may delete it (moderators: use moderation).",
+            gettext("Only the comment's author may delete it (moderators: use moderation)."),
             code="not_author",
         )
     with transaction.atomic():

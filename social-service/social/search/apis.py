@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -29,7 +30,15 @@ def _offset(raw: str | None) -> int:
         return 0
     value = decode_cursor(raw, lambda data: int(data.decode()))
     if not 0 <= value <= MAX_OFFSET:
-        raise ServiceError.for_field("cursor", f"Search goes at most {MAX_OFFSET} results deep.")
+        raise ServiceError.for_field(
+            "cursor",
+            ngettext(
+                "Search goes at most %(limit)s result deep.",
+                "Search goes at most %(limit)s results deep.",
+                MAX_OFFSET,
+            )
+            % {"limit": MAX_OFFSET},
+        )
     return value
 
 
@@ -67,11 +76,19 @@ class SearchApi(NamedLimitThrottling, APIView):
         query = request.query_params.get("q", "").strip()
         if not QUERY_MIN <= len(query) <= QUERY_MAX:
             raise ServiceError.for_field(
-                "q", f"From {QUERY_MIN} to {QUERY_MAX} characters, got {len(query)}."
+                "q",
+                ngettext(
+                    "From %(least)s to %(most)s character, got %(count)s.",
+                    "From %(least)s to %(most)s characters, got %(count)s.",
+                    QUERY_MAX,
+                )
+                % {"least": QUERY_MIN, "most": QUERY_MAX, "count": len(query)},
             )
         kind = request.query_params.get("type", "pages")
         if kind not in ("pages", "users"):
-            raise ServiceError.for_field("type", f"Must be pages or users, got {kind!r}.")
+            raise ServiceError.for_field(
+                "type", gettext("Must be pages or users, got %(kind)s.") % {"kind": repr(kind)}
+            )
         size = page_size(request)
         offset = _offset(request.query_params.get("cursor"))
         if kind == "pages":
