@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cotask_common.contracts.habits import STREAK_MILESTONES
 from cotask_common.errors import Conflict, NotFound, ServiceError
@@ -228,7 +229,8 @@ def _clean_text(field: str, value: Any, *, max_length: int, required: bool = Fal
     if len(text) > max_length:
         raise _field_error(
             field,
-            _("At most %(max)d characters.") % {"max": max_length},
+            ngettext("At most %(max)d character.", "At most %(max)d characters.", max_length)
+            % {"max": max_length},
             code="max_length",
         )
     return text
@@ -320,7 +322,12 @@ def _clean(habit: Habit, data: dict[str, Any]) -> None:
         if not 1 <= int(habit.times) <= TIMES_PER_DAY_MAX:
             raise _field_error(
                 "times",
-                _("From 1 to %(max)d times a day.") % {"max": TIMES_PER_DAY_MAX},
+                ngettext(
+                    "From 1 to %(max)d time a day.",
+                    "From 1 to %(max)d times a day.",
+                    TIMES_PER_DAY_MAX,
+                )
+                % {"max": TIMES_PER_DAY_MAX},
                 code="out_of_range",
             )
     else:
@@ -329,7 +336,8 @@ def _clean(habit: Habit, data: dict[str, Any]) -> None:
         if not 1 <= int(habit.interval_days) <= INTERVAL_MAX:
             raise _field_error(
                 "interval_days",
-                _("From 1 to %(max)d days.") % {"max": INTERVAL_MAX},
+                ngettext("From 1 to %(max)d day.", "From 1 to %(max)d days.", INTERVAL_MAX)
+                % {"max": INTERVAL_MAX},
                 code="out_of_range",
             )
     else:
@@ -354,7 +362,12 @@ def habit_create(*, user: Any, **data: Any) -> Habit:
     today = evaluation.today_in(zone)
     if Habit.objects.filter(owner_id=user.id).count() >= MAX_HABITS:
         raise Conflict(
-            _("You have %(max)d habits, the most one person keeps.") % {"max": MAX_HABITS},
+            ngettext(
+                "You have %(max)d habit, the most one person keeps.",
+                "You have %(max)d habits, the most one person keeps.",
+                MAX_HABITS,
+            )
+            % {"max": MAX_HABITS},
             code="too_many_habits",
         )
     habit = Habit(owner_id=user.id, start_date=data.get("start_date") or today)
@@ -450,13 +463,23 @@ def pause_create(*, user: Any, habit_id: Any, start_date: date, end_date: date) 
     if start_date < earliest:
         raise _field_error(
             "start_date",
-            _("A pause starts at most %(days)d days ago.") % {"days": evaluation.CHECKIN_DAYS_BACK},
+            ngettext(
+                "A pause starts at most %(days)d day ago.",
+                "A pause starts at most %(days)d days ago.",
+                evaluation.CHECKIN_DAYS_BACK,
+            )
+            % {"days": evaluation.CHECKIN_DAYS_BACK},
             code="too_far_back",
         )
     if (end_date - start_date).days + 1 > MAX_PAUSE_DAYS:
         raise _field_error(
             "end_date",
-            _("A pause lasts at most %(days)d days.") % {"days": MAX_PAUSE_DAYS},
+            ngettext(
+                "A pause lasts at most %(days)d day.",
+                "A pause lasts at most %(days)d days.",
+                MAX_PAUSE_DAYS,
+            )
+            % {"days": MAX_PAUSE_DAYS},
             code="too_long",
         )
     if Pause.objects.filter(habit=habit, start_date__lte=end_date, end_date__gte=start_date):
@@ -465,7 +488,13 @@ def pause_create(*, user: Any, habit_id: Any, start_date: date, end_date: date) 
         )
     if Pause.objects.filter(habit=habit).count() >= MAX_PAUSES:
         raise Conflict(
-            _("A habit has at most %(max)d pauses.") % {"max": MAX_PAUSES}, code="too_many_pauses"
+            ngettext(
+                "A habit has at most %(max)d pause.",
+                "A habit has at most %(max)d pauses.",
+                MAX_PAUSES,
+            )
+            % {"max": MAX_PAUSES},
+            code="too_many_pauses",
         )
     pause = Pause.objects.create(habit=habit, start_date=start_date, end_date=end_date)
     refresh_figures(habit, today=today, actor=user.id)
@@ -500,7 +529,11 @@ def _checkin_day(habit: Habit, day: date | None, *, today: date) -> date:
     if day < today - timedelta(days=evaluation.CHECKIN_DAYS_BACK):
         raise _field_error(
             "day",
-            _("A check-in is for today or at most %(days)d days back.")
+            ngettext(
+                "A check-in is for today or at most %(days)d day back.",
+                "A check-in is for today or at most %(days)d days back.",
+                evaluation.CHECKIN_DAYS_BACK,
+            )
             % {"days": evaluation.CHECKIN_DAYS_BACK},
             code="too_far_back",
         )
