@@ -398,6 +398,12 @@ def habit_update(*, user: Any, habit_id: Any, changes: dict[str, Any]) -> Habit:
     return habit
 
 
+def habit_saved_by_staff(*, habit: Habit) -> None:
+    """Staff changed the habit's name, description, colour or icon in Django admin (inside the
+    admin's transaction): announce it like any other change."""
+    _publish_saved(habit, actor=None)
+
+
 @transaction.atomic
 def habit_delete(*, user: Any, habit_id: Any) -> None:
     habit = habit_of(user=user, habit_id=habit_id, lock=True)
