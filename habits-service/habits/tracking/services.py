@@ -601,8 +601,19 @@ def checkin_record(
     fields: dict[str, Any] = {"value": value}
     if note is not None:
         fields["note"] = _clean_text("note", note, max_length=NOTE_MAX_LENGTH)
-    # The habit's row lock serialises check-ins of the habit: no race between the two.
-    checkin, created = Checkin.objects.update_or_create(habit=habit, day=day, defaults=fields)
+    # The habit's row lock serialises check-ins of the habit, so a plain read then an update
+    # or insert cannot race (no savepoint round trips as in update_or_create); the unique
+    # constraint still stands behind it.
+    checkin = Checkin.objects.filter(habit=habit, day=day).first()
+    created = checkin is None
+    if checkin is not None:
+        checkin.habit = habit  # the locked row, owner loaded: the caller reads it
+    if checkin is None:
+        checkin = Checkin.objects.create(habit=habit, day=day, **fields)
+    else:
+        for name, field_value in fields.items():
+            setattr(checkin, name, field_value)
+        checkin.save(update_fields=[*fields, "updated_at"])
     refresh_figures(habit, today=today, actor=user.id)
     publish_event(
         type="habits.checkin.recorded",
