@@ -22,6 +22,7 @@ fired for that local day (an owner who moved west would otherwise meet the same 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time
@@ -284,10 +285,17 @@ def _advance(updates: list[tuple[int, datetime | None, date | None]]) -> None:
         )
         return
     table = connection.ops.quote_name(Reminder._meta.db_table)
+    # One JSON parameter (quoted once) rather than arrays of thousands of elements.
+    rows = json.dumps(
+        [
+            {"id": i, "at": at.isoformat() if at else None, "day": day.isoformat() if day else None}
+            for i, at, day in updates
+        ]
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS r SET next_fire_at = u.at, last_fired_day = u.day "  # noqa: S608 - quoted model name only
-            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::date[]) AS u(id, at, day) "
+            "FROM jsonb_to_recordset(%s::jsonb) AS u(id bigint, at timestamptz, day date) "
             "WHERE r.id = u.id",
-            [[u[0] for u in updates], [u[1] for u in updates], [u[2] for u in updates]],
+            [rows],
         )
