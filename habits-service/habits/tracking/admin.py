@@ -5,6 +5,7 @@ staff fix a name or a description, or delete spam."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import transaction
 
 from habits.tracking.models import Checkin, Habit, Pause, Reminder
 
@@ -65,6 +66,14 @@ class HabitAdmin(admin.ModelAdmin):
         "updated_at",
     )
     inlines = [PauseInline, ReminderInline]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        # A renamed habit is announced like one renamed through the API.
+        from habits.tracking.services import habit_saved_by_staff
+
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            habit_saved_by_staff(habit=obj)
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

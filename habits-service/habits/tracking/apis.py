@@ -155,9 +155,13 @@ class CheckinListApi(APIView):
     def put(self, request: SignedInRequest, habit_id: str) -> Response:
         data = valid(CheckinInput, request.data)
         checkin, created = services.checkin_record(user=request.user, habit_id=habit_id, **data)
-        habit = _habit(request, habit_id).data
+        today = _today(request)
+        habit = selectors.with_today(checkin.habit, today=today)  # the row the service wrote
         return Response(
-            {"checkin": CheckinOutput(checkin).data, "habit": habit},
+            {
+                "checkin": CheckinOutput(checkin).data,
+                "habit": HabitOutput(habit, context={"today": today}).data,
+            },
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -91,6 +91,11 @@ def today_in(zone: ZoneInfo, *, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(zone).date()
 
 
+def next_midnight(zone: ZoneInfo, *, now: datetime | None = None) -> datetime:
+    """The next start of a day in `zone`, in UTC (when the beat next closes a day)."""
+    return _engine().next_local_midnight(zone, now or timezone.now())
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 

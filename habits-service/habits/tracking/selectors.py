@@ -105,13 +105,20 @@ def history_rows(*, habit: Habit, through: date) -> tuple[dict[date, Any], list[
     each day's state, freezes included."""
     from django.db.models import DateField, DecimalField, Value
 
-    checkins = Checkin.objects.filter(
-        habit_id=habit.id, day__gte=habit.start_date, day__lte=through
-    ).values_list("day", "value", Value(None, output_field=DateField()))
-    pauses = Pause.objects.filter(habit_id=habit.id).values_list(
-        "start_date",
-        Value(None, output_field=DecimalField(max_digits=12, decimal_places=3)),
-        "end_date",
+    # No ORDER BY on either side: SQLite refuses one inside a compound statement.
+    checkins = (
+        Checkin.objects.filter(habit_id=habit.id, day__gte=habit.start_date, day__lte=through)
+        .order_by()
+        .values_list("day", "value", Value(None, output_field=DateField()))
+    )
+    pauses = (
+        Pause.objects.filter(habit_id=habit.id)
+        .order_by()
+        .values_list(
+            "start_date",
+            Value(None, output_field=DecimalField(max_digits=12, decimal_places=3)),
+            "end_date",
+        )
     )
     values: dict[date, Any] = {}
     pause_rows: list[Pause] = []

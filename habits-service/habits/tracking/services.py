@@ -7,12 +7,18 @@ Every change that can move a streak (a check-in, an undo, a pause, a schedule, t
 change) re-evaluates the habit with the engine over its raw rows and stores the figures
 (`refresh_figures`): the cached numbers always equal a recount.
 
+Reminders and the day closing (`habits.tracking.reminders`, the beat's work) learn of every
+change through `_changed`: when that module has a `habit_changed(*, habit, today, what)`, it is
+called inside the same transaction after a check-in, an undo, a pause change, a schedule or
+start change and an archive change (`what` says which), so `next_fire_at` stays right.
+
 Lock order: the habit row (`habit_of(..., lock=True)`, which is also the owner check) before
 any check-in or pause row, so two check-ins of one habit never evaluate a half-written history.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -140,6 +146,19 @@ def _streak(habit: Habit) -> dict[str, Any]:
         "best_streak": habit.best_streak,
         "streak_unit": evaluation.streak_unit(habit),
     }
+
+
+def _changed(habit: Habit, *, today: date, what: str) -> None:
+    """Tell the reminders of `habit` what changed (see the module docstring)."""
+    try:
+        reminders = importlib.import_module("habits.tracking.reminders")
+    except ModuleNotFoundError as exc:
+        if exc.name != "habits.tracking.reminders":
+            raise
+        return
+    hook = getattr(reminders, "habit_changed", None)
+    if hook is not None:
+        hook(habit=habit, today=today, what=what)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,6 +390,8 @@ def habit_create(*, user: Any, **data: Any) -> Habit:
             code="too_many_habits",
         )
     habit = Habit(owner_id=user.id, start_date=data.get("start_date") or today)
+    # The beat closes the habit's days from the next local midnight on.
+    habit.next_evaluation_at = evaluation.next_midnight(zone)
     _clean(habit, {"name": "", **data})
     _check_start(habit, today=today)
     last = Habit.objects.filter(owner_id=user.id).aggregate(m=Max("position"))["m"]
@@ -393,9 +414,16 @@ def habit_update(*, user: Any, habit_id: Any, changes: dict[str, Any]) -> Habit:
     habit.save()
     if any(getattr(habit, name) != before[name] for name in RECOUNT_FIELDS):
         refresh_figures(habit, today=today, actor=user.id)
+        _changed(habit, today=today, what="schedule")
     if any(getattr(habit, name) != before[name] for name in before):
         _publish_saved(habit, actor=user.id)
     return habit
+
+
+def habit_saved_by_staff(*, habit: Habit) -> None:
+    """Staff changed the habit's name, description, colour or icon in Django admin (inside the
+    admin's transaction): announce it like any other change."""
+    _publish_saved(habit, actor=None)
 
 
 @transaction.atomic
@@ -420,6 +448,8 @@ def habit_archive(*, user: Any, habit_id: Any, archived: bool) -> Habit:
         habit.position = 0 if last is None else last + 1
     habit.save(update_fields=["archived_at", "position", "updated_at"])
     _publish_saved(habit, actor=user.id)
+    today = evaluation.today_in(evaluation.zone_for(user=user, owner=habit.owner))
+    _changed(habit, today=today, what="archive")
     return habit
 
 
@@ -498,6 +528,7 @@ def pause_create(*, user: Any, habit_id: Any, start_date: date, end_date: date) 
         )
     pause = Pause.objects.create(habit=habit, start_date=start_date, end_date=end_date)
     refresh_figures(habit, today=today, actor=user.id)
+    _changed(habit, today=today, what="pause")
     return pause
 
 
@@ -513,6 +544,7 @@ def pause_delete(*, user: Any, habit_id: Any, pause_id: Any) -> None:
         raise PauseNotFound()
     today = evaluation.today_in(evaluation.zone_for(user=user, owner=habit.owner))
     refresh_figures(habit, today=today, actor=user.id)
+    _changed(habit, today=today, what="pause")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -569,8 +601,19 @@ def checkin_record(
     fields: dict[str, Any] = {"value": value}
     if note is not None:
         fields["note"] = _clean_text("note", note, max_length=NOTE_MAX_LENGTH)
-    # The habit's row lock serialises check-ins of the habit: no race between the two.
-    checkin, created = Checkin.objects.update_or_create(habit=habit, day=day, defaults=fields)
+    # The habit's row lock serialises check-ins of the habit, so a plain read then an update
+    # or insert cannot race (no savepoint round trips as in update_or_create); the unique
+    # constraint still stands behind it.
+    checkin = Checkin.objects.filter(habit=habit, day=day).first()
+    created = checkin is None
+    if checkin is not None:
+        checkin.habit = habit  # the locked row, owner loaded: the caller reads it
+    if checkin is None:
+        checkin = Checkin.objects.create(habit=habit, day=day, **fields)
+    else:
+        for name, field_value in fields.items():
+            setattr(checkin, name, field_value)
+        checkin.save(update_fields=[*fields, "updated_at"])
     refresh_figures(habit, today=today, actor=user.id)
     publish_event(
         type="habits.checkin.recorded",
@@ -584,6 +627,7 @@ def checkin_record(
             "done": evaluation.is_done(habit, value),
         },
     )
+    _changed(habit, today=today, what="checkin")
     return checkin, created
 
 
@@ -602,6 +646,7 @@ def checkin_undo(*, user: Any, habit_id: Any, day: date) -> None:
         actor=user.id,
         data={**_ref(habit), **_streak(habit), "day": day},
     )
+    _changed(habit, today=today, what="checkin")
 
 
 # ---------------------------------------------------------------------------------------------

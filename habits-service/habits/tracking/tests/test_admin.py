@@ -40,3 +40,28 @@ def test_changelists_and_change_pages_load(
     assert page.context["has_delete_permission"] is False
     add = reverse(f"admin:{meta.app_label}_{meta.model_name}_add")
     assert admin_client.get(add).status_code == 403
+
+
+def test_a_rename_in_admin_is_announced(
+    admin_client: Any, make_habit: Any, published_events: Any
+) -> None:
+    habit = make_habit()
+    url = reverse("admin:tracking_habit_change", args=[habit["id"]])
+    response = admin_client.post(
+        url,
+        {
+            "name": "Read more",
+            "description": "",
+            "color": "#4caf50",
+            "icon": "",
+            **{
+                f"{prefix}-{key}": value
+                for prefix in ("pauses", "reminders")
+                for key, value in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0))
+            },
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert Habit.objects.get().name == "Read more"
+    saved = published_events("habits.habit.saved")
+    assert [e.data["habit_name"] for e in saved] == ["Read", "Read more"]

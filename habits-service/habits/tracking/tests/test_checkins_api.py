@@ -215,3 +215,40 @@ def test_the_zone_of_the_token_decides_today(make_habit: Any, cast: Cast, client
         body = client.put(f"{URL}{habit['id']}/checkins/", {}, format="json").json()
         local = evaluation.today_in(evaluation.zone_named(zone))
         assert body["checkin"]["day"] == local.isoformat()
+
+
+def test_query_counts_stay_fixed(
+    make_habit: Any, cast: Cast, django_assert_max_num_queries: Any, warm: Any
+) -> None:
+    """A check-in, the check-ins list and the pauses list cost the same with 2 rows as with 8."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    habit = make_habit(start_date=days_ago(7).isoformat())
+    url = f"{URL}{habit['id']}/"
+    for n in (7, 6):
+        _checkin(cast, habit, day=days_ago(n).isoformat())
+    cast.owner.post(f"{url}pauses/", {"start_date": str(days_ago(5)), "end_date": str(days_ago(5))})
+
+    def counts() -> list[int]:
+        found = []
+        for request in (
+            lambda: _checkin(cast, habit, value="1"),
+            lambda: cast.owner.get(f"{url}checkins/"),
+            lambda: cast.owner.get(f"{url}pauses/"),
+        ):
+            warm()
+            with CaptureQueriesContext(connection) as queries:
+                assert request().status_code in (200, 201)
+            found.append(len(queries.captured_queries))
+        return found
+
+    few = counts()
+    # The check-in: lock the habit, read and write the day, read the history (one query),
+    # store the figures, the outbox row (+ its wakeup), then today's week for the answer.
+    assert few[0] <= 10, few
+    assert few[1:] == [2, 2]  # the habit (owner check), the page
+    for n in (4, 3, 2, 1):
+        _checkin(cast, habit, day=days_ago(n).isoformat())
+    cast.owner.post(f"{url}pauses/", {"start_date": str(days_ago(1)), "end_date": str(days_ago(1))})
+    assert counts() == few

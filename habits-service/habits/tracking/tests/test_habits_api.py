@@ -4,6 +4,7 @@ validation of each field (4xx naming it); pauses; and who may do what (the owner
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -43,6 +44,14 @@ def test_create_defaults_and_read(cast: Cast, published_events: Any) -> None:
     assert habit["today"]["progress"]["ratio"] == 0
     read = cast.owner.get(f"{URL}{habit['id']}/").json()
     assert read["id"] == habit["id"]
+    # The beat first closes one of its days at the next midnight in the owner's zone.
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    closes = Habit.objects.get().next_evaluation_at.astimezone(ZoneInfo("Europe/Kyiv"))
+    assert closes == datetime.combine(
+        today() + timedelta(days=1), time(0), tzinfo=ZoneInfo("Europe/Kyiv")
+    )
     saved = published_events("habits.habit.saved")
     assert len(saved) == 1
     assert saved[0].data["schedule"] == {
