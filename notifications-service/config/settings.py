@@ -16,7 +16,12 @@ globals().update(
         service="notifications",
         base_dir=BASE_DIR,
         extra_apps=["channels"],
-        local_apps=["notifications.realtime", "notifications.inbox", "notifications.rooms"],
+        local_apps=[
+            "notifications.realtime",
+            "notifications.inbox",
+            "notifications.rooms",
+            "notifications.habits",
+        ],
         title="CoTask notifications API",
         description="Stored notifications, preferences, email and realtime push.",
     )

@@ -13,6 +13,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from testproject.sample.models import Note
+from typing_extensions import TypedDict
 
 from cotask_common.events.bus import BusUnavailable, EventBus
 from cotask_common.events.envelope import Event, EventValidationError
@@ -252,3 +253,46 @@ def test_on_postgresql_the_listener_wakes_the_relay_for_another_process_commit()
         stop.set()
         listener.join(timeout=5)
     assert not listener.is_alive()
+
+
+class _Titled(TypedDict):
+    title: str
+    count: int
+
+
+def test_publish_events_writes_many_in_the_transaction_or_refuses_them_all(
+    bus: EventBus, aggregate: str
+) -> None:
+    from cotask_common.contracts.testing import declared
+    from cotask_common.events.outbox import publish_events
+
+    type = f"kit.{aggregate}.counted"
+    with declared([type], payload=_Titled):
+        with pytest.raises(OutboxError, match=r"inside transaction\.atomic\(\)"):
+            publish_events(type=type, items=[("k", {"title": "a", "count": 1})])
+        # One bad item refuses the batch, naming it.
+        bad = [("a", {"title": "a", "count": 1}), ("b", {"title": "b", "count": "2"})]
+        with (
+            transaction.atomic(),
+            pytest.raises(EventValidationError, match=r"items\[1\]\.data\.count"),
+        ):
+            publish_events(type=type, items=bad)
+        assert not OutboxEvent.objects.filter(type=type).exists()
+        # Rolled back with the transaction.
+        with pytest.raises(RuntimeError), transaction.atomic():
+            publish_events(type=type, items=[("a", {"title": "a", "count": 1})])
+            raise RuntimeError
+        assert not OutboxEvent.objects.filter(type=type).exists()
+        with transaction.atomic():
+            events = publish_events(
+                type=type, items=[(f"k{n}", {"title": f"t{n}", "count": n}) for n in range(5)]
+            )
+        stored = published_events(type_prefix=type)
+        assert [e.id for e in stored] == [e.id for e in events]
+        assert [(e.key, e.data["count"], e.producer) for e in stored] == [
+            (f"k{n}", n, "kit") for n in range(5)
+        ]
+        relay_once(bus=bus)
+        assert [e.id for e in read_topic(bus, f"kit.{aggregate}", until=events[-1].id)] == [
+            e.id for e in events
+        ]

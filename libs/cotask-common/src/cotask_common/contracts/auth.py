@@ -156,6 +156,8 @@ class UserUnbanned(AccountSnapshot):
         "(`tasks.room.deleted`); their personal space is deleted; they are unassigned "
         "(`tasks.task.unassigned`, actor null); their comments become tombstones (text erased, "
         "author null); tasks they created stay, with their author kept as the deleted UserRef",
+        habits="their habits go with their check-ins, pauses and reminders "
+        "(`habits.habit.deleted` for each)",
         notifications="deletes the person's notifications, preferences, new-post alerts, follow "
         "projection, delivery keys, websocket tickets and stored name and address; closes their "
         "open sockets (4403). In others' inboxes a notification only they caused is deleted (a "
@@ -169,8 +171,7 @@ class UserDeleted(TypedDict):
     set) and ended every session; the row stays so the id is never reused. The shared handler
     marks the `UserRef` deleted (`is_deleted`, username `deleted-<12 hex>`, display name
     emptied): the user's tokens are refused (`user_deleted`). Still to be written by their
-    services, the contract for them: habits deletes their habits, check-ins, streaks, decks
-    and cards."""
+    service, the contract for it: habits deletes their decks and cards."""
 
     id: UUID
     """the user's id"""

@@ -1,0 +1,374 @@
+"""habits-service benchmark: check-ins through nginx, a year's heatmap of a long-lived habit and
+one reminder pass over 100,000 due habits, on real PostgreSQL.
+
+    eval "$(scripts/infra env)"
+    .venv/bin/python bench/habits.py                 # everything (data kept for reuse)
+    .venv/bin/python bench/habits.py --in-process    # no stack: heatmap and reminder pass only
+    .venv/bin/python bench/habits.py --reseed        # generate the data again
+    make bench-habits
+
+It never touches the test databases: everything lives in its own PostgreSQL database
+(`--database`, default `cotask_bench_habits`, created when missing), its own Redis database
+(`--redis-db`, 12) and var folder (`var/bench-habits`). No Kafka: the services use the embedded
+bus and their event processes are not started (events stay in the outbox table).
+
+1. Generate once (COPY; reused while the sizes match): `--checkin-users` people with one daily
+   habit each and a year of check-ins (9 days in 10); one daily habit with `--heatmap-years`
+   years of check-ins; `--reminder-habits` daily habits of `--reminder-owners` people (zones
+   UTC, Europe/Kyiv, America/New_York, Asia/Tokyo), a 07:30 reminder each, a fifth of them
+   already checked in today.
+2. Check-in: the stack (nginx + the services' web processes, `--web-workers` gunicorn workers)
+   and `--checkin-concurrency` (4) clients PUT today's check-in of their own habit for
+   `--seconds`: each one re-evaluates the habit's year of history and writes its events.
+3. Heatmap: `stats.heatmap` of the 5-year habit for this year in this process (one query + the
+   engine), `--heatmap-runs` times; and the endpoint through nginx from one client.
+4. Reminder pass: every reminder made due a minute ago, the outbox emptied, then one call of
+   the beat's pass (`habits.tracking.reminders.send_due_reminders`), `--passes` times.
+
+Targets: check-in p99 <= 20 ms at 4 clients; the heatmap <= 10 ms; one pass <= 1 s.
+The machine the figures come from may be shared: run it twice and read the better.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from http_bench import (
+    ROOT,
+    bench_env,
+    copy_objects,
+    ensure_database,
+    load,
+    percentile,
+    setup_django,
+    signing_key,
+    start_stack,
+    tokens_for,
+)
+
+from cotask_common.ids import uuid7_at
+
+SERVICE = ROOT / "habits-service"
+ZONES = ("UTC", "Europe/Kyiv", "America/New_York", "Asia/Tokyo")
+
+
+def checkin_path(habit_id: str) -> str:
+    return f"/api/habits/habits/{habit_id}/checkins/"
+
+
+def heatmap_path(habit_id: str, year: int) -> str:
+    return f"/api/habits/habits/{habit_id}/heatmap/?year={year}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def sizes_of(args: argparse.Namespace) -> list[Any]:
+    return [
+        args.checkin_users,
+        args.heatmap_years,
+        args.reminder_habits,
+        args.reminder_owners,
+        args.seed,
+        datetime.now(tz=UTC).date().isoformat(),  # "today" moves: regenerate on another day
+    ]
+
+
+def generate(args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection
+    from habits.tracking.models import Checkin, Habit, Pause, Reminder
+
+    from cotask_common.users.models import UserRef
+
+    rng = random.Random(args.seed)  # noqa: S311 - reproducible data, not secrets
+    now = datetime.now(tz=UTC)
+    today = now.date()
+    now_ms = int(now.timestamp() * 1000)
+    with connection.cursor() as cursor:
+        for model in (Reminder, Checkin, Pause, Habit, UserRef):
+            cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+
+    people = args.checkin_users + 1 + args.reminder_owners
+    user_ids = [uuid7_at(now_ms - 10_000_000 + i) for i in range(people)]
+    zones = ["UTC"] * (args.checkin_users + 1) + [
+        rng.choice(ZONES) for _ in range(args.reminder_owners)
+    ]
+    copy_objects(
+        UserRef,
+        (UserRef(id=user_ids[i], username=f"bench{i}", display_name=f"Bench {i}",
+                 email_verified=True, time_zone=zones[i]) for i in range(people)),
+        people,
+        "users",
+    )  # fmt: skip
+
+    def habit(i: int, owner: int, start: date, name: str) -> Habit:
+        return Habit(
+            id=uuid7_at(now_ms - 5_000_000 + i),
+            owner_id=user_ids[owner],
+            name=name,
+            start_date=start,
+            position=i,
+        )
+
+    year_ago = today - timedelta(days=365)
+    checkin_habits = [habit(i, i, year_ago, f"Run {i}") for i in range(args.checkin_users)]
+    long_start = today - timedelta(days=round(args.heatmap_years * 365.25))
+    long_habit = habit(args.checkin_users, args.checkin_users, long_start, "Read")
+    first_owner = args.checkin_users + 1
+    reminder_habits = [
+        habit(args.checkin_users + 1 + j, first_owner + j % args.reminder_owners,
+              today - timedelta(days=30), f"Stretch {j}")
+        for j in range(args.reminder_habits)
+    ]  # fmt: skip
+    all_habits = [*checkin_habits, long_habit, *reminder_habits]
+    copy_objects(Habit, all_habits, len(all_habits), "habits")
+
+    def history(h: Habit, through: date) -> list[Checkin]:
+        out, day = [], h.start_date
+        while day <= through:
+            if rng.random() < 0.9:
+                out.append(Checkin(habit_id=h.id, day=day, value=Decimal(1)))
+            day += timedelta(days=1)
+        return out
+
+    yesterday = today - timedelta(days=1)
+    checkins = [c for h in checkin_habits for c in history(h, yesterday)]
+    checkins += history(long_habit, yesterday)
+    # A fifth of the reminder habits already checked in on their owner's today.
+    for j, h in enumerate(reminder_habits):
+        if j % 5 == 0:
+            local = now.astimezone(ZoneInfo(zones[first_owner + j % args.reminder_owners]))
+            checkins.append(Checkin(habit_id=h.id, day=local.date(), value=Decimal(1)))
+    copy_objects(Checkin, checkins, len(checkins), "check-ins")
+    copy_objects(
+        Reminder,
+        (Reminder(habit_id=h.id, local_time=clock(7, 30), next_fire_at=now)
+         for h in reminder_habits),
+        len(reminder_habits),
+        "reminders",
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        for model in (UserRef, Habit, Checkin, Reminder):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    return {
+        "sizes": sizes_of(args),
+        "checkin_users": [str(user_ids[i]) for i in range(args.checkin_users)],
+        "checkin_habits": [str(h.id) for h in checkin_habits],
+        "long_owner": str(user_ids[args.checkin_users]),
+        "long_habit": str(long_habit.id),
+    }
+
+
+def data_present(state: dict[str, Any], args: argparse.Namespace) -> bool:
+    from habits.tracking.models import Reminder
+
+    return state.get("sizes") == sizes_of(args) and Reminder.objects.count() == args.reminder_habits
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+def measure_checkins(args: argparse.Namespace, state: dict[str, Any], tokens: list[str]) -> dict:
+    paths = [checkin_path(h) for h in state["checkin_habits"]]
+    bodies = [json.dumps({"value": v}).encode() for v in (1, 1, 2)]
+    common = {"port": args.gateway_port, "method": "PUT", "paths": paths, "tokens": tokens}
+    load(total=len(paths), concurrency=args.checkin_concurrency, bodies=bodies, **common)  # warm
+    return load(
+        total=10**9,
+        concurrency=args.checkin_concurrency,
+        seconds=args.seconds,
+        bodies=bodies,
+        **common,
+    )
+
+
+def measure_heatmap_http(args: argparse.Namespace, state: dict[str, Any], token: str) -> dict:
+    year = datetime.now(tz=UTC).year
+    common = {"port": args.gateway_port, "method": "GET", "tokens": [token], "concurrency": 1}
+    path = heatmap_path(state["long_habit"], year)
+    load(paths=[path], total=20, **common)
+    return load(paths=[path], total=args.heatmap_runs, **common)
+
+
+def measure_heatmap_in_process(args: argparse.Namespace, state: dict[str, Any]) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from habits.tracking import stats
+    from habits.tracking.models import Checkin, Habit
+
+    habit = Habit.objects.select_related("owner").get(id=state["long_habit"])
+    today = datetime.now(tz=UTC).date()
+    for _ in range(10):
+        stats.heatmap(habit, year=today.year, today=today)
+    times = []
+    for _ in range(args.heatmap_runs):
+        started = time.perf_counter()
+        days = stats.heatmap(habit, year=today.year, today=today)
+        times.append(time.perf_counter() - started)
+    with CaptureQueriesContext(connection) as ctx:
+        stats.heatmap(habit, year=today.year, today=today)
+    return {
+        "p50": percentile(times, 50) * 1000,
+        "p99": percentile(times, 99) * 1000,
+        "best": min(times) * 1000,
+        "queries": len(ctx.captured_queries),
+        "days": len(days),
+        "checkins": Checkin.objects.filter(habit=habit).count(),
+    }
+
+
+def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
+    try:
+        from habits.tracking import reminders
+    except ImportError as error:
+        return f"not measured: the reminder pass is not on this branch ({error})"
+    send = getattr(reminders, "send_due_reminders", None)
+    if send is None:
+        return "not measured: habits.tracking.reminders.send_due_reminders is missing"
+    from django.apps import apps
+    from django.db import connection
+    from habits.tracking.models import Reminder
+
+    outbox = next(
+        (m for m in apps.get_models() if m._meta.db_table.endswith("outbox")),
+        None,
+    )
+    runs = []
+    result: Any = None
+    for _ in range(args.passes):
+        now = datetime.now(tz=UTC)
+        Reminder.objects.update(next_fire_at=now - timedelta(minutes=1), last_fired_day=None)
+        if outbox is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {outbox._meta.db_table}")
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {Reminder._meta.db_table}")
+        started = time.perf_counter()
+        result = send(now=now)
+        runs.append(time.perf_counter() - started)
+    due = Reminder.objects.filter(next_fire_at__lte=datetime.now(tz=UTC)).count()
+    return {
+        "runs": [r * 1000 for r in runs],
+        "best": min(runs) * 1000,
+        "result": result,
+        "left_due": due,
+    }
+
+
+def report(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    lines = [
+        "",
+        f"habits benchmark — {os.cpu_count()} CPUs, {args.web_workers} gunicorn workers x "
+        f"{args.web_threads} threads, load from Python threads",
+    ]
+    c = results.get("checkin")
+    if c:
+        lines.append(
+            f"  check-in PUT through nginx, {args.checkin_concurrency} clients, a year of history"
+            f" each: p50 {c['p50']:6.1f} ms  p99 {c['p99']:6.1f} ms  {c['rps']:6.1f} req/s"
+            f"  ({c['count']} requests; p99 <= 20 ms: {verdict(c['p99'] <= 20)})"
+        )
+    h = results["heatmap"]
+    lines.append(
+        f"  heatmap of a year, {h['checkins']:,} check-ins over {args.heatmap_years} years, "
+        f"in process ({h['queries']} query): p50 {h['p50']:5.1f} ms  p99 {h['p99']:5.1f} ms  "
+        f"best {h['best']:5.1f} ms  (<= 10 ms: {verdict(h['p50'] <= 10)})"
+    )
+    hh = results.get("heatmap_http")
+    if hh:
+        lines.append(
+            f"  heatmap endpoint through nginx, 1 client: p50 {hh['p50']:5.1f} ms  "
+            f"p99 {hh['p99']:5.1f} ms  ({hh['count']} requests)"
+        )
+    r = results["reminders"]
+    if isinstance(r, str):
+        lines.append(f"  reminder pass: {r}")
+    else:
+        runs = ", ".join(f"{x:.0f}" for x in r["runs"])
+        lines.append(
+            f"  reminder pass over {args.reminder_habits:,} due habits: best {r['best']:.0f} ms"
+            f" (runs: {runs} ms; <= 1 s: {verdict(r['best'] <= 1000)}); returned {r['result']},"
+            f" {r['left_due']} still due"
+        )
+    print("\n".join(lines), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--checkin-users", type=int, default=100)
+    parser.add_argument("--heatmap-years", type=int, default=5)
+    parser.add_argument("--reminder-habits", type=int, default=100_000)
+    parser.add_argument("--reminder-owners", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--seconds", type=float, default=10, help="check-in load")
+    parser.add_argument("--checkin-concurrency", type=int, default=4)
+    parser.add_argument("--heatmap-runs", type=int, default=200)
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--database", default="cotask_bench_habits")
+    parser.add_argument("--redis-db", type=int, default=12)
+    parser.add_argument("--gateway-port", type=int, default=57580)
+    parser.add_argument("--service-port-base", type=int, default=57600)
+    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-threads", type=int, default=1)
+    parser.add_argument("--reseed", action="store_true", help="generate the data again")
+    parser.add_argument("--in-process", action="store_true", help="no stack, no check-in load")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    var_dir = ROOT / "var" / "bench-habits"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    ensure_database(args.database)
+    env = bench_env(database=args.database, redis_db=args.redis_db, var_dir=var_dir)
+    key, kid = signing_key(var_dir)
+    setup_django(env, SERVICE)
+
+    state_file = var_dir / "data.json"
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    if args.reseed or not data_present(state, args):
+        started = time.monotonic()
+        state = generate(args)
+        state_file.write_text(json.dumps(state))
+        print(f"generated in {time.monotonic() - started:.0f} s", flush=True)
+
+    results: dict[str, Any] = {}
+    if not args.in_process:
+        tokens = tokens_for(state["checkin_users"], key, kid)
+        long_token = tokens_for([state["long_owner"]], key, kid)[0]
+        stack = start_stack(
+            name="bench-habits",
+            env=env,
+            gateway_port=args.gateway_port,
+            service_port_base=args.service_port_base,
+            web_workers=args.web_workers,
+            web_threads=args.web_threads,
+        )
+        try:
+            results["checkin"] = measure_checkins(args, state, tokens)
+            results["heatmap_http"] = measure_heatmap_http(args, state, long_token)
+        finally:
+            stack.stop()
+    results["heatmap"] = measure_heatmap_in_process(args, state)
+    results["reminders"] = measure_reminder_pass(args)
+    report(args, results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,480 @@
+"""Reminders: when each fires next, and the beat pass that sends the due ones exactly once.
+
+A reminder is a local time of day (HH:MM in the owner's zone, `UserRef.time_zone`). Its
+`next_fire_at` is the next instant that local time comes on a scheduled, unpaused day of an
+unarchived habit (`habits.engine.next_local_fire`: a local time skipped by a clock change fires
+shifted forward by the gap, one that comes twice fires at the first). `reschedule` keeps it
+current when the habit's schedule, pauses, archive state or the owner's zone change.
+
+The pass (`send_due_reminders`, run by Celery beat every minute) selects `next_fire_at <= now`
+through its index in batches; each batch is one transaction that claims its rows with
+`SELECT … FOR UPDATE SKIP LOCKED` (a second pass running at the same moment takes other rows,
+never these), publishes `habits.reminder.due` for those that fire through the outbox and moves
+every claimed row's `next_fire_at` on. The event and the advance commit together or not at all,
+so a crash sends nothing and leaves the rows due for the next pass: each reminder is sent once.
+
+A due reminder does not fire (it only moves on) when its day is already done (the check-in meets
+the target: read at the pass, so a check-in or its undo needs no write here), paused, when its
+local day is over (a pass that ran late does not send yesterday's reminders), or when it already
+fired for that local day (an owner who moved west would otherwise meet the same 07:30 twice).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cotask_common.errors import NotFound, ServiceError
+from cotask_common.events.outbox import publish_event, publish_events
+from cotask_common.localtime import zone_named
+from habits import engine
+from habits.tracking.models import Checkin, Habit, Pause, Reminder, ScheduleKind
+from habits.tracking.selectors import habit_of
+
+MAX_REMINDERS_PER_HABIT = 5
+PASS_BATCH_SIZE = 5000
+
+
+def _schedule(
+    *,
+    kind: str,
+    start_date: date,
+    weekday_mask: int,
+    times: int,
+    interval_days: int,
+) -> engine.ScheduleSpec:
+    return engine.ScheduleSpec(
+        kind=kind,
+        start_date=start_date,
+        weekdays=engine.weekdays_from_mask(weekday_mask) if kind == "weekdays" else frozenset(),
+        times=times,
+        interval_days=interval_days,
+    )
+
+
+def habit_schedule(habit: Habit) -> engine.ScheduleSpec:
+    return _schedule(
+        kind=habit.schedule_kind,
+        start_date=habit.start_date,
+        weekday_mask=habit.weekday_mask,
+        times=habit.times,
+        interval_days=habit.interval_days,
+    )
+
+
+def next_fire(
+    *,
+    local_time: time,
+    zone: ZoneInfo,
+    schedule: engine.ScheduleSpec,
+    pauses: Iterable[engine.DayRange] = (),
+    after: datetime,
+) -> datetime | None:
+    """The next instant after `after` the reminder fires (None: never, within the engine's
+    horizon)."""
+    scheduled = engine.scheduled_day_predicate(schedule, list(pauses))
+    return engine.next_local_fire(local_time, zone, after, scheduled)
+
+
+def owner_zone(habit: Habit) -> ZoneInfo:
+    return zone_named(habit.owner.time_zone)
+
+
+def reschedule(*, habit: Habit, now: datetime | None = None, zone: ZoneInfo | None = None) -> None:
+    """Recompute `next_fire_at` of the habit's reminders and `next_evaluation_at` (the owner's
+    next local midnight, when the beat closes the day). Call inside the change's transaction
+    after a change of schedule, start, pauses, archive state or the owner's zone."""
+    now = now or timezone.now()
+    zone = zone or owner_zone(habit)
+    reminders = list(Reminder.objects.filter(habit=habit))
+    if reminders:
+        pauses = [
+            engine.DayRange(start=s, end=e)
+            for s, e in Pause.objects.filter(
+                habit=habit, end_date__gte=engine.local_today(zone, now)
+            ).values_list("start_date", "end_date")
+        ]
+        schedule = habit_schedule(habit)
+        for reminder in reminders:
+            reminder.next_fire_at = (
+                None
+                if habit.archived_at
+                else next_fire(
+                    local_time=reminder.local_time,
+                    zone=zone,
+                    schedule=schedule,
+                    pauses=pauses,
+                    after=now,
+                )
+            )
+        Reminder.objects.bulk_update(reminders, ["next_fire_at"])
+    next_close = None if habit.archived_at else engine.next_local_midnight(zone, now)
+    if habit.next_evaluation_at != next_close:
+        habit.next_evaluation_at = next_close
+        Habit.objects.filter(id=habit.id).update(next_evaluation_at=next_close)
+
+
+def reschedule_owner(*, owner_id: UUID, now: datetime | None = None) -> int:
+    """The owner's zone changed (`UserRef.time_zone`): every habit of theirs gets its reminders
+    and its day's close at the new zone's local times. Returns how many habits."""
+    habits = list(Habit.objects.filter(owner_id=owner_id).select_related("owner"))
+    with transaction.atomic():
+        for habit in habits:
+            reschedule(habit=habit, now=now)
+    return len(habits)
+
+
+def habit_changed(*, habit: Habit, today: date, what: str) -> None:
+    """`services` tells of each change (inside its transaction): a schedule, start, pause or
+    archive change moves the reminders and the day's close. A check-in or an undo needs
+    nothing: the pass reads whether the day is done when the reminder comes."""
+    if what == "checkin":
+        return
+    reschedule(habit=habit)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reminders of a habit (the API's writes and reads)
+
+
+class ReminderNotFound(NotFound):
+    code = "reminder_not_found"
+
+    def __init__(self) -> None:
+        super().__init__(_("This habit has no reminder at that time."), code="reminder_not_found")
+
+
+def reminders_of(*, user: Any, habit_id: Any) -> QuerySet[Reminder]:
+    """The caller's habit's reminders (404 for anyone else's habit), earliest first."""
+    habit = habit_of(user=user, habit_id=habit_id)
+    return Reminder.objects.filter(habit=habit).order_by("local_time")
+
+
+def _too_many() -> ServiceError:
+    return ServiceError.for_field(
+        "local_time",
+        ngettext(
+            "A habit has at most %(max)d reminder.",
+            "A habit has at most %(max)d reminders.",
+            MAX_REMINDERS_PER_HABIT,
+        )
+        % {"max": MAX_REMINDERS_PER_HABIT},
+        code="too_many_reminders",
+    )
+
+
+@transaction.atomic
+def reminder_create(*, user: Any, habit_id: Any, local_time: time) -> Reminder:
+    """A reminder at `local_time` (HH:MM, seconds dropped) in the owner's zone; at most
+    `MAX_REMINDERS_PER_HABIT`, one per time."""
+    habit = habit_of(user=user, habit_id=habit_id, lock=True)  # serialises the count
+    local_time = local_time.replace(second=0, microsecond=0, tzinfo=None)
+    existing = list(Reminder.objects.filter(habit=habit).values_list("local_time", flat=True))
+    if local_time in existing:
+        raise ServiceError.for_field(
+            "local_time", _("This habit has a reminder at that time already."), code="duplicate"
+        )
+    if len(existing) >= MAX_REMINDERS_PER_HABIT:
+        raise _too_many()
+    reminder = Reminder.objects.create(habit=habit, local_time=local_time)
+    reschedule(habit=habit)
+    reminder.refresh_from_db(fields=["next_fire_at"])
+    return reminder
+
+
+@transaction.atomic
+def reminder_delete(*, user: Any, habit_id: Any, local_time: time) -> None:
+    habit = habit_of(user=user, habit_id=habit_id, lock=True)
+    deleted, _rows = Reminder.objects.filter(habit=habit, local_time=local_time).delete()
+    if not deleted:
+        raise ReminderNotFound()
+
+
+@transaction.atomic
+def reminders_replace(*, user: Any, habit_id: Any, local_times: list[time]) -> list[Reminder]:
+    """The habit's reminders become exactly `local_times` (an empty list removes them all);
+    a time kept keeps its row (and whether it fired today)."""
+    habit = habit_of(user=user, habit_id=habit_id, lock=True)
+    wanted = sorted({t.replace(second=0, microsecond=0, tzinfo=None) for t in local_times})
+    if len(wanted) > MAX_REMINDERS_PER_HABIT:
+        raise _too_many()
+    Reminder.objects.filter(habit=habit).exclude(local_time__in=wanted).delete()
+    have = set(Reminder.objects.filter(habit=habit).values_list("local_time", flat=True))
+    Reminder.objects.bulk_create(
+        [Reminder(habit=habit, local_time=t) for t in wanted if t not in have]
+    )
+    reschedule(habit=habit)
+    return list(Reminder.objects.filter(habit=habit).order_by("local_time"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The beat pass
+
+
+@dataclasses.dataclass
+class PassResult:
+    sent: int = 0
+    skipped: int = 0
+    batches: int = 0
+
+
+_DUE_FIELDS = (
+    "id",
+    "habit_id",
+    "local_time",
+    "next_fire_at",
+    "last_fired_day",
+    "habit__owner_id",
+    "habit__name",
+    "habit__kind",
+    "habit__target_value",
+    "habit__target_direction",
+    "habit__schedule_kind",
+    "habit__weekday_mask",
+    "habit__times",
+    "habit__interval_days",
+    "habit__start_date",
+    "habit__archived_at",
+    "habit__owner__time_zone",
+)
+
+
+def send_due_reminders(
+    *, now: datetime | None = None, batch_size: int = PASS_BATCH_SIZE, max_batches: int = 0
+) -> PassResult:
+    """Send every reminder due at `now` (default: the clock) once; see the module docstring.
+    `max_batches` (0: until none is due) bounds one call's work."""
+    now = now or timezone.now()
+    result = PassResult()
+    while not max_batches or result.batches < max_batches:
+        with transaction.atomic():
+            rows = list(
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(next_fire_at__lte=now)
+                .order_by("next_fire_at")
+                .values_list(*_DUE_FIELDS)[:batch_size]
+            )
+            if not rows:
+                break
+            sent, skipped = _send_batch(rows, now=now)
+        result.sent += sent
+        result.skipped += skipped
+        result.batches += 1
+        if len(rows) < batch_size:
+            break
+    return result
+
+
+def _send_batch(rows: list[tuple[Any, ...]], *, now: datetime) -> tuple[int, int]:
+    zones: dict[str, ZoneInfo] = {}
+    days: dict[int, date] = {}
+    for row in rows:
+        name = row[16]
+        zone = zones.get(name)
+        if zone is None:
+            zone = zones[name] = zone_named(name)
+        days[row[0]] = row[3].astimezone(zone).date()
+    habit_ids = {row[1] for row in rows}
+    first_day = min(days.values())
+    # The batch's pauses (from its first day on: also those ahead, for the next firing) and
+    # the check-ins of its days: two queries per batch, whatever its size.
+    pauses: dict[UUID, list[engine.DayRange]] = defaultdict(list)
+    for habit_id, start, end in Pause.objects.filter(
+        habit_id__in=habit_ids, end_date__gte=first_day
+    ).values_list("habit_id", "start_date", "end_date"):
+        pauses[habit_id].append(engine.DayRange(start=start, end=end))
+    values: dict[tuple[UUID, date], Decimal] = {
+        (habit_id, day): value
+        for habit_id, day, value in Checkin.objects.filter(
+            habit_id__in=habit_ids, day__in=set(days.values())
+        ).values_list("habit_id", "day", "value")
+    }
+
+    specs: dict[UUID, tuple[engine.ScheduleSpec, engine.TargetSpec]] = {}
+    due: list[tuple[Any, dict[str, Any]]] = []
+    updates: list[tuple[int, datetime | None, date | None]] = []
+    for row in rows:
+        rid, habit_id, local_time, fire_at, last_day, owner_id, name = row[:7]
+        kind, target_value, direction, schedule_kind, mask, times, interval = row[7:14]
+        start, archived_at, zone_name = row[14:]
+        zone = zones[zone_name]
+        day = days[rid]
+        if archived_at is not None:
+            updates.append((rid, None, last_day))
+            continue
+        spec = specs.get(habit_id)
+        if spec is None:
+            schedule = _schedule(
+                kind=schedule_kind,
+                start_date=start,
+                weekday_mask=mask,
+                times=times,
+                interval_days=interval,
+            )
+            target = engine.TargetSpec(
+                kind=kind,
+                target_value=target_value if kind == "measurable" else None,
+                direction=direction,
+            )
+            spec = specs[habit_id] = (schedule, target)
+        schedule, target = spec
+        habit_pauses = pauses.get(habit_id, ())
+        scheduled = engine.scheduled_day_predicate(schedule, list(habit_pauses))
+        value = values.get((habit_id, day))
+        fires = (
+            last_day != day
+            and scheduled(day)
+            and engine.local_today(zone, now) == day
+            and not (value is not None and engine.is_done(target, schedule, value))
+        )
+        following = engine.next_local_fire(local_time, zone, max(now, fire_at), scheduled)
+        updates.append((rid, following, day if fires else last_day))
+        if fires:
+            due.append(
+                (
+                    str(habit_id),
+                    {
+                        "habit_id": str(habit_id),
+                        "owner_id": str(owner_id),
+                        "habit_name": name,
+                        "day": day.isoformat(),
+                        "local_time": local_time.strftime("%H:%M"),
+                    },
+                )
+            )
+    publish_events(type="habits.reminder.due", items=due)
+    _advance(updates)
+    return len(due), len(rows) - len(due)
+
+
+def _advance(updates: list[tuple[int, datetime | None, date | None]]) -> None:
+    """Each claimed reminder's new `next_fire_at` and `last_fired_day`, in one statement per
+    batch on PostgreSQL (Django's `bulk_update` writes a CASE per column and row)."""
+    if not updates:
+        return
+    if connection.vendor != "postgresql":
+        Reminder.objects.bulk_update(
+            [Reminder(id=i, next_fire_at=at, last_fired_day=day) for i, at, day in updates],
+            ["next_fire_at", "last_fired_day"],
+            batch_size=500,
+        )
+        return
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    # One JSON parameter (quoted once) rather than arrays of thousands of elements.
+    rows = json.dumps(
+        [
+            {"id": i, "at": at.isoformat() if at else None, "day": day.isoformat() if day else None}
+            for i, at, day in updates
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS r SET next_fire_at = u.at, last_fired_day = u.day "  # noqa: S608 - quoted model name only
+            "FROM jsonb_to_recordset(%s::jsonb) AS u(id bigint, at timestamptz, day date) "
+            "WHERE r.id = u.id",
+            [rows],
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Closing days
+
+
+def close_due_days(
+    *, now: datetime | None = None, batch_size: int = 500, max_batches: int = 0
+) -> PassResult:
+    """The beat's day close: every habit whose owner's local midnight came
+    (`next_evaluation_at <= now`, through its index) is evaluated again as of the new local
+    day (`services.refresh_figures`, which also keeps the milestone guard), and the periods
+    that ended unmet since the last close are announced once: `habits.freeze.used` when a held
+    freeze covered one, `habits.streak.broken` when none was left. Then the habit's next close
+    is its owner's next local midnight. Rows are claimed as in `send_due_reminders`, so two
+    passes close each day once. `sent` counts the events published."""
+    from habits.tracking import services  # services imports this module's hook lazily
+
+    now = now or timezone.now()
+    result = PassResult()
+    while not max_batches or result.batches < max_batches:
+        with transaction.atomic():
+            habits = list(
+                Habit.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("owner")
+                .filter(next_evaluation_at__lte=now)
+                .order_by("next_evaluation_at")[:batch_size]
+            )
+            if not habits:
+                break
+            for habit in habits:
+                sent = _close(habit, now=now, services=services)
+                result.sent += sent
+                result.skipped += not sent
+        result.batches += 1
+        if len(habits) < batch_size:
+            break
+    return result
+
+
+def _close(habit: Habit, *, now: datetime, services: Any) -> int:
+    zone = owner_zone(habit)
+    today = engine.local_today(zone, now)
+    sent = 0
+    if habit.archived_at is None:
+        # The last day whose close was announced; a habit never closed before announces
+        # what ended since it was made.
+        since = habit.evaluated_through or (
+            engine.local_today(zone, habit.created_at) - timedelta(days=1)
+        )
+        evaluation = services.refresh_figures(habit, today=today)
+        weeks = habit.schedule_kind == ScheduleKind.TIMES_PER_WEEK
+        unit = "week" if weeks else "day"
+        for found in evaluation.events:
+            if not isinstance(found, engine.FreezeUsed | engine.StreakBroken):
+                continue
+            # A period is closed (and announced) on the day after its last day.
+            ended = found.day + timedelta(days=6 if weeks else 0)
+            if not since < ended < today:
+                continue
+            ref = {"habit_id": str(habit.id), "owner_id": str(habit.owner_id)}
+            ref["habit_name"] = habit.name
+            if isinstance(found, engine.FreezeUsed):
+                publish_event(
+                    type="habits.freeze.used",
+                    key=habit.id,
+                    data={
+                        **ref,
+                        "day": found.day.isoformat(),
+                        "freezes_left": found.freezes_left,
+                        "current_streak": found.current_streak,
+                    },
+                )
+            else:
+                publish_event(
+                    type="habits.streak.broken",
+                    key=habit.id,
+                    data={
+                        **ref,
+                        "length": found.length,
+                        "streak_unit": unit,
+                        "day": found.day.isoformat(),
+                    },
+                )
+            sent += 1
+        habit.evaluated_through = today - timedelta(days=1)
+    habit.next_evaluation_at = None if habit.archived_at else engine.next_local_midnight(zone, now)
+    Habit.objects.filter(id=habit.id).update(
+        evaluated_through=habit.evaluated_through, next_evaluation_at=habit.next_evaluation_at
+    )
+    return sent

@@ -1,0 +1,138 @@
+"""Reads of habits, their pauses and check-ins. Every read of one habit goes through `habit_of`
+first: a habit of someone else, a missing id and a malformed one are the same 404, so nobody
+learns whether a habit exists."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import NotFound
+
+from habits.tracking.evaluation import today_figures, week_start
+from habits.tracking.models import Checkin, Habit, Pause
+
+
+class HabitNotFound(NotFound):
+    default_detail = _("No habit with this id.")
+    default_code = "habit_not_found"
+
+
+def habit_of(*, user: Any, habit_id: Any, lock: bool = False) -> Habit:
+    """The caller's own habit (with its owner loaded, for the zone). `lock` takes the habit
+    row's lock: every write of a habit's check-ins, pauses and figures holds it."""
+    try:
+        habit_uuid = habit_id if isinstance(habit_id, UUID) else UUID(str(habit_id))
+    except ValueError:
+        raise HabitNotFound() from None
+    habits = Habit.objects.select_related("owner").filter(id=habit_uuid, owner_id=user.id)
+    if lock:
+        habits = habits.select_for_update(of=("self",))
+    habit = habits.first()
+    if habit is None:
+        raise HabitNotFound()
+    return habit
+
+
+def habits_of(*, user: Any, archived: bool | None = False, today: date) -> QuerySet[Habit]:
+    """The caller's habits (active by default, archived with `archived=True`, all with None),
+    each with the check-ins of today's week and the pauses touching it prefetched: today's
+    state and progress need nothing else (two queries for the whole page)."""
+    habits = Habit.objects.filter(owner_id=user.id).select_related("owner")
+    if archived is not None:
+        habits = habits.filter(archived_at__isnull=not archived)
+    monday = week_start(today)
+    return habits.prefetch_related(
+        Prefetch(
+            "checkins",
+            queryset=Checkin.objects.filter(day__gte=monday, day__lte=today).only(
+                "habit_id", "day", "value"
+            ),
+            to_attr="week_checkins",
+        ),
+        Prefetch(
+            "pauses",
+            queryset=Pause.objects.filter(start_date__lte=today, end_date__gte=monday),
+            to_attr="week_pauses",
+        ),
+    )
+
+
+def with_today(habit: Habit, *, today: date) -> Habit:
+    """One habit with `today` figures attached (what `habits_of` prefetches for a page)."""
+    monday = week_start(today)
+    habit.week_checkins = list(  # type: ignore[attr-defined]
+        Checkin.objects.filter(habit=habit, day__gte=monday, day__lte=today).only(
+            "habit_id", "day", "value"
+        )
+    )
+    habit.week_pauses = list(  # type: ignore[attr-defined]
+        Pause.objects.filter(habit=habit, start_date__lte=today, end_date__gte=monday)
+    )
+    return habit
+
+
+def today_of(habit: Habit, *, today: date) -> dict[str, Any]:
+    """Today's state and progress of a habit loaded by `habits_of` or `with_today`."""
+    values = {c.day: c.value for c in habit.week_checkins}  # type: ignore[attr-defined]
+    return today_figures(habit, values=values, pauses=habit.week_pauses, today=today)  # type: ignore[attr-defined]
+
+
+def pauses_of(*, user: Any, habit_id: Any) -> QuerySet[Pause]:
+    habit = habit_of(user=user, habit_id=habit_id)
+    return Pause.objects.filter(habit=habit)
+
+
+def checkins_of(
+    *, user: Any, habit_id: Any, start: date | None = None, end: date | None = None
+) -> QuerySet[Checkin]:
+    """The habit's check-ins with `start <= day <= end` (either bound optional)."""
+    habit = habit_of(user=user, habit_id=habit_id)
+    checkins = Checkin.objects.filter(habit=habit)
+    if start is not None:
+        checkins = checkins.filter(day__gte=start)
+    if end is not None:
+        checkins = checkins.filter(day__lte=end)
+    return checkins
+
+
+def history_rows(*, habit: Habit, through: date) -> tuple[dict[date, Any], list[Pause]]:
+    """Every check-in value up to `through` and every pause of the habit, in ONE query (a
+    UNION of the two tables, pauses as rows with an end date): what the engine needs to tell
+    each day's state, freezes included."""
+    from django.db.models import DateField, DecimalField, Value
+
+    # No ORDER BY on either side: SQLite refuses one inside a compound statement.
+    checkins = (
+        Checkin.objects.filter(habit_id=habit.id, day__gte=habit.start_date, day__lte=through)
+        .order_by()
+        .values_list("day", "value", Value(None, output_field=DateField()))
+    )
+    pauses = (
+        Pause.objects.filter(habit_id=habit.id)
+        .order_by()
+        .values_list(
+            "start_date",
+            Value(None, output_field=DecimalField(max_digits=12, decimal_places=3)),
+            "end_date",
+        )
+    )
+    values: dict[date, Any] = {}
+    pause_rows: list[Pause] = []
+    for day, value, end in checkins.union(pauses, all=True):
+        if end is None:
+            values[day] = value
+        else:
+            pause_rows.append(Pause(habit_id=habit.id, start_date=day, end_date=end))
+    pause_rows.sort(key=lambda p: p.start_date)
+    return values, pause_rows
+
+
+def window(today: date) -> tuple[date, date]:
+    """The days a check-in may be dated: 7 days back through today."""
+    from habits.tracking.evaluation import CHECKIN_DAYS_BACK
+
+    return today - timedelta(days=CHECKIN_DAYS_BACK), today

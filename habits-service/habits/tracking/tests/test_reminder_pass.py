@@ -1,0 +1,276 @@
+"""The reminder pass: a reminder fires at its local time on scheduled days (across daylight
+saving changes in Europe/Kyiv and America/New_York, and after a move to another zone), once,
+not when the day is done, paused, archived or over; two passes at the same moment and a pass
+that crashes mid-way still send each reminder exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import close_old_connections, connection, connections, transaction
+
+from cotask_common.events.models import OutboxEvent
+from cotask_common.events.testing import published_events
+from habits.tracking import reminders
+from habits.tracking.models import Checkin, Habit, Pause, Reminder
+
+pytestmark = pytest.mark.django_db
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def habit_for(make_user):
+    """`habit_for(zone, *times, **habit fields)`: a habit of a new owner living in `zone` with
+    reminders at the local `times`, scheduled as of `now` (default: 2026-03-01)."""
+
+    def make(zone: str, *times: str, now: datetime | None = None, **fields) -> Habit:
+        owner = make_user(time_zone=zone)
+        fields.setdefault("start_date", date(2026, 1, 1))
+        habit = Habit.objects.create(owner=owner, name=fields.pop("name", "Read"), **fields)
+        for t in times:
+            Reminder.objects.create(habit=habit, local_time=time.fromisoformat(t))
+        with transaction.atomic():
+            reminders.reschedule(habit=habit, now=now or utc(2026, 3, 1))
+        return habit
+
+    return make
+
+
+def fire_times(habit: Habit) -> list[datetime]:
+    return list(
+        Reminder.objects.filter(habit=habit)
+        .order_by("local_time")
+        .values_list("next_fire_at", flat=True)
+    )
+
+
+def sent() -> list[tuple[str, str, str]]:
+    return [
+        (e.data["habit_name"], e.data["day"], e.data["local_time"])
+        for e in published_events(type_prefix="habits.reminder.due")
+    ]
+
+
+def test_a_reminder_fires_at_its_local_time_once(habit_for) -> None:
+    habit = habit_for("Europe/Kyiv", "07:30", now=utc(2026, 2, 10, 12))
+    assert fire_times(habit) == [utc(2026, 2, 11, 5, 30)]  # 07:30 at UTC+2
+    assert reminders.send_due_reminders(now=utc(2026, 2, 11, 5, 29)).sent == 0
+    result = reminders.send_due_reminders(now=utc(2026, 2, 11, 5, 30))
+    assert (result.sent, result.skipped) == (1, 0)
+    assert sent() == [("Read", "2026-02-11", "07:30")]
+    [event] = published_events(type_prefix="habits.reminder.due")
+    assert event.key == str(habit.id) and event.data["owner_id"] == str(habit.owner_id)
+    assert fire_times(habit) == [utc(2026, 2, 12, 5, 30)]
+    assert reminders.send_due_reminders(now=utc(2026, 2, 11, 5, 31)).sent == 0
+    assert len(sent()) == 1
+
+
+@pytest.mark.parametrize(
+    ("zone", "local", "day", "expected"),
+    [
+        # Kyiv springs forward on 2026-03-29 (03:00 → 04:00): 07:30 is 04:30 UTC that day,
+        # 05:30 the day before.
+        ("Europe/Kyiv", "07:30", date(2026, 3, 28), utc(2026, 3, 28, 5, 30)),
+        ("Europe/Kyiv", "07:30", date(2026, 3, 29), utc(2026, 3, 29, 4, 30)),
+        # and falls back on 2026-10-25 (04:00 → 03:00): 07:30 is 05:30 UTC again.
+        ("Europe/Kyiv", "07:30", date(2026, 10, 24), utc(2026, 10, 24, 4, 30)),
+        ("Europe/Kyiv", "07:30", date(2026, 10, 25), utc(2026, 10, 25, 5, 30)),
+        # a local 03:30 on the spring-forward day does not exist in Kyiv: shifted by the gap.
+        ("Europe/Kyiv", "03:30", date(2026, 3, 29), utc(2026, 3, 29, 1, 30)),
+        # New York springs forward on 2026-03-08 (02:00 → 03:00), falls back on 2026-11-01.
+        ("America/New_York", "07:30", date(2026, 3, 7), utc(2026, 3, 7, 12, 30)),
+        ("America/New_York", "07:30", date(2026, 3, 8), utc(2026, 3, 8, 11, 30)),
+        ("America/New_York", "02:30", date(2026, 3, 8), utc(2026, 3, 8, 7, 30)),  # 03:30 EDT
+        ("America/New_York", "07:30", date(2026, 11, 1), utc(2026, 11, 1, 12, 30)),
+        # 01:30 happens twice on the fall-back day: it fires once, at the first (EDT).
+        ("America/New_York", "01:30", date(2026, 11, 1), utc(2026, 11, 1, 5, 30)),
+    ],
+)
+def test_daylight_saving_changes(habit_for, zone, local, day, expected) -> None:
+    # Scheduled the evening before, in the owner's zone.
+    habit = habit_for(zone, local, now=utc(day.year, day.month, day.day) - timedelta(hours=1))
+    assert fire_times(habit) == [expected]
+    assert reminders.send_due_reminders(now=expected - timedelta(seconds=1)).sent == 0
+    assert reminders.send_due_reminders(now=expected).sent == 1
+    assert sent() == [("Read", day.isoformat(), local)]
+    # The next one is the next day's local time, one firing only (the repeated hour too).
+    [following] = fire_times(habit)
+    assert following.astimezone(reminders.owner_zone(habit)).date() == day + timedelta(days=1)
+    assert reminders.send_due_reminders(now=following - timedelta(seconds=1)).sent == 0
+
+
+def test_a_move_to_another_zone_moves_the_reminders_and_never_repeats_a_day(habit_for) -> None:
+    habit = habit_for("Europe/Kyiv", "07:30", now=utc(2026, 12, 2, 12))
+    assert fire_times(habit) == [utc(2026, 12, 3, 5, 30)]
+    assert reminders.send_due_reminders(now=utc(2026, 12, 3, 5, 30)).sent == 1
+    # At 09:00 in Kyiv the owner flies to New York, where it is 02:00 of the same date.
+    habit.owner.time_zone = "America/New_York"
+    habit.owner.save(update_fields=["time_zone"])
+    reminders.reschedule_owner(owner_id=habit.owner_id, now=utc(2026, 12, 3, 7))
+    # The day's close follows the zone too: the next midnight in New York.
+    habit.refresh_from_db()
+    assert habit.next_evaluation_at == utc(2026, 12, 4, 5)
+    # 07:30 comes again on 2026-12-03 in New York: that day had its reminder, so none more.
+    assert fire_times(habit) == [utc(2026, 12, 3, 12, 30)]
+    result = reminders.send_due_reminders(now=utc(2026, 12, 3, 12, 30))
+    assert (result.sent, result.skipped) == (0, 1)
+    assert fire_times(habit) == [utc(2026, 12, 4, 12, 30)]
+    assert reminders.send_due_reminders(now=utc(2026, 12, 4, 12, 30)).sent == 1
+    assert sent() == [("Read", "2026-12-03", "07:30"), ("Read", "2026-12-04", "07:30")]
+
+
+def test_a_move_east_fires_at_the_new_zones_local_time(habit_for) -> None:
+    habit = habit_for("America/New_York", "07:30", now=utc(2026, 12, 2, 20))
+    assert fire_times(habit) == [utc(2026, 12, 3, 12, 30)]
+    habit.owner.time_zone = "Asia/Tokyo"
+    habit.owner.save(update_fields=["time_zone"])
+    reminders.reschedule_owner(owner_id=habit.owner_id, now=utc(2026, 12, 2, 20))
+    assert fire_times(habit) == [utc(2026, 12, 2, 22, 30)]  # 07:30 on the 3rd in Tokyo
+
+
+def test_no_reminder_on_a_done_day_a_paused_day_or_for_an_archived_habit(habit_for) -> None:
+    now = utc(2026, 5, 31, 12)
+    done = habit_for("UTC", "08:00", now=now, name="Done")
+    partial = habit_for(
+        "UTC", "08:00", now=now, name="Twice", schedule_kind="times_per_day", times=2
+    )
+    paused = habit_for("UTC", "08:00", now=now, name="Paused")
+    archived = habit_for("UTC", "08:00", now=now, name="Archived")
+    Checkin.objects.create(habit=done, day=date(2026, 6, 1))
+    Checkin.objects.create(habit=partial, day=date(2026, 6, 1), value=Decimal(1))  # 1 of 2
+    # A pause added without rescheduling (the pass checks it too).
+    Pause.objects.create(habit=paused, start_date=date(2026, 6, 1), end_date=date(2026, 6, 2))
+    Habit.objects.filter(id=archived.id).update(archived_at=now)
+    result = reminders.send_due_reminders(now=utc(2026, 6, 1, 8))
+    assert (result.sent, result.skipped) == (1, 3)
+    assert sent() == [("Twice", "2026-06-01", "08:00")]
+    assert fire_times(done) == [utc(2026, 6, 2, 8)]
+    assert fire_times(paused) == [utc(2026, 6, 3, 8)]  # over the pause
+    assert fire_times(archived) == [None]
+
+
+def test_only_scheduled_days_fire(habit_for) -> None:
+    # Mondays and Thursdays (bits 0 and 3); 2026-06-01 is a Monday.
+    habit = habit_for(
+        "Europe/Kyiv",
+        "20:00",
+        now=utc(2026, 6, 1, 6),
+        schedule_kind="weekdays",
+        weekday_mask=0b1001,
+    )
+    assert fire_times(habit) == [utc(2026, 6, 1, 17)]
+    assert reminders.send_due_reminders(now=utc(2026, 6, 1, 17)).sent == 1
+    assert fire_times(habit) == [utc(2026, 6, 4, 17)]
+
+
+def test_a_late_pass_does_not_send_a_day_that_is_over(habit_for) -> None:
+    habit = habit_for("UTC", "08:00", now=utc(2026, 6, 1, 6))
+    # The workers were down until the next afternoon: nothing for 06-01; 06-02's 08:00 fires.
+    result = reminders.send_due_reminders(now=utc(2026, 6, 2, 15))
+    assert (result.sent, result.skipped) == (0, 1)
+    assert fire_times(habit) == [utc(2026, 6, 3, 8)]
+    # the same day, late: still sent
+    assert reminders.send_due_reminders(now=utc(2026, 6, 3, 20)).sent == 1
+
+
+def test_the_pass_reads_a_batch_in_a_bounded_number_of_queries(habit_for) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(30):
+        habit_for(["UTC", "Europe/London"][n % 2], "08:00", "08:30", now=utc(2026, 6, 1))
+    with CaptureQueriesContext(connection) as queries:
+        result = reminders.send_due_reminders(now=utc(2026, 6, 1, 9), batch_size=1000)
+    assert result.sent == 60 and result.batches == 1
+    # select, pauses, check-ins, outbox (+ notify), advance, and the transaction's own
+    assert len(queries) <= 9, [q["sql"][:80] for q in queries]
+
+
+# ---------------------------------------------------------------------------------------------
+# Two passes at once, and a crash
+
+
+def _outbox_table() -> str:
+    return connection.ops.quote_name(OutboxEvent._meta.db_table)
+
+
+def _blocked_pass_pids() -> list[int]:
+    """The sessions waiting for a lock, each asserted to wait for the outbox table (a pass
+    waiting for another's *rows* would wait on a tuple or a transaction instead)."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, wait_event FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        found = cursor.fetchall()
+    assert all(event == "relation" for _pid, event in found), found
+    return [pid for pid, _event in found]
+
+
+def _wait(condition, timeout: float = 10.0) -> None:
+    deadline = clock.monotonic() + timeout
+    while not condition():
+        assert clock.monotonic() < deadline, "timed out"
+        clock.sleep(0.05)
+
+
+class PassThread(threading.Thread):
+    def __init__(self, now: datetime, batch_size: int) -> None:
+        super().__init__(daemon=True)
+        self.now, self.batch_size = now, batch_size
+        self.result: reminders.PassResult | None = None
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = reminders.send_due_reminders(now=self.now, batch_size=self.batch_size)
+        except Exception as exc:  # the crash under test
+            self.error = exc
+        finally:
+            close_old_connections()
+            connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_passes_send_each_reminder_once_and_a_crash_loses_none(habit_for) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    for n in range(40):
+        habit_for("UTC", "08:00", now=utc(2026, 6, 1), name=f"H{n:02}")
+    due_at = utc(2026, 6, 1, 8)
+
+    # A third connection holds the outbox so passes block right before they publish, holding
+    # their claimed rows: the moment two passes overlap.
+    blocker = connections.create_connection("default")
+    blocker.set_autocommit(False)
+    first, second = PassThread(due_at, batch_size=15), PassThread(due_at, batch_size=15)
+    try:
+        with blocker.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {_outbox_table()} IN SHARE MODE")
+        first.start()
+        _wait(lambda: len(_blocked_pass_pids()) == 1)
+        [first_pid] = _blocked_pass_pids()
+        second.start()
+        _wait(lambda: len(_blocked_pass_pids()) == 2)
+        # The first pass dies (its session is killed) while it holds its 15 rows.
+        with blocker.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [first_pid])
+        first.join(10)
+        assert first.error is not None and first.result is None
+    finally:
+        blocker.rollback()
+        blocker.close()
+    second.join(20)
+    assert second.error is None, second.error
+    assert second.result is not None
+    third = reminders.send_due_reminders(now=due_at)
+    names = [name for name, _day, _at in sent()]
+    assert sorted(names) == [f"H{n:02}" for n in range(40)]  # each exactly once
+    assert second.result.sent + third.sent == 40
+    assert Reminder.objects.filter(next_fire_at__lte=due_at).count() == 0

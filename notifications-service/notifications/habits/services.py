@@ -1,0 +1,85 @@
+"""Telling a habit's owner about its streak and reminders, and taking it back when the habit
+is deleted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import ngettext
+
+from cotask_common.inserts import insert_if_absent
+from notifications.habits.models import DeletedHabit
+from notifications.inbox import services as inbox
+from notifications.inbox.models import Notification
+from notifications.inbox.services import Target
+
+LANGUAGES = ("en", "ru", "uk")
+
+
+def _days(count: int) -> str:
+    return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
+
+
+def _weeks(count: int) -> str:
+    return ngettext("%(count)d week", "%(count)d weeks", count) % {"count": count}
+
+
+def _freezes_left(count: int) -> str:
+    return ngettext("%(count)d freeze left", "%(count)d freezes left", count) % {"count": count}
+
+
+def counted(phrase: Callable[[int], str], count: int) -> dict[str, str]:
+    """The phrase for `count` in every language (a param `render` picks the recipient's from)."""
+    found = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            found[language] = phrase(count)
+    return found
+
+
+def streak(length: int, unit: str) -> dict[str, str]:
+    return counted(_weeks if unit == "week" else _days, length)
+
+
+def freezes_left(count: int) -> dict[str, str]:
+    return counted(_freezes_left, count)
+
+
+def tell_owner(
+    *, event_id: UUID, owner_id: UUID, habit_id: UUID, type: str, **notification: Any
+) -> Notification | None:
+    """`inbox.notify` for the habit's owner, unless the habit is gone. Idempotent like
+    `notify` (per event and recipient)."""
+    with transaction.atomic():
+        if DeletedHabit.objects.filter(habit_id=habit_id).exists():
+            return None
+        return inbox.notify(
+            event_id=event_id,
+            recipient_id=owner_id,
+            type=type,
+            target=Target(service="habits", kind="habit", id=str(habit_id)),
+            **notification,
+        )
+
+
+@transaction.atomic
+def delete_habit(*, habit_id: UUID, owner_id: UUID | None, occurred_at: datetime) -> int:
+    """`habits.habit.deleted`: nothing more is told about the habit, and what its owner was told
+    about it goes from the inbox (live from open sockets too). Returns how many went."""
+    insert_if_absent(
+        DeletedHabit,
+        values={"habit_id": habit_id, "deleted_at": occurred_at},
+        conflict=["habit_id"],
+        using=DeletedHabit.objects.db,
+    )
+    about = Notification.objects.filter(
+        target_service="habits", target_kind="habit", target_id=str(habit_id)
+    )
+    if owner_id is not None:  # only the owner is ever told: their rows, through their index
+        about = about.filter(recipient_id=owner_id)
+    return inbox.take_back(notifications=about)

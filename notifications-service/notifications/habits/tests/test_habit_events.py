@@ -1,0 +1,231 @@
+"""habits-service's events in notifications: the owner (only) is told of milestones, broken
+streaks, spent freezes and reminders, in their language with each language's plurals, once,
+by email per preference, live on the socket; a deleted habit takes its notices back. Every
+event is built from habits-service's declaration."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.core import mail
+
+from cotask_common.events.consumer import autodiscover_handlers
+from cotask_common.events.consumer import registry as handlers
+from cotask_common.events.testing import example_event
+from notifications.habits.models import DeletedHabit
+from notifications.inbox import services
+from notifications.inbox.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+TYPES = {
+    "habits.streak.milestone": "habit_streak_milestone",
+    "habits.streak.broken": "habit_streak_broken",
+    "habits.freeze.used": "habit_freeze_used",
+    "habits.reminder.due": "habit_reminder",
+}
+
+
+def texts(user) -> list[str]:
+    return list(
+        Notification.objects.filter(recipient_id=user.id)
+        .order_by("sequence")
+        .values_list("text", flat=True)
+    )
+
+
+@pytest.fixture
+def habit():
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def habits_event(deliver, habit):
+    """`habits_event(type, owner, **data)`: habits-service's event as declared, about `habit`
+    owned by `owner`, delivered through the consumer's path and returned."""
+
+    def run(type: str, owner, **data):
+        data = {"habit_id": habit, "owner_id": str(owner.id), "habit_name": "Read", **data}
+        event = example_event(type, **data)
+        deliver(event)
+        return event
+
+    return run
+
+
+def test_the_consumer_subscribes_to_the_habits_topics() -> None:
+    autodiscover_handlers()
+    assert {"habits.streak", "habits.freeze", "habits.reminder", "habits.habit"} <= set(
+        handlers.topics()
+    )
+    for type in [*TYPES, "habits.habit.deleted"]:
+        assert handlers.handlers_for(type), type
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["“Read”: 7 days in a row!", "“Read”: 30 weeks in a row!"]),
+        ("ru", ["«Read»: 7 дней подряд!", "«Read»: 30 недель подряд!"]),
+        ("uk", ["«Read»: 7 днів поспіль!", "«Read»: 30 тижнів поспіль!"]),
+    ],
+)
+def test_a_milestone_tells_the_owner_in_their_language(
+    announce, habits_event, language, expected
+) -> None:
+    owner, stranger = announce(language=language), announce()
+    habits_event("habits.streak.milestone", owner, length=7, streak_unit="day")
+    habits_event("habits.streak.milestone", owner, length=30, streak_unit="week")
+    assert texts(owner) == expected
+    assert texts(stranger) == []
+    found = Notification.objects.filter(recipient_id=owner.id).first()
+    assert (found.type, found.target_service, found.target_kind) == (
+        "habit_streak_milestone",
+        "habits",
+        "habit",
+    )
+    assert found.actor_id is None
+
+
+@pytest.mark.parametrize(
+    ("language", "length", "text"),
+    [
+        ("en", 2, "Your streak on “Read” ended after 2 days"),
+        ("en", 21, "Your streak on “Read” ended after 21 days"),
+        ("ru", 2, "Серия «Read» прервалась: было 2 дня подряд"),
+        ("ru", 21, "Серия «Read» прервалась: было 21 день подряд"),
+        ("ru", 12, "Серия «Read» прервалась: было 12 дней подряд"),
+        ("uk", 3, "Серія «Read» перервалася: було 3 дні поспіль"),
+        ("uk", 11, "Серія «Read» перервалася: було 11 днів поспіль"),
+    ],
+)
+def test_a_broken_streak_counts_with_each_languages_plurals(
+    announce, habits_event, language, length, text
+) -> None:
+    owner = announce(language=language)
+    habits_event("habits.streak.broken", owner, length=length, streak_unit="day", day="2026-12-01")
+    assert texts(owner) == [text]
+
+
+@pytest.mark.parametrize(
+    ("language", "left", "text"),
+    [
+        ("en", 1, "A freeze kept your streak on “Read” (8 days). 1 freeze left"),
+        ("en", 0, "A freeze kept your streak on “Read” (8 days). 0 freezes left"),
+        ("ru", 1, "Заморозка сохранила серию «Read» (8 дней). Осталась 1 заморозка"),
+        ("ru", 0, "Заморозка сохранила серию «Read» (8 дней). Осталось 0 заморозок"),
+        ("uk", 1, "Заморозка зберегла серію «Read» (8 днів). Залишилася 1 заморозка"),
+    ],
+)
+def test_a_spent_freeze_says_how_many_are_left(
+    announce, habits_event, language, left, text
+) -> None:
+    owner = announce(language=language)
+    habits_event("habits.freeze.used", owner, freezes_left=left, current_streak=8)
+    assert texts(owner) == [text]
+
+
+def test_a_reminder_is_told_once_and_emailed_per_preference(
+    announce, habits_event, deliver, django_capture_on_commit_callbacks
+) -> None:
+    owner = announce(language="uk")
+    with django_capture_on_commit_callbacks(execute=True):
+        event = habits_event("habits.reminder.due", owner, day="2026-12-03", local_time="07:30")
+        assert deliver(event) is False  # redelivered: nothing more
+        # milestones are not emailed unless asked
+        habits_event("habits.streak.milestone", owner, length=7, streak_unit="day")
+    assert texts(owner) == ["Час для «Read» (07:30)", "«Read»: 7 днів поспіль!"]
+    [message] = mail.outbox
+    assert message.to == [f"{owner.username}@example.com"]
+    assert message.subject == "Час для «Read» (07:30)"
+    mail.outbox.clear()
+    services.update_preferences(
+        user_id=owner.id,
+        types={"habit_reminder": {"email": False}, "habit_streak_milestone": {"email": True}},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        habits_event("habits.reminder.due", owner, day="2026-12-04", local_time="07:30")
+        habits_event("habits.streak.milestone", owner, length=30, streak_unit="day")
+    assert [m.subject for m in mail.outbox] == ["«Read»: 30 днів поспіль!"]
+    services.update_preferences(
+        user_id=owner.id, types={"habit_reminder": {"in_app": False, "email": False}}
+    )
+    habits_event("habits.reminder.due", owner, day="2026-12-05", local_time="07:30")
+    assert Notification.objects.filter(recipient_id=owner.id, type="habit_reminder").count() == 2
+
+
+def test_a_deleted_habit_takes_its_notices_back_and_hears_nothing_more(
+    announce, habits_event, habit
+) -> None:
+    owner = announce()
+    habits_event("habits.streak.milestone", owner, length=7, streak_unit="day")
+    habits_event("habits.reminder.due", owner, day="2026-12-03", local_time="07:30")
+    other = example_event(
+        "habits.reminder.due",
+        habit_id=str(uuid.uuid4()),
+        owner_id=str(owner.id),
+        habit_name="Run",
+        day="2026-12-03",
+        local_time="08:00",
+    )
+    from cotask_common.events.testing import handle_event
+
+    handle_event(other)
+    assert len(texts(owner)) == 3
+    habits_event("habits.habit.deleted", owner)
+    assert texts(owner) == ["Time for “Run” (08:00)"]
+    assert DeletedHabit.objects.filter(habit_id=habit).exists()
+    # a late event about it (another topic) tells nothing
+    habits_event("habits.streak.broken", owner, length=9, streak_unit="day", day="2026-12-02")
+    assert texts(owner) == ["Time for “Run” (08:00)"]
+
+
+def test_a_bad_event_tells_nobody(announce, deliver) -> None:
+    owner = announce()
+    deliver(type="habits.reminder.due", key="x", data={"owner_id": "nope", "habit_name": "Read"})
+    deliver(type="habits.streak.milestone", key="x", data={"habit_id": str(uuid.uuid4())})
+    assert texts(owner) == []
+
+
+def test_the_preferences_list_the_habit_kinds(announce, client_for) -> None:
+    person = announce()
+    kinds = {
+        t["type"] for t in client_for(person).get("/api/notifications/preferences/").json()["types"]
+    }
+    assert set(TYPES.values()) <= kinds
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_milestone_reaches_the_owners_socket(announce, habits_event) -> None:
+    from config.asgi import application
+
+    owner = announce()
+    ticket, _ = services.issue_ws_ticket(user_id=owner.id, username=owner.username, role="user")
+
+    async def receive(socket):
+        return json.loads(await socket.receive_from(timeout=5))
+
+    async def scenario():
+        from channels.db import database_sync_to_async
+
+        socket = WebsocketCommunicator(application, f"/ws/?ticket={ticket}")
+        connected, _ = await socket.connect(timeout=5)
+        assert connected
+        assert (await receive(socket))["type"] == "hello"
+        await database_sync_to_async(habits_event)(
+            "habits.streak.milestone", owner, length=7, streak_unit="day"
+        )
+        frame = await receive(socket)
+        assert frame["type"] == "notification"
+        assert frame["notification"]["type"] == "habit_streak_milestone"
+        assert frame["notification"]["text"] == "“Read”: 7 days in a row!"
+        await database_sync_to_async(habits_event)("habits.habit.deleted", owner)
+        gone = await receive(socket)
+        assert gone["type"] == "deleted" and gone["ids"] == [frame["notification"]["id"]]
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
