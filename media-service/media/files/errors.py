@@ -4,6 +4,7 @@ the field and the limit, and `fields` so a client can show it next to the right 
 from __future__ import annotations
 
 from django.utils.formats import number_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from rest_framework import status
@@ -54,7 +55,7 @@ def format_bytes(size: int) -> str:
     return ngettext("%(value)s byte", "%(value)s bytes", size) % {"value": size}
 
 
-def too_large(*, size: int, limit: int, what: str, field: str = "file") -> FileRejected:
+def too_large(*, size: int, limit: int, what: str | Promise, field: str = "file") -> FileRejected:
     return FileRejected(
         "file_too_large",
         _("The file is %(size)s; the limit for %(what)s is %(limit)s.")
