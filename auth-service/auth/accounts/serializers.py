@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -17,6 +17,14 @@ _PASSWORD: dict[str, Any] = {"write_only": True, "max_length": 128, "trim_whites
 # --- accounts
 
 
+def _language_of_the_request() -> str:
+    """An account made without a language keeps the one its request was answered in (the
+    browser's Accept-Language, picked by the kit's middleware), so its emails and every later
+    token speak it; English when that is not one of ours."""
+    language = translation.get_language() or "en"
+    return language if language in Language.values else "en"
+
+
 class RegisterInput(serializers.Serializer):
     username = serializers.CharField(
         min_length=3, max_length=150, validators=[UnicodeUsernameValidator()]
@@ -24,7 +32,9 @@ class RegisterInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(min_length=1, **_PASSWORD)
     display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    language = serializers.ChoiceField(choices=Language.choices, required=False, default="en")
+    language = serializers.ChoiceField(
+        choices=Language.choices, required=False, default=_language_of_the_request
+    )
     time_zone = serializers.CharField(
         max_length=64, required=False, default="UTC", help_text="IANA name, e.g. Europe/Kyiv."
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from auth.accounts.models import User
 from auth.accounts.tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,26 @@ def test_a_changed_language_takes_effect_with_the_next_token(signed_in, make_acc
         refreshed.patch(ME, taken, format="json").json()["fields"]["email"][0]["message"]
         == (EMAIL_TAKEN["uk"])
     )
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "saved"),
+    [("ru-RU,ru;q=0.9", "ru"), ("uk", "uk"), ("de-DE", "en"), (None, "en")],
+)
+def test_an_account_made_without_a_language_keeps_the_one_it_was_answered_in(
+    api_client, accept_language, saved
+):
+    response = _register(api_client, accept_language, username="newcomer")
+    assert response.status_code == 201
+    assert User.objects.get(username="newcomer").language == saved
+
+
+def test_a_language_given_at_registration_beats_accept_language(api_client):
+    response = api_client.post(
+        REGISTER,
+        {"username": "newcomer", "email": "n@example.com", "password": PASSWORD, "language": "uk"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert response.status_code == 201
+    assert User.objects.get(username="newcomer").language == "uk"
