@@ -222,6 +222,8 @@ class WsTicket(models.Model):
     session_id = models.CharField(max_length=64, blank=True, default="")
     access_expires_at = models.DateTimeField(null=True, blank=True)
     issued_at = models.DateTimeField(default=timezone.now)
+    # The asking token's `lang` claim: the language the socket speaks (empty: none claimed).
+    language = models.CharField(max_length=8, blank=True, default="")
 
     def __str__(self) -> str:
         return f"ticket for {self.user_id}"
