@@ -50,8 +50,9 @@ def extract() -> None:
         print(f"[messages] {service}")
         subprocess.run([python, "manage.py", *args], cwd=folder, env=env, check=True)
     print("[messages] kit")
+    # -P: the kit's folder is not on sys.path, or its `logging.py` would shadow the standard one.
     subprocess.run(
-        [python, "-m", "django", *args, "--ignore", "testing/*", "--ignore", "contracts/*"],
+        [python, "-P", "-m", "django", *args, "--ignore", "testing/*", "--ignore", "contracts/*"],
         cwd=KIT,
         env={
             **env,
