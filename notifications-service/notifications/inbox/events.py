@@ -176,8 +176,9 @@ def on_sessions_ended(event: Event) -> None:
 # social
 
 
-def _page(data: dict[str, Any]) -> str:
-    return str(data.get("page_name") or data.get("page_handle") or "your page")
+def _page(data: dict[str, Any]) -> str | dict[str, str]:
+    name = data.get("page_name") or data.get("page_handle")
+    return str(name) if name else in_every_language(gettext_lazy("your page"))
 
 
 # Follow events: (notification type, whose id in `data` is told, whose id is the actor).

@@ -1,6 +1,8 @@
-"""The grouped notification text follows each language's plural rules: English has two forms,
-Russian and Ukrainian three (1, 21 / 2-4 / 5-20, 111), picked from the catalogues by the number
-of other people."""
+# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
+"""Texts with a number or a moment. The grouped notification text follows each language's
+plural rules: English has two forms, Russian and Ukrainian three (1, 21 / 2-4 / 5-20, 111),
+picked from the catalogues by the number of other people. The end of a ban is said in the
+person's time zone and their language's date format."""
 
 from __future__ import annotations
 
@@ -77,3 +79,26 @@ def test_a_burst_of_likes_is_stored_in_the_recipients_plural_form(
         seen.append(Notification.objects.get(recipient_id=author.id).text)
     assert seen[1:] == [one_other, two_others]
     assert Notification.objects.get(recipient_id=author.id).language == language
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Your account is banned until Dec. 5, 2026, 2 p.m. (Europe/Kyiv). Reason: spam"),
+        ("ru", "Ваш аккаунт заблокирован до 5 декабря 2026 г. 14:00 (Europe/Kyiv). Причина: spam"),
+        ("uk", "Ваш акаунт заблоковано до 05 грудня 2026 р. 14:00 (Europe/Kyiv). Причина: spam"),
+    ],
+)
+@pytest.mark.django_db
+def test_the_end_of_a_ban_is_in_the_persons_time_zone_and_language(
+    announce, deliver, language, expected
+):
+    user = announce(language=language)
+    deliver(type="auth.user.updated", key=user.id, data={"time_zone": "Europe/Kyiv"})
+    deliver(
+        type="auth.user.banned",
+        key=user.id,
+        data={"until": "2026-12-05T12:00:00+00:00", "reason": "spam"},
+    )
+    [notification] = Notification.objects.filter(recipient_id=user.id)
+    assert notification.text == expected
