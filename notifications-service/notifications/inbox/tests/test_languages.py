@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """Every error a person reads here is in their language: the saved one (the token's `lang`
 claim), else `Accept-Language`, else English. The `code` never changes with the language."""
 
@@ -96,3 +97,20 @@ def test_the_other_errors_are_translated_too(
     )
     assert bad_link.status_code == 400
     assert (bad_link.json()["code"], bad_link.json()["message"]) == ("invalid_token", link_message)
+
+
+@pytest.mark.parametrize(
+    ("language", "description"),
+    [
+        ("en", "Someone liked your post or comment."),
+        ("ru", "Кому-то понравился ваш пост или комментарий."),
+        ("uk", "Комусь сподобався ваш допис або коментар."),
+    ],
+)
+def test_the_preferences_describe_each_type_in_the_readers_language(
+    client_for, announce, language, description
+):
+    response = client_for(announce(), lang=language).get("/api/notifications/preferences/")
+    assert response.status_code == 200
+    types = {row["type"]: row["description"] for row in response.json()["types"]}
+    assert types["like"] == description
