@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
+from cotask_common.i18n import supported_languages
 from notifications.inbox.models import Notification, Recipient
 from notifications.inbox.services import ALL_TYPES, unsubscribe_token
 
@@ -31,8 +32,7 @@ WORDS = {
 
 
 def _language(recipient: Recipient) -> str:
-    supported = {code for code, _name in settings.LANGUAGES}
-    return recipient.language if recipient.language in supported else "en"
+    return recipient.language if recipient.language in supported_languages() else "en"
 
 
 def _words(language: str) -> dict[str, str]:

@@ -8,8 +8,6 @@ from django.utils import timezone
 from cotask_common.ids import uuid7
 from cotask_common.roles import Role
 
-LANGUAGES = ("en", "ru", "uk")
-
 
 class EmailFrequency(models.TextChoices):
     OFF = "off", "off"

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cotask_common.errors import NotFound, ServiceError
+from cotask_common.i18n import supported_languages
 from cotask_common.inserts import insert_if_absent
 from cotask_common.roles import Role
 from notifications.inbox import hot_sql, selectors
 from notifications.inbox.models import (
     CHANNELS,
-    LANGUAGES,
     Delivery,
     EmailFrequency,
     EmailState,
@@ -85,7 +85,7 @@ def apply_account_event(
     for name in ("username", "display_name", "email", "email_verified"):
         if name in data and data[name] is not None:
             setattr(recipient, name, data[name])
-    if data.get("language") in LANGUAGES:
+    if data.get("language") in supported_languages():
         recipient.language = data["language"]
     if event_type.endswith(".deleted"):
         # Forget what identifies the person; their notifications go with them.
