@@ -61,6 +61,11 @@ def extract() -> None:
         },
         check=True,
     )
+    # makemessages makes the test project's LOCALE_PATHS folder (empty); left there, the kit's
+    # platform contract would look for catalogues in it.
+    stray = KIT.parent.parent / "tests" / "testproject" / "kit"
+    if stray.is_dir() and not any(path.is_file() for path in stray.rglob("*")):
+        shutil.rmtree(stray)
 
 
 def compile_all() -> None:

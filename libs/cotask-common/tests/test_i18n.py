@@ -148,16 +148,17 @@ def test_the_kits_own_texts_are_in_each_language(language) -> None:
     from rest_framework.test import APIRequestFactory
 
     from cotask_common.errors import _summary
+    from cotask_common.roles import Role
     from cotask_common.security.authentication import ban_message, inactive_message
     from cotask_common.security.permissions import IsEmailVerified, IsModerator
     from cotask_common.security.tokens import TokenError, TokenUser, decode_token
     from cotask_common.throttling import RateThrottle
 
     request = Request(APIRequestFactory().get("/"))
-    request.user = TokenUser(
+    request.user = TokenUser(  # type: ignore[assignment]
         id=__import__("uuid").uuid4(),
         username="ada",
-        role="user",
+        role=Role.USER,
         email_verified=False,
         session_id=None,
     )

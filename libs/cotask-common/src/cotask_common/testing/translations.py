@@ -157,7 +157,7 @@ def _has_letters(text: str) -> bool:
     return any(character.isalpha() for character in text)
 
 
-def _unmarked_literals(node: ast.AST | None) -> list[ast.AST]:
+def _unmarked_literals(node: ast.AST | None) -> list[ast.expr]:
     """The literal texts in an expression that reach a person untranslated. A gettext call
     (also `_("…") % {…}`) is marked; a call of anything else is not looked into."""
     if node is None:
@@ -278,12 +278,14 @@ def unmarked_messages(sources: Iterable[Path]) -> list[str]:
     problems: list[str] = []
     for (root, path, text), tree in zip(parsed, trees, strict=True):
         lines = text.splitlines()
-        found: list[ast.AST] = []
+        found: list[ast.expr] = []
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 name = _name_of(node.func)
-                receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
-                if name == "for_field" and _name_of(receiver) in classes:  # type: ignore[arg-type]
+                receiver = (
+                    _name_of(node.func.value) if isinstance(node.func, ast.Attribute) else None
+                )
+                if name == "for_field" and receiver in classes:
                     found += _unmarked_literals(_argument(node, 1, ("message",)))
                 elif name in classes:
                     position, keywords = classes[name]
@@ -296,15 +298,15 @@ def unmarked_messages(sources: Iterable[Path]) -> list[str]:
                         found += _unmarked_literals(keyword.value)
             elif isinstance(node, ast.ClassDef):
                 for item in node.body:
-                    targets = (
-                        item.targets
-                        if isinstance(item, ast.Assign)
-                        else [item.target]
-                        if isinstance(item, ast.AnnAssign)
-                        else []
-                    )
+                    value: ast.expr | None
+                    if isinstance(item, ast.Assign):
+                        targets, value = item.targets, item.value
+                    elif isinstance(item, ast.AnnAssign):
+                        targets, value = [item.target], item.value
+                    else:
+                        continue
                     if any(_name_of(t) in _MESSAGE_ATTRIBUTES for t in targets):
-                        found += _unmarked_literals(item.value)  # type: ignore[union-attr]
+                        found += _unmarked_literals(value)
             elif isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
                     if isinstance(key, ast.Constant) and key.value in _MESSAGE_KEYS:
