@@ -102,3 +102,21 @@ def test_the_end_of_a_ban_is_in_the_persons_time_zone_and_language(
     )
     [notification] = Notification.objects.filter(recipient_id=user.id)
     assert notification.text == expected
+
+
+def test_a_type_registered_with_per_language_texts_still_renders() -> None:
+    """Types written before the catalogues (a `texts` dict per language) keep working."""
+    from notifications.inbox.types import NotificationType
+
+    legacy = NotificationType(
+        key="legacy",
+        texts={
+            "en": ("{actor} did it", "{actor} and {others} others did it"),
+            "ru": ("{actor} сделал это", "{actor} и ещё {others} сделали это"),
+        },
+    )
+    assert legacy.render(language="en", actor="Ann", others=1, params={}) == (
+        "Ann and 1 other did it"
+    )
+    assert legacy.render(language="ru", actor="Ann", others=0, params={}) == "Ann сделал это"
+    assert legacy.render(language="uk", actor="Ann", others=0, params={}) == "Ann did it"
