@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """Social-service answers in the person's language: the saved one (the access token's `lang`
 claim), else `Accept-Language`, else English. The same bad request keeps its `code` in every
 language; only the message changes, and it is the catalogue's exact text."""

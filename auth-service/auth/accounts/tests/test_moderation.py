@@ -265,7 +265,7 @@ def test_the_ban_end_is_told_in_the_users_zone_and_language(admin, make_account,
     ).json()["message"]
     # 09:30 UTC is 12:30 in Kyiv (summer time), in Ukrainian words and order.
     assert message == (
-        "Цей обліковий запис заблоковано до 01 червня 2099 р. 12:30 (Europe/Kyiv). Причина: спам"  # noqa: RUF001
+        "Цей обліковий запис заблоковано до 01 червня 2099 р. 12:30 (Europe/Kyiv). Причина: спам"
     )
 
 

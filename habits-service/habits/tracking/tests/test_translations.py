@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """Every message of habits-service is in ru and uk (plurals too), and the committed catalogues
 are compiled."""
 

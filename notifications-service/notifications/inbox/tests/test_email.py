@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """Email: immediate per preference, off, daily digest, new-post digest, unsubscribe link."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """Every error a person reads here is in their language: the saved one (the token's `lang`
 claim), else `Accept-Language`, else English. The `code` never changes with the language."""
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """Texts with a number or a moment. The grouped notification text follows each language's
 plural rules: English has two forms, Russian and Ukrainian three (1, 21 / 2-4 / 5-20, 111),
 picked from the catalogues by the number of other people. The end of a ban is said in the

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """What the socket says to a person (error frames, close reasons) is in the connection's
 language: the `lang` claim of the token behind it (directly or through its ticket), else the
 account's language known here, else the handshake's `Accept-Language`, else English."""

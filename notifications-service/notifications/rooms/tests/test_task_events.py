@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """tasks-service's events in notifications: who is told what (`recipient_ids` only), in which
 language, once, grouped, by email per preference, live; and what leaving a room or its
 deletion takes back. Every event is built from tasks-service's declaration."""

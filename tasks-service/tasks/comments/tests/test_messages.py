@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Cyrillic text in the expected messages
 """The messages of subtasks, dependencies, recurrence, comments and attachments in en/ru/uk,
 with codes that never change. The kit picks the language per request (token claim,
 Accept-Language); here the active language stands in for it."""

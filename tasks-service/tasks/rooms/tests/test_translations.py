@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """Every message of the rooms app is in ru and uk, and the committed catalogues are compiled."""
 
 from __future__ import annotations
