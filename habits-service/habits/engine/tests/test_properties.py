@@ -90,7 +90,7 @@ def naive(spec: dict, values: dict[date, Decimal], pauses: list[tuple[date, date
     streak = best = toward = bank = 0
     began = None
     score = 0.0
-    events = []
+    events: list[tuple] = []
     for item in found:
         status = item[2]
         if status == "done":
@@ -147,7 +147,7 @@ def naive(spec: dict, values: dict[date, Decimal], pauses: list[tuple[date, date
 
 
 def as_events(evaluation) -> list[tuple]:
-    out = []
+    out: list[tuple] = []
     for e in evaluation.events:
         name = type(e).__name__
         if name == "Milestone":
