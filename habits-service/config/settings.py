@@ -3,6 +3,8 @@
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from celery.schedules import crontab
+
 from cotask_common.settings import build_settings
 
 if TYPE_CHECKING:  # the names build_settings() sets, typed for mypy (see the module)
@@ -22,3 +24,13 @@ globals().update(
         ),
     )
 )
+
+# Celery beat: the habits reminder pass and the day close (habits/tracking/tasks.py), at the
+# start of every minute (reminders are HH:MM, so one fires within seconds of its minute). Each
+# pass takes only what is due (by index) and claims rows with SKIP LOCKED: one index probe when
+# nothing is due, and overlapping runs send nothing twice.
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,  # noqa: F405 - set by build_settings
+    "habits-send-due-reminders": {"task": "habits.send_due_reminders", "schedule": crontab()},
+    "habits-close-due-days": {"task": "habits.close_due_days", "schedule": crontab()},
+}

@@ -22,21 +22,27 @@ fired for that local day (an owner who moved west would otherwise meet the same 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from cotask_common.events.outbox import publish_events
+from cotask_common.errors import NotFound, ServiceError
+from cotask_common.events.outbox import publish_event, publish_events
 from cotask_common.localtime import zone_named
 from habits import engine
-from habits.tracking.models import Checkin, Habit, Pause, Reminder
+from habits.tracking.models import Checkin, Habit, Pause, Reminder, ScheduleKind
+from habits.tracking.selectors import habit_of
 
 MAX_REMINDERS_PER_HABIT = 5
 PASS_BATCH_SIZE = 5000
@@ -129,6 +135,89 @@ def reschedule_owner(*, owner_id: UUID, now: datetime | None = None) -> int:
         for habit in habits:
             reschedule(habit=habit, now=now)
     return len(habits)
+
+
+def habit_changed(*, habit: Habit, today: date, what: str) -> None:
+    """`services` tells of each change (inside its transaction): a schedule, start, pause or
+    archive change moves the reminders and the day's close. A check-in or an undo needs
+    nothing: the pass reads whether the day is done when the reminder comes."""
+    if what == "checkin":
+        return
+    reschedule(habit=habit)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reminders of a habit (the API's writes and reads)
+
+
+class ReminderNotFound(NotFound):
+    code = "reminder_not_found"
+
+    def __init__(self) -> None:
+        super().__init__(_("This habit has no reminder at that time."), code="reminder_not_found")
+
+
+def reminders_of(*, user: Any, habit_id: Any) -> QuerySet[Reminder]:
+    """The caller's habit's reminders (404 for anyone else's habit), earliest first."""
+    habit = habit_of(user=user, habit_id=habit_id)
+    return Reminder.objects.filter(habit=habit).order_by("local_time")
+
+
+def _too_many() -> ServiceError:
+    return ServiceError.for_field(
+        "local_time",
+        ngettext(
+            "A habit has at most %(max)d reminder.",
+            "A habit has at most %(max)d reminders.",
+            MAX_REMINDERS_PER_HABIT,
+        )
+        % {"max": MAX_REMINDERS_PER_HABIT},
+        code="too_many_reminders",
+    )
+
+
+@transaction.atomic
+def reminder_create(*, user: Any, habit_id: Any, local_time: time) -> Reminder:
+    """A reminder at `local_time` (HH:MM, seconds dropped) in the owner's zone; at most
+    `MAX_REMINDERS_PER_HABIT`, one per time."""
+    habit = habit_of(user=user, habit_id=habit_id, lock=True)  # serialises the count
+    local_time = local_time.replace(second=0, microsecond=0, tzinfo=None)
+    existing = list(Reminder.objects.filter(habit=habit).values_list("local_time", flat=True))
+    if local_time in existing:
+        raise ServiceError.for_field(
+            "local_time", _("This habit has a reminder at that time already."), code="duplicate"
+        )
+    if len(existing) >= MAX_REMINDERS_PER_HABIT:
+        raise _too_many()
+    reminder = Reminder.objects.create(habit=habit, local_time=local_time)
+    reschedule(habit=habit)
+    reminder.refresh_from_db(fields=["next_fire_at"])
+    return reminder
+
+
+@transaction.atomic
+def reminder_delete(*, user: Any, habit_id: Any, local_time: time) -> None:
+    habit = habit_of(user=user, habit_id=habit_id, lock=True)
+    deleted, _rows = Reminder.objects.filter(habit=habit, local_time=local_time).delete()
+    if not deleted:
+        raise ReminderNotFound()
+
+
+@transaction.atomic
+def reminders_replace(*, user: Any, habit_id: Any, local_times: list[time]) -> list[Reminder]:
+    """The habit's reminders become exactly `local_times` (an empty list removes them all);
+    a time kept keeps its row (and whether it fired today)."""
+    habit = habit_of(user=user, habit_id=habit_id, lock=True)
+    wanted = sorted({t.replace(second=0, microsecond=0, tzinfo=None) for t in local_times})
+    if len(wanted) > MAX_REMINDERS_PER_HABIT:
+        raise _too_many()
+    Reminder.objects.filter(habit=habit).exclude(local_time__in=wanted).delete()
+    have = set(Reminder.objects.filter(habit=habit).values_list("local_time", flat=True))
+    Reminder.objects.bulk_create(
+        [Reminder(habit=habit, local_time=t) for t in wanted if t not in have]
+    )
+    reschedule(habit=habit)
+    return list(Reminder.objects.filter(habit=habit).order_by("local_time"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,10 +373,108 @@ def _advance(updates: list[tuple[int, datetime | None, date | None]]) -> None:
         )
         return
     table = connection.ops.quote_name(Reminder._meta.db_table)
+    # One JSON parameter (quoted once) rather than arrays of thousands of elements.
+    rows = json.dumps(
+        [
+            {"id": i, "at": at.isoformat() if at else None, "day": day.isoformat() if day else None}
+            for i, at, day in updates
+        ]
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS r SET next_fire_at = u.at, last_fired_day = u.day "  # noqa: S608 - quoted model name only
-            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::date[]) AS u(id, at, day) "
+            "FROM jsonb_to_recordset(%s::jsonb) AS u(id bigint, at timestamptz, day date) "
             "WHERE r.id = u.id",
-            [[u[0] for u in updates], [u[1] for u in updates], [u[2] for u in updates]],
+            [rows],
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Closing days
+
+
+def close_due_days(
+    *, now: datetime | None = None, batch_size: int = 500, max_batches: int = 0
+) -> PassResult:
+    """The beat's day close: every habit whose owner's local midnight came
+    (`next_evaluation_at <= now`, through its index) is evaluated again as of the new local
+    day (`services.refresh_figures`, which also keeps the milestone guard), and the periods
+    that ended unmet since the last close are announced once: `habits.freeze.used` when a held
+    freeze covered one, `habits.streak.broken` when none was left. Then the habit's next close
+    is its owner's next local midnight. Rows are claimed as in `send_due_reminders`, so two
+    passes close each day once. `sent` counts the events published."""
+    from habits.tracking import services  # services imports this module's hook lazily
+
+    now = now or timezone.now()
+    result = PassResult()
+    while not max_batches or result.batches < max_batches:
+        with transaction.atomic():
+            habits = list(
+                Habit.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("owner")
+                .filter(next_evaluation_at__lte=now)
+                .order_by("next_evaluation_at")[:batch_size]
+            )
+            if not habits:
+                break
+            for habit in habits:
+                sent = _close(habit, now=now, services=services)
+                result.sent += sent
+                result.skipped += not sent
+        result.batches += 1
+        if len(habits) < batch_size:
+            break
+    return result
+
+
+def _close(habit: Habit, *, now: datetime, services: Any) -> int:
+    zone = owner_zone(habit)
+    today = engine.local_today(zone, now)
+    sent = 0
+    if habit.archived_at is None:
+        # The last day whose close was announced; a habit never closed before announces
+        # what ended since it was made.
+        since = habit.evaluated_through or (
+            engine.local_today(zone, habit.created_at) - timedelta(days=1)
+        )
+        evaluation = services.refresh_figures(habit, today=today)
+        weeks = habit.schedule_kind == ScheduleKind.TIMES_PER_WEEK
+        unit = "week" if weeks else "day"
+        for found in evaluation.events:
+            if not isinstance(found, engine.FreezeUsed | engine.StreakBroken):
+                continue
+            # A period is closed (and announced) on the day after its last day.
+            ended = found.day + timedelta(days=6 if weeks else 0)
+            if not since < ended < today:
+                continue
+            ref = {"habit_id": str(habit.id), "owner_id": str(habit.owner_id)}
+            ref["habit_name"] = habit.name
+            if isinstance(found, engine.FreezeUsed):
+                publish_event(
+                    type="habits.freeze.used",
+                    key=habit.id,
+                    data={
+                        **ref,
+                        "day": found.day.isoformat(),
+                        "freezes_left": found.freezes_left,
+                        "current_streak": found.current_streak,
+                    },
+                )
+            else:
+                publish_event(
+                    type="habits.streak.broken",
+                    key=habit.id,
+                    data={
+                        **ref,
+                        "length": found.length,
+                        "streak_unit": unit,
+                        "day": found.day.isoformat(),
+                    },
+                )
+            sent += 1
+        habit.evaluated_through = today - timedelta(days=1)
+    habit.next_evaluation_at = None if habit.archived_at else engine.next_local_midnight(zone, now)
+    Habit.objects.filter(id=habit.id).update(
+        evaluated_through=habit.evaluated_through, next_evaluation_at=habit.next_evaluation_at
+    )
+    return sent
