@@ -71,6 +71,7 @@ RECIPIENT = "updates its `Recipient` projection (email, language: not in the sha
     consumers=_everyone(
         social="makes the personal page (handle = username, or username + suffix if taken)",
         notifications=RECIPIENT,
+        habits="the account's `time_zone` places the owner's reminders and day closes",
     ),
 )
 class UserRegistered(AccountSnapshot):
@@ -78,7 +79,14 @@ class UserRegistered(AccountSnapshot):
     false after self-registration."""
 
 
-@declare("auth.user.updated", key=KEY, consumers=_everyone(notifications=RECIPIENT))
+@declare(
+    "auth.user.updated",
+    key=KEY,
+    consumers=_everyone(
+        notifications=RECIPIENT,
+        habits="a new `time_zone` moves the owner's reminders and day closes",
+    ),
+)
 class UserUpdated(AccountSnapshot):
     """`display_name`, `time_zone` or `language` changed (`PATCH /api/auth/me/`), or the old
     address was restored through the way-back link of an email change (`email` and

@@ -70,7 +70,11 @@ class HabitSaved(HabitData):
     (the whole current state: a consumer keeps the latest)."""
 
 
-@declare("habits.habit.deleted", key=HABIT_KEY)
+@declare(
+    "habits.habit.deleted",
+    key=HABIT_KEY,
+    consumers={"notifications": "takes the habit's notifications back; nothing more about it"},
+)
 class HabitDeleted(HabitRef):
     """The owner deleted the habit, or the owner's account went (with its check-ins)."""
 

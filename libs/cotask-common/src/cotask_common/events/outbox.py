@@ -195,8 +195,15 @@ def publish_events(
     if connection.vendor != "postgresql":
         OutboxEvent.objects.using(using).bulk_create(
             [
-                OutboxEvent(**{**row, "created_at": event.occurred_at})
-                for row, event in zip(rows, events, strict=True)
+                OutboxEvent(
+                    id=e.id,
+                    topic=e.topic,
+                    key=e.key,
+                    type=e.type,
+                    payload=e.to_dict(),
+                    created_at=e.occurred_at,
+                )
+                for e in events
             ],
             batch_size=batch_size,
         )
