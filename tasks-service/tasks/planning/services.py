@@ -36,7 +36,7 @@ from cotask_common.errors import NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from cotask_common.users.models import UserRef
 from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
-from tasks.rooms.access import RoomNotFound, membership_in
+from tasks.rooms.access import RoomNotFound, membership_in, touch_rooms
 from tasks.rooms.models import Label, Membership, Room, RoomRole
 
 # `due_sort` of a task without a deadline: after every deadline, and never NULL, so one plain
@@ -747,6 +747,7 @@ def unassign_everywhere(*, user: UserRef | UUID, room: Room) -> int:
         )
         if not assignments:
             return 0
+        touch_rooms(room_ids=[room.id])  # the room's pages showed them on these tasks
         tasks = [a.task for a in assignments]
         remaining: dict[UUID, list[UUID]] = {t.id: [] for t in tasks}
         for task_id, other in Assignment.objects.filter(task__in=tasks).values_list(
