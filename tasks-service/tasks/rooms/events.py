@@ -22,4 +22,3 @@ def on_deleted(event: Event) -> None:
     nobody else is in them; their personal space is deleted; their assignments go; their
     comments become tombstones. Running it twice changes nothing the second time."""
     user_deleted(user_id=UUID(str(event.key)))
-
