@@ -51,6 +51,11 @@ def _task_out(actor: UserRef, task_id: Any) -> dict[str, Any]:
     return TaskOutput(task).data
 
 
+def _written_out(task: Any) -> dict[str, Any]:
+    """The JSON of a task a write service has just returned (it checked the caller)."""
+    return TaskOutput(selectors.written_task(task_id=task.id)).data
+
+
 FILTER_PARAMETERS = [
     OpenApiParameter("status", str, description="pending,in_progress,completed (comma list)"),
     OpenApiParameter("assignee", str, description="a user id or `me`"),
@@ -130,7 +135,7 @@ class RoomTasksApi(APIView):
         actor = actor_of(request)
         data = _valid(TaskInput, request.data).validated_data
         task = services.create_task(actor=actor, room_id=room_id, **data)
-        return Response(_task_out(actor, task.id), status=status.HTTP_201_CREATED)
+        return Response(_written_out(task), status=status.HTTP_201_CREATED)
 
 
 class PersonalTasksApi(APIView):
@@ -142,7 +147,7 @@ class PersonalTasksApi(APIView):
         data = _valid(TaskInput, request.data).validated_data
         space = personal_space_for(user=actor)
         task = services.create_task(actor=actor, room_id=space.id, **data)
-        return Response(_task_out(actor, task.id), status=status.HTTP_201_CREATED)
+        return Response(_written_out(task), status=status.HTTP_201_CREATED)
 
 
 class MyTasksApi(APIView):
@@ -183,8 +188,8 @@ class TaskDetailApi(APIView):
             raise ServiceError.for_field(
                 "scope", _("One of: %(names)s.") % {"names": "this, following"}, code="invalid"
             )
-        services.update_task(actor=actor, task_id=task_id, scope=scope, **data)
-        return Response(_task_out(actor, task_id))
+        task = services.update_task(actor=actor, task_id=task_id, scope=scope, **data)
+        return Response(_written_out(task))
 
     @extend_schema(responses={204: None}, summary="Delete a task and its subtasks (member)")
     def delete(self, request: SignedInRequest, task_id: str) -> Response:
@@ -199,8 +204,8 @@ class TaskMoveApi(APIView):
     def post(self, request: SignedInRequest, task_id: str) -> Response:
         actor = actor_of(request)
         data = _valid(MoveInput, request.data).validated_data
-        services.move_task(actor=actor, task_id=task_id, **data)
-        return Response(_task_out(actor, task_id))
+        task = services.move_task(actor=actor, task_id=task_id, **data)
+        return Response(_written_out(task))
 
 
 class TaskHistoryApi(APIView):

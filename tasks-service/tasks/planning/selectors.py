@@ -119,6 +119,17 @@ def task_for(
     return task, membership
 
 
+def written_task(*, task_id: UUID) -> Task:
+    """The task a write service has just changed for its caller, as its JSON shows it. No
+    access check of its own: the service checked the caller in the write's transaction (the
+    response of a create, an edit or a move saves the two queries of a second check)."""
+    task = task_queryset().prefetch_related(None).filter(id=task_id).first()
+    if task is None:  # deleted since (a concurrent delete)
+        raise TaskNotFound()
+    attach_related_values([task])
+    return task
+
+
 # ---------------------------------------------------------------------------------------------
 # Filters
 

@@ -28,7 +28,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,12 @@ from cotask_common.errors import NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from cotask_common.users.models import UserRef
 from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
-from tasks.rooms.access import RoomNotFound, membership_in, touch_rooms
+from tasks.rooms.access import (
+    RoomRoleRequired,
+    has_role,
+    membership_in,
+    touch_rooms,
+)
 from tasks.rooms.models import Label, Membership, Room, RoomRole
 
 # `due_sort` of a task without a deadline: after every deadline, and never NULL, so one plain
@@ -202,19 +207,26 @@ def _ids(values: Iterable[Any]) -> list[str]:
 
 def _locked_task(*, actor: UserRef, task_id: Any, at_least: str) -> tuple[Task, Membership]:
     """The task and the actor's membership of its room, the room locked (then the task row).
-    A task of a room the actor is not in is the same 404 as a missing one."""
+    A task of a room the actor is not in is the same 404 as a missing one. Three statements:
+    the room's lock by the task's id (raising its version, as `membership_in(lock=True)`
+    does), the membership through the task, the task's row lock."""
     try:
         task_uuid = task_id if isinstance(task_id, UUID) else UUID(str(task_id))
     except ValueError:
         raise TaskNotFound() from None
-    room_id = Task.objects.filter(id=task_uuid).values_list("room_id", flat=True).first()
-    if room_id is None:
-        raise TaskNotFound()
-    try:
-        membership = membership_in(user=actor, room_id=room_id, at_least=at_least, lock=True)
-    except RoomNotFound:
-        raise TaskNotFound() from None
-    task = Task.objects.select_for_update().filter(id=task_uuid, room_id=room_id).first()
+    room_of_task = Task.objects.filter(id=task_uuid).values("room_id")[:1]
+    if not Room.objects.filter(id=Subquery(room_of_task)).update(version=F("version") + 1):
+        raise TaskNotFound()  # no such task
+    membership = (
+        Membership.objects.select_related("room")
+        .filter(user_id=actor.id, room__tasks__id=task_uuid)
+        .first()
+    )
+    if membership is None:
+        raise TaskNotFound()  # not in its room: the same answer
+    if not has_role(membership.role, at_least):
+        raise RoomRoleRequired(at_least)
+    task = Task.objects.select_for_update().filter(id=task_uuid).first()
     if task is None:  # deleted while we waited for the lock
         raise TaskNotFound()
     return task, membership
