@@ -205,7 +205,10 @@ class TaskMoveApi(APIView):
         actor = actor_of(request)
         data = _valid(MoveInput, request.data).validated_data
         task = services.move_task(actor=actor, task_id=task_id, **data)
-        return Response(_written_out(task))
+        # The service read the task as its JSON shows it (a move changes only its status,
+        # place and completion there): only its related lists remain to read.
+        selectors.attach_related_values([task])
+        return Response(TaskOutput(task).data)
 
 
 class TaskHistoryApi(APIView):
