@@ -554,12 +554,24 @@ def in_process(
             label = name if name == "floor" else f"{name} {state}"
             lines.append(line(label, times, queries) + f", CPU {cpu * 1000:.1f} ms/request")
     queries = captured("POST", plan[0][0], move_tokens[0], plan[0][1])
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     cpu = time.process_time()
     times = [
         call("POST", p, move_tokens[i % len(move_tokens)], body)
         for i, (p, body) in enumerate(plan[1:])
     ]
     cpu = (time.process_time() - cpu) / max(len(times), 1)
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        print("== move")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     lines.append(line("move", times, queries) + f", CPU {cpu * 1000:.1f} ms/request")
     print("\n".join(lines), flush=True)
 

@@ -231,15 +231,14 @@ def my_tasks(
     # Only my assignments here (an index-only scan); "in my rooms" is checked on the page's
     # rows below: joined here, PostgreSQL read every task of my rooms (130 ms at 100,000).
     assigned = Assignment.objects.filter(user_id=user.id).values("task_id")
-    # The ids first (one small query), then the page by primary key: as one statement (an OR,
-    # or IN a subquery) PostgreSQL scanned every task of every room to join them (a room of
-    # 100,000 tasks: 150-270 ms against under 5; see docs/decisions.md).
+    # The ids as a subquery, my rooms as values: PostgreSQL then reads my few ids and fetches
+    # their tasks by primary key. With the rooms as a subquery too it guessed an average room's
+    # size and read every task of my rooms (a room of 100,000 tasks: 300 ms); the ids as a
+    # list of values (~500 parameters) cost more CPU in Python than the rest of the page.
     ids = assigned
     if space_id is not None:
         ids = assigned.union(Task.objects.filter(room_id=space_id).values("id"))
-    rows = task_queryset().filter(
-        id__in=list(ids.values_list("task_id", flat=True)), room_id__in=my_room_ids
-    )
+    rows = task_queryset().filter(id__in=ids, room_id__in=my_room_ids)
     return apply_filters(rows, filters)
 
 
