@@ -11,6 +11,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
+    CharField,
     Count,
     OuterRef,
     Prefetch,
@@ -19,7 +20,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cotask_common.users.models import UserRef
@@ -256,33 +257,43 @@ def board_column(*, room: Room, status: str) -> QuerySet[Task]:
 
 
 def attach_related_values(tasks: list[Task]) -> None:
-    """The assignees, labels and blockers of every task of a page (a list's, or the board's
-    three columns) as plain values, one query each (`TaskOutput` reads them). Not
-    `prefetch_related_objects`: building a related manager and model rows per task cost more
-    CPU than the rest of the board (bench/tasks_board.py)."""
+    """The assignees, labels and blockers of every task of a page (a list's, the board's three
+    columns, a moved task) as plain values, in one query (a UNION ALL of the three; `TaskOutput`
+    reads them). Not `prefetch_related_objects`: building a related manager and model rows per
+    task cost more CPU than the rest of the board (bench/tasks_board.py). Sorted here as the
+    single task's JSON sorts them: assignees by username, labels by name ignoring case."""
     ids = [task.id for task in tasks]
     assignees: dict[UUID, list[dict[str, str]]] = {task_id: [] for task_id in ids}
-    for task_id, user_id, username in (
-        Assignment.objects.filter(task_id__in=ids)
-        .order_by("user__username")
-        .values_list("task_id", "user_id", "user__username")
-    ):
-        assignees[task_id].append({"id": str(user_id), "username": username})
     labels: dict[UUID, list[dict[str, str]]] = {task_id: [] for task_id in ids}
-    for task_id, label_id, name, color in (
-        Task.labels.through.objects.filter(task_id__in=ids)
-        .order_by(Lower("label__name"))
-        .values_list("task_id", "label_id", "label__name", "label__color")
-    ):
-        labels[task_id].append({"id": str(label_id), "name": name, "color": color})
     blockers: dict[UUID, list[dict[str, str]]] = {task_id: [] for task_id in ids}
-    for task_id, blocker_id, title, status in Dependency.objects.filter(
-        task_id__in=ids
-    ).values_list("task_id", "blocked_by_id", "blocked_by__title", "blocked_by__status"):
-        blockers[task_id].append({"id": str(blocker_id), "title": title, "status": status})
+    if ids:
+        kind = CharField()
+        rows = (
+            Assignment.objects.filter(task_id__in=ids)
+            .annotate(kind=Value("a", output_field=kind), extra=Value("", output_field=kind))
+            .values_list("kind", "task_id", "user_id", "user__username", "extra")
+            .union(
+                Task.labels.through.objects.filter(task_id__in=ids)
+                .annotate(kind=Value("l", output_field=kind))
+                .values_list("kind", "task_id", "label_id", "label__name", "label__color"),
+                Dependency.objects.filter(task_id__in=ids)
+                .annotate(kind=Value("b", output_field=kind))
+                .values_list(
+                    "kind", "task_id", "blocked_by_id", "blocked_by__title", "blocked_by__status"
+                ),
+                all=True,
+            )
+        )
+        for which, task_id, other_id, name, extra in rows:
+            if which == "a":
+                assignees[task_id].append({"id": str(other_id), "username": name})
+            elif which == "l":
+                labels[task_id].append({"id": str(other_id), "name": name, "color": extra})
+            else:
+                blockers[task_id].append({"id": str(other_id), "title": name, "status": extra})
     for task in tasks:
-        task.shown_assignees = assignees[task.id]  # type: ignore[attr-defined]
-        task.shown_labels = labels[task.id]  # type: ignore[attr-defined]
+        task.shown_assignees = sorted(assignees[task.id], key=lambda a: a["username"])  # type: ignore[attr-defined]
+        task.shown_labels = sorted(labels[task.id], key=lambda label: label["name"].lower())  # type: ignore[attr-defined]
         task.shown_blockers = blockers[task.id]  # type: ignore[attr-defined]
 
 
