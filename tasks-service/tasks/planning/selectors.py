@@ -4,6 +4,7 @@ caller is not in is the same 404 as a missing one."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -60,7 +61,14 @@ def task_prefetches() -> list[Any]:
 
 
 def task_queryset() -> QuerySet[Task]:
-    """Tasks with everything their JSON shows, in a fixed number of queries per page."""
+    """Tasks with everything their JSON shows, in a fixed number of queries per page. A copy of
+    one queryset built once per process (as DRF's `queryset = …` views do): building its
+    subquery annotations cost more CPU than a whole board move's SQL (bench/tasks_board.py)."""
+    return _task_queryset().all()
+
+
+@functools.cache
+def _task_queryset() -> QuerySet[Task]:
     done = Status.COMPLETED
     subtasks = Task.objects.filter(parent=OuterRef("pk")).order_by().values("parent")
     return (
