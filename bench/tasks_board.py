@@ -571,7 +571,7 @@ def in_process(
 
         profiler.disable()
         print("== move")
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats("tasks-service|cotask_common|json|pydantic|outbox", 40)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
     lines.append(line("move", times, queries) + f", CPU {cpu * 1000:.1f} ms/request")
     print("\n".join(lines), flush=True)
 
