@@ -26,7 +26,9 @@ def test_the_board_fetches_related_rows_once_for_all_columns(
     # membership + 3 column pages + assignments, labels, blockers in one UNION ALL (was 13: 3
     # per column, then 7: each kind once).
     with django_assert_max_num_queries(5):
-        body = cast.viewer.get(f"/api/tasks/rooms/{cast.room.id}/board/").json()
+        response = cast.viewer.get(f"/api/tasks/rooms/{cast.room.id}/board/")
+    assert response["X-Page-Cache"] == "miss"  # the bound is a rendered board's
+    body = response.json()
     assert [len(column["tasks"]) for column in body["columns"]] == [3, 3, 3]
     assert all(
         task["assignees"][0]["id"] == me for column in body["columns"] for task in column["tasks"]
