@@ -86,13 +86,15 @@ def _list(
     actor = actor_of(request)
     # `today` and `week` are the reader's days: `?tz=`, else the account's zone (token `tz`).
     saved_zone = getattr(request.user, "claims", {}).get("tz")
-    params = _valid(
-        TaskFilterInput,
-        request.query_params,
-        context={"user_id": actor.id, "time_zone": saved_zone},
-    )
 
     def build() -> Any:
+        # Validated here, on a miss only: a cached page's URL (its key) was valid when it was
+        # rendered, and a URL that is not never gets a page.
+        params = _valid(
+            TaskFilterInput,
+            request.query_params,
+            context={"user_id": actor.id, "time_zone": saved_zone},
+        )
         # The page's related rows come as values (attach_related_values), not prefetched.
         rows = rows_for(actor, params.filters()).prefetch_related(None)
         sort = params.validated_data.get("sort", selectors.DEFAULT_SORT)

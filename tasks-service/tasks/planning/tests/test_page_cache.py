@@ -401,3 +401,12 @@ def test_a_cached_page_costs_one_query(
     ):
         with django_assert_max_num_queries(1):
             assert _read(client, url)[1] == "hit"
+
+
+def test_bad_filters_are_refused_every_time_never_cached(scene: Scene) -> None:
+    """Filters are validated when a page is rendered; a URL that fails never gets a page."""
+    for url in (scene.mine_url, scene.list_url):
+        for _ in range(2):
+            response = scene.cast.member.get(f"{url}?status=done")
+            assert response.status_code == 400
+            assert "status" in response.json()["fields"]
