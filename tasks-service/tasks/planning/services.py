@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from cotask_common.errors import NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
+from cotask_common.statements import Columns, Statement
 from cotask_common.users.models import UserRef
 from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
 from tasks.rooms.access import (
@@ -575,16 +576,21 @@ def update_task(
 
 def _renumber_column(room_id: UUID, status: str, *, exclude: UUID) -> None:
     """Spread the column out again (POSITION_GAP apart, same order): a gap was used up.
-    Runs under the room lock, so nobody reads a half-renumbered column."""
-    rows = list(
-        Task.objects.filter(room_id=room_id, status=status)
-        .exclude(id=exclude)
-        .order_by("position", "id")
-        .only("id", "position")
+    Runs under the room lock, so nobody reads a half-renumbered column. One UPDATE numbering
+    the rows with row_number() in the database (PostgreSQL, and SQLite since 3.33): a column of
+    60,000 tasks renumbered through `bulk_update` sent every row to Python and back."""
+    t = Columns(Task)
+    field = Task._meta.get_field
+    sql = (
+        f"UPDATE {t.table} SET {t.name('position')} = numbered.n * %s "  # noqa: S608 - names only
+        f"FROM (SELECT {t('id')} AS id, row_number() OVER "
+        f"(ORDER BY {t('position')}, {t('id')}) AS n FROM {t.table} "
+        f"WHERE {t('room')} = %s AND {t('status')} = %s AND {t('id')} <> %s) AS numbered "
+        f"WHERE {t.table}.{t.name('id')} = numbered.id"
     )
-    for index, row in enumerate(rows, start=1):
-        row.position = index * POSITION_GAP
-    Task.objects.bulk_update(rows, ["position"], batch_size=1000)
+    Statement(sql, [None, field("room"), field("status"), field("id")]).execute(
+        POSITION_GAP, room_id, status, exclude
+    )
 
 
 def _column(room_id: UUID, status: str, exclude: UUID) -> Any:
