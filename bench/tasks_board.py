@@ -389,7 +389,9 @@ def measure(
     endpoints = {"floor": FLOOR, "my tasks": MY_TASKS, "board": board_path(state["room_id"])}
     common = {"port": port, "method": "GET", "tokens": tokens}
     for path in endpoints.values():  # warm-up (connections, caches, PostgreSQL buffers)
-        load(paths=[path], total=len(tokens), concurrency=args.concurrency, seconds=3, **common)
+        # Every reader once (no time limit): each one's cached page is filled, as after a
+        # while of real use; the in-process run (`--in-process`) measures the misses too.
+        load(paths=[path], total=len(tokens), concurrency=args.concurrency, **common)
     results: dict[str, Any] = {"heavy": {}, "light": {}}
     for key, concurrency in (("heavy", args.concurrency), ("light", args.light_concurrency)):
         for name, path in endpoints.items():
@@ -462,6 +464,7 @@ def in_process(
 ) -> None:
     """Each view's own time, one request after another through Django's test client, with
     its query count; `--queries`/`--explain` print one request's SQL (and plans)."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -493,7 +496,7 @@ def in_process(
 
     def line(name: str, times: list[float], queries: int) -> str:
         return (
-            f"  {name:9} p50 {percentile(times, 50) * 1000:6.2f} ms  "
+            f"  {name:14} p50 {percentile(times, 50) * 1000:6.2f} ms  "
             f"p99 {percentile(times, 99) * 1000:6.2f} ms  ({len(times)} requests, "
             f"{queries} queries)"
         )
@@ -512,30 +515,64 @@ def in_process(
         return len(ctx.captured_queries)
 
     n = min(args.light_requests, 1000)
-    for name, path in gets.items():
-        queries = captured("GET", path, tokens[7])
-        profiler = None
-        if args.profile:
-            import cProfile
 
-            profiler = cProfile.Profile()
-            profiler.enable()
+    def timed(path: str, token: str, *, cold: bool) -> tuple[float, float]:
+        if cold:  # the bench's own Redis database: no page cached, every request renders
+            cache.clear()
         cpu = time.process_time()
-        times = [call("GET", path, tokens[i % len(tokens)]) for i in range(n)]
-        cpu = (time.process_time() - cpu) / n
-        if profiler is not None:
-            import pstats
+        elapsed = call("GET", path, token)
+        return elapsed, time.process_time() - cpu
 
-            profiler.disable()
-            print(f"== {name}")
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-        lines.append(line(name, times, queries) + f", CPU {cpu * 1000:.1f} ms/request")
+    for name, path in gets.items():
+        # The lists and the board are cached pages (tasks.planning.pages): measured cold (each
+        # request renders, the cost of a miss) and warm (every reader's page filled first, as
+        # the HTTP warm-up does; a hit).
+        for state in ("cold", "warm") if name != "floor" else ("warm",):
+            if state == "warm":
+                for token in tokens:
+                    call("GET", path, token)
+            else:
+                cache.clear()
+            queries = captured("GET", path, tokens[7])
+            profiler = None
+            if args.profile:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                profiler.enable()
+            measured = [
+                timed(path, tokens[i % len(tokens)], cold=state == "cold") for i in range(n)
+            ]
+            if profiler is not None:
+                import pstats
+
+                profiler.disable()
+                print(f"== {name} ({state})")
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+            times = [elapsed for elapsed, _cpu in measured]
+            cpu = sum(c for _elapsed, c in measured) / n
+            label = name if name == "floor" else f"{name} {state}"
+            lines.append(line(label, times, queries) + f", CPU {cpu * 1000:.1f} ms/request")
     queries = captured("POST", plan[0][0], move_tokens[0], plan[0][1])
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    cpu = time.process_time()
     times = [
         call("POST", p, move_tokens[i % len(move_tokens)], body)
         for i, (p, body) in enumerate(plan[1:])
     ]
-    lines.append(line("move", times, queries))
+    cpu = (time.process_time() - cpu) / max(len(times), 1)
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        print("== move")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    lines.append(line("move", times, queries) + f", CPU {cpu * 1000:.1f} ms/request")
     print("\n".join(lines), flush=True)
 
 

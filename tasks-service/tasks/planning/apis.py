@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -17,7 +18,7 @@ from cotask_common.pagination import CursorPagination
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.users.models import UserRef
 from cotask_common.views import paginated
-from tasks.planning import selectors, services
+from tasks.planning import pages, selectors, services
 from tasks.planning.serializers import (
     BoardOutput,
     MoveInput,
@@ -50,6 +51,11 @@ def _task_out(actor: UserRef, task_id: Any) -> dict[str, Any]:
     return TaskOutput(task).data
 
 
+def _written_out(task: Any) -> dict[str, Any]:
+    """The JSON of a task a write service has just returned (it checked the caller)."""
+    return TaskOutput(selectors.written_task(task_id=task.id)).data
+
+
 FILTER_PARAMETERS = [
     OpenApiParameter("status", str, description="pending,in_progress,completed (comma list)"),
     OpenApiParameter("assignee", str, description="a user id or `me`"),
@@ -66,36 +72,64 @@ FILTER_PARAMETERS = [
 ]
 
 
-def _list(view: APIView, request: SignedInRequest, rows_for: Any) -> Response:
+def _list(
+    view: APIView,
+    request: SignedInRequest,
+    rows_for: Any,
+    *,
+    page: str,
+    versions: list[tuple[Any, int]],
+    owner: Any = None,
+) -> HttpResponse:
+    """A page of tasks, cached under the versions of the rooms it reads (`pages`); `owner`:
+    whose page it is when it differs by reader ("my tasks", `assignee=me`)."""
     actor = actor_of(request)
     # `today` and `week` are the reader's days: `?tz=`, else the account's zone (token `tz`).
     saved_zone = getattr(request.user, "claims", {}).get("tz")
-    params = _valid(
-        TaskFilterInput,
-        request.query_params,
-        context={"user_id": actor.id, "time_zone": saved_zone},
-    )
-    # The page's related rows come as values (attach_related_values), not prefetched.
-    rows = rows_for(actor, params.filters()).prefetch_related(None)
-    sort = params.validated_data.get("sort", selectors.DEFAULT_SORT)
-    paginator = CursorPagination()
-    paginator.ordering = selectors.SORTS[sort]
-    page: list[Any] = paginator.paginate_queryset(rows, request, view=view) or []
-    selectors.attach_related_values(page)
-    return paginator.get_paginated_response(TaskOutput(page, many=True).data)
+
+    def build() -> Any:
+        # Validated here, on a miss only: a cached page's URL (its key) was valid when it was
+        # rendered, and a URL that is not never gets a page.
+        params = _valid(
+            TaskFilterInput,
+            request.query_params,
+            context={"user_id": actor.id, "time_zone": saved_zone},
+        )
+        # The page's related rows come as values (attach_related_values), not prefetched.
+        rows = rows_for(actor, params.filters()).prefetch_related(None)
+        sort = params.validated_data.get("sort", selectors.DEFAULT_SORT)
+        paginator = CursorPagination()
+        paginator.ordering = selectors.SORTS[sort]
+        tasks: list[Any] = paginator.paginate_queryset(rows, request, view=view) or []
+        selectors.attach_related_values(tasks)
+        return paginator.get_paginated_response(TaskOutput(tasks, many=True).data).data
+
+    key = None
+    if pages.cacheable(request):
+        key = pages.page_key(
+            page, versions=versions, request=request, extra=f"{owner}|{saved_zone}"
+        )
+    return pages.cached_json(key, build)
 
 
 class RoomTasksApi(APIView):
     @extend_schema(
         parameters=FILTER_PARAMETERS, responses=TaskOutput(many=True), summary="A room's tasks"
     )
-    def get(self, request: SignedInRequest, room_id: str) -> Response:
+    def get(self, request: SignedInRequest, room_id: str) -> HttpResponse:
+        actor = actor_of(request)
+        membership = membership_in(user=actor, room_id=room_id)
+        room = membership.room
         return _list(
             self,
             request,
             lambda actor, filters: selectors.room_tasks(
-                user=actor, room_id=room_id, filters=filters
+                user=actor, room_id=room_id, filters=filters, membership=membership
             ),
+            page="room-tasks",
+            versions=[(room.id, room.version)],
+            # The same page for every member, unless it says `assignee=me`.
+            owner=actor.id if request.query_params.get("assignee") == "me" else None,
         )
 
     @extend_schema(request=TaskInput, responses={201: TaskOutput}, summary="Create a task (member)")
@@ -103,7 +137,7 @@ class RoomTasksApi(APIView):
         actor = actor_of(request)
         data = _valid(TaskInput, request.data).validated_data
         task = services.create_task(actor=actor, room_id=room_id, **data)
-        return Response(_task_out(actor, task.id), status=status.HTTP_201_CREATED)
+        return Response(_written_out(task), status=status.HTTP_201_CREATED)
 
 
 class PersonalTasksApi(APIView):
@@ -115,7 +149,7 @@ class PersonalTasksApi(APIView):
         data = _valid(TaskInput, request.data).validated_data
         space = personal_space_for(user=actor)
         task = services.create_task(actor=actor, room_id=space.id, **data)
-        return Response(_task_out(actor, task.id), status=status.HTTP_201_CREATED)
+        return Response(_written_out(task), status=status.HTTP_201_CREATED)
 
 
 class MyTasksApi(APIView):
@@ -124,9 +158,16 @@ class MyTasksApi(APIView):
         responses=TaskOutput(many=True),
         summary="Tasks assigned to me, and my personal space's tasks",
     )
-    def get(self, request: SignedInRequest) -> Response:
+    def get(self, request: SignedInRequest) -> HttpResponse:
+        actor = actor_of(request)
+        rooms = selectors.my_rooms(user=actor)
         return _list(
-            self, request, lambda actor, filters: selectors.my_tasks(user=actor, filters=filters)
+            self,
+            request,
+            lambda actor, filters: selectors.my_tasks(user=actor, filters=filters, rooms=rooms),
+            page="my-tasks",
+            versions=[(room.id, room.version) for room in rooms],
+            owner=actor.id,
         )
 
 
@@ -149,8 +190,8 @@ class TaskDetailApi(APIView):
             raise ServiceError.for_field(
                 "scope", _("One of: %(names)s.") % {"names": "this, following"}, code="invalid"
             )
-        services.update_task(actor=actor, task_id=task_id, scope=scope, **data)
-        return Response(_task_out(actor, task_id))
+        task = services.update_task(actor=actor, task_id=task_id, scope=scope, **data)
+        return Response(_written_out(task))
 
     @extend_schema(responses={204: None}, summary="Delete a task and its subtasks (member)")
     def delete(self, request: SignedInRequest, task_id: str) -> Response:
@@ -165,8 +206,11 @@ class TaskMoveApi(APIView):
     def post(self, request: SignedInRequest, task_id: str) -> Response:
         actor = actor_of(request)
         data = _valid(MoveInput, request.data).validated_data
-        services.move_task(actor=actor, task_id=task_id, **data)
-        return Response(_task_out(actor, task_id))
+        task = services.move_task(actor=actor, task_id=task_id, **data)
+        # The service read the task as its JSON shows it (a move changes only its status,
+        # place and completion there): only its related lists remain to read.
+        selectors.attach_related_values([task])
+        return Response(TaskOutput(task).data)
 
 
 class TaskHistoryApi(APIView):
@@ -186,7 +230,7 @@ class BoardApi(APIView):
         responses=BoardOutput,
         summary="The board: each status column by position (viewer)",
     )
-    def get(self, request: SignedInRequest, room_id: str) -> Response:
+    def get(self, request: SignedInRequest, room_id: str) -> HttpResponse:
         membership = membership_in(user=actor_of(request), room_id=room_id)
         room = membership.room
         try:
@@ -213,29 +257,35 @@ class BoardApi(APIView):
                 _("One of: %(names)s.") % {"names": ", ".join(selectors.BOARD_COLUMNS)},
                 code="required",
             )
-        pages = []
-        for status_name in [column] if column else selectors.BOARD_COLUMNS:
-            paginator = CursorPagination()
-            paginator.ordering = ("position", "id")
-            paginator.page_size = limit
-            paginator.page_size_query_param = None  # type: ignore[assignment]  # DRF: no param
-            page = paginator.paginate_queryset(
-                selectors.board_column(room=room, status=status_name), request, view=self
+
+        def build() -> dict[str, Any]:
+            columns_pages = []
+            for status_name in [column] if column else selectors.BOARD_COLUMNS:
+                paginator = CursorPagination()
+                paginator.ordering = ("position", "id")
+                paginator.page_size = limit
+                paginator.page_size_query_param = None  # type: ignore[assignment]  # DRF: no param
+                page = paginator.paginate_queryset(
+                    selectors.board_column(room=room, status=status_name), request, view=self
+                )
+                # The next page of this column: the same URL with this column and its cursor.
+                paginator.base_url = replace_query_param(
+                    request.build_absolute_uri(), "column", status_name
+                )
+                columns_pages.append((status_name, page, paginator.get_next_link()))
+            # The related rows of every column's tasks in one go (3 queries, not 3 per column).
+            selectors.attach_related_values(
+                [task for _, page, _ in columns_pages for task in page or []]
             )
-            # The next page of this column: the same URL with this column and its cursor.
-            paginator.base_url = replace_query_param(
-                request.build_absolute_uri(), "column", status_name
-            )
-            pages.append((status_name, page, paginator.get_next_link()))
-        # The related rows of every column's tasks in one go (3 queries, not 3 per column).
-        selectors.attach_related_values([task for _, page, _ in pages for task in page or []])
-        columns = [
-            {"status": name, "tasks": TaskOutput(page, many=True).data, "next": next_link}
-            for name, page, next_link in pages
-        ]
-        return Response(
-            {
+            columns = [
+                {"status": name, "tasks": TaskOutput(page, many=True).data, "next": next_link}
+                for name, page, next_link in columns_pages
+            ]
+            return {
                 "room": {"id": str(room.id), "name": room.name, "kind": room.kind},
                 "columns": columns,
             }
-        )
+
+        # The same page for every member: the permission check above ran for this reader.
+        key = pages.page_key("board", versions=[(room.id, room.version)], request=request)
+        return pages.cached_json(key, build)

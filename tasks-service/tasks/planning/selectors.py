@@ -4,6 +4,7 @@ caller is not in is the same 404 as a missing one."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
+    CharField,
     Count,
     OuterRef,
     Prefetch,
@@ -19,7 +21,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cotask_common.users.models import UserRef
@@ -59,7 +61,14 @@ def task_prefetches() -> list[Any]:
 
 
 def task_queryset() -> QuerySet[Task]:
-    """Tasks with everything their JSON shows, in a fixed number of queries per page."""
+    """Tasks with everything their JSON shows, in a fixed number of queries per page. A copy of
+    one queryset built once per process (as DRF's `queryset = …` views do): building its
+    subquery annotations cost more CPU than a whole board move's SQL (bench/tasks_board.py)."""
+    return _task_queryset().all()
+
+
+@functools.cache
+def _task_queryset() -> QuerySet[Task]:
     done = Status.COMPLETED
     subtasks = Task.objects.filter(parent=OuterRef("pk")).order_by().values("parent")
     return (
@@ -117,6 +126,17 @@ def task_for(
     if task is None:
         raise TaskNotFound()
     return task, membership
+
+
+def written_task(*, task_id: UUID) -> Task:
+    """The task a write service has just changed for its caller, as its JSON shows it. No
+    access check of its own: the service checked the caller in the write's transaction (the
+    response of a create, an edit or a move saves the two queries of a second check)."""
+    task = task_queryset().prefetch_related(None).filter(id=task_id).first()
+    if task is None:  # deleted since (a concurrent delete)
+        raise TaskNotFound()
+    attach_related_values([task])
+    return task
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,36 +207,47 @@ def apply_filters(rows: QuerySet[Task], filters: TaskFilters) -> QuerySet[Task]:
     return rows
 
 
-def room_tasks(*, user: UserRef, room_id: Any, filters: TaskFilters) -> QuerySet[Task]:
-    membership = membership_in(user=user, room_id=room_id)
+def room_tasks(
+    *, user: UserRef, room_id: Any, filters: TaskFilters, membership: Membership | None = None
+) -> QuerySet[Task]:
+    """`membership`: the caller's, when the view has already looked it up."""
+    if membership is None:
+        membership = membership_in(user=user, room_id=room_id)
     return apply_filters(task_queryset().filter(room_id=membership.room_id), filters)
 
 
-def my_tasks(*, user: UserRef, filters: TaskFilters) -> QuerySet[Task]:
-    """Tasks assigned to me in the rooms I am in, and every task of my personal space."""
-    # My rooms and my space as values (one small query), not subqueries: with a subquery the
-    # planner guessed an average room's few tasks and read every task of my rooms instead.
-    rooms = list(
-        Membership.objects.filter(user_id=user.id).values_list(
-            "room_id", "room__kind", "room__owner_id"
-        )
+def my_rooms(*, user: UserRef) -> list[Room]:
+    """The rooms I am in (my personal space among them) with their kind, owner and version:
+    what "my tasks" reads, and the key of its cached pages. One small query."""
+    return list(
+        Room.objects.filter(memberships__user_id=user.id)
+        .only("id", "kind", "owner_id", "version")
+        .order_by("id")
     )
-    my_rooms = [room_id for room_id, _kind, _owner in rooms]
+
+
+def my_tasks(
+    *, user: UserRef, filters: TaskFilters, rooms: list[Room] | None = None
+) -> QuerySet[Task]:
+    """Tasks assigned to me in the rooms I am in, and every task of my personal space.
+    `rooms`: `my_rooms`, when the view has already read it."""
+    if rooms is None:
+        rooms = my_rooms(user=user)
+    my_room_ids = [room.id for room in rooms]
     space_id = next(
-        (r for r, kind, owner in rooms if kind == RoomKind.PERSONAL and owner == user.id), None
+        (r.id for r in rooms if r.kind == RoomKind.PERSONAL and r.owner_id == user.id), None
     )
     # Only my assignments here (an index-only scan); "in my rooms" is checked on the page's
     # rows below: joined here, PostgreSQL read every task of my rooms (130 ms at 100,000).
     assigned = Assignment.objects.filter(user_id=user.id).values("task_id")
-    # The ids first (one small query), then the page by primary key: as one statement (an OR,
-    # or IN a subquery) PostgreSQL scanned every task of every room to join them (a room of
-    # 100,000 tasks: 150-270 ms against under 5; see docs/decisions.md).
+    # The ids as a subquery, my rooms as values: PostgreSQL then reads my few ids and fetches
+    # their tasks by primary key. With the rooms as a subquery too it guessed an average room's
+    # size and read every task of my rooms (a room of 100,000 tasks: 300 ms); the ids as a
+    # list of values (~500 parameters) cost more CPU in Python than the rest of the page.
     ids = assigned
     if space_id is not None:
         ids = assigned.union(Task.objects.filter(room_id=space_id).values("id"))
-    rows = task_queryset().filter(
-        id__in=list(ids.values_list("task_id", flat=True)), room_id__in=my_rooms
-    )
+    rows = task_queryset().filter(id__in=ids, room_id__in=my_room_ids)
     return apply_filters(rows, filters)
 
 
@@ -234,33 +265,43 @@ def board_column(*, room: Room, status: str) -> QuerySet[Task]:
 
 
 def attach_related_values(tasks: list[Task]) -> None:
-    """The assignees, labels and blockers of every task of a page (a list's, or the board's
-    three columns) as plain values, one query each (`TaskOutput` reads them). Not
-    `prefetch_related_objects`: building a related manager and model rows per task cost more
-    CPU than the rest of the board (bench/tasks_board.py)."""
+    """The assignees, labels and blockers of every task of a page (a list's, the board's three
+    columns, a moved task) as plain values, in one query (a UNION ALL of the three; `TaskOutput`
+    reads them). Not `prefetch_related_objects`: building a related manager and model rows per
+    task cost more CPU than the rest of the board (bench/tasks_board.py). Sorted here as the
+    single task's JSON sorts them: assignees by username, labels by name ignoring case."""
     ids = [task.id for task in tasks]
     assignees: dict[UUID, list[dict[str, str]]] = {task_id: [] for task_id in ids}
-    for task_id, user_id, username in (
-        Assignment.objects.filter(task_id__in=ids)
-        .order_by("user__username")
-        .values_list("task_id", "user_id", "user__username")
-    ):
-        assignees[task_id].append({"id": str(user_id), "username": username})
     labels: dict[UUID, list[dict[str, str]]] = {task_id: [] for task_id in ids}
-    for task_id, label_id, name, color in (
-        Task.labels.through.objects.filter(task_id__in=ids)
-        .order_by(Lower("label__name"))
-        .values_list("task_id", "label_id", "label__name", "label__color")
-    ):
-        labels[task_id].append({"id": str(label_id), "name": name, "color": color})
     blockers: dict[UUID, list[dict[str, str]]] = {task_id: [] for task_id in ids}
-    for task_id, blocker_id, title, status in Dependency.objects.filter(
-        task_id__in=ids
-    ).values_list("task_id", "blocked_by_id", "blocked_by__title", "blocked_by__status"):
-        blockers[task_id].append({"id": str(blocker_id), "title": title, "status": status})
+    if ids:
+        kind = CharField()
+        rows = (
+            Assignment.objects.filter(task_id__in=ids)
+            .annotate(kind=Value("a", output_field=kind), extra=Value("", output_field=kind))
+            .values_list("kind", "task_id", "user_id", "user__username", "extra")
+            .union(
+                Task.labels.through.objects.filter(task_id__in=ids)
+                .annotate(kind=Value("l", output_field=kind))
+                .values_list("kind", "task_id", "label_id", "label__name", "label__color"),
+                Dependency.objects.filter(task_id__in=ids)
+                .annotate(kind=Value("b", output_field=kind))
+                .values_list(
+                    "kind", "task_id", "blocked_by_id", "blocked_by__title", "blocked_by__status"
+                ),
+                all=True,
+            )
+        )
+        for which, task_id, other_id, name, extra in rows:
+            if which == "a":
+                assignees[task_id].append({"id": str(other_id), "username": name})
+            elif which == "l":
+                labels[task_id].append({"id": str(other_id), "name": name, "color": extra})
+            else:
+                blockers[task_id].append({"id": str(other_id), "title": name, "status": extra})
     for task in tasks:
-        task.shown_assignees = assignees[task.id]  # type: ignore[attr-defined]
-        task.shown_labels = labels[task.id]  # type: ignore[attr-defined]
+        task.shown_assignees = sorted(assignees[task.id], key=lambda a: a["username"])  # type: ignore[attr-defined]
+        task.shown_labels = sorted(labels[task.id], key=lambda label: label["name"].lower())  # type: ignore[attr-defined]
         task.shown_blockers = blockers[task.id]  # type: ignore[attr-defined]
 
 

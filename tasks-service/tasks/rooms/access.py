@@ -7,8 +7,10 @@ missing id gets. A member whose role is too low gets 403 naming the role needed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, PermissionDenied
 
@@ -58,6 +60,15 @@ def outranks(actor_role: str, target_role: str) -> bool:
     return ROLE_RANK.get(actor_role, 0) > ROLE_RANK.get(target_role, 0)
 
 
+def touch_rooms(*, room_ids: Iterable[UUID]) -> None:
+    """Raise the rooms' versions (and lock their rows until the transaction ends): their
+    cached pages (tasks.planning.pages) are not served again. Called by every write that
+    changes what a room's board, lists or its members' "my tasks" show."""
+    ids = sorted(set(room_ids))  # one lock order for every caller
+    if ids:
+        Room.objects.filter(id__in=ids).update(version=F("version") + 1)
+
+
 def membership_in(
     *,
     user: UserRef | TokenUser,
@@ -67,9 +78,10 @@ def membership_in(
 ) -> Membership:
     """The user's membership of the room with its room loaded, if their role is at least
     `at_least`. Non-members (and missing rooms, and malformed ids) get RoomNotFound; members
-    below the role get RoomRoleRequired. `lock` takes the room row's lock (SELECT FOR UPDATE)
-    to serialise changes to the room's members or board. `user` is a UserRef or the request's
-    TokenUser (only its id is read)."""
+    below the role get RoomRoleRequired. `lock` takes the room row's lock to serialise changes
+    to the room's members or board, and raises the room's `version` in the same statement
+    (every locker writes something the room's pages show; a refused or failed write rolls it
+    back). `user` is a UserRef or the request's TokenUser (only its id is read)."""
     try:
         room_uuid = room_id if isinstance(room_id, UUID) else UUID(str(room_id))
     except ValueError:
@@ -77,7 +89,8 @@ def membership_in(
     memberships = Membership.objects.select_related("room")
     if lock:
         # Lock the room row, not the membership: every writer of the room takes the same lock.
-        Room.objects.select_for_update().filter(id=room_uuid).first()
+        # An UPDATE locks the row like SELECT FOR UPDATE and invalidates the cached pages.
+        touch_rooms(room_ids=[room_uuid])
     membership = memberships.filter(room_id=room_uuid, user_id=user.id).first()
     if membership is None:
         raise RoomNotFound()

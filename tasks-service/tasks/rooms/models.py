@@ -33,6 +33,11 @@ class Room(models.Model):
     # 9 characters of [0-9a-z]; null for personal spaces (nobody joins them).
     join_code = models.CharField(max_length=9, null=True, blank=True, unique=True)
     join_code_changed_at = models.DateTimeField(null=True, blank=True)
+    # Raised by every write that can change what the room's pages show (its board, its lists,
+    # its members' "my tasks"), in the writer's transaction: the key of those pages' cached
+    # bytes (tasks.planning.pages). Stored here, not in the cache, so a reader sees a new
+    # version exactly when it sees the change, in every process and in the embedded default.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

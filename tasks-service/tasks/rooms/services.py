@@ -18,6 +18,7 @@ from typing import Any, TypeAlias
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,7 +32,7 @@ from cotask_common.media_access import (
 )
 from cotask_common.security.tokens import TokenUser
 from cotask_common.users.models import UserRef
-from tasks.rooms.access import ROLE_RANK, membership_in, outranks
+from tasks.rooms.access import ROLE_RANK, membership_in, outranks, touch_rooms
 from tasks.rooms.models import Label, Membership, MembershipChange, Room, RoomKind, RoomRole
 
 # 36 symbols, 9 characters: 36**9 ≈ 1.0e14 codes. Lower case only, so a code read aloud or typed
@@ -599,7 +600,8 @@ def _label(room: Room, label_id: Any) -> Label:
 
 @transaction.atomic
 def label_update(*, user: User, room_id: Any, label_id: Any, changes: dict[str, Any]) -> Label:
-    room = membership_in(user=user, room_id=room_id, at_least=RoomRole.ADMIN).room
+    # Locked: the room's tasks show the label (and their cached pages change with it).
+    room = membership_in(user=user, room_id=room_id, at_least=RoomRole.ADMIN, lock=True).room
     label = _label(room, label_id)
     values = _clean_label(name=changes.get("name"), color=changes.get("color"))
     if (
@@ -622,7 +624,8 @@ def label_update(*, user: User, room_id: Any, label_id: Any, changes: dict[str, 
 
 @transaction.atomic
 def label_delete(*, user: User, room_id: Any, label_id: Any) -> None:
-    room = membership_in(user=user, room_id=room_id, at_least=RoomRole.ADMIN).room
+    # Locked: the room's tasks show the label (and their cached pages change with it).
+    room = membership_in(user=user, room_id=room_id, at_least=RoomRole.ADMIN, lock=True).room
     _label(room, label_id).delete()
 
 
@@ -644,6 +647,7 @@ def unassign_everywhere(*, user: Any, room: Room) -> int:
     )
     if not task_ids:
         return 0
+    touch_rooms(room_ids=[room.id])
     before: dict[UUID, list[str]] = {task_id: [] for task_id in task_ids}
     for task_id, assignee_id in Assignment.objects.filter(task_id__in=task_ids).values_list(
         "task_id", "user_id"
@@ -719,7 +723,8 @@ def user_deleted(*, user_id: UUID) -> None:
         .values_list("room_id", flat=True)
     )
     for room_id in room_ids:
-        room = Room.objects.select_for_update().filter(id=room_id).first()
+        touch_rooms(room_ids=[room_id])  # the room's lock, and its cached pages go
+        room = Room.objects.filter(id=room_id).first()
         membership = Membership.objects.filter(room_id=room_id, user_id=user_id).first()
         if room is None or membership is None:
             continue
@@ -733,6 +738,26 @@ def user_deleted(*, user_id: UUID) -> None:
     for personal in Room.objects.filter(owner_id=user_id, kind=RoomKind.PERSONAL):
         _delete_room(personal, actor_id=user_id)
     _forget_assignments_and_comments(user_id=user_id)
+    # Its name is now `deleted-…` wherever a page shows it (a task it created or completed).
+    touch_rooms_showing(user_id=user_id)
+
+
+def touch_rooms_showing(*, user_id: UUID) -> None:
+    """Raise the version of every room whose pages may show the person's name (a member's, a
+    task's creator, assignee or completer): the account was deleted and its username became
+    `deleted-…` (usernames change nowhere else). Rare, so the few index scans do not matter."""
+    from tasks.planning.models import Assignment, Task
+
+    tasks = Task.objects.filter(Q(creator_id=user_id) | Q(completed_by_id=user_id))
+    room_ids = {
+        *Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True),
+        *tasks.order_by().values_list("room_id", flat=True).distinct(),
+        *Assignment.objects.filter(user_id=user_id)
+        .order_by()
+        .values_list("task__room_id", flat=True)
+        .distinct(),
+    }
+    touch_rooms(room_ids=room_ids)
 
 
 def _forget_assignments_and_comments(*, user_id: UUID) -> None:

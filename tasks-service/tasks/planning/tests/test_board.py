@@ -140,6 +140,21 @@ def test_a_used_up_gap_renumbers_the_column(cast: Any) -> None:
     assert positions[2] - positions[0] == POSITION_GAP
 
 
+def test_renumbering_keeps_the_order_and_touches_only_that_column(cast: Any) -> None:
+    """One UPDATE renumbers the column by (position, id): ties keep their id order, the other
+    columns keep their numbers."""
+    a, b, c, d = _make(cast, "A", "B", "C", "D")
+    (other,) = _make(cast, "Other", status="in_progress")
+    for task_id, position in ((a, 7), (b, 8), (c, 8), (d, 9)):  # B and C tie: by id
+        Task.objects.filter(id=task_id).update(position=position)
+    other_position = Task.objects.get(id=other).position
+    assert _move(cast, d, status="pending", after_id=b).status_code == 200
+    assert _column(cast.room) == ["A", "B", "D", "C"]
+    rows = dict(Task.objects.filter(id__in=[a, b, c]).values_list("id", "position"))
+    assert sorted(rows.values()) == [POSITION_GAP, 2 * POSITION_GAP, 3 * POSITION_GAP]
+    assert Task.objects.get(id=other).position == other_position
+
+
 def test_moving_into_completed_completes_and_out_reopens(cast: Any, published_events: Any) -> None:
     (a,) = _make(cast, "A")
     body = _move(cast, a, status="completed").json()

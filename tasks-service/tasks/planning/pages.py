@@ -1,0 +1,72 @@
+"""The rendered JSON of the board and the task lists, cached under the versions of the rooms
+they show.
+
+Every write that can change such a page raises its room's `Room.version` in the writer's own
+transaction (`tasks.rooms.access.touch_rooms`, which `membership_in(..., lock=True)` calls).
+A reader gets the versions with the membership lookup it needs anyway (the permission check
+runs on every request, cached page or not), so a page's key names exactly the state it was
+rendered from: a reader that sees a change sees a new key, in every process, whatever the
+cache backend (Redis in production, each process's own memory in the embedded default). No
+invalidation message can be lost, and a page stored late under an old key is never read again.
+
+Pages that depend on the clock (`due=overdue|today|week`) are not cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
+
+# An entry's key changes with every write of its rooms, so the timeout only frees memory.
+PAGE_SECONDS = 600
+CLOCK_FILTERS = frozenset({"overdue", "today", "week"})
+HEADER = "X-Page-Cache"  # hit | miss | off: what the response came from (benchmarks, debugging)
+
+
+def render(data: Any) -> bytes:
+    """The bytes DRF's Response would send (the same renderer and settings)."""
+    return JSONRenderer().render(data)
+
+
+def page_key(
+    kind: str, *, versions: Iterable[tuple[UUID, int]], request: Any, extra: str = ""
+) -> str:
+    """The cache key of a page: its kind, the (room id, version) pairs it was read under, the
+    full URL (path, filters, cursor; its links are absolute), the time zone its times are
+    written in, and `extra` (whose page it is, the reader's saved zone)."""
+    digest = hashlib.blake2b(digest_size=20)
+    for room_id, version in sorted(versions):
+        digest.update(f"{room_id}:{version};".encode())
+    digest.update(request.build_absolute_uri().encode())
+    digest.update(f"|{timezone.get_current_timezone_name()}|{extra}".encode())
+    return f"tasks:page:{kind}:{digest.hexdigest()}"
+
+
+def cacheable(request: Any) -> bool:
+    return request.query_params.get("due") not in CLOCK_FILTERS
+
+
+def cached_json(key: str | None, build: Callable[[], Any]) -> HttpResponse:
+    """The page under `key`, or `build()`'s data rendered once and stored (`key` None: not
+    cached). Errors raised by `build` are never stored."""
+    if key is None:
+        return _response(render(build()), "off")
+    body = cache.get(key)
+    if body is not None:
+        return _response(body, "hit")
+    body = render(build())
+    cache.set(key, body, PAGE_SECONDS)
+    return _response(body, "miss")
+
+
+def _response(body: bytes, state: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/json")
+    response[HEADER] = state
+    return response
