@@ -21,7 +21,7 @@ from uuid import UUID
 
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.renderers import JSONRenderer
 
 # An entry's key changes with every write of its rooms, so the timeout only frees memory.
@@ -40,12 +40,15 @@ def page_key(
 ) -> str:
     """The cache key of a page: its kind, the (room id, version) pairs it was read under, the
     full URL (path, filters, cursor; its links are absolute), the time zone its times are
-    written in, and `extra` (whose page it is, the reader's saved zone)."""
+    written in, the language (no text in a page is translated today; one added later must not
+    reach a reader of another language), and `extra` (whose page it is, the reader's saved
+    zone)."""
     digest = hashlib.blake2b(digest_size=20)
     for room_id, version in sorted(versions):
         digest.update(f"{room_id}:{version};".encode())
     digest.update(request.build_absolute_uri().encode())
-    digest.update(f"|{timezone.get_current_timezone_name()}|{extra}".encode())
+    zone, language = timezone.get_current_timezone_name(), translation.get_language()
+    digest.update(f"|{zone}|{language}|{extra}".encode())
     return f"tasks:page:{kind}:{digest.hexdigest()}"
 
 

@@ -410,3 +410,14 @@ def test_bad_filters_are_refused_every_time_never_cached(scene: Scene) -> None:
             response = scene.cast.member.get(f"{url}?status=done")
             assert response.status_code == 400
             assert "status" in response.json()["fields"]
+
+
+def test_a_page_is_cached_per_language(scene: Scene, client_for: Any) -> None:
+    """A page read in Russian is not the page a reader of English gets from the cache."""
+    reader = client_for(scene.cast.member.user, lang=None)  # Accept-Language decides
+    first = reader.get(scene.board_url, HTTP_ACCEPT_LANGUAGE="ru")
+    assert (first.status_code, first["X-Page-Cache"]) == (200, "miss")
+    assert reader.get(scene.board_url, HTTP_ACCEPT_LANGUAGE="ru")["X-Page-Cache"] == "hit"
+    other = reader.get(scene.board_url, HTTP_ACCEPT_LANGUAGE="en")
+    assert other["X-Page-Cache"] == "miss"
+    assert other.json() == first.json()
