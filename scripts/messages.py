@@ -50,8 +50,9 @@ def extract() -> None:
         print(f"[messages] {service}")
         subprocess.run([python, "manage.py", *args], cwd=folder, env=env, check=True)
     print("[messages] kit")
+    # -P: the kit's folder is not on sys.path, or its `logging.py` would shadow the standard one.
     subprocess.run(
-        [python, "-m", "django", *args, "--ignore", "testing/*", "--ignore", "contracts/*"],
+        [python, "-P", "-m", "django", *args, "--ignore", "testing/*", "--ignore", "contracts/*"],
         cwd=KIT,
         env={
             **env,
@@ -60,6 +61,11 @@ def extract() -> None:
         },
         check=True,
     )
+    # makemessages makes the test project's LOCALE_PATHS folder (empty); left there, the kit's
+    # platform contract would look for catalogues in it.
+    stray = KIT.parent.parent / "tests" / "testproject" / "kit"
+    if stray.is_dir() and not any(path.is_file() for path in stray.rglob("*")):
+        shutil.rmtree(stray)
 
 
 def compile_all() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -290,7 +291,7 @@ class PasswordResetApi(AnonymousApi):
         services.request_password_reset(**_valid(EmailInput, request.data))
         # The same answer whether or not the address has an account.
         return Response(
-            {"detail": "If an account has this email address, a reset link is on its way."},
+            {"detail": _("If an account has this email address, a reset link is on its way.")},
             status=status.HTTP_202_ACCEPTED,
         )
 

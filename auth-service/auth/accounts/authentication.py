@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.utils import translation
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
 from rest_framework.request import Request
@@ -67,7 +68,7 @@ class SessionJWTAuthentication(JWTAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
-                "The Authorization header must be 'Bearer <token>'.", code="token_malformed"
+                _("The Authorization header must be 'Bearer <token>'."), code="token_malformed"
             )
         try:
             claims = decode_token(parts[1].decode("ascii", errors="replace"))
@@ -77,17 +78,17 @@ class SessionJWTAuthentication(JWTAuthentication):
             raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from exc
         except ValueError as exc:
             raise exceptions.AuthenticationFailed(
-                "The token names no session.", code="token_malformed"
+                _("The token names no session."), code="token_malformed"
             ) from exc
         session = Session.objects.select_related("user").filter(id=session_id).first()
         if session is None or session.user_id != user_id:
             raise exceptions.AuthenticationFailed(
-                "This session does not exist; log in again.", code="session_revoked"
+                _("This session does not exist; log in again."), code="session_revoked"
             )
         user = session.user
         if user.is_deleted:
             raise exceptions.AuthenticationFailed(
-                "This account has been deleted.", code="user_deleted"
+                _("This account has been deleted."), code="user_deleted"
             )
         if user.is_banned_at():
             with translation.override(user.language):
@@ -100,6 +101,6 @@ class SessionJWTAuthentication(JWTAuthentication):
                 raise UserInactive(detail=inactive_message())
         if not session.is_active_at():
             raise exceptions.AuthenticationFailed(
-                "This session has ended; log in again.", code="session_revoked"
+                _("This session has ended; log in again."), code="session_revoked"
             )
         return user, AccountAuth(session=session, claims=claims)

@@ -65,7 +65,7 @@ class User(AbstractUser):
         unique=True,
         help_text="150 characters or fewer. Letters, digits and . + - _ only (no @).",
         validators=[UnicodeUsernameValidator(), validate_username_not_email],
-        error_messages={"unique": "A user with that username already exists."},
+        error_messages={"unique": gettext_lazy("A user with that username already exists.")},
     )
     email = models.EmailField("email address")
     display_name = models.CharField(max_length=150, blank=True, default="")

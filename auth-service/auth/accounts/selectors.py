@@ -7,6 +7,7 @@ from uuid import UUID
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from auth.accounts.models import Ban, Session, User
 from cotask_common.errors import NotFound
@@ -70,5 +71,5 @@ def user_for_staff(*, user_id: UUID) -> User:
         .first()
     )
     if user is None:
-        raise NotFound("No such account.", code="user_not_found")
+        raise NotFound(_("No such account."), code="user_not_found")
     return user

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from auth.accounts.models import Language
@@ -204,7 +205,7 @@ class BanInput(serializers.Serializer):
                 {
                     "duration_seconds": [
                         serializers.ErrorDetail(
-                            "Give exactly one of duration_seconds, until and permanent: true.",
+                            _("Give exactly one of duration_seconds, until and permanent: true."),
                             code="ban_length_required",
                         )
                     ]

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from auth.accounts.keys import current_signing_key
 from auth.accounts.models import (
@@ -104,7 +105,8 @@ def _validate_time_zone(time_zone: str) -> str:
     if time_zone not in _time_zones():
         raise ServiceError.for_field(
             "time_zone",
-            f"{time_zone!r} is not a known IANA time zone (for example Europe/Kyiv).",
+            _("%(name)s is not a known IANA time zone (for example Europe/Kyiv).")
+            % {"name": repr(time_zone)},
             code="invalid_time_zone",
         )
     return time_zone
@@ -136,10 +138,12 @@ def register_user(
 ) -> User:
     validate_new_username(username)
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict.for_field("username", "This username is taken.", code="username_taken")
+        raise Conflict.for_field("username", _("This username is taken."), code="username_taken")
     email = email.strip()
     if _email_taken(email):
-        raise Conflict.for_field("email", "This email is already registered.", code="email_taken")
+        raise Conflict.for_field(
+            "email", _("This email is already registered."), code="email_taken"
+        )
     user = User(
         username=username,
         email=email,
@@ -157,7 +161,7 @@ def register_user(
             )
             _send_verification_on_commit(user=user, email=user.email)
     except IntegrityError as exc:  # a concurrent registration won the race
-        raise Conflict("This username or email is already registered.", code="conflict") from exc
+        raise Conflict(_("This username or email is already registered."), code="conflict") from exc
     return user
 
 
@@ -201,24 +205,24 @@ def read_email_verification_token(*, token: str) -> tuple[UUID, str]:
         )
     except signing.SignatureExpired as exc:
         raise _bad_verification_token(
-            "This verification link has expired; ask for a new one.", "token_expired"
+            _("This verification link has expired; ask for a new one."), "token_expired"
         ) from exc
     except signing.BadSignature as exc:
         raise _bad_verification_token(
-            "This verification link is invalid.", "token_invalid"
+            _("This verification link is invalid."), "token_invalid"
         ) from exc
     try:
         return UUID(str(payload["u"])), str(payload["e"])
     except (KeyError, TypeError, ValueError) as exc:
         raise _bad_verification_token(
-            "This verification link is no longer valid for your account.", "token_invalid"
+            _("This verification link is no longer valid for your account."), "token_invalid"
         ) from exc
 
 
 def verify_email(*, token: str) -> User:
     user_id, email = read_email_verification_token(token=token)
     invalid = _bad_verification_token(
-        "This verification link is no longer valid for your account.", "token_invalid"
+        _("This verification link is no longer valid for your account."), "token_invalid"
     )
     try:
         with transaction.atomic():
@@ -228,7 +232,7 @@ def verify_email(*, token: str) -> User:
             if user.pending_email and user.pending_email.lower() == email:
                 if _email_taken(email, exclude=user.id):
                     raise Conflict.for_field(
-                        "email", "This email is already registered.", code="email_taken"
+                        "email", _("This email is already registered."), code="email_taken"
                     )
                 user.email, user.pending_email = user.pending_email, ""
                 # A confirmed change ends every session but the one that asked for it (if
@@ -257,7 +261,7 @@ def verify_email(*, token: str) -> User:
             )
     except IntegrityError as exc:
         raise Conflict.for_field(
-            "email", "This email is already registered.", code="email_taken"
+            "email", _("This email is already registered."), code="email_taken"
         ) from exc
     return user
 
@@ -266,7 +270,7 @@ def resend_verification(*, user: User) -> str:
     """Send the link again, to the pending new address if there is one. Returns the address."""
     target = user.pending_email or ("" if user.email_verified else user.email)
     if not target:
-        raise Conflict("Your email address is already verified.", code="already_verified")
+        raise Conflict(_("Your email address is already verified."), code="already_verified")
     with transaction.atomic():
         _send_verification_on_commit(user=user, email=target)
     return target
@@ -366,7 +370,7 @@ def user_inactive_error(user: User) -> ServiceError:
 def _invalid_credentials() -> ServiceError:
     # One answer for an unknown account and a wrong password: no user enumeration.
     return ServiceError(
-        "The username/email or password is wrong.", code="invalid_credentials", status_code=401
+        _("The username/email or password is wrong."), code="invalid_credentials", status_code=401
     )
 
 
@@ -411,7 +415,7 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
     except TokenError as exc:
         raise _refresh_error(exc.message, exc.code) from exc
     except ValueError as exc:
-        raise _refresh_error("The token names no session.", "token_malformed") from exc
+        raise _refresh_error(_("The token names no session."), "token_malformed") from exc
     now = timezone.now()
     reused = False
     with transaction.atomic():
@@ -422,18 +426,18 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
             .first()
         )
         if session is None:
-            raise _refresh_error("This session does not exist.", "session_revoked")
+            raise _refresh_error(_("This session does not exist."), "session_revoked")
         user = session.user
         if user.is_deleted:
-            raise _refresh_error("This account has been deleted.", "user_deleted")
+            raise _refresh_error(_("This account has been deleted."), "user_deleted")
         if user.is_banned_at(now):
             raise user_banned_error(user)
         if not user.is_active:
             raise user_inactive_error(user)
         if session.revoked_at is not None:
-            raise _refresh_error("This session has ended; log in again.", "session_revoked")
+            raise _refresh_error(_("This session has ended; log in again."), "session_revoked")
         if session.expires_at <= now:
-            raise _refresh_error("This session has expired; log in again.", "session_expired")
+            raise _refresh_error(_("This session has expired; log in again."), "session_expired")
         if claims["jti"] == session.refresh_jti:
             session.previous_refresh_jti = session.refresh_jti
             session.rotated_at = now
@@ -463,8 +467,10 @@ def refresh_tokens(*, refresh: str, user_agent: str = "", ip: str | None = None)
             reused = True
     if reused:  # raised after the commit, so the revocation sticks
         raise _refresh_error(
-            "This refresh token was already used; the session has been ended for safety. "
-            "Log in again.",
+            _(
+                "This refresh token was already used; the session has been ended for safety. "
+                "Log in again."
+            ),
             "refresh_token_reused",
         )
     return pair
@@ -540,7 +546,7 @@ def logout(*, session: Session) -> None:
 def revoke_session(*, user: User, session_id: UUID) -> None:
     session = Session.objects.filter(id=session_id, user=user).first()
     if session is None:
-        raise NotFound("No such session among yours.", code="session_not_found")
+        raise NotFound(_("No such session among yours."), code="session_not_found")
     _revoke(Session.objects.filter(id=session.id), Session.RevokeReason.REVOKED)
 
 
@@ -576,7 +582,7 @@ def change_password(
     """Returns how many other sessions were ended."""
     if not user.check_password(current_password):
         raise ServiceError.for_field(
-            "current_password", "The current password is wrong.", code="wrong_password"
+            "current_password", _("The current password is wrong."), code="wrong_password"
         )
     _validate_password(new_password, user=user, field="new_password")
     with transaction.atomic():
@@ -614,7 +620,7 @@ def user_for_password_reset(*, email: str) -> User | None:
 def user_for_reset_token(*, token: str) -> User:
     """The account a password reset link is for, if the link is still good (nothing changes)."""
     invalid = ServiceError.for_field(
-        "token", "This password reset link is invalid or has expired.", code="token_invalid"
+        "token", _("This password reset link is invalid or has expired."), code="token_invalid"
     )
     user_hex, _dot, secret = token.partition(".")
     try:
@@ -679,7 +685,7 @@ def update_profile(
             _check_current_password(user=user, current_password=current_password)
             if _email_taken(email, exclude=user.id):
                 raise Conflict.for_field(
-                    "email", "This email is already registered.", code="email_taken"
+                    "email", _("This email is already registered."), code="email_taken"
                 )
             user.pending_email = new_email = email
             user.pending_email_session_id = current_session.id if current_session else None
@@ -804,7 +810,7 @@ def delete_account(*, user: User, password: str) -> None:
     """Anonymise the account (the row stays so its id is never reused), end every session and
     announce `auth.user.deleted`: each service then deletes or anonymises what it holds."""
     if not user.check_password(password):
-        raise ServiceError.for_field("password", "The password is wrong.", code="wrong_password")
+        raise ServiceError.for_field("password", _("The password is wrong."), code="wrong_password")
     now = timezone.now()
     with transaction.atomic():
         user = User.objects.select_for_update().get(id=user.id)
@@ -830,7 +836,7 @@ def delete_account(*, user: User, password: str) -> None:
 def _target(user_id: UUID) -> User:
     user = User.objects.select_for_update().filter(id=user_id, deleted_at=None).first()
     if user is None:
-        raise NotFound("No such account.", code="user_not_found")
+        raise NotFound(_("No such account."), code="user_not_found")
     return user
 
 
@@ -838,11 +844,13 @@ def change_role(*, actor: User | None, user_id: UUID, role: str) -> User:
     """An admin changes someone's role. `actor=None` is the operator (`manage.py set_role`),
     which is how the first admin comes to be."""
     if actor is not None and actor.role != Role.ADMIN:
-        raise Forbidden("Only admins may change roles.", code="admin_only")
+        raise Forbidden(_("Only admins may change roles."), code="admin_only")
     with transaction.atomic():
         user = _target(user_id)
         if actor is not None and user.id == actor.id:
-            raise Forbidden.for_field("role", "You cannot change your own role.", code="own_role")
+            raise Forbidden.for_field(
+                "role", _("You cannot change your own role."), code="own_role"
+            )
         if user.role == role:
             return user
         previous = user.role
@@ -862,22 +870,29 @@ def ban_user(*, actor: User, user_id: UUID, reason: str, until: datetime | None)
     now = timezone.now()
     is_admin = actor.role == Role.ADMIN
     if until is not None and until <= now:
-        raise ServiceError.for_field("until", "The ban must end in the future.", code="in_past")
+        raise ServiceError.for_field("until", _("The ban must end in the future."), code="in_past")
     if not is_admin:
         if until is None:
             raise Forbidden.for_field(
-                "permanent", "Only admins may ban permanently.", code="permanent_ban_admin_only"
+                "permanent", _("Only admins may ban permanently."), code="permanent_ban_admin_only"
             )
         if until - now > MODERATOR_MAX_BAN + _BAN_SLACK:
             raise Forbidden.for_field(
-                "until", "Moderators may ban for at most 30 days.", code="ban_too_long"
+                "until",
+                ngettext(
+                    "Moderators may ban for at most %(days)d day.",
+                    "Moderators may ban for at most %(days)d days.",
+                    MODERATOR_MAX_BAN.days,
+                )
+                % {"days": MODERATOR_MAX_BAN.days},
+                code="ban_too_long",
             )
     with transaction.atomic():
         user = _target(user_id)
         _check_may_moderate(actor=actor, user=user)
         if not is_admin and user.is_banned_at(now) and user.banned_until is None:
             raise Forbidden(
-                "Only admins may change a permanent ban.", code="permanent_ban_admin_only"
+                _("Only admins may change a permanent ban."), code="permanent_ban_admin_only"
             )
         Ban.objects.filter(user=user, ended_at=None).update(
             ended_at=now, ended_by=actor, end_reason=Ban.EndReason.REPLACED
@@ -902,10 +917,11 @@ def ban_user(*, actor: User, user_id: UUID, reason: str, until: datetime | None)
 
 def _check_may_moderate(*, actor: User, user: User) -> None:
     if user.id == actor.id:
-        raise Forbidden("You cannot ban or unban yourself.", code="own_account")
+        raise Forbidden(_("You cannot ban or unban yourself."), code="own_account")
     if not outranks(actor_role=actor.role, target_role=user.role):
         raise Forbidden(
-            f"A {actor.role} may only ban or unban accounts with a lower role.",
+            _("A %(role)s may only ban or unban accounts with a lower role.")
+            % {"role": actor.role},
             code="role_too_high",
         )
 
@@ -915,10 +931,10 @@ def unban_user(*, actor: User, user_id: UUID) -> User:
         user = _target(user_id)
         _check_may_moderate(actor=actor, user=user)
         if not user.is_banned:
-            raise Conflict("This account is not banned.", code="not_banned")
+            raise Conflict(_("This account is not banned."), code="not_banned")
         if user.banned_until is None and actor.role != Role.ADMIN:
             raise Forbidden(
-                "Only admins may lift a permanent ban.", code="permanent_ban_admin_only"
+                _("Only admins may lift a permanent ban."), code="permanent_ban_admin_only"
             )
         _end_ban(user=user, actor=actor, reason=Ban.EndReason.LIFTED)
     return user
@@ -942,12 +958,15 @@ def set_account_active(*, actor: User | None, user_id: UUID, active: bool) -> Us
         user = _target(user_id)
         if actor is not None:
             if user.id == actor.id:
-                raise Forbidden("You cannot deactivate or reactivate yourself.", code="own_account")
+                raise Forbidden(
+                    _("You cannot deactivate or reactivate yourself."), code="own_account"
+                )
             if not actor.is_superuser and not outranks(
                 actor_role=actor.role, target_role=user.role
             ):
                 raise Forbidden(
-                    f"A {actor.role} may only deactivate accounts with a lower role.",
+                    _("A %(role)s may only deactivate accounts with a lower role.")
+                    % {"role": actor.role},
                     code="role_too_high",
                 )
         if user.is_active == active:

@@ -105,3 +105,79 @@ def test_the_kits_catalogues_are_complete_and_compiled() -> None:
 
     kit = Path(KIT)
     assert catalogue_problems(kit / "locale", sources=[kit]) == []
+
+
+KIT_TEXTS = {
+    "en": {
+        "role": "This needs the moderator role.",
+        "verified": "Verify your email address first.",
+        "throttled": "Too many requests: at most 3 per minute.",
+        "inactive": "This account has been deactivated.",
+        "banned": "This account is banned permanently. Reason: spam",
+        "algorithm": "Tokens must be signed with RS256, not 'HS256'.",
+        "invalid": "Invalid input.",
+    },
+    "ru": {
+        "role": "Для этого нужна роль moderator.",
+        "verified": "Сначала подтвердите адрес электронной почты.",
+        "throttled": "Слишком много запросов: не более 3 в минуту.",
+        "inactive": "Эта учётная запись отключена.",
+        "banned": "Эта учётная запись заблокирована навсегда. Причина: spam",
+        "algorithm": "Токены должны быть подписаны RS256, а не 'HS256'.",  # noqa: RUF001
+        "invalid": "Неверные данные.",
+    },
+    "uk": {
+        "role": "Для цього потрібна роль moderator.",
+        "verified": "Спочатку підтвердьте адресу електронної пошти.",
+        "throttled": "Забагато запитів: не більше 3 на хвилину.",
+        "inactive": "Цей обліковий запис вимкнено.",
+        "banned": "Цей обліковий запис заблоковано назавжди. Причина: spam",
+        "algorithm": "Токени мають бути підписані RS256, а не 'HS256'.",  # noqa: RUF001
+        "invalid": "Неправильні дані.",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "uk"])
+def test_the_kits_own_texts_are_in_each_language(language) -> None:
+    """What the kit says itself (role and verification refusals, throttling, ban and
+    deactivation, token failures, the error shape's default) is in the request's language."""
+    import jwt
+    from django.utils import translation
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from cotask_common.errors import _summary
+    from cotask_common.roles import Role
+    from cotask_common.security.authentication import ban_message, inactive_message
+    from cotask_common.security.permissions import IsEmailVerified, IsModerator
+    from cotask_common.security.tokens import TokenError, TokenUser, decode_token
+    from cotask_common.throttling import RateThrottle
+
+    request = Request(APIRequestFactory().get("/"))
+    request.user = TokenUser(  # type: ignore[assignment]
+        id=__import__("uuid").uuid4(),
+        username="ada",
+        role=Role.USER,
+        email_verified=False,
+        session_id=None,
+    )
+    forged = jwt.encode({"sub": "x"}, "s" * 32, algorithm="HS256", headers={"kid": "k"})
+    with translation.override(language):
+        role = IsModerator()
+        assert not role.has_permission(request, None)
+        throttle = RateThrottle()
+        throttle.description = describe_rate(3, 1, "m")
+        with pytest.raises(TokenError) as refused:
+            decode_token(forged)
+        said = {
+            "role": str(role.message),
+            "verified": str(IsEmailVerified().message),
+            "throttled": throttle.message(),
+            "inactive": inactive_message(),
+            "banned": ban_message(until=None, reason="spam", time_zone=None),
+            "algorithm": refused.value.message,
+            "invalid": _summary({}),
+        }
+    assert said == KIT_TEXTS[language]
+    assert refused.value.code == "token_algorithm_not_allowed"

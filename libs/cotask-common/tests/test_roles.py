@@ -133,4 +133,4 @@ def test_the_role_permission_classes(permission, allowed):
 def test_a_refused_role_permission_names_the_role():
     permission = IsModerator()
     assert not permission.has_permission(_request(token_user("user")), None)
-    assert permission.message == "This needs the moderator role."
+    assert str(permission.message) == "This needs the moderator role."

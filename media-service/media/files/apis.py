@@ -260,7 +260,7 @@ def local_object(request: HttpRequest, key: str) -> HttpResponse:
     the query is the only credential, exactly like an S3 presigned URL."""
     storage = get_storage()
     if not isinstance(storage, LocalMediaStorage):
-        return _refuse(request, 404, "not_found", "Nothing is here.")
+        return _refuse(request, 404, "not_found", _("Nothing is here."))
     method = "PUT" if request.method == "PUT" else "GET"
     signed = (
         ("content-type", "content-length")
@@ -278,11 +278,11 @@ def local_object(request: HttpRequest, key: str) -> HttpResponse:
     except signing.SignatureProblem as problem:
         return _refuse(request, 403, problem.code, problem.message)
     except ValueError:
-        return _refuse(request, 403, "signature_invalid", "The URL does not name an object.")
+        return _refuse(request, 403, "signature_invalid", _("The URL does not name an object."))
     if method == "PUT":
         return _receive(request, storage, key, params)
     if not path.is_file():
-        return _refuse(request, 404, "not_found", "No such object.")
+        return _refuse(request, 404, "not_found", _("No such object."))
     response = FileResponse(open(path, "rb"), content_type=params["response-content-type"])  # noqa: SIM115
     response["Content-Disposition"] = params["response-disposition"]
     response["Cache-Control"] = "private, no-store"
@@ -295,7 +295,7 @@ def _receive(
     request: HttpRequest, storage: LocalMediaStorage, key: str, params: dict[str, str]
 ) -> HttpResponse:
     if storage.area_of(key) != "incoming":
-        return _refuse(request, 403, "signature_invalid", "Uploads go to upload URLs only.")
+        return _refuse(request, 403, "signature_invalid", _("Uploads go to upload URLs only."))
     if not selectors.upload_accepts_data(storage_key=key):
         return _closed(request)
     content_type = request.META.get("CONTENT_TYPE", "")
@@ -304,7 +304,8 @@ def _receive(
             request,
             403,
             "signature_mismatch",
-            f"Content-Type must be {params['content-type']} as announced, not {content_type!r}.",
+            _("Content-Type must be %(announced)s as announced, not %(given)s.")
+            % {"announced": params["content-type"], "given": repr(content_type)},
         )
     length = request.META.get("CONTENT_LENGTH") or ""
     if length != params["content-length"]:
@@ -312,13 +313,15 @@ def _receive(
             request,
             403,
             "signature_mismatch",
-            f"Content-Length must be {params['content-length']} bytes as announced, "
-            f"not {length or 'missing'}.",
+            _("Content-Length must be %(announced)s bytes as announced, not %(given)s.")
+            % {"announced": params["content-length"], "given": length or "-"},
         )
     try:
         storage.write_stream(key, request, size=int(length))
     except TooMuchData as exc:
-        return _refuse(request, 400, "incomplete_body", f"The body was incomplete: {exc}.")
+        return _refuse(
+            request, 400, "incomplete_body", _("The body was incomplete: %(why)s.") % {"why": exc}
+        )
     if not selectors.upload_accepts_data(storage_key=key):
         # `complete` started while the bytes streamed in: what it checks (and stores) is its
         # own copy; these late bytes are removed (again at the URL's expiry, for safety).

@@ -3,7 +3,10 @@ the field and the limit, and `fields` so a client can show it next to the right 
 
 from __future__ import annotations
 
+from django.utils.formats import number_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from rest_framework import status
 
 from cotask_common.errors import ServiceError
@@ -37,15 +40,22 @@ def storage_unavailable_error() -> ServiceError:
 
 
 def format_bytes(size: int) -> str:
-    """1 MB = 1024 * 1024 bytes, the way limits are written in the product ("5 MB")."""
-    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+    """1 MB = 1024 * 1024 bytes, the way limits are written in the product ("5 MB"), in the
+    active language's units and decimal mark ("1,5 МБ")."""
+    units = (
+        (pgettext("size", "%(value)s GB"), 1024**3),
+        (pgettext("size", "%(value)s MB"), 1024**2),
+        (pgettext("size", "%(value)s KB"), 1024),
+    )
+    for unit, factor in units:
         if size >= factor:
             value = size / factor
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{size} bytes"
+            shown = f"{value:.0f}" if value == int(value) else number_format(round(value, 1), 1)
+            return unit % {"value": shown}
+    return ngettext("%(value)s byte", "%(value)s bytes", size) % {"value": size}
 
 
-def too_large(*, size: int, limit: int, what: str, field: str = "file") -> FileRejected:
+def too_large(*, size: int, limit: int, what: str | Promise, field: str = "file") -> FileRejected:
     return FileRejected(
         "file_too_large",
         _("The file is %(size)s; the limit for %(what)s is %(limit)s.")

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from media.files.errors import FileRejected
 from media.files.sniffing import DOCUMENT_TYPES, IMAGE_TYPES, TYPES, VIDEO_TYPES
 
 MB = 1024 * 1024
+# The labels follow "for" in every message ("the limit for an avatar"): Russian and Ukrainian
+# need the genitive there, which the context ("after for") tells the translator.
 PUBLIC = "public"
 PRIVATE = "private"
 
@@ -22,7 +26,7 @@ PRIVATE = "private"
 @dataclass(frozen=True)
 class Purpose:
     name: str
-    label: str  # for people, in error messages
+    label: str | Promise  # for people, in error messages (after "for": "the limit for …")
     max_bytes: int
     types: frozenset[str]
     # Allowed visibilities; the first one is the default.
@@ -39,7 +43,7 @@ class Purpose:
             raise FileRejected(
                 "visibility_not_allowed",
                 _("%(purpose)s files can only be %(allowed)s.")
-                % {"purpose": self.label, "allowed": " or ".join(self.visibilities)},
+                % {"purpose": self.label, "allowed": _(" or ").join(self.visibilities)},
                 field="visibility",
             )
         return requested
@@ -53,21 +57,33 @@ PURPOSES: dict[str, Purpose] = {
     purpose.name: purpose
     for purpose in (
         # Avatars are shown to everyone, so they are always public.
-        Purpose("avatar", "an avatar", 5 * MB, IMAGE_TYPES, (PUBLIC,)),
+        Purpose("avatar", pgettext_lazy("after for", "an avatar"), 5 * MB, IMAGE_TYPES, (PUBLIC,)),
         # Post media follow the page: public by default, private for private pages.
-        Purpose("post_image", "a post image", 10 * MB, IMAGE_TYPES, (PUBLIC, PRIVATE)),
-        Purpose("post_video", "a post video", 200 * MB, VIDEO_TYPES, (PUBLIC, PRIVATE)),
+        Purpose(
+            "post_image",
+            pgettext_lazy("after for", "a post image"),
+            10 * MB,
+            IMAGE_TYPES,
+            (PUBLIC, PRIVATE),
+        ),
+        Purpose(
+            "post_video",
+            pgettext_lazy("after for", "a post video"),
+            200 * MB,
+            VIDEO_TYPES,
+            (PUBLIC, PRIVATE),
+        ),
         # Attachments are only ever seen through signed URLs.
         Purpose(
             "task_attachment",
-            "a task attachment",
+            pgettext_lazy("after for", "a task attachment"),
             25 * MB,
             DOCUMENT_TYPES | IMAGE_TYPES,
             (PRIVATE,),
         ),
         Purpose(
             "chat_attachment",
-            "a chat attachment",
+            pgettext_lazy("after for", "a chat attachment"),
             25 * MB,
             DOCUMENT_TYPES | IMAGE_TYPES | VIDEO_TYPES,
             (PRIVATE,),

@@ -606,7 +606,7 @@ def process_video(*, file_id: UUID) -> str:
     )
     file_type = type_for_mime(file.content_type)
     if file_type is None or file_type.kind != Kind.VIDEO:
-        fail_file(file_id=file_id, code="unsupported_type", message="Not a video type.")
+        fail_file(file_id=file_id, code="unsupported_type", message=_("Not a video type."))
         return "failed"
     storage = get_storage()
     with work_dir() as workdir:

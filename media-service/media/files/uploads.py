@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.utils.translation import pgettext
 
 from media.files.errors import too_large
 
@@ -30,7 +31,10 @@ class LimitedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
 
 
 def _what() -> str:
-    return "uploads through the API (use a direct upload for larger files)"
+    return pgettext(
+        "after for",
+        "uploads through the API (use a direct upload for larger files)",
+    )
 
 
 def refuse_oversized_body(content_length: str | None) -> None:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.http import HttpResponse
 from django.utils.html import escape
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -181,6 +182,7 @@ class WsTicketApi(APIView):
             access_expires_at=claim_time(claims.get("exp")),
             token_issued_at=claim_time(claims.get("iat"), whole_second=True),
             language=language_for_request(request, request.user.id),
+            token_language=str(claims.get("lang") or ""),
         )
         return Response(
             {"ticket": ticket, "expires_in": expires_in},
@@ -219,7 +221,9 @@ class UnsubscribeApi(APIView):
     def post(self, request: Request) -> Response:
         token = request.query_params.get("token") or request.data.get("token") or ""
         if not token:
-            raise ServiceError.for_field("token", "This field is required.", code="required")
+            raise ServiceError.for_field(
+                "token", gettext("This field is required."), code="required"
+            )
         _, type = services.unsubscribe(token=str(token))
         return Response({"unsubscribed": type})
 

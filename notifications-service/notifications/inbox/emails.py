@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
 """Building notification emails in the recipient's language, with an unsubscribe link.
 
 Every email is multipart: a plain-text body and an HTML alternative, both rendered from
@@ -15,36 +14,36 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
+from cotask_common.i18n import supported_languages
 from notifications.inbox.models import Notification, Recipient
 from notifications.inbox.services import ALL_TYPES, unsubscribe_token
 
+# The words around the notification texts (gettext: `notifications/locale/`), read in the
+# recipient's language by `_words`.
 WORDS = {
-    "en": {
-        "digest": "Your CoTask digest: {count} new",
-        "footer": "You get this email because of your CoTask notification settings.",
-        "unsubscribe_type": "Stop these emails",
-        "unsubscribe_all": "Stop all CoTask notification emails",
-    },
-    "ru": {
-        "digest": "Сводка CoTask: новых — {count}",
-        "footer": "Это письмо отправлено по вашим настройкам уведомлений CoTask.",
-        "unsubscribe_type": "Не присылать такие письма",
-        "unsubscribe_all": "Не присылать письма с уведомлениями CoTask",
-    },
-    "uk": {
-        "digest": "Зведення CoTask: нових — {count}",
-        "footer": "Цей лист надіслано відповідно до ваших налаштувань сповіщень CoTask.",
-        "unsubscribe_type": "Не надсилати такі листи",
-        "unsubscribe_all": "Не надсилати листи зі сповіщеннями CoTask",
-    },
+    "digest": gettext_lazy("Your CoTask digest: %(count)s new"),
+    "footer": gettext_lazy("You get this email because of your CoTask notification settings."),
+    "unsubscribe_type": gettext_lazy("Stop these emails"),
+    "unsubscribe_all": gettext_lazy("Stop all CoTask notification emails"),
 }
+
+
+def _language(recipient: Recipient) -> str:
+    return recipient.language if recipient.language in supported_languages() else "en"
+
+
+def _words(language: str) -> dict[str, str]:
+    with translation.override(language):
+        return {key: str(text) for key, text in WORDS.items()}
 
 
 def unsubscribe_url(*, recipient: Recipient, type: str = ALL_TYPES) -> str:
     """The link a person follows: the unsubscribe page (GET shows, its form's POST acts)."""
     token = unsubscribe_token(user_id=recipient.id, type=type)
-    language = recipient.language if recipient.language in WORDS else "en"
+    language = _language(recipient)
     return f"{settings.EMAIL_LINK_BASE_URL}/unsubscribe?lang={language}&token={token}"
 
 
@@ -62,8 +61,8 @@ def _message(
     type: str,
     heading: str = "",
 ) -> EmailMultiAlternatives:
-    language = recipient.language if recipient.language in WORDS else "en"
-    words = WORDS[language]
+    language = _language(recipient)
+    words = _words(language)
     links = [{"label": words["unsubscribe_all"], "url": unsubscribe_url(recipient=recipient)}]
     if type != ALL_TYPES:
         links.insert(
@@ -111,8 +110,7 @@ def single_email(*, notification: Notification, recipient: Recipient) -> EmailMu
 def digest_email(
     *, notifications: list[Notification], recipient: Recipient
 ) -> EmailMultiAlternatives:
-    words = WORDS.get(recipient.language, WORDS["en"])
-    title = words["digest"].format(count=len(notifications))
+    title = _words(_language(recipient))["digest"] % {"count": len(notifications)}
     return _message(
         recipient=recipient,
         subject=title,

@@ -16,14 +16,19 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, gettext_lazy
 
 from cotask_common.events.consumer import event_handler
 from cotask_common.events.envelope import Event
+from cotask_common.localtime import format_moment
+from cotask_common.users.models import UserRef
 from notifications.inbox import selectors, services
 from notifications.inbox.services import Target
-from notifications.inbox.types import ACTIONS, REPORT_OUTCOMES, WHAT
+from notifications.inbox.types import ACTIONS, REPORT_OUTCOMES, WHAT, in_every_language, word
 from notifications.realtime import push
 from notifications.realtime import services as realtime_services
 from notifications.realtime.consumers import CLOSE_FORBIDDEN
@@ -97,12 +102,18 @@ def on_account(event: Event) -> None:
         )
 
 
-def _until(value: Any) -> dict[str, str]:
+def _until(value: Any, *, user_id: UUID) -> dict[str, str]:
+    """The end of a ban in every language, in the person's time zone (their UserRef's)."""
     until = parse_datetime(str(value)) if value else None
     if until is None:
-        return {"en": "permanently", "ru": "навсегда", "uk": "назавжди"}
-    stamp = until.strftime("%Y-%m-%d %H:%M UTC")
-    return {"en": f"until {stamp}", "ru": f"до {stamp}", "uk": f"до {stamp}"}
+        return in_every_language(gettext_lazy("permanently"))
+    zone = UserRef.objects.filter(id=user_id).values_list("time_zone", flat=True).first()
+    words = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            moment = format_moment(until, time_zone=zone)
+            words[language] = gettext("until %(moment)s") % {"moment": moment}
+    return words
 
 
 @event_handler("auth.user.banned")
@@ -119,7 +130,7 @@ def on_banned(event: Event) -> None:
         type="account_banned",
         target=Target(service="auth", kind="user", id=str(user_id)),
         params={
-            "until": _until(event.data.get("until")),
+            "until": _until(event.data.get("until"), user_id=user_id),
             "reason": event.data.get("reason") or "—",
         },
         data={"until": event.data.get("until"), "reason": event.data.get("reason", "")},
@@ -165,8 +176,9 @@ def on_sessions_ended(event: Event) -> None:
 # social
 
 
-def _page(data: dict[str, Any]) -> str:
-    return str(data.get("page_name") or data.get("page_handle") or "your page")
+def _page(data: dict[str, Any]) -> str | dict[str, str]:
+    name = data.get("page_name") or data.get("page_handle")
+    return str(name) if name else in_every_language(gettext_lazy("your page"))
 
 
 # Follow events: (notification type, whose id in `data` is told, whose id is the actor).
@@ -264,7 +276,7 @@ def on_like(event: Event) -> None:
         type="like",
         actor_id=_uuid(data.get("user_id")) or _actor(event),
         target=Target(service="social", kind=kind, id=str(target_id)),
-        params={"what": WHAT.get(kind, WHAT["post"])},
+        params={"what": word(WHAT, kind, default="post")},
         data={"post_id": data.get("post_id"), "comment_id": data.get("comment_id")},
     )
 
@@ -290,7 +302,7 @@ def on_comment(event: Event) -> None:
             recipient_id=parent_author,
             type="reply",
             target=Target(service="social", kind="comment", id=str(data["parent_id"])),
-            params={"what": WHAT["comment"]},
+            params={"what": word(WHAT, "comment")},
             **common,
         )
         told.add(parent_author)
@@ -337,7 +349,7 @@ def on_post(event: Event) -> None:
             recipient_id=replied,
             type="reply",
             target=Target(service="social", kind="post", id=str(data.get("reply_to_id", ""))),
-            params={"what": WHAT["post"]},
+            params={"what": word(WHAT, "post")},
             **common,
         )
         told.add(replied)
@@ -385,8 +397,8 @@ def on_moderation(event: Event) -> None:
         # The moderator is not named to the person moderated.
         target=Target(service="social", kind=str(kind), id=str(data.get("target_id") or event.key)),
         params={
-            "action": ACTIONS.get(action, {"en": action, "ru": action, "uk": action}),
-            "what": WHAT.get(kind, {"en": kind, "ru": kind, "uk": kind}),
+            "action": word(ACTIONS, action),
+            "what": word(WHAT, kind),
             "reason": data.get("reason") or "—",
         },
         data={"action": action, "reason": data.get("reason", ""), "until": data.get("until")},
@@ -406,8 +418,6 @@ def on_report_resolved(event: Event) -> None:
         type="report_resolved",
         # Like other moderation notices, the moderator is not named.
         target=Target(service="social", kind="report", id=str(data.get("report_id") or event.key)),
-        params={
-            "outcome": REPORT_OUTCOMES.get(outcome, {"en": outcome, "ru": outcome, "uk": outcome})
-        },
+        params={"outcome": word(REPORT_OUTCOMES, outcome)},
         data={"report_id": data.get("report_id"), "outcome": outcome},
     )

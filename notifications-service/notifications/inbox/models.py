@@ -8,8 +8,6 @@ from django.utils import timezone
 from cotask_common.ids import uuid7
 from cotask_common.roles import Role
 
-LANGUAGES = ("en", "ru", "uk")
-
 
 class EmailFrequency(models.TextChoices):
     OFF = "off", "off"
@@ -222,6 +220,8 @@ class WsTicket(models.Model):
     session_id = models.CharField(max_length=64, blank=True, default="")
     access_expires_at = models.DateTimeField(null=True, blank=True)
     issued_at = models.DateTimeField(default=timezone.now)
+    # The asking token's `lang` claim: the language the socket speaks (empty: none claimed).
+    language = models.CharField(max_length=8, blank=True, default="")
 
     def __str__(self) -> str:
         return f"ticket for {self.user_id}"

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from cotask_common.errors import ServiceError
 from notifications.inbox.models import (
@@ -43,7 +44,8 @@ def notifications_for(
     if type is not None and type not in TYPES:
         raise ServiceError.for_field(
             "type",
-            f"Unknown notification type {type!r}. Known: {', '.join(TYPES)}.",
+            _("Unknown notification type “%(type)s”. Known: %(known)s.")
+            % {"type": type, "known": ", ".join(TYPES)},
             code="unknown_type",
         )
     rows = Notification.objects.filter(recipient_id=user_id, in_app=True).only(*LIST_FIELDS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import ngettext
 from rest_framework import serializers
 
 from notifications.inbox import selectors
@@ -76,7 +77,12 @@ class PreferencesInput(serializers.Serializer):
         unknown = sorted(set(value) - set(TYPES))
         if unknown:
             raise serializers.ValidationError(
-                f"Unknown notification type(s): {', '.join(unknown)}. Known: {', '.join(TYPES)}.",
+                ngettext(
+                    "Unknown notification type: %(unknown)s. Known: %(known)s.",
+                    "Unknown notification types: %(unknown)s. Known: %(known)s.",
+                    len(unknown),
+                )
+                % {"unknown": ", ".join(unknown), "known": ", ".join(TYPES)},
                 code="unknown_type",
             )
         return value

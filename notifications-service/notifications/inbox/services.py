@@ -17,14 +17,15 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cotask_common.errors import NotFound, ServiceError
+from cotask_common.i18n import supported_languages
 from cotask_common.inserts import insert_if_absent
 from cotask_common.roles import Role
 from notifications.inbox import hot_sql, selectors
 from notifications.inbox.models import (
     CHANNELS,
-    LANGUAGES,
     Delivery,
     EmailFrequency,
     EmailState,
@@ -84,7 +85,7 @@ def apply_account_event(
     for name in ("username", "display_name", "email", "email_verified"):
         if name in data and data[name] is not None:
             setattr(recipient, name, data[name])
-    if data.get("language") in LANGUAGES:
+    if data.get("language") in supported_languages():
         recipient.language = data["language"]
     if event_type.endswith(".deleted"):
         # Forget what identifies the person; their notifications go with them.
@@ -345,7 +346,7 @@ def _own(*, user_id: UUID, notification_id: UUID) -> Notification:
         id=notification_id, recipient_id=user_id, in_app=True
     ).first()
     if notification is None:
-        raise NotFound("No such notification.", code="notification_not_found")
+        raise NotFound(_("No such notification."), code="notification_not_found")
     return notification
 
 
@@ -425,7 +426,12 @@ def update_preferences(
     if unknown:
         raise ServiceError.for_field(
             "types",
-            f"Unknown notification type(s): {', '.join(unknown)}. Known: {', '.join(TYPES)}.",
+            ngettext(
+                "Unknown notification type: %(unknown)s. Known: %(known)s.",
+                "Unknown notification types: %(unknown)s. Known: %(known)s.",
+                len(unknown),
+            )
+            % {"unknown": ", ".join(unknown), "known": ", ".join(TYPES)},
             code="unknown_type",
         )
     with transaction.atomic():
@@ -553,11 +559,11 @@ def read_unsubscribe_token(*, token: str) -> tuple[UUID, str]:
         user_id, type = UUID(payload["u"]), payload["t"]
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise ServiceError.for_field(
-            "token", "This unsubscribe link is invalid.", code="invalid_token"
+            "token", _("This unsubscribe link is invalid."), code="invalid_token"
         ) from exc
     if type != ALL_TYPES and type not in TYPES:
         raise ServiceError.for_field(
-            "token", "This unsubscribe link is invalid.", code="invalid_token"
+            "token", _("This unsubscribe link is invalid."), code="invalid_token"
         )
     return user_id, type
 
@@ -584,6 +590,8 @@ class TicketUser:
     # When the access token that asked for the ticket expires: the socket closes then.
     access_expires_at: datetime | None = None
     issued_at: datetime | None = None
+    # The `lang` claim of the token that asked for the ticket: the socket speaks it.
+    language: str = ""
 
 
 def _digest(ticket: str) -> str:
@@ -599,10 +607,12 @@ def issue_ws_ticket(
     access_expires_at: datetime | None = None,
     token_issued_at: datetime | None = None,
     language: str = "en",
+    token_language: str = "",
 ) -> tuple[str, int]:
     """A single-use ticket for `/ws/`, bound to the session (`sid`) and the expiry of the token
     that asks for it. Refused when auth ended that session, or changed the account after the
-    token was signed (`token_issued_at`)."""
+    token was signed (`token_issued_at`); the refusal is in `language`. The socket it opens
+    speaks `token_language` (the token's `lang` claim) when there is one."""
     from notifications.realtime.selectors import normalize_session_id, socket_refused
     from notifications.realtime.texts import text
 
@@ -624,6 +634,7 @@ def issue_ws_ticket(
         expires_at=timezone.now() + timedelta(seconds=ttl),
         session_id=normalize_session_id(session_id) if session_id else "",
         access_expires_at=access_expires_at,
+        language=(token_language or "")[:8],
     )
     return ticket, ttl
 
@@ -650,6 +661,7 @@ def redeem_ws_ticket(*, ticket: str) -> TicketUser | None:
         session_id=row.session_id,
         access_expires_at=row.access_expires_at,
         issued_at=row.issued_at,
+        language=row.language,
     )
 
 

@@ -1,23 +1,36 @@
-# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
-"""The notification types: default channels, grouping, and their short texts in en / ru / uk.
+"""The notification types: default channels, grouping, and their short texts.
 
-Texts are kept here rather than in gettext catalogues because they are rendered for the
-*recipient's* language inside event handlers (no request, no active locale), and because the
-grouped form avoids plural nouns ("A и ещё 12 …"), so one template per language suffices.
+The texts are gettext messages in the service's catalogues (`notifications/locale/`). A
+notification is rendered once, when it is made (or regrouped, or an actor's account goes), in
+the *recipient's* language (`Recipient.language`, from auth's events: there is no request in an
+event handler), and stored with that language: the API and the socket return the stored text.
+The grouped form is an `ngettext` message numbered by `others`, so every language says
+"A and 1 other" / "A and 12 others" by its own plural rules (ru and uk have three forms).
 A service that adds types (tasks, habits, chat) adds entries with `register_type`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext_lazy
 
 
 @dataclass(frozen=True)
 class NotificationType:
     key: str
-    # {"en": (single, grouped), ...}; placeholders: actor, others, plus any `params`.
-    texts: dict[str, tuple[str, str]]
+    # gettext_lazy; placeholders `%(actor)s` plus any `params` (`%(page)s`, `%(what)s`, …).
+    single: Any = None
+    # ngettext_lazy(singular, plural, "others"): the form is chosen by `others` (≥ 1).
+    grouped: Any = None
+    # Before the catalogues: {"en": (single, grouped), ...} with `{name}` placeholders. Still
+    # read for a type registered that way; new types use `single` / `grouped`.
+    texts: dict[str, tuple[str, str]] = field(default_factory=dict)
     in_app: bool = True
     realtime: bool = True
     email: bool = True
@@ -27,15 +40,13 @@ class NotificationType:
     digest_only: bool = False
     # Critical account messages: emailed regardless of preferences but the frequency "off".
     mandatory: bool = False
-    description: str = ""
+    # Shown in the preferences (gettext_lazy: in the reader's language).
+    description: Any = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def render(self, *, language: str, actor: str, others: int, params: dict[str, Any]) -> str:
-        single, grouped = self.texts.get(language) or self.texts["en"]
-        if others > 0 and language == "en" and others == 1:
-            grouped = grouped.replace("} others ", "} other ")
-        template = grouped if others > 0 else single
-        # A param may be a plain value or {"en": ..., "ru": ..., "uk": ...} (WHAT, ACTIONS).
+        """The text in `language`. A param is a plain value or {"en": ..., "ru": ..., "uk": ...}
+        (the words of `WHAT`, `ACTIONS`, `REPORT_OUTCOMES`, stored that way in `data.params`)."""
         values: dict[str, Any] = {}
         for key, value in params.items():
             if isinstance(value, dict):
@@ -43,11 +54,27 @@ class NotificationType:
             if isinstance(value, str | int):
                 values[key] = value
         values.update(actor=actor, others=others)
+        if self.single is None:
+            return self._render_legacy(language=language, values=values)
+        with translation.override(language):
+            try:
+                if others > 0 and self.grouped is not None:
+                    return str(self.grouped % values)[:500]
+                return (str(self.single) % values)[:500]
+            except (KeyError, TypeError, ValueError):
+                # A producer left a key out: still say something useful.
+                return (str(self.single) % _Blank(values))[:500]
+
+    def _render_legacy(self, *, language: str, values: dict[str, Any]) -> str:
+        single, grouped = self.texts.get(language) or self.texts["en"]
+        others = values["others"]
+        if others > 0 and language == "en" and others == 1:
+            grouped = grouped.replace("} others ", "} other ")
+        template = grouped if others > 0 else single
         try:
             return template.format(**values)[:500]
-        except (KeyError, IndexError):  # a producer left a key out: still say something useful
-            template = (self.texts.get(language) or self.texts["en"])[0]
-            return template.format_map(_Blank(values))[:500]
+        except (KeyError, IndexError):
+            return single.format_map(_Blank(values))[:500]
 
 
 class _Blank(dict):
@@ -67,285 +94,216 @@ def get_type(key: str) -> NotificationType:
     return TYPES[key]
 
 
+def in_every_language(text: Promise | str) -> dict[str, str]:
+    """A lazy text in every language, as a param is stored (`data.params`): the notification
+    is rendered again in its language later (an actor's account deleted), with no catalogue
+    lookup of a word that may have changed meanwhile."""
+    words = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            words[language] = str(text)
+    return words
+
+
+def word(table: Mapping[str, Promise], key: str, *, default: str | None = None) -> dict[str, str]:
+    """`table[key]` in every language; an unknown key reads as `table[default]`, or as itself."""
+    if key in table:
+        return in_every_language(table[key])
+    if default is not None:
+        return in_every_language(table[default])
+    return {language: key for language, _name in settings.LANGUAGES}
+
+
 FOLLOWER = register_type(
     NotificationType(
         key="follower",
-        description="Someone followed your page.",
+        description=gettext_lazy("Someone followed your page."),
         groupable=True,
         email=False,
-        texts={
-            "en": ("{actor} followed {page}", "{actor} and {others} others followed {page}"),
-            "ru": (
-                "{actor} подписывается на {page}",
-                "{actor} и ещё {others} подписались на {page}",
-            ),
-            "uk": (
-                "{actor} підписується на {page}",
-                "{actor} та ще {others} підписалися на {page}",
-            ),
-        },
+        single=gettext_lazy("%(actor)s followed %(page)s"),
+        grouped=ngettext_lazy(
+            "%(actor)s and %(others)d other followed %(page)s",
+            "%(actor)s and %(others)d others followed %(page)s",
+            "others",
+        ),
     )
 )
 FOLLOW_REQUEST = register_type(
     NotificationType(
         key="follow_request",
-        description="Someone asked to follow your private page.",
+        description=gettext_lazy("Someone asked to follow your private page."),
         groupable=True,
-        texts={
-            "en": (
-                "{actor} asked to follow {page}",
-                "{actor} and {others} others asked to follow {page}",
-            ),
-            "ru": (
-                "{actor} просит подписку на {page}",
-                "{actor} и ещё {others} просят подписку на {page}",
-            ),
-            "uk": (
-                "{actor} просить підписку на {page}",
-                "{actor} та ще {others} просять підписку на {page}",
-            ),
-        },
+        single=gettext_lazy("%(actor)s asked to follow %(page)s"),
+        grouped=ngettext_lazy(
+            "%(actor)s and %(others)d other asked to follow %(page)s",
+            "%(actor)s and %(others)d others asked to follow %(page)s",
+            "others",
+        ),
     )
 )
 FOLLOW_APPROVED = register_type(
     NotificationType(
         key="follow_approved",
-        description="Your follow request was approved.",
-        texts={
-            "en": ("Your request to follow {page} was approved", ""),
-            "ru": ("Ваш запрос на подписку на {page} одобрен", ""),
-            "uk": ("Ваш запит на підписку на {page} схвалено", ""),
-        },
+        description=gettext_lazy("Your follow request was approved."),
+        single=gettext_lazy("Your request to follow %(page)s was approved"),
     )
 )
 LIKE = register_type(
     NotificationType(
         key="like",
-        description="Someone liked your post or comment.",
+        description=gettext_lazy("Someone liked your post or comment."),
         groupable=True,
         email=False,
-        texts={
-            "en": ("{actor} liked your {what}", "{actor} and {others} others liked your {what}"),
-            "ru": ("{actor}: «нравится» — {what}", "{actor} и ещё {others}: «нравится» — {what}"),
-            "uk": (
-                "{actor}: «подобається» — {what}",
-                "{actor} та ще {others}: «подобається» — {what}",
-            ),
-        },
+        single=gettext_lazy("%(actor)s liked your %(what)s"),
+        grouped=ngettext_lazy(
+            "%(actor)s and %(others)d other liked your %(what)s",
+            "%(actor)s and %(others)d others liked your %(what)s",
+            "others",
+        ),
     )
 )
 COMMENT = register_type(
     NotificationType(
         key="comment",
-        description="Someone commented on your post.",
+        description=gettext_lazy("Someone commented on your post."),
         groupable=True,
-        texts={
-            "en": (
-                "{actor} commented on your post",
-                "{actor} and {others} others commented on your post",
-            ),
-            "ru": (
-                "{actor} комментирует ваш пост",
-                "{actor} и ещё {others} прокомментировали ваш пост",
-            ),
-            "uk": (
-                "{actor} коментує ваш допис",
-                "{actor} та ще {others} прокоментували ваш допис",
-            ),
-        },
+        single=gettext_lazy("%(actor)s commented on your post"),
+        grouped=ngettext_lazy(
+            "%(actor)s and %(others)d other commented on your post",
+            "%(actor)s and %(others)d others commented on your post",
+            "others",
+        ),
     )
 )
 REPLY = register_type(
     NotificationType(
         key="reply",
-        description="Someone replied to your comment or post.",
+        description=gettext_lazy("Someone replied to your comment or post."),
         groupable=True,
-        texts={
-            "en": (
-                "{actor} replied to your {what}",
-                "{actor} and {others} others replied to your {what}",
-            ),
-            "ru": ("{actor} отвечает вам: {what}", "{actor} и ещё {others} ответили вам: {what}"),
-            "uk": (
-                "{actor} відповідає вам: {what}",
-                "{actor} та ще {others} відповіли вам: {what}",
-            ),
-        },
+        single=gettext_lazy("%(actor)s replied to your %(what)s"),
+        grouped=ngettext_lazy(
+            "%(actor)s and %(others)d other replied to your %(what)s",
+            "%(actor)s and %(others)d others replied to your %(what)s",
+            "others",
+        ),
     )
 )
 MENTION = register_type(
     NotificationType(
         key="mention",
-        description="Someone mentioned you.",
-        texts={
-            "en": ("{actor} mentioned you", ""),
-            "ru": ("{actor} упоминает вас", ""),
-            "uk": ("{actor} згадує вас", ""),
-        },
+        description=gettext_lazy("Someone mentioned you."),
+        single=gettext_lazy("%(actor)s mentioned you"),
     )
 )
 NEW_POST = register_type(
     NotificationType(
         key="new_post",
-        description="A page you asked alerts for published a post.",
+        description=gettext_lazy("A page you asked alerts for published a post."),
         digest_only=True,
-        texts={
-            "en": ("New post on {page}", ""),
-            "ru": ("Новый пост на {page}", ""),
-            "uk": ("Новий допис на {page}", ""),
-        },
+        single=gettext_lazy("New post on %(page)s"),
     )
 )
 MODERATION = register_type(
     NotificationType(
         key="moderation",
-        description="A moderator acted on your content or page.",
+        description=gettext_lazy("A moderator acted on your content or page."),
         mandatory=True,
-        texts={
-            "en": ("A moderator {action} your {what}. Reason: {reason}", ""),
-            "ru": ("Модератор: {action} — {what}. Причина: {reason}", ""),
-            "uk": ("Модератор: {action} — {what}. Причина: {reason}", ""),
-        },
+        single=gettext_lazy("A moderator %(action)s your %(what)s. Reason: %(reason)s"),
     )
 )
 REPORT_RESOLVED = register_type(
     NotificationType(
         key="report_resolved",
-        description="A moderator reviewed something you reported.",
+        description=gettext_lazy("A moderator reviewed something you reported."),
         email=False,
-        texts={
-            "en": ("Your report was reviewed: {outcome}", ""),
-            "ru": ("Ваша жалоба рассмотрена: {outcome}", ""),
-            "uk": ("Вашу скаргу розглянуто: {outcome}", ""),
-        },
+        single=gettext_lazy("Your report was reviewed: %(outcome)s"),
     )
 )
 BANNED = register_type(
     NotificationType(
         key="account_banned",
-        description="Your account was banned.",
+        description=gettext_lazy("Your account was banned."),
         mandatory=True,
         realtime=False,
-        texts={
-            "en": ("Your account is banned {until}. Reason: {reason}", ""),
-            "ru": ("Ваш аккаунт заблокирован {until}. Причина: {reason}", ""),
-            "uk": ("Ваш акаунт заблоковано {until}. Причина: {reason}", ""),
-        },
+        single=gettext_lazy("Your account is banned %(until)s. Reason: %(reason)s"),
     )
 )
 UNBANNED = register_type(
     NotificationType(
         key="account_unbanned",
-        description="Your account's ban was lifted.",
+        description=gettext_lazy("Your account's ban was lifted."),
         mandatory=True,
-        texts={
-            "en": ("Your account is no longer banned", ""),
-            "ru": ("Блокировка вашего аккаунта снята", ""),
-            "uk": ("Блокування вашого акаунта знято", ""),
-        },
+        single=gettext_lazy("Your account is no longer banned"),
     )
 )
 
-# tasks-service (handlers in notifications/rooms/events.py). {task} and {room} are the task's
-# title and the room's name at the time of the change.
+# tasks-service (handlers in notifications/rooms/events.py). %(task)s and %(room)s are the
+# task's title and the room's name at the time of the change.
 ROOM_JOINED = register_type(
     NotificationType(
         key="room_joined",
-        description="Someone joined a room you own or administer.",
+        description=gettext_lazy("Someone joined a room you own or administer."),
         groupable=True,
         email=False,
-        texts={
-            "en": ("{actor} joined {room}", "{actor} and {others} others joined {room}"),
-            "ru": (
-                "{actor} присоединяется к комнате {room}",
-                "{actor} и ещё {others} присоединились к комнате {room}",
-            ),
-            "uk": (
-                "{actor} приєднується до кімнати {room}",
-                "{actor} та ще {others} приєдналися до кімнати {room}",
-            ),
-        },
+        single=gettext_lazy("%(actor)s joined %(room)s"),
+        grouped=ngettext_lazy(
+            "%(actor)s and %(others)d other joined %(room)s",
+            "%(actor)s and %(others)d others joined %(room)s",
+            "others",
+        ),
     )
 )
 ROOM_REMOVED = register_type(
     NotificationType(
         key="room_removed",
-        description="An admin removed you from a room.",
+        description=gettext_lazy("An admin removed you from a room."),
         # Who removed them is not named (like a moderator): the room is what they lost.
-        texts={
-            "en": ("You were removed from {room}", ""),
-            "ru": ("Вас удалили из комнаты {room}", ""),
-            "uk": ("Вас видалили з кімнати {room}", ""),
-        },
+        single=gettext_lazy("You were removed from %(room)s"),
     )
 )
 TASK_ASSIGNED = register_type(
     NotificationType(
         key="task_assigned",
-        description="Someone assigned a task to you.",
-        texts={
-            "en": ("{actor} assigned you “{task}” in {room}", ""),
-            "ru": ("{actor} назначает вам задачу «{task}» в комнате {room}", ""),
-            "uk": ("{actor} призначає вам завдання «{task}» у кімнаті {room}", ""),
-        },
+        description=gettext_lazy("Someone assigned a task to you."),
+        single=gettext_lazy("%(actor)s assigned you “%(task)s” in %(room)s"),
     )
 )
 TASK_COMMENTED = register_type(
     NotificationType(
         key="task_commented",
-        description="Someone commented on a task you created or are assigned to.",
+        description=gettext_lazy("Someone commented on a task you created or are assigned to."),
         groupable=True,
-        texts={
-            "en": (
-                "{actor} commented on “{task}”",
-                "{actor} and {others} others commented on “{task}”",
-            ),
-            "ru": (
-                "{actor} комментирует задачу «{task}»",
-                "{actor} и ещё {others} прокомментировали задачу «{task}»",
-            ),
-            "uk": (
-                "{actor} коментує завдання «{task}»",
-                "{actor} та ще {others} прокоментували завдання «{task}»",
-            ),
-        },
+        single=gettext_lazy("%(actor)s commented on “%(task)s”"),
+        grouped=ngettext_lazy(
+            "%(actor)s and %(others)d other commented on “%(task)s”",
+            "%(actor)s and %(others)d others commented on “%(task)s”",
+            "others",
+        ),
     )
 )
 TASK_MENTIONED = register_type(
     NotificationType(
         key="task_mentioned",
-        description="Someone mentioned you in a comment on a task.",
-        texts={
-            "en": ("{actor} mentioned you on “{task}”", ""),
-            "ru": ("{actor} упоминает вас в задаче «{task}»", ""),
-            "uk": ("{actor} згадує вас у завданні «{task}»", ""),
-        },
+        description=gettext_lazy("Someone mentioned you in a comment on a task."),
+        single=gettext_lazy("%(actor)s mentioned you on “%(task)s”"),
     )
 )
 
-# Words that fill {what} / {action_*} per language.
+# Words that fill %(what)s / %(action)s / %(outcome)s; stored per language (`word`).
 WHAT = {
-    "post": {"en": "post", "ru": "пост", "uk": "допис"},
-    "comment": {"en": "comment", "ru": "комментарий", "uk": "коментар"},
-    "page": {"en": "page", "ru": "страница", "uk": "сторінка"},
+    "post": pgettext_lazy("what a notification is about", "post"),
+    "comment": pgettext_lazy("what a notification is about", "comment"),
+    "page": pgettext_lazy("what a notification is about", "page"),
 }
 # What came of a report, as the reporter is told (social's `outcome`).
 REPORT_OUTCOMES = {
-    "none": {
-        "en": "no action was needed",
-        "ru": "нарушений не найдено",
-        "uk": "порушень не знайдено",
-    },
-    "delete": {"en": "the content was removed", "ru": "содержимое удалено", "uk": "вміст видалено"},
-    "block_page": {
-        "en": "the page was blocked",
-        "ru": "страница заблокирована",
-        "uk": "сторінку заблоковано",
-    },
+    "none": gettext_lazy("no action was needed"),
+    "delete": gettext_lazy("the content was removed"),
+    "block_page": gettext_lazy("the page was blocked"),
 }
 ACTIONS = {
-    "removed": {"en": "removed", "ru": "удалено", "uk": "видалено"},
-    "blocked": {"en": "blocked", "ru": "заблокировано", "uk": "заблоковано"},
-    "unblocked": {"en": "unblocked", "ru": "разблокировано", "uk": "розблоковано"},
-    "warned": {"en": "warned about", "ru": "предупреждение", "uk": "попередження"},
+    "removed": pgettext_lazy("a moderator … your post", "removed"),
+    "blocked": pgettext_lazy("a moderator … your page", "blocked"),
+    "unblocked": pgettext_lazy("a moderator … your page", "unblocked"),
+    "warned": pgettext_lazy("a moderator … your post", "warned about"),
 }

@@ -59,7 +59,7 @@ from cotask_common.security.authentication import authenticate_token
 from cotask_common.users.selectors import restriction_for
 from notifications.realtime.push import session_group, user_group
 from notifications.realtime.selectors import claim_time, normalize_session_id, socket_refused
-from notifications.realtime.texts import close_text, language_of, text
+from notifications.realtime.texts import close_text, socket_language, text
 
 logger = logging.getLogger("cotask.notifications")
 
@@ -78,6 +78,8 @@ class Credential:
     session_id: str
     issued_at: datetime | None
     expires_at: datetime | None
+    # The token's `lang` claim (the account's saved language when it was signed), if any.
+    language: str | None = None
 
 
 def _authenticate_ticket(ticket: str) -> Credential | None:
@@ -94,6 +96,7 @@ def _authenticate_ticket(ticket: str) -> Credential | None:
         session_id=user.session_id,
         issued_at=user.issued_at,
         expires_at=user.access_expires_at,
+        language=user.language or None,
     )
 
 
@@ -111,19 +114,30 @@ def _authenticate_bearer(token: str) -> Credential | None:
         session_id=session_id,
         issued_at=issued_at,
         expires_at=claim_time(user.claims.get("exp")),
+        language=user.claims.get("lang"),
     )
 
 
-def _after_join(credential: Credential) -> tuple[bool, str, int]:
+def _after_join(credential: Credential, accept_language: str) -> tuple[bool, str, int]:
     """Read once the socket is in its groups (so an end of its session either shows here or
-    reaches it as a message): refused?, the person's language, the current cursor."""
+    reaches it as a message): refused?, the connection's language, the current cursor."""
     from notifications.inbox import selectors
 
     user_id = credential.user.id
     refused = socket_refused(
         user_id=user_id, session_id=credential.session_id, issued_at=credential.issued_at
     )
-    return refused, language_of(user_id) or "en", selectors.current_cursor(user_id=user_id)
+    language = socket_language(
+        claimed=credential.language, user_id=user_id, accept_language=accept_language
+    )
+    return refused, language, selectors.current_cursor(user_id=user_id)
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str:
+    for key, value in scope.get("headers") or []:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
 
 
 def _replay(user_id: Any, cursor: int, limit: int) -> list[dict[str, Any]]:
@@ -182,7 +196,9 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
         if self.session_id:
             self.session_group = session_group(self.session_id)
             await self.channel_layer.group_add(self.session_group, self.channel_name)
-        refused, self.language, current = await database_sync_to_async(_after_join)(credential)
+        refused, self.language, current = await database_sync_to_async(_after_join)(
+            credential, _header(self.scope, b"accept-language")
+        )
         if refused:
             await self.close()
             return
@@ -190,7 +206,7 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
         if "cursor" in query:
             cursor = _parse_cursor(query["cursor"][0])
             if cursor is None:
-                await self._error_close("cursor", "cursor must be a non-negative integer")
+                await self._error_close("cursor", "bad_cursor")
                 return
             await self.send_json(self._hello(current))
             self.sent_cursor = cursor
@@ -301,7 +317,9 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
                 await self.send_json(message)
                 self.sent_cursor = message["cursor"]
 
-    async def _error_close(self, field: str, message: str) -> None:
+    async def _error_close(self, field: str, text_key: str) -> None:
+        """An `error` frame (its message in the connection's language), then close (4400)."""
+        message = text(text_key, language=self.language)
         await self.send_json(
             {"type": "error", "code": "invalid", "field": field, "message": message}
         )
@@ -311,7 +329,13 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
         try:
             message = json.loads(text_data or "{}")
         except json.JSONDecodeError:
-            await self.send_json({"type": "error", "code": "invalid_json", "message": "Not JSON."})
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "invalid_json",
+                    "message": text("invalid_json", language=self.language),
+                }
+            )
             return
         if not isinstance(message, dict):
             message = {}
@@ -326,7 +350,7 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
                         "type": "error",
                         "code": "invalid",
                         "field": "cursor",
-                        "message": "cursor must be a non-negative integer",
+                        "message": text("bad_cursor", language=self.language),
                     }
                 )
                 return
@@ -339,7 +363,7 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
                 {
                     "type": "error",
                     "code": "unknown_type",
-                    "message": "type must be 'ping', 'resume' or 'reauth'.",
+                    "message": text("unknown_type", language=self.language),
                 }
             )
 

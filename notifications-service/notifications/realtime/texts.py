@@ -1,78 +1,41 @@
-# ruff: noqa: RUF001 - Russian and Ukrainian texts are meant to be Cyrillic
-"""What the realtime side says to people (close reasons, the ticket limit), in en, ru and uk.
+"""What the realtime side says to people (close reasons, socket errors, the ticket limit).
 
-Like the notification texts (`inbox/types.py`), these are per-language dicts rather than gettext:
-a socket is closed from an event handler, where no request carries a locale, so the words are
-picked by the person's language (their `Recipient.language`, from auth's events)."""
+The texts are gettext messages (`notifications/locale/`), rendered in the *connection's*
+language rather than the active one: a socket is closed from an event handler or a timer, where
+no request carries a locale. A connection's language is the `lang` claim of the access token
+behind it (directly, or through the ticket it asked for), else the account's language as auth
+announced it here, else the handshake's `Accept-Language`, else English (`socket_language`)."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from django.utils.translation import get_language_from_request
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
-LANGUAGES = ("en", "ru", "uk")
+from cotask_common.i18n import DEFAULT_LANGUAGE, best_accepted_language, supported_languages
 
-TEXTS: dict[str, dict[str, str]] = {
+TEXTS: dict[str, Any] = {
     # Closing frames: `{"type": "closing", "reason": <key>, "message": <text>}`.
-    "logout": {
-        "en": "You logged out of this session.",
-        "ru": "Вы вышли из этого сеанса.",
-        "uk": "Ви вийшли з цього сеансу.",
-    },
-    "session_revoked": {
-        "en": "This session was ended; log in again.",
-        "ru": "Этот сеанс завершён; войдите снова.",
-        "uk": "Цей сеанс завершено; увійдіть знову.",
-    },
-    "password_changed": {
-        "en": "Your password was changed; connect again.",
-        "ru": "Ваш пароль изменён; подключитесь снова.",
-        "uk": "Ваш пароль змінено; під'єднайтеся знову.",
-    },
-    "deactivated": {
-        "en": "This account was deactivated.",
-        "ru": "Эта учётная запись отключена.",
-        "uk": "Цей обліковий запис вимкнено.",
-    },
-    "banned": {
-        "en": "This account was banned.",
-        "ru": "Эта учётная запись заблокирована.",
-        "uk": "Цей обліковий запис заблоковано.",
-    },
-    "deleted": {
-        "en": "This account was deleted.",
-        "ru": "Эта учётная запись удалена.",
-        "uk": "Цей обліковий запис видалено.",
-    },
-    "token_expired": {
-        "en": "Your sign-in expired; get a new ticket and connect again.",
-        "ru": "Срок входа истёк; получите новый билет и подключитесь снова.",
-        "uk": "Термін входу минув; отримайте новий квиток і під'єднайтеся знову.",
-    },
-    # An error frame: `reauth` with a token that is not a live one of this socket's session.
-    "reauth_refused": {
-        "en": "That token is not a valid one of this session.",
-        "ru": "Этот токен не действует для этого сеанса.",
-        "uk": "Цей токен не дійсний для цього сеансу.",
-    },
+    "logout": gettext_lazy("You logged out of this session."),
+    "session_revoked": gettext_lazy("This session was ended; log in again."),
+    "password_changed": gettext_lazy("Your password was changed; connect again."),
+    "deactivated": gettext_lazy("This account was deactivated."),
+    "banned": gettext_lazy("This account was banned."),
+    "deleted": gettext_lazy("This account was deleted."),
+    "token_expired": gettext_lazy("Your sign-in expired; get a new ticket and connect again."),
+    # Error frames (`{"type": "error", "code", "message"}`).
+    "reauth_refused": gettext_lazy("That token is not a valid one of this session."),
+    "invalid_json": gettext_lazy("Not JSON."),
+    "bad_cursor": gettext_lazy("cursor must be a non-negative integer."),
+    "unknown_type": gettext_lazy("type must be 'ping', 'resume' or 'reauth'."),
     # 429 from POST ws-ticket/.
-    "ticket_throttled": {
-        "en": "Too many websocket tickets: at most {rate}. Try again in {wait} s.",
-        "ru": "Слишком много билетов для websocket: не больше {rate}. Повторите через {wait} с.",
-        "uk": "Забагато квитків для websocket: не більше {rate}. Спробуйте знову за {wait} с.",
-    },
-    "per_minute": {
-        "en": "{count} per minute",
-        "ru": "{count} в минуту",
-        "uk": "{count} на хвилину",
-    },
-    "per_period": {
-        "en": "{count} per {seconds} s",
-        "ru": "{count} за {seconds} с",
-        "uk": "{count} за {seconds} с",
-    },
+    "ticket_throttled": gettext_lazy(
+        "Too many websocket tickets: at most %(rate)s. Try again in %(wait)s s."
+    ),
+    "per_minute": gettext_lazy("%(count)s per minute"),
+    "per_period": gettext_lazy("%(count)s per %(seconds)s s"),
 }
 
 
@@ -93,8 +56,13 @@ def close_text(reason: str, *, language: str) -> str:
 
 
 def text(key: str, *, language: str, **params: Any) -> str:
-    texts = TEXTS[key]
-    return (texts.get(language) or texts["en"]).format(**params)
+    with translation.override(language):
+        message = str(TEXTS[key])
+        return message % params if params else message
+
+
+def _supported(language: Any) -> str | None:
+    return language if isinstance(language, str) and language in supported_languages() else None
 
 
 def language_of(user_id: UUID | str | None) -> str | None:
@@ -104,13 +72,28 @@ def language_of(user_id: UUID | str | None) -> str | None:
     if user_id is None:
         return None
     language = Recipient.objects.filter(id=user_id).values_list("language", flat=True).first()
-    return language if language in LANGUAGES else None
+    return _supported(language)
+
+
+def socket_language(
+    *, claimed: str | None, user_id: UUID | str | None, accept_language: str = ""
+) -> str:
+    """The connection's language: the token's `lang` claim, else the account's language known
+    here, else the best match of `Accept-Language`, else English."""
+    return (
+        _supported(claimed)
+        or language_of(user_id)
+        or best_accepted_language(accept_language)
+        or DEFAULT_LANGUAGE
+    )
 
 
 def language_for_request(request: Any, user_id: UUID | str | None) -> str:
-    """The account's language, else `Accept-Language`, else English."""
-    chosen = language_of(user_id)
-    if chosen:
-        return chosen
-    guessed = get_language_from_request(request)
-    return guessed if guessed in LANGUAGES else "en"
+    """The same for a request (the ticket endpoint): the token's `lang`, else the account's
+    language, else `Accept-Language`, else English."""
+    claims = getattr(request, "auth", None)
+    return socket_language(
+        claimed=claims.get("lang") if isinstance(claims, dict) else None,
+        user_id=user_id,
+        accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+    )

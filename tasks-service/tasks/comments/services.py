@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cotask_common.errors import Forbidden, ServiceError
 from cotask_common.events.outbox import publish_event
@@ -41,7 +42,12 @@ def _clean_body(body: Any) -> str:
     if len(text) > BODY_MAX:
         raise ServiceError.for_field(
             "body",
-            _("At most %(max)s characters, got %(count)s.") % {"max": BODY_MAX, "count": len(text)},
+            ngettext(
+                "At most %(max)s character, got %(count)s.",
+                "At most %(max)s characters, got %(count)s.",
+                BODY_MAX,
+            )
+            % {"max": BODY_MAX, "count": len(text)},
             code="too_long",
         )
     return text

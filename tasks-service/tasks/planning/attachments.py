@@ -15,6 +15,7 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cotask_common.errors import ServiceError
 from cotask_common.events.outbox import publish_event
@@ -66,7 +67,12 @@ def attach_file(*, user: UserRef, task_id: Any, file_id: Any) -> tuple[Attachmen
     if Attachment.objects.filter(task=task).count() >= MAX_ATTACHMENTS:
         raise ServiceError.for_field(
             "file_id",
-            _("A task has at most %(max)s attachments.") % {"max": MAX_ATTACHMENTS},
+            ngettext(
+                "A task has at most %(max)s attachment.",
+                "A task has at most %(max)s attachments.",
+                MAX_ATTACHMENTS,
+            )
+            % {"max": MAX_ATTACHMENTS},
             code="too_many",
         )
     attachment = Attachment.objects.create(task=task, file_id=value, added_by=user)

@@ -20,6 +20,7 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cotask_common.errors import ServiceError
 from cotask_common.users.models import UserRef
@@ -161,7 +162,10 @@ def _blockers_in_room(*, task: Task, ids: Iterable[Any]) -> list[Task]:
     if len(wanted) > MAX_BLOCKERS:
         raise ServiceError.for_field(
             "blocked_by_ids",
-            _("At most %(max)s blocking tasks.") % {"max": MAX_BLOCKERS},
+            ngettext(
+                "At most %(max)s blocking task.", "At most %(max)s blocking tasks.", MAX_BLOCKERS
+            )
+            % {"max": MAX_BLOCKERS},
             code="too_many",
         )
     found = {t.id: t for t in Task.objects.filter(id__in=wanted, room_id=task.room_id)}

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cotask_common.errors import NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
@@ -120,7 +121,12 @@ def _clean_title(title: str) -> str:
     if len(title) > 255:
         raise ServiceError.for_field(
             "title",
-            _("At most %(limit)d characters, got %(count)d.") % {"limit": 255, "count": len(title)},
+            ngettext(
+                "At most %(limit)d character, got %(count)d.",
+                "At most %(limit)d characters, got %(count)d.",
+                255,
+            )
+            % {"limit": 255, "count": len(title)},
             code="too_long",
         )
     return title
@@ -132,7 +138,12 @@ def _clean_estimate(value: int | None) -> int | None:
     if value < 0 or value > MAX_ESTIMATE_MINUTES:
         raise ServiceError.for_field(
             "estimate_minutes",
-            _("Between 0 and %(limit)d minutes.") % {"limit": MAX_ESTIMATE_MINUTES},
+            ngettext(
+                "Between 0 and %(limit)d minute.",
+                "Between 0 and %(limit)d minutes.",
+                MAX_ESTIMATE_MINUTES,
+            )
+            % {"limit": MAX_ESTIMATE_MINUTES},
             code="out_of_range",
         )
     return value

@@ -20,6 +20,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
@@ -148,7 +149,12 @@ def _clean_name(value: Any) -> str:
     if len(name) > NAME_MAX_LENGTH:
         raise ServiceError.for_field(
             "name",
-            _("A room's name has at most %(max)d characters.") % {"max": NAME_MAX_LENGTH},
+            ngettext(
+                "A room's name has at most %(max)d character.",
+                "A room's name has at most %(max)d characters.",
+                NAME_MAX_LENGTH,
+            )
+            % {"max": NAME_MAX_LENGTH},
             code="max_length",
         )
     return name
@@ -159,7 +165,11 @@ def _clean_description(value: Any) -> str:
     if len(description) > DESCRIPTION_MAX_LENGTH:
         raise ServiceError.for_field(
             "description",
-            _("A room's description has at most %(max)d characters.")
+            ngettext(
+                "A room's description has at most %(max)d character.",
+                "A room's description has at most %(max)d characters.",
+                DESCRIPTION_MAX_LENGTH,
+            )
             % {"max": DESCRIPTION_MAX_LENGTH},
             code="max_length",
         )
@@ -538,7 +548,11 @@ def _clean_label(name: Any = None, color: Any = None) -> dict[str, str]:
         if len(value) > LABEL_NAME_MAX_LENGTH:
             raise ServiceError.for_field(
                 "name",
-                _("A label's name has at most %(max)d characters.")
+                ngettext(
+                    "A label's name has at most %(max)d character.",
+                    "A label's name has at most %(max)d characters.",
+                    LABEL_NAME_MAX_LENGTH,
+                )
                 % {"max": LABEL_NAME_MAX_LENGTH},
                 code="max_length",
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.request import Request
 
 from cotask_common.throttling import RateThrottle
@@ -44,7 +44,9 @@ class WrongJoinCodeThrottle(RateThrottle):
         self.cache.set(self.key, self.history, self.duration)
 
     def message(self) -> str:
-        return _("Too many wrong join codes: at most %(count)d in %(minutes)d minutes.") % {
-            "count": self.num_requests,
-            "minutes": max(1, (self.duration or 60) // 60),
-        }
+        minutes = max(1, (self.duration or 60) // 60)
+        return ngettext(
+            "Too many wrong join codes: at most %(count)d in %(minutes)d minute.",
+            "Too many wrong join codes: at most %(count)d in %(minutes)d minutes.",
+            minutes,
+        ) % {"count": self.num_requests, "minutes": minutes}

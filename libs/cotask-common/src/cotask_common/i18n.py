@@ -42,14 +42,20 @@ def language_for_request(request: HttpRequest) -> str:
         return saved
     # Accept-Language only: no cookie and no path prefix, an API has neither.
     accepted = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
-    for code, _quality in parse_accept_lang_header(accepted):
+    return best_accepted_language(accepted) or DEFAULT_LANGUAGE
+
+
+def best_accepted_language(accept_language: str) -> str | None:
+    """The supported language that best matches an `Accept-Language` value, or None (also for
+    a websocket handshake's header, where there is no HttpRequest)."""
+    for code, _quality in parse_accept_lang_header(accept_language or ""):
         if code == "*":
             break
         try:
             return translation.get_supported_language_variant(code)
         except LookupError:
             continue
-    return DEFAULT_LANGUAGE
+    return None
 
 
 def time_zone_for_request(request: HttpRequest) -> ZoneInfo:

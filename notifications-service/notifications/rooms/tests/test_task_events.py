@@ -189,7 +189,9 @@ def test_emails_follow_the_preferences(announce, tasks_event, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         tasks_event("tasks.task.assigned", [told], actor_id=str(ann.id))
         tasks_event("tasks.room.joined", [told], user_id=str(announce(username="bob").id))
-    assert [m.subject for m in mail.outbox] == ["Bob и ещё 1 присоединились к комнате Launch team"]
+    assert [m.subject for m in mail.outbox] == [
+        "Bob и ещё 1 пользователь присоединились к комнате Launch team"
+    ]
     # in-app off: not in the inbox (kept only to be emailed; email is off too: not kept at all)
     services.update_preferences(
         user_id=told.id, types={"task_mentioned": {"in_app": False, "email": False}}

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -22,13 +25,14 @@ class HasRole(BasePermission):
     `IsAdmin`."""
 
     minimum_role: Role = Role.USER
-    message = "This needs the {role} role."
+    message: str | Promise = gettext_lazy("This needs a higher role.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         role = role_of(request.user)
         if role is None:
             return False
-        self.message = self.message.format(role=self.minimum_role.value)
+        # The role's name is a code (`moderator`), the same in every language.
+        self.message = _("This needs the %(role)s role.") % {"role": self.minimum_role.value}
         return at_least(role, self.minimum_role)
 
 
@@ -41,7 +45,7 @@ class IsAdmin(HasRole):
 
 
 class IsEmailVerified(BasePermission):
-    message = "Verify your email address first."
+    message = gettext_lazy("Verify your email address first.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(getattr(request.user, "email_verified", False))

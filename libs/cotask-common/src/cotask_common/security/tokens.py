@@ -131,7 +131,8 @@ def _verify(token: str) -> tuple[dict[str, Any], str]:
     if algorithm not in ALLOWED_ALGORITHMS:
         raise TokenError(
             "token_algorithm_not_allowed",
-            f"Tokens must be signed with RS256, not {algorithm!r}.",
+            _("Tokens must be signed with RS256, not %(algorithm)s.")
+            % {"algorithm": repr(algorithm)},
         )
     kid = header.get("kid")
     if not kid or not isinstance(kid, str):

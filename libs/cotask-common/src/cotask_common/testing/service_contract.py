@@ -23,7 +23,11 @@ from cotask_common.events.consumer import registry as handlers
 from cotask_common.events.testing import example_event
 from cotask_common.security.signing import standard_claims
 from cotask_common.testing.token_attacks import attack_tokens
-from cotask_common.testing.translations import catalogue_problems, source_messages
+from cotask_common.testing.translations import (
+    catalogue_problems,
+    source_messages,
+    unmarked_messages,
+)
 
 __all__ = [
     "test_admin_login_page_is_served",
@@ -271,3 +275,15 @@ def test_every_text_of_the_service_is_translated_and_compiled() -> None:
     if not source_messages([code]) and not locale.exists():
         pytest.skip("the service has no texts to translate yet")
     assert catalogue_problems(locale, sources=[code]) == []
+
+
+# Not in `__all__` yet: a service opts in by importing it into its platform tests, until every
+# service's texts are marked (then it joins the others).
+def test_every_message_for_people_is_marked_for_translation() -> None:
+    """No text a person reads (error messages, field errors, `default_detail`,
+    `error_messages`, …) is a plain string or f-string: each goes through gettext, so it is
+    answered in the person's language. `# i18n-ok: <why>` on the line keeps one as it is."""
+    from pathlib import Path
+
+    code = Path(getattr(settings, "BASE_DIR")) / getattr(settings, "COTASK_SERVICE")  # noqa: B009
+    assert unmarked_messages([code]) == []

@@ -1,0 +1,98 @@
+"""notifications-service in the person's language, end to end through nginx: the account's saved
+language travels in auth's token to an error answer, to the websocket's frames, and (through
+social's events and Kafka) to a grouped notification's plural form."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import requests
+import websockets.sync.client
+from harness import new_username, register_and_login, wait_for
+
+
+def _auth(account: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {account['access']}"}
+
+
+def _register(gateway: str, *, language: str) -> dict[str, Any]:
+    username = new_username()
+    password = f"Pw-{uuid.uuid4().hex}"
+    registered = requests.post(
+        f"{gateway}/api/auth/register/",
+        json={
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": password,
+            "language": language,
+        },
+        timeout=30,
+    )
+    assert registered.status_code == 201, registered.text
+    login = requests.post(
+        f"{gateway}/api/auth/login/", json={"login": username, "password": password}, timeout=30
+    )
+    assert login.status_code == 200, login.text
+    return {"user": registered.json(), **login.json()}
+
+
+def _personal_page(gateway: str, account: dict[str, Any]) -> dict | None:
+    response = requests.get(f"{gateway}/api/social/me/", headers=_auth(account), timeout=10)
+    return response.json().get("personal_page") if response.status_code == 200 else None
+
+
+def test_the_saved_language_reaches_errors_sockets_and_plural_forms(gateway: str) -> None:
+    author = _register(gateway, language="uk")
+
+    unknown = requests.post(
+        f"{gateway}/api/notifications/{uuid.uuid4()}/read/",
+        headers={**_auth(author), "Accept-Language": "ru"},
+        timeout=30,
+    )
+    assert unknown.status_code == 404, unknown.text
+    assert (unknown.json()["code"], unknown.json()["message"]) == (
+        "notification_not_found",
+        "Такого сповіщення немає.",
+    )
+    assert unknown.headers["Content-Language"] == "uk"
+
+    ticket = requests.post(
+        f"{gateway}/api/notifications/ws-ticket/", headers=_auth(author), timeout=30
+    )
+    assert ticket.status_code == 201, ticket.text
+    ws_url = gateway.replace("http://", "ws://") + f"/ws/?ticket={ticket.json()['ticket']}&cursor=x"
+    with websockets.sync.client.connect(ws_url, open_timeout=20) as ws:
+        frame = json.loads(ws.recv(timeout=20))
+    assert (frame["type"], frame["field"]) == ("error", "cursor")
+    assert frame["message"] == "cursor має бути невід'ємним цілим числом."
+
+    page = wait_for(lambda: _personal_page(gateway, author), timeout=60, what="the author's page")
+    post = requests.post(
+        f"{gateway}/api/social/pages/{page['id']}/posts/",
+        json={"text": "like me"},
+        headers=_auth(author),
+        timeout=30,
+    )
+    assert post.status_code == 201, post.text
+    for _ in range(2):
+        liker = register_and_login(gateway)
+        wait_for(lambda liker=liker: _personal_page(gateway, liker), timeout=60, what="a page")
+        liked = requests.post(
+            f"{gateway}/api/social/posts/{post.json()['id']}/like/",
+            headers=_auth(liker),
+            timeout=30,
+        )
+        assert liked.status_code == 200, liked.text
+
+    def grouped() -> dict | None:
+        listed = requests.get(f"{gateway}/api/notifications/", headers=_auth(author), timeout=10)
+        rows = [n for n in listed.json().get("results", []) if n["type"] == "like"]
+        return rows[0] if rows and rows[0]["actor_count"] == 2 else None
+
+    notification = wait_for(grouped, timeout=60, what="the grouped like")
+    assert notification["language"] == "uk"
+    assert notification["text"] == (
+        f"{notification['actor']['name']} та ще 1 користувач вподобали ваш допис"
+    )
