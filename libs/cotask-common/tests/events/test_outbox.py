@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -271,7 +272,10 @@ def test_publish_events_writes_many_in_the_transaction_or_refuses_them_all(
         with pytest.raises(OutboxError, match=r"inside transaction\.atomic\(\)"):
             publish_events(type=type, items=[("k", {"title": "a", "count": 1})])
         # One bad item refuses the batch, naming it.
-        bad = [("a", {"title": "a", "count": 1}), ("b", {"title": "b", "count": "2"})]
+        bad: list[tuple[str, dict[str, Any]]] = [
+            ("a", {"title": "a", "count": 1}),
+            ("b", {"title": "b", "count": "2"}),
+        ]
         with (
             transaction.atomic(),
             pytest.raises(EventValidationError, match=r"items\[1\]\.data\.count"),

@@ -216,12 +216,12 @@ def publish_events(
                 OutboxEvent(
                     id=i,
                     topic=sample.topic,
-                    key=p["key"],
+                    key=key,
                     type=type,
-                    payload=p,
+                    payload=payload,
                     created_at=occurred_at,
                 )
-                for i, p in zip(ids, payloads, strict=True)
+                for i, key, payload in zip(ids, keys, payloads, strict=True)
             ],
             batch_size=batch_size,
         )
