@@ -160,6 +160,7 @@ def today_figures(
     state = day_states(habit, values=values, pauses=pauses, start=today, end=today, today=today)
     value = values.get(today)
     done_today = value is not None and is_done(habit, value)
+    progress: dict[str, Any]
     if habit.schedule_kind == ScheduleKind.TIMES_PER_WEEK:
         monday = week_start(today)
         done_days = sum(

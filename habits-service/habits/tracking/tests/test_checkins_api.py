@@ -252,3 +252,49 @@ def test_query_counts_stay_fixed(
         _checkin(cast, habit, day=days_ago(n).isoformat())
     cast.owner.post(f"{url}pauses/", {"start_date": str(days_ago(1)), "end_date": str(days_ago(1))})
     assert counts() == few
+
+
+def test_a_new_streak_tells_its_milestone_again(
+    make_habit: Any, cast: Cast, published_events: Any
+) -> None:
+    """A 7-day streak ended by a week of misses (its one freeze spent), then a new 7-day
+    streak: each is told."""
+    from django.db import transaction
+
+    from habits.tracking import services
+    from habits.tracking.models import Habit
+
+    habit = make_habit(start_date=days_ago(20).isoformat())
+    for n in range(20, 13, -1):
+        Checkin.objects.create(habit_id=habit["id"], day=days_ago(n))
+    with transaction.atomic():
+        row = Habit.objects.select_for_update().get(id=habit["id"])
+        services.refresh_figures(row, today=days_ago(13))
+    assert (row.current_streak, row.streak_started_on) == (7, days_ago(20))
+    for n in range(6, 0, -1):
+        Checkin.objects.create(habit_id=habit["id"], day=days_ago(n))
+    body = _checkin(cast, habit).json()["habit"]
+    assert (body["streak"]["current"], body["streak"]["started_on"]) == (
+        7,
+        days_ago(6).isoformat(),
+    )
+    assert body["streak"]["best"] == 7
+    lengths = [e.data["length"] for e in published_events("habits.streak.milestone")]
+    assert lengths == [7, 7]
+
+
+def test_without_a_zone_in_the_token_the_accounts_zone_counts(
+    make_user: Any, client_for: Any
+) -> None:
+    """An older token without `tz`: today is the saved zone's (UserRef.time_zone)."""
+    from habits.tracking import evaluation
+
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        user = make_user(time_zone=zone)
+        client = client_for(user)  # the test tokens carry no `tz` unless asked
+        habit = client.post(
+            URL, {"name": zone, "start_date": days_ago(2).isoformat()}, format="json"
+        ).json()
+        body = client.put(f"{URL}{habit['id']}/checkins/", {}, format="json").json()
+        local = evaluation.today_in(evaluation.zone_named(zone))
+        assert body["checkin"]["day"] == local.isoformat()

@@ -48,8 +48,9 @@ def test_create_defaults_and_read(cast: Cast, published_events: Any) -> None:
     from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
-    closes = Habit.objects.get().next_evaluation_at.astimezone(ZoneInfo("Europe/Kyiv"))
-    assert closes == datetime.combine(
+    closes = Habit.objects.get().next_evaluation_at
+    assert closes is not None
+    assert closes.astimezone(ZoneInfo("Europe/Kyiv")) == datetime.combine(
         today() + timedelta(days=1), time(0), tzinfo=ZoneInfo("Europe/Kyiv")
     )
     saved = published_events("habits.habit.saved")
@@ -299,11 +300,11 @@ def test_only_the_owner_reaches_a_habit(make_habit: Any, cast: Cast, who: str) -
 
 @pytest.mark.parametrize("who", WHO)
 def test_lists_and_creates_are_ones_own(make_habit: Any, cast: Cast, who: str) -> None:
-    make_habit()
+    owners = make_habit()["id"]
     client = cast.clients[who]
     listed = client.get(URL)
     created = client.post(URL, {"name": "Mine"}, format="json")
-    ordered = client.put(f"{URL}order/", {"ids": [str(Habit.objects.first().id)]}, format="json")
+    ordered = client.put(f"{URL}order/", {"ids": [owners]}, format="json")
     if who in ("owner", "stranger"):
         assert listed.status_code == 200
         names = [h["name"] for h in listed.json()["results"]]
