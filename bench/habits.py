@@ -243,7 +243,7 @@ def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
     from habits.tracking.models import Reminder
 
     outbox = next(
-        (m for m in apps.get_models() if m._meta.db_table.endswith("outbox")),
+        (m for m in apps.get_models() if "outbox" in m._meta.db_table),
         None,
     )
     runs = []
@@ -268,45 +268,47 @@ def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
     }
 
 
-def report(args: argparse.Namespace, results: dict[str, Any]) -> None:
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "NOT met"
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
 
-    lines = [
-        "",
-        f"habits benchmark — {os.cpu_count()} CPUs, {args.web_workers} gunicorn workers x "
-        f"{args.web_threads} threads, load from Python threads",
-    ]
-    c = results.get("checkin")
-    if c:
-        lines.append(
-            f"  check-in PUT through nginx, {args.checkin_concurrency} clients, a year of history"
-            f" each: p50 {c['p50']:6.1f} ms  p99 {c['p99']:6.1f} ms  {c['rps']:6.1f} req/s"
-            f"  ({c['count']} requests; p99 <= 20 ms: {verdict(c['p99'] <= 20)})"
-        )
-    h = results["heatmap"]
-    lines.append(
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def report_checkin(args: argparse.Namespace, c: dict) -> None:
+    say(
+        f"  check-in PUT through nginx, {args.checkin_concurrency} clients, a year of history"
+        f" each: p50 {c['p50']:6.1f} ms  p99 {c['p99']:6.1f} ms  {c['rps']:6.1f} req/s"
+        f"  ({c['count']} requests; p99 <= 20 ms: {verdict(c['p99'] <= 20)})"
+    )
+
+
+def report_heatmap_http(hh: dict) -> None:
+    say(
+        f"  heatmap endpoint through nginx, 1 client: p50 {hh['p50']:5.1f} ms  "
+        f"p99 {hh['p99']:5.1f} ms  ({hh['count']} requests)"
+    )
+
+
+def report_heatmap(args: argparse.Namespace, h: dict) -> None:
+    say(
         f"  heatmap of a year, {h['checkins']:,} check-ins over {args.heatmap_years} years, "
         f"in process ({h['queries']} query): p50 {h['p50']:5.1f} ms  p99 {h['p99']:5.1f} ms  "
-        f"best {h['best']:5.1f} ms  (<= 10 ms: {verdict(h['p50'] <= 10)})"
+        f"best {h['best']:5.1f} ms  (p50 <= 10 ms: {verdict(h['p50'] <= 10)})"
     )
-    hh = results.get("heatmap_http")
-    if hh:
-        lines.append(
-            f"  heatmap endpoint through nginx, 1 client: p50 {hh['p50']:5.1f} ms  "
-            f"p99 {hh['p99']:5.1f} ms  ({hh['count']} requests)"
-        )
-    r = results["reminders"]
+
+
+def report_reminders(args: argparse.Namespace, r: dict | str) -> None:
     if isinstance(r, str):
-        lines.append(f"  reminder pass: {r}")
-    else:
-        runs = ", ".join(f"{x:.0f}" for x in r["runs"])
-        lines.append(
-            f"  reminder pass over {args.reminder_habits:,} due habits: best {r['best']:.0f} ms"
-            f" (runs: {runs} ms; <= 1 s: {verdict(r['best'] <= 1000)}); returned {r['result']},"
-            f" {r['left_due']} still due"
-        )
-    print("\n".join(lines), flush=True)
+        say(f"  reminder pass: {r}")
+        return
+    runs = ", ".join(f"{x:.0f}" for x in r["runs"])
+    say(
+        f"  reminder pass over {args.reminder_habits:,} due habits: best {r['best']:.0f} ms"
+        f" (runs: {runs} ms; <= 1 s: {verdict(r['best'] <= 1000)}); returned {r['result']},"
+        f" {r['left_due']} still due"
+    )
 
 
 def main() -> None:
@@ -348,7 +350,10 @@ def main() -> None:
         state_file.write_text(json.dumps(state))
         print(f"generated in {time.monotonic() - started:.0f} s", flush=True)
 
-    results: dict[str, Any] = {}
+    say(
+        f"\nhabits benchmark — {os.cpu_count()} CPUs, load average "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at the start"
+    )
     if not args.in_process:
         tokens = tokens_for(state["checkin_users"], key, kid)
         long_token = tokens_for([state["long_owner"]], key, kid)[0]
@@ -361,13 +366,18 @@ def main() -> None:
             web_threads=args.web_threads,
         )
         try:
-            results["checkin"] = measure_checkins(args, state, tokens)
-            results["heatmap_http"] = measure_heatmap_http(args, state, long_token)
+            say(
+                f"  (stack: {args.web_workers} gunicorn workers x {args.web_threads} threads, "
+                "load from Python threads)"
+            )
+            report_checkin(args, measure_checkins(args, state, tokens))
+            report_heatmap_http(measure_heatmap_http(args, state, long_token))
         finally:
             stack.stop()
-    results["heatmap"] = measure_heatmap_in_process(args, state)
-    results["reminders"] = measure_reminder_pass(args)
-    report(args, results)
+    report_heatmap(args, measure_heatmap_in_process(args, state))
+    if args.passes:
+        report_reminders(args, measure_reminder_pass(args))
+    say(f"  load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

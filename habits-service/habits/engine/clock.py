@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 HORIZON_DAYS = 5 * 366  # how far next_local_fire looks for a scheduled day
@@ -25,6 +26,7 @@ def local_today(zone: ZoneInfo, now: datetime) -> date:
     return _aware(now).astimezone(zone).date()
 
 
+@lru_cache(maxsize=8192)  # a reminder pass asks for the same few (day, time, zone) many times
 def local_instant(day: date, local_time: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of `local_time` on `day` in `zone` (gap: shifted forward; fold: first)."""
     naive = datetime.combine(day, local_time.replace(tzinfo=None, fold=0))

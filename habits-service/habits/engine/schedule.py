@@ -184,6 +184,9 @@ def scheduled_day_predicate(
     """A `day -> bool` for reminders (`clock.next_local_fire`): on or after the start date, due
     by the schedule (any day for N per week) and not paused."""
     paused = Pauses(pauses)
+    if not pauses and schedule.kind in (DAILY, TIMES_PER_WEEK, TIMES_PER_DAY):
+        start = schedule.start_date
+        return lambda day: day >= start  # the common case of a reminder pass, kept cheap
 
     def scheduled(day: date) -> bool:
         return (

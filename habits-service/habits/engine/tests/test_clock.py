@@ -21,8 +21,8 @@ KYIV = ZoneInfo("Europe/Kyiv")
 NY = ZoneInfo("America/New_York")
 
 
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def every_day(_day: date) -> bool:

@@ -10,7 +10,15 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from habits.engine import DayRange, DayState, ScheduleSpec, TargetSpec, day_states, evaluate
+from habits.engine import (
+    DayRange,
+    DayState,
+    ScheduleSpec,
+    TargetSpec,
+    completion_rates,
+    day_states,
+    evaluate,
+)
 
 D = timedelta(days=1)
 
@@ -90,7 +98,7 @@ def naive(spec: dict, values: dict[date, Decimal], pauses: list[tuple[date, date
     streak = best = toward = bank = 0
     began = None
     score = 0.0
-    events = []
+    events: list[tuple] = []
     for item in found:
         status = item[2]
         if status == "done":
@@ -117,6 +125,8 @@ def naive(spec: dict, values: dict[date, Decimal], pauses: list[tuple[date, date
     figures = dict(
         current=streak, best=best, began=began, freezes=bank, strength=score, events=events
     )
+    figures["met"] = sum(1 for item in found if item[2] == "done")
+    figures["counted"] = sum(1 for item in found if item[2] in ("done", "missed", "frozen"))
 
     # 3. day states
     status_of = {item[1]: item[2] for item in found}
@@ -147,7 +157,7 @@ def naive(spec: dict, values: dict[date, Decimal], pauses: list[tuple[date, date
 
 
 def as_events(evaluation) -> list[tuple]:
-    out = []
+    out: list[tuple] = []
     for e in evaluation.events:
         name = type(e).__name__
         if name == "Milestone":
@@ -278,3 +288,23 @@ def test_day_states_equal_a_naive_recount_and_agree_with_evaluate(history):
     assert streak == evaluation.current_streak
     assert best == evaluation.best_streak
     assert frozen == sum(type(e).__name__ == "FreezeUsed" for e in evaluation.events)
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories())
+def test_completion_rates_total_equals_the_naive_count(history):
+    spec, values, pauses, today = history
+    schedule, target = specs(spec)
+    rates = completion_rates(
+        schedule,
+        target,
+        values=values,
+        pauses=[DayRange(a, b) for a, b in pauses],
+        start=spec["start"] - 7 * D,
+        end=today,
+        today=today,
+    )
+    want, _ = naive(spec, values, pauses, today)
+    assert (rates.total.met, rates.total.scheduled) == (want["met"], want["counted"])
+    assert sum(r.scheduled for r in rates.by_week.values()) == want["counted"]
+    assert sum(r.met for r in rates.by_month.values()) == want["met"]
