@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 KYIV = ZoneInfo("Europe/Kyiv")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def midnight(day: date, zone: ZoneInfo = KYIV) -> datetime:

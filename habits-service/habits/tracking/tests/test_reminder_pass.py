@@ -21,8 +21,8 @@ from habits.tracking.models import Checkin, Habit, Pause, Reminder
 pytestmark = pytest.mark.django_db
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def habit_for(make_user):
     return make
 
 
-def fire_times(habit: Habit) -> list[datetime]:
+def fire_times(habit: Habit) -> list[datetime | None]:
     return list(
         Reminder.objects.filter(habit=habit)
         .order_by("local_time")
@@ -102,6 +102,7 @@ def test_daylight_saving_changes(habit_for, zone, local, day, expected) -> None:
     assert sent() == [("Read", day.isoformat(), local)]
     # The next one is the next day's local time, one firing only (the repeated hour too).
     [following] = fire_times(habit)
+    assert following is not None
     assert following.astimezone(reminders.owner_zone(habit)).date() == day + timedelta(days=1)
     assert reminders.send_due_reminders(now=following - timedelta(seconds=1)).sent == 0
 

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -271,7 +272,10 @@ def test_publish_events_writes_many_in_the_transaction_or_refuses_them_all(
         with pytest.raises(OutboxError, match=r"inside transaction\.atomic\(\)"):
             publish_events(type=type, items=[("k", {"title": "a", "count": 1})])
         # One bad item refuses the batch, naming it.
-        bad = [("a", {"title": "a", "count": 1}), ("b", {"title": "b", "count": "2"})]
+        bad: list[tuple[str, dict[str, Any]]] = [
+            ("a", {"title": "a", "count": 1}),
+            ("b", {"title": "b", "count": "2"}),
+        ]
         with (
             transaction.atomic(),
             pytest.raises(EventValidationError, match=r"items\[1\]\.data\.count"),
@@ -284,15 +288,13 @@ def test_publish_events_writes_many_in_the_transaction_or_refuses_them_all(
             raise RuntimeError
         assert not OutboxEvent.objects.filter(type=type).exists()
         with transaction.atomic():
-            events = publish_events(
+            ids = publish_events(
                 type=type, items=[(f"k{n}", {"title": f"t{n}", "count": n}) for n in range(5)]
             )
         stored = published_events(type_prefix=type)
-        assert [e.id for e in stored] == [e.id for e in events]
+        assert [e.id for e in stored] == ids
         assert [(e.key, e.data["count"], e.producer) for e in stored] == [
             (f"k{n}", n, "kit") for n in range(5)
         ]
         relay_once(bus=bus)
-        assert [e.id for e in read_topic(bus, f"kit.{aggregate}", until=events[-1].id)] == [
-            e.id for e in events
-        ]
+        assert [e.id for e in read_topic(bus, f"kit.{aggregate}", until=ids[-1])] == ids

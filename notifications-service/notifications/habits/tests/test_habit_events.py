@@ -83,6 +83,7 @@ def test_a_milestone_tells_the_owner_in_their_language(
     assert texts(owner) == expected
     assert texts(stranger) == []
     found = Notification.objects.filter(recipient_id=owner.id).first()
+    assert found is not None
     assert (found.type, found.target_service, found.target_kind) == (
         "habit_streak_milestone",
         "habits",
