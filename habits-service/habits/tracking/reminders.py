@@ -477,6 +477,7 @@ def _close(habit: Habit, *, now: datetime, services: Any) -> int:
                         "day": found.day.isoformat(),
                         "freezes_left": found.freezes_left,
                         "current_streak": found.current_streak,
+                        "streak_unit": unit,
                     },
                 )
             else:

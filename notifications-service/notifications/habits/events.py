@@ -72,9 +72,7 @@ def on_broken(event: Event) -> None:
 @event_handler("habits.freeze.used")
 def on_freeze_used(event: Event) -> None:
     left, current = _int(event.data.get("freezes_left")), _int(event.data.get("current_streak"))
-    # The contract names no unit: a freeze is spent per period, and the period's unit is the
-    # streak's; `streak_unit` is read when a producer adds it, else days.
-    unit = str(event.data.get("streak_unit") or "day")
+    unit = str(event.data.get("streak_unit") or "day")  # a freeze is spent per period
     _tell(
         event,
         type="habit_freeze_used",

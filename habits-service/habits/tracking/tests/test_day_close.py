@@ -82,6 +82,7 @@ def test_a_missed_day_spends_the_freeze_then_breaks_the_streak_each_told_once(
                 "day": today.isoformat(),
                 "freezes_left": 0,
                 "current_streak": 10,
+                "streak_unit": "day",
             },
         )
     ]

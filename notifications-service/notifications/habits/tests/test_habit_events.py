@@ -126,8 +126,19 @@ def test_a_spent_freeze_says_how_many_are_left(
     announce, habits_event, language, left, text
 ) -> None:
     owner = announce(language=language)
-    habits_event("habits.freeze.used", owner, freezes_left=left, current_streak=8)
+    habits_event(
+        "habits.freeze.used", owner, freezes_left=left, current_streak=8, streak_unit="day"
+    )
     assert texts(owner) == [text]
+
+
+def test_a_freeze_of_a_weekly_streak_counts_weeks(announce, habits_event) -> None:
+    owner = announce(language="ru")
+    habits_event(
+        "habits.freeze.used", owner, freezes_left=1, current_streak=5, streak_unit="week"
+    )
+    [text] = texts(owner)
+    assert "(5 недель)" in text
 
 
 def test_a_reminder_is_told_once_and_emailed_per_preference(

@@ -146,6 +146,7 @@ class FreezeUsed(HabitRef):
     """the first day of the period it covered"""
     freezes_left: Annotated[int, Field(ge=0, le=2)]
     current_streak: Annotated[int, Field(ge=0)]
+    streak_unit: StreakUnit
 
 
 # ---------------------------------------------------------------------------------------------
