@@ -134,9 +134,7 @@ def test_a_spent_freeze_says_how_many_are_left(
 
 def test_a_freeze_of_a_weekly_streak_counts_weeks(announce, habits_event) -> None:
     owner = announce(language="ru")
-    habits_event(
-        "habits.freeze.used", owner, freezes_left=1, current_streak=5, streak_unit="week"
-    )
+    habits_event("habits.freeze.used", owner, freezes_left=1, current_streak=5, streak_unit="week")
     [text] = texts(owner)
     assert "(5 недель)" in text
 
