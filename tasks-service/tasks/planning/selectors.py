@@ -282,7 +282,7 @@ def attach_related_values(tasks: list[Task]) -> None:
             .values_list("kind", "task_id", "user_id", "user__username", "extra")
             .union(
                 Task.labels.through.objects.filter(task_id__in=ids)
-                .annotate(kind=Value("l", output_field=kind))
+                .annotate(kind=Value("l", output_field=kind))  # type: ignore[misc]  # stubs: the through model's annotations
                 .values_list("kind", "task_id", "label_id", "label__name", "label__color"),
                 Dependency.objects.filter(task_id__in=ids)
                 .annotate(kind=Value("b", output_field=kind))

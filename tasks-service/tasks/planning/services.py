@@ -28,7 +28,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models import F, Field, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -599,9 +599,8 @@ def _renumber_column(room_id: UUID, status: str, *, exclude: UUID) -> None:
         f"WHERE {t('room')} = %s AND {t('status')} = %s AND {t('id')} <> %s) AS numbered "
         f"WHERE {t.table}.{t.name('id')} = numbered.id"
     )
-    Statement(sql, [None, field("room"), field("status"), field("id")]).execute(
-        POSITION_GAP, room_id, status, exclude
-    )
+    columns = [cast(Field, field(name)) for name in ("room", "status", "id")]  # concrete fields
+    Statement(sql, [None, *columns]).execute(POSITION_GAP, room_id, status, exclude)
 
 
 def _column(room_id: UUID, status: str, exclude: UUID) -> Any:

@@ -268,7 +268,7 @@ def _nothing(s: Scene) -> None:
 
 
 # name → (what the room needs first, the write, what the pages then show)
-WRITES: dict[str, tuple[Callable[[Scene], None], ...]] = {
+WRITES: dict[str, tuple[Callable[..., None], ...]] = {
     "create": (_nothing, _write_create, _check_create),
     "title": (_nothing, _write_title, _check_title),
     "complete": (_nothing, _write_complete, _check_complete),
