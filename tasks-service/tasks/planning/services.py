@@ -316,6 +316,30 @@ def _publish_status(task: Task, room: Room, *, actor_id: UUID) -> None:
         )
 
 
+_PUBLISHED_FIELDS = ("title", "priority", "due", "recurrence")
+
+
+def _publish_update(task: Task, room: Room, *, actor_id: UUID, changed: set[str]) -> None:
+    """`tasks.task.updated` when a field that consumers keep (analytics, calendars) changed."""
+    published = [field for field in _PUBLISHED_FIELDS if field in changed]
+    if not published:
+        return
+    publish_event(
+        type="tasks.task.updated",
+        key=task.id,
+        actor=actor_id,
+        data={
+            **_task_ref(task, room),
+            "changed": published,
+            "priority": priority_name(task.priority),
+            "due_date": task.due_date.isoformat() if task.due_date else None,
+            "due_at": task.due_at,
+            "recurrence": task.recurrence,
+            "actor_id": actor_id,
+        },
+    )
+
+
 def _publish_assignment(
     task: Task, room: Room, *, actor_id: UUID | None, added: list[UUID], removed: list[UUID]
 ) -> None:
@@ -565,6 +589,7 @@ def update_task(
             task.updated_at = now
             task.save()
             changes.save()
+        _publish_update(task, room, actor_id=actor.id, changed=changes.fields())
         _publish_assignment(task, room, actor_id=actor.id, added=added, removed=removed)
         if status_changed:
             _publish_status(task, room, actor_id=actor.id)

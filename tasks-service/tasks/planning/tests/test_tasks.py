@@ -334,14 +334,27 @@ def test_assigning_and_unassigning_publish_what_changed(cast: Any, published_eve
     }
 
 
-def test_a_title_edit_publishes_no_event_but_writes_history(
+def test_an_edit_publishes_one_updated_event_naming_the_changed_fields(
+    cast: Any, published_events: Any
+) -> None:
+    task_id = _create(cast.member, cast.room, title="Quiet").json()["id"]
+    _patch(cast.member, task_id, title="Renamed", description="x", priority="high")
+    [updated] = published_events("tasks.task.updated")
+    assert updated.data["changed"] == ["title", "priority"]
+    assert updated.data["title"] == "Renamed"
+    assert updated.data["priority"] == "high"
+    assert updated.data["actor_id"] == str(cast.member.user.id)
+    assert TaskChange.objects.filter(task_id=task_id, field="title").exists()
+
+
+def test_a_description_edit_publishes_no_event_but_writes_history(
     cast: Any, published_events: Any
 ) -> None:
     task_id = _create(cast.member, cast.room, title="Quiet").json()["id"]
     before = len(published_events())
-    _patch(cast.member, task_id, title="Still quiet", description="x")
+    _patch(cast.member, task_id, description="only the description")
     assert len(published_events()) == before
-    assert TaskChange.objects.filter(task_id=task_id, field="title").exists()
+    assert TaskChange.objects.filter(task_id=task_id, field="description").exists()
 
 
 # ---------------------------------------------------------------------------------------------

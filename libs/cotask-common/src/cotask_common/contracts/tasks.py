@@ -197,11 +197,70 @@ class TaskCompleted(TaskRef):
     completed_at: AwareDatetime
 
 
+@declare("tasks.task.updated", key=TASK_KEY)
+class TaskUpdated(TaskRef):
+    """The task's title, priority, deadline or recurrence changed (status and assignees have
+    their own events). `changed` names the fields that changed; the other keys are the values
+    after the change."""
+
+    changed: list[Literal["title", "priority", "due", "recurrence"]]
+    priority: TaskPriority
+    due_date: str | None
+    """an all-day deadline, `YYYY-MM-DD` (or null)"""
+    due_at: AwareDatetime | None
+    """a deadline at a time (or null)"""
+    recurrence: Annotated[str, Field(max_length=200, examples=["FREQ=WEEKLY;BYDAY=MO"])]
+    """the RRULE, empty when the task does not repeat"""
+    actor_id: UUID
+
+
 @declare("tasks.task.deleted", key=TASK_KEY)
 class TaskDeleted(TaskRef):
     """A member deleted the task (its subtasks go with it: one event each)."""
 
     actor_id: UUID
+
+
+# ---------------------------------------------------------------------------------------------
+# Deadlines — topics `tasks.reminder` and `tasks.task`
+
+
+class DeadlineData(TaskRef, Recipients):
+    due_date: str | None
+    """an all-day deadline, `YYYY-MM-DD` (or null)"""
+    due_at: AwareDatetime | None
+    """a deadline at a time (or null; exactly one of `due_date` and `due_at` is set)"""
+
+
+@declare(
+    "tasks.reminder.due",
+    key=TASK_KEY,
+    consumers={
+        "notifications": "tells `recipient_ids` (`task_reminder`, in-app, live, email)",
+    },
+)
+class TaskReminderDue(DeadlineData):
+    """A reminder before a task's deadline came (sent once per reminder; `recipient_ids` is the
+    one person it is for)."""
+
+    reminder_id: UUID
+    remind_at: AwareDatetime
+    """when it was due (after a snooze: the snoozed time)"""
+    minutes_before: Annotated[int, Field(ge=0, examples=[60])]
+    """how long before the deadline it was set for (0: at the deadline)"""
+
+
+@declare(
+    "tasks.task.overdue",
+    key=TASK_KEY,
+    consumers={
+        "notifications": "tells `recipient_ids`, the assignees or else the creator "
+        "(`task_overdue`, in-app, live, email)",
+    },
+)
+class TaskOverdue(DeadlineData):
+    """An open task's deadline passed (told once per deadline; a new deadline can be overdue
+    again)."""
 
 
 class CommentData(TaskRef, Recipients):
