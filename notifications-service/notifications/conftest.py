@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -112,5 +113,60 @@ def follow(deliver: Callable[..., bool]) -> Callable[..., Any]:
         )
         deliver(announced)
         return announced
+
+    return run
+
+
+@pytest.fixture
+def room() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def tasks_event(deliver: Callable[..., bool], room: str) -> Callable[..., Any]:
+    """`tasks_event(type, recipients, ago=..., **data)`: tasks-service's event as declared,
+    for `room` (named `helpers.ROOM`), delivered through the consumer's path and returned."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cotask_common.events.testing import example_event
+    from notifications.tests.helpers import ROOM
+
+    def run(type: str, recipients: Any, *, ago: float = 0, **data: Any) -> Any:
+        if type == "tasks.room.deleted":
+            data.setdefault("id", room)
+        elif type.startswith("tasks.room."):
+            data.setdefault("room_id", room)
+            data.setdefault("room_name", ROOM)
+        else:
+            data = {"room_id": room, "room_name": ROOM, "title": "Ship it", **data}
+        if recipients is not None:
+            data["recipient_ids"] = [str(r.id) for r in recipients]
+        event = example_event(type, **data)
+        if ago:
+            event = dataclasses.replace(event, occurred_at=timezone.now() - timedelta(seconds=ago))
+        deliver(event)
+        return event
+
+    return run
+
+
+@pytest.fixture
+def habit() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def habits_event(deliver: Callable[..., bool], habit: str) -> Callable[..., Any]:
+    """`habits_event(type, owner, **data)`: habits-service's event as declared, about `habit`
+    owned by `owner`, delivered through the consumer's path and returned."""
+    from cotask_common.events.testing import example_event
+
+    def run(type: str, owner: Any, **data: Any) -> Any:
+        data = {"habit_id": habit, "owner_id": str(owner.id), "habit_name": "Read", **data}
+        event = example_event(type, **data)
+        deliver(event)
+        return event
 
     return run

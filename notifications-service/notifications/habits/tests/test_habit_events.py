@@ -19,6 +19,7 @@ from cotask_common.events.testing import example_event
 from notifications.habits.models import DeletedHabit
 from notifications.inbox import services
 from notifications.inbox.models import Notification
+from notifications.tests.helpers import texts
 
 pytestmark = pytest.mark.django_db
 
@@ -28,33 +29,6 @@ TYPES = {
     "habits.freeze.used": "habit_freeze_used",
     "habits.reminder.due": "habit_reminder",
 }
-
-
-def texts(user) -> list[str]:
-    return list(
-        Notification.objects.filter(recipient_id=user.id)
-        .order_by("sequence")
-        .values_list("text", flat=True)
-    )
-
-
-@pytest.fixture
-def habit():
-    return str(uuid.uuid4())
-
-
-@pytest.fixture
-def habits_event(deliver, habit):
-    """`habits_event(type, owner, **data)`: habits-service's event as declared, about `habit`
-    owned by `owner`, delivered through the consumer's path and returned."""
-
-    def run(type: str, owner, **data):
-        data = {"habit_id": habit, "owner_id": str(owner.id), "habit_name": "Read", **data}
-        event = example_event(type, **data)
-        deliver(event)
-        return event
-
-    return run
 
 
 def test_the_consumer_subscribes_to_the_habits_topics() -> None:

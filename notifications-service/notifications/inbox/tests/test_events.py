@@ -13,16 +13,9 @@ from cotask_common.errors import NotFound
 from cotask_common.events.testing import handle_event, make_event
 from notifications.inbox import services
 from notifications.inbox.models import Notification, PageFollow, PageSubscription, Recipient
+from notifications.tests.helpers import texts
 
 pytestmark = pytest.mark.django_db
-
-
-def texts(user):
-    return list(
-        Notification.objects.filter(recipient_id=user.id)
-        .order_by("sequence")
-        .values_list("text", flat=True)
-    )
 
 
 def test_the_auth_projection_keeps_language_and_email(announce, deliver):

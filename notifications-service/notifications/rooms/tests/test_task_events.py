@@ -4,16 +4,13 @@ deletion takes back. Every event is built from tasks-service's declaration."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import uuid
-from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.core import mail
-from django.utils import timezone
 
 from cotask_common.events.consumer import autodiscover_handlers
 from cotask_common.events.consumer import registry as handlers
@@ -21,47 +18,9 @@ from cotask_common.events.testing import example_event
 from notifications.inbox import services
 from notifications.inbox.models import Notification
 from notifications.rooms.models import DeletedRoom, RoomMember, RoomNotification
+from notifications.tests.helpers import texts
 
 pytestmark = pytest.mark.django_db
-
-ROOM = "Launch team"
-
-
-def texts(user) -> list[str]:
-    return list(
-        Notification.objects.filter(recipient_id=user.id)
-        .order_by("sequence")
-        .values_list("text", flat=True)
-    )
-
-
-@pytest.fixture
-def room():
-    return str(uuid.uuid4())
-
-
-@pytest.fixture
-def tasks_event(deliver, room):
-    """`tasks_event(type, recipients, ago=..., **data)`: tasks-service's event as declared,
-    for `room`, delivered through the consumer's path and returned."""
-
-    def run(type: str, recipients, *, ago: float = 0, **data):
-        if type == "tasks.room.deleted":
-            data.setdefault("id", room)
-        elif type.startswith("tasks.room."):
-            data.setdefault("room_id", room)
-            data.setdefault("room_name", ROOM)
-        else:
-            data = {"room_id": room, "room_name": ROOM, "title": "Ship it", **data}
-        if recipients is not None:
-            data["recipient_ids"] = [str(r.id) for r in recipients]
-        event = example_event(type, **data)
-        if ago:
-            event = dataclasses.replace(event, occurred_at=timezone.now() - timedelta(seconds=ago))
-        deliver(event)
-        return event
-
-    return run
 
 
 def test_the_consumer_subscribes_to_the_tasks_topics() -> None:
