@@ -41,10 +41,12 @@ def deliver() -> Callable[..., bool]:
 def announce(make_user: Callable[..., Any], deliver: Callable[..., bool]) -> Callable[..., Any]:
     """A person as auth-service announces them: UserRef and the local Recipient projection."""
 
-    def factory(*, language: str = "en", username: str | None = None, **fields: Any) -> Any:
+    def factory(
+        *, language: str = "en", username: str | None = None, time_zone: str = "UTC", **fields: Any
+    ) -> Any:
         user_id = uuid.uuid4()
         username = username or f"u{user_id.hex[:8]}"
-        user = make_user(id=user_id, username=username, **fields)
+        user = make_user(id=user_id, username=username, time_zone=time_zone, **fields)
         deliver(
             type="auth.user.registered",
             key=user_id,
@@ -56,7 +58,7 @@ def announce(make_user: Callable[..., Any], deliver: Callable[..., bool]) -> Cal
                 "email_verified": True,
                 "email": f"{username}@example.com",
                 "language": language,
-                "time_zone": "UTC",
+                "time_zone": time_zone,
             },
         )
         return user

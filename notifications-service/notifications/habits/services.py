@@ -3,13 +3,11 @@ is deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import ngettext
 
 from cotask_common.inserts import insert_if_absent
@@ -17,8 +15,7 @@ from notifications.habits.models import DeletedHabit
 from notifications.inbox import services as inbox
 from notifications.inbox.models import Notification
 from notifications.inbox.services import Target
-
-LANGUAGES = ("en", "ru", "uk")
+from notifications.inbox.types import counted
 
 
 def _days(count: int) -> str:
@@ -31,15 +28,6 @@ def _weeks(count: int) -> str:
 
 def _freezes_left(count: int) -> str:
     return ngettext("%(count)d freeze left", "%(count)d freezes left", count) % {"count": count}
-
-
-def counted(phrase: Callable[[int], str], count: int) -> dict[str, str]:
-    """The phrase for `count` in every language (a param `render` picks the recipient's from)."""
-    found = {}
-    for language in LANGUAGES:
-        with translation.override(language):
-            found[language] = phrase(count)
-    return found
 
 
 def streak(length: int, unit: str) -> dict[str, str]:

@@ -3,7 +3,7 @@
 Texts are gettext messages in the service's catalogues, like every type's (inbox/types.py).
 `%(habit)s` is the habit's name at the time of the event. Counts (`%(streak)s`, `%(freezes)s`)
 are phrases made with `ngettext` in each language when the event is handled
-(`services.counted`), so "1 day" / "2 дня" / "5 днів" follow each language's plural rules
+(`inbox.types.counted`), so "1 day" / "2 дня" / "5 днів" follow each language's plural rules
 and the sentences themselves hold no number. Only the owner ever hears about a habit, and
 nobody acted: no actor, never grouped.
 """

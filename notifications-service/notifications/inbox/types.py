@@ -11,7 +11,7 @@ A service that adds types (tasks, habits, chat) adds entries with `register_type
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +103,16 @@ def in_every_language(text: Promise | str) -> dict[str, str]:
         with translation.override(language):
             words[language] = str(text)
     return words
+
+
+def counted(phrase: Callable[[int], str], count: int) -> dict[str, str]:
+    """`phrase(count)` (an `ngettext` phrase) in every language, as a param is stored: each
+    language's plural rules pick the form ("1 day", "2 дня", "5 днів")."""
+    found = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            found[language] = phrase(count)
+    return found
 
 
 def word(table: Mapping[str, Promise], key: str, *, default: str | None = None) -> dict[str, str]:
@@ -286,6 +296,23 @@ TASK_MENTIONED = register_type(
         key="task_mentioned",
         description=gettext_lazy("Someone mentioned you in a comment on a task."),
         single=gettext_lazy("%(actor)s mentioned you on “%(task)s”"),
+    )
+)
+# Deadlines (tasks-service's reminder pass). %(due)s is a phrase stored in every language
+# ("in 1 hour", "через 2 часа", "tomorrow"; `rooms.services.due_phrase`), so the sentence
+# holds no number of its own. Nobody acted: no actor, never grouped.
+TASK_REMINDER = register_type(
+    NotificationType(
+        key="task_reminder",
+        description=gettext_lazy("A reminder before the deadline of a task of yours."),
+        single=gettext_lazy("Reminder: “%(task)s” is due %(due)s"),
+    )
+)
+TASK_OVERDUE = register_type(
+    NotificationType(
+        key="task_overdue",
+        description=gettext_lazy("An open task of yours is past its deadline."),
+        single=gettext_lazy("“%(task)s” is overdue"),
     )
 )
 

@@ -4,12 +4,17 @@ room's deletion takes back.
 The data is declared in cotask_common/contracts/tasks.py (docs/events.md#tasks). Who is told is
 tasks-service's `recipient_ids` (never the actor), less anyone who left the room since the event
 or whose room is gone (`services.may_tell`). A missing key tells fewer people, never fails.
+The reminder pass's `tasks.reminder.due` and `tasks.task.overdue` tell each person once per
+reminder instant / per deadline (`services.tell_deadline`), never a banned account.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
+
+from django.utils.dateparse import parse_datetime
 
 from cotask_common.events.consumer import event_handler
 from cotask_common.events.envelope import Event
@@ -151,4 +156,100 @@ def on_mentioned(event: Event) -> None:
         actor_key="author_id",
         comment_id=event.data.get("comment_id"),
         excerpt=str(event.data.get("excerpt") or "")[:200],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Deadlines (topics `tasks.reminder` and `tasks.task`): tasks-service's reminder pass
+
+
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo is not None else None
+    try:
+        found = parse_datetime(str(value)) if value else None
+    except ValueError:
+        return None
+    # In UTC: one instant is one delivery key however the producer wrote its offset.
+    return found.astimezone(UTC) if found is not None and found.tzinfo is not None else None
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _minutes(value: Any) -> int:
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+@event_handler("tasks.reminder.due")
+def on_reminder_due(event: Event) -> None:
+    """`task_reminder` for the one person the reminder is for, once per reminder and instant."""
+    data, room = event.data, _room(event)
+    task = _uuid(data.get("task_id")) or _uuid(event.key)
+    reminder = _uuid(data.get("reminder_id"))
+    if room is None or task is None or reminder is None:
+        return
+    due_at, due_date = _moment(data.get("due_at")), _day(data.get("due_date"))
+    remind_at, minutes_before = _moment(data.get("remind_at")), _minutes(data.get("minutes_before"))
+
+    def due(user_id: UUID) -> dict[str, Any]:
+        zone = services.time_zone_of(user_id) if due_date is not None else "UTC"
+        phrase = services.due_phrase(
+            due_at=due_at,
+            due_date=due_date,
+            remind_at=remind_at,
+            minutes_before=minutes_before,
+            time_zone=zone,
+        )
+        return {"due": phrase}
+
+    services.tell_deadline(
+        key=services.deadline_key(
+            kind="reminder", task_id=task, moment=f"{reminder}:{remind_at or event.id}"
+        ),
+        occurred_at=event.occurred_at,
+        room_id=room,
+        task_id=task,
+        recipients=_recipients(data),
+        type="task_reminder",
+        params={"task": str(data.get("title") or ""), "room": str(data.get("room_name") or "")},
+        data={
+            "reminder_id": str(reminder),
+            "remind_at": remind_at.isoformat() if remind_at else None,
+            "minutes_before": minutes_before,
+            "due_at": due_at.isoformat() if due_at else None,
+            "due_date": due_date.isoformat() if due_date else None,
+        },
+        per_recipient=due,
+    )
+
+
+@event_handler("tasks.task.overdue")
+def on_overdue(event: Event) -> None:
+    """`task_overdue` for the assignees (or the creator), once per task and deadline."""
+    data, room = event.data, _room(event)
+    task = _uuid(data.get("task_id")) or _uuid(event.key)
+    if room is None or task is None:
+        return
+    due_at, due_date = _moment(data.get("due_at")), _day(data.get("due_date"))
+    deadline = due_at.isoformat() if due_at else due_date.isoformat() if due_date else event.id
+    services.tell_deadline(
+        key=services.deadline_key(kind="overdue", task_id=task, moment=str(deadline)),
+        occurred_at=event.occurred_at,
+        room_id=room,
+        task_id=task,
+        recipients=_recipients(data),
+        type="task_overdue",
+        params={"task": str(data.get("title") or ""), "room": str(data.get("room_name") or "")},
+        data={
+            "due_at": due_at.isoformat() if due_at else None,
+            "due_date": due_date.isoformat() if due_date else None,
+        },
     )

@@ -3,17 +3,23 @@ someone leaves a room or it is deleted, and linking notifications to their room.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import ngettext, pgettext_lazy
 
 from cotask_common.inserts import insert_if_absent
+from cotask_common.users.models import UserRef
 from notifications.inbox import services as inbox
 from notifications.inbox.models import Notification, Recipient
 from notifications.inbox.services import Target
+from notifications.inbox.types import counted, in_every_language
 from notifications.rooms.models import DeletedRoom, RoomMember, RoomNotification
 
 
@@ -147,3 +153,122 @@ def tell_removed(*, event_id: UUID, user_id: UUID, room_id: UUID, room_name: str
         params={"room": room_name},
         data={"room_id": str(room_id)},
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Deadlines: `task_reminder` and `task_overdue`
+
+
+def _in_minutes(count: int) -> str:
+    return ngettext("in %(count)d minute", "in %(count)d minutes", count) % {"count": count}
+
+
+def _in_hours(count: int) -> str:
+    return ngettext("in %(count)d hour", "in %(count)d hours", count) % {"count": count}
+
+
+def _in_days(count: int) -> str:
+    return ngettext("in %(count)d day", "in %(count)d days", count) % {"count": count}
+
+
+NOW = pgettext_lazy("a task is due …", "now")
+TODAY = pgettext_lazy("a task is due …", "today")
+TOMORROW = pgettext_lazy("a task is due …", "tomorrow")
+
+
+def due_phrase(
+    *,
+    due_at: datetime | None,
+    due_date: date | None,
+    remind_at: datetime | None,
+    minutes_before: int,
+    time_zone: str,
+) -> dict[str, str]:
+    """When the task is due, as the reminder says it, in every language (`data.params`).
+
+    A deadline at a time: what is left from the reminder's instant (`remind_at`, a snoozed one's
+    too), in whole days, hours or else minutes, so 1440 reads "in 1 day" and 90 "in 90
+    minutes". An all-day deadline: the days from the reminder's local date in the person's zone
+    ("today", "tomorrow", "in 3 days"). Without those, `minutes_before` says it."""
+    if due_date is not None and remind_at is not None:
+        days = (due_date - remind_at.astimezone(_zone(time_zone)).date()).days
+    elif due_date is not None:
+        days = round(minutes_before / 1440)
+    else:
+        left = due_at - remind_at if due_at and remind_at else timedelta(minutes=minutes_before)
+        minutes = max(round(left.total_seconds() / 60), 0)
+        if minutes == 0:
+            return in_every_language(NOW)
+        if minutes % 1440 == 0:
+            return counted(_in_days, minutes // 1440)
+        if minutes % 60 == 0:
+            return counted(_in_hours, minutes // 60)
+        return counted(_in_minutes, minutes)
+    if days <= 0:
+        return in_every_language(TODAY)
+    if days == 1:
+        return in_every_language(TOMORROW)
+    return counted(_in_days, days)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def time_zone_of(user_id: UUID) -> str:
+    """The account's zone as auth announced it (the UserRef projection); UTC when unknown."""
+    found = UserRef.objects.filter(id=user_id).values_list("time_zone", flat=True).first()
+    return found or "UTC"
+
+
+def banned_now(user_ids: Iterable[UUID]) -> set[UUID]:
+    """Who of `user_ids` is banned at this moment (the UserRef projection of auth's bans)."""
+    return set(
+        UserRef.objects.filter(id__in=list(user_ids), is_banned=True)
+        .filter(Q(banned_until__isnull=True) | Q(banned_until__gt=timezone.now()))
+        .values_list("id", flat=True)
+    )
+
+
+def deadline_key(*, kind: str, task_id: UUID, moment: str) -> UUID:
+    """The delivery key of a deadline notice: one per reminder and instant (a snoozed reminder
+    fires again, later), one overdue per task and deadline (a new deadline may be overdue
+    again), whatever the event's own id, so a producer's duplicate tells nobody twice."""
+    return uuid5(NAMESPACE_URL, f"cotask:{kind}:{task_id}:{moment}")
+
+
+def tell_deadline(
+    *,
+    key: UUID,
+    occurred_at: datetime,
+    room_id: UUID,
+    task_id: UUID,
+    recipients: Iterable[UUID],
+    type: str,
+    params: dict[str, Any],
+    data: dict[str, Any],
+    per_recipient: Callable[[UUID], dict[str, Any]] | None = None,
+) -> list[Notification]:
+    """`tell` for a deadline: nobody acted (no actor), a banned account hears nothing (they
+    cannot open the task; an email about it would only be noise), each recipient once per
+    `key`. `per_recipient(user_id)` adds params that depend on the person (their zone)."""
+    recipients = list(dict.fromkeys(recipients))
+    banned = banned_now(recipients)
+    made = []
+    for user_id in recipients:
+        if user_id in banned:
+            continue
+        made += tell(
+            event_id=key,
+            occurred_at=occurred_at,
+            room_id=room_id,
+            recipients=[user_id],
+            type=type,
+            target=Target(service="tasks", kind="task", id=str(task_id)),
+            params={**params, **(per_recipient(user_id) if per_recipient else {})},
+            data={"room_id": str(room_id), "task_id": str(task_id), **data},
+        )
+    return made
