@@ -1,16 +1,22 @@
 """notifications-service in the person's language, end to end through nginx: the account's saved
 language travels in auth's token to an error answer, to the websocket's frames, and (through
-social's events and Kafka) to a grouped notification's plural form."""
+social's events and Kafka) to a grouped notification's plural form.
+
+Once on the real stack (Kafka, Redis, PostgreSQL), once on `make run`'s embedded defaults
+(SQLite, the embedded event log, the SQLite channel layer; no Celery worker is needed)."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import requests
 import websockets.sync.client
-from harness import new_username, register_and_login, wait_for
+from harness import Stack, new_username, register_and_login, wait_for
+from harness import embedded_stack as embedded_stack_of
 
 
 def _auth(account: dict[str, Any]) -> dict[str, str]:
@@ -43,7 +49,7 @@ def _personal_page(gateway: str, account: dict[str, Any]) -> dict | None:
     return response.json().get("personal_page") if response.status_code == 200 else None
 
 
-def test_the_saved_language_reaches_errors_sockets_and_plural_forms(gateway: str) -> None:
+def language_journey(gateway: str) -> None:
     author = _register(gateway, language="uk")
 
     unknown = requests.post(
@@ -96,3 +102,18 @@ def test_the_saved_language_reaches_errors_sockets_and_plural_forms(gateway: str
     assert notification["text"] == (
         f"{notification['actor']['name']} та ще 1 користувач вподобали ваш допис"
     )
+
+
+def test_the_saved_language_reaches_errors_sockets_and_plural_forms(gateway: str) -> None:
+    language_journey(gateway)
+
+
+@pytest.fixture(scope="module")
+def embedded() -> Iterator[Stack]:
+    stack = embedded_stack_of("languages", workers=False)
+    yield stack
+    stack.stop()
+
+
+def test_the_saved_language_on_the_embedded_make_run_stack(embedded: Stack) -> None:
+    language_journey(embedded.url)
