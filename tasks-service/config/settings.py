@@ -10,7 +10,13 @@ globals().update(
     build_settings(
         service="tasks",
         base_dir=BASE_DIR,
-        local_apps=["tasks.rooms", "tasks.planning", "tasks.comments", "tasks.mediafiles"],
+        local_apps=[
+            "tasks.rooms",
+            "tasks.planning",
+            "tasks.comments",
+            "tasks.mediafiles",
+            "tasks.reminders",
+        ],
         title="CoTask tasks API",
         description=(
             "Team rooms with join codes, each person's personal space, tasks on a board,"
@@ -25,3 +31,24 @@ from cotask_common.env import env_str  # noqa: E402
 # empty: no limit). 36**9 codes make guessing hopeless even without it; the limit stops
 # someone from trying a leaked list of old codes or hammering the database.
 TASKS_JOIN_CODE_GUESS_RATE = env_str("TASKS_JOIN_CODE_GUESS_RATE", "10/15m")
+
+# Celery beat: the deadline reminder and overdue pass (tasks/reminders/tasks.py). Every minute
+# at its start by default; TASKS_REMINDER_PASS_SECONDS below 60 runs it that often instead (the
+# end-to-end tests). Each pass takes only what is due (by index) and claims rows with
+# SKIP LOCKED: one index probe when nothing is due, and overlapping runs send nothing twice.
+from datetime import timedelta  # noqa: E402
+
+from celery.schedules import crontab  # noqa: E402
+
+from cotask_common.env import env_int  # noqa: E402
+
+TASKS_REMINDER_PASS_SECONDS = env_int("TASKS_REMINDER_PASS_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    **globals()["CELERY_BEAT_SCHEDULE"],  # set by build_settings
+    "tasks-send-due-reminders": {
+        "task": "tasks.send_due_reminders",
+        "schedule": crontab()
+        if TASKS_REMINDER_PASS_SECONDS >= 60
+        else timedelta(seconds=max(TASKS_REMINDER_PASS_SECONDS, 1)),
+    },
+}

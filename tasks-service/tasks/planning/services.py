@@ -38,6 +38,7 @@ from cotask_common.events.outbox import publish_event
 from cotask_common.statements import Columns, Statement
 from cotask_common.users.models import UserRef
 from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
+from tasks.reminders import scheduling as reminders
 from tasks.rooms.access import (
     RoomRoleRequired,
     has_role,
@@ -446,6 +447,7 @@ def create_task(
             data["occurrence_of"] = occurrence_of.id
         publish_event(type="tasks.task.created", key=task.id, actor=actor.id, data=data)
         _publish_assignment(task, room, actor_id=actor.id, added=assignees, removed=[])
+        reminders.task_changed(task=task, created=True)
     return task
 
 
@@ -591,6 +593,7 @@ def update_task(
             changes.save()
         _publish_update(task, room, actor_id=actor.id, changed=changes.fields())
         _publish_assignment(task, room, actor_id=actor.id, added=added, removed=removed)
+        reminders.task_changed(task=task, fields=changes.fields())
         if status_changed:
             _publish_status(task, room, actor_id=actor.id)
             if task.status == Status.COMPLETED and task.recurrence:
@@ -756,6 +759,7 @@ def move_task(
         changes.save()
         if status_changed:
             _publish_status(task, room, actor_id=actor.id)
+            reminders.task_changed(task=task, fields=["status"])
             if task.status == Status.COMPLETED and task.recurrence:
                 _extension("recurrence", "recurrence").on_completed(task=task, actor=actor)
     return task
@@ -829,4 +833,5 @@ def unassign_everywhere(*, user: UserRef | UUID, room: Room) -> int:
             )
         TaskChange.objects.bulk_create(rows)
         Task.objects.filter(id__in=[t.id for t in tasks]).update(updated_at=timezone.now())
+        reminders.reschedule_tasks(task_ids=[t.id for t in tasks])
     return len(tasks)

@@ -1,0 +1,150 @@
+"""The beat pass: send each due reminder and overdue notice exactly once.
+
+`send_due_reminders` (Celery beat `tasks.send_due_reminders`, every minute; by hand
+`manage.py tasks_reminders --at …`) selects pending rows with `remind_at <= now` through the
+partial index `reminder_pending_idx` (sent rows are not in it: no scan of tasks or of old
+reminders), in batches. Each batch is one transaction that claims its rows with
+`SELECT … FOR UPDATE SKIP LOCKED` (a second pass at the same moment takes other rows, never
+these), publishes `tasks.reminder.due` / `tasks.task.overdue` through the outbox and marks the
+rows sent. The events and the marks commit together or not at all: a worker killed mid-pass
+sends nothing and leaves its rows pending for the next pass, so each is sent once.
+
+A claimed row is marked sent without an event (skipped) when its task is completed, its
+deadline is not the one it was computed for, the person is no longer a member of the task's
+room, or (a reminder, not an overdue notice) when its deadline has already passed — a pass
+that ran late tells "overdue" rather than "due in an hour".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from cotask_common.events.outbox import publish_events
+from tasks.planning.models import Status
+from tasks.reminders.models import Kind, Reminder
+from tasks.rooms.models import Membership
+
+PASS_BATCH_SIZE = 5000
+
+_FIELDS = (
+    "id",
+    "kind",
+    "minutes_before",
+    "remind_at",
+    "user_id",
+    "due_sort",
+    "task_id",
+    "task__title",
+    "task__status",
+    "task__due_date",
+    "task__due_at",
+    "task__due_sort",
+    "task__room_id",
+    "task__room__name",
+    "task__room__kind",
+    "is_member",
+)
+
+
+@dataclasses.dataclass
+class PassResult:
+    sent: int = 0
+    overdue: int = 0
+    skipped: int = 0
+    batches: int = 0
+
+
+def send_due_reminders(
+    *, now: datetime | None = None, batch_size: int = PASS_BATCH_SIZE, max_batches: int = 0
+) -> PassResult:
+    """Send every reminder and overdue notice due at `now` (default: the clock) once (module
+    docstring). `max_batches` (0: until none is due) bounds one call's work."""
+    now = now or timezone.now()
+    result = PassResult()
+    member = Membership.objects.filter(
+        room_id=OuterRef("task__room_id"), user_id=OuterRef("user_id")
+    )
+    while not max_batches or result.batches < max_batches:
+        with transaction.atomic():
+            rows = list(
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(sent_at__isnull=True, remind_at__lte=now)
+                .annotate(is_member=Exists(member))
+                .order_by("remind_at")
+                .values_list(*_FIELDS)[:batch_size]
+            )
+            if not rows:
+                break
+            _send_batch(rows, now=now, result=result)
+        result.batches += 1
+        if len(rows) < batch_size:
+            break
+    return result
+
+
+def _deadline_passed(due_date: date | None, due_at: datetime | None, now: datetime) -> bool:
+    if due_at is not None:
+        return due_at <= now
+    # An all-day deadline is over everywhere once its day ended in the westernmost zone.
+    assert due_date is not None
+    return datetime.combine(due_date + timedelta(days=2), time.min, tzinfo=UTC) <= now
+
+
+def _send_batch(rows: list[tuple[Any, ...]], *, now: datetime, result: PassResult) -> None:
+    reminders: list[tuple[Any, dict[str, Any]]] = []
+    overdue: list[tuple[Any, dict[str, Any]]] = []
+    for row in rows:
+        rid, kind, minutes, remind_at, user_id, due_sort, task_id, title, status = row[:9]
+        due_date, due_at, task_due_sort, room_id, room_name, room_kind, is_member = row[9:]
+        if (
+            status == Status.COMPLETED
+            or due_sort != task_due_sort
+            or not is_member
+            or (kind == Kind.REMINDER and _deadline_passed(due_date, due_at, now))
+        ):
+            result.skipped += 1
+            continue
+        # JSON-ready values: publish_events checks the whole batch in one call.
+        data = {
+            "room_id": str(room_id),
+            "room_name": room_name,
+            "room_kind": room_kind,
+            "task_id": str(task_id),
+            "title": title,
+            "recipient_ids": [str(user_id)],
+            "due_date": due_date.isoformat() if due_date else None,
+            "due_at": due_at.isoformat() if due_at else None,
+        }
+        if kind == Kind.OVERDUE:
+            overdue.append((task_id, data))
+        else:
+            data.update(
+                reminder_id=str(rid), remind_at=remind_at.isoformat(), minutes_before=minutes
+            )
+            reminders.append((task_id, data))
+    publish_events(type="tasks.reminder.due", items=reminders)
+    publish_events(type="tasks.task.overdue", items=overdue)
+    result.sent += len(reminders)
+    result.overdue += len(overdue)
+    _mark_sent([row[0] for row in rows], now=now)
+
+
+def _mark_sent(ids: list[UUID], *, now: datetime) -> None:
+    """One statement per batch on PostgreSQL (the ids as one array parameter, not thousands)."""
+    if connection.vendor != "postgresql":
+        for start in range(0, len(ids), 500):
+            Reminder.objects.filter(id__in=ids[start : start + 500]).update(sent_at=now)
+        return
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET sent_at = %s WHERE id = ANY(%s::uuid[])",  # noqa: S608 - model name only
+            [now, ids],
+        )
