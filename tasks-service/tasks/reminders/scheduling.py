@@ -204,17 +204,23 @@ def reschedule_tasks(*, task_ids: Iterable[UUID], now: datetime | None = None) -
         if at > now
     ]
     if new:
-        Reminder.objects.bulk_create(new, batch_size=1000)
+        # ignore_conflicts: a settings change rescheduling across rooms may meet a task edit
+        # that made the same row (same key, same time) a moment before.
+        Reminder.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
 
 
 def task_changed(*, task: Task, fields: Iterable[str] = ("due",), created: bool = False) -> None:
     """planning/services.py's hook, inside the write's transaction. `fields` are the changed
-    ones (history names); only a deadline, status or assignees change matters. A new task
-    without a deadline (most) costs nothing."""
-    if created and task.due_date is None and task.due_at is None:
+    ones (history names); only a deadline, status or assignees change matters. A task without
+    a deadline has no rows and a completed one none either, so those cost a query at most
+    (most tasks: none)."""
+    if not (created or {"due", "status", "assignees"} & set(fields)):
         return
-    if created or {"due", "status", "assignees"} & set(fields):
-        reschedule_tasks(task_ids=[task.id])
+    if (task.due_date is None and task.due_at is None) or task.status == Status.COMPLETED:
+        if not created and ("due" in fields or task.status == Status.COMPLETED):
+            Reminder.objects.filter(task_id=task.id).delete()
+        return
+    reschedule_tasks(task_ids=[task.id])
 
 
 def tasks_of_person(*, user_id: UUID) -> list[UUID]:

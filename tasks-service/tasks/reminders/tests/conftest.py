@@ -72,3 +72,17 @@ def new_task(team: SimpleNamespace, clock: Clock) -> Callable[..., Task]:
 
 def due_events(type_: str = "tasks.reminder.due") -> list[Any]:
     return published_events(type_prefix=type_)
+
+
+@pytest.fixture
+def warm() -> Callable[[], None]:
+    """Refresh the kit's in-process snapshot of restricted users now, so a counted request does
+    not pay its periodic reload."""
+    import uuid
+
+    from cotask_common.users.selectors import restriction_for
+
+    def refresh() -> None:
+        restriction_for(user_id=uuid.uuid4())
+
+    return refresh
