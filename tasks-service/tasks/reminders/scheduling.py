@@ -216,8 +216,11 @@ def task_changed(*, task: Task, fields: Iterable[str] = ("due",), created: bool 
     (most tasks: none)."""
     if not (created or {"due", "status", "assignees"} & set(fields)):
         return
-    if (task.due_date is None and task.due_at is None) or task.status == Status.COMPLETED:
-        if not created and ("due" in fields or task.status == Status.COMPLETED):
+    has_deadline = task.due_date is not None or task.due_at is not None
+    if not has_deadline or task.status == Status.COMPLETED:
+        # Rows exist only while a deadline does: a removed deadline or a completed task with
+        # one clears them; anything else had none.
+        if not created and ("due" in fields or has_deadline):
             Reminder.objects.filter(task_id=task.id).delete()
         return
     reschedule_tasks(task_ids=[task.id])
