@@ -34,6 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -172,7 +173,7 @@ def reschedule_tasks(*, task_ids: Iterable[UUID], now: datetime | None = None) -
         if at is None:
             gone.append(row.id)
             continue
-        due_sort = tasks[row.task_id]["due_sort"]
+        due_sort = cast(datetime, tasks[row.task_id]["due_sort"])  # set: it has a deadline
         if row.due_sort != due_sort:  # a new deadline: remind (and tell overdue) again
             if at <= now:
                 gone.append(row.id)
@@ -197,7 +198,7 @@ def reschedule_tasks(*, task_ids: Iterable[UUID], now: datetime | None = None) -
             user_id=user_id,
             kind=kind,
             minutes_before=minutes,
-            due_sort=tasks[task_id]["due_sort"],
+            due_sort=cast(datetime, tasks[task_id]["due_sort"]),
             remind_at=at,
         )
         for (task_id, user_id, kind, minutes), at in wanted.items()
