@@ -69,7 +69,10 @@ class Reminder(models.Model):
     computed for: a new deadline makes a sent row pending again."""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reminders")
+    # No index of its own: the unique (task, user, kind, minutes_before) serves by task.
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
     user = models.ForeignKey(UserRef, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.REMINDER)
     minutes_before = models.PositiveIntegerField(default=0)

@@ -34,6 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -172,7 +173,7 @@ def reschedule_tasks(*, task_ids: Iterable[UUID], now: datetime | None = None) -
         if at is None:
             gone.append(row.id)
             continue
-        due_sort = tasks[row.task_id]["due_sort"]
+        due_sort = cast(datetime, tasks[row.task_id]["due_sort"])  # set: it has a deadline
         if row.due_sort != due_sort:  # a new deadline: remind (and tell overdue) again
             if at <= now:
                 gone.append(row.id)
@@ -197,7 +198,7 @@ def reschedule_tasks(*, task_ids: Iterable[UUID], now: datetime | None = None) -
             user_id=user_id,
             kind=kind,
             minutes_before=minutes,
-            due_sort=tasks[task_id]["due_sort"],
+            due_sort=cast(datetime, tasks[task_id]["due_sort"]),
             remind_at=at,
         )
         for (task_id, user_id, kind, minutes), at in wanted.items()
@@ -216,8 +217,11 @@ def task_changed(*, task: Task, fields: Iterable[str] = ("due",), created: bool 
     (most tasks: none)."""
     if not (created or {"due", "status", "assignees"} & set(fields)):
         return
-    if (task.due_date is None and task.due_at is None) or task.status == Status.COMPLETED:
-        if not created and ("due" in fields or task.status == Status.COMPLETED):
+    has_deadline = task.due_date is not None or task.due_at is not None
+    if not has_deadline or task.status == Status.COMPLETED:
+        # Rows exist only while a deadline does: a removed deadline or a completed task with
+        # one clears them; anything else had none.
+        if not created and ("due" in fields or has_deadline):
             Reminder.objects.filter(task_id=task.id).delete()
         return
     reschedule_tasks(task_ids=[task.id])

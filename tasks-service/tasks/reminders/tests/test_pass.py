@@ -237,3 +237,55 @@ def test_the_pass_reads_a_batch_in_a_bounded_number_of_queries(clock, team, new_
         result = sending.send_due_reminders(now=utc(2026, 6, 4))
     assert result.overdue == 40 and result.skipped == 80 and result.batches == 1
     assert len(queries) <= 8, [q["sql"][:80] for q in queries]
+
+
+def test_a_board_move_to_done_cancels_and_back_reschedules(clock, team, new_task):
+    task = new_task(at=utc(2026, 6, 1), due=utc(2026, 6, 3, 12), assignee_ids=[team.member.id])
+    clock.set(utc(2026, 6, 1, 1))
+    services.move_task(actor=team.owner, task_id=task.id, status=Status.COMPLETED)
+    assert not Reminder.objects.filter(task=task).exists()
+    services.move_task(actor=team.owner, task_id=task.id, status=Status.PENDING)
+    assert Reminder.objects.filter(task=task).count() == 3
+
+
+def test_leaving_the_room_takes_a_person_off_and_the_creator_is_reminded(clock, team, new_task):
+    task = new_task(at=utc(2026, 6, 1), due=utc(2026, 6, 3, 12), assignee_ids=[team.member.id])
+    clock.set(utc(2026, 6, 1, 1))
+    services.unassign_everywhere(user=team.member, room=team.room)
+    assert set(Reminder.objects.filter(task=task).values_list("user_id", flat=True)) == {
+        team.owner.id
+    }
+
+
+def test_a_zone_change_from_auth_moves_the_reminders(clock, team, new_task):
+    from cotask_common.events.consumer import handle_event
+    from cotask_common.events.testing import example_event
+
+    task = new_task(at=utc(2026, 6, 1), due=date(2026, 6, 10), assignee_ids=[team.member.id])
+    clock.set(utc(2026, 6, 2))
+    event = example_event("auth.user.updated", time_zone="Asia/Tokyo")
+    event = type(event).new(
+        type=event.type,
+        key=str(team.member.id),
+        data={**event.data, "id": str(team.member.id), "time_zone": "Asia/Tokyo"},
+        producer="auth",
+    )
+    handle_event(event)
+    team.member.refresh_from_db()
+    assert team.member.time_zone == "Asia/Tokyo"
+    # 09:00 in Tokyo (+9) on the 10th.
+    assert Reminder.objects.get(task=task, minutes_before=60).remind_at == utc(2026, 6, 10, 0)
+
+
+def test_the_command_runs_a_pass_at_a_given_instant(clock, team, new_task):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    new_task(at=utc(2026, 6, 1), due=utc(2026, 6, 3, 12), assignee_ids=[team.member.id])
+    out = StringIO()
+    call_command("tasks_reminders", "--at", "2026-06-02T12:00:00Z", stdout=out)
+    assert "reminders: 1 sent" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("tasks_reminders", "--at", "yesterday")
