@@ -10,7 +10,13 @@ globals().update(
     build_settings(
         service="tasks",
         base_dir=BASE_DIR,
-        local_apps=["tasks.rooms", "tasks.planning", "tasks.comments", "tasks.mediafiles"],
+        local_apps=[
+            "tasks.rooms",
+            "tasks.planning",
+            "tasks.comments",
+            "tasks.mediafiles",
+            "tasks.analytics",
+        ],
         title="CoTask tasks API",
         description=(
             "Team rooms with join codes, each person's personal space, tasks on a board,"
