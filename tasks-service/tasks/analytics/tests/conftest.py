@@ -46,21 +46,36 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
 
 @pytest.fixture
 def deliver() -> Callable[..., int]:
-    """`deliver(twice=False)`: hand every event in the outbox to the handlers (the consumer's
-    `handle_event`, one transaction per event) and empty the outbox; `twice` delivers each a
-    second time, which must change nothing. Returns how many ran."""
-    from cotask_common.events.consumer import handle_event
+    """`deliver(twice=False, batched=False)`: hand every event in the outbox to the handlers and
+    empty the outbox. By default through the consumer's `handle_event` (one transaction per
+    event); `twice` then delivers each a second time, which must change nothing. `batched`
+    claims and handles them the same way (ProcessedEvent row, then the handlers) in one
+    transaction for all: the long history test would otherwise spend its time on commits.
+    Returns how many ran."""
+    from django.db import transaction
+
+    from cotask_common.events.consumer import _claim, autodiscover_handlers, handle_event
+    from cotask_common.events.consumer import registry as handlers
     from cotask_common.events.envelope import Event
     from cotask_common.events.models import OutboxEvent
 
-    def run(*, twice: bool = False) -> int:
+    def run(*, twice: bool = False, batched: bool = False) -> int:
+        autodiscover_handlers()
         rows = list(OutboxEvent.objects.order_by("created_at", "id").values_list("id", "payload"))
+        events = [Event.from_dict(payload) for _id, payload in rows]
         handled = 0
-        for _id, payload in rows:
-            event = Event.from_dict(payload)
-            handled += handle_event(event)
-            if twice:
-                assert handle_event(event) is False
+        if batched:
+            with transaction.atomic():
+                for event in events:
+                    if handlers.handlers_for(event.type) and _claim(event, using="default"):
+                        for handler in handlers.handlers_for(event.type):
+                            handler(event)
+                        handled += 1
+        else:
+            for event in events:
+                handled += handle_event(event)
+                if twice:
+                    assert handle_event(event) is False
         OutboxEvent.objects.filter(id__in=[row_id for row_id, _ in rows]).delete()
         return handled
 

@@ -4,6 +4,7 @@ with tasks/analytics (the lead-time buckets and their quantile)."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -41,34 +42,30 @@ def recount(
         status = change.after["status"] if change.field == "created" else change.after
         timeline[change.task_id].append((change.created_at, status))
 
+    moments = {task_id: [at for at, _status in line] for task_id, line in timeline.items()}
+
     def status_at(task: Any, moment: datetime) -> str | None:
-        current = None
-        for at, status in timeline[task.id]:
-            if at < moment:
-                current = status
-        return current
+        """The last status the history gave the task before `moment`."""
+        seen = bisect_left(moments.get(task.id, []), moment)
+        return timeline[task.id][seen - 1][1] if seen else None
 
     mine = (lambda t: True) if user_id is None else (lambda t: user_id in assignees[t.id])
     days = []
     created_total = completed_total = 0
     lead: dict[int, int] = defaultdict(int)
     exact: list[float] = []
+    created_on: dict[date, int] = defaultdict(int)
+    done_on: dict[date, list[Any]] = defaultdict(list)
+    for t in tasks:
+        if user_id is None or t.creator_id == user_id:
+            created_on[t.created_at.astimezone(UTC).date()] += 1
+        if t.status == "completed" and (user_id is None or t.completed_by_id == user_id):
+            done_on[t.completed_at.astimezone(UTC).date()].append(t)
     day = start
     while day <= end:
         day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
-        created = sum(
-            1
-            for t in tasks
-            if t.created_at.astimezone(UTC).date() == day
-            and (user_id is None or t.creator_id == user_id)
-        )
-        done = [
-            t
-            for t in tasks
-            if t.status == "completed"
-            and t.completed_at.astimezone(UTC).date() == day
-            and (user_id is None or t.completed_by_id == user_id)
-        ]
+        created = created_on[day]
+        done = done_on[day]
         for t in done:
             seconds = (t.completed_at - t.created_at).total_seconds()
             lead[lead_bucket(seconds)] += 1
