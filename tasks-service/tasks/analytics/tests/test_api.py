@@ -241,3 +241,16 @@ def test_the_rebuild_command_gives_the_same_rows(busy: Any) -> None:
     call_command("tasks_analytics_rebuild", stdout=out)
     assert "4 tasks" in out.getvalue()
     assert rows() == live
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "cannot end after today"), ("ru", "позже сегодняшнего"), ("uk", "пізніше за сьогодні")],
+)
+def test_a_period_error_speaks_the_persons_language(busy: Any, language: str, text: str) -> None:
+    response = busy.member.get(
+        "/api/tasks/analytics/me/?start=2026-01-01&end=2999-01-01",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 400
+    assert text in response.json()["fields"]["end"][0]["message"]
