@@ -26,6 +26,8 @@ from tasks.analytics.models import ROOM
 
 OPEN = ("pending", "in_progress")
 STATUSES = ("pending", "in_progress", "completed")
+# The daily metrics that are changes (their running sum is a count at a day's end).
+RUNNING = ("s:pending", "s:in_progress", "s:completed", "overdue")
 PRIORITIES = ("none", "low", "medium", "high", "urgent")
 # Lead-time buckets: under a minute, then 5% wide (a reported median or p90 is the upper end of
 # its bucket: at most 5% above the true value).

@@ -87,3 +87,26 @@ class CurrentCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id} {self.user_id} {self.metric}={self.n}"
+
+
+class MonthlyCount(models.Model):
+    """The `s:<status>` and `overdue` changes of `DailyCount` summed per month (`month`: its
+    first day): the running sums before a period start from these (a row per month) and the
+    days of the start's own month, however long the history."""
+
+    room_id = models.UUIDField()
+    user_id = models.UUIDField()
+    month = models.DateField()
+    metric = models.CharField(max_length=24)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room_id", "user_id", "month", "metric"], name="analytics_monthly_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["user_id", "month"], name="analytics_monthly_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} {self.user_id} {self.month} {self.metric}={self.n}"

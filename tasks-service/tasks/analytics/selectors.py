@@ -2,8 +2,9 @@
 memberships for who may read), never the tasks tables.
 
 For a period [start, end] (UTC days) and a set of (room, person) rows:
-1. the period's daily rows;
-2. the running sums of `s:<status>` and `overdue` before `start` (one grouped row per metric);
+1. the daily rows from the first of the start's month to `end`;
+2. the running sums of `s:<status>` and `overdue` before `start`: whole months from
+   `MonthlyCount` (one grouped row per person and metric), the start's month's days with 1.;
 3. the current counts (open by priority, open by deadline day);
 4. the fact rows of open tasks whose deadline passes today before now (by an index), which
    with the `due:<day>` counts of earlier days make "overdue now".
@@ -23,14 +24,13 @@ from django.utils.translation import gettext as _
 
 from cotask_common.errors import ServiceError
 from cotask_common.localtime import zone_named
-from tasks.analytics.figures import PRIORITIES, STATUSES, quantile
-from tasks.analytics.models import ROOM, CurrentCount, DailyCount, TaskFact
+from tasks.analytics.figures import PRIORITIES, RUNNING, STATUSES, quantile
+from tasks.analytics.models import ROOM, CurrentCount, DailyCount, MonthlyCount, TaskFact
 from tasks.rooms.access import membership_in
 from tasks.rooms.models import Membership, RoomRole
 
 # The longest period one read may ask for (days, both ends included).
 MAX_PERIOD_DAYS = 366
-RUNNING = ("s:pending", "s:in_progress", "s:completed", "overdue")
 
 
 @dataclass(frozen=True)
@@ -134,19 +134,25 @@ def _read(
     scope = Q(room_id__in=rooms) if users is None else Q(room_id__in=rooms, user_id__in=users)
     now = timezone.now()
     today = now.astimezone(UTC).date()
-    daily: dict[UUID, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(_empty_day))
-    rows = DailyCount.objects.filter(scope, day__gte=period.start, day__lte=period.end)
-    for user, day, metric, n in rows.values_list("user_id", "day", "metric", "n"):
-        daily[user][day][metric] += n
-    base: dict[UUID, dict[str, int]] = defaultdict(dict)
+    # The running sums before `start`: whole months from their monthly rows, then the days of
+    # the start's month (read with the period's days).
+    month = period.start.replace(day=1)
+    base: dict[UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     before = (
-        DailyCount.objects.filter(scope, day__lt=period.start, metric__in=RUNNING)
+        MonthlyCount.objects.filter(scope, month__lt=month)
         .values("user_id", "metric")
         .annotate(total=Sum("n"))
         .values_list("user_id", "metric", "total")
     )
     for user, metric, total in before:
-        base[user][metric] = total
+        base[user][metric] += total
+    daily: dict[UUID, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(_empty_day))
+    rows = DailyCount.objects.filter(scope, day__gte=month, day__lte=period.end)
+    for user, day, metric, n in rows.values_list("user_id", "day", "metric", "n"):
+        if day >= period.start:
+            daily[user][day][metric] += n
+        elif metric in RUNNING:
+            base[user][metric] += n
     current: dict[UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     overdue: dict[UUID, int] = defaultdict(int)
     for user, metric, n in CurrentCount.objects.filter(scope).values_list("user_id", "metric", "n"):

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cotask_common.events.envelope import Event
-from tasks.analytics.figures import Fact, contributions, deadline_of, difference
-from tasks.analytics.models import CurrentCount, DailyCount, TaskFact
+from tasks.analytics.figures import RUNNING, Fact, contributions, deadline_of, difference
+from tasks.analytics.models import CurrentCount, DailyCount, MonthlyCount, TaskFact
 
 TASK_EVENTS = (
     "tasks.task.created",
@@ -97,7 +97,9 @@ def row_of(fact: Fact, *, as_of: datetime | None = None) -> TaskFact:
 # Writing counts
 
 
-def _add(model: type[DailyCount] | type[CurrentCount], keys: list[str], rows: list[tuple]) -> None:
+def _add(
+    model: type[DailyCount | CurrentCount | MonthlyCount], keys: list[str], rows: list[tuple]
+) -> None:
     """`INSERT … ON CONFLICT (keys) DO UPDATE SET n = n + excluded.n` for many rows at once
     (PostgreSQL and SQLite alike), in key order so two consumers lock rows in the same order."""
     if not rows:
@@ -126,18 +128,28 @@ def _add(model: type[DailyCount] | type[CurrentCount], keys: list[str], rows: li
 
 
 def apply_amounts(amounts: dict[Any, int]) -> None:
-    """Add `figures.contributions`-shaped amounts to the count tables (two statements at most)."""
+    """Add `figures.contributions`-shaped amounts to the count tables (three statements at
+    most; the running metrics' daily amounts also go to their month's row)."""
     daily = sorted(
         (room, user, day, metric, n)
         for (kind, room, user, *rest), n in amounts.items()
         if kind == "d"
         for day, metric in [rest]
     )
+    monthly: dict[tuple, int] = defaultdict(int)
+    for room, user, day, metric, n in daily:
+        if metric in RUNNING:
+            monthly[room, user, day.replace(day=1), metric] += n
     current = sorted(
         (room, user, rest[0], n) for (kind, room, user, *rest), n in amounts.items() if kind == "c"
     )
     _add(DailyCount, ["room_id", "user_id", "day", "metric"], daily)
     _add(CurrentCount, ["room_id", "user_id", "metric"], current)
+    _add(
+        MonthlyCount,
+        ["room_id", "user_id", "month", "metric"],
+        sorted((*key, n) for key, n in monthly.items() if n),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,7 +243,7 @@ def apply_task_event(event: Event) -> None:
 
 def forget_room(*, room_id: UUID) -> None:
     """A deleted room takes its figures with it (its tasks publish no `deleted` of their own)."""
-    for model in (TaskFact, DailyCount, CurrentCount):
+    for model in (TaskFact, DailyCount, CurrentCount, MonthlyCount):
         model.objects.filter(room_id=room_id).delete()
 
 
@@ -301,7 +313,7 @@ def rebuild(*, facts: Iterable[Fact] | None = None) -> dict[str, int]:
     (readers see the old figures until it commits). Returns how many rows each table got."""
     as_of = timezone.now()
     with transaction.atomic():
-        for model in (TaskFact, DailyCount, CurrentCount):
+        for model in (TaskFact, DailyCount, CurrentCount, MonthlyCount):
             model.objects.all().delete()
         totals: Counter[Any] = Counter()
         rows: list[TaskFact] = []
