@@ -108,9 +108,9 @@ def _add(
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     names = [*keys, "n"]
-    fields = [meta.get_field(name) for name in names]
+    fields: list[Any] = [meta.get_field(name) for name in names]  # concrete columns only
     columns = ", ".join(quote(f.column) for f in fields)
-    conflict = ", ".join(quote(meta.get_field(name).column) for name in keys)
+    conflict = ", ".join(quote(f.column) for f in fields[: len(keys)])
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
@@ -217,6 +217,8 @@ def apply_task_event(event: Event) -> None:
     caught up, or already deleted) changes nothing; nor does one older than the rebuild that
     wrote the task's row (the tables already had its change)."""
     task_id = _uuid(event.data.get("task_id")) or _uuid(event.key)
+    if task_id is None:
+        return
     row = TaskFact.objects.select_for_update().filter(task_id=task_id).first()
     if row is not None and row.as_of is not None and event.occurred_at <= row.as_of:
         return
@@ -279,13 +281,13 @@ def facts_from_tasks() -> Iterator[Fact]:
             .order_by("task_id", "created_at", "id")
             .values_list("task_id", "field", "before", "after", "created_at")
         )
-        first: dict[UUID, str] = {}
+        first: dict[UUID, Any] = {}
         for task_id, field_name, before, after, at in changes:
             if field_name == "created":
                 first[task_id] = (after or {}).get("status")
             else:
                 first.setdefault(task_id, before)
-                history[task_id].append((at, after))
+                history[task_id].append((at, str(after)))
         for task_id, room_id, creator, status, priority, created, completed, by, dd, da in page:
             # Without a `created` line (older data): the first change's `before`, else the
             # current status.

@@ -39,8 +39,9 @@ def recount(
     for change in TaskChange.objects.filter(
         task__in=tasks, field__in=["created", "status"]
     ).order_by("created_at", "id"):
-        status = change.after["status"] if change.field == "created" else change.after
-        timeline[change.task_id].append((change.created_at, status))
+        after: Any = change.after
+        status = after["status"] if change.field == "created" else after
+        timeline[change.task_id].append((change.created_at, str(status)))
 
     moments = {task_id: [at for at, _status in line] for task_id, line in timeline.items()}
 
@@ -60,6 +61,7 @@ def recount(
         if user_id is None or t.creator_id == user_id:
             created_on[t.created_at.astimezone(UTC).date()] += 1
         if t.status == "completed" and (user_id is None or t.completed_by_id == user_id):
+            assert t.completed_at is not None
             done_on[t.completed_at.astimezone(UTC).date()].append(t)
     day = start
     while day <= end:
@@ -115,7 +117,7 @@ def recount(
         },
         "now": {
             "open": len(open_now),
-            "overdue": sum(1 for t in open_now if _deadline(t) is not None and _deadline(t) < now),
+            "overdue": len([t for t in open_now if (_deadline(t) or now) < now]),
             "open_by_priority": by_priority,
         },
         "days": days,
