@@ -16,6 +16,7 @@ globals().update(
             "tasks.comments",
             "tasks.mediafiles",
             "tasks.reminders",
+            "tasks.analytics",
         ],
         title="CoTask tasks API",
         description=(

@@ -10,6 +10,7 @@ urlpatterns = service_urlpatterns(
         path("", include("tasks.planning.relations_urls")),
         path("", include("tasks.comments.urls")),
         path("", include("tasks.reminders.urls")),
+        path("", include("tasks.analytics.urls")),
     ],
 )
 

@@ -67,7 +67,8 @@ class RoomCreated(RoomData):
     "tasks.room.deleted",
     key=ROOM_KEY,
     consumers={
-        "notifications": "tells nobody more about the room; every notification about it goes"
+        "notifications": "tells nobody more about the room; every notification about it goes",
+        "tasks": "analytics forgets the room's figures",
     },
 )
 class RoomDeleted(RoomData):
@@ -129,6 +130,8 @@ class RoomRoleChanged(MemberData):
 # Tasks — topic `tasks.task`
 
 TASK_KEY = "the task's id"
+# tasks-service reads its own task events back: the analytics consumer (tasks/analytics).
+ANALYTICS = "keeps the task's analytics (fact row, daily and current counts)"
 
 
 class TaskRef(RoomRef):
@@ -150,7 +153,7 @@ class TaskCreatedData(TaskRef):
     """a deadline at a time (or null; at most one of `due_date` and `due_at` is set)"""
 
 
-@declare("tasks.task.created", key=TASK_KEY)
+@declare("tasks.task.created", key=TASK_KEY, consumers={"tasks": ANALYTICS})
 class TaskCreated(TaskCreatedData):
     """A task was created (by a person, or as the next occurrence of a recurring task, then
     `occurrence_of` is the task completed)."""
@@ -161,7 +164,10 @@ class TaskCreated(TaskCreatedData):
 @declare(
     "tasks.task.assigned",
     key=TASK_KEY,
-    consumers={"notifications": "tells `recipient_ids`, the new assignees (`task_assigned`)"},
+    consumers={
+        "notifications": "tells `recipient_ids`, the new assignees (`task_assigned`)",
+        "tasks": ANALYTICS,
+    },
 )
 class TaskAssigned(TaskRef, Recipients):
     """People were assigned to the task (at creation or later); `assignee_ids`: the ones
@@ -171,7 +177,7 @@ class TaskAssigned(TaskRef, Recipients):
     actor_id: UUID
 
 
-@declare("tasks.task.unassigned", key=TASK_KEY)
+@declare("tasks.task.unassigned", key=TASK_KEY, consumers={"tasks": ANALYTICS})
 class TaskUnassigned(TaskRef):
     """People were taken off the task (by an edit, or because they left the room)."""
 
@@ -180,7 +186,7 @@ class TaskUnassigned(TaskRef):
     """null when it followed from leaving the room or an account deletion"""
 
 
-@declare("tasks.task.status_changed", key=TASK_KEY)
+@declare("tasks.task.status_changed", key=TASK_KEY, consumers={"tasks": ANALYTICS})
 class TaskStatusChanged(TaskRef):
     """The task's status changed (any move between columns, reopening included)."""
 
@@ -189,7 +195,7 @@ class TaskStatusChanged(TaskRef):
     actor_id: UUID
 
 
-@declare("tasks.task.completed", key=TASK_KEY)
+@declare("tasks.task.completed", key=TASK_KEY, consumers={"tasks": ANALYTICS})
 class TaskCompleted(TaskRef):
     """The task became `completed` (after its `status_changed`)."""
 
@@ -197,7 +203,7 @@ class TaskCompleted(TaskRef):
     completed_at: AwareDatetime
 
 
-@declare("tasks.task.updated", key=TASK_KEY)
+@declare("tasks.task.updated", key=TASK_KEY, consumers={"tasks": ANALYTICS})
 class TaskUpdated(TaskRef):
     """The task's title, priority, deadline or recurrence changed (status and assignees have
     their own events). `changed` names the fields that changed; the other keys are the values
@@ -214,7 +220,7 @@ class TaskUpdated(TaskRef):
     actor_id: UUID
 
 
-@declare("tasks.task.deleted", key=TASK_KEY)
+@declare("tasks.task.deleted", key=TASK_KEY, consumers={"tasks": ANALYTICS})
 class TaskDeleted(TaskRef):
     """A member deleted the task (its subtasks go with it: one event each)."""
 

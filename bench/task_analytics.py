@@ -1,0 +1,273 @@
+"""tasks-service analytics benchmark: one analytics read against aggregates of 10,000 and of
+1,000,000 tasks, on real PostgreSQL.
+
+    eval "$(scripts/infra env)"
+    .venv/bin/python bench/task_analytics.py              # both sizes (data kept for reuse)
+    .venv/bin/python bench/task_analytics.py --reseed     # generate the data again
+    .venv/bin/python bench/task_analytics.py --explain    # PostgreSQL's plan of each query
+
+It never touches the test databases: its own PostgreSQL database (`--database`, default
+`cotask_bench_analytics`, created when missing), its own Redis database (`--redis-db`, 7) and
+var folder (`var/bench-analytics`). No stack: each read goes through Django's test client in
+this process (routing, token check, view, JSON), one at a time.
+
+Data (COPY, straight into the analytics tables, as the consumer would have left them): two
+team rooms of `--members` members with two years of history, one of `--small` tasks and one of
+`--large`: per day and per person (and the whole room) created, completed, lead-time buckets,
+status and overdue changes; open work now by priority and deadline day; and one fact row per
+task (the "overdue now" query reads today's deadlines from them by an index). The aggregate
+rows grow with days and members, not with tasks; the fact rows grow with tasks.
+
+Measured per size: GET the room's figures for the last 30 days and for a year, the per-member
+figures (30 days) and my own (30 days); p50/p99 over `--requests` reads, this process's CPU
+time per read (p50), the database's execution and planning time of the read's queries
+(EXPLAIN ANALYZE) and queries per read.
+Target: an analytics read <= 10 ms whatever the number of tasks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from typing import Any
+
+from http_bench import (
+    ROOT,
+    bench_env,
+    copy_rows,
+    ensure_database,
+    percentile,
+    setup_django,
+    signing_key,
+    tokens_for,
+)
+
+SERVICE = ROOT / "tasks-service"
+DAYS = 730
+PRIORITIES = ("none", "low", "medium", "high", "urgent")
+
+
+def generate(args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection
+    from tasks.analytics.models import ROOM, CurrentCount, DailyCount, MonthlyCount, TaskFact
+    from tasks.rooms.models import Membership, Room, RoomRole
+
+    from cotask_common.users.models import UserRef
+
+    rng = random.Random(args.seed)  # noqa: S311 - reproducible data, not secrets
+    with connection.cursor() as cursor:
+        for model in (TaskFact, DailyCount, CurrentCount, MonthlyCount, Membership, Room):
+            cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+    today = datetime.now(UTC).date()
+    first_day = today - timedelta(days=DAYS - 1)
+    state: dict[str, Any] = {"rooms": {}, "members": args.members}
+    for size in (args.small, args.large):
+        people = [uuid.uuid4() for _ in range(args.members)]
+        UserRef.objects.bulk_create(
+            [UserRef(id=p, username=f"a{size}-{i}") for i, p in enumerate(people)]
+        )
+        room = Room.objects.create(owner_id=people[0], name=f"{size:,} tasks")
+        Membership.objects.bulk_create(
+            [
+                Membership(room=room, user_id=p, role=RoomRole.OWNER if i == 0 else RoomRole.MEMBER)
+                for i, p in enumerate(people)
+            ]
+        )
+        per_day = size / DAYS
+        daily: list[tuple] = []
+        for user in [ROOM, *people]:
+            share = 1.0 if user == ROOM else 2.0 / args.members
+            for offset in range(DAYS):
+                day = first_day + timedelta(days=offset)
+                made = max(0, round(rng.gauss(per_day * share, per_day * share / 4 + 0.1)))
+                done = max(0, round(made * rng.uniform(0.6, 1.0)))
+                values = {
+                    "created": made,
+                    "completed": done,
+                    "s:pending": made - done,
+                    "s:in_progress": rng.randint(-2, 2),
+                    "s:completed": done,
+                    "overdue": rng.randint(-3, 3),
+                }
+                spread = max(1, done // 8)
+                for bucket in rng.sample(range(40, 200), min(8, max(1, done))):
+                    values[f"lt:{bucket}"] = spread
+                daily.extend(
+                    (str(room.id), str(user), day.isoformat(), metric, n)
+                    for metric, n in values.items()
+                    if n
+                )
+        copy_rows(
+            DailyCount._meta.db_table,
+            ["room_id", "user_id", "day", "metric", "n"],
+            iter(daily),
+            len(daily),
+            f"daily rows ({size:,} tasks)",
+        )
+        monthly: dict[tuple, int] = {}
+        for room_id, user, day, metric, n in daily:
+            if metric.startswith("s:") or metric == "overdue":
+                key = (room_id, user, day[:8] + "01", metric)
+                monthly[key] = monthly.get(key, 0) + n
+        copy_rows(
+            MonthlyCount._meta.db_table,
+            ["room_id", "user_id", "month", "metric", "n"],
+            ((*key, n) for key, n in monthly.items()),
+            len(monthly),
+            f"monthly rows ({size:,} tasks)",
+        )
+        current: list[tuple] = []
+        for user in [ROOM, *people]:
+            share = 1.0 if user == ROOM else 2.0 / args.members
+            for priority in PRIORITIES:
+                current.append((str(room.id), str(user), f"p:{priority}", int(size * 0.06 * share)))
+            for offset in range(-200, 200):
+                due = today + timedelta(days=offset)
+                current.append((str(room.id), str(user), f"due:{due.isoformat()}", 3))
+        copy_rows(
+            CurrentCount._meta.db_table,
+            ["room_id", "user_id", "metric", "n"],
+            iter(current),
+            len(current),
+            f"current rows ({size:,} tasks)",
+        )
+        start = datetime.combine(first_day, clock_time(0), tzinfo=UTC)
+
+        def facts(
+            room_id: str = str(room.id),
+            members: list[uuid.UUID] = people,
+            size: int = size,
+            start: datetime = start,
+        ) -> Any:
+            for _ in range(size):
+                created = start + timedelta(seconds=rng.randint(0, DAYS * 86400 - 1))
+                status = rng.choices(("pending", "in_progress", "completed"), (3, 1, 6))[0]
+                deadline = created + timedelta(hours=rng.randint(-100, 2000))
+                open_deadline = deadline if status != "completed" else None
+                assignees = json.dumps([str(rng.choice(members))])
+                yield (
+                    str(uuid.uuid4()), room_id, str(members[0]), status, "medium", assignees,
+                    created, None, None, deadline, open_deadline,
+                    json.dumps([[created.isoformat(), status]]), None,
+                )  # fmt: skip
+
+        copy_rows(
+            TaskFact._meta.db_table,
+            ["task_id", "room_id", "creator_id", "status", "priority", "assignee_ids",
+             "created_at", "completed_at", "completed_by", "deadline", "open_deadline",
+             "statuses", "as_of"],
+            facts(),
+            size,
+            f"fact rows ({size:,} tasks)",
+        )  # fmt: skip
+        state["rooms"][str(size)] = {"room_id": str(room.id), "owner": str(people[0])}
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    state["sizes"] = [args.small, args.large]
+    state["day"] = today.isoformat()
+    return state
+
+
+def measure(args: argparse.Namespace, state: dict[str, Any], key: Any, kid: str) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from cotask_common.security.keys import StaticJWKSProvider, set_key_provider
+    from cotask_common.security.signing import public_jwk
+
+    set_key_provider(StaticJWKSProvider({"keys": [public_jwk(key.public_key(), kid)]}))
+    client = Client()
+    today = date.fromisoformat(state["day"])
+    month = f"start={(today - timedelta(days=29)).isoformat()}&end={today.isoformat()}"
+    year = f"start={(today - timedelta(days=365)).isoformat()}&end={today.isoformat()}"
+    lines = ["", "tasks analytics reads (in-process, test client, one at a time)"]
+    for size in state["sizes"]:
+        room = state["rooms"][str(size)]
+        token = tokens_for([room["owner"]], key, kid)[0]
+        reads = {
+            "room, 30 days": f"/api/tasks/analytics/rooms/{room['room_id']}/?{month}",
+            "room, a year": f"/api/tasks/analytics/rooms/{room['room_id']}/?{year}",
+            "members, 30 d": f"/api/tasks/analytics/rooms/{room['room_id']}/members/?{month}",
+            "me, 30 days": f"/api/tasks/analytics/me/?{month}",
+        }
+        lines.append(f"  {size:>9,} tasks' aggregates ({state['members']} members, {DAYS} days)")
+        for name, path in reads.items():
+            for _ in range(5):  # warm-up
+                client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+            times, cpu = [], []
+            for _ in range(args.requests):
+                started, started_cpu = time.perf_counter(), time.process_time()
+                response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+                times.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - started_cpu)
+                assert response.status_code == 200, (path, response.content[:300])
+            with CaptureQueriesContext(connection) as captured:
+                client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+            sql = [q["sql"] for q in captured.captured_queries]
+            assert not [q for q in sql if "planning_" in q], "a read touched the tasks tables"
+            # The database's own time for the read's queries (EXPLAIN ANALYZE), which with the
+            # CPU time of this process is what a read costs without the shared machine's noise.
+            db_ms = 0.0
+            with connection.cursor() as cursor:
+                for q in sql:
+                    cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {q}")
+                    plan = cursor.fetchone()[0][0]
+                    db_ms += plan["Execution Time"] + plan["Planning Time"]
+            lines.append(
+                f"    {name:14} p50 {percentile(times, 50) * 1000:6.2f} ms  "
+                f"p99 {percentile(times, 99) * 1000:6.2f} ms  "
+                f"CPU p50 {percentile(cpu, 50) * 1000:5.2f} ms  "
+                f"database {db_ms:5.2f} ms  ({len(sql)} queries)"
+            )
+            if args.explain:
+                for q in sql:
+                    if q.lstrip().upper().startswith("SELECT"):
+                        with connection.cursor() as cursor:
+                            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {q}")
+                            print("\n".join(r[0] for r in cursor.fetchall()), "\n")
+    lines.append("  target: an analytics read <= 10 ms whatever the number of tasks")
+    print("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default="cotask_bench_analytics")
+    parser.add_argument("--redis-db", type=int, default=7)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--members", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=20261203)
+    parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--explain", action="store_true")
+    args = parser.parse_args()
+
+    var_dir = ROOT / "var" / "bench-analytics"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    ensure_database(args.database)
+    env = bench_env(database=args.database, redis_db=args.redis_db, var_dir=var_dir)
+    key, kid = signing_key(var_dir)
+    setup_django(env, SERVICE)
+
+    state_file = var_dir / "data.json"
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    wanted = [args.small, args.large]
+    fresh = state.get("day") == datetime.now(UTC).date().isoformat()
+    same = state.get("sizes") == wanted and state.get("members") == args.members
+    if args.reseed or not same or not fresh:
+        started = time.monotonic()
+        state = generate(args)
+        state_file.write_text(json.dumps(state))
+        print(f"generated in {time.monotonic() - started:.0f} s", flush=True)
+    measure(args, state, key, kid)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

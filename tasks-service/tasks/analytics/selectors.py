@@ -1,0 +1,243 @@
+"""Reading the figures: a bounded number of queries on the aggregate tables (and the room's
+memberships for who may read), never the tasks tables.
+
+For a period [start, end] (UTC days) and a set of (room, person) rows:
+1. the daily rows from the first of the start's month to `end`;
+2. the running sums of `s:<status>` and `overdue` before `start`: whole months from
+   `MonthlyCount` (one grouped row per person and metric), the start's month's days with 1.;
+3. the current counts (open by priority, open by deadline day);
+4. the fact rows of open tasks whose deadline passes today before now (by an index), which
+   with the `due:<day>` counts of earlier days make "overdue now".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db import connection
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cotask_common.errors import ServiceError
+from cotask_common.localtime import zone_named
+from tasks.analytics.figures import PRIORITIES, RUNNING, STATUSES, quantile
+from tasks.analytics.models import ROOM, CurrentCount, DailyCount, MonthlyCount, TaskFact
+from tasks.rooms.access import membership_in
+from tasks.rooms.models import Membership, RoomRole
+
+# The longest period one read may ask for (days, both ends included).
+MAX_PERIOD_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+
+def period_of(*, start: Any, end: Any, time_zone: str | None) -> Period:
+    """`start` ≤ `end` ≤ today in the person's zone, at most MAX_PERIOD_DAYS long; a 400
+    naming the field otherwise."""
+    days: dict[str, date] = {}
+    for name, value in (("start", start), ("end", end)):
+        if value in (None, ""):
+            raise ServiceError.for_field(
+                name, _("This query parameter is required."), code="required"
+            )
+        try:
+            days[name] = date.fromisoformat(str(value))
+        except ValueError:
+            raise ServiceError.for_field(
+                name, _("Give a date as YYYY-MM-DD."), code="invalid"
+            ) from None
+    today = timezone.now().astimezone(zone_named(time_zone)).date()
+    if days["end"] > today:
+        raise ServiceError.for_field("end", _("The period cannot end after today."), code="future")
+    if days["start"] > days["end"]:
+        raise ServiceError.for_field(
+            "start", _("The period cannot start after it ends."), code="after_end"
+        )
+    if (days["end"] - days["start"]).days + 1 > MAX_PERIOD_DAYS:
+        raise ServiceError.for_field(
+            "start",
+            _("A period may be at most %(days)d days long.") % {"days": MAX_PERIOD_DAYS},
+            code="too_long",
+        )
+    return Period(days["start"], days["end"])
+
+
+def _empty_day() -> dict[str, int]:
+    return defaultdict(int)
+
+
+def _figures(
+    *, days: dict[date, dict[str, int]], base: dict[str, int], current: dict[str, int],
+    overdue_today: int, period: Period,
+) -> dict[str, Any]:  # fmt: skip
+    """One scope's figures from its rows (all amounts already summed over its rooms)."""
+    running = {metric: base.get(metric, 0) for metric in RUNNING}
+    open_at_start = running["s:pending"] + running["s:in_progress"]
+    series = []
+    lead: dict[int, int] = defaultdict(int)
+    created = completed = 0
+    day = period.start
+    while day <= period.end:
+        row = days.get(day, {})
+        for metric in RUNNING:
+            running[metric] += row.get(metric, 0)
+        for metric, n in row.items():
+            if metric.startswith("lt:"):
+                lead[int(metric[3:])] += n
+        created += row.get("created", 0)
+        completed += row.get("completed", 0)
+        series.append(
+            {
+                "day": day.isoformat(),
+                "created": row.get("created", 0),
+                "completed": row.get("completed", 0),
+                "open": running["s:pending"] + running["s:in_progress"],
+                "overdue": running["overdue"],
+                "by_status": {status: running[f"s:{status}"] for status in STATUSES},
+            }
+        )
+        day += timedelta(days=1)
+    available = open_at_start + created
+    return {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "created": created,
+        "completed": completed,
+        "completion_rate": round(completed / available, 4) if available else None,
+        "lead_time": {
+            "count": sum(lead.values()),
+            "median_seconds": quantile(lead, 0.5),
+            "p90_seconds": quantile(lead, 0.9),
+        },
+        "now": {
+            "open": sum(current.get(f"p:{p}", 0) for p in PRIORITIES),
+            "overdue": overdue_today,
+            "open_by_priority": {p: current.get(f"p:{p}", 0) for p in PRIORITIES},
+        },
+        "days": series,
+    }
+
+
+def _read(
+    *, rooms: set[UUID], users: set[UUID] | None, period: Period
+) -> dict[UUID, dict[str, Any]]:
+    """The figures of each person (`user_id`; ROOM: the whole room) in `users` (None: all),
+    summed over `rooms`; four queries whatever the number of tasks."""
+    scope = Q(room_id__in=rooms) if users is None else Q(room_id__in=rooms, user_id__in=users)
+    now = timezone.now()
+    today = now.astimezone(UTC).date()
+    today_text = today.isoformat()
+    # The running sums before `start`: whole months from their monthly rows, then the days of
+    # the start's month (read with the period's days).
+    month = period.start.replace(day=1)
+    base: dict[UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    before = (
+        MonthlyCount.objects.filter(scope, month__lt=month)
+        .values("user_id", "metric")
+        .annotate(total=Sum("n"))
+        .values_list("user_id", "metric", "total")
+    )
+    for user, metric, total in before:
+        base[user][metric] += total
+    daily: dict[UUID, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(_empty_day))
+    rows = DailyCount.objects.filter(scope, day__gte=month, day__lte=period.end)
+    for user, day, metric, n in rows.values_list("user_id", "day", "metric", "n"):
+        if day >= period.start:
+            daily[user][day][metric] += n
+        elif metric in RUNNING:
+            base[user][metric] += n
+    current: dict[UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    overdue: dict[UUID, int] = defaultdict(int)
+    for user, metric, n in CurrentCount.objects.filter(scope).values_list("user_id", "metric", "n"):
+        if metric.startswith("p:"):
+            current[user][metric] += n
+        elif metric.startswith("due:") and metric[4:] < today_text:  # ISO dates sort as text
+            overdue[user] += n
+    # Deadlines passing today: from the facts (an index on room and open deadline), bounded by
+    # one day's deadlines. The whole room's is a count; a person's needs the assignees.
+    start_of_today = datetime.combine(today, time(0), tzinfo=UTC)
+    facts = TaskFact.objects.filter(
+        room_id__in=rooms, open_deadline__gte=start_of_today, open_deadline__lt=now
+    )
+    if users == {ROOM}:
+        overdue[ROOM] += facts.count()
+    elif users is not None and len(users) == 1 and connection.vendor == "postgresql":
+        (person,) = users
+        overdue[person] += facts.filter(assignee_ids__contains=[str(person)]).count()
+    else:
+        for assignees in facts.values_list("assignee_ids", flat=True):
+            for person in (UUID(i) for i in assignees):
+                if users is None or person in users:
+                    overdue[person] += 1
+        if users is None or ROOM in users:
+            overdue[ROOM] += facts.count()
+    named = set(daily) | set(base) | set(current) | set(overdue)
+    if users is not None:
+        named &= users
+    return {
+        user: _figures(
+            days=daily.get(user, {}),
+            base=base.get(user, {}),
+            current=current.get(user, {}),
+            overdue_today=overdue.get(user, 0),
+            period=period,
+        )
+        for user in named
+    }
+
+
+def room_figures(*, user: Any, room_id: Any, period: Period) -> dict[str, Any]:
+    """The room's figures; any member (viewer and up) may read them, others get the 404 a
+    missing room gets."""
+    membership = membership_in(user=user, room_id=room_id)
+    room = membership.room_id
+    figures = _read(rooms={room}, users={ROOM}, period=period).get(ROOM)
+    return {"room_id": str(room), **(figures or _figures(
+        days={}, base={}, current={}, overdue_today=0, period=period
+    ))}  # fmt: skip
+
+
+def member_figures(*, user: Any, room_id: Any, period: Period) -> dict[str, Any]:
+    """Each current member's figures in the room: admins and the owner only (a member below
+    gets 403 naming the role, a non-member 404)."""
+    membership = membership_in(user=user, room_id=room_id, at_least=RoomRole.ADMIN)
+    room = membership.room_id
+    members = list(
+        Membership.objects.filter(room_id=room)
+        .order_by("joined_at", "id")
+        .values_list("user_id", "user__username", "role")
+    )
+    ids = {member_id for member_id, _name, _role in members}
+    read = _read(rooms={room}, users=ids, period=period)
+    empty = _figures(days={}, base={}, current={}, overdue_today=0, period=period)
+    return {
+        "room_id": str(room),
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "members": [
+            {"user_id": str(member_id), "username": name, "role": role,
+             **(read.get(member_id) or empty)}
+            for member_id, name, role in members
+        ],
+    }  # fmt: skip
+
+
+def my_figures(*, user: Any, period: Period) -> dict[str, Any]:
+    """The person's own figures across the rooms they are in now (tasks they created, those
+    they completed, and those assigned to them)."""
+    rooms = set(Membership.objects.filter(user_id=user.id).values_list("room_id", flat=True))
+    figures = _read(rooms=rooms, users={user.id}, period=period).get(user.id)
+    return {
+        "user_id": str(user.id),
+        "rooms": len(rooms),
+        **(figures or _figures(days={}, base={}, current={}, overdue_today=0, period=period)),
+    }

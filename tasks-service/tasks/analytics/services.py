@@ -1,0 +1,336 @@
+"""Keeping the aggregates: one task event at a time (the consumer, tasks/analytics/events.py),
+or all of them again from the tasks tables (`rebuild`, the `tasks_analytics_rebuild` command).
+
+Both go through `figures.contributions`: an event changes the task's fact row and adds the
+difference between the task's contribution after and before; the rebuild adds every task's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from cotask_common.events.envelope import Event
+from tasks.analytics.figures import RUNNING, Fact, contributions, deadline_of, difference
+from tasks.analytics.models import CurrentCount, DailyCount, MonthlyCount, TaskFact
+
+TASK_EVENTS = (
+    "tasks.task.created",
+    "tasks.task.assigned",
+    "tasks.task.unassigned",
+    "tasks.task.status_changed",
+    "tasks.task.completed",
+    "tasks.task.updated",
+    "tasks.task.deleted",
+)
+# Rows per statement when writing many (the rebuild).
+CHUNK = 500
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts <-> rows
+
+
+def _uuid(value: Any) -> UUID | None:
+    return None if value in (None, "") else UUID(str(value))
+
+
+def _moment(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, datetime) else parse_datetime(str(value))
+
+
+def _date(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:  # not the `YYYY-MM-DD` the contract names: as if there were none
+        return None
+
+
+def fact_of(row: TaskFact) -> Fact:
+    return Fact(
+        task_id=row.task_id,
+        room_id=row.room_id,
+        creator_id=row.creator_id,
+        status=row.status,
+        priority=row.priority,
+        assignee_ids=[UUID(i) for i in row.assignee_ids],
+        created_at=row.created_at,
+        completed_at=row.completed_at,
+        completed_by=row.completed_by,
+        deadline=row.deadline,
+        statuses=[(_moment(at), status) for at, status in row.statuses],  # type: ignore[misc]
+    )
+
+
+def row_of(fact: Fact, *, as_of: datetime | None = None) -> TaskFact:
+    return TaskFact(
+        task_id=fact.task_id,
+        room_id=fact.room_id,
+        creator_id=fact.creator_id,
+        status=fact.status,
+        priority=fact.priority,
+        assignee_ids=sorted(str(i) for i in fact.assignee_ids),
+        created_at=fact.created_at,
+        completed_at=fact.completed_at,
+        completed_by=fact.completed_by,
+        deadline=fact.deadline,
+        open_deadline=fact.deadline if fact.is_open else None,
+        statuses=[[at.isoformat(), status] for at, status in fact.statuses],
+        as_of=as_of,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing counts
+
+
+def _add(
+    model: type[DailyCount | CurrentCount | MonthlyCount], keys: list[str], rows: list[tuple]
+) -> None:
+    """`INSERT … ON CONFLICT (keys) DO UPDATE SET n = n + excluded.n` for many rows at once
+    (PostgreSQL and SQLite alike), in key order so two consumers lock rows in the same order."""
+    if not rows:
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    names = [*keys, "n"]
+    fields: list[Any] = [meta.get_field(name) for name in names]  # concrete columns only
+    columns = ", ".join(quote(f.column) for f in fields)
+    conflict = ", ".join(quote(f.column) for f in fields[: len(keys)])
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        params = [
+            f.get_db_prep_save(value, connection)
+            for row in chunk
+            for f, value in zip(fields, row, strict=True)
+        ]
+        sql = (
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO UPDATE SET n = {table}.n + excluded.n"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def apply_amounts(amounts: dict[Any, int]) -> None:
+    """Add `figures.contributions`-shaped amounts to the count tables (three statements at
+    most; the running metrics' daily amounts also go to their month's row)."""
+    daily = sorted(
+        (room, user, day, metric, n)
+        for (kind, room, user, *rest), n in amounts.items()
+        if kind == "d"
+        for day, metric in [rest]
+    )
+    monthly: dict[tuple, int] = defaultdict(int)
+    for room, user, day, metric, n in daily:
+        if metric in RUNNING:
+            monthly[room, user, day.replace(day=1), metric] += n
+    current = sorted(
+        (room, user, rest[0], n) for (kind, room, user, *rest), n in amounts.items() if kind == "c"
+    )
+    _add(DailyCount, ["room_id", "user_id", "day", "metric"], daily)
+    _add(CurrentCount, ["room_id", "user_id", "metric"], current)
+    _add(
+        MonthlyCount,
+        ["room_id", "user_id", "month", "metric"],
+        sorted((*key, n) for key, n in monthly.items() if n),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Live: one event
+
+
+def _new_fact(event: Event) -> Fact:
+    data = event.data
+    status = data["status"]
+    creator = _uuid(data["creator_id"])
+    done = status == "completed"
+    return Fact(
+        task_id=UUID(str(data["task_id"])),
+        room_id=UUID(str(data["room_id"])),
+        creator_id=creator,
+        status=status,
+        priority=data["priority"],
+        assignee_ids=sorted({UUID(str(i)) for i in data.get("assignee_ids") or ()}),
+        created_at=event.occurred_at,
+        completed_at=event.occurred_at if done else None,
+        completed_by=creator if done else None,
+        deadline=deadline_of(
+            due_date=_date(data.get("due_date")), due_at=_moment(data.get("due_at"))
+        ),
+        statuses=[(event.occurred_at, status)],
+    )
+
+
+def _change(fact: Fact, event: Event) -> None:
+    """Apply a task event (but created and deleted) to the fact."""
+    data = event.data
+    if event.type == "tasks.task.assigned":
+        fact.assignee_ids = sorted(
+            set(fact.assignee_ids) | {UUID(str(i)) for i in data["assignee_ids"]}
+        )
+    elif event.type == "tasks.task.unassigned":
+        gone = {UUID(str(i)) for i in data["assignee_ids"]}
+        fact.assignee_ids = [i for i in fact.assignee_ids if i not in gone]
+    elif event.type == "tasks.task.status_changed":
+        status = data["status"]
+        if status == fact.status:
+            return
+        fact.statuses.append((event.occurred_at, status))
+        fact.status = status
+        if status == "completed":
+            # `tasks.task.completed` follows with the exact moment and person.
+            fact.completed_at, fact.completed_by = event.occurred_at, _uuid(data["actor_id"])
+        else:
+            fact.completed_at, fact.completed_by = None, None
+    elif event.type == "tasks.task.completed":
+        if fact.status == "completed":
+            fact.completed_at = _moment(data["completed_at"])
+            fact.completed_by = _uuid(data["completed_by"])
+    elif event.type == "tasks.task.updated":
+        fact.priority = data["priority"]
+        fact.deadline = deadline_of(
+            due_date=_date(data.get("due_date")), due_at=_moment(data.get("due_at"))
+        )
+
+
+def apply_task_event(event: Event) -> None:
+    """Keep the task's fact row and the counts up to date with one of its events. Idempotence
+    is the consumer's (one ProcessedEvent per event id); events of a task come in order (the
+    task id is the key). An event of a task not known here (created before the rebuild
+    caught up, or already deleted) changes nothing; nor does one older than the rebuild that
+    wrote the task's row (the tables already had its change)."""
+    task_id = _uuid(event.data.get("task_id")) or _uuid(event.key)
+    if task_id is None:
+        return
+    row = TaskFact.objects.select_for_update().filter(task_id=task_id).first()
+    if row is not None and row.as_of is not None and event.occurred_at <= row.as_of:
+        return
+    if event.type == "tasks.task.created":
+        if row is not None:
+            return
+        fact = _new_fact(event)
+        TaskFact.objects.bulk_create([row_of(fact)])
+        apply_amounts(dict(contributions(fact)))
+        return
+    if row is None:
+        return
+    fact = fact_of(row)
+    before = contributions(fact)
+    if event.type == "tasks.task.deleted":
+        row.delete()
+        apply_amounts({key: -n for key, n in before.items()})
+        return
+    _change(fact, event)
+    after = contributions(fact)
+    row_of(fact, as_of=row.as_of).save()
+    apply_amounts(difference(before, after))
+
+
+def forget_room(*, room_id: UUID) -> None:
+    """A deleted room takes its figures with it (its tasks publish no `deleted` of their own)."""
+    for model in (TaskFact, DailyCount, CurrentCount, MonthlyCount):
+        model.objects.filter(room_id=room_id).delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Rebuild from the tasks tables
+
+
+def facts_from_tasks() -> Iterator[Fact]:
+    """Every task as a fact, read from the tasks tables: the task row, its assignments and
+    its history (`created` gives the first status, each `status` line a change)."""
+    from tasks.planning.models import Assignment, Task, TaskChange
+    from tasks.planning.services import priority_name
+
+    tasks = Task.objects.order_by("id").values_list(
+        "id", "room_id", "creator_id", "status", "priority", "created_at", "completed_at",
+        "completed_by_id", "due_date", "due_at",
+    )  # fmt: skip
+    last: UUID | None = None
+    while True:
+        page = list(tasks.filter(id__gt=last)[:2000] if last else tasks[:2000])
+        if not page:
+            return
+        last = page[-1][0]
+        ids = [row[0] for row in page]
+        assignees: dict[UUID, list[UUID]] = defaultdict(list)
+        for task_id, user_id in Assignment.objects.filter(task_id__in=ids).values_list(
+            "task_id", "user_id"
+        ):
+            assignees[task_id].append(user_id)
+        history: dict[UUID, list[tuple[datetime, str]]] = defaultdict(list)
+        changes = (
+            TaskChange.objects.filter(task_id__in=ids, field__in=("created", "status"))
+            .order_by("task_id", "created_at", "id")
+            .values_list("task_id", "field", "before", "after", "created_at")
+        )
+        first: dict[UUID, Any] = {}
+        for task_id, field_name, before, after, at in changes:
+            if field_name == "created":
+                first[task_id] = (after or {}).get("status")
+            else:
+                first.setdefault(task_id, before)
+                history[task_id].append((at, str(after)))
+        for task_id, room_id, creator, status, priority, created, completed, by, dd, da in page:
+            # Without a `created` line (older data): the first change's `before`, else the
+            # current status.
+            statuses = [(created, first.get(task_id) or status)]
+            for at, value in history[task_id]:
+                if value != statuses[-1][1]:
+                    statuses.append((at, value))
+            yield Fact(
+                task_id=task_id,
+                room_id=room_id,
+                creator_id=creator,
+                status=status,
+                priority=priority_name(priority),
+                assignee_ids=sorted(assignees[task_id]),
+                created_at=created,
+                completed_at=completed if status == "completed" else None,
+                completed_by=by if status == "completed" else None,
+                deadline=deadline_of(due_date=dd, due_at=da),
+                statuses=statuses,
+            )
+
+
+def rebuild(*, facts: Iterable[Fact] | None = None) -> dict[str, int]:
+    """Drop the aggregates and compute them again from the tasks tables, in one transaction
+    (readers see the old figures until it commits). Returns how many rows each table got."""
+    as_of = timezone.now()
+    with transaction.atomic():
+        for model in (TaskFact, DailyCount, CurrentCount, MonthlyCount):
+            model.objects.all().delete()
+        totals: Counter[Any] = Counter()
+        rows: list[TaskFact] = []
+        count = 0
+        for fact in facts if facts is not None else facts_from_tasks():
+            totals.update(contributions(fact))
+            rows.append(row_of(fact, as_of=as_of))
+            count += 1
+            if len(rows) >= CHUNK:
+                TaskFact.objects.bulk_create(rows)
+                rows = []
+        TaskFact.objects.bulk_create(rows)
+        apply_amounts({key: n for key, n in totals.items() if n})
+    return {
+        "tasks": count,
+        "daily_rows": DailyCount.objects.count(),
+        "current_rows": CurrentCount.objects.count(),
+    }
