@@ -10,7 +10,13 @@ globals().update(
     build_settings(
         service="tasks",
         base_dir=BASE_DIR,
-        local_apps=["tasks.rooms", "tasks.planning", "tasks.comments", "tasks.mediafiles"],
+        local_apps=[
+            "tasks.rooms",
+            "tasks.planning",
+            "tasks.comments",
+            "tasks.mediafiles",
+            "tasks.calendar",
+        ],
         title="CoTask tasks API",
         description=(
             "Team rooms with join codes, each person's personal space, tasks on a board,"
@@ -25,3 +31,9 @@ from cotask_common.env import env_str  # noqa: E402
 # empty: no limit). 36**9 codes make guessing hopeless even without it; the limit stops
 # someone from trying a leaked list of old codes or hammering the database.
 TASKS_JOIN_CODE_GUESS_RATE = env_str("TASKS_JOIN_CODE_GUESS_RATE", "10/15m")
+
+# Calendar feeds (tasks.calendar): fetches of feed addresses per client address
+# ("<count>/<period>"; empty: no limit), and the public origin the addresses are given with
+# (empty: the origin of the request that made the feed, as the gateway forwards it).
+TASKS_CALENDAR_FEED_RATE = env_str("TASKS_CALENDAR_FEED_RATE", "600/h")
+TASKS_CALENDAR_PUBLIC_URL = env_str("TASKS_CALENDAR_PUBLIC_URL", "").rstrip("/")

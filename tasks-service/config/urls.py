@@ -9,6 +9,7 @@ urlpatterns = service_urlpatterns(
         path("", include("tasks.planning.urls")),
         path("", include("tasks.planning.relations_urls")),
         path("", include("tasks.comments.urls")),
+        path("", include("tasks.calendar.urls")),
     ],
 )
 
