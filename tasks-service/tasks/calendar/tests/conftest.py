@@ -17,6 +17,12 @@ from tasks.planning.models import Task
 from tasks.rooms.models import Membership, Room, RoomKind, RoomRole
 
 
+@pytest.fixture(autouse=True)
+def _no_fetch_limit(settings: Any) -> None:
+    """The per-address fetch limit counts in the shared cache across runs; its own test sets it."""
+    settings.TASKS_CALENDAR_FEED_RATE = ""
+
+
 @pytest.fixture
 def room_of(make_user: Callable[..., Any]) -> Callable[..., Room]:
     """`room_of(owner, *members, name=…)`: a team room with its owner and members."""
