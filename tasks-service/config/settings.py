@@ -15,6 +15,7 @@ globals().update(
             "tasks.planning",
             "tasks.comments",
             "tasks.mediafiles",
+            "tasks.reminders",
             "tasks.calendar",
         ],
         title="CoTask tasks API",
