@@ -109,8 +109,7 @@ class FeedIcsApi(NamedLimitThrottling, APIView):
             name=f"CoTask: {name}",
             zone_name=owner.time_zone,
             tasks=tasks,
-            offsets=alarms.offsets_by_task(task_ids=[t.id for t in tasks], user_id=owner.id),
-            all_day_at=alarms.all_day_time(user_id=owner.id),
+            reminders=alarms.reminders_for(task_ids=[t.id for t in tasks], user_id=owner.id),
         )
         services.note_fetched(feed=feed)
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

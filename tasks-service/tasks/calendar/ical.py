@@ -21,13 +21,13 @@ Nothing in the output depends on the clock, so the same data gives the same byte
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event, vRecur
 
+from tasks.calendar.alarms import FeedReminders
 from tasks.planning.models import Priority, Task
 
 PRODID = "-//CoTask//tasks-service calendar feed//EN"
@@ -92,14 +92,19 @@ def _event(task: Task, *, offsets: Iterable[int], all_day_at: time) -> Event:
         event.add("dtend", start)
     if task.recurrence:
         event.add("rrule", vRecur.from_ical(task.recurrence))
+    triggers: list[timedelta] = []
     for minutes in sorted(set(offsets), reverse=True):
+        if all_day:
+            trigger = all_day_trigger(minutes_before=minutes, at=all_day_at)
+        else:
+            trigger = timedelta(minutes=-minutes)
+        if trigger not in triggers:  # two offsets can round to one all-day reminder
+            triggers.append(trigger)
+    for trigger in triggers:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", task.title)
-        if all_day:
-            alarm.add("trigger", all_day_trigger(minutes_before=minutes, at=all_day_at))
-        else:
-            alarm.add("trigger", timedelta(minutes=-minutes))
+        alarm.add("trigger", trigger)
         event.add_component(alarm)
     return event
 
@@ -109,8 +114,7 @@ def render_feed(
     name: str,
     zone_name: str,
     tasks: Iterable[Task],
-    offsets: Mapping[UUID, Iterable[int]],
-    all_day_at: time,
+    reminders: FeedReminders,
 ) -> bytes:
     zone = zone_of(zone_name)
     calendar = Calendar()
@@ -124,6 +128,10 @@ def render_feed(
     calendar.add("x-published-ttl", REFRESH)
     for task in tasks:
         calendar.add_component(
-            _event(task, offsets=offsets.get(task.id, ()), all_day_at=all_day_at)
+            _event(
+                task,
+                offsets=reminders.offsets.get(task.id, ()),
+                all_day_at=reminders.all_day_time,
+            )
         )
     return calendar.to_ical()
