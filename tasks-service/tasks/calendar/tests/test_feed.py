@@ -246,7 +246,7 @@ def test_a_room_feed_shows_the_room_s_open_tasks_with_deadlines(
     day = date(_next_year(), 5, 5)
     task_in(room, owner, "Assigned to someone", due=day, assignees=[owner])
     task_in(room, owner, "Unassigned", due=day)
-    task_in(elsewhere, owner, "Other room", due=day, assignees=[member] if False else [owner])
+    task_in(elsewhere, owner, "Other room", due=day, assignees=[owner])
 
     first, second = parse_both(fetch(new_feed(member, room)).content)
 
@@ -392,3 +392,27 @@ def test_fetches_are_noted_at_most_once_an_hour(make_user, new_feed) -> None:
     assert noted is not None
     fetch(feed)
     assert CalendarFeed.objects.get(id=feed["id"]).last_fetched_at == noted
+
+
+def test_the_feed_follows_assignments_deadlines_and_deletions(
+    make_user, room_of, task_in, new_feed
+) -> None:
+    person, other = make_user(), make_user()
+    room = room_of(person, other)
+    day = date(_next_year(), 8, 8)
+    moved = task_in(room, person, "Moved", due=day, assignees=[person])
+    handed = task_in(room, person, "Handed over", due=day, assignees=[person])
+    cleared = task_in(room, person, "Cleared", due=day, assignees=[person])
+    deleted = task_in(room, person, "Deleted", due=day, assignees=[person])
+    feed = new_feed(person)
+    assert len(parse_both(fetch(feed).content)[0].walk("VEVENT")) == 4
+
+    planning.update_task(actor=person, task_id=moved.id, due=day + timedelta(days=2))
+    planning.update_task(actor=person, task_id=handed.id, assignee_ids=[other.id])
+    planning.update_task(actor=person, task_id=cleared.id, due=None)
+    planning.delete_task(actor=person, task_id=deleted.id)
+
+    first, second = parse_both(fetch(feed).content)
+    assert set(events_by_summary(first)) == {"Moved"}
+    assert events_by_summary(first)["Moved"].decoded("DTSTART") == day + timedelta(days=2)
+    assert vevents_by_summary(second)["Moved"].dtstart.value == day + timedelta(days=2)
