@@ -13,8 +13,11 @@ One VEVENT per open task with a deadline:
 - RRULE: the task's rule (already the RFC 5545 subset of tasks.planning.recurrence).
 - DTSTAMP and LAST-MODIFIED the task's `updated_at`; SEQUENCE the seconds from 2026-01-01 to it
   (it only grows, as RFC 5545 wants), so calendar apps take every change.
-- VALARMs from the reminder offsets: a timed deadline `TRIGGER:-PT<n>M`; an all-day one at the
-  person's all-day reminder time on the day the offset rounds to (tasks.calendar.alarms).
+- VALARMs from the reminder offsets: a timed deadline `TRIGGER:-PT<n>M` (relative to the UTC
+  start: across a clock change a "day before" alarm is 24 hours before, where the reminders
+  app keeps the local wall time, so the two can differ by the change's hour on that one day);
+  an all-day one at the person's all-day reminder time on the day the offset rounds to, the
+  reminders app's rule (tasks.reminders.scheduling).
 
 Nothing in the output depends on the clock, so the same data gives the same bytes (the ETag).
 """
@@ -22,11 +25,11 @@ Nothing in the output depends on the clock, so the same data gives the same byte
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, date, datetime, time, timedelta
 
 from icalendar import Alarm, Calendar, Event, vRecur
 
+from cotask_common.localtime import zone_named
 from tasks.calendar.alarms import FeedReminders
 from tasks.planning.models import Priority, Task
 
@@ -38,16 +41,6 @@ REFRESH = timedelta(minutes=30)
 DESCRIPTION_LIMIT = 2000
 # RFC 5545 PRIORITY: 1 highest … 9 lowest, 0 undefined.
 PRIORITIES = {Priority.URGENT: 1, Priority.HIGH: 3, Priority.MEDIUM: 5, Priority.LOW: 7}
-UTC_NAMES = {"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z"}
-
-
-def zone_of(name: str) -> tzinfo:
-    if not name or name in UTC_NAMES:
-        return UTC
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 def all_day_trigger(*, minutes_before: int, at: time) -> timedelta:
@@ -116,14 +109,13 @@ def render_feed(
     tasks: Iterable[Task],
     reminders: FeedReminders,
 ) -> bytes:
-    zone = zone_of(zone_name)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
     # The person's zone: apps that honour it show the feed's times there.
-    calendar.add("x-wr-timezone", zone_name if zone is not UTC else "UTC")
+    calendar.add("x-wr-timezone", zone_named(zone_name).key)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", REFRESH)
     for task in tasks:
