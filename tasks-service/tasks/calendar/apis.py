@@ -94,6 +94,7 @@ class FeedIcsApi(NamedLimitThrottling, APIView):
             404: None,
         },
         summary="A calendar feed (iCalendar), by its secret address",
+        operation_id="calendar_feed_ics",
     )
     def get(self, request: Request, token: str) -> HttpResponse:
         feed = selectors.feed_for_token(token=token)
