@@ -17,6 +17,7 @@ globals().update(
             "tasks.mediafiles",
             "tasks.reminders",
             "tasks.analytics",
+            "tasks.calendar",
         ],
         title="CoTask tasks API",
         description=(
@@ -53,3 +54,9 @@ CELERY_BEAT_SCHEDULE = {
         else timedelta(seconds=max(TASKS_REMINDER_PASS_SECONDS, 1)),
     },
 }
+
+# Calendar feeds (tasks.calendar): fetches of feed addresses per client address
+# ("<count>/<period>"; empty: no limit), and the public origin the addresses are given with
+# (empty: the origin of the request that made the feed, as the gateway forwards it).
+TASKS_CALENDAR_FEED_RATE = env_str("TASKS_CALENDAR_FEED_RATE", "600/h")
+TASKS_CALENDAR_PUBLIC_URL = env_str("TASKS_CALENDAR_PUBLIC_URL", "").rstrip("/")

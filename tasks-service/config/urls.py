@@ -11,6 +11,7 @@ urlpatterns = service_urlpatterns(
         path("", include("tasks.comments.urls")),
         path("", include("tasks.reminders.urls")),
         path("", include("tasks.analytics.urls")),
+        path("", include("tasks.calendar.urls")),
     ],
 )
 
