@@ -814,7 +814,8 @@ def _move_by_anchor(
         position = _between(*_slot_of(task.slot, anchor, field, before=before))
         if position is None:
             _renumber_column(task.room_id, status, exclude=task.id)
-            position = _between(*_slot_of(read().slot, anchor, field, before=before))
+            again: Any = read()  # the same task, under the lock we hold
+            position = _between(*_slot_of(again.slot, anchor, field, before=before))
         room = task.room
         now = timezone.now()
         changes = _Changes(task, actor.id)

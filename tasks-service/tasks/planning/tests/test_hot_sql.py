@@ -86,12 +86,15 @@ def _rooms() -> list[tuple[Any, int]]:
 
 
 def test_lock_room_of_task(cast: Any, board: dict[str, Any]) -> None:
-    for task_id in (UUID(board["rich"]), uuid4()):
+    def both(task_id: UUID) -> None:
         same(
-            lambda task_id=task_id: hot_sql.lock_room_of_task(task_id=task_id),
-            lambda task_id=task_id: hot_sql.lock_room_of_task_orm(task_id=task_id),
+            lambda: hot_sql.lock_room_of_task(task_id=task_id),
+            lambda: hot_sql.lock_room_of_task_orm(task_id=task_id),
             _rooms,
         )
+
+    for task_id in (UUID(board["rich"]), uuid4()):
+        both(task_id)
     assert hot_sql.lock_room_of_task(task_id=UUID(board["rich"])) is True
     assert hot_sql.lock_room_of_task(task_id=uuid4()) is False
 
@@ -318,12 +321,12 @@ def test_concurrent_moves_next_to_anchors_keep_one_order(make_user: Any) -> None
         try:
             barrier.wait(timeout=10)
             user = movers[n]
-            anchor = {"after_id": first.id} if n % 2 else {"before_id": last.id}
             services.move_task(
                 actor=UserRef(id=user.id, username=user.username),
                 task_id=moving[n].id,
                 status=Status.PENDING,
-                **anchor,
+                after_id=first.id if n % 2 else None,
+                before_id=None if n % 2 else last.id,
             )
         except BaseException as exc:
             errors.append(exc)
