@@ -356,3 +356,29 @@ def test_concurrent_moves_next_to_anchors_keep_one_order(make_user: Any) -> None
     completed = [t.id for t in moving if t.status == Status.COMPLETED]
     assert not Task.objects.filter(id__in=completed, completed_at__isnull=False).exists()
     assert not Dependency.objects.exists()
+
+
+def test_a_move_next_to_an_anchor_is_four_statements(
+    cast: Any, board: dict[str, Any], warm: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The room's lock, the read (the answer's related lists included), the write, and the
+    outbox rows of a status change; nothing after: the answer is what the task then reads."""
+
+    def move(task: str, **body: Any) -> tuple[Any, list[str]]:
+        warm()
+        with django_assert_max_num_queries(20) as ctx:
+            response = cast.admin.post(f"/api/tasks/tasks/{board[task]}/move/", body, format="json")
+        statements = [  # read now: the next request empties the connection's query log
+            q["sql"].split()[0].upper()
+            for q in ctx.captured_queries
+            if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))
+        ]
+        assert response.status_code == 200, response.json()
+        assert response.json() == cast.viewer.get(f"/api/tasks/tasks/{board[task]}/").json()
+        return response, statements
+
+    _, inside = move("rich", status="pending", before_id=board["b"])
+    assert inside == ["UPDATE", "SELECT", "WITH"]  # lock, read, row + history line
+    response, completing = move("a", status="completed", after_id=board["done"])
+    assert completing == ["UPDATE", "SELECT", "WITH", "WITH", "WITH"]  # + two outbox rows
+    assert response.json()["completed_by"]["username"] == "adam"
