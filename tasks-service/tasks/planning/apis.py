@@ -208,8 +208,10 @@ class TaskMoveApi(APIView):
         data = _valid(MoveInput, request.data).validated_data
         task = services.move_task(actor=actor, task_id=task_id, **data)
         # The service read the task as its JSON shows it (a move changes only its status,
-        # place and completion there): only its related lists remain to read.
-        selectors.attach_related_values([task])
+        # place and completion there): only its related lists remain to read, unless the
+        # service's one read brought them too (a move next to an anchor on PostgreSQL).
+        if not hasattr(task, "shown_assignees"):
+            selectors.attach_related_values([task])
         return Response(TaskOutput(task).data)
 
 

@@ -20,6 +20,7 @@ Extension points (subtasks, dependencies, recurrence live in their own modules, 
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
@@ -729,6 +730,12 @@ def move_task(
         raise ServiceError.for_field(
             given[1], _("Give only one of before_id, after_id and index."), code="ambiguous"
         )
+    from tasks.planning import hot_sql  # it imports the models this module imports
+
+    if (before_id is not None or after_id is not None) and hot_sql.enabled():
+        return _move_by_anchor(
+            actor=actor, task_id=task_id, status=status, before_id=before_id, after_id=after_id
+        )
     with transaction.atomic():
         task, membership = _locked_task(actor=actor, task_id=task_id, at_least=RoomRole.MEMBER)
         room = membership.room
@@ -763,6 +770,87 @@ def move_task(
             if task.status == Status.COMPLETED and task.recurrence:
                 _extension("recurrence", "recurrence").on_completed(task=task, actor=actor)
     return task
+
+
+def _move_by_anchor(
+    *, actor: UserRef, task_id: Any, status: str, before_id: Any, after_id: Any
+) -> Task:
+    """`move_task` next to an anchor (the board's drag and drop) on PostgreSQL, in four
+    statements (`hot_sql`): the room's lock by the task's id; the task as its JSON shows it
+    with the mover's role, the anchor and its neighbour, and its related lists; the row with
+    its history lines; the status events (the kit's outbox). The same checks, answers and
+    rows as the ORM path above (`tests/test_hot_sql.py`); the task comes back with its
+    related lists attached (`shown_*`)."""
+    from tasks.planning import hot_sql
+
+    before = before_id is not None
+    field = "before_id" if before else "after_id"
+    try:
+        task_uuid = task_id if isinstance(task_id, UUID) else UUID(str(task_id))
+    except ValueError:
+        raise TaskNotFound() from None
+    try:
+        anchor = UUID(str(before_id if before else after_id))
+    except ValueError:
+        anchor = None
+    with transaction.atomic():
+        if not hot_sql.lock_room_of_task(task_id=task_uuid):
+            raise TaskNotFound()
+        read = functools.partial(
+            hot_sql.move_read,
+            task_id=task_uuid,
+            actor_id=actor.id,
+            status=status,
+            anchor_id=anchor or task_uuid,  # a malformed anchor is refused below
+            before=before,
+        )
+        task: Any = read()
+        if task is None or task.actor_role is None:
+            raise TaskNotFound()  # deleted while we waited, or not in its room
+        if not has_role(task.actor_role, RoomRole.MEMBER):
+            raise RoomRoleRequired(RoomRole.MEMBER)
+        if anchor == task.id:
+            raise ServiceError.for_field(
+                field, _("A task cannot be placed next to itself."), code="invalid"
+            )
+        if anchor is None:
+            raise ServiceError.for_field(field, _("Not a valid id."), code="invalid")
+        position = _between(*_slot_of(task.slot, anchor, field, before=before))
+        if position is None:
+            _renumber_column(task.room_id, status, exclude=task.id)
+            again: Any = read()  # the same task, under the lock we hold
+            position = _between(*_slot_of(again.slot, anchor, field, before=before))
+        room = task.room
+        now = timezone.now()
+        changes = _Changes(task, actor.id)
+        status_changed = _apply_status(task, status, actor_id=actor.id, changes=changes, now=now)
+        if status_changed and task.completed_by_id == actor.id:
+            task.completed_by = actor
+        if position != task.position:
+            changes.add("position", task.position, position)
+        task.position = position
+        task.updated_at = now
+        for row in changes.rows:
+            row.created_at = now
+        hot_sql.move_write(task=task, rows=changes.rows)
+        if status_changed:
+            _publish_status(task, room, actor_id=actor.id)
+            if task.status == Status.COMPLETED and task.recurrence:
+                _extension("recurrence", "recurrence").on_completed(task=task, actor=actor)
+    return cast(Task, task)
+
+
+def _slot_of(
+    slot: list[tuple[UUID, int]], anchor: UUID, field: str, *, before: bool
+) -> tuple[int | None, int | None]:
+    """(previous, following) positions from the anchor and its neighbour on the `before`
+    side (as `_anchor_and_neighbour` reads them)."""
+    if not slot or slot[0][0] != anchor:
+        raise ServiceError.for_field(
+            field, _("No task with this id in that column."), code="not_in_column"
+        )
+    at, other = slot[0][1], (slot[1][1] if len(slot) > 1 else None)
+    return (other, at) if before else (at, other)
 
 
 def _maybe_uuid(value: Any) -> UUID | None:
