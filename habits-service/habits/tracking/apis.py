@@ -155,8 +155,10 @@ class CheckinListApi(APIView):
     def put(self, request: SignedInRequest, habit_id: str) -> Response:
         data = valid(CheckinInput, request.data)
         checkin, created = services.checkin_record(user=request.user, habit_id=habit_id, **data)
-        today = _today(request)
-        habit = selectors.with_today(checkin.habit, today=today)  # the row the service wrote
+        habit = checkin.habit  # the row the service wrote, today's week attached
+        today = evaluation.today_in(evaluation.zone_for(user=request.user, owner=habit.owner))
+        if getattr(habit, "week_day", None) != today:  # midnight passed meanwhile
+            habit = selectors.with_today(habit, today=today)
         return Response(
             {
                 "checkin": CheckinOutput(checkin).data,

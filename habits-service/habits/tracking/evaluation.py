@@ -117,6 +117,51 @@ def evaluate(
     )
 
 
+def evaluate_from(
+    habit: Habit,
+    *,
+    values: Mapping[date, Decimal],
+    pauses: Iterable[Pause],
+    today: date,
+    resume: Any = None,
+) -> tuple[Any, Any]:
+    """`evaluate`, walking on from the engine state `resume` (a `WalkState`, None: from the
+    start), and the state to store for the next check-in (through `keep_day`)."""
+    return _engine().evaluate_from(
+        schedule_spec(habit),
+        target_spec(habit),
+        values=values,
+        pauses=day_ranges(pauses),
+        today=today,
+        resume=resume,
+        keep=keep_day(habit, today=today),
+    )
+
+
+def keep_day(habit: Habit, *, today: date) -> date:
+    """The last day no check-in, undo or new pause can change any more as of `today` (the day
+    before the 7-day window; for N per week the Sunday before the window's first week): the
+    engine state stored on the habit walks through it."""
+    earliest = today - timedelta(days=CHECKIN_DAYS_BACK)
+    if habit.schedule_kind == ScheduleKind.TIMES_PER_WEEK:
+        earliest = week_start(earliest)
+    return earliest - timedelta(days=1)
+
+
+def resume_state(habit: Habit, *, changed: date) -> Any:
+    """The habit's stored engine state if a change of the day `changed` lies after it (for N
+    per week: the change's whole week), else None (the change needs a whole recount)."""
+    data = habit.engine_state
+    if not data:
+        return None
+    try:
+        state = _engine().WalkState.from_json(data)
+    except (KeyError, TypeError, ValueError):
+        return None  # a state of an older shape: recount
+    first = week_start(changed) if habit.schedule_kind == ScheduleKind.TIMES_PER_WEEK else changed
+    return state if state.through < first else None
+
+
 def day_states(
     habit: Habit,
     *,
