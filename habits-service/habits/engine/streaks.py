@@ -170,7 +170,7 @@ class _Walk:
         self.codes: list[int] = []
         self.last_period: Period | None = None
         self.evaluation: Evaluation
-        self.kept: WalkState | None = None
+        self.kept: dict[date, WalkState] = {}
 
 
 def _walk(
@@ -181,7 +181,7 @@ def _walk(
     today: date,
     until: date | None,
     resume: WalkState | None = None,
-    keep: date | None = None,
+    keeps: Sequence[date] = (),
 ) -> _Walk:
     w = _Walk()
     firsts, codes = w.firsts, w.codes
@@ -254,19 +254,23 @@ def _walk(
         started = resume.started.toordinal() if resume.started else -1
         score = resume.score
     events: list[EngineEvent] = []
-    # `keep`: the state once every period ending on or before that day is counted (a `keep`
-    # not after `resume.through` keeps the resumed state: the walk cannot go back).
-    keep_o = keep.toordinal() if keep is not None else None
-    if resume is not None and keep is not None and keep <= resume.through:
-        keep_o, w.kept = None, resume
+    # `keeps`: the state once every period ending on or before each of those days is counted
+    # (a day not after `resume.through` keeps the resumed state: the walk cannot go back).
+    pending = []
+    for keep in sorted(set(keeps)):
+        if resume is not None and keep <= resume.through:
+            w.kept[keep] = resume
+        else:
+            pending.append(keep)
+    pending.reverse()  # popped from the end, earliest first
     span = 6 if schedule.weekly else 0
     for i, code in enumerate(codes):
-        if keep_o is not None and firsts[i] + span > keep_o:
-            w.kept = WalkState(
-                keep, streak, best, run, freezes,  # type: ignore[arg-type]
+        while pending and firsts[i] + span > pending[-1].toordinal():
+            keep = pending.pop()
+            w.kept[keep] = WalkState(
+                keep, streak, best, run, freezes,
                 date.fromordinal(started) if started > 0 else None, score,
             )  # fmt: skip
-            keep_o = None
         if code == _DONE:
             streak += 1
             if streak == 1:
@@ -294,9 +298,9 @@ def _walk(
                 started = -1
             score *= m
 
-    if keep_o is not None:
-        w.kept = WalkState(
-            keep, streak, best, run, freezes,  # type: ignore[arg-type]
+    for keep in pending:
+        w.kept[keep] = WalkState(
+            keep, streak, best, run, freezes,
             date.fromordinal(started) if started > 0 else None, score,
         )  # fmt: skip
 
@@ -380,14 +384,15 @@ def evaluate_from(
     pauses: Sequence[DayRange],
     today: date,
     resume: WalkState | None = None,
-    keep: date | None = None,
-) -> tuple[Evaluation, WalkState | None]:
-    """`evaluate`, walking on from `resume` (None: from the start) and also returning the state
-    through `keep` (a day before `today`'s period; a Sunday for N per week) to resume from next
-    time. With `resume`, `values` need only the days after `resume.through` and `events` holds
-    only the events of the periods walked. The figures equal `evaluate` over the whole history
-    as long as nothing on or before `resume.through` changed (a property test checks)."""
-    w = _walk(schedule, target, values, pauses, today, None, resume, keep)
+    keeps: Sequence[date] = (),
+) -> tuple[Evaluation, dict[date, WalkState]]:
+    """`evaluate`, walking on from `resume` (None: from the start), and the states through each
+    of `keeps` (days before `today`'s period; Sundays for N per week) to resume from later; a
+    keep not after `resume.through` gets `resume` itself. With `resume`, `values` need only the
+    days after `resume.through` and `events` holds only the events of the periods walked. The
+    figures equal `evaluate` over the whole history as long as nothing on or before
+    `resume.through` changed (a property test checks)."""
+    w = _walk(schedule, target, values, pauses, today, None, resume, keeps)
     return w.evaluation, w.kept
 
 
@@ -400,14 +405,18 @@ def day_states(
     start: date,
     end: date,
     today: date,
+    resume: WalkState | None = None,
 ) -> dict[date, DayState]:
     """Each day of [start, end]'s state (for the heatmap), consistent with `evaluate`.
 
     Precedence: BEFORE_START, PAUSED (also planned future pauses), FUTURE, then by period. For N
     per week a day with a done check-in is DONE; another day takes its week's state (MISSED,
     FROZEN, PENDING), or UNSCHEDULED when the week was met without it.
+
+    With `resume` (a `WalkState` through a day before `start`'s period, nothing on or before it
+    changed since) the walk starts after it, so `values` need only the later days.
     """
-    w = _walk(schedule, target, values, pauses, today, end)
+    w = _walk(schedule, target, values, pauses, today, end, resume)
     by_first = dict(zip(w.firsts, w.codes, strict=True))
     first, last = start.toordinal(), end.toordinal()
     paused = _paused_ordinals(pauses, first, last) if pauses else set()

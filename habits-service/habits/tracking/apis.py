@@ -31,6 +31,8 @@ from habits.tracking.serializers import (
     RangeQuery,
     StatsOutput,
     StatsQuery,
+    checkin_payload,
+    habit_payload,
 )
 
 
@@ -160,10 +162,7 @@ class CheckinListApi(APIView):
         if getattr(habit, "week_day", None) != today:  # midnight passed meanwhile
             habit = selectors.with_today(habit, today=today)
         return Response(
-            {
-                "checkin": CheckinOutput(checkin).data,
-                "habit": HabitOutput(habit, context={"today": today}).data,
-            },
+            {"checkin": checkin_payload(checkin), "habit": habit_payload(habit, today=today)},
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -186,9 +185,9 @@ class HeatmapApi(APIView):
         today = _today(request)
         year = valid(HeatmapQuery, request.query_params).get("year") or today.year
         habit = selectors.habit_of(user=request.user, habit_id=habit_id)
-        return Response(
-            HeatmapOutput({"year": year, "days": stats.heatmap(habit, year=year, today=today)}).data
-        )
+        # The days are already in HeatmapOutput's shape (the JSON renderer writes the dates):
+        # 365 nested serializers would cost more than the heatmap itself.
+        return Response({"year": year, "days": stats.heatmap(habit, year=year, today=today)})
 
 
 class StatsApi(APIView):

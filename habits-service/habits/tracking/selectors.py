@@ -100,26 +100,29 @@ def checkins_of(
     return checkins
 
 
-def history_rows(*, habit: Habit, through: date) -> tuple[dict[date, Any], list[Pause]]:
+def history_rows(
+    *, habit: Habit, through: date, after: date | None = None
+) -> tuple[dict[date, Any], list[Pause]]:
     """Every check-in value up to `through` and every pause of the habit, in ONE query (a
     UNION of the two tables, pauses as rows with an end date): what the engine needs to tell
-    each day's state, freezes included."""
+    each day's state, freezes included. With `after` (a stored engine state's day) only the
+    check-ins after it and the pauses ending after it."""
     from django.db.models import DateField, DecimalField, Value
 
+    first = habit.start_date if after is None else max(habit.start_date, after + timedelta(1))
     # No ORDER BY on either side: SQLite refuses one inside a compound statement.
     checkins = (
-        Checkin.objects.filter(habit_id=habit.id, day__gte=habit.start_date, day__lte=through)
+        Checkin.objects.filter(habit_id=habit.id, day__gte=first, day__lte=through)
         .order_by()
         .values_list("day", "value", Value(None, output_field=DateField()))
     )
-    pauses = (
-        Pause.objects.filter(habit_id=habit.id)
-        .order_by()
-        .values_list(
-            "start_date",
-            Value(None, output_field=DecimalField(max_digits=12, decimal_places=3)),
-            "end_date",
-        )
+    pause_rows_q = Pause.objects.filter(habit_id=habit.id)
+    if after is not None:
+        pause_rows_q = pause_rows_q.filter(end_date__gt=after)
+    pauses = pause_rows_q.order_by().values_list(
+        "start_date",
+        Value(None, output_field=DecimalField(max_digits=12, decimal_places=3)),
+        "end_date",
     )
     values: dict[date, Any] = {}
     pause_rows: list[Pause] = []

@@ -229,7 +229,7 @@ def _apply(habit: Habit, result: Any, kept: Any, *, actor: Any) -> None:
             data={**_ref(habit), "length": published, "streak_unit": result.streak_unit},
         )
     habit.milestone_published = published
-    habit.engine_state = kept.to_json() if kept is not None else None
+    habit.engine_state = kept
     habit.save(
         update_fields=[
             "engine_state",

@@ -10,7 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from habits.engine import DayRange, WalkState, evaluate, evaluate_from
+from habits.engine import DayRange, WalkState, day_states, evaluate, evaluate_from
 from habits.engine.tests.test_properties import VALUE, histories, specs
 
 D = timedelta(days=1)
@@ -32,10 +32,11 @@ def test_resumed_walk_equals_the_whole_walk_after_later_changes(history, back, d
     ranges = [DayRange(a, b) for a, b in pauses]
     cut = cut_for(spec["kind"], spec["start"], today, back)
 
-    whole, kept = evaluate_from(
-        schedule, target, values=values, pauses=ranges, today=today, keep=cut
+    whole, keeps = evaluate_from(
+        schedule, target, values=values, pauses=ranges, today=today, keeps=[cut]
     )
-    assert kept is not None and kept.through == cut
+    kept = keeps[cut]
+    assert kept.through == cut
     assert whole == evaluate(schedule, target, values=values, pauses=ranges, today=today)
     # The stored form gives the state back exactly (the strength float too).
     assert WalkState.from_json(kept.to_json()) == kept
@@ -61,12 +62,12 @@ def test_resumed_walk_equals_the_whole_walk_after_later_changes(history, back, d
         pauses=new_ranges,
         today=today,
         resume=WalkState.from_json(kept.to_json()),
-        keep=again,
+        keeps=[again],
     )
     _, want_kept = evaluate_from(
-        schedule, target, values=changed, pauses=new_ranges, today=today, keep=max(cut, again)
+        schedule, target, values=changed, pauses=new_ranges, today=today, keeps=[max(cut, again)]
     )
-    assert kept_again == want_kept
+    assert kept_again[again] == want_kept[max(cut, again)]
     want = evaluate(schedule, target, values=changed, pauses=new_ranges, today=today)
     assert got.current_streak == want.current_streak
     assert got.best_streak == want.best_streak
@@ -80,3 +81,33 @@ def test_resumed_walk_equals_the_whole_walk_after_later_changes(history, back, d
         want.period_required,
     )
     assert got.events == tuple(e for e in want.events if e.day > cut)
+
+
+@settings(max_examples=300, deadline=None)
+@given(histories(), st.integers(1, 60), st.integers(0, 30))
+def test_day_states_from_a_stored_state_equal_those_from_the_start(history, back, width):
+    """The heatmap's walk: from a state through a day before the range, the same states."""
+    spec, values, pauses, today = history
+    schedule, target = specs(spec)
+    ranges = [DayRange(a, b) for a, b in pauses]
+    cut = cut_for(spec["kind"], spec["start"], today, back)
+    _, keeps = evaluate_from(
+        schedule, target, values=values, pauses=ranges, today=today, keeps=[cut]
+    )
+    start = cut + D + (width % 7) * D  # any day after the state (1 January mid-week, too)
+    end = start + width * D
+    whole = day_states(
+        schedule, target, values=values, pauses=ranges, start=start, end=end, today=today
+    )
+    later = {d: v for d, v in values.items() if d > cut}
+    resumed = day_states(
+        schedule,
+        target,
+        values=later,
+        pauses=ranges,
+        start=start,
+        end=end,
+        today=today,
+        resume=keeps[cut],
+    )
+    assert resumed == whole

@@ -120,9 +120,12 @@ def test_a_change_on_or_before_the_stored_state_recounts(make_user: Any) -> None
     assert state is not None and state.through == days_ago(8)
     assert evaluation.resume_state(row, changed=days_ago(8)) is None
     # A state saved later than a change (as after that zone move) is not used either.
-    row.engine_state = {**row.engine_state, "through": str(days_ago(3))}
+    row.engine_state = {
+        **row.engine_state,
+        "walk": {**row.engine_state["walk"], "through": str(days_ago(3))},
+    }
     assert evaluation.resume_state(row, changed=days_ago(3)) is None
-    row.engine_state = {"through": "not a day"}
+    row.engine_state = {"walk": {"through": "not a day"}}
     assert evaluation.resume_state(row, changed=days_ago(3)) is None
 
 
@@ -138,3 +141,78 @@ def test_the_checkin_is_seven_queries(make_user: Any, warm: Any) -> None:
         sql = [q["sql"] for q in queries.captured_queries if "pg_notify" not in q["sql"]]
         assert len(sql) <= 7, sql
     assert Checkin.objects.filter(habit=habit).get().value == 2
+
+
+@pytest.mark.parametrize("spec", SCHEDULES[:4])
+def test_the_heatmap_starts_from_the_stored_state_before_the_year(
+    make_user: Any, spec: dict
+) -> None:
+    """This year's heatmap reads and walks this year only, from the state stored before its
+    first period, and shows exactly what a walk from the habit's start shows."""
+    from habits.tracking import stats
+
+    rng = random.Random(len(str(spec)))  # noqa: S311 - reproducible, not a secret
+    user = make_user(time_zone=ZONE)
+    habit = services.habit_create(user=user, name="Read", start_date=days_ago(800), **spec)
+    Checkin.objects.bulk_create(
+        Checkin(habit=habit, day=days_ago(n), value=1) for n in range(1, 801) if rng.random() < 0.85
+    )
+    with transaction.atomic():
+        services.refresh_figures(Habit.objects.select_for_update().get(id=habit.id), today=today())
+    services.checkin_record(user=user, habit_id=habit.id)  # the check-in keeps it
+    row = Habit.objects.get(id=habit.id)
+    year = today().year
+    keep = evaluation.year_start_keep(row, year=year)
+    assert evaluation.year_state(row, year=year, today=today()).through == keep
+    with CaptureQueriesContext(connection) as queries:
+        got = stats.heatmap(row, year=year, today=today())
+    assert len(queries.captured_queries) == 1
+    assert str(keep + timedelta(days=1)) in queries.captured_queries[0]["sql"]
+    row.engine_state = None  # from the habit's start
+    assert got == stats.heatmap(row, year=year, today=today())
+    # Another year has no stored state: walked from the start, as before.
+    assert (
+        evaluation.year_state(Habit.objects.get(id=habit.id), year=year - 1, today=today()) is None
+    )
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        *SCHEDULES,
+        {"kind": "measurable", "target_value": "1.5", "target_direction": "at_most", "unit": "h"},
+    ],
+)
+def test_the_checkin_answer_is_what_the_serializers_give(
+    make_user: Any, spec: dict, cast: Any
+) -> None:
+    """The check-in's answer is built without serializers (`habit_payload`, `checkin_payload`)
+    and says exactly what HabitOutput and CheckinOutput say, through the API too."""
+    from habits.tracking.selectors import with_today
+    from habits.tracking.serializers import (
+        CheckinOutput,
+        HabitOutput,
+        checkin_payload,
+        habit_payload,
+    )
+
+    user = cast.users["owner"]
+    habit = services.habit_create(user=user, name="Swim", start_date=days_ago(10), **spec)
+    services.pause_create(user=user, habit_id=habit.id, start_date=days_ago(1), end_date=today())
+    services.checkin_record(user=user, habit_id=habit.id, day=days_ago(2), value="2", note="ok")
+    checkin, _created = services.checkin_record(
+        user=user, habit_id=habit.id, day=days_ago(3), value="1.5"
+    )
+    fresh = with_today(Habit.objects.select_related("owner").get(id=habit.id), today=today())
+    assert (
+        habit_payload(checkin.habit, today=today())
+        == HabitOutput(fresh, context={"today": today()}).data
+    )
+    assert checkin_payload(checkin) == CheckinOutput(Checkin.objects.get(id=checkin.id)).data
+    body = cast.owner.put(
+        f"/api/habits/habits/{habit.id}/checkins/", {"value": "2", "note": "x"}, format="json"
+    ).json()
+    fresh = with_today(Habit.objects.select_related("owner").get(id=habit.id), today=today())
+    assert body["habit"] == HabitOutput(fresh, context={"today": today()}).data
+    stored_checkin = Checkin.objects.get(habit=habit, day=today())
+    assert body["checkin"] == CheckinOutput(stored_checkin).data
