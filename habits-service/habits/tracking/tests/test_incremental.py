@@ -21,7 +21,7 @@ from habits.tracking.tests.conftest import ZONE, days_ago, today
 
 pytestmark = pytest.mark.django_db
 
-SCHEDULES = [
+SCHEDULES: list[dict[str, Any]] = [
     {"schedule_kind": "daily"},
     {"schedule_kind": "weekdays", "weekdays": [0, 2, 4, 5]},
     {"schedule_kind": "times_per_week", "times": 3},
@@ -120,9 +120,10 @@ def test_a_change_on_or_before_the_stored_state_recounts(make_user: Any) -> None
     assert state is not None and state.through == days_ago(8)
     assert evaluation.resume_state(row, changed=days_ago(8)) is None
     # A state saved later than a change (as after that zone move) is not used either.
+    stored_state: dict[str, Any] = dict(row.engine_state or {})
     row.engine_state = {
-        **row.engine_state,
-        "walk": {**row.engine_state["walk"], "through": str(days_ago(3))},
+        **stored_state,
+        "walk": {**stored_state["walk"], "through": str(days_ago(3))},
     }
     assert evaluation.resume_state(row, changed=days_ago(3)) is None
     row.engine_state = {"walk": {"through": "not a day"}}
