@@ -31,8 +31,10 @@ from .streaks import (
     FreezeUsed,
     Milestone,
     StreakBroken,
+    WalkState,
     day_states,
     evaluate,
+    evaluate_from,
 )
 
 __all__ = [
@@ -48,9 +50,11 @@ __all__ = [
     "ScheduleSpec",
     "StreakBroken",
     "TargetSpec",
+    "WalkState",
     "completion_rates",
     "day_states",
     "evaluate",
+    "evaluate_from",
     "is_done",
     "local_instant",
     "local_today",

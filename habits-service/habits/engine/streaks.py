@@ -71,6 +71,48 @@ class Evaluation:
     period_required: int = 0
 
 
+@dataclass(frozen=True)
+class WalkState:
+    """Where the walk stands once every period ending on or before `through` is counted: what
+    the rules carry from one period to the next. `evaluate(..., resume=state)` walks on from
+    `through + 1` only and gives exactly the figures of a walk from the start (the same
+    operations in the same order, the strength float included), as long as nothing on or before
+    `through` changed. For N per week `through` is a Sunday."""
+
+    through: date
+    streak: int
+    best: int
+    run: int  # done periods in a row towards the next freeze
+    freezes: int
+    started: date | None
+    score: float
+
+    def to_json(self) -> dict[str, object]:
+        # The score as float.hex: exact through any JSON store.
+        return {
+            "through": self.through.isoformat(),
+            "streak": self.streak,
+            "best": self.best,
+            "run": self.run,
+            "freezes": self.freezes,
+            "started": self.started.isoformat() if self.started else None,
+            "score": self.score.hex(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> WalkState:
+        started = data["started"]
+        return cls(
+            through=date.fromisoformat(str(data["through"])),
+            streak=int(data["streak"]),  # type: ignore[call-overload]
+            best=int(data["best"]),  # type: ignore[call-overload]
+            run=int(data["run"]),  # type: ignore[call-overload]
+            freezes=int(data["freezes"]),  # type: ignore[call-overload]
+            started=date.fromisoformat(str(started)) if started else None,
+            score=float.fromhex(str(data["score"])),
+        )
+
+
 class Period(NamedTuple):
     """One scheduled period: a day, or an ISO week for N per week (`end` included)."""
 
@@ -121,13 +163,14 @@ def _paused_ordinals(pauses: Sequence[DayRange], first: int, last: int) -> set[i
 class _Walk:
     """The periods as parallel lists (first-day ordinals, state codes) with the figures."""
 
-    __slots__ = ("codes", "evaluation", "firsts", "last_period")
+    __slots__ = ("codes", "evaluation", "firsts", "kept", "last_period")
 
     def __init__(self) -> None:
         self.firsts: list[int] = []
         self.codes: list[int] = []
         self.last_period: Period | None = None
         self.evaluation: Evaluation
+        self.kept: dict[date, WalkState] = {}
 
 
 def _walk(
@@ -137,20 +180,24 @@ def _walk(
     pauses: Sequence[DayRange],
     today: date,
     until: date | None,
+    resume: WalkState | None = None,
+    keeps: Sequence[date] = (),
 ) -> _Walk:
     w = _Walk()
     firsts, codes = w.firsts, w.codes
     start = schedule.start_date.toordinal()
+    # The first day a period may start on: the habit's start, or the day after `resume`.
+    begin = start if resume is None else max(start, resume.through.toordinal() + 1)
     today_o = today.toordinal()
     last = today_o if until is None else min(until.toordinal(), today_o)
     # the whole last week's pauses matter for N per week (its need counts future days)
     paused = _paused_ordinals(pauses, start, last + 7) if pauses else set()
     done = {d.toordinal() for d in done_days(schedule, target, values)}
     last_done = last_required = 0
-    if start <= last:
+    if begin <= last:
         if schedule.weekly:
             times = schedule.times
-            monday = start - (start - 1) % 7  # ordinal 1 (0001-01-01) is a Monday
+            monday = begin - (begin - 1) % 7  # ordinal 1 (0001-01-01) is a Monday
             while monday <= last:
                 available = required = count = 0
                 for o in range(max(monday, start), monday + 7):
@@ -173,12 +220,14 @@ def _walk(
                 monday += 7
         else:
             if schedule.kind == "every_n_days":
-                days: Iterable[int] = range(start, last + 1, schedule.interval_days)
+                step = schedule.interval_days
+                first_due = begin + (start - begin) % step  # the first start + k·N >= begin
+                days: Iterable[int] = range(first_due, last + 1, step)
             elif schedule.kind == "weekdays":
                 chosen = schedule.weekdays
-                days = (o for o in range(start, last + 1) if (o - 1) % 7 in chosen)
+                days = (o for o in range(begin, last + 1) if (o - 1) % 7 in chosen)
             else:
-                days = range(start, last + 1)
+                days = range(begin, last + 1)
             for o in days:
                 if o in paused:
                     code = _PAUSED
@@ -200,8 +249,28 @@ def _walk(
     streak = best = run = freezes = 0
     started = -1
     score = 0.0
+    if resume is not None:
+        streak, best, run, freezes = resume.streak, resume.best, resume.run, resume.freezes
+        started = resume.started.toordinal() if resume.started else -1
+        score = resume.score
     events: list[EngineEvent] = []
+    # `keeps`: the state once every period ending on or before each of those days is counted
+    # (a day not after `resume.through` keeps the resumed state: the walk cannot go back).
+    pending = []
+    for keep in sorted(set(keeps)):
+        if resume is not None and keep <= resume.through:
+            w.kept[keep] = resume
+        else:
+            pending.append(keep)
+    pending.reverse()  # popped from the end, earliest first
+    span = 6 if schedule.weekly else 0
     for i, code in enumerate(codes):
+        while pending and firsts[i] + span > pending[-1].toordinal():
+            keep = pending.pop()
+            w.kept[keep] = WalkState(
+                keep, streak, best, run, freezes,
+                date.fromordinal(started) if started > 0 else None, score,
+            )  # fmt: skip
         if code == _DONE:
             streak += 1
             if streak == 1:
@@ -228,6 +297,12 @@ def _walk(
                 streak = run = 0
                 started = -1
             score *= m
+
+    for keep in pending:
+        w.kept[keep] = WalkState(
+            keep, streak, best, run, freezes,
+            date.fromordinal(started) if started > 0 else None, score,
+        )  # fmt: skip
 
     # Today's state and the open period.
     today_state, period = DayState.UNSCHEDULED, None
@@ -301,6 +376,26 @@ def evaluate(
     return _walk(schedule, target, values, pauses, today, None).evaluation
 
 
+def evaluate_from(
+    schedule: ScheduleSpec,
+    target: TargetSpec,
+    *,
+    values: Mapping[date, Decimal],
+    pauses: Sequence[DayRange],
+    today: date,
+    resume: WalkState | None = None,
+    keeps: Sequence[date] = (),
+) -> tuple[Evaluation, dict[date, WalkState]]:
+    """`evaluate`, walking on from `resume` (None: from the start), and the states through each
+    of `keeps` (days before `today`'s period; Sundays for N per week) to resume from later; a
+    keep not after `resume.through` gets `resume` itself. With `resume`, `values` need only the
+    days after `resume.through` and `events` holds only the events of the periods walked. The
+    figures equal `evaluate` over the whole history as long as nothing on or before
+    `resume.through` changed (a property test checks)."""
+    w = _walk(schedule, target, values, pauses, today, None, resume, keeps)
+    return w.evaluation, w.kept
+
+
 def day_states(
     schedule: ScheduleSpec,
     target: TargetSpec,
@@ -310,14 +405,18 @@ def day_states(
     start: date,
     end: date,
     today: date,
+    resume: WalkState | None = None,
 ) -> dict[date, DayState]:
     """Each day of [start, end]'s state (for the heatmap), consistent with `evaluate`.
 
     Precedence: BEFORE_START, PAUSED (also planned future pauses), FUTURE, then by period. For N
     per week a day with a done check-in is DONE; another day takes its week's state (MISSED,
     FROZEN, PENDING), or UNSCHEDULED when the week was met without it.
+
+    With `resume` (a `WalkState` through a day before `start`'s period, nothing on or before it
+    changed since) the walk starts after it, so `values` need only the later days.
     """
-    w = _walk(schedule, target, values, pauses, today, end)
+    w = _walk(schedule, target, values, pauses, today, end, resume)
     by_first = dict(zip(w.firsts, w.codes, strict=True))
     first, last = start.toordinal(), end.toordinal()
     paused = _paused_ordinals(pauses, first, last) if pauses else set()

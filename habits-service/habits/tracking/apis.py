@@ -31,6 +31,8 @@ from habits.tracking.serializers import (
     RangeQuery,
     StatsOutput,
     StatsQuery,
+    checkin_payload,
+    habit_payload,
 )
 
 
@@ -155,13 +157,12 @@ class CheckinListApi(APIView):
     def put(self, request: SignedInRequest, habit_id: str) -> Response:
         data = valid(CheckinInput, request.data)
         checkin, created = services.checkin_record(user=request.user, habit_id=habit_id, **data)
-        today = _today(request)
-        habit = selectors.with_today(checkin.habit, today=today)  # the row the service wrote
+        habit = checkin.habit  # the row the service wrote, today's week attached
+        today = evaluation.today_in(evaluation.zone_for(user=request.user, owner=habit.owner))
+        if getattr(habit, "week_day", None) != today:  # midnight passed meanwhile
+            habit = selectors.with_today(habit, today=today)
         return Response(
-            {
-                "checkin": CheckinOutput(checkin).data,
-                "habit": HabitOutput(habit, context={"today": today}).data,
-            },
+            {"checkin": checkin_payload(checkin), "habit": habit_payload(habit, today=today)},
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -184,9 +185,9 @@ class HeatmapApi(APIView):
         today = _today(request)
         year = valid(HeatmapQuery, request.query_params).get("year") or today.year
         habit = selectors.habit_of(user=request.user, habit_id=habit_id)
-        return Response(
-            HeatmapOutput({"year": year, "days": stats.heatmap(habit, year=year, today=today)}).data
-        )
+        # The days are already in HeatmapOutput's shape (the JSON renderer writes the dates):
+        # 365 nested serializers would cost more than the heatmap itself.
+        return Response({"year": year, "days": stats.heatmap(habit, year=year, today=today)})
 
 
 class StatsApi(APIView):

@@ -117,6 +117,84 @@ def evaluate(
     )
 
 
+def evaluate_from(
+    habit: Habit,
+    *,
+    values: Mapping[date, Decimal],
+    pauses: Iterable[Pause],
+    today: date,
+    resume: Any = None,
+) -> tuple[Any, dict[str, Any]]:
+    """`evaluate`, walking on from the engine state `resume` (a `WalkState`, None: from the
+    start), and the `Habit.engine_state` to store: `walk`, the state through `keep_day` (where
+    the next check-in resumes), and `year`, the state just before this year's first period
+    (where this year's heatmap starts), kept from before when this walk started after it."""
+    year_keep = year_start_keep(habit, year=today.year)
+    result, kept = _engine().evaluate_from(
+        schedule_spec(habit),
+        target_spec(habit),
+        values=values,
+        pauses=day_ranges(pauses),
+        today=today,
+        resume=resume,
+        keeps=(keep_day(habit, today=today), year_keep),
+    )
+    year = kept[year_keep]
+    if year.through != year_keep:  # walked on from a later state: the stored one stands
+        year = year_state(habit, year=today.year, today=today)
+    return result, {
+        "walk": kept[keep_day(habit, today=today)].to_json(),
+        "year": year.to_json() if year is not None else None,
+    }
+
+
+def year_start_keep(habit: Habit, *, year: int) -> date:
+    """The day before `year`'s first period (for N per week: before the week of 1 January)."""
+    first = date(year, 1, 1)
+    if habit.schedule_kind == ScheduleKind.TIMES_PER_WEEK:
+        first = week_start(first)
+    return first - timedelta(days=1)
+
+
+def _stored(habit: Habit, part: str) -> Any:
+    data = habit.engine_state
+    if not isinstance(data, dict) or not data.get(part):
+        return None
+    try:
+        return _engine().WalkState.from_json(data[part])
+    except (KeyError, TypeError, ValueError):
+        return None  # a state of an older shape: recount
+
+
+def year_state(habit: Habit, *, year: int, today: date) -> Any:
+    """The stored state just before `year`'s first period, if it is that year's and in the
+    past (`today` after it), else None: the heatmap of `year` starts its walk there."""
+    state = _stored(habit, "year")
+    if state is None or state.through != year_start_keep(habit, year=year):
+        return None
+    return state if state.through < today else None
+
+
+def keep_day(habit: Habit, *, today: date) -> date:
+    """The last day no check-in, undo or new pause can change any more as of `today` (the day
+    before the 7-day window; for N per week the Sunday before the window's first week): the
+    engine state stored on the habit walks through it."""
+    earliest = today - timedelta(days=CHECKIN_DAYS_BACK)
+    if habit.schedule_kind == ScheduleKind.TIMES_PER_WEEK:
+        earliest = week_start(earliest)
+    return earliest - timedelta(days=1)
+
+
+def resume_state(habit: Habit, *, changed: date) -> Any:
+    """The habit's stored engine state if a change of the day `changed` lies after it (for N
+    per week: the change's whole week), else None (the change needs a whole recount)."""
+    state = _stored(habit, "walk")
+    if state is None:
+        return None
+    first = week_start(changed) if habit.schedule_kind == ScheduleKind.TIMES_PER_WEEK else changed
+    return state if state.through < first else None
+
+
 def day_states(
     habit: Habit,
     *,
@@ -125,6 +203,7 @@ def day_states(
     start: date,
     end: date,
     today: date,
+    resume: Any = None,
 ) -> dict[date, Any]:
     engine = _engine()
     return engine.day_states(
@@ -135,6 +214,7 @@ def day_states(
         start=start,
         end=end,
         today=today,
+        resume=resume,
     )
 
 

@@ -67,6 +67,10 @@ class Habit(models.Model):
     streak_started_on = models.DateField(null=True, blank=True)
     milestone_published = models.PositiveSmallIntegerField(default=0)
     evaluated_through = models.DateField(null=True, blank=True)
+    # The engine's walk state (`habits.engine.WalkState.to_json`) through a day before any a
+    # check-in may still change: a check-in or an undo walks on from it instead of from the
+    # start. Every full recount (`services.refresh_figures`) stores it afresh; None = recount.
+    engine_state = models.JSONField(null=True, blank=True, editable=False)
     # When the beat task next closes the owner's day for this habit (the next local midnight,
     # in UTC): publishes freeze used / streak broken for periods that ended unmet.
     next_evaluation_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -4,11 +4,12 @@ learns whether a habit exists."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound
 
@@ -99,26 +100,29 @@ def checkins_of(
     return checkins
 
 
-def history_rows(*, habit: Habit, through: date) -> tuple[dict[date, Any], list[Pause]]:
+def history_rows(
+    *, habit: Habit, through: date, after: date | None = None
+) -> tuple[dict[date, Any], list[Pause]]:
     """Every check-in value up to `through` and every pause of the habit, in ONE query (a
     UNION of the two tables, pauses as rows with an end date): what the engine needs to tell
-    each day's state, freezes included."""
+    each day's state, freezes included. With `after` (a stored engine state's day) only the
+    check-ins after it and the pauses ending after it."""
     from django.db.models import DateField, DecimalField, Value
 
+    first = habit.start_date if after is None else max(habit.start_date, after + timedelta(1))
     # No ORDER BY on either side: SQLite refuses one inside a compound statement.
     checkins = (
-        Checkin.objects.filter(habit_id=habit.id, day__gte=habit.start_date, day__lte=through)
+        Checkin.objects.filter(habit_id=habit.id, day__gte=first, day__lte=through)
         .order_by()
         .values_list("day", "value", Value(None, output_field=DateField()))
     )
-    pauses = (
-        Pause.objects.filter(habit_id=habit.id)
-        .order_by()
-        .values_list(
-            "start_date",
-            Value(None, output_field=DecimalField(max_digits=12, decimal_places=3)),
-            "end_date",
-        )
+    pause_rows_q = Pause.objects.filter(habit_id=habit.id)
+    if after is not None:
+        pause_rows_q = pause_rows_q.filter(end_date__gt=after)
+    pauses = pause_rows_q.order_by().values_list(
+        "start_date",
+        Value(None, output_field=DecimalField(max_digits=12, decimal_places=3)),
+        "end_date",
     )
     values: dict[date, Any] = {}
     pause_rows: list[Pause] = []
@@ -129,6 +133,89 @@ def history_rows(*, habit: Habit, through: date) -> tuple[dict[date, Any], list[
             pause_rows.append(Pause(habit_id=habit.id, start_date=day, end_date=end))
     pause_rows.sort(key=lambda p: p.start_date)
     return values, pause_rows
+
+
+@dataclass
+class DayRow:
+    """The stored check-in of one day, as a check-in's history read finds it."""
+
+    id: int
+    note: str
+    created_at: Any
+
+
+def recent_history(
+    *, habit: Habit, after: date | None, through: date, day: date
+) -> tuple[dict[date, Any], list[Pause], DayRow | None]:
+    """What a check-in or an undo of `day` needs, in ONE query (a UNION like `history_rows`):
+    the check-in values after `after` (all from the start with None) up to `through`, the
+    pauses that end after `after`, and `day`'s own row if there is one (its id, note and
+    creation time, so the write that follows needs no read of its own)."""
+    from django.db.models import (
+        BigIntegerField,
+        DateField,
+        DateTimeField,
+        DecimalField,
+        TextField,
+        Value,
+    )
+
+    first = habit.start_date if after is None else max(habit.start_date, after + timedelta(1))
+    # `day` itself even before the start (a start moved later leaves its check-ins to undo).
+    checkins = (
+        Checkin.objects.filter(habit_id=habit.id)
+        .filter(Q(day__gte=first, day__lte=through) | Q(day=day))
+        .order_by()
+        .values_list(
+            "day",
+            "value",
+            Value(None, output_field=DateField()),
+            "id",
+            "note",
+            "created_at",
+        )
+    )
+    pauses = Pause.objects.filter(habit_id=habit.id)
+    if after is not None:
+        pauses = pauses.filter(end_date__gt=after)
+    pause_rows_q = pauses.order_by().values_list(
+        "start_date",
+        Value(None, output_field=DecimalField(max_digits=12, decimal_places=3)),
+        "end_date",
+        Value(None, output_field=BigIntegerField()),
+        Value(None, output_field=TextField()),
+        Value(None, output_field=DateTimeField()),
+    )
+    values: dict[date, Any] = {}
+    pause_rows: list[Pause] = []
+    row: DayRow | None = None
+    for found, value, end, pk, note, created_at in checkins.union(pause_rows_q, all=True):
+        if end is None:
+            if first <= found <= through:
+                values[found] = value
+            if found == day:
+                row = DayRow(id=pk, note=note, created_at=created_at)
+        else:
+            pause_rows.append(Pause(habit_id=habit.id, start_date=found, end_date=end))
+    pause_rows.sort(key=lambda p: p.start_date)
+    return values, pause_rows, row
+
+
+def attach_today(
+    habit: Habit, *, values: dict[date, Any], pauses: list[Pause], today: date
+) -> Habit:
+    """`with_today` from rows already read (a check-in's history covers today's week)."""
+    monday = week_start(today)
+    habit.week_checkins = [  # type: ignore[attr-defined]
+        Checkin(habit_id=habit.id, day=d, value=v)
+        for d, v in values.items()
+        if monday <= d <= today
+    ]
+    habit.week_pauses = [  # type: ignore[attr-defined]
+        p for p in pauses if p.start_date <= today and p.end_date >= monday
+    ]
+    habit.week_day = today  # type: ignore[attr-defined]
+    return habit
 
 
 def window(today: date) -> tuple[date, date]:

@@ -219,3 +219,80 @@ class StatsOutput(serializers.Serializer):
     period = serializers.CharField()
     rates = RateOutput(many=True)
     weekdays = RateOutput(many=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The check-in's answer without building serializers: a check-in is the hottest write and DRF
+# deep-copies every declared field of every serializer it builds (HabitOutput with its streak,
+# today and progress, CheckinOutput). The same representation with the same field classes
+# (a test compares it with the serializers' output).
+
+_DATETIME = serializers.DateTimeField()
+_DATE = serializers.DateField()
+_DECIMAL = serializers.DecimalField(max_digits=12, decimal_places=3, coerce_to_string=False)
+_OPTIONAL_DATETIME = serializers.DateTimeField(allow_null=True)
+
+
+def _maybe(field: serializers.Field, value: Any) -> Any:
+    return None if value is None else field.to_representation(value)
+
+
+def checkin_payload(checkin: Any) -> dict[str, Any]:
+    """`CheckinOutput(checkin).data`."""
+    return {
+        "day": _DATE.to_representation(checkin.day),
+        "value": _DECIMAL.to_representation(checkin.value),
+        "note": str(checkin.note),
+        "created_at": _maybe(_DATETIME, checkin.created_at),
+        "updated_at": _maybe(_DATETIME, checkin.updated_at),
+    }
+
+
+def habit_payload(habit: Any, *, today: Any) -> dict[str, Any]:
+    """`HabitOutput(habit, context={"today": today}).data` for a habit with today's week
+    attached."""
+    from habits.tracking.selectors import today_of
+
+    figures = today_of(habit, today=today)
+    progress = figures["progress"]
+    return {
+        "id": str(habit.id),
+        "name": str(habit.name),
+        "description": str(habit.description),
+        "color": str(habit.color),
+        "icon": str(habit.icon),
+        "kind": str(habit.kind),
+        "target_value": _maybe(_DECIMAL, habit.target_value),
+        "target_direction": str(habit.target_direction),
+        "unit": str(habit.unit),
+        "schedule_kind": str(habit.schedule_kind),
+        "weekdays": evaluation.weekdays_of(habit),
+        "times": int(habit.times),
+        "interval_days": int(habit.interval_days),
+        "start_date": _DATE.to_representation(habit.start_date),
+        "archived": habit.archived_at is not None,
+        "archived_at": _maybe(_OPTIONAL_DATETIME, habit.archived_at),
+        "position": int(habit.position),
+        "streak": {
+            "current": int(habit.current_streak),
+            "best": int(habit.best_streak),
+            "unit": evaluation.streak_unit(habit),
+            "started_on": _maybe(_DATE, habit.streak_started_on),
+            "freezes_held": int(habit.freezes_held),
+        },
+        "strength": round(habit.strength, 4),
+        "today": {
+            "day": _DATE.to_representation(figures["day"]),
+            "state": str(figures["state"]),
+            "value": None if figures["value"] is None else float(figures["value"]),
+            "done": bool(figures["done"]),
+            "progress": {
+                "done": float(progress["done"]),
+                "target": float(progress["target"]),
+                "unit": str(progress["unit"]),
+                "ratio": float(progress["ratio"]),
+            },
+        },
+        "created_at": _maybe(_DATETIME, habit.created_at),
+        "updated_at": _maybe(_DATETIME, habit.updated_at),
+    }

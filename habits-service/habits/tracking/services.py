@@ -3,9 +3,13 @@ what an account's deletion does. Each runs in one transaction that also writes i
 the outbox (`habits.habit.saved` / `.deleted`, `habits.checkin.recorded` / `.undone`,
 `habits.streak.milestone`).
 
-Every change that can move a streak (a check-in, an undo, a pause, a schedule, target or start
-change) re-evaluates the habit with the engine over its raw rows and stores the figures
-(`refresh_figures`): the cached numbers always equal a recount.
+Every change that can move a streak (a pause, a schedule, target or start change, the beat's day
+close) re-evaluates the habit with the engine over its raw rows and stores the figures
+(`refresh_figures`) with the engine's walk state through the day before the 7-day check-in
+window (`Habit.engine_state`). A check-in or an undo walks on from that state over the days
+after it only (`_record_figures`), which gives exactly the figures of a recount because nothing
+on or before that day can have changed since (anything that could recounts and stores a new
+state; a property test checks the equality on generated histories).
 
 Reminders and the day closing (`habits.tracking.reminders`, the beat's work) learn of every
 change through `_changed`: when that module has a `habit_changed(*, habit, today, what)`, it is
@@ -43,7 +47,7 @@ from habits.tracking.models import (
     ScheduleKind,
     TargetDirection,
 )
-from habits.tracking.selectors import habit_of, history_rows
+from habits.tracking.selectors import attach_today, habit_of, history_rows, recent_history
 
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 2000
@@ -171,12 +175,31 @@ def refresh_figures(habit: Habit, *, today: date, actor: Any = None) -> Any:
     first. Returns the engine's `Evaluation`. Other writers of the figures (the beat's day
     closing) call this too, so the milestone guard lives in one place."""
     values, pauses = history_rows(habit=habit, through=today)
-    result = evaluation.evaluate(habit, values=values, pauses=pauses, today=today)
-    _apply(habit, result, actor=actor)
+    result, kept = evaluation.evaluate_from(habit, values=values, pauses=pauses, today=today)
+    _apply(habit, result, kept, actor=actor)
     return result
 
 
-def _apply(habit: Habit, result: Any, *, actor: Any) -> None:
+def _record_figures(
+    habit: Habit,
+    *,
+    values: dict[date, Any],
+    pauses: list[Pause],
+    today: date,
+    resume: Any,
+    actor: Any,
+) -> None:
+    """A check-in's or an undo's figures: the engine walks on from `resume` (the stored state;
+    None = from the start, `values` then being the whole history) and the habit keeps today's
+    week for its answer (`selectors.attach_today`)."""
+    result, kept = evaluation.evaluate_from(
+        habit, values=values, pauses=pauses, today=today, resume=resume
+    )
+    _apply(habit, result, kept, actor=actor)
+    attach_today(habit, values=values, pauses=pauses, today=today)
+
+
+def _apply(habit: Habit, result: Any, kept: Any, *, actor: Any) -> None:
     old_start, published = habit.streak_started_on, habit.milestone_published
     new_start = result.streak_started_on
     # A milestone is told once per streak. A later start is a new streak only when it lies
@@ -206,8 +229,10 @@ def _apply(habit: Habit, result: Any, *, actor: Any) -> None:
             data={**_ref(habit), "length": published, "streak_unit": result.streak_unit},
         )
     habit.milestone_published = published
+    habit.engine_state = kept
     habit.save(
         update_fields=[
+            "engine_state",
             "current_streak",
             "best_streak",
             "freezes_held",
@@ -601,20 +626,27 @@ def checkin_record(
     fields: dict[str, Any] = {"value": value}
     if note is not None:
         fields["note"] = _clean_text("note", note, max_length=NOTE_MAX_LENGTH)
-    # The habit's row lock serialises check-ins of the habit, so a plain read then an update
-    # or insert cannot race (no savepoint round trips as in update_or_create); the unique
-    # constraint still stands behind it.
-    checkin = Checkin.objects.filter(habit=habit, day=day).first()
-    created = checkin is None
-    if checkin is not None:
-        checkin.habit = habit  # the locked row, owner loaded: the caller reads it
-    if checkin is None:
+    # The habit's row lock serialises check-ins of the habit, so reading the day's row with
+    # the history (one query) then an insert or an update cannot race (no savepoint round
+    # trips as in update_or_create); the unique constraint still stands behind it.
+    state = evaluation.resume_state(habit, changed=day)
+    values, pauses, row = recent_history(
+        habit=habit, after=state.through if state else None, through=today, day=day
+    )
+    created = row is None
+    if row is None:
         checkin = Checkin.objects.create(habit=habit, day=day, **fields)
     else:
-        for name, field_value in fields.items():
-            setattr(checkin, name, field_value)
+        checkin = Checkin(
+            id=row.id,
+            habit=habit,
+            day=day,
+            created_at=row.created_at,
+            **{"note": row.note, **fields},
+        )
         checkin.save(update_fields=[*fields, "updated_at"])
-    refresh_figures(habit, today=today, actor=user.id)
+    values[day] = checkin.value
+    _record_figures(habit, values=values, pauses=pauses, today=today, resume=state, actor=user.id)
     publish_event(
         type="habits.checkin.recorded",
         key=habit.id,
@@ -636,10 +668,15 @@ def checkin_undo(*, user: Any, habit_id: Any, day: date) -> None:
     habit = habit_of(user=user, habit_id=habit_id, lock=True)
     today = evaluation.today_in(evaluation.zone_for(user=user, owner=habit.owner))
     day = _checkin_day(habit, day, today=today)
-    deleted, _rows = Checkin.objects.filter(habit=habit, day=day).delete()
-    if not deleted:
+    state = evaluation.resume_state(habit, changed=day)
+    values, pauses, row = recent_history(
+        habit=habit, after=state.through if state else None, through=today, day=day
+    )
+    if row is None:
         raise CheckinNotFound()
-    refresh_figures(habit, today=today, actor=user.id)
+    Checkin.objects.filter(id=row.id).delete()
+    values.pop(day, None)
+    _record_figures(habit, values=values, pauses=pauses, today=today, resume=state, actor=user.id)
     publish_event(
         type="habits.checkin.undone",
         key=habit.id,

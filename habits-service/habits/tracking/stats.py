@@ -1,7 +1,9 @@
 """History and statistics of one habit: the year's heatmap and completion rates. Each reads the
-habit's whole history in ONE query (`selectors.history_rows`: check-ins and pauses as a UNION),
+habit's history in ONE query (`selectors.history_rows`: check-ins and pauses as a UNION),
 because a day's state (frozen, above all) depends on every period before it; the engine does
-the rest in memory."""
+the rest in memory. The heatmap of the current year starts from the engine state stored on the
+habit just before the year (`Habit.engine_state["year"]`), so it reads and walks one year, not
+the habit's whole life."""
 
 from __future__ import annotations
 
@@ -19,9 +21,14 @@ STATS_SPAN = {"week": 12, "month": 12, "year": 5}
 def heatmap(habit: Habit, *, year: int, today: date) -> list[dict[str, Any]]:
     """Every day of `year`: the check-in value (None without one) and the engine's state."""
     first, last = date(year, 1, 1), date(year, 12, 31)
-    values, pauses = history_rows(habit=habit, through=min(last, today))
+    # The walk to this year's first period is stored on the habit (`engine_state`, kept by
+    # every change): start there, reading and walking this year's days only.
+    resume = evaluation.year_state(habit, year=year, today=today)
+    values, pauses = history_rows(
+        habit=habit, through=min(last, today), after=resume.through if resume else None
+    )
     states = evaluation.day_states(
-        habit, values=values, pauses=pauses, start=first, end=last, today=today
+        habit, values=values, pauses=pauses, start=first, end=last, today=today, resume=resume
     )
     days = []
     day = first
