@@ -471,7 +471,7 @@ def _tables() -> dict[str, str]:
 _CLAIM_SQL = """
 CREATE TEMPORARY TABLE {claim} ON COMMIT DROP AS
 WITH picked AS (
-    SELECT id FROM {reminder}
+    SELECT id, habit_id, local_time, next_fire_at, last_fired_day FROM {reminder}
     WHERE next_fire_at <= %(now)s
     ORDER BY next_fire_at
     LIMIT %(limit)s
@@ -483,8 +483,7 @@ WITH picked AS (
            h.archived_at IS NOT NULL AS archived, u.time_zone,
            LEAST(%(utc_today)s::date - 2,
                  (r.next_fire_at AT TIME ZONE 'UTC')::date - 1) AS horizon
-    FROM picked
-    JOIN {reminder} r ON r.id = picked.id
+    FROM picked r
     JOIN {habit} h ON h.id = r.habit_id
     JOIN {user} u ON u.id = h.owner_id
 )
