@@ -267,7 +267,7 @@ def send_due_reminders(
 ) -> PassResult:
     """Send every reminder due at `now` (default: the clock) once; see the module docstring.
     `max_batches` (0: until none is due) bounds one call's work. On PostgreSQL the pass is
-    set-based (`_claim_batch_sql`: the rows never come to Python); `set_based=False` runs the
+    set-based (`_send_batch_sql`: the rows never come to Python); `set_based=False` runs the
     row-by-row pass (SQLite's, and the reference the set-based one is tested against)."""
     now = now or timezone.now()
     if set_based is None:
