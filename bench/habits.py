@@ -260,7 +260,12 @@ def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
         (m for m in apps.get_models() if "outbox" in m._meta.db_table),
         None,
     )
-    runs = []
+    from django.test.utils import CaptureQueriesContext
+
+    runs: list[float] = []
+    cpus: list[float] = []
+    server_cpus: list[float | None] = []
+    counts: list[int] = []
     result: Any = None
     for _ in range(args.passes):
         now = datetime.now(tz=UTC)
@@ -270,16 +275,42 @@ def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
                 cursor.execute(f"TRUNCATE {outbox._meta.db_table}")
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM ANALYZE {Reminder._meta.db_table}")
+        server = _backend_cpu()
+        cpu = time.process_time()
         started = time.perf_counter()
-        result = send(now=now)
+        with CaptureQueriesContext(connection) as queries:
+            result = send(now=now, **({"set_based": False} if args.row_by_row else {}))
         runs.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+        after = _backend_cpu()
+        server_cpus.append(after - server if after is not None and server is not None else None)
+        counts.append(len(queries.captured_queries))
     due = Reminder.objects.filter(next_fire_at__lte=datetime.now(tz=UTC)).count()
     return {
         "runs": [r * 1000 for r in runs],
         "best": min(runs) * 1000,
         "result": result,
         "left_due": due,
+        "queries": counts[-1],
+        "cpu": min(cpus),
+        "server_cpu": server_cpus[-1],
     }
+
+
+def _backend_cpu() -> float | None:
+    """CPU seconds this process's PostgreSQL session has used (None when the server is not
+    on this machine): the pass's database work without the machine's other load."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def verdict(ok: bool) -> str:
@@ -323,6 +354,11 @@ def report_reminders(args: argparse.Namespace, r: dict | str) -> None:
         f" (runs: {runs} ms; <= 1 s: {verdict(r['best'] <= 1000)}); returned {r['result']},"
         f" {r['left_due']} still due"
     )
+    server = "n/a" if r["server_cpu"] is None else f"{r['server_cpu']:.2f} s"
+    say(
+        f"    {r['queries']} queries; CPU: this process {r['cpu']:.2f} s, its PostgreSQL session"
+        f" {server} (the pass's own work, whatever else the machine runs)"
+    )
 
 
 def main() -> None:
@@ -345,6 +381,11 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--web-threads", type=int, default=1)
     parser.add_argument("--reseed", action="store_true", help="generate the data again")
+    parser.add_argument(
+        "--row-by-row",
+        action="store_true",
+        help="time the reminder pass's row-by-row path (SQLite's) instead of the set-based one",
+    )
     parser.add_argument("--in-process", action="store_true", help="no stack, no check-in load")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -238,10 +238,13 @@ def base_env(var_dir: Path, *, embedded: bool) -> dict[str, str]:
     return env
 
 
-def embedded_stack(name: str, *, workers: bool = True) -> Stack:
+def embedded_stack(
+    name: str, *, workers: bool = True, workers_of: Sequence[str] | None = None
+) -> Stack:
     """`make run`'s embedded defaults (SQLite, the embedded event log, no servers) on the
-    embedded e2e ports, in a fresh `var/e2e-<name>`; without Celery workers unless `workers`.
-    The caller stops it."""
+    embedded e2e ports, in a fresh `var/e2e-<name>`; without Celery workers unless `workers`,
+    and with only the named services' workers (each with beat, as `make run` starts them)
+    when `workers_of` is given. The caller stops it."""
     var_dir = ROOT / "var" / f"e2e-{name}"
     shutil.rmtree(var_dir, ignore_errors=True)
     var_dir.mkdir(parents=True)
@@ -253,5 +256,14 @@ def embedded_stack(name: str, *, workers: bool = True) -> Stack:
         gateway_port=int(os.environ.get("E2E_EMBEDDED_GATEWAY_PORT", "58180")),
         service_port_base=int(os.environ.get("E2E_EMBEDDED_SERVICE_PORT_BASE", "58110")),
         env=env,
-        extra_args=[] if workers else ["--no-workers"],
+        extra_args=(
+            ["--no-workers"]
+            if not workers
+            else [
+                arg
+                for service in SERVICES
+                if workers_of is not None and service not in workers_of
+                for arg in ("--skip", f"{service}:worker")
+            ]
+        ),
     )

@@ -156,9 +156,9 @@ def test_habits_through_nginx_on_the_real_stack(
 
 @pytest.fixture(scope="module")
 def embedded() -> Iterator[Stack]:
-    # `make run`'s command without the other services' Celery workers; habits' own worker
-    # (with beat, exactly as `make run` starts it) is started by the test.
-    stack = embedded_stack_of("habits", workers=False)
+    # `make run`'s command with habits' own Celery worker (with beat, as `make run` starts it)
+    # and without the other services' workers: the stack builds the command, once.
+    stack = embedded_stack_of("habits", workers_of=("habits",))
     yield stack
     stack.stop()
 
@@ -169,45 +169,13 @@ def test_habits_on_the_embedded_make_run_stack(embedded: Stack) -> None:
     milestone_journey(embedded.url, account)
 
     habit, local_time, at = reminder_in(embedded.url, account, minutes=1)
-    log = open(embedded.var_dir / "habits-worker.log", "ab")  # noqa: SIM115 - closed below
-    worker = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "celery"),
-            "-A",
-            "config",
-            "worker",
-            "-B",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "1",
-            "--pool",
-            "solo",
-            "--hostname",
-            f"habits-e2e-{uuid.uuid4().hex[:6]}@%h",
-        ],
-        cwd=ROOT / "habits-service",
-        env={**embedded.env, "DJANGO_SETTINGS_MODULE": "config.settings"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        with open_socket(embedded.url, account) as ws:
-            wait = (at - datetime.now(UTC)).total_seconds()
-            [frame] = notification_frames(ws, 1, timeout=wait + 120)
-            arrived = datetime.now(UTC)
-            told = frame["notification"]
-            assert told["type"] == "habit_reminder" and told["target"]["id"] == habit["id"]
-            assert told["text"] == f"Time for “Stretch” ({local_time})"
-            # Not before its minute (beat runs at the start of each minute).
-            assert arrived >= at, (arrived, at)
-            assert no_more_frames(ws, wait=3) == []
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        log.close()
+    with open_socket(embedded.url, account) as ws:
+        wait = (at - datetime.now(UTC)).total_seconds()
+        [frame] = notification_frames(ws, 1, timeout=wait + 120)
+        arrived = datetime.now(UTC)
+        told = frame["notification"]
+        assert told["type"] == "habit_reminder" and told["target"]["id"] == habit["id"]
+        assert told["text"] == f"Time for “Stretch” ({local_time})"
+        # Not before its minute (beat runs at the start of each minute).
+        assert arrived >= at, (arrived, at)
+        assert no_more_frames(ws, wait=3) == []

@@ -12,6 +12,9 @@ through its index in batches; each batch is one transaction that claims its rows
 never these), publishes `habits.reminder.due` for those that fire through the outbox and moves
 every claimed row's `next_fire_at` on. The event and the advance commit together or not at all,
 so a crash sends nothing and leaves the rows due for the next pass: each reminder is sent once.
+On PostgreSQL the batch is set-based (`_send_batch_sql`): the rows stay in the database and
+Python answers only each distinct schedule key with the engine; on SQLite (and as the reference
+the set-based pass is tested against) `_send_batch` decides row by row.
 
 A due reminder does not fire (it only moves on) when its day is already done (the check-in meets
 the target: read at the pass, so a check-in or its undo needs no write here), paused, when its
@@ -25,7 +28,7 @@ import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -47,6 +50,8 @@ from habits.tracking.selectors import habit_of
 
 MAX_REMINDERS_PER_HABIT = 5
 PASS_BATCH_SIZE = 5000
+# The set-based pass's batch (measured: bench/habits.py; see docs/decisions.md).
+SQL_BATCH_SIZE = 25000
 
 
 def _schedule(
@@ -254,27 +259,44 @@ _DUE_FIELDS = (
 
 
 def send_due_reminders(
-    *, now: datetime | None = None, batch_size: int = PASS_BATCH_SIZE, max_batches: int = 0
+    *,
+    now: datetime | None = None,
+    batch_size: int | None = None,
+    max_batches: int = 0,
+    set_based: bool | None = None,
 ) -> PassResult:
     """Send every reminder due at `now` (default: the clock) once; see the module docstring.
-    `max_batches` (0: until none is due) bounds one call's work."""
+    `max_batches` (0: until none is due) bounds one call's work. On PostgreSQL the pass is
+    set-based (`_send_batch_sql`: the rows never come to Python); `set_based=False` runs the
+    row-by-row pass (SQLite's, and the reference the set-based one is tested against)."""
     now = now or timezone.now()
+    if set_based is None:
+        set_based = connection.vendor == "postgresql"
+    if batch_size is None:
+        batch_size = SQL_BATCH_SIZE if set_based else PASS_BATCH_SIZE
     result = PassResult()
     while not max_batches or result.batches < max_batches:
         with transaction.atomic():
-            rows = list(
-                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(next_fire_at__lte=now)
-                .order_by("next_fire_at")
-                .values_list(*_DUE_FIELDS)[:batch_size]
-            )
-            if not rows:
-                break
-            sent, skipped = _send_batch(rows, now=now)
+            if set_based:
+                claimed, sent = _send_batch_sql(now=now, batch_size=batch_size)
+                if not claimed:
+                    break
+                skipped = claimed - sent
+            else:
+                rows = list(
+                    Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(next_fire_at__lte=now)
+                    .order_by("next_fire_at")
+                    .values_list(*_DUE_FIELDS)[:batch_size]
+                )
+                if not rows:
+                    break
+                claimed = len(rows)
+                sent, skipped = _send_batch(rows, now=now)
         result.sent += sent
         result.skipped += skipped
         result.batches += 1
-        if len(rows) < batch_size:
+        if claimed < batch_size:
             break
     return result
 
@@ -406,6 +428,268 @@ def _advance(updates: list[tuple[int, datetime | None, date | None]]) -> None:
             "WHERE r.id = u.id",
             [rows],
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# The set-based pass (PostgreSQL)
+#
+# Per batch, in its transaction: (1) the due rows are claimed (`FOR UPDATE SKIP LOCKED`) into
+# a temporary table with what the decision needs; (2) Python reads the *distinct* schedule
+# keys of the batch (zone, local time, schedule, the start date only where it can matter,
+# the habit only where a pause can matter, the due instant) and answers each with the engine
+# itself: the due instant's local day, that zone's today, whether the day is scheduled, the
+# next firing; (3) one statement joins the claimed rows with those answers and the day's
+# check-in, inserts the outbox rows of those that fire and advances every claimed row. The
+# rows never travel to Python, and no time zone rule is evaluated by PostgreSQL.
+
+_CLAIM_TABLE = "habits_reminder_claim"
+# A date before every habit: "the start date cannot matter" (all searched days are after it).
+_NO_START = date(1, 1, 1)
+# `every_n_days` keeps only its phase: a start on this date plus (start - it) mod N.
+_PHASE_EPOCH = date(1970, 1, 5)
+_NO_HABIT = UUID(int=0)
+
+
+def _tables() -> dict[str, str]:
+    from cotask_common.events.models import OutboxEvent
+
+    q = connection.ops.quote_name
+    return {
+        "reminder": q(Reminder._meta.db_table),
+        "habit": q(Habit._meta.db_table),
+        "user": q(Habit._meta.get_field("owner").related_model._meta.db_table),
+        "pause": q(Pause._meta.db_table),
+        "checkin": q(Checkin._meta.db_table),
+        "outbox": q(OutboxEvent._meta.db_table),
+        "claim": _CLAIM_TABLE,
+    }
+
+
+# A start date matters only when it is after a day the pass looks at (the due day, or from
+# the day before today on): local dates are within a day of UTC dates, so "after UTC today - 2
+# or the due instant's UTC date - 1" is a safe superset. A pause likewise.
+_CLAIM_SQL = """
+CREATE TEMPORARY TABLE {claim} ON COMMIT DROP AS
+WITH picked AS (
+    SELECT id, habit_id, local_time, next_fire_at, last_fired_day FROM {reminder}
+    WHERE next_fire_at <= %(now)s
+    ORDER BY next_fire_at
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+), rows AS (
+    SELECT r.id, r.habit_id, r.local_time, r.next_fire_at, r.last_fired_day,
+           h.owner_id, h.name, h.kind, h.target_value, h.target_direction,
+           h.schedule_kind, h.weekday_mask, h.times, h.interval_days, h.start_date,
+           h.archived_at IS NOT NULL AS archived, u.time_zone,
+           LEAST(%(utc_today)s::date - 2,
+                 (r.next_fire_at AT TIME ZONE 'UTC')::date - 1) AS horizon
+    FROM picked r
+    JOIN {habit} h ON h.id = r.habit_id
+    JOIN {user} u ON u.id = h.owner_id
+)
+SELECT rows.*,
+       CASE WHEN start_date > horizon THEN start_date
+            WHEN schedule_kind = 'every_n_days' THEN %(epoch)s::date
+                 + (((start_date - %(epoch)s::date) %% interval_days) + interval_days)
+                 %% interval_days
+            ELSE %(no_start)s::date END AS start_key,
+       CASE WHEN EXISTS (SELECT 1 FROM {pause} p
+                         WHERE p.habit_id = rows.habit_id AND p.end_date >= horizon)
+            THEN habit_id ELSE %(no_habit)s::uuid END AS pause_key
+FROM rows
+"""
+
+_KEY_COLUMNS = (
+    "time_zone, local_time, schedule_kind, weekday_mask, times, interval_days, start_key, "
+    "pause_key, next_fire_at"
+)
+
+# Constant column names only.
+_KEYS_SQL = f"SELECT {_KEY_COLUMNS} FROM {{claim}} WHERE NOT archived GROUP BY {_KEY_COLUMNS}"  # noqa: S608
+
+_PAUSES_SQL = """
+SELECT habit_id, start_date, end_date FROM {pause}
+WHERE habit_id IN (SELECT DISTINCT pause_key FROM {claim} WHERE pause_key <> %(no_habit)s::uuid)
+  AND end_date >= (SELECT min(horizon) FROM {claim})
+"""
+
+# The event id: a UUIDv7 made in PostgreSQL (the batch's millisecond, then random bits with
+# the version and variant set), as the kit's `uuid7` lays it out.
+_UUID7 = (
+    "encode(set_byte(overlay(g.b placing substring(int8send(%(ms)s::bigint) from 3 for 6) "
+    "from 1 for 6), 6, (get_byte(g.b, 6) & 15) | 112), 'hex')::uuid"
+)
+
+_SEND_SQL = """
+WITH answer AS (
+    SELECT * FROM jsonb_to_recordset(%(answers)s::jsonb) AS a(
+        time_zone text, local_time time, schedule_kind text, weekday_mask int, times int,
+        interval_days int, start_key date, pause_key uuid, next_fire_at timestamptz,
+        day date, today date, scheduled boolean, next timestamptz)
+), decided AS (
+    SELECT c.id, c.habit_id, c.owner_id, c.name, c.local_time, c.archived, c.last_fired_day,
+           a.day, a.next,
+           COALESCE(NOT c.archived AND a.scheduled AND a.day = a.today
+                    AND c.last_fired_day IS DISTINCT FROM a.day
+                    AND NOT COALESCE(
+                        CASE WHEN c.kind = 'measurable' THEN
+                                 CASE WHEN c.target_direction = 'at_least'
+                                      THEN ch.value >= c.target_value
+                                      ELSE ch.value <= c.target_value END
+                             ELSE ch.value >= CASE WHEN c.schedule_kind = 'times_per_day'
+                                                   THEN c.times ELSE 1 END
+                        END, false), false) AS fires
+    FROM {claim} c
+    LEFT JOIN answer a
+      ON a.time_zone = c.time_zone AND a.local_time = c.local_time
+     AND a.schedule_kind = c.schedule_kind AND a.weekday_mask = c.weekday_mask
+     AND a.times = c.times AND a.interval_days = c.interval_days
+     AND a.start_key = c.start_key AND a.pause_key = c.pause_key
+     AND a.next_fire_at = c.next_fire_at
+    LEFT JOIN {checkin} ch ON ch.habit_id = c.habit_id AND ch.day = a.day
+), firing AS (
+    SELECT d.*, {uuid7} AS event_id
+    FROM decided d, LATERAL (SELECT uuid_send(gen_random_uuid()) AS b, d.id) AS g
+    WHERE d.fires
+), written AS (
+    INSERT INTO {outbox} (id, topic, key, type, payload, created_at, attempts, last_error)
+    SELECT event_id, %(topic)s, habit_id::text, %(type)s,
+           jsonb_build_object(
+               'id', event_id::text, 'type', %(type)s, 'version', %(version)s::int,
+               'occurred_at', %(stamp)s::text, 'producer', %(producer)s::text,
+               'actor', NULL, 'key', habit_id::text,
+               'data', jsonb_build_object(
+                   'habit_id', habit_id::text, 'owner_id', owner_id::text,
+                   'habit_name', name, 'day', to_char(day, 'YYYY-MM-DD'),
+                   'local_time', to_char(local_time, 'HH24:MI'))),
+           %(occurred_at)s, 0, ''
+    FROM firing
+    RETURNING 1
+), advanced AS (
+    UPDATE {reminder} r
+    SET next_fire_at = CASE WHEN d.archived THEN NULL ELSE d.next END,
+        last_fired_day = CASE WHEN d.fires THEN d.day ELSE r.last_fired_day END
+    FROM decided d
+    WHERE r.id = d.id
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM advanced), (SELECT count(*) FROM written),
+       (SELECT pg_notify(%(channel)s, '') FROM (SELECT 1 FROM written LIMIT 1) AS any_written)
+"""
+
+
+def _answer(
+    key: tuple[Any, ...],
+    *,
+    now: datetime,
+    pauses: dict[UUID, list[engine.DayRange]],
+    zones: dict[str, ZoneInfo],
+) -> dict[str, Any]:
+    """The engine's answer for one schedule key: the due instant's local day, today there,
+    whether that day is scheduled, and the next firing after `now` (the row-by-row pass's
+    rule, computed once per key rather than once per row)."""
+    zone_name, local_time, kind, mask, times, interval, start, pause_key, due_at = key
+    zone = zones.get(zone_name)
+    if zone is None:
+        zone = zones[zone_name] = zone_named(zone_name)
+    schedule = _schedule(
+        kind=kind, start_date=start, weekday_mask=mask, times=times, interval_days=interval
+    )
+    scheduled = engine.scheduled_day_predicate(schedule, pauses.get(pause_key, []))
+    day = due_at.astimezone(zone).date()
+    following = engine.next_local_fire(local_time, zone, now, scheduled)
+    return {
+        "time_zone": zone_name,
+        "local_time": local_time.isoformat(),
+        "schedule_kind": kind,
+        "weekday_mask": mask,
+        "times": times,
+        "interval_days": interval,
+        "start_key": start.isoformat(),
+        "pause_key": str(pause_key),
+        "next_fire_at": due_at.isoformat(),
+        "day": day.isoformat(),
+        "today": engine.local_today(zone, now).isoformat(),
+        "scheduled": scheduled(day),
+        "next": following.isoformat() if following else None,
+    }
+
+
+def _event_envelope(type: str) -> dict[str, Any]:
+    """The common part of the batch's events, checked as the kit's `publish_events` checks it:
+    declared, this service's, the latest version; a sample of the data the SQL builds (typed
+    columns: ids, a name of 1 to 100 characters, a date, HH:MM) validated against the
+    declaration, so a contract change that the statement misses fails here."""
+    from django.conf import settings
+
+    from cotask_common.contracts.registry import registry as contracts
+    from cotask_common.events.envelope import Event, format_time
+
+    sample = {
+        "habit_id": str(_NO_HABIT),
+        "owner_id": str(_NO_HABIT),
+        "habit_name": "x",
+        "day": "2026-01-01",
+        "local_time": "07:30",
+    }
+    version = contracts.latest(type)
+    contracts.get(type, version).validate(sample)
+    event = Event.new(
+        type=type,
+        key=str(_NO_HABIT),
+        data=sample,
+        producer=settings.COTASK_SERVICE,
+        actor=None,
+        version=version,
+    )
+    return {
+        "topic": event.topic,
+        "type": type,
+        "version": version,
+        "producer": settings.COTASK_SERVICE,
+        "occurred_at": event.occurred_at,
+        "stamp": format_time(event.occurred_at),
+        "ms": int(event.occurred_at.timestamp() * 1000),
+    }
+
+
+def _send_batch_sql(*, now: datetime, batch_size: int) -> tuple[int, int]:
+    """One batch of the set-based pass (inside the caller's transaction): (claimed, sent)."""
+    from cotask_common.events.outbox import relay_wakeup, wakeup_channel
+
+    tables = _tables()
+    fixed = {
+        "now": now,
+        "utc_today": now.astimezone(UTC).date(),
+        "epoch": _PHASE_EPOCH,
+        "no_start": _NO_START,
+        "no_habit": _NO_HABIT,
+        "limit": batch_size,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL.format(**tables), fixed)
+        if not cursor.rowcount:
+            cursor.execute(f"DROP TABLE {_CLAIM_TABLE}")
+            return 0, 0
+        cursor.execute(_KEYS_SQL.format(**tables))
+        keys = cursor.fetchall()
+        pauses: dict[UUID, list[engine.DayRange]] = defaultdict(list)
+        if any(key[7] != _NO_HABIT for key in keys):
+            cursor.execute(_PAUSES_SQL.format(**tables), fixed)
+            for habit_id, start, end in cursor.fetchall():
+                pauses[habit_id].append(engine.DayRange(start=start, end=end))
+        zones: dict[str, ZoneInfo] = {}
+        answers = [_answer(key, now=now, pauses=pauses, zones=zones) for key in keys]
+        envelope = _event_envelope("habits.reminder.due")
+        cursor.execute(
+            _SEND_SQL.format(**tables, uuid7=_UUID7),
+            {**envelope, "answers": json.dumps(answers), "channel": wakeup_channel()},
+        )
+        claimed, sent, _notified = cursor.fetchone()
+        cursor.execute(f"DROP TABLE {_CLAIM_TABLE}")
+    if sent:
+        transaction.on_commit(relay_wakeup.set)
+    return claimed, sent
 
 
 # ---------------------------------------------------------------------------------------------
