@@ -658,7 +658,7 @@ def _send_batch_sql(*, now: datetime, batch_size: int) -> tuple[int, int]:
     from cotask_common.events.outbox import relay_wakeup, wakeup_channel
 
     tables = _tables()
-    fixed = {
+    fixed: dict[str, Any] = {
         "now": now,
         "utc_today": now.astimezone(UTC).date(),
         "epoch": _PHASE_EPOCH,
