@@ -5,16 +5,14 @@ that crashes mid-way still send each reminder exactly once."""
 
 from __future__ import annotations
 
-import threading
-import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import connection, transaction
 
-from cotask_common.events.models import OutboxEvent
 from cotask_common.events.testing import published_events
+from cotask_common.testing.concurrency import overlap_then_kill_the_first
 from habits.tracking import reminders
 from habits.tracking.models import Checkin, Habit, Pause, Reminder
 
@@ -204,47 +202,6 @@ def test_the_pass_reads_a_batch_in_a_bounded_number_of_queries(habit_for, set_ba
 # Two passes at once, and a crash
 
 
-def _outbox_table() -> str:
-    return connection.ops.quote_name(OutboxEvent._meta.db_table)
-
-
-def _blocked_pass_pids() -> list[int]:
-    """The sessions waiting for a lock, each asserted to wait for the outbox table (a pass
-    waiting for another's *rows* would wait on a tuple or a transaction instead)."""
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            "SELECT pid, wait_event FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        found = cursor.fetchall()
-    assert all(event == "relation" for _pid, event in found), found
-    return [pid for pid, _event in found]
-
-
-def _wait(condition, timeout: float = 10.0) -> None:
-    deadline = clock.monotonic() + timeout
-    while not condition():
-        assert clock.monotonic() < deadline, "timed out"
-        clock.sleep(0.05)
-
-
-class PassThread(threading.Thread):
-    def __init__(self, now: datetime, batch_size: int) -> None:
-        super().__init__(daemon=True)
-        self.now, self.batch_size = now, batch_size
-        self.result: reminders.PassResult | None = None
-        self.error: Exception | None = None
-
-    def run(self) -> None:
-        try:
-            self.result = reminders.send_due_reminders(now=self.now, batch_size=self.batch_size)
-        except Exception as exc:  # the crash under test
-            self.error = exc
-        finally:
-            close_old_connections()
-            connections.close_all()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_passes_send_each_reminder_once_and_a_crash_loses_none(habit_for) -> None:
     if connection.vendor != "postgresql":
@@ -253,30 +210,11 @@ def test_two_concurrent_passes_send_each_reminder_once_and_a_crash_loses_none(ha
         habit_for("UTC", "08:00", now=utc(2026, 6, 1), name=f"H{n:02}")
     due_at = utc(2026, 6, 1, 8)
 
-    # A third connection holds the outbox so passes block right before they publish, holding
-    # their claimed rows: the moment two passes overlap.
-    blocker = connections.create_connection("default")
-    blocker.set_autocommit(False)
-    first, second = PassThread(due_at, batch_size=15), PassThread(due_at, batch_size=15)
-    try:
-        with blocker.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {_outbox_table()} IN SHARE MODE")
-        first.start()
-        _wait(lambda: len(_blocked_pass_pids()) == 1)
-        [first_pid] = _blocked_pass_pids()
-        second.start()
-        _wait(lambda: len(_blocked_pass_pids()) == 2)
-        # The first pass dies (its session is killed) while it holds its 15 rows.
-        with blocker.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [first_pid])
-        first.join(10)
-        assert first.error is not None and first.result is None
-    finally:
-        blocker.rollback()
-        blocker.close()
-    second.join(20)
-    assert second.error is None, second.error
-    assert second.result is not None
+    # Two passes overlap, each holding the rows it claimed; the first dies (its session is
+    # killed) while it holds its 15.
+    _first, second = overlap_then_kill_the_first(
+        lambda: reminders.send_due_reminders(now=due_at, batch_size=15)
+    )
     third = reminders.send_due_reminders(now=due_at)
     names = [name for name, _day, _at in sent()]
     assert sorted(names) == [f"H{n:02}" for n in range(40)]  # each exactly once

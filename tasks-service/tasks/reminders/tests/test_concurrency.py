@@ -4,61 +4,17 @@ before its commit, sends nothing and leaves them for the next pass."""
 
 from __future__ import annotations
 
-import threading
-import time as clock_time
 from collections import Counter
-from datetime import datetime
 
 import pytest
-from django.db import close_old_connections, connection, connections
+from django.db import connection
 
-from cotask_common.events.models import OutboxEvent
+from cotask_common.testing.concurrency import InThread, overlap_then_kill_the_first
 from tasks.reminders import sending
 from tasks.reminders.models import Reminder
 from tasks.reminders.tests.conftest import due_events, utc
 
 DUE = utc(2026, 6, 3, 12)
-
-
-def _outbox_table() -> str:
-    return connection.ops.quote_name(OutboxEvent._meta.db_table)
-
-
-def _blocked_pass_pids() -> list[int]:
-    """Sessions waiting for a lock; each must wait for the outbox table (a pass waiting for
-    another's reminder rows would wait on a tuple or a transaction instead)."""
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            "SELECT pid, wait_event FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        found = cursor.fetchall()
-    assert all(event == "relation" for _pid, event in found), found
-    return [pid for pid, _event in found]
-
-
-def _wait(condition, timeout: float = 15.0) -> None:
-    deadline = clock_time.monotonic() + timeout
-    while not condition():
-        assert clock_time.monotonic() < deadline, "timed out"
-        clock_time.sleep(0.05)
-
-
-class PassThread(threading.Thread):
-    def __init__(self, now: datetime, batch_size: int) -> None:
-        super().__init__(daemon=True)
-        self.now, self.batch_size = now, batch_size
-        self.result: sending.PassResult | None = None
-        self.error: Exception | None = None
-
-    def run(self) -> None:
-        try:
-            self.result = sending.send_due_reminders(now=self.now, batch_size=self.batch_size)
-        except Exception as exc:  # the crash under test
-            self.error = exc
-        finally:
-            close_old_connections()
-            connections.close_all()
 
 
 def _reminded_tasks() -> Counter:
@@ -73,31 +29,11 @@ def test_two_passes_at_once_and_a_killed_one_send_each_reminder_once(clock, team
         new_task(at=utc(2026, 6, 1), due=utc(2026, 6, 4, 12), assignee_ids=[team.member.id])
         for _ in range(40)
     ]
-    # The day-before reminders (40) are due at DUE.
-    blocker = connections.create_connection("default")
-    blocker.set_autocommit(False)
-    first, second = PassThread(DUE, batch_size=15), PassThread(DUE, batch_size=15)
-    try:
-        # Holding the outbox makes each pass wait right before it publishes, holding the rows
-        # it claimed: the moment two passes overlap.
-        with blocker.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {_outbox_table()} IN SHARE MODE")
-        first.start()
-        _wait(lambda: len(_blocked_pass_pids()) == 1)
-        [first_pid] = _blocked_pass_pids()
-        second.start()
-        _wait(lambda: len(_blocked_pass_pids()) == 2)
-        # The first worker dies (its session is killed) while it holds its 15 rows.
-        with blocker.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [first_pid])
-        first.join(15)
-        assert first.error is not None and first.result is None
-    finally:
-        blocker.rollback()
-        blocker.close()
-    second.join(30)
-    assert second.error is None, second.error
-    assert second.result is not None
+    # The day-before reminders (40) are due at DUE. Two passes overlap, each holding the rows it
+    # claimed; the first worker dies (its session is killed) while it holds its 15.
+    _first, second = overlap_then_kill_the_first(
+        lambda: sending.send_due_reminders(now=DUE, batch_size=15)
+    )
     # The second pass skipped the killed one's rows while they were held, and took them (or
     # the third does) once they were released: each sent by exactly one pass.
     third = sending.send_due_reminders(now=DUE)
@@ -110,7 +46,7 @@ def test_two_passes_at_once_and_a_killed_one_send_each_reminder_once(clock, team
 def test_two_passes_racing_freely_send_each_once(clock, team, new_task):
     for _ in range(60):
         new_task(at=utc(2026, 6, 1), due=utc(2026, 6, 4, 12), assignee_ids=[team.member.id])
-    passes = [PassThread(DUE, batch_size=7) for _ in range(2)]
+    passes = [InThread(lambda: sending.send_due_reminders(now=DUE, batch_size=7)) for _ in range(2)]
     for one in passes:
         one.start()
     for one in passes:

@@ -10,27 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-
+from cotask_common.management.instant import InstantCommand
 from habits.tracking import reminders
 
 
-class Command(BaseCommand):
+class Command(InstantCommand):
     help = "Send the due habit reminders and close the due habit days once."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--at", help="the instant to run as (ISO 8601 with a zone)")
+        super().add_arguments(parser)
         parser.add_argument("--only", choices=["reminders", "days"])
 
     def handle(self, *args: Any, **options: Any) -> None:
-        now = timezone.now()
-        if options["at"]:
-            parsed = parse_datetime(options["at"])
-            if parsed is None or parsed.tzinfo is None:
-                raise CommandError("--at needs an ISO 8601 instant with a zone")
-            now = parsed
+        now = self.instant(options)
         if options["only"] != "days":
             result = reminders.send_due_reminders(now=now)
             self.stdout.write(f"reminders: {result.sent} sent, {result.skipped} skipped")
