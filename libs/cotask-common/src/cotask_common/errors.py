@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -18,6 +19,9 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from cotask_common import outages
 
 
 class ServiceError(Exception):
@@ -106,8 +110,23 @@ def _summary(fields: dict[str, list[dict[str, str]]]) -> str:
     return "; ".join(parts) if parts else str(_("Invalid input."))
 
 
+def unavailable_body(request: Any) -> dict[str, Any]:
+    return error_body(
+        code="service_unavailable", message=outages.unavailable_message(), request=request
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     request = context.get("request")
+    dependency = outages.unavailable_dependency(exc)
+    if dependency is not None:
+        outages.log_outage(dependency, exc, request)
+        set_rollback()
+        return Response(
+            unavailable_body(request),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(outages.RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, ServiceError):
         return Response(
             error_body(code=exc.code, message=exc.message, fields=exc.fields, request=request),
@@ -150,6 +169,14 @@ def not_found_view(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error_view(request: HttpRequest) -> JsonResponse:
+    # Django calls this from inside its handling of the exception: what failed is at hand.
+    failure = sys.exc_info()[1]
+    dependency = outages.unavailable_dependency(failure)
+    if failure is not None and dependency is not None:
+        outages.log_outage(dependency, failure, request)
+        response = JsonResponse(unavailable_body(request), status=503)
+        response["Retry-After"] = str(outages.RETRY_AFTER_SECONDS)
+        return response
     return JsonResponse(
         error_body(
             code="server_error", message=_("Something went wrong on our side."), request=request

@@ -250,6 +250,9 @@ def _caches(redis_url: str, service: str) -> dict[str, Any]:
                 "LOCATION": redis_url,
                 "KEY_PREFIX": service,
                 "TIMEOUT": 300,
+                # A Redis that is down or hung costs a request a second at most, not a hang:
+                # its callers then degrade (rate limits count per process) or answer 503.
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
             }
         }
     return {

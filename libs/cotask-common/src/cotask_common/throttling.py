@@ -11,16 +11,23 @@ name (`rate_setting`); add `NamedLimitThrottling` to the view.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import time
 from typing import Any
 
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
+
+from cotask_common import outages
+
+logger = logging.getLogger("cotask.outages")
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -77,7 +84,18 @@ class RateThrottle(SimpleRateThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        if _shared_counts_down():
+            self.cache = _process_counts
+            return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except Exception as exc:
+            if outages.unavailable_dependency(exc) is None:
+                raise
+            # Redis is a cache, not a gate: count in this process until it is back.
+            _mark_shared_counts_down(exc)
+            self.cache = _process_counts
+            return super().allow_request(request, view)
 
     def identity(self, request: Request) -> str | None:
         return self.get_ident(request)
@@ -91,6 +109,29 @@ class RateThrottle(SimpleRateThrottle):
 
     def message(self) -> str:
         return str(self.message_template) % {"limit": self.description}
+
+
+# Counts of this process alone, used while the shared cache cannot be reached: each web
+# process then allows the limit itself (a few times the limit in all), instead of failing.
+_process_counts = LocMemCache("cotask-throttle-fallback", {"TIMEOUT": None, "MAX_ENTRIES": 10_000})
+# How long to count locally before trying the shared cache again: a request does not wait
+# for a refused connection each time.
+SHARED_COUNTS_RETRY_SECONDS = 5.0
+_shared_down_until = 0.0
+
+
+def _shared_counts_down() -> bool:
+    return time.monotonic() < _shared_down_until
+
+
+def _mark_shared_counts_down(exc: BaseException) -> None:
+    global _shared_down_until
+    _shared_down_until = time.monotonic() + SHARED_COUNTS_RETRY_SECONDS
+    logger.warning(
+        "redis unavailable: %s; rate limits counted per process for %.0f s",
+        type(exc).__name__,
+        SHARED_COUNTS_RETRY_SECONDS,
+    )
 
 
 class AnonymousRateThrottle(RateThrottle):

@@ -153,7 +153,11 @@ class RemoteJWKSProvider:
             forget_verified_tokens()
 
     def _load_from_cache(self) -> bool:
-        entry = cache.get(_cache_key())
+        try:
+            entry = cache.get(_cache_key())
+        except Exception as exc:  # the cache is an optimisation only: fetch instead
+            logger.warning("jwks cache read failed", extra={"error": str(exc)})
+            return False
         try:
             url, fetched_at, document, mac = (
                 entry["url"],

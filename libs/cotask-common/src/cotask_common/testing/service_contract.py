@@ -7,6 +7,7 @@ and they run against that service's own settings, URLs and database.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -32,6 +33,8 @@ from cotask_common.testing.translations import (
 __all__ = [
     "test_admin_login_page_is_served",
     "test_an_accounts_first_request_before_its_registration_event_makes_its_user_ref",
+    "test_an_unreachable_database_answers_503_in_the_error_shape",
+    "test_an_unreachable_dependency_is_a_503_from_views_and_from_the_500_handler",
     "test_every_forged_or_broken_token_is_refused",
     "test_every_handled_event_type_is_declared_and_handled_in_each_version",
     "test_every_message_for_people_is_marked_for_translation",
@@ -286,3 +289,67 @@ def test_every_message_for_people_is_marked_for_translation() -> None:
 
     code = Path(getattr(settings, "BASE_DIR")) / getattr(settings, "COTASK_SERVICE")  # noqa: B009
     assert unmarked_messages([code]) == []
+
+
+def _outage_answer(response: Any, language: str) -> None:
+    """A 503 in the one error shape, with Retry-After and the message in `language`."""
+    from django.utils import translation
+
+    from cotask_common.outages import RETRY_AFTER_SECONDS, unavailable_message
+
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["code"] == "service_unavailable"
+    with translation.override(language):
+        assert body["message"] == unavailable_message()
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_database_answers_503_in_the_error_shape(
+    client_for: Any, make_user: Any
+) -> None:
+    """PostgreSQL (or SQLite's file) gone mid-flight: a signed-in request, whose first use of
+    the database is the account check, answers 503, translated, with Retry-After."""
+    from django.db import connection
+
+    from cotask_common.testing.outages import database_unreachable
+
+    client = client_for(make_user())
+    with database_unreachable(connection):
+        response = client.get(f"{_prefix()}/whoami", HTTP_ACCEPT_LANGUAGE="uk")
+    _outage_answer(response, "uk")
+
+
+@pytest.mark.parametrize("dependency", ["database", "redis", "broker", "storage"])
+@pytest.mark.django_db
+def test_an_unreachable_dependency_is_a_503_from_views_and_from_the_500_handler(
+    dependency: str, caplog: Any
+) -> None:
+    """Each dependency's real client, pointed at a port nobody listens on, fails as in an
+    outage: a REST view (the service's exception handler) and anything else (its 500 handler:
+    middleware, admin) answer 503; the log names the dependency."""
+    from django.urls import get_resolver
+    from django.utils import translation
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from cotask_common.testing.outages import fail_reaching
+
+    class Probe(APIView):
+        authentication_classes: list[Any] = []
+        permission_classes: list[Any] = []
+
+        def get(self, request: Any) -> Any:
+            fail_reaching(dependency)
+
+    request = APIRequestFactory().get("/probe", HTTP_ACCEPT_LANGUAGE="ru")
+    with translation.override("ru"):
+        _outage_answer(Probe.as_view()(request).render(), "ru")
+        try:
+            fail_reaching(dependency)
+        except Exception:
+            response = get_resolver().resolve_error_handler(500)(request)
+        _outage_answer(response, "ru")
+    logged = [r.getMessage() for r in caplog.records if r.name == "cotask.outages"]
+    assert len(logged) == 2 and all(line.startswith(f"{dependency} unavailable") for line in logged)
