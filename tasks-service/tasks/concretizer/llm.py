@@ -225,7 +225,8 @@ class _Call:
             # http(s) only: `planner()` refuses any other scheme in CONCRETIZER_API_BASE.
             request = urllib.request.Request(self.url, data=data, headers=self.headers)  # noqa: S310
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                opened = urllib.request.urlopen(request, timeout=self.timeout)  # noqa: S310
+                with opened as response:
                     raw = response.read(MAX_RESPONSE_BYTES + 1)
                 self.calls += 1
                 if len(raw) > MAX_RESPONSE_BYTES:
