@@ -68,7 +68,7 @@ class StepInput(serializers.Serializer):
 
 
 class AcceptInput(serializers.Serializer):
-    steps = StepInput(many=True, required=False, max_length=MAX_STEPS)
+    steps = StepInput(many=True, required=False, max_length=MAX_STEPS)  # type: ignore[call-arg]
     room_id = serializers.UUIDField(required=False, allow_null=True)
 
 
@@ -92,7 +92,8 @@ class PlanOutput(serializers.Serializer):
     task_id = serializers.UUIDField(allow_null=True)
     parent_id = serializers.UUIDField(allow_null=True)
     parent_step = serializers.IntegerField(allow_null=True)
-    context = serializers.DictField()
+    # A field named like Serializer.context: DRF's metaclass moves it into `_declared_fields`.
+    context = serializers.DictField()  # type: ignore[assignment]
     answers = serializers.ListField(child=serializers.CharField())
     questions = serializers.ListField(child=serializers.CharField())
     steps = StepOutput(many=True)

@@ -106,7 +106,8 @@ class FakeChatServer:
     @property
     def base(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}/v1"
 
     def script(self, *replies: Reply) -> None:
         self.replies = list(replies)
