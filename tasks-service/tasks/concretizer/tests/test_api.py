@@ -257,3 +257,11 @@ def test_errors_speak_the_persons_language(squad, jobs):
     answer = client.get(f"{URL}00000000-0000-0000-0000-000000000000/", HTTP_ACCEPT_LANGUAGE="uk")
     assert answer.status_code == 404 and answer.json()["code"] == "plan_not_found"
     assert answer.json()["message"] != "No plan with this id."
+
+
+def test_reading_a_plan_takes_a_fixed_number_of_queries(squad, jobs, django_assert_max_num_queries):
+    client = squad.clients["member"]
+    plan_id = _ask(client, jobs, goal="finish the thesis").json()["id"]
+    client.get(f"{URL}{plan_id}/")  # warm the kit's snapshots
+    with django_assert_max_num_queries(3):
+        assert client.get(f"{URL}{plan_id}/").status_code == 200
