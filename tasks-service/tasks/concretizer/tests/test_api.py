@@ -265,3 +265,25 @@ def test_reading_a_plan_takes_a_fixed_number_of_queries(squad, jobs, django_asse
     client.get(f"{URL}{plan_id}/")  # warm the kit's snapshots
     with django_assert_max_num_queries(3):
         assert client.get(f"{URL}{plan_id}/").status_code == 200
+
+
+def test_a_job_that_breaks_fails_visibly_and_a_redelivered_job_does_nothing(
+    squad, jobs, monkeypatch
+):
+    from tasks.concretizer import llm, services
+
+    def broken():
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(llm, "planner", broken)
+    client = squad.clients["member"]
+    plan_id = _ask(client, jobs, goal="write a book").json()["id"]
+    body = client.get(f"{URL}{plan_id}/").json()
+    assert body["status"] == "failed" and body["error"] == "planner_error"
+    [event] = published_events(type_prefix="tasks.plan.concretized")
+    assert event.data["status"] == "failed" and event.data["provider"] is None
+    assert services.run_plan(plan_id=plan_id) is None  # not queued: left alone
+    assert len(published_events(type_prefix="tasks.plan.concretized")) == 1
+    # A failed plan is not reused: asking again makes a new one.
+    monkeypatch.undo()
+    assert _ask(client, jobs, goal="write a book").json()["id"] != plan_id
