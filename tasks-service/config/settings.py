@@ -18,6 +18,7 @@ globals().update(
             "tasks.reminders",
             "tasks.analytics",
             "tasks.calendar",
+            "tasks.concretizer",
         ],
         title="CoTask tasks API",
         description=(
@@ -60,3 +61,21 @@ CELERY_BEAT_SCHEDULE = {
 # (empty: the origin of the request that made the feed, as the gateway forwards it).
 TASKS_CALENDAR_FEED_RATE = env_str("TASKS_CALENDAR_FEED_RATE", "600/h")
 TASKS_CALENDAR_PUBLIC_URL = env_str("TASKS_CALENDAR_PUBLIC_URL", "").rstrip("/")
+
+# The goal concretizer (tasks.concretizer; README "Concretizer"). With no API base the offline
+# rules planner answers (`make run`); with one, an OpenAI-compatible chat-completions API
+# (hosted, or local: Ollama, vLLM, llama.cpp) does, falling back to the rules.
+CONCRETIZER_PROVIDER = env_str("CONCRETIZER_PROVIDER", "")  # "" (auto), "rules" or "llm"
+CONCRETIZER_API_BASE = env_str("CONCRETIZER_API_BASE", "")  # e.g. https://api.openai.com/v1
+CONCRETIZER_MODEL = env_str("CONCRETIZER_MODEL", "gpt-4o-mini")
+CONCRETIZER_API_KEY = env_str("CONCRETIZER_API_KEY", "")
+CONCRETIZER_TIMEOUT_MS = env_int("CONCRETIZER_TIMEOUT_MS", 20_000)
+CONCRETIZER_MAX_TOKENS = env_int("CONCRETIZER_MAX_TOKENS", 1_500)
+CONCRETIZER_RETRIES = env_int("CONCRETIZER_RETRIES", 2)  # on 429 and 5xx
+CONCRETIZER_BACKOFF_MS = env_int("CONCRETIZER_BACKOFF_MS", 500)  # doubled per retry
+CONCRETIZER_RETRY_AFTER_MAX_SECONDS = env_int("CONCRETIZER_RETRY_AFTER_MAX_SECONDS", 10)
+CONCRETIZER_BREAKER_FAILURES = env_int("CONCRETIZER_BREAKER_FAILURES", 5)
+CONCRETIZER_BREAKER_SECONDS = env_int("CONCRETIZER_BREAKER_SECONDS", 60)
+# Billed answers a day (0: no limit): per person, and for everyone together.
+CONCRETIZER_USER_DAILY_QUOTA = env_int("CONCRETIZER_USER_DAILY_QUOTA", 20)
+CONCRETIZER_DAILY_BUDGET = env_int("CONCRETIZER_DAILY_BUDGET", 2_000)

@@ -12,6 +12,7 @@ urlpatterns = service_urlpatterns(
         path("", include("tasks.reminders.urls")),
         path("", include("tasks.analytics.urls")),
         path("", include("tasks.calendar.urls")),
+        path("", include("tasks.concretizer.urls")),
     ],
 )
 

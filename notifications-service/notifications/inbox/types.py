@@ -316,6 +316,34 @@ TASK_OVERDUE = register_type(
     )
 )
 
+# The goal concretizer (tasks-service): a plan the person asked for is ready, asks questions, or
+# could not be made. Only its owner is told, live and in the inbox (so a reconnecting socket
+# catches up); nobody acted, no email. `data` carries the plan's id to fetch it by.
+PLAN_READY = register_type(
+    NotificationType(
+        key="plan_ready",
+        description=gettext_lazy("A plan you asked the concretizer for is ready."),
+        email=False,
+        single=gettext_lazy("Your plan for “%(goal)s” is ready"),
+    )
+)
+PLAN_QUESTIONS = register_type(
+    NotificationType(
+        key="plan_questions",
+        description=gettext_lazy("The concretizer needs answers before it can plan your goal."),
+        email=False,
+        single=gettext_lazy("A few questions before planning “%(goal)s”"),
+    )
+)
+PLAN_FAILED = register_type(
+    NotificationType(
+        key="plan_failed",
+        description=gettext_lazy("A plan you asked the concretizer for could not be made."),
+        email=False,
+        single=gettext_lazy("Your plan for “%(goal)s” could not be made: please try again"),
+    )
+)
+
 # Words that fill %(what)s / %(action)s / %(outcome)s; stored per language (`word`).
 WHAT = {
     "post": pgettext_lazy("what a notification is about", "post"),

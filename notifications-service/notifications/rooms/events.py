@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 
 from cotask_common.events.consumer import event_handler
 from cotask_common.events.envelope import Event
+from notifications.inbox import services as inbox
 from notifications.inbox.services import Target
 from notifications.rooms import services
 
@@ -251,5 +252,41 @@ def on_overdue(event: Event) -> None:
         data={
             "due_at": due_at.isoformat() if due_at else None,
             "due_date": due_date.isoformat() if due_date else None,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The goal concretizer (topic `tasks.plan`)
+
+
+@event_handler("tasks.plan.concretized")
+def on_plan_concretized(event: Event) -> None:
+    """The plan's owner (the one person in `recipient_ids`) is told it is ready, asks questions
+    or failed; the frame reaches their socket live, and `data.plan_id` is what to fetch."""
+    data = event.data
+    owner, plan = _uuid(data.get("owner_id")), _uuid(data.get("plan_id")) or _uuid(event.key)
+    if owner is None or plan is None or owner not in _recipients(data):
+        return
+    questions, steps = _minutes(data.get("question_count")), _minutes(data.get("step_count"))
+    if data.get("status") == "failed":
+        kind = "plan_failed"
+    else:
+        kind = "plan_questions" if questions and not steps else "plan_ready"
+    task = _uuid(data.get("task_id"))
+    inbox.notify(
+        event_id=event.id,
+        recipient_id=owner,
+        type=kind,
+        target=Target(service="tasks", kind="plan", id=str(plan)),
+        params={"goal": str(data.get("goal") or "")[:120]},
+        data={
+            "plan_id": str(plan),
+            "task_id": str(task) if task else None,
+            "parent_plan_id": str(data.get("parent_plan_id") or "") or None,
+            "status": str(data.get("status") or ""),
+            "provider": data.get("provider"),
+            "step_count": steps,
+            "question_count": questions,
         },
     )

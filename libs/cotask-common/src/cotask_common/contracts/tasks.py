@@ -228,6 +228,51 @@ class TaskDeleted(TaskRef):
 
 
 # ---------------------------------------------------------------------------------------------
+# The goal concretizer — topic `tasks.plan` (plans are private: only their owner is told)
+
+PLAN_KEY = "the plan's id"
+PlanProvider = Literal["llm", "rules"]
+
+
+@declare(
+    "tasks.plan.concretized",
+    key=PLAN_KEY,
+    consumers={"notifications": "tells the owner, live (`plan_ready`, in-app, no email)"},
+)
+class PlanConcretized(Recipients):
+    """A concretize job finished: the plan's steps or clarifying questions are ready (or it
+    failed). `recipient_ids` is the plan's owner, who asked for it (told although they acted:
+    the job ran after their request)."""
+
+    plan_id: UUID
+    owner_id: UUID
+    task_id: UUID | None
+    """the task the plan is for (null: a free-text goal)"""
+    parent_plan_id: UUID | None
+    """set for a finer breakdown of one step of that plan"""
+    status: Literal["done", "failed"]
+    provider: PlanProvider | None
+    """who made it (`rules`: the offline planner, also as the fallback; null when it failed)"""
+    step_count: Annotated[int, Field(ge=0, le=12)]
+    question_count: Annotated[int, Field(ge=0, le=3)]
+    goal: Annotated[str, Field(max_length=120)]
+    """the goal's first 120 characters"""
+
+
+@declare("tasks.plan.accepted", key=PLAN_KEY)
+class PlanAccepted(TypedDict):
+    """The owner accepted the (edited) steps: each became a subtask of `task_id` (its own
+    `tasks.task.created` too), in one transaction."""
+
+    plan_id: UUID
+    owner_id: UUID
+    task_id: UUID
+    room_id: UUID
+    subtask_ids: Annotated[list[UUID], Field(max_length=12)]
+    provider: PlanProvider
+
+
+# ---------------------------------------------------------------------------------------------
 # Deadlines — topics `tasks.reminder` and `tasks.task`
 
 
