@@ -16,7 +16,7 @@ globals().update(
     build_settings(
         service="habits",
         base_dir=BASE_DIR,
-        local_apps=["habits.tracking"],
+        local_apps=["habits.tracking", "habits.cards"],
         title="CoTask habits API",
         description=(
             "Habits with schedules, check-ins, forgiving streaks, reminders and history;"
