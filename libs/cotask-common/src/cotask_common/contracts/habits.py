@@ -168,6 +168,29 @@ class ReminderDue(HabitRef):
     """HH:MM in the owner's time zone"""
 
 
+# ---------------------------------------------------------------------------------------------
+# Card imports — topic `habits.card_import`
+
+ImportStatus = Literal["queued", "running", "done", "failed"]
+
+
+@declare("habits.card_import.progressed", key="the import job's id")
+class CardImportProgressed(TypedDict):
+    """An import of cards (CSV or Anki .apkg) moved on: started, finished a phase (reading,
+    converting), finished or failed. Published after each committed step, so a client told
+    of it can read the job (`GET /api/habits/cards/imports/{id}/`) and see the same."""
+
+    job_id: UUID
+    owner_id: UUID
+    kind: Literal["csv", "apkg"]
+    status: ImportStatus
+    percent: Annotated[int, Field(ge=0, le=100)]
+    counts: dict[str, int]
+    """what was imported (`decks`, `notes`, `cards`, `reviews`) and converted or skipped"""
+    error_code: str
+    """a failed job's problem (stable code), else empty"""
+
+
 @declare("habits.media.attached", key=REFERENCE_KEY, consumers=ATTACHED_CONSUMERS)
 class MediaAttached(references.MediaAttached):
     """Reserved: a habit or a card uses these files."""
