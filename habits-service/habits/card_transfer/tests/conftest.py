@@ -23,6 +23,7 @@ from habits.tracking.tests import conftest as habits_cast
 from habits.tracking.tests.conftest import Cast
 
 cast = habits_cast.cast  # the habits cast fixture, shared
+warm = habits_cast.warm
 
 DAY0 = datetime(2026, 9, 1, 4, tzinfo=UTC)  # col.crt of the generated collections
 
