@@ -4,10 +4,11 @@ map of the numbered media files.
 
 No maintained Python library reads collections without the whole Anki program (`anki` brings
 its Rust backend and opens the collection read-write; `ankipandas` is unmaintained and needs
-pandas), and the schema-11 tables are small and documented, so this reads them with `sqlite3`:
-`col` (models, decks, creation time), `notes`, `cards` and `revlog`. The newest export format
-(`collection.anki21b`, zstd-compressed schema 18) is refused with what to do instead, unless
-the archive also carries a legacy collection.
+pandas), and the tables are small and documented, so this reads them with `sqlite3`: `col`
+(creation time; note types and decks as JSON up to schema 11), `notes`, `cards` and `revlog`.
+Anki's current export format (`collection.anki21b`, the default since Anki 2.1.50) is the same
+database compressed with zstd at schema 18, where note types and decks live in tables of their
+own (`notetypes` with `fields` and `templates`, `decks` with levels separated by 0x1f).
 
 Fields are Anki's HTML; they become our plain text (line breaks kept, tags dropped, entities
 decoded). Media files are not imported: an `<img>` in a field is dropped and counted.
@@ -117,15 +118,39 @@ def _model_kind(model: dict[str, Any]) -> str:
     return "other"
 
 
+# An unpacked collection may be at most this big (a zip bomb stops here, not on the disk).
+MAX_COLLECTION_BYTES = 1 << 30
+
+
 def _collection_member(archive: zipfile.ZipFile) -> str:
     names = set(archive.namelist())
     # Newer Anki writes a stub `collection.anki2` ("please update") beside its real collection.
-    for name in ("collection.anki21", "collection.anki2"):
-        if name in names and not (name == "collection.anki2" and "collection.anki21b" in names):
+    for name in ("collection.anki21b", "collection.anki21", "collection.anki2"):
+        if name in names:
             return name
-    if "collection.anki21b" in names:
-        raise ImportProblem("newer_anki_format")
     raise ImportProblem("no_collection")
+
+
+def _unpack(source: Any, target: Any, *, compressed: bool) -> None:
+    if compressed:
+        import zstandard
+
+        try:
+            source = zstandard.ZstdDecompressor().stream_reader(source)
+            _copy(source, target)
+        except zstandard.ZstdError as exc:
+            raise ImportProblem("bad_collection", detail=str(exc)[:200]) from None
+    else:
+        _copy(source, target)
+
+
+def _copy(source: Any, target: Any) -> None:
+    written = 0
+    while chunk := source.read(1 << 20):
+        written += len(chunk)
+        if written > MAX_COLLECTION_BYTES:
+            raise ImportProblem("collection_too_big", limit=MAX_COLLECTION_BYTES)
+        target.write(chunk)
 
 
 def read_apkg(data: bytes, *, max_notes: int) -> AnkiCollection:
@@ -140,8 +165,7 @@ def read_apkg(data: bytes, *, max_notes: int) -> AnkiCollection:
             with tempfile.TemporaryDirectory(prefix="apkg-") as folder:
                 path = Path(folder) / "collection.sqlite"
                 with archive.open(member) as source, path.open("wb") as target:
-                    while chunk := source.read(1 << 20):
-                        target.write(chunk)
+                    _unpack(source, target, compressed=member.endswith("b"))
                 return _read_collection(path, max_notes=max_notes)
     except zipfile.BadZipFile:
         raise ImportProblem("not_zip") from None
@@ -189,6 +213,13 @@ def _read_tables(db: sqlite3.Connection, *, has_revlog: bool, max_notes: int) ->
         for mid, m in raw_models.items()
     }
     decks = {int(did): str(d.get("name") or did) for did, d in raw_decks.items()}
+    if not models and _has_tables(db, "notetypes", "fields", "templates"):
+        models = _schema18_models(db)
+    if not decks and _has_tables(db, "decks"):
+        decks = {
+            int(did): str(name).replace(FIELD_SEPARATOR, "::")
+            for did, name in db.execute("SELECT id, name FROM decks")
+        }
 
     (count,) = db.execute("SELECT count(*) FROM notes").fetchone()
     if count > max_notes:
@@ -245,3 +276,38 @@ def _read_tables(db: sqlite3.Connection, *, has_revlog: bool, max_notes: int) ->
         reviews=reviews,
         media_dropped=media,
     )
+
+
+def _has_tables(db: sqlite3.Connection, *names: str) -> bool:
+    found = {
+        row[0]
+        for row in db.execute(
+            f"SELECT name FROM sqlite_master WHERE name IN ({','.join('?' * len(names))})",  # noqa: S608 - placeholders only
+            names,
+        )
+    }
+    return found == set(names)
+
+
+def _schema18_models(db: sqlite3.Connection) -> dict[int, AnkiModel]:
+    """Note types of a schema-18 collection. Whether one is a cloze type is `kind` (field 1,
+    a varint: 1 = cloze) of the protobuf in `notetypes.config`; proto3 leaves it out when 0."""
+    fields: dict[int, int] = dict(
+        db.execute("SELECT ntid, count(*) FROM fields GROUP BY ntid").fetchall()
+    )
+    templates: dict[int, int] = dict(
+        db.execute("SELECT ntid, count(*) FROM templates GROUP BY ntid").fetchall()
+    )
+    models = {}
+    for ntid, name, config in db.execute("SELECT id, name, config FROM notetypes"):
+        blob = bytes(config or b"")
+        cloze = len(blob) >= 2 and blob[0] == 0x08 and blob[1] == MODEL_CLOZE
+        raw = {
+            "type": MODEL_CLOZE if cloze else MODEL_STANDARD,
+            "flds": [None] * fields.get(ntid, 0),
+            "tmpls": [None] * templates.get(ntid, 0),
+        }
+        models[int(ntid)] = AnkiModel(
+            id=int(ntid), name=str(name), kind=_model_kind(raw), field_count=fields.get(ntid, 0)
+        )
+    return models

@@ -21,12 +21,9 @@ MESSAGES: dict[str, Any] = {
     "bad_csv": _("Line %(line)s is not valid CSV: %(detail)s."),
     "not_zip": _("The file is not a .apkg archive (not a zip file, or a damaged one)."),
     "no_collection": _(
-        "The archive holds no Anki collection (collection.anki2 or collection.anki21)."
+        "The archive holds no Anki collection (collection.anki21b, .anki21 or .anki2)."
     ),
-    "newer_anki_format": _(
-        "The deck was exported in the newest Anki format only; export it again in Anki with"
-        ' "Support older Anki versions" ticked.'
-    ),
+    "collection_too_big": _("The unpacked collection is larger than %(limit)s bytes."),
     "not_a_collection": _("The archive's collection is not an Anki database: %(detail)s."),
     "missing_table": _("The Anki collection lacks its %(table)s table."),
     "bad_collection": _("The Anki collection is damaged: %(detail)s."),

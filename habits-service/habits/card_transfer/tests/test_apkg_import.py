@@ -199,9 +199,9 @@ def _damaged_collection() -> bytes:
         (_truncated, "not_zip", "not a .apkg archive"),
         (lambda: _zip({"hello.txt": b"hi"}), "no_collection", "holds no Anki collection"),
         (
-            lambda: _zip({"collection.anki21b": b"\x28\xb5\x2f\xfd", "collection.anki2": b""}),
-            "newer_anki_format",
-            "Support older Anki versions",
+            lambda: _zip({"collection.anki21b": b"\x28\xb5\x2f\xfd" + b"\x07junk" * 9}),
+            "bad_collection",
+            "damaged",
         ),
         (
             lambda: _zip({"collection.anki2": b"this is not sqlite at all" * 100}),
