@@ -7,6 +7,7 @@ urlpatterns = service_urlpatterns(
     [
         path("", include("habits.tracking.urls")),
         path("", include("habits.tracking.reminder_urls")),
+        path("", include("habits.cards.urls")),
     ],
 )
 
