@@ -4,13 +4,13 @@ one transaction."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from habits.card_transfer import apkg_reader, csv_format, legacy
+from habits.cards.content import cloze_numbers
 from habits.cards.models import CardState, NoteKind
 
 STATES = {
@@ -65,15 +65,6 @@ class Plan:
     decks: list[tuple[str, ...]]  # every path used, parents first
     counts: Counter[str] = field(default_factory=Counter)
     converted_models: dict[str, int] = field(default_factory=dict)
-
-
-_CLOZE = re.compile(r"\{\{c(\d{1,3})::")
-MAX_CLOZE = 500
-
-
-def cloze_numbers(text: str) -> list[int]:
-    """The cloze numbers of a text, as the cards app counts them (c1 … c500)."""
-    return sorted({int(n) for n in _CLOZE.findall(text) if 0 < int(n) <= MAX_CLOZE})
 
 
 def _cards_for(kind: str, text: str) -> list[int]:

@@ -335,3 +335,11 @@ def _decks(
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def user_deleted(*, user_id: UUID) -> int:
+    """A deleted account's import jobs go, with any file not imported yet. Idempotent."""
+    with transaction.atomic():
+        ImportFile.objects.filter(job__owner_id=user_id).delete()
+        deleted, _rows = ImportJob.objects.filter(owner_id=user_id).delete()
+    return deleted

@@ -130,3 +130,21 @@ def test_the_list_costs_the_same_for_many_jobs(
     with django_assert_max_num_queries(4):
         response = cast.owner.get(URL)
     assert len(response.json()["results"]) == 6
+
+
+def test_a_deleted_account_takes_its_import_jobs(
+    cast: Cast, upload: Callable[..., Any], make_deck: Callable[..., Any]
+) -> None:
+    from cotask_common.events.testing import handle_event, make_event
+
+    done = upload(b"a,b\n", deck=make_deck().id).json()
+    waiting = services.import_create(
+        user=cast.users["owner"], kind="csv", data=b"a,b\n", deck_id=make_deck(name="B").id
+    )
+    theirs = upload(b"a,b\n", deck=make_deck(owner="stranger").id, client=cast.clients["stranger"])
+    owner_id = cast.users["owner"].id
+    assert handle_event(make_event(type="auth.user.deleted", key=str(owner_id), data={}))
+    handle_event(make_event(type="auth.user.deleted", key=str(owner_id), data={}))  # again
+    assert not ImportJob.objects.filter(id__in=[done["id"], waiting.id]).exists()
+    assert not ImportFile.objects.exists()
+    assert ImportJob.objects.filter(id=theirs.json()["id"]).exists()
