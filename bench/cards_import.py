@@ -88,7 +88,9 @@ def make_package(cards: int, seed: int) -> bytes:
             roll = rng.random()
             if roll < 0.5:
                 ivl = rng.randint(1, 200)
-                updates.append((2, 2, rng.randint(60, 200), ivl, rng.choice((2500, 2300, 2650, 1300)), 5, rng.randint(0, 2), cid))  # fmt: skip
+                ease = rng.choice((2500, 2300, 2650, 1300))
+                due = rng.randint(60, 200)
+                updates.append((2, 2, due, ivl, ease, 5, rng.randint(0, 2), cid))
             elif roll < 0.6:
                 updates.append((1, 1, DAY0 + 86400 * 93, 0, 2500, 1, 0, cid))
             else:
@@ -118,12 +120,12 @@ def make_package(cards: int, seed: int) -> bytes:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    from cotask_common.users.models import UserRef
     from habits.card_transfer import plan as planning
     from habits.card_transfer import services
     from habits.card_transfer.models import ImportJob
     from habits.cards.models import Card, Deck, Note, Review
+
+    from cotask_common.users.models import UserRef
 
     with connection.cursor() as cursor:
         for model in (Review, Card, Note, ImportJob, Deck):
