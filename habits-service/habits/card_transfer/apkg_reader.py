@@ -180,7 +180,11 @@ def _read_collection(path: Path, *, max_notes: int) -> AnkiCollection:
         raise ImportProblem("not_a_collection", detail=str(exc)[:200]) from None
     try:
         try:
-            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            # Real tables only: a view named `notes` could make a read run for ever.
+            db.execute("PRAGMA trusted_schema = OFF")
+            tables = {
+                row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
         except sqlite3.DatabaseError as exc:
             raise ImportProblem("not_a_collection", detail=str(exc)[:200]) from None
         for table in ("col", "notes", "cards"):
@@ -282,7 +286,8 @@ def _has_tables(db: sqlite3.Connection, *names: str) -> bool:
     found = {
         row[0]
         for row in db.execute(
-            f"SELECT name FROM sqlite_master WHERE name IN ({','.join('?' * len(names))})",  # noqa: S608 - placeholders only
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN"  # noqa: S608 - placeholders only
+            f" ({','.join('?' * len(names))})",
             names,
         )
     }

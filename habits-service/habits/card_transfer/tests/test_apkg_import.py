@@ -213,9 +213,34 @@ def _damaged_collection() -> bytes:
             "missing_table",
             "lacks its notes table",
         ),
+        (
+            lambda: _zip(
+                {
+                    "collection.anki2": _sqlite(
+                        [
+                            "CREATE TABLE col (id integer)",
+                            "CREATE TABLE cards (id integer)",
+                            "CREATE VIEW notes AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL"
+                            " SELECT x + 1 FROM n) SELECT x AS id FROM n",
+                        ]
+                    )
+                }
+            ),
+            "missing_table",
+            "lacks its notes table",
+        ),
         (_damaged_collection, None, None),
     ],
-    ids=["garbage", "truncated", "no-collection", "anki21b", "not-sqlite", "no-notes", "damaged"],
+    ids=[
+        "garbage",
+        "truncated",
+        "no-collection",
+        "anki21b",
+        "not-sqlite",
+        "no-notes",
+        "notes-is-a-view",
+        "damaged",
+    ],
 )
 def test_a_bad_package_fails_naming_the_problem_and_imports_nothing(
     upload: Callable[..., Any], make: Callable[[], bytes], code: str | None, words: str | None
