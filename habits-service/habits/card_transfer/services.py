@@ -323,13 +323,13 @@ def _decks(
         parent = out.get(path[:-1]) if len(path) > 1 else target
         name = path[-1][:200]
         parent_id = parent.id if parent is not None else None
-        deck = existing.get((parent_id, name))
-        if deck is None:
-            deck = Deck.objects.create(
+        found = existing.get((parent_id, name))
+        if found is None:
+            found = Deck.objects.create(
                 owner=owner, parent=parent, name=name, search_text=name.lower()
             )
-            existing[(parent_id, name)] = deck
-        out[path] = deck
+            existing[(parent_id, name)] = found
+        out[path] = found
     return out
 
 

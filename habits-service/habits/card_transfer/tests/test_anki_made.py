@@ -26,7 +26,7 @@ def _anki_package(*, legacy: bool) -> tuple[bytes, dict[str, dict[str, Any]], in
     from anki.collection import Collection, ExportAnkiPackageOptions
 
     with tempfile.TemporaryDirectory() as folder:
-        col = Collection(str(Path(folder) / "collection.anki2"))
+        col: Any = Collection(str(Path(folder) / "collection.anki2"))
         try:
             deck_id = col.decks.id("Languages::Spanish")
             for model, values in (
@@ -49,7 +49,7 @@ def _anki_package(*, legacy: bool) -> tuple[bytes, dict[str, dict[str, Any]], in
                 col.sched.answerCard(card, ease)
             hablar = col.find_cards("hablar")[0]
             col.sched.suspend_cards([col.find_cards("perro")[0]])
-            cards = {}
+            cards: dict[str, dict[str, Any]] = {}
             for cid in col.find_cards(""):
                 card = col.get_card(cid)
                 first = card.note().fields[0]

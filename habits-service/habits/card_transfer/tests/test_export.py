@@ -75,7 +75,7 @@ def _anki_import(data: bytes) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         package = Path(folder) / "deck.apkg"
         package.write_bytes(data)
-        col = Collection(str(Path(folder) / "collection.anki2"))
+        col: Any = Collection(str(Path(folder) / "collection.anki2"))
         try:
             col.import_anki_package(ImportAnkiPackageRequest(package_path=str(package)))
             notes = []
@@ -146,7 +146,7 @@ def test_our_apkg_export_imports_back_into_the_same_notes(
     assert job["status"] == "done", job
 
     def notes(owner: Any) -> list[tuple[str, str, str, str, str, str, list[str]]]:
-        path = {}
+        path: dict[Any, str] = {}
         for deck in Deck.objects.filter(owner=owner).order_by("id"):
             parent = path.get(deck.parent_id)
             path[deck.id] = f"{parent}::{deck.name}" if parent else deck.name
