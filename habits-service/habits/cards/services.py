@@ -400,6 +400,14 @@ def card_answer(
             day=today,
             previous=previous,
         )
+        if profile.next_summary_at is None:
+            # The first answer of the day: its summary goes out when the day ends (daily.py).
+            profile.next_summary_at = scheduling.day_start(
+                today + timedelta(days=1), zone=zone, day_start_hour=hour
+            )
+            CardProfile.objects.filter(owner_id=user.id).update(
+                next_summary_at=profile.next_summary_at
+            )
     return card, review
 
 
