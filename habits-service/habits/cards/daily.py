@@ -80,8 +80,9 @@ def send_summaries(*, now: datetime | None = None) -> Pass:
             owner = profile.owner
             zone = zone_named(owner.time_zone)
             # The study day that ended at `next_summary_at`.
+            ended = profile.next_summary_at or now
             day = scheduling.study_day(
-                profile.next_summary_at - timedelta(seconds=1),
+                ended - timedelta(seconds=1),
                 zone=zone,
                 day_start_hour=profile.day_start_hour,
             )
@@ -111,4 +112,20 @@ def send_summaries(*, now: datetime | None = None) -> Pass:
                 result.sent += 1
             profile.next_summary_at = None
             profile.save(update_fields=["next_summary_at"])
+            _maybe_optimize(profile)
     return result
+
+
+def _maybe_optimize(profile: CardProfile) -> None:
+    """Once a day's end finds N more reviews than the last fit used, fit again (Celery)."""
+    from habits.cards.optimization import min_reviews
+    from habits.cards.tasks import optimize
+
+    total = Review.objects.filter(owner_id=profile.owner_id).count()
+    if total - profile.optimized_reviews >= min_reviews() and profile.optimization_status not in (
+        "queued",
+        "running",
+    ):
+        CardProfile.objects.filter(owner_id=profile.owner_id).update(optimization_status="queued")
+        owner_id = str(profile.owner_id)
+        transaction.on_commit(lambda: optimize.delay(owner_id))

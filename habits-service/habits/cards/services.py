@@ -186,7 +186,8 @@ def _apply_deck(deck: Deck, *, user: Any, changes: Mapping[str, Any]) -> None:
             except DeckNotFound:
                 raise _field_error("parent", _("No deck with this id.")) from None
             # Walk up: no cycle, bounded depth (a few queries at most).
-            depth, cursor = 1, parent
+            depth = 1
+            cursor: Deck | None = parent
             while cursor is not None:
                 if cursor.id == deck.id:
                     raise _field_error("parent", _("A deck cannot be inside itself."))
@@ -354,7 +355,7 @@ def card_answer(
                 .values("due_day")
                 .annotate(n=Count("id"))
             )
-            return {(r["due_day"] - today).days: r["n"] for r in rows}
+            return {(r["due_day"] - today).days: r["n"] for r in rows if r["due_day"]}
 
         answer = scheduling.review(
             card,

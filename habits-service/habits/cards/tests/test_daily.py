@@ -70,3 +70,19 @@ def test_review_summary_after_the_day_ends(cast, make_deck, make_note, published
         "duration_ms": 1500,
         "retention": None,
     }
+
+
+def test_the_day_end_queues_an_optimisation_after_enough_reviews(
+    cast, make_deck, make_note, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.CARDS_OPTIMIZE_MIN_REVIEWS = 2
+    deck = make_deck()
+    for i in range(2):
+        card = make_note(deck, front=f"q{i}")["cards"][0]["id"]
+        cast.owner.post(
+            f"/api/habits/cards/cards/{card}/answer/", {"rating": "good"}, format="json"
+        )
+    with django_capture_on_commit_callbacks() as callbacks:
+        daily.send_summaries(now=datetime(2026, 3, 3, 2, 0, tzinfo=UTC))
+    assert len(callbacks) == 1
+    assert CardProfile.objects.get().optimization_status == "queued"
