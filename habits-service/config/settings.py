@@ -21,7 +21,7 @@ globals().update(
         title="CoTask habits API",
         description=(
             "Habits with schedules, check-ins, forgiving streaks, reminders and history;"
-            " spaced-repetition cards will live here too."
+            " spaced-repetition cards (decks, notes, FSRS-6 scheduling, due queue, statistics)."
         ),
     )
 )
@@ -34,6 +34,8 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,  # noqa: F405 - set by build_settings
     "habits-send-due-reminders": {"task": "habits.send_due_reminders", "schedule": crontab()},
     "habits-close-due-days": {"task": "habits.close_due_days", "schedule": crontab()},
+    # Cards: the daily "cards due" reminders and review summaries (habits/cards/daily.py).
+    "habits-cards-daily": {"task": "habits.cards.daily", "schedule": crontab()},
 }
 
 # Card import (habits/card_transfer): the largest file (bytes) and the most notes in one file.

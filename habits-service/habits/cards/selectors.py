@@ -245,18 +245,18 @@ def statistics(
         .annotate(n=Count("id"))
     )
     forecast = {today + timedelta(days=i): 0 for i in range(30)}
-    for r in forecast_rows:
-        day = max(r["due_day"], today)  # overdue counts today
-        forecast[day] += r["n"]
+    for f in forecast_rows:
+        if f["due_day"] is not None:
+            forecast[max(f["due_day"], today)] += f["n"]  # overdue counts today
 
     state_rows = cards.values("state").annotate(
         n=Count("id"), s=Count("id", filter=Q(suspended=True))
     )
     by_state = {label: 0 for label in ("new", "learning", "review", "relearning")}
     suspended = 0
-    for r in state_rows:
-        by_state[CardState(r["state"]).label] = r["n"]
-        suspended += r["s"]
+    for s in state_rows:
+        by_state[CardState(s["state"]).label] = s["n"]
+        suspended += s["s"]
 
     bucket_aggregates = {}
     for low, high in STABILITY_BUCKETS:

@@ -17,7 +17,7 @@ RATINGS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 class DeckInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    parent = serializers.UUIDField(required=False, allow_null=True)
+    parent = serializers.UUIDField(required=False, allow_null=True)  # type: ignore[assignment]
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, max_length=20
     )
@@ -31,7 +31,7 @@ class DeckInput(serializers.Serializer):
 
 
 class DeckOutput(serializers.ModelSerializer):
-    parent = serializers.UUIDField(source="parent_id", allow_null=True)
+    parent = serializers.UUIDField(source="parent_id", allow_null=True)  # type: ignore[assignment]
     origin = serializers.UUIDField(source="origin_id", allow_null=True)
 
     class Meta:

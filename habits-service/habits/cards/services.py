@@ -186,7 +186,8 @@ def _apply_deck(deck: Deck, *, user: Any, changes: Mapping[str, Any]) -> None:
             except DeckNotFound:
                 raise _field_error("parent", _("No deck with this id.")) from None
             # Walk up: no cycle, bounded depth (a few queries at most).
-            depth, cursor = 1, parent
+            depth = 1
+            cursor: Deck | None = parent
             while cursor is not None:
                 if cursor.id == deck.id:
                     raise _field_error("parent", _("A deck cannot be inside itself."))
@@ -354,7 +355,7 @@ def card_answer(
                 .values("due_day")
                 .annotate(n=Count("id"))
             )
-            return {(r["due_day"] - today).days: r["n"] for r in rows}
+            return {(r["due_day"] - today).days: r["n"] for r in rows if r["due_day"]}
 
         answer = scheduling.review(
             card,
@@ -400,6 +401,14 @@ def card_answer(
             day=today,
             previous=previous,
         )
+        if profile.next_summary_at is None:
+            # The first answer of the day: its summary goes out when the day ends (daily.py).
+            profile.next_summary_at = scheduling.day_start(
+                today + timedelta(days=1), zone=zone, day_start_hour=hour
+            )
+            CardProfile.objects.filter(owner_id=user.id).update(
+                next_summary_at=profile.next_summary_at
+            )
     return card, review
 
 

@@ -23,6 +23,14 @@ def request_optimization(*, user_id: Any) -> CardProfile:
     return profile
 
 
+@shared_task(name="habits.cards.daily")
+def daily() -> int:
+    """Beat, every minute: the "cards due" reminders and the summaries of ended days."""
+    from habits.cards import daily as passes
+
+    return passes.send_reminders().sent + passes.send_summaries().sent
+
+
 @shared_task(name="habits.cards.optimize")
 def optimize(user_id: str) -> str:
     from habits.cards import optimization

@@ -72,7 +72,7 @@ def test_a_scripted_sequence_equals_the_fsrs_package(
         assert row.state == int(reference.state) and row.step == reference.step, i
         assert ours["due"] == reference.due.isoformat().replace("+00:00", "Z")
     assert Review.objects.filter(card_id=card_id).count() == len(SCRIPT)
-    last = Review.objects.filter(card_id=card_id).order_by("-reviewed_at").first()
+    last = Review.objects.filter(card_id=card_id).order_by("-reviewed_at")[0]
     assert last.rating == 3 and last.duration_ms == 4000 and last.stability == reference.stability
 
 

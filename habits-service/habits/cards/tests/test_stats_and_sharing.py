@@ -64,7 +64,7 @@ def test_statistics_follow_the_answers(
     assert after["retention"]["month"]["reviews"] == 0  # answers of new cards do not count
 
     # Review-state answers: 3 passed, 1 again → 75 %.
-    clock.now = Card.objects.order_by("-due").first().due + timedelta(hours=1)
+    clock.now = Card.objects.order_by("-due")[0].due + timedelta(hours=1)
     for card_id, rating in zip(ids, ["good", "good", "hard", "again"], strict=True):
         answer(cast.owner, card_id, rating)
     later = stats(cast.owner)

@@ -10,7 +10,7 @@ notification goes to `owner_id`.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -230,8 +230,7 @@ class DeckPublished(TypedDict):
     tags: list[Annotated[str, Field(max_length=50)]]
     notes: Annotated[int, Field(ge=0)]
     """how many notes the deck had when published"""
-    published_at: str
-    """ISO 8601 instant (UTC)"""
+    published_at: datetime
 
 
 @declare("habits.cards.review_summary", key=OWNER_KEY)
@@ -247,7 +246,7 @@ class ReviewSummary(TypedDict):
     new_cards: Annotated[int, Field(ge=0)]
     """cards seen for the first time"""
     duration_ms: Annotated[int, Field(ge=0)]
-    retention: Annotated[float, Field(ge=0, le=1)] | None
+    retention: Annotated[float, Field(ge=0, le=1, examples=[0.9])] | None
     """share of review-state answers not rated again (None: no review-state answer)"""
 
 
