@@ -255,3 +255,20 @@ def test_a_bad_package_fails_naming_the_problem_and_imports_nothing(
     assert not Note.objects.exists()
     assert not Card.objects.exists()
     assert not Deck.objects.exists()
+
+
+def test_media_references_are_left_out_and_counted(upload: Callable[..., Any]) -> None:
+    package = make_apkg(
+        [
+            (
+                "Pictures",
+                genanki.BASIC_MODEL,
+                ['A cat <img src="cat.jpg"> [sound:meow.mp3]', "<div>cat</div><div>chat</div>"],
+                [],
+            )
+        ]
+    )
+    job = upload(package, "pictures.apkg").json()
+    assert job["counts"]["media_skipped"] == 2
+    note = Note.objects.get()
+    assert (note.front, note.back) == ("A cat", "cat\nchat")

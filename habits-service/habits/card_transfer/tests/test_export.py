@@ -192,3 +192,19 @@ def test_csv_export_of_a_deck(cast: Cast, tree: dict[str, Deck]) -> None:
         "perro,dog <&>,es",
         "{{c1::Madrid}} is in {{c2::Spain}},geo,",
     ]
+
+
+def test_an_export_costs_the_same_for_more_notes(
+    cast: Cast, tree: dict[str, Deck], django_assert_max_num_queries: Any, warm: Any
+) -> None:
+    url = f"/api/habits/cards/decks/{tree['top'].id}/export.apkg"
+    warm()
+    with django_assert_max_num_queries(4):
+        cast.owner.get(url)
+    owner = cast.users["owner"]
+    for i in range(30):
+        Note.objects.create(owner=owner, deck=tree["verbs"], front=f"w{i}", back="x")
+    warm()
+    with django_assert_max_num_queries(4):
+        response = cast.owner.get(url)
+    assert len(_independent_read(response.content)["notes"]) == 35
