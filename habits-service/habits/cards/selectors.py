@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
-from django.db.models.expressions import Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from habits.cards import scheduling
@@ -116,7 +114,7 @@ def due_queue(
 
     done: dict[tuple[Any, int], int] = {}
     for row in (
-        Review.objects.filter(owner_id=user.id, day=clock.today, deck_id__in=decks)
+        Review.objects.filter(owner_id=user.id, day=clock.today)
         .values("deck_id", "state")
         .annotate(n=Count("id"))
     ):
@@ -129,12 +127,15 @@ def due_queue(
         for i, d in decks.items()
     }
 
-    available = Card.objects.filter(owner_id=user.id, deck_id__in=decks, suspended=False).filter(
+    available = Card.objects.filter(owner_id=user.id, suspended=False).filter(
         Q(buried_until__isnull=True) | Q(buried_until__lte=clock.now)
     )
+    if deck_id is not None:
+        available = available.filter(deck_id__in=decks)
     due = {}
     for row in (
-        available.filter(due__lt=clock.day_end).values("deck_id", "state").annotate(n=Count("id"))
+        # COUNT(*): every column read is in card_due_count_idx: counted from the index.
+        available.filter(due__lt=clock.day_end).values("deck_id", "state").annotate(n=Count("*"))
     ):
         due[(row["deck_id"], row["state"])] = row["n"]
     counts = {
@@ -149,29 +150,31 @@ def due_queue(
     if limit <= 0:
         return queue
 
-    def within(left: dict[Any, int], state: int, order: tuple[str, ...]) -> list[Card]:
-        caps = {i: n for i, n in left.items() if n > 0}
-        if not caps:
-            return []
-        ranked = (
-            available.filter(state=state, deck_id__in=caps, due__lt=clock.day_end)
-            .annotate(
-                rank=Window(
-                    RowNumber(), partition_by=[F("deck_id")], order_by=[F(o) for o in order]
-                ),
-                cap=Case(
-                    *[When(deck_id=i, then=Value(n)) for i, n in caps.items()],
-                    default=Value(0),
-                    output_field=IntegerField(),
-                ),
+    def within(left: dict[Any, int], state: int, order: tuple[str, ...], want: int) -> list[Card]:
+        """The first `want` cards in `order` of the decks with room left, no deck past its
+        room. One `LIMIT want` query on the (owner, state, due) index; only when a deck ran out
+        of room in a batch is the rest fetched again without it (once per deck at most; one
+        query in the common case), so no ranking of a whole backlog is ever needed."""
+        room = {i: n for i, n in left.items() if n > 0}
+        taken: list[Card] = []
+        while room and len(taken) < want:
+            asked = want - len(taken)
+            batch = list(
+                available.filter(state=state, deck_id__in=room, due__lt=clock.day_end)
+                .exclude(id__in=[c.id for c in taken])
+                .select_related("note")
+                .order_by(*order, "id")[:asked]
             )
-            .filter(rank__lte=F("cap"))
-            .select_related("note")
-            .order_by(*order, "id")
-        )
-        return list(ranked[:limit])
+            for card in batch:
+                if room.get(card.deck_id, 0) > 0:
+                    taken.append(card)
+                    room[card.deck_id] -= 1
+            room = {i: n for i, n in room.items() if n > 0}
+            if len(batch) < asked:  # nothing more is due in these decks
+                break
+        return taken[:want]
 
-    cards = within(left_review, CardState.REVIEW, ("due",))
+    cards = within(left_review, CardState.REVIEW, ("due",), limit)
     if len(cards) < limit:
         cards += list(
             available.filter(
@@ -182,7 +185,7 @@ def due_queue(
             .order_by("due", "id")[: limit - len(cards)]
         )
     if len(cards) < limit:
-        cards += within(left_new, CardState.NEW, ("created_at", "ordinal"))[: limit - len(cards)]
+        cards += within(left_new, CardState.NEW, ("due", "ordinal"), limit - len(cards))
     queue.cards = cards[:limit]
     return queue
 
