@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 SERVICES := auth social tasks habits media notifications
 
-.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench bench-habits bench-task-reminders bench-task-analytics bench-concretizer events-doc messages compilemessages
+.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench bench-habits bench-cards bench-cards-import bench-task-reminders bench-task-analytics bench-concretizer events-doc messages compilemessages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,12 @@ bench: install  ## run the benchmarks in bench/ and print their figures
 
 bench-habits: install  ## habits: check-in p99 through nginx, a year's heatmap, one reminder pass
 	.venv/bin/python bench/habits.py
+
+bench-cards: install  ## cards: answer p99 through nginx at 4 clients, a 50,000-card due queue, a fit on 20,000 reviews
+	.venv/bin/python bench/cards.py
+
+bench-cards-import: install  ## habits: importing a generated 10,000-card Anki .apkg (target <= 30 s)
+	.venv/bin/python bench/cards_import.py
 
 bench-task-reminders: install  ## tasks: one deadline reminder pass over 1,000,000 tasks
 	.venv/bin/python bench/task_reminders.py

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from celery.schedules import crontab
 
+from cotask_common.env import env_int
 from cotask_common.settings import build_settings
 
 if TYPE_CHECKING:  # the names build_settings() sets, typed for mypy (see the module)
@@ -16,11 +17,11 @@ globals().update(
     build_settings(
         service="habits",
         base_dir=BASE_DIR,
-        local_apps=["habits.tracking"],
+        local_apps=["habits.tracking", "habits.cards", "habits.card_transfer"],
         title="CoTask habits API",
         description=(
             "Habits with schedules, check-ins, forgiving streaks, reminders and history;"
-            " spaced-repetition cards will live here too."
+            " spaced-repetition cards (decks, notes, FSRS-6 scheduling, due queue, statistics)."
         ),
     )
 )
@@ -33,4 +34,14 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,  # noqa: F405 - set by build_settings
     "habits-send-due-reminders": {"task": "habits.send_due_reminders", "schedule": crontab()},
     "habits-close-due-days": {"task": "habits.close_due_days", "schedule": crontab()},
+    # Cards: the daily "cards due" reminders and review summaries (habits/cards/daily.py).
+    "habits-cards-daily": {"task": "habits.cards.daily", "schedule": crontab()},
+}
+
+# Card import (habits/card_transfer): the largest file (bytes) and the most notes in one file.
+HABITS_CARDS_IMPORT_MAX_BYTES = env_int("HABITS_CARDS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+HABITS_CARDS_IMPORT_MAX_NOTES = env_int("HABITS_CARDS_IMPORT_MAX_NOTES", 100_000)
+CELERY_BEAT_SCHEDULE["habits-requeue-card-imports"] = {
+    "task": "habits.requeue_card_imports",
+    "schedule": crontab(),
 }

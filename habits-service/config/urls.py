@@ -7,6 +7,8 @@ urlpatterns = service_urlpatterns(
     [
         path("", include("habits.tracking.urls")),
         path("", include("habits.tracking.reminder_urls")),
+        path("", include("habits.card_transfer.urls")),
+        path("", include("habits.cards.urls")),
     ],
 )
 

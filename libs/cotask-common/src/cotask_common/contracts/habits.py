@@ -10,7 +10,7 @@ notification goes to `owner_id`.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -168,6 +168,29 @@ class ReminderDue(HabitRef):
     """HH:MM in the owner's time zone"""
 
 
+# ---------------------------------------------------------------------------------------------
+# Card imports — topic `habits.card_import`
+
+ImportStatus = Literal["queued", "running", "done", "failed"]
+
+
+@declare("habits.card_import.progressed", key="the import job's id")
+class CardImportProgressed(TypedDict):
+    """An import of cards (CSV or Anki .apkg) moved on: started, finished a phase (reading,
+    converting), finished or failed. Published after each committed step, so a client told
+    of it can read the job (`GET /api/habits/cards/imports/{id}/`) and see the same."""
+
+    job_id: UUID
+    owner_id: UUID
+    kind: Literal["csv", "apkg"]
+    status: ImportStatus
+    percent: Annotated[int, Field(ge=0, le=100)]
+    counts: dict[str, int]
+    """what was imported (`decks`, `notes`, `cards`, `reviews`) and converted or skipped"""
+    error_code: str
+    """a failed job's problem (stable code), else empty"""
+
+
 @declare("habits.media.attached", key=REFERENCE_KEY, consumers=ATTACHED_CONSUMERS)
 class MediaAttached(references.MediaAttached):
     """Reserved: a habit or a card uses these files."""
@@ -188,3 +211,55 @@ class MediaAccessGranted(references.AccessGranted):
 class MediaAccessRevoked(references.AccessRevoked):
     """Reserved: the readers of a shared deck (`deck:<id>`) may no longer read the
     audience's private files."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Cards — topic `habits.cards`
+
+DECK_KEY = "the deck's id"
+OWNER_KEY = "the owner's id"
+
+
+@declare("habits.cards.deck_published", key=DECK_KEY)
+class DeckPublished(TypedDict):
+    """The owner made a deck public: anyone signed in can now find and copy it."""
+
+    deck_id: UUID
+    owner_id: UUID
+    name: Annotated[str, Field(max_length=200)]
+    tags: list[Annotated[str, Field(max_length=50)]]
+    notes: Annotated[int, Field(ge=0)]
+    """how many notes the deck had when published"""
+    published_at: datetime
+
+
+@declare("habits.cards.review_summary", key=OWNER_KEY)
+class ReviewSummary(TypedDict):
+    """A person's study day ended with at least one answer (once per person and day)."""
+
+    owner_id: UUID
+    day: date
+    """the study day (the owner's zone; the day starts at their chosen hour)"""
+    reviews: Annotated[int, Field(ge=0)]
+    again: Annotated[int, Field(ge=0)]
+    """answers rated again"""
+    new_cards: Annotated[int, Field(ge=0)]
+    """cards seen for the first time"""
+    duration_ms: Annotated[int, Field(ge=0)]
+    retention: Annotated[float, Field(ge=0, le=1, examples=[0.9])] | None
+    """share of review-state answers not rated again (None: no review-state answer)"""
+
+
+@declare("habits.cards.due", key=OWNER_KEY)
+class CardsDue(TypedDict):
+    """The person's daily "cards due" reminder time came and cards are waiting (once a day)."""
+
+    owner_id: UUID
+    day: date
+    local_time: Annotated[
+        str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["19:00"])
+    ]
+    """HH:MM in the owner's time zone"""
+    new: Annotated[int, Field(ge=0)]
+    learning: Annotated[int, Field(ge=0)]
+    review: Annotated[int, Field(ge=0)]

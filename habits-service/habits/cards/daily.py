@@ -1,0 +1,131 @@
+"""The daily card events, from Celery beat every minute (`habits.cards.daily`):
+
+- `habits.cards.due`: at the person's chosen local time, if cards wait for them today;
+- `habits.cards.review_summary`: when a study day in which they answered has ended.
+
+Each pass selects only rows whose instant has come (`next_reminder_at` / `next_summary_at`,
+indexed) and claims them with SKIP LOCKED (where the database has it), so overlapping passes
+publish nothing twice. `next_summary_at` is set by the first answer of a day
+(`services.card_answer`) and cleared when the summary goes out: people who did not study get
+no summary and cost nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from cotask_common.events.outbox import publish_event
+from cotask_common.localtime import zone_named
+from habits.cards import scheduling
+from habits.cards.models import CardProfile, CardState, Rating, Review
+
+BATCH = 500
+
+
+@dataclass
+class Pass:
+    sent: int = 0
+    seen: int = 0
+
+
+def _claim(field: str, now: datetime) -> list[CardProfile]:
+    rows = CardProfile.objects.select_related("owner").filter(**{f"{field}__lte": now})
+    if connection.features.has_select_for_update_skip_locked:
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
+    return list(rows.order_by(field)[:BATCH])
+
+
+def send_reminders(*, now: datetime | None = None) -> Pass:
+    from habits.cards.selectors import due_queue
+    from habits.cards.services import next_reminder
+
+    now = now or timezone.now()
+    result = Pass()
+    with transaction.atomic():
+        for profile in _claim("next_reminder_at", now):
+            result.seen += 1
+            owner = profile.owner
+            zone = zone_named(owner.time_zone)
+            queue = due_queue(user=owner, limit=0, now=now)
+            if any(queue.counts.values()) and profile.reminder_time is not None:
+                publish_event(
+                    type="habits.cards.due",
+                    key=owner.id,
+                    data={
+                        "owner_id": str(owner.id),
+                        "day": queue.today.isoformat(),
+                        "local_time": profile.reminder_time.strftime("%H:%M"),
+                        **queue.counts,
+                    },
+                )
+                result.sent += 1
+            profile.next_reminder_at = next_reminder(
+                profile, zone=zone, now=now + timedelta(seconds=1)
+            )
+            profile.save(update_fields=["next_reminder_at"])
+    return result
+
+
+def send_summaries(*, now: datetime | None = None) -> Pass:
+    now = now or timezone.now()
+    result = Pass()
+    with transaction.atomic():
+        for profile in _claim("next_summary_at", now):
+            result.seen += 1
+            owner = profile.owner
+            zone = zone_named(owner.time_zone)
+            # The study day that ended at `next_summary_at`.
+            ended = profile.next_summary_at or now
+            day = scheduling.study_day(
+                ended - timedelta(seconds=1),
+                zone=zone,
+                day_start_hour=profile.day_start_hour,
+            )
+            review_state = Q(state=CardState.REVIEW)
+            row = Review.objects.filter(owner_id=owner.id, day=day).aggregate(
+                reviews=Count("id"),
+                again=Count("id", filter=Q(rating=Rating.AGAIN)),
+                new_cards=Count("id", filter=Q(state=CardState.NEW)),
+                duration_ms=Sum("duration_ms"),
+                in_review=Count("id", filter=review_state),
+                passed=Count("id", filter=review_state & ~Q(rating=Rating.AGAIN)),
+            )
+            if row["reviews"]:
+                publish_event(
+                    type="habits.cards.review_summary",
+                    key=owner.id,
+                    data={
+                        "owner_id": str(owner.id),
+                        "day": day.isoformat(),
+                        "reviews": row["reviews"],
+                        "again": row["again"],
+                        "new_cards": row["new_cards"],
+                        "duration_ms": row["duration_ms"] or 0,
+                        "retention": row["passed"] / row["in_review"] if row["in_review"] else None,
+                    },
+                )
+                result.sent += 1
+            profile.next_summary_at = None
+            profile.save(update_fields=["next_summary_at"])
+            _maybe_optimize(profile)
+    return result
+
+
+def _maybe_optimize(profile: CardProfile) -> None:
+    """Once a day's end finds N more reviews than the last fit used, fit again (Celery)."""
+    from habits.cards.optimization import min_reviews
+    from habits.cards.tasks import optimize
+
+    total = Review.objects.filter(owner_id=profile.owner_id).count()
+    if total - profile.optimized_reviews >= min_reviews() and profile.optimization_status not in (
+        "queued",
+        "running",
+    ):
+        CardProfile.objects.filter(owner_id=profile.owner_id).update(optimization_status="queued")
+        owner_id = str(profile.owner_id)
+        transaction.on_commit(lambda: optimize.delay(owner_id))
