@@ -134,10 +134,12 @@ def due_queue(
         available = available.filter(deck_id__in=decks)
     due = {}
     for row in (
-        # COUNT(*): every column read is in card_due_count_idx: counted from the index. New
+        # COUNT(*): every column read is in card_state_due_idx: counted from the index. New
         # cards are counted apart, only as far as each deck's room (`_new_available`).
-        available.filter(due__lt=clock.day_end)
-        .exclude(state=CardState.NEW)
+        available.filter(
+            due__lt=clock.day_end,
+            state__in=(CardState.LEARNING, CardState.REVIEW, CardState.RELEARNING),
+        )
         .values("deck_id", "state")
         .annotate(n=Count("*"))
     ):
