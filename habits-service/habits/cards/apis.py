@@ -29,6 +29,7 @@ from habits.cards.serializers import (
     QueueQuery,
     ReviewOutput,
     SearchQuery,
+    StatsQuery,
 )
 
 
@@ -223,14 +224,13 @@ class QueueApi(APIView):
 
 
 class StatsApi(APIView):
-    @extend_schema(summary="Retention, forecast, states, stability, time spent, heatmap")
+    @extend_schema(
+        parameters=[StatsQuery],
+        summary="Retention, forecast, states, stability, time spent, heatmap",
+    )
     def get(self, request: SignedInRequest) -> Response:
-        year = request.query_params.get("year")
-        try:
-            year_value = int(year) if year else None
-        except ValueError:
-            year_value = None
-        return Response(selectors.statistics(user=request.user, year=year_value))
+        year = valid(StatsQuery, request.query_params).get("year")
+        return Response(selectors.statistics(user=request.user, year=year))
 
 
 class ProfileApi(APIView):

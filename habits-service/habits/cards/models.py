@@ -197,14 +197,13 @@ class Card(models.Model):
             models.Index(fields=["owner", "due"]),
             models.Index(fields=["owner", "due_day"]),
             models.Index(fields=["owner", "state"]),
-            # The queue's batches: one state's cards in due order, read up to the LIMIT.
-            models.Index(fields=["owner", "state", "due"], name="card_queue_idx"),
-            # The queue's counts: a range of due instants counted from the index alone
-            # (PostgreSQL; the included columns are ignored elsewhere).
+            # The queue's batches (one state's cards in due order, read up to the LIMIT) and
+            # its counts of learning and review cards, from the index alone on PostgreSQL
+            # (the included columns are ignored elsewhere).
             models.Index(
-                fields=["owner", "due"],
-                include=["deck_id", "state", "suspended", "buried_until"],
-                name="card_due_count_idx",
+                fields=["owner", "state", "due"],
+                include=["deck_id", "suspended", "buried_until"],
+                name="card_state_due_idx",
             ),
             models.Index(fields=["deck", "state", "due"]),
         ]

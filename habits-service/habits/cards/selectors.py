@@ -134,10 +134,18 @@ def due_queue(
         available = available.filter(deck_id__in=decks)
     due = {}
     for row in (
-        # COUNT(*): every column read is in card_due_count_idx: counted from the index.
-        available.filter(due__lt=clock.day_end).values("deck_id", "state").annotate(n=Count("*"))
+        # COUNT(*): every column read is in card_state_due_idx: counted from the index. New
+        # cards are counted apart, only as far as each deck's room (`_new_available`).
+        available.filter(
+            due__lt=clock.day_end,
+            state__in=(CardState.LEARNING, CardState.REVIEW, CardState.RELEARNING),
+        )
+        .values("deck_id", "state")
+        .annotate(n=Count("*"))
     ):
         due[(row["deck_id"], row["state"])] = row["n"]
+    for i, n in _new_available(available.filter(due__lt=clock.day_end), left_new).items():
+        due[(i, CardState.NEW)] = n
     counts = {
         "review": sum(min(due.get((i, CardState.REVIEW), 0), left_review[i]) for i in decks),
         "learning": sum(
@@ -188,6 +196,35 @@ def due_queue(
         cards += within(left_new, CardState.NEW, ("due", "ordinal"), limit - len(cards))
     queue.cards = cards[:limit]
     return queue
+
+
+def _new_available(available: QuerySet[Card], room: dict[Any, int]) -> dict[Any, int]:
+    """How many new cards each deck can still show today: its new cards, counted no further
+    than its room. One query on PostgreSQL (a UNION ALL of one `LIMIT room` read per deck on
+    (owner, state, due)); databases that refuse LIMIT inside a UNION (SQLite, the embedded
+    default) read deck by deck. A deck of 15,000 new cards costs its room (20 rows), not
+    15,000."""
+    from django.db import connection
+
+    reads = [
+        available.filter(state=CardState.NEW, deck_id=i)
+        .order_by("due")
+        .values_list("deck_id", flat=True)[:n]
+        for i, n in room.items()
+        if n > 0
+    ]
+    if not reads:
+        return {}
+    out: dict[Any, int] = {}
+    if connection.features.supports_slicing_ordering_in_compound and len(reads) > 1:
+        rows: Any = reads[0].union(*reads[1:], all=True)
+        for deck in rows:
+            out[deck] = out.get(deck, 0) + 1
+        return out
+    for read in reads:
+        for deck in read:
+            out[deck] = out.get(deck, 0) + 1
+    return out
 
 
 def scheduling_uuid(value: Any) -> Any:

@@ -235,6 +235,10 @@ class QueueQuery(serializers.Serializer):
     limit = serializers.IntegerField(min_value=0, max_value=100, default=10)
 
 
+class StatsQuery(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+
+
 class SearchQuery(serializers.Serializer):
     q = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     tag = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")

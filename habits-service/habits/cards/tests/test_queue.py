@@ -113,9 +113,9 @@ def test_queue_queries_do_not_grow_with_the_collection(
 
     fill(2)
     queue(cast.owner)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         queue(cast.owner, limit=20)
     fill(8)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         body = queue(cast.owner, limit=20)
     assert body["counts"]["review"] == 3 * 1 + 3 * 4

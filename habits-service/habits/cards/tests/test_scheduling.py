@@ -151,3 +151,14 @@ def test_suspend_bury_reset(cast, make_deck, make_note, clock) -> None:
     reset = cast.owner.post(f"/api/habits/cards/cards/{card_id}/reset/").json()
     assert reset["state"] == "new" and reset["stability"] is None and reset["reps"] == 0
     assert Review.objects.filter(card_id=card_id).count() == 1  # the log stays
+
+
+def test_an_answer_is_a_fixed_number_of_queries(
+    cast, make_deck, make_note, clock, django_assert_max_num_queries
+) -> None:
+    deck = make_deck()
+    ids = [make_note(deck, front=f"q{i}")["cards"][0]["id"] for i in range(3)]
+    answer(cast.owner, ids[0], "easy")  # the day's first answer sets the summary time
+    for card_id in ids[1:]:
+        with django_assert_max_num_queries(8):
+            answer(cast.owner, card_id, "easy")

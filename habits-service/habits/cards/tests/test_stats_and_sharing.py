@@ -75,6 +75,8 @@ def test_statistics_follow_the_answers(
         stats(cast.owner)
     assert stats(cast.clients["stranger"])["cards_by_state"]["review"] == 0
     assert cast.clients["anonymous"].get("/api/habits/cards/stats/").status_code == 401
+    bad = cast.owner.get("/api/habits/cards/stats/", {"year": "soon"})
+    assert bad.status_code == 400 and "year" in bad.json()["fields"]
 
 
 def test_publish_search_copy_and_pull(cast, make_deck, make_note, clock, published_events) -> None:
