@@ -1,5 +1,6 @@
-"""habits-service's events: the owner hears of streak milestones, broken streaks, spent freezes
-and reminders; a deleted habit takes its notifications back.
+"""habits-service's events: the owner hears of streak milestones, broken streaks, spent freezes,
+reminders and the daily cards due; a deleted habit takes its notifications back; a card
+import's progress reaches the owner's open sockets live (stored nowhere).
 
 The data is declared in cotask_common/contracts/habits.py (docs/events.md#habits). Only the
 owner (`owner_id`) is ever told. A missing or bad key tells nobody, never fails.
@@ -106,3 +107,43 @@ def on_habit_deleted(event: Event) -> None:
             owner_id=_uuid(event.data.get("owner_id")),
             occurred_at=event.occurred_at,
         )
+
+
+@event_handler("habits.cards.due")
+def on_cards_due(event: Event) -> None:
+    owner = _uuid(event.data.get("owner_id")) or _uuid(event.key)
+    if owner is None:
+        return
+    services.tell_cards_due(
+        event_id=event.id,
+        owner_id=owner,
+        day=str(event.data.get("day") or ""),
+        new=_int(event.data.get("new")),
+        learning=_int(event.data.get("learning")),
+        review=_int(event.data.get("review")),
+    )
+
+
+_IMPORT_STATUSES = {"queued", "running", "done", "failed"}
+
+
+@event_handler("habits.card_import.progressed")
+def on_card_import_progressed(event: Event) -> None:
+    owner, job = _uuid(event.data.get("owner_id")), _uuid(event.data.get("job_id"))
+    status = str(event.data.get("status") or "")
+    if owner is None or job is None or status not in _IMPORT_STATUSES:
+        return
+    counts = event.data.get("counts")
+    services.push_import_progress(
+        owner_id=owner,
+        job={
+            "id": str(job),
+            "kind": str(event.data.get("kind") or ""),
+            "status": status,
+            "percent": min(_int(event.data.get("percent")), 100),
+            "counts": {str(k): _int(v) for k, v in counts.items()}
+            if isinstance(counts, dict)
+            else {},
+            "error_code": str(event.data.get("error_code") or ""),
+        },
+    )

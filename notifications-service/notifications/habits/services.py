@@ -16,6 +16,7 @@ from notifications.inbox import services as inbox
 from notifications.inbox.models import Notification
 from notifications.inbox.services import Target
 from notifications.inbox.types import counted
+from notifications.realtime.push import send_to_user
 
 
 def _days(count: int) -> str:
@@ -28,6 +29,14 @@ def _weeks(count: int) -> str:
 
 def _freezes_left(count: int) -> str:
     return ngettext("%(count)d freeze left", "%(count)d freezes left", count) % {"count": count}
+
+
+def _cards(count: int) -> str:
+    return ngettext("%(count)d card", "%(count)d cards", count) % {"count": count}
+
+
+def cards(count: int) -> dict[str, str]:
+    return counted(_cards, count)
 
 
 def streak(length: int, unit: str) -> dict[str, str]:
@@ -53,6 +62,30 @@ def tell_owner(
             target=Target(service="habits", kind="habit", id=str(habit_id)),
             **notification,
         )
+
+
+def tell_cards_due(
+    *, event_id: UUID, owner_id: UUID, day: str, new: int, learning: int, review: int
+) -> Notification | None:
+    """The owner's daily "cards due" reminder (once per event; idempotent like `notify`)."""
+    total = new + learning + review
+    if total <= 0:
+        return None
+    return inbox.notify(
+        event_id=event_id,
+        recipient_id=owner_id,
+        type="cards_due",
+        target=Target(service="habits", kind="cards", id=str(owner_id)),
+        params={"cards": cards(total)},
+        data={"day": day, "new": new, "learning": learning, "review": review},
+    )
+
+
+def push_import_progress(*, owner_id: UUID, job: dict[str, Any]) -> None:
+    """An import job moved on: a live frame to the owner's open sockets, stored nowhere (the
+    job itself is read over REST; a client that was away reads it there)."""
+    frame = {"type": "card_import", "cursor": 0, "job": job}  # a frame type, not a text
+    send_to_user(user_id=owner_id, message=frame)
 
 
 @transaction.atomic

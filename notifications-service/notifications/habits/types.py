@@ -45,3 +45,10 @@ HABIT_REMINDER = register_type(
         single=gettext_lazy("Time for “%(habit)s” (%(time)s)"),
     )
 )
+CARDS_DUE = register_type(
+    NotificationType(
+        key="cards_due",
+        description=gettext_lazy("Your daily reminder of the cards waiting for review."),
+        single=gettext_lazy("%(cards)s to review today"),
+    )
+)

@@ -28,15 +28,21 @@ TYPES = {
     "habits.streak.broken": "habit_streak_broken",
     "habits.freeze.used": "habit_freeze_used",
     "habits.reminder.due": "habit_reminder",
+    "habits.cards.due": "cards_due",
 }
 
 
 def test_the_consumer_subscribes_to_the_habits_topics() -> None:
     autodiscover_handlers()
-    assert {"habits.streak", "habits.freeze", "habits.reminder", "habits.habit"} <= set(
-        handlers.topics()
-    )
-    for type in [*TYPES, "habits.habit.deleted"]:
+    assert {
+        "habits.streak",
+        "habits.freeze",
+        "habits.reminder",
+        "habits.habit",
+        "habits.cards",
+        "habits.card_import",
+    } <= set(handlers.topics())
+    for type in [*TYPES, "habits.habit.deleted", "habits.card_import.progressed"]:
         assert handlers.handlers_for(type), type
 
 
@@ -213,3 +219,111 @@ def test_a_milestone_reaches_the_owners_socket(announce, habits_event) -> None:
         await socket.disconnect()
 
     async_to_sync(scenario)()
+
+
+@pytest.mark.parametrize(
+    ("language", "counts", "text"),
+    [
+        ("en", (3, 0, 18), "21 cards to review today"),
+        ("en", (0, 1, 0), "1 card to review today"),
+        ("ru", (1, 1, 0), "Сегодня на повторение: 2 карточки"),
+        ("ru", (5, 0, 6), "Сегодня на повторение: 11 карточек"),
+        ("uk", (0, 0, 21), "Сьогодні на повторення: 21 картка"),
+    ],
+)
+def test_cards_due_tells_the_owner_once_with_each_languages_plurals(
+    announce, deliver, language, counts, text
+) -> None:
+    owner, stranger = announce(language=language), announce()
+    new, learning, review = counts
+    event = example_event(
+        "habits.cards.due",
+        owner_id=str(owner.id),
+        day="2026-12-03",
+        local_time="19:00",
+        new=new,
+        learning=learning,
+        review=review,
+    )
+    deliver(event)
+    assert deliver(event) is False  # redelivered: nothing more
+    assert texts(owner) == [text]
+    assert texts(stranger) == []
+    found = Notification.objects.get(recipient_id=owner.id)
+    assert (found.type, found.target_service, found.target_kind) == ("cards_due", "habits", "cards")
+    figures = {key: found.data.get(key) for key in ("day", "new", "learning", "review")}
+    assert figures == {"day": "2026-12-03", "new": new, "learning": learning, "review": review}
+
+
+def test_cards_due_with_nothing_due_or_a_bad_owner_tells_nobody(announce, deliver) -> None:
+    owner = announce()
+    deliver(
+        example_event(
+            "habits.cards.due",
+            owner_id=str(owner.id),
+            day="2026-12-03",
+            local_time="19:00",
+            new=0,
+            learning=0,
+            review=0,
+        )
+    )
+    deliver(type="habits.cards.due", key="x", data={"owner_id": "nope", "review": 4})
+    assert texts(owner) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_card_imports_progress_reaches_only_the_owners_socket_and_is_not_stored(
+    announce, deliver
+) -> None:
+    from config.asgi import application
+
+    owner, other = announce(), announce()
+    tickets = [
+        services.issue_ws_ticket(user_id=p.id, username=p.username, role="user")[0]
+        for p in (owner, other)
+    ]
+    job_id = str(uuid.uuid4())
+
+    async def receive(socket):
+        return json.loads(await socket.receive_from(timeout=5))
+
+    async def scenario():
+        from channels.db import database_sync_to_async
+
+        sockets = []
+        for ticket in tickets:
+            socket = WebsocketCommunicator(application, f"/ws/?ticket={ticket}")
+            connected, _ = await socket.connect(timeout=5)
+            assert connected
+            assert (await receive(socket))["type"] == "hello"
+            sockets.append(socket)
+        for status, percent in (("running", 60), ("done", 100)):
+            await database_sync_to_async(deliver)(
+                example_event(
+                    "habits.card_import.progressed",
+                    job_id=job_id,
+                    owner_id=str(owner.id),
+                    kind="apkg",
+                    status=status,
+                    percent=percent,
+                    counts={"notes": 7, "cards": 9},
+                    error_code="",
+                )
+            )
+            frame = await receive(sockets[0])
+            assert frame["type"] == "card_import"
+            assert frame["job"] == {
+                "id": job_id,
+                "kind": "apkg",
+                "status": status,
+                "percent": percent,
+                "counts": {"notes": 7, "cards": 9},
+                "error_code": "",
+            }
+        assert await sockets[1].receive_nothing(timeout=0.5)
+        for socket in sockets:
+            await socket.disconnect()
+
+    async_to_sync(scenario)()
+    assert not Notification.objects.filter(recipient_id=owner.id).exists()

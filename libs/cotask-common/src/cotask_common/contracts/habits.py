@@ -174,7 +174,11 @@ class ReminderDue(HabitRef):
 ImportStatus = Literal["queued", "running", "done", "failed"]
 
 
-@declare("habits.card_import.progressed", key="the import job's id")
+@declare(
+    "habits.card_import.progressed",
+    key="the import job's id",
+    consumers={"notifications": "a live `card_import` frame on the owner's sockets (not stored)"},
+)
 class CardImportProgressed(TypedDict):
     """An import of cards (CSV or Anki .apkg) moved on: started, finished a phase (reading,
     converting), finished or failed. Published after each committed step, so a client told
@@ -250,7 +254,11 @@ class ReviewSummary(TypedDict):
     """share of review-state answers not rated again (None: no review-state answer)"""
 
 
-@declare("habits.cards.due", key=OWNER_KEY)
+@declare(
+    "habits.cards.due",
+    key=OWNER_KEY,
+    consumers={"notifications": "tells the owner (`cards_due`, in-app, live, email)"},
+)
 class CardsDue(TypedDict):
     """The person's daily "cards due" reminder time came and cards are waiting (once a day)."""
 
