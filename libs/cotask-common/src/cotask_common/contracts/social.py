@@ -413,7 +413,7 @@ REPORT_RESOLVED = {
     "notifications": "tells the reporter (`report_resolved`, in-app and realtime; the moderator "
     "is not named)"
 }
-ModerationTarget = Literal["post", "comment", "page"]
+ModerationTarget = Literal["post", "comment", "page", "message"]
 
 
 class ModerationData(Recipients):
@@ -535,8 +535,9 @@ class ReportResolvedV1(ModerationData, ReportResolvedData, TargetKindV1):
 
 @declare("social.moderation.reported", key=MODERATION_KEY)
 class Reported(Recipients):
-    """Someone reported a post, comment or page; `recipient_ids` is `[]` (moderators work from
-    the queue)."""
+    """Someone reported a post, comment, page or chat message (`message`, from
+    `POST /api/social/chat/conversations/<id>/messages/<id>/report/`); `recipient_ids` is `[]`
+    (moderators work from the queue)."""
 
     report_id: UUID
     target_type: ModerationTarget
