@@ -315,12 +315,30 @@ TASK_OVERDUE = register_type(
         single=gettext_lazy("“%(task)s” is overdue"),
     )
 )
+# Chat (social-service): a member without an open socket hears of new messages, one notification
+# per conversation while unread (grouped by who wrote); none for a muted conversation. Emailed
+# only as the later digest of unread messages, not one by one.
+CHAT_MESSAGE = register_type(
+    NotificationType(
+        key="chat_message",
+        description=gettext_lazy("A new chat message while you were away."),
+        groupable=True,
+        email=False,
+        single=gettext_lazy("New message from %(actor)s"),
+        grouped=ngettext_lazy(
+            "New messages from %(actor)s and %(others)d other",
+            "New messages from %(actor)s and %(others)d others",
+            "others",
+        ),
+    )
+)
 
 # Words that fill %(what)s / %(action)s / %(outcome)s; stored per language (`word`).
 WHAT = {
     "post": pgettext_lazy("what a notification is about", "post"),
     "comment": pgettext_lazy("what a notification is about", "comment"),
     "page": pgettext_lazy("what a notification is about", "page"),
+    "message": pgettext_lazy("what a notification is about", "message"),
 }
 # What came of a report, as the reporter is told (social's `outcome`).
 REPORT_OUTCOMES = {
