@@ -91,3 +91,13 @@ def on_message(event: Event) -> None:
             params={"conversation": name},
             data={"conversation_id": str(conversation), "message_id": data.get("message_id")},
         )
+
+
+@event_handler("auth.user.deleted")
+def on_account_deleted(event: Event) -> None:
+    """The person's chat frames go, and every frame quoting them (their messages, their
+    reactions) from other people's replay windows; social-service erases the messages
+    themselves. The membership projection and presence rows go too."""
+    user_id = _uuid(event.key)
+    if user_id is not None:
+        services.forget_user(user_id=user_id)

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications.chat import selectors
@@ -98,6 +98,16 @@ def push_frames(
 
         transaction.on_commit(send)
     return frames
+
+
+def forget_user(*, user_id: UUID) -> None:
+    """`auth.user.deleted`: nothing kept here names or quotes the person any more."""
+    person = str(user_id)
+    ChatFrame.objects.filter(
+        Q(recipient_id=user_id) | Q(payload__author_id=person) | Q(payload__user_id=person)
+    ).delete()
+    ChatMember.objects.filter(user_id=user_id).delete()
+    SocketPresence.objects.filter(user_id=user_id).delete()
 
 
 def cleanup_frames(*, older_than_hours: int) -> int:

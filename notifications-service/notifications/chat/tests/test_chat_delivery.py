@@ -235,3 +235,15 @@ def test_offline_members_get_one_grouped_notification_online_ones_none(
     assert not Notification.objects.filter(recipient_id=cat.id, type="chat_message").exists()
     assert not Notification.objects.filter(recipient_id=dan.id, type="chat_message").exists()
     assert not Notification.objects.filter(recipient_id=ada.id, type="chat_message").exists()
+
+
+def test_a_deleted_account_leaves_no_frame_quoting_it(announce: Any, deliver: Any) -> None:
+    ada, bob = announce(), announce()
+    conversation = str(uuid.uuid4())
+    joined(deliver, conversation, [ada, bob])
+    message(deliver, conversation, [ada, bob], ada, "ada's words")
+    message(deliver, conversation, [ada, bob], bob, "bob's words")
+    deliver(type="auth.user.deleted", key=ada.id, data={})
+    texts = list(ChatFrame.objects.values_list("payload__text", flat=True))
+    assert "ada's words" not in texts and "bob's words" in texts
+    assert not ChatFrame.objects.filter(recipient_id=ada.id).exists()

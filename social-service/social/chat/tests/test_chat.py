@@ -386,3 +386,23 @@ def test_deleted_account_messages_show_as_deleted(member: Any) -> None:
     [message] = bob.get(f"{API}/conversations/{conversation}/messages/").json()["results"]
     assert message["author"] is None and message["author_deleted"] is True
     assert message["text"] == ""
+
+
+def test_attachments_are_readable_by_the_members_only(member: Any, published_events: Any) -> None:
+    ada, bob, cat = member("ada"), member("bob"), member("cat")
+    gid = _group(ada, bob, cat)["id"]
+    audience = f"conversation:{gid}"
+    [granted] = published_events("social.media.access_granted")
+    assert granted.data["audience"] == audience
+    assert sorted(granted.data["user_ids"]) == sorted(str(m.user.id) for m in (ada, bob, cat))
+    file_id = _media(ada.user.id)
+    message = _send(ada, gid, "see file", attachment_ids=[file_id]).json()
+    [attached] = published_events("social.media.attached")
+    assert attached.data["audience"] == audience and attached.data["file_ids"] == [file_id]
+    assert attached.data["object_type"] == "chat_message"
+    ada.delete(f"{API}/conversations/{gid}/members/{cat.user.id}/")
+    [revoked] = published_events("social.media.access_revoked")
+    assert revoked.data == {"audience": audience, "user_ids": [str(cat.user.id)]}
+    ada.delete(f"{API}/conversations/{gid}/messages/{message['id']}/")
+    [detached] = published_events("social.media.detached")
+    assert detached.data["object_id"] == message["id"]
