@@ -169,3 +169,45 @@ def test_a_member_offline_reconnects_and_gets_exactly_what_was_missed(gateway: s
     assert cursors == sorted(set(cursors)) and cursors[-1] == hello["cursor"]
     notes = [f for f in frames if f["type"] == "notification"]
     assert [n["notification"]["id"] for n in notes] == [notification["id"]]
+
+
+def _sign_up(gateway: str) -> dict[str, Any]:
+    """An account, waiting out the gateway's sign-up rate limit (a burst, then 2 a second)."""
+    for _attempt in range(30):
+        try:
+            return register_and_login(gateway)
+        except AssertionError as refused:
+            if "429" not in str(refused) and "Too Many" not in str(refused):
+                raise
+            time.sleep(2)
+    raise AssertionError("the gateway kept refusing sign-ups")
+
+
+def test_a_group_of_fifty_gets_a_message_on_every_socket(gateway: str) -> None:
+    admin = register_and_login(gateway)
+    members = [_sign_up(gateway) for _ in range(49)]
+
+    def created() -> Any:
+        response = requests.post(
+            f"{gateway}{CHAT}/groups/",
+            headers=auth(admin),
+            json={"name": "Fifty", "member_ids": [m["user"]["id"] for m in members]},
+            timeout=30,
+        )
+        return response.json()["id"] if response.status_code == 201 else None
+
+    group = wait_for(created, timeout=120, interval=1, what="the group of 50")
+    sockets = [_socket(gateway, account) for account in [admin, *members]]
+    try:
+        for ws in sockets:
+            _next(ws, "hello")
+        sent = _send(gateway, admin, group, "hello, fifty")
+        started = time.monotonic()
+        for ws in sockets:
+            frame = _chat(ws, "message_created", timeout=60)
+            assert frame["conversation_id"] == group
+            assert frame["data"]["message_id"] == sent["id"]
+        print(f"a message reached 50 sockets in {time.monotonic() - started:.2f}s")
+    finally:
+        for ws in sockets:
+            ws.close()

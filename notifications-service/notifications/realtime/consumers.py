@@ -453,11 +453,10 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
             "user_id": str(self.user.id),
             "cursor": 0,
         }
+        envelope = {"type": "deliver", "message": frame}  # i18n-ok: a frame, not a text
         for member in audience:
             try:
-                await self.channel_layer.group_send(
-                    user_group(member), {"type": "deliver", "message": frame}
-                )
+                await self.channel_layer.group_send(user_group(member), envelope)
             except Exception:  # ephemeral: a lost typing frame is no loss
                 logger.debug("typing relay failed", exc_info=True)
 
