@@ -64,5 +64,8 @@ bench-habits: install  ## habits: check-in p99 through nginx, a year's heatmap, 
 bench-task-reminders: install  ## tasks: one deadline reminder pass over 1,000,000 tasks
 	.venv/bin/python bench/task_reminders.py
 
+bench-social-chat: install  ## social chat: history pages, the conversation list and sending over 1,000,000 messages
+	.venv/bin/python bench/social_chat.py
+
 bench-task-analytics: install  ## tasks: one analytics read over aggregates of 10k and 1M tasks
 	.venv/bin/python bench/task_analytics.py

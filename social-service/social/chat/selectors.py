@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
@@ -106,22 +106,17 @@ def chat_settings(*, user_id: uuid.UUID) -> str:
     )
 
 
-def _unread_q(*, user_id: Any) -> Subquery:
-    """Messages of the membership's conversation after its last read one, not the member's own
-    and not deleted: an int subquery over a Membership queryset."""
-    unread = (
+def count_unread(*, membership: Membership) -> int:
+    """What `Membership.unread_count` should be: counted from the messages (on a read)."""
+    return (
         Message.objects.filter(
-            conversation_id=OuterRef("conversation_id"),
-            id__gt=OuterRef("last_read_id"),
+            conversation_id=membership.conversation_id,
+            id__gt=membership.last_read_id,
             deleted_at__isnull=True,
         )
-        .exclude(author_id=user_id)
-        .order_by()
-        .values("conversation_id")
-        .annotate(n=Count("id"))
-        .values("n")
+        .exclude(author_id=membership.user_id)
+        .count()
     )
-    return Subquery(unread, output_field=IntegerField())
 
 
 def my_conversations(*, user_id: uuid.UUID) -> QuerySet[Membership]:
@@ -138,7 +133,6 @@ def my_conversations(*, user_id: uuid.UUID) -> QuerySet[Membership]:
         )
         .annotate(
             activity=Coalesce("conversation__activity_id", "conversation_id"),
-            unread_count=Coalesce(_unread_q(user_id=user_id), Value(0)),
             peer_id=Subquery(peers.values("user_id")[:1]),
             peer_username=Subquery(peers.values("user__username")[:1]),
             peer_display_name=Subquery(peers.values("user__display_name")[:1]),
@@ -155,12 +149,10 @@ def support_queue() -> QuerySet[Conversation]:
 
 def total_unread(*, user_id: uuid.UUID) -> int:
     """Unread messages over the caller's conversations that are not muted."""
-    rows = (
-        Membership.objects.filter(user_id=user_id, left_at__isnull=True, muted=False)
-        .annotate(n=Coalesce(_unread_q(user_id=user_id), Value(0)))
-        .values_list("n", flat=True)
-    )
-    return sum(rows)
+    total = Membership.objects.filter(user_id=user_id, left_at__isnull=True, muted=False).aggregate(
+        n=Sum("unread_count")
+    )["n"]
+    return total or 0
 
 
 def messages_of(*, conversation: Conversation) -> QuerySet[Message]:

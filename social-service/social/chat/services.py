@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -278,6 +279,7 @@ def add_members(
                     "role": Membership.Role.MEMBER,
                     "joined_at": timezone.now(),
                     "last_read_id": last,
+                    "unread_count": 0,
                 },
             )
         _members_changed(
@@ -504,8 +506,11 @@ def send_message(
         Conversation.objects.filter(id=conversation.id).update(
             activity_id=message.id, last_message=message
         )
-        # One's own message is read.
-        Membership.objects.filter(id=membership.id).update(last_read_id=message.id)
+        # One's own message is read (and so is everything before it); the others have one more.
+        Membership.objects.filter(conversation=conversation, left_at__isnull=True).exclude(
+            id=membership.id
+        ).update(unread_count=F("unread_count") + 1)
+        Membership.objects.filter(id=membership.id).update(last_read_id=message.id, unread_count=0)
         publish_media_references(
             object_type="chat_message",
             object_id=message.id,
@@ -612,6 +617,13 @@ def erase_message(*, message: Message, actor_id: uuid.UUID) -> Message:
         message.deleted_at = timezone.now()
         message.save(update_fields=["text", "attachment_ids", "deleted_at"])
         Reaction.objects.filter(message=message).delete()
+        # Those who had not read it have one unread message fewer.
+        Membership.objects.filter(
+            conversation=conversation,
+            left_at__isnull=True,
+            last_read_id__lt=message.id,
+            unread_count__gt=0,
+        ).exclude(user_id=message.author_id).update(unread_count=F("unread_count") - 1)
         if files:
             publish_media_references(
                 object_type="chat_message", object_id=message.id, actor=actor_id, detach_all=True
@@ -679,12 +691,15 @@ def mark_read(
             "message_id", gettext("No message with this id in this conversation.")
         )
     with transaction.atomic():
-        updated = Membership.objects.filter(id=membership.id, last_read_id__lt=message_id).update(
-            last_read_id=message_id
-        )
-        if not updated:
+        # Locked, then counted: a message sent meanwhile either is counted here or increments
+        # after this commits (its UPDATE waits for the lock), never both or neither.
+        locked = Membership.objects.select_for_update().filter(id=membership.id).first()
+        if locked is None or locked.last_read_id >= message_id:
             return membership
-        membership.last_read_id = message_id
+        locked.last_read_id = message_id
+        locked.unread_count = selectors.count_unread(membership=locked)
+        locked.save(update_fields=["last_read_id", "unread_count"])
+        membership.last_read_id, membership.unread_count = message_id, locked.unread_count
         audience = (
             selectors.active_member_ids(conversation_id=conversation.id)
             if conversation.kind == Conversation.Kind.DIRECT

@@ -406,3 +406,27 @@ def test_attachments_are_readable_by_the_members_only(member: Any, published_eve
     ada.delete(f"{API}/conversations/{gid}/messages/{message['id']}/")
     [detached] = published_events("social.media.detached")
     assert detached.data["object_id"] == message["id"]
+
+
+def test_unread_counts_follow_reads_deletions_and_replies(member: Any) -> None:
+    ada, bob = member("ada"), member("bob")
+    conversation = _direct(ada, bob).json()["id"]
+    ids = [_send(ada, conversation, f"m{i}").json()["id"] for i in range(4)]
+
+    def unread(client: Any) -> int:
+        return client.get(f"{API}/conversations/{conversation}/").json()["unread_count"]
+
+    assert unread(bob) == 4 and unread(ada) == 0
+    read = f"{API}/conversations/{conversation}/read/"
+    assert bob.post(read, {"message_id": ids[1]}, format="json").json()["unread_count"] == 2
+    # reading backwards changes nothing
+    assert bob.post(read, {"message_id": ids[0]}, format="json").json()["unread_count"] == 2
+    # a deleted unread message is no longer unread; a deleted read one changes nothing
+    ada.delete(f"{API}/conversations/{conversation}/messages/{ids[3]}/")
+    ada.delete(f"{API}/conversations/{conversation}/messages/{ids[0]}/")
+    assert unread(bob) == 1
+    # answering reads everything before
+    _send(bob, conversation, "ok")
+    assert unread(bob) == 0 and unread(ada) == 1
+    assert bob.get(f"{API}/unread/").json() == {"unread_count": 0}
+    assert ada.get(f"{API}/unread/").json() == {"unread_count": 1}
