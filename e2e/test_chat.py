@@ -11,9 +11,11 @@ import json
 import time
 from typing import Any
 
+import pytest
 import requests
 import websockets.sync.client
-from harness import register_and_login, wait_for
+from harness import Stack, register_and_login, wait_for
+from harness import embedded_stack as embedded_stack_of
 
 CHAT = "/api/social/chat"
 
@@ -211,3 +213,28 @@ def test_a_group_of_fifty_gets_a_message_on_every_socket(gateway: str) -> None:
     finally:
         for ws in sockets:
             ws.close()
+
+
+@pytest.fixture(scope="module")
+def embedded_gateway() -> Any:
+    """`make run`'s embedded defaults (SQLite, the embedded event log, the SQLite channel layer),
+    without Celery workers: chat needs none."""
+    stack: Stack = embedded_stack_of("chat", workers=False)
+    yield stack.url
+    stack.stop()
+
+
+def test_chat_works_on_the_embedded_defaults(embedded_gateway: str) -> None:
+    ada, bob = register_and_login(embedded_gateway), register_and_login(embedded_gateway)
+    conversation = _start(embedded_gateway, ada, bob)
+    with _socket(embedded_gateway, bob) as bob_ws:
+        _next(bob_ws, "hello")
+        sent = _send(embedded_gateway, ada, conversation, "hello on sqlite")
+        frame = _chat(bob_ws, "message_created")
+        assert frame["data"]["message_id"] == sent["id"]
+        cursor = frame["cursor"]
+    later = _send(embedded_gateway, ada, conversation, "while away")
+    time.sleep(3)  # the embedded log carries it to notifications
+    with _socket(embedded_gateway, bob, cursor=cursor) as back:
+        _next(back, "hello")
+        assert _chat(back, "message_created")["data"]["message_id"] == later["id"]
