@@ -325,26 +325,20 @@ def remove_member(
 def leave(*, conversation: Conversation, membership: Membership | None) -> None:
     if conversation.kind != Conversation.Kind.GROUP or membership is None:
         raise ServiceError(gettext("Only a group can be left."), code="not_a_group")
-    _end_membership(
-        conversation=conversation,
-        target=membership,
-        change="left",
-        actor_id=membership.user_id,
-    )
-    # A group is never left without an admin: the longest-standing member becomes one.
-    if (
-        membership.role == Membership.Role.ADMIN
-        or not Membership.objects.filter(
-            conversation=conversation, left_at__isnull=True, role=Membership.Role.ADMIN
-        ).exists()
-    ):
-        heir = (
-            Membership.objects.filter(conversation=conversation, left_at__isnull=True)
-            .order_by("joined_at", "id")
-            .first()
+    with transaction.atomic():
+        _end_membership(
+            conversation=conversation,
+            target=membership,
+            change="left",
+            actor_id=membership.user_id,
         )
-        if heir is not None:
-            Membership.objects.filter(id=heir.id).update(role=Membership.Role.ADMIN)
+        # A group is never left without an admin: the longest-standing member becomes one.
+        remaining = Membership.objects.filter(conversation=conversation, left_at__isnull=True)
+        if not remaining.filter(role=Membership.Role.ADMIN).exists():
+            heir = remaining.order_by("joined_at", "id").first()
+            if heir is not None:
+                Membership.objects.filter(id=heir.id).update(role=Membership.Role.ADMIN)
+                _members_changed(conversation=conversation, change="admin_granted", actor_id=None)
 
 
 def make_admin(

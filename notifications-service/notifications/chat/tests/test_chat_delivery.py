@@ -86,7 +86,9 @@ def message(
     )
 
 
-def joined(deliver: Any, conversation: str, members: list[Any], removed: list[Any] = ()) -> Any:
+def joined(
+    deliver: Any, conversation: str, members: list[Any], removed: tuple[Any, ...] | list[Any] = ()
+) -> Any:
     return chat_event(
         deliver,
         "members_changed",

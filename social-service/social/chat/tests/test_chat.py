@@ -430,3 +430,15 @@ def test_unread_counts_follow_reads_deletions_and_replies(member: Any) -> None:
     assert unread(bob) == 0 and unread(ada) == 1
     assert bob.get(f"{API}/unread/").json() == {"unread_count": 0}
     assert ada.get(f"{API}/unread/").json() == {"unread_count": 1}
+
+
+def test_the_last_admin_leaving_hands_the_group_on(member: Any, published_events: Any) -> None:
+    ada, bob, cat = member("ada"), member("bob"), member("cat")
+    gid = _group(ada, bob, cat)["id"]
+    assert ada.post(f"{API}/conversations/{gid}/leave/").status_code == 204
+    assert bob.get(f"{API}/conversations/{gid}/").json()["role"] == "admin"
+    changes = [e.data["change"] for e in published_events("social.chat.members_changed")]
+    assert changes[-2:] == ["left", "admin_granted"]
+    assert (
+        bob.patch(f"{API}/conversations/{gid}/", {"name": "Ours"}, format="json").status_code == 200
+    )
