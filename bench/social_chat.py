@@ -14,7 +14,8 @@ token layers (they add the same constant to every request):
 
 1. the newest history page, a page deep in history (`before=`) and an `around=` page of one
    conversation: queries, p50/p99 wall and CPU ms, and EXPLAIN ANALYZE of the page's query;
-2. the first page of the conversation list (unread counts, last messages, the other person);
+2. the first page of the conversation list (unread counts, last messages, the other person),
+   the unread total, a full-text search;
 3. sending a message (validation, the row, the outbox event), committed.
 
 The end-to-end figures (a message to the recipient's frame, 500-member groups) need the stack:
@@ -195,6 +196,14 @@ def run(args: argparse.Namespace, reader_id: uuid.UUID) -> None:
 
     measure("conversation list: first page", listing, args.runs)
     measure("unread total", lambda: selectors.total_unread(user_id=reader_id), args.runs)
+
+    def search() -> None:
+        rows = selectors.search_messages(
+            user_id=reader_id, query="ordinary 4242", vendor="postgresql"
+        ).order_by("-id")[:21]
+        [message_dict(m, viewer_id=reader_id) for m in rows]
+
+    measure("search (a rare word)", search, args.runs)
 
     def send() -> None:
         services.send_message(

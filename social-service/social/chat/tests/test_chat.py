@@ -442,3 +442,15 @@ def test_the_last_admin_leaving_hands_the_group_on(member: Any, published_events
     assert (
         bob.patch(f"{API}/conversations/{gid}/", {"name": "Ours"}, format="json").status_code == 200
     )
+
+
+def test_search_has_its_index_on_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite searches by containment, without an index")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'chat_message_search_idx'"
+        )
+        [definition] = cursor.fetchone()
+    # The expression search_messages emits, so the planner can use it.
+    assert "to_tsvector('simple'::regconfig, COALESCE(text, ''::text))" in definition
