@@ -70,6 +70,9 @@ bench-cards-import: install  ## habits: importing a generated 10,000-card Anki .
 bench-task-reminders: install  ## tasks: one deadline reminder pass over 1,000,000 tasks
 	.venv/bin/python bench/task_reminders.py
 
+bench-social-chat: install  ## social chat: history pages, the conversation list and sending over 1,000,000 messages
+	.venv/bin/python bench/social_chat.py
+
 bench-task-analytics: install  ## tasks: one analytics read over aggregates of 10k and 1M tasks
 	.venv/bin/python bench/task_analytics.py
 

@@ -21,6 +21,7 @@ globals().update(
             "notifications.inbox",
             "notifications.rooms",
             "notifications.habits",
+            "notifications.chat",
         ],
         title="CoTask notifications API",
         description="Stored notifications, preferences, email and realtime push.",
@@ -68,6 +69,14 @@ NOTIFICATIONS_GROUP_WINDOW_SECONDS = env_int("NOTIFICATIONS_GROUP_WINDOW_SECONDS
 # Days an (event, recipient) key is kept to refuse a redelivered event (Celery beat deletes
 # older ones every 6 hours); the consumer keeps its processed events 30 days.
 NOTIFICATIONS_DELIVERY_RETENTION_DAYS = env_int("NOTIFICATIONS_DELIVERY_RETENTION_DAYS", 30)
+# Hours a chat frame (social-service's chat events, one per member) is kept for the socket's
+# cursor replay; a client away longer reloads the conversations over REST.
+NOTIFICATIONS_CHAT_FRAME_RETENTION_HOURS = env_int("NOTIFICATIONS_CHAT_FRAME_RETENTION_HOURS", 72)
+# `typing` frames one socket may send per conversation: at most one per this many seconds
+# (more are dropped silently; typing is ephemeral and never stored).
+NOTIFICATIONS_CHAT_TYPING_INTERVAL_SECONDS = env_int(
+    "NOTIFICATIONS_CHAT_TYPING_INTERVAL_SECONDS", 2
+)
 # New-post digests for "immediate" users at most this often; "daily" users once a day.
 NOTIFICATIONS_DIGEST_SECONDS = env_int("NOTIFICATIONS_DIGEST_SECONDS", 3600)
 NOTIFICATIONS_DAILY_DIGEST_SECONDS = env_int("NOTIFICATIONS_DAILY_DIGEST_SECONDS", 24 * 3600)
@@ -90,6 +99,7 @@ CELERY_BEAT_SCHEDULE.update(  # noqa: F405 - from build_settings
             "task": "notifications.cleanup_ws_tickets",
             "schedule": 600.0,
         },
+        "notifications-cleanup-chat": {"task": "notifications.cleanup_chat", "schedule": 3600.0},
         "notifications-cleanup-deliveries": {
             "task": "notifications.cleanup_deliveries",
             "schedule": 6 * 3600.0,

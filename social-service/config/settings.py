@@ -21,6 +21,7 @@ globals().update(
             "social.feed",
             "social.moderation",
             "social.search",
+            "social.chat",
         ],
         title="CoTask social API",
         description=(
@@ -67,6 +68,13 @@ REST_FRAMEWORK["NUM_PROXIES"] = env_int("SOCIAL_TRUSTED_PROXIES", 1)  # noqa: F4
 
 # Moderation: the longest block a moderator may set (admins may block permanently).
 SOCIAL_MODERATOR_MAX_BLOCK_DAYS = env_int("SOCIAL_MODERATOR_MAX_BLOCK_DAYS", 30)
+
+# Chat (social/chat): the longest message, files per message, members per group, and how many
+# messages one person may send ("<count>/<period>"; empty: no limit), counted in the shared cache.
+SOCIAL_CHAT_MESSAGE_MAX_LENGTH = env_int("SOCIAL_CHAT_MESSAGE_MAX_LENGTH", 4000)
+SOCIAL_CHAT_MAX_ATTACHMENTS = env_int("SOCIAL_CHAT_MAX_ATTACHMENTS", 10)
+SOCIAL_CHAT_GROUP_MAX_MEMBERS = env_int("SOCIAL_CHAT_GROUP_MAX_MEMBERS", 500)
+SOCIAL_CHAT_MESSAGE_RATE = env_str("SOCIAL_CHAT_MESSAGE_RATE", "60/m")
 
 # Django admin: staff accounts named like a CoTask moderator/admin moderate as that account
 # (social/moderation/admin_access.py).

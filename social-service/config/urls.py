@@ -10,6 +10,7 @@ urlpatterns = service_urlpatterns(
         path("", include("social.feed.urls")),
         path("", include("social.moderation.urls")),
         path("", include("social.search.urls")),
+        path("", include("social.chat.urls")),
     ],
 )
 

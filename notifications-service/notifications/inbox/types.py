@@ -315,6 +315,23 @@ TASK_OVERDUE = register_type(
         single=gettext_lazy("“%(task)s” is overdue"),
     )
 )
+# Chat (social-service): a member without an open socket hears of new messages, one notification
+# per conversation while unread (grouped by who wrote); none for a muted conversation. Emailed
+# only as the later digest of unread messages, not one by one.
+CHAT_MESSAGE = register_type(
+    NotificationType(
+        key="chat_message",
+        description=gettext_lazy("A new chat message while you were away."),
+        groupable=True,
+        email=False,
+        single=gettext_lazy("New message from %(actor)s"),
+        grouped=ngettext_lazy(
+            "New messages from %(actor)s and %(others)d other",
+            "New messages from %(actor)s and %(others)d others",
+            "others",
+        ),
+    )
+)
 
 # The goal concretizer (tasks-service): a plan the person asked for is ready, asks questions, or
 # could not be made. Only its owner is told, live and in the inbox (so a reconnecting socket
@@ -349,6 +366,7 @@ WHAT = {
     "post": pgettext_lazy("what a notification is about", "post"),
     "comment": pgettext_lazy("what a notification is about", "comment"),
     "page": pgettext_lazy("what a notification is about", "page"),
+    "message": pgettext_lazy("what a notification is about", "message"),
 }
 # What came of a report, as the reporter is told (social's `outcome`).
 REPORT_OUTCOMES = {

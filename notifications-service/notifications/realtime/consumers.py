@@ -27,8 +27,13 @@ Messages (server → client), each with `cursor` (the per-user sequence, monoton
 - `resync` {cursor}: more was missed than one replay sends; reload the list over REST.
 - `error` {code, message}.
 - `closing` {reason, message}: the server is about to close; `message` in the person's language.
+- `chat` {cursor, event, conversation_id, data}: social-service's chat (`event`: message_created,
+  message_edited, message_deleted, reaction_changed, read, members_changed; `data` as in
+  docs/events.md without `member_ids` / `recipient_ids`), in cursor order with notifications.
+- `typing` {conversation_id, user_id}: another member is typing (ephemeral, never replayed).
 Client → server: `{"type": "ping"}`, `{"type": "resume", "cursor": N}` (same as `?cursor=N`),
-`{"type": "reauth", "token": T}`.
+`{"type": "reauth", "token": T}`, `{"type": "typing", "conversation_id": C}` (members only;
+anyone else gets `error` {code: not_found}, as for a conversation that does not exist).
 
 Replay: with `?cursor=N` (or `resume`) the server sends every notification with a cursor above N,
 oldest first, then live ones; a live message at or below what was already sent is dropped, and a
@@ -49,6 +54,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
+from uuid import UUID
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -67,6 +73,8 @@ BEARER_SUBPROTOCOL = "cotask.bearer"
 CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+# Frames in the per-user cursor sequence (replayed on reconnect); others pass straight through.
+SEQUENCED = frozenset({"notification", "chat"})
 
 
 @dataclass(frozen=True)
@@ -141,12 +149,32 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 
 
 def _replay(user_id: Any, cursor: int, limit: int) -> list[dict[str, Any]]:
-    from notifications.inbox import selectors
+    """Notifications and chat frames after `cursor` (one sequence), oldest first."""
+    from notifications.chat.selectors import replay_since
 
-    return [
-        selectors.push_message(notification=n)
-        for n in selectors.missed_since(user_id=user_id, cursor=cursor, limit=limit)
-    ]
+    return replay_since(user_id=user_id, cursor=cursor, limit=limit)
+
+
+def _typing_audience(conversation_id: Any, user_id: Any) -> list[Any] | None:
+    """The other members of the conversation if `user_id` is an active member of it (as
+    social-service's `social.chat.members_changed` said), None otherwise."""
+    from notifications.chat import selectors
+
+    members = selectors.active_members(conversation_id=conversation_id)
+    if user_id not in members:
+        return None
+    return [member for member in members if member != user_id]
+
+
+def _presence(action: str, channel_name: str, user_id: Any = None) -> None:
+    from notifications.chat import services
+
+    if action == "open":
+        services.socket_opened(channel_name=channel_name, user_id=user_id)
+    elif action == "seen":
+        services.socket_seen(channel_name=channel_name)
+    else:
+        services.socket_closed(channel_name=channel_name)
 
 
 def _current_cursor(user_id: Any) -> int:
@@ -173,6 +201,8 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
     sent_cursor = 0
     heartbeat_task: asyncio.Task | None = None
     expiry_task: asyncio.Task | None = None
+    # conversation id -> when this socket last relayed `typing` for it (monotonic seconds)
+    typing_sent: dict[str, float] | None = None
 
     async def connect(self) -> None:
         query = parse_qs((self.scope.get("query_string") or b"").decode("latin-1"))
@@ -203,6 +233,7 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         await self.accept(subprotocol=subprotocol)
+        await self._presence("open")
         if "cursor" in query:
             cursor = _parse_cursor(query["cursor"][0])
             if cursor is None:
@@ -228,10 +259,21 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
             hello["expires_at"] = self.expires_at.isoformat()
         return hello
 
+    async def _presence(self, action: str) -> None:
+        """Mark the socket open, seen or closed (chat's offline notifications read it); a
+        failure is logged, never fatal: at worst someone online also gets a notification."""
+        try:
+            user_id = self.user.id if self.user is not None else None
+            await database_sync_to_async(_presence)(action, self.channel_name, user_id)
+        except Exception:
+            logger.debug("presence update failed", exc_info=True)
+
     async def disconnect(self, code: int) -> None:
         for task in (self.heartbeat_task, self.expiry_task):
             if task is not None:
                 task.cancel()
+        if self.user is not None:
+            await self._presence("closed")
         for group in (self.group, self.session_group):
             if group is None:
                 continue
@@ -302,6 +344,7 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
             while True:
                 await asyncio.sleep(interval)
                 await self.send_json({"type": "heartbeat", "cursor": self.sent_cursor})
+                await self._presence("seen")
         except Exception:  # the client went away between beats; disconnect() cleans up
             return
 
@@ -358,6 +401,8 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
             await self._replay_from(cursor)
         elif kind == "reauth":
             await self._reauth(message.get("token"))
+        elif kind == "typing":
+            await self._typing(message.get("conversation_id"))
         else:
             await self.send_json(
                 {
@@ -366,6 +411,54 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
                     "message": text("unknown_type", language=self.language),
                 }
             )
+
+    async def _typing(self, raw: Any) -> None:
+        """Relay "I am typing" to the conversation's other members' sockets: ephemeral (never
+        stored, not in the cursor sequence, not replayed), only from an active member, at most
+        one per `NOTIFICATIONS_CHAT_TYPING_INTERVAL_SECONDS` per conversation and socket."""
+        try:
+            conversation_id = UUID(str(raw))
+        except ValueError:
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "invalid",
+                    "field": "conversation_id",
+                    "message": text("bad_conversation", language=self.language),
+                }
+            )
+            return
+        key, now = str(conversation_id), time.monotonic()
+        if self.typing_sent is None:
+            self.typing_sent = {}
+        last = self.typing_sent.get(key)
+        if last is not None and now - last < settings.NOTIFICATIONS_CHAT_TYPING_INTERVAL_SECONDS:
+            return
+        audience = await database_sync_to_async(_typing_audience)(conversation_id, self.user.id)
+        if audience is None:
+            # Not a member: the same answer as for a conversation that does not exist.
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "not_found",
+                    "field": "conversation_id",
+                    "message": text("bad_conversation", language=self.language),
+                }
+            )
+            return
+        self.typing_sent[key] = now
+        frame = {
+            "type": "typing",
+            "conversation_id": key,
+            "user_id": str(self.user.id),
+            "cursor": 0,
+        }
+        envelope = {"type": "deliver", "message": frame}  # i18n-ok: a frame, not a text
+        for member in audience:
+            try:
+                await self.channel_layer.group_send(user_group(member), envelope)
+            except Exception:  # ephemeral: a lost typing frame is no loss
+                logger.debug("typing relay failed", exc_info=True)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch, without closing stale database connections (a hop to a worker
@@ -381,7 +474,7 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
 
     async def deliver(self, event: dict[str, Any]) -> None:
         message = event["message"]
-        if message.get("type") != "notification":
+        if message.get("type") not in SEQUENCED:
             await self.send_json({**message, "cursor": max(message["cursor"], self.sent_cursor)})
             return
         cursor = message["cursor"]

@@ -29,7 +29,8 @@ TEXTS: dict[str, Any] = {
     "reauth_refused": gettext_lazy("That token is not a valid one of this session."),
     "invalid_json": gettext_lazy("Not JSON."),
     "bad_cursor": gettext_lazy("cursor must be a non-negative integer."),
-    "unknown_type": gettext_lazy("type must be 'ping', 'resume' or 'reauth'."),
+    "unknown_type": gettext_lazy("type must be 'ping', 'resume', 'reauth' or 'typing'."),
+    "bad_conversation": gettext_lazy("No conversation with this id."),
     # 429 from POST ws-ticket/.
     "ticket_throttled": gettext_lazy(
         "Too many websocket tickets: at most %(rate)s. Try again in %(wait)s s."

@@ -23,7 +23,7 @@ from cotask_common.users.models import UserRef
 
 MODERATOR_ROLES = roles_at_least(Role.MODERATOR)
 # What a linked moderator may browse without Django permissions being granted by hand.
-MODERATED_APPS = ("social_pages", "social_posts", "social_moderation")
+MODERATED_APPS = ("social_pages", "social_posts", "social_moderation", "social_chat")
 _CACHE = "_social_moderator"
 
 

@@ -12,6 +12,7 @@ class TargetType(models.TextChoices):
     POST = "post"
     COMMENT = "comment"
     PAGE = "page"
+    MESSAGE = "message"  # a chat message (social.chat)
 
 
 class Report(models.Model):

@@ -24,9 +24,9 @@ BAD_CURSOR = {
     "uk": "cursor має бути невід'ємним цілим числом.",
 }
 UNKNOWN_TYPE = {
-    "en": "type must be 'ping', 'resume' or 'reauth'.",
-    "ru": "type должен быть 'ping', 'resume' или 'reauth'.",
-    "uk": "type має бути 'ping', 'resume' або 'reauth'.",
+    "en": "type must be 'ping', 'resume', 'reauth' or 'typing'.",
+    "ru": "type должен быть 'ping', 'resume', 'reauth' или 'typing'.",
+    "uk": "type має бути 'ping', 'resume', 'reauth' або 'typing'.",
 }
 LOGGED_OUT = {
     "en": "You logged out of this session.",

@@ -413,7 +413,7 @@ REPORT_RESOLVED = {
     "notifications": "tells the reporter (`report_resolved`, in-app and realtime; the moderator "
     "is not named)"
 }
-ModerationTarget = Literal["post", "comment", "page"]
+ModerationTarget = Literal["post", "comment", "page", "message"]
 
 
 class ModerationData(Recipients):
@@ -535,8 +535,9 @@ class ReportResolvedV1(ModerationData, ReportResolvedData, TargetKindV1):
 
 @declare("social.moderation.reported", key=MODERATION_KEY)
 class Reported(Recipients):
-    """Someone reported a post, comment or page; `recipient_ids` is `[]` (moderators work from
-    the queue)."""
+    """Someone reported a post, comment, page or chat message (`message`, from
+    `POST /api/social/chat/conversations/<id>/messages/<id>/report/`); `recipient_ids` is `[]`
+    (moderators work from the queue)."""
 
     report_id: UUID
     target_type: ModerationTarget
@@ -589,3 +590,111 @@ class MediaAccessRevoked(references.AccessRevoked):
     """An active follow ended (unfollowed, removed by the owner, blocked, account deleted):
     `user_ids` is the follower. Or the page was blocked (moderation, the owner's ban or
     deactivation) or deleted: `user_ids` omitted, nobody."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Chat — topic `social.chat`, key = the conversation's id (one partition per conversation, so
+# its events arrive in the order they happened). Published from `social/chat/services.py`.
+#
+# `member_ids` in every chat event: the users whose open sockets get the frame (never anyone who
+# is not, or no longer, a member; the actor's own other devices included). `recipient_ids`: who
+# an offline notification may go to (`message_created` only: the other members who did not mute
+# the conversation; `[]` elsewhere). Texts travel in `message_created` / `message_edited`: live
+# delivery needs them; notifications-service keeps them only as long as its replay window.
+
+CHAT_KEY = "the conversation's id"
+CHAT_LIVE = {
+    "notifications": "pushes a `chat` frame to `member_ids`' open sockets, in their cursor "
+    "sequence (replayed to a reconnecting client)"
+}
+ChatKind = Literal["direct", "group", "support"]
+
+
+class ChatData(Recipients):
+    conversation_id: UUID
+    kind: ChatKind
+    member_ids: list[UUID]
+    """whose sockets get the frame (members only)"""
+
+
+class ChatMessageData(ChatData):
+    message_id: UUID
+    author_id: UUID | None
+    """null when the author's account was deleted"""
+
+
+@declare(
+    "social.chat.message_created",
+    key=CHAT_KEY,
+    consumers={
+        "notifications": CHAT_LIVE["notifications"]
+        + "; tells `recipient_ids` without an open socket (`chat_message`, grouped per "
+        "conversation)"
+    },
+)
+class ChatMessageCreated(ChatMessageData):
+    """A member sent a message (`POST /api/social/chat/conversations/<id>/messages/`)."""
+
+    text: str
+    reply_to_id: UUID | None
+    attachment_ids: list[UUID]
+    mention_ids: list[UUID]
+    """members named with `@handle` (groups)"""
+    author_name: str
+    conversation_name: str
+    """a group's name; empty for direct and support conversations"""
+    created_at: AwareDatetime
+
+
+@declare("social.chat.message_edited", key=CHAT_KEY, consumers=CHAT_LIVE)
+class ChatMessageEdited(ChatMessageData):
+    """The author edited a message's text."""
+
+    text: str
+    edited_at: AwareDatetime
+
+
+@declare("social.chat.message_deleted", key=CHAT_KEY, consumers=CHAT_LIVE)
+class ChatMessageDeleted(ChatMessageData):
+    """A message was deleted for everyone (by its author, or a group admin); its text is gone."""
+
+    deleted_by: UUID
+
+
+@declare("social.chat.reaction_changed", key=CHAT_KEY, consumers=CHAT_LIVE)
+class ChatReactionChanged(ChatData):
+    """A member added (`added` true) or took back an emoji reaction on a message."""
+
+    message_id: UUID
+    user_id: UUID
+    emoji: str
+    added: bool
+
+
+@declare("social.chat.read", key=CHAT_KEY, consumers=CHAT_LIVE)
+class ChatRead(ChatData):
+    """A member marked the conversation read up to a message. `member_ids`: in a direct
+    conversation both people (the read receipt), otherwise the reader only (their other
+    devices)."""
+
+    user_id: UUID
+    message_id: UUID
+
+
+@declare(
+    "social.chat.members_changed",
+    key=CHAT_KEY,
+    consumers={
+        "notifications": "sets its projection of the conversation's members (`ChatMember`, "
+        "who may send `typing`); pushes a `chat` frame to `member_ids` and `removed_ids`"
+    },
+)
+class ChatMembersChanged(ChatData):
+    """A conversation was created, renamed, or its members changed. `member_ids` here is the
+    whole current membership (the projection is set to it); `removed_ids` the people who left
+    or were removed (told once, then nothing more)."""
+
+    change: Literal["created", "renamed", "added", "removed", "left", "admin_granted"]
+    removed_ids: list[UUID]
+    name: str
+    actor_id: UUID | None

@@ -1,0 +1,234 @@
+"""social-service chat: a history page, the conversation list and sending, measured in-process on
+a table of realistic size (what can be counted on a shared machine: queries per operation, CPU
+and wall milliseconds per operation, the query plan).
+
+    eval "$(scripts/infra env)"        # any DATABASE_URL of a PostgreSQL
+    .venv/bin/python bench/social_chat.py                        # 1,000,000 messages
+    .venv/bin/python bench/social_chat.py --messages 100000 --reuse
+
+Everything lives in its own database (`--database`, default `cotask_bench_chat`, created when
+missing). It makes `--conversations` direct conversations of one reader with as many others and
+spreads `--messages` messages over them (COPY, once: `--reuse` keeps what an earlier run of the
+same size made), runs ANALYZE, then, for the reader, as the views run them without the HTTP and
+token layers (they add the same constant to every request):
+
+1. the newest history page, a page deep in history (`before=`) and an `around=` page of one
+   conversation: queries, p50/p99 wall and CPU ms, and EXPLAIN ANALYZE of the page's query;
+2. the first page of the conversation list (unread counts, last messages, the other person),
+   the unread total, a full-text search;
+3. sending a message (validation, the row, the outbox event), committed.
+
+The end-to-end figures (a message to the recipient's frame, 500-member groups) need the stack:
+`e2e/test_chat.py` prints the group-of-50 delivery time; a load run is still to be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE = ROOT / "social-service"
+
+
+def setup(args: argparse.Namespace) -> None:
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit('needs PostgreSQL: eval "$(scripts/infra env)" first')
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)
+        ).fetchone():
+            conn.execute(f'CREATE DATABASE "{args.database}"')
+    for name in ("KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", "DATABASE_SCHEMA"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "DATABASE_URL": urlunparse(urlparse(url)._replace(path=f"/{args.database}")),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SECRET_KEY": "bench-only-not-secret",
+            "COTASK_VAR_DIR": str(ROOT / "var" / "bench-chat"),
+            "LOG_LEVEL": "WARNING",
+            "SOCIAL_CHAT_MESSAGE_RATE": "",
+        }
+    )
+    sys.path.insert(0, str(SERVICE))
+    os.chdir(SERVICE)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def generate(args: argparse.Namespace) -> uuid.UUID:
+    """The reader's id; their conversations and the messages, made once per size."""
+    from django.db import connection
+    from social.chat.models import Conversation, Membership, Message
+
+    from cotask_common.ids import uuid7_at
+    from cotask_common.users.models import UserRef
+
+    reader = UserRef.objects.filter(username="reader").first()
+    if args.reuse and reader is not None and Message.objects.count() >= args.messages:
+        return reader.id
+    Message.objects.all().delete()
+    Membership.objects.all().delete()
+    Conversation.objects.all().delete()
+    UserRef.objects.all().delete()
+    reader = UserRef.objects.create(id=uuid.uuid4(), username="reader")
+    others = UserRef.objects.bulk_create(
+        [UserRef(id=uuid.uuid4(), username=f"other{n}") for n in range(args.conversations)]
+    )
+    conversations = []
+    for other in others:
+        first, second = sorted([str(reader.id), str(other.id)])
+        conversations.append(
+            Conversation(kind="direct", pair_key=f"{first}:{second}", created_by_id=reader.id)
+        )
+    Conversation.objects.bulk_create(conversations)
+    Membership.objects.bulk_create(
+        [Membership(conversation=c, user_id=reader.id) for c in conversations]
+        + [
+            Membership(conversation=c, user_id=o.id)
+            for c, o in zip(conversations, others, strict=True)
+        ]
+    )
+    start_ms = int(time.time() * 1000) - args.messages * 10
+    text = "a message of ordinary length, about as long as people write them in a chat"
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
+            "COPY social_chat_message (id, conversation_id, author_id, author_deleted, text,"
+            " attachment_ids, mention_ids, created_at) FROM STDIN"
+        ) as copy:
+            for n in range(args.messages):
+                index = n % len(conversations)
+                author = reader.id if n % 2 else others[index].id
+                copy.write_row(
+                    (
+                        uuid7_at(start_ms + n * 10),
+                        conversations[index].id,
+                        author,
+                        False,
+                        f"{text} {n}",
+                        "[]",
+                        "[]",
+                        "2026-12-01T00:00:00Z",
+                    )
+                )
+        cursor.execute(
+            "UPDATE social_chat_conversation c SET last_message_id = m.id, activity_id = m.id"
+            " FROM (SELECT DISTINCT ON (conversation_id) conversation_id, id"
+            " FROM social_chat_message ORDER BY conversation_id, id DESC) m"
+            " WHERE m.conversation_id = c.id"
+        )
+        cursor.execute("ANALYZE social_chat_message")
+        cursor.execute("ANALYZE social_chat_membership")
+        cursor.execute("ANALYZE social_chat_conversation")
+    return reader.id
+
+
+def measure(label: str, call: object, runs: int) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        call()  # type: ignore[operator]
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        call()  # type: ignore[operator]
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    walls.sort()
+    p99 = walls[min(len(walls) - 1, int(len(walls) * 0.99))]
+    print(
+        f"{label:<34} queries {len(queries):>2}   wall p50 {statistics.median(walls):6.2f} ms"
+        f"  p99 {p99:6.2f} ms   CPU p50 {statistics.median(cpus):6.2f} ms"
+    )
+
+
+def run(args: argparse.Namespace, reader_id: uuid.UUID) -> None:
+    from social.chat import selectors, services
+    from social.chat.models import Message
+    from social.chat.serializers import conversation_dict, message_dict
+
+    viewer = SimpleNamespace(id=reader_id, role="user", is_authenticated=True)
+    membership = selectors.my_conversations(user_id=reader_id).order_by("-activity").first()
+    conversation, mine = selectors.conversation_for(
+        conversation_id=membership.conversation_id, viewer=viewer
+    )
+    ids = list(
+        Message.objects.filter(conversation=conversation)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    deep, middle = ids[len(ids) // 10], ids[len(ids) // 2]
+    print(
+        f"{Message.objects.count():,} messages in {args.conversations} conversations;"
+        f" the measured one has {len(ids):,}\n"
+    )
+
+    def page(**cursor: object) -> object:
+        def call() -> None:
+            found = selectors.history(conversation=conversation, size=20, **cursor)
+            [message_dict(m, viewer_id=reader_id) for m in found["results"]]
+
+        return call
+
+    measure("history: newest page", page(), args.runs)
+    measure("history: before= (deep)", page(before=deep), args.runs)
+    measure("history: around=", page(around=middle), args.runs)
+
+    def listing() -> None:
+        rows = selectors.my_conversations(user_id=reader_id).order_by("-activity")[:20]
+        [conversation_dict(row) for row in rows]
+
+    measure("conversation list: first page", listing, args.runs)
+    measure("unread total", lambda: selectors.total_unread(user_id=reader_id), args.runs)
+
+    def search() -> None:
+        rows = selectors.search_messages(
+            user_id=reader_id, query="ordinary 4242", vendor="postgresql"
+        ).order_by("-id")[:21]
+        [message_dict(m, viewer_id=reader_id) for m in rows]
+
+    measure("search (a rare word)", search, args.runs)
+
+    def send() -> None:
+        services.send_message(
+            conversation=conversation, membership=mine, viewer=viewer, text="bench message"
+        )
+
+    measure("send a message (committed)", send, min(args.runs, 200))
+
+    query = selectors.messages_of(conversation=conversation).filter(id__lt=deep).order_by("-id")
+    print("\n=== the history page's query (before=, deep) ===")
+    print(query[:21].explain(analyze=True))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--conversations", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--database", default="cotask_bench_chat")
+    parser.add_argument("--reuse", action="store_true", help="keep data of the same size")
+    args = parser.parse_args()
+    setup(args)
+    reader_id = generate(args)
+    run(args, reader_id)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Writes for chat delivery: the membership projection, the frames pushed to members' sockets
+(each in the person's websocket sequence), the offline notification, and socket presence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications.chat import selectors
+from notifications.chat.models import ChatFrame, ChatMember, SocketPresence
+from notifications.inbox.models import Recipient
+from notifications.realtime import push
+
+
+def apply_members(
+    *, conversation_id: UUID, member_ids: Iterable[UUID], occurred_at: datetime
+) -> None:
+    """Set the projection to the conversation's whole current membership; a row changed by a
+    newer event than this one stays as it is."""
+    members = set(member_ids)
+    existing = {
+        row.user_id: row for row in ChatMember.objects.filter(conversation_id=conversation_id)
+    }
+    for user_id, row in existing.items():
+        active = user_id in members
+        if row.active != active and row.source_version <= occurred_at:
+            ChatMember.objects.filter(id=row.id).update(active=active, source_version=occurred_at)
+    ChatMember.objects.bulk_create(
+        [
+            ChatMember(
+                conversation_id=conversation_id,
+                user_id=user_id,
+                active=True,
+                source_version=occurred_at,
+            )
+            for user_id in members
+            if user_id not in existing
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def push_frames(
+    *,
+    event_id: UUID,
+    event: str,
+    conversation_id: UUID,
+    user_ids: Iterable[UUID],
+    payload: dict[str, Any],
+) -> list[ChatFrame]:
+    """One frame per person, each the next number of that person's sequence, pushed to their
+    open sockets after commit. Idempotent: an event already framed frames nothing again."""
+    ids = sorted(set(user_ids), key=str)
+    if not ids or ChatFrame.objects.filter(event_id=event_id).exists():
+        return []
+    with transaction.atomic():
+        Recipient.objects.bulk_create([Recipient(id=u) for u in ids], ignore_conflicts=True)
+        # Locked in one order (by id), so two events to overlapping members cannot deadlock; the
+        # lock also keeps each person's sequence committing in order, as notifications do.
+        list(
+            Recipient.objects.select_for_update()
+            .filter(id__in=ids, is_deleted=False)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        Recipient.objects.filter(id__in=ids, is_deleted=False).update(
+            last_sequence=F("last_sequence") + 1
+        )
+        sequences = dict(
+            Recipient.objects.filter(id__in=ids, is_deleted=False).values_list(
+                "id", "last_sequence"
+            )
+        )
+        frames = ChatFrame.objects.bulk_create(
+            [
+                ChatFrame(
+                    recipient_id=user_id,
+                    sequence=sequence,
+                    event_id=event_id,
+                    event=event,
+                    conversation_id=conversation_id,
+                    payload=payload,
+                )
+                for user_id, sequence in sequences.items()
+            ]
+        )
+        messages = [(frame.recipient_id, selectors.frame_message(frame=frame)) for frame in frames]
+
+        def send() -> None:
+            for user_id, message in messages:
+                push.send_to_user(user_id=user_id, message=message)
+
+        transaction.on_commit(send)
+    return frames
+
+
+def forget_user(*, user_id: UUID) -> None:
+    """`auth.user.deleted`: nothing kept here names or quotes the person any more."""
+    person = str(user_id)
+    ChatFrame.objects.filter(
+        Q(recipient_id=user_id) | Q(payload__author_id=person) | Q(payload__user_id=person)
+    ).delete()
+    ChatMember.objects.filter(user_id=user_id).delete()
+    SocketPresence.objects.filter(user_id=user_id).delete()
+
+
+def cleanup_frames(*, older_than_hours: int) -> int:
+    horizon = timezone.now() - timedelta(hours=older_than_hours)
+    deleted, _ = ChatFrame.objects.filter(created_at__lt=horizon).delete()
+    return deleted
+
+
+# ---------------------------------------------------------------------------------------------
+# Presence (the socket consumer calls these)
+
+
+def socket_opened(*, channel_name: str, user_id: UUID) -> None:
+    SocketPresence.objects.update_or_create(
+        channel_name=channel_name, defaults={"user_id": user_id, "seen_at": timezone.now()}
+    )
+
+
+def socket_seen(*, channel_name: str) -> None:
+    SocketPresence.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
+
+
+def socket_closed(*, channel_name: str) -> None:
+    SocketPresence.objects.filter(channel_name=channel_name).delete()
+
+
+def cleanup_presence() -> int:
+    """Rows of sockets that went without a clean close (a killed process)."""
+    horizon = timezone.now() - timedelta(hours=1)
+    deleted, _ = SocketPresence.objects.filter(seen_at__lt=horizon).delete()
+    return deleted
