@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
@@ -39,7 +40,7 @@ def _unreachable_redis() -> dict[str, Any]:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
-            "OPTIONS": {"socket_connect_timeout": 1},
+            "OPTIONS": settings.CACHES["default"].get("OPTIONS", {}),
         }
     }
 

@@ -242,6 +242,13 @@ def refuse_unsafe_production(settings: dict[str, Any]) -> None:
         )
 
 
+def _redis_retry() -> Any:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return Retry(NoBackoff(), 1)
+
+
 def _caches(redis_url: str, service: str) -> dict[str, Any]:
     if redis_url:
         return {
@@ -250,9 +257,15 @@ def _caches(redis_url: str, service: str) -> dict[str, Any]:
                 "LOCATION": redis_url,
                 "KEY_PREFIX": service,
                 "TIMEOUT": 300,
-                # A Redis that is down or hung costs a request a second at most, not a hang:
-                # its callers then degrade (rate limits count per process) or answer 503.
-                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+                # A Redis that is down or hung costs a request a few seconds at most, not a
+                # hang: its callers then degrade (rate limits count per process) or answer
+                # 503. One immediate retry (redis-py's default, three with growing pauses,
+                # made a refused call take 5 s).
+                "OPTIONS": {
+                    "socket_connect_timeout": 1,
+                    "socket_timeout": 2,
+                    "retry": _redis_retry(),
+                },
             }
         }
     return {

@@ -51,8 +51,12 @@ def fail_reaching(dependency: str) -> NoReturn:
         probe.ensure_connection()
     elif dependency == "redis":
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        redis.Redis(port=closed_port(), socket_connect_timeout=1).ping()
+        redis.Redis(
+            port=closed_port(), socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
+        ).ping()
     elif dependency == "broker":
         from kombu import Connection
 
