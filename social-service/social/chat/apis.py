@@ -30,11 +30,11 @@ from social.chat.serializers import (
     MembersInput,
     MessageInput,
     MessageOutput,
+    MessageReportInput,
     MuteInput,
     ReactionInput,
     ReadInput,
     RenameInput,
-    ReportInput,
     SettingsSerializer,
     UnreadOutput,
     conversation_dict,
@@ -364,12 +364,12 @@ class ReactionApi(APIView):
 
 
 class ReportApi(APIView):
-    @extend_schema(request=ReportInput, responses={201: None}, summary="Report a message")
+    @extend_schema(request=MessageReportInput, responses={201: None}, summary="Report a message")
     def post(self, request: SignedInRequest, conversation_id: UUID, message_id: UUID) -> Response:
         conversation, _m = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)
         )
-        data = valid(ReportInput, request.data)
+        data = valid(MessageReportInput, request.data)
         report = services.report_message(
             conversation=conversation, viewer=request.user, message_id=message_id, **data
         )

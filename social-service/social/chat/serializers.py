@@ -184,7 +184,7 @@ class MuteInput(serializers.Serializer):
     muted = serializers.BooleanField()
 
 
-class ReportInput(serializers.Serializer):
+class MessageReportInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=2000)
 
 
