@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -241,3 +242,40 @@ def test_the_drain_keeps_its_work_while_redis_is_still_away(member: Any, redis: 
     outage._down_until.clear()  # the window has passed, Redis has not come back
     assert outage.drain() == 0
     assert FeedRepair.objects.count() == kept
+
+
+@contextmanager
+def broker_away(settings: Any) -> Iterator[None]:
+    """The Celery broker (Redis in production) refusing: the app's own connection pointed at a
+    closed port."""
+    from config.celery import app
+
+    saved = app.conf.broker_url
+    app.conf.broker_url = settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        app.conf.broker_url = settings.CELERY_BROKER_URL = saved
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+def test_a_post_whose_fan_out_cannot_reach_the_broker_is_fanned_out_later(
+    member: Any, settings: Any, redis: Redis, django_capture_on_commit_callbacks: Any
+) -> None:
+    from social.feed.timelines import get_timelines
+
+    ada = member("ada")
+    reader = _reader(member)
+    reader.post(f"{API}/pages/ada/follow/")
+    settings.SOCIAL_FEED_FANOUT_MODE = "async"
+    with broker_away(settings), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        post = _post(ada, "ada", "queued nowhere")
+    assert callbacks
+    assert FeedRepair.objects.filter(post_id=post).count() == 1
+    assert outage.drain() == 1  # the broker (and Redis) answer again
+    assert [str(i) for i in get_timelines().read(user_id=reader.user.id, before=None, limit=5)] == [
+        post
+    ]
