@@ -228,6 +228,10 @@ def test_an_async_fan_out_after_commit_never_fails_the_write(
         redis.start()
         settings.SOCIAL_FEED_FANOUT_MODE = "sync"
         assert outage.drain() >= 1
+        from social.feed.timelines import get_timelines
+
+        kept = get_timelines().read(user_id=reader.user.id, before=None, limit=5)
+        assert [str(i) for i in kept] == [post]
         assert [(p["id"], p["text"]) for p in _pages(reader, 5)] == [(post, "edited")]
     finally:
         app.conf.task_always_eager = False
@@ -279,3 +283,25 @@ def test_a_post_whose_fan_out_cannot_reach_the_broker_is_fanned_out_later(
     assert [str(i) for i in get_timelines().read(user_id=reader.user.id, before=None, limit=5)] == [
         post
     ]
+
+
+def test_a_follow_and_a_page_block_during_the_outage_are_right_afterwards(
+    member: Any, redis: Redis
+) -> None:
+    ada, bob = member("ada"), member("bob")
+    reader = _reader(member)
+    reader.post(f"{API}/pages/ada/follow/")
+    by_ada, by_bob = _post(ada, "ada", "a"), _post(bob, "bob", "b")
+    assert [p["id"] for p in _pages(reader, 5)] == [by_ada]  # reader state and cards kept
+    redis.stop()
+    assert reader.post(f"{API}/pages/bob/follow/").status_code < 300
+    r = member("mod", role="moderator").post(
+        f"{API}/moderation/pages/ada/block/",
+        {"reason": "spam", "duration_hours": 24},
+        format="json",
+    )
+    assert r.status_code < 300, r.content
+    assert [p["id"] for p in _pages(reader, 5)] == [by_bob]  # the database path
+    redis.start()
+    assert outage.drain() > 0
+    assert [p["id"] for p in _pages(reader, 5)] == [by_bob]  # the kept path, repaired
