@@ -5,9 +5,10 @@ a single point of failure.
   cursor) and renders cards without the card cache.
 - Writes: the database write commits as usual; the timeline and card work that should follow it
   (`guarded`) is kept as a `FeedRepair` row instead of failing the request.
-- Recovery: `drain` replays the rows (fan-outs, dropped cards, dropped reader states, timelines
-  to rebuild) once Redis answers again; the beat task `social.drain_feed_repairs` runs it, and
-  so does the first feed read of a process that kept rows, once its window below has passed.
+- Recovery: `repairs.drain` replays the rows (fan-outs, dropped cards and reader states,
+  timelines to rebuild) once Redis answers again; the beat task `social.drain_feed_repairs`
+  runs it, and so does the first feed read of a process that kept rows, once its window
+  below has passed.
 
 A failed call marks its server down for `RETRY_SECONDS` in this process (like the kit's rate
 limits): meanwhile nothing waits for a refused connection, and the log says so once per window.
@@ -23,17 +24,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from cotask_common import outages
+from social.feed.models import FeedRepair
 
 logger = logging.getLogger("cotask.outages")
 
 # How long a server that refused is left alone before it is tried again.
 RETRY_SECONDS = 5.0
-# Rows replayed per round of `drain` (each post among them is one fan-out).
-DRAIN_BATCH = 200
-
 _down_until: dict[str, float] = {}
 # This process kept repair rows: its next feed read after the window drains them.
 _owed_drain = False
@@ -44,7 +42,7 @@ def feed_redis() -> str:
 
 
 def broker() -> str:
-    return f"broker {settings.CELERY_BROKER_URL}"
+    return f"broker {getattr(settings, 'CELERY_BROKER_URL', '')}"
 
 
 def uses_redis() -> bool:
@@ -81,15 +79,12 @@ def record(
     keys: Iterable[str] = (),
     new_big_pages_version: bool = False,
 ) -> None:
-    """Keep timeline/card work for `drain`: a post to fan out, Redis keys to drop (cards, reader
-    states, timelines to rebuild), a new big-pages version."""
-    global _owed_drain
-    from social.feed.models import FeedRepair
-
+    """Keep timeline/card work for `repairs.drain`: a post to fan out, Redis keys to drop
+    (cards, reader states, timelines to rebuild), a new big-pages version."""
     FeedRepair.objects.create(
         post_id=post_id, keys=list(keys), new_big_pages_version=new_big_pages_version
     )
-    _owed_drain = True
+    owe_drain()
 
 
 def guarded(
@@ -114,65 +109,15 @@ def guarded(
     return run
 
 
-def drain_if_owed() -> None:
-    """After an outage this process saw: replay what it kept, once Redis may be back (the read
-    that follows then sees no stale card). One boolean test otherwise."""
+def take_owed_drain() -> bool:
+    """Whether this process kept repair rows since it last asked (and Redis may be back)."""
     global _owed_drain
     if not _owed_drain or is_down(feed_redis()):
-        return
+        return False
     _owed_drain = False
-    if settings.SOCIAL_FEED_FANOUT_MODE == "sync":
-        drain()
-        return
-    from social.feed.tasks import drain_feed_repairs_task
-
-    transaction.on_commit(
-        guarded(
-            lambda: drain_feed_repairs_task.delay(),
-            repair=lambda: None,  # the beat task drains them anyway
-            server=broker(),
-        ),
-        robust=True,
-    )
+    return True
 
 
-def drain(*, rounds: int = 50) -> int:
-    """Replay the kept timeline/card work, oldest first; stops (keeping the rest) if Redis is
-    still away. Every step is idempotent, so two drains at once do no harm. Returns how many
-    rows were replayed."""
-    if not uses_redis() or is_down(feed_redis()):
-        return 0
-    from social.feed import services
-    from social.feed.models import FeedRepair
-    from social.feed.timelines import get_timelines
-
-    done = 0
-    for _ in range(rounds):
-        rows = list(FeedRepair.objects.order_by("id")[:DRAIN_BATCH])
-        if not rows:
-            break
-        try:
-            client = get_timelines().client
-            pipe = client.pipeline(transaction=False)
-            keys = sorted({key for row in rows for key in row.keys})
-            for start in range(0, len(keys), 1000):
-                pipe.delete(*keys[start : start + 1000])
-            if any(row.new_big_pages_version for row in rows):
-                pipe.incr(get_timelines().big_pages_version_key)  # type: ignore[attr-defined]
-            pipe.execute()
-            for post_id in dict.fromkeys(row.post_id for row in rows if row.post_id):
-                services.fan_out_post(post_id=post_id)
-        except Exception as exc:
-            if not is_outage(exc):
-                raise
-            global _owed_drain
-            _owed_drain = True
-            mark_down(feed_redis(), exc, "the feed's repairs wait")
-            break
-        FeedRepair.objects.filter(id__in=[row.id for row in rows]).delete()
-        done += len(rows)
-        if len(rows) < DRAIN_BATCH:
-            break
-    if done:
-        logger.info("feed repairs replayed: %d", done)
-    return done
+def owe_drain() -> None:
+    global _owed_drain
+    _owed_drain = True

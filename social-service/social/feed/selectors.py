@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from cotask_common.security.tokens import TokenUser
 from social import hot_sql
-from social.feed import outage
+from social.feed import outage, repairs
 from social.feed.cards import Card, visible_cards
 from social.feed.services import big_followed_pages, current_reader
 from social.feed.timelines import get_timelines
@@ -62,7 +62,7 @@ def home_feed(
 
     With the feed's Redis away: the same answer from the database alone (outage.py)."""
     if outage.uses_redis():
-        outage.drain_if_owed()
+        repairs.drain_if_owed()
         if outage.is_down(outage.feed_redis()):
             return _database_home_feed(viewer=viewer, before=before, limit=limit)
         try:

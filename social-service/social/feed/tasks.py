@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from social.feed import outage, services
+from social.feed import outage, repairs, services
 
 
 @shared_task(name="social.fan_out_post", acks_late=True, max_retries=5, default_retry_delay=2)
@@ -19,7 +19,7 @@ def fan_out_post_task(post_id: str) -> int:
     return done
 
 
-@shared_task(name="social.drain_feed_repairs")
+@shared_task(name=repairs.DRAIN_TASK)
 def drain_feed_repairs_task() -> int:
     """Replay the timeline/card work kept while Redis was away (beat, and after an outage)."""
-    return outage.drain()
+    return repairs.drain()

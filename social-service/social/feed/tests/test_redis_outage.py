@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cotask_common.testing.outages import closed_port
-from social.feed import outage, selectors
+from social.feed import outage, repairs, selectors
 from social.feed.models import FeedRepair
 from social.posts.models import Post, PostLike
 
@@ -227,7 +227,7 @@ def test_an_async_fan_out_after_commit_never_fails_the_write(
         assert FeedRepair.objects.filter(post_id=post).count() == 1
         redis.start()
         settings.SOCIAL_FEED_FANOUT_MODE = "sync"
-        assert outage.drain() >= 1
+        assert repairs.drain() >= 1
         from social.feed.timelines import get_timelines
 
         kept = get_timelines().read(user_id=reader.user.id, before=None, limit=5)
@@ -244,7 +244,7 @@ def test_the_drain_keeps_its_work_while_redis_is_still_away(member: Any, redis: 
     _post(ada, "ada")
     kept = FeedRepair.objects.count()
     outage._down_until.clear()  # the window has passed, Redis has not come back
-    assert outage.drain() == 0
+    assert repairs.drain() == 0
     assert FeedRepair.objects.count() == kept
 
 
@@ -279,7 +279,7 @@ def test_a_post_whose_fan_out_cannot_reach_the_broker_is_fanned_out_later(
         post = _post(ada, "ada", "queued nowhere")
     assert callbacks
     assert FeedRepair.objects.filter(post_id=post).count() == 1
-    assert outage.drain() == 1  # the broker (and Redis) answer again
+    assert repairs.drain() == 1  # the broker (and Redis) answer again
     assert [str(i) for i in get_timelines().read(user_id=reader.user.id, before=None, limit=5)] == [
         post
     ]
@@ -303,5 +303,5 @@ def test_a_follow_and_a_page_block_during_the_outage_are_right_afterwards(
     assert r.status_code < 300, r.content
     assert [p["id"] for p in _pages(reader, 5)] == [by_bob]  # the database path
     redis.start()
-    assert outage.drain() > 0
+    assert repairs.drain() > 0
     assert [p["id"] for p in _pages(reader, 5)] == [by_bob]  # the kept path, repaired
