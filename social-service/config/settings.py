@@ -83,4 +83,9 @@ AUTHENTICATION_BACKENDS = ["social.moderation.admin_access.ModeratorAdminBackend
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,  # noqa: F405
     "social-end-expired-blocks": {"task": "social.end_expired_blocks", "schedule": 60.0},
+    # The feed's timeline/card work kept while Redis was away (social/feed/outage.py).
+    "social-drain-feed-repairs": {
+        "task": "social.drain_feed_repairs",
+        "schedule": float(env_int("SOCIAL_FEED_REPAIR_SECONDS", 10)),
+    },
 }

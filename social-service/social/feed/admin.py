@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from cotask_common.events.admin import ReadOnlyAdmin
-from social.feed.models import FeedState, TimelineEntry
+from social.feed.models import FeedRepair, FeedState, TimelineEntry
 
 
 @admin.register(FeedState)
@@ -24,4 +24,13 @@ class TimelineEntryAdmin(ReadOnlyAdmin):
     list_display = ("user_id", "post_id", "page_id")
     search_fields = ("=user_id", "=post_id", "=page_id")
     ordering = ("-id",)
+    show_full_result_count = False
+
+
+@admin.register(FeedRepair)
+class FeedRepairAdmin(ReadOnlyAdmin):
+    """Timeline/card work kept while Redis was away, waiting for its replay (outage.py)."""
+
+    list_display = ("id", "post_id", "new_big_pages_version", "created_at")
+    ordering = ("id",)
     show_full_result_count = False

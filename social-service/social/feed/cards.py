@@ -30,7 +30,7 @@ from django.conf import settings
 
 from cotask_common.roles import can_moderate
 from cotask_common.security.tokens import TokenUser
-from social.feed import codec
+from social.feed import codec, outage
 from social.feed.codec import GONE
 from social.feed.services import after_commit
 from social.feed.timelines import FastRead, card_prefix, get_timelines
@@ -118,10 +118,15 @@ def _cached(
 
 
 def visible_cards(
-    *, post_ids: Iterable[uuid.UUID], viewer: TokenUser, prefetched: FastRead | None = None
+    *,
+    post_ids: Iterable[uuid.UUID],
+    viewer: TokenUser,
+    prefetched: FastRead | None = None,
+    cached: bool = True,
 ) -> dict[uuid.UUID, Card]:
     """The cards of the posts in `post_ids` that `viewer` may see in their home feed
-    (`prefetched`: what the timeline's read already found in Redis).
+    (`prefetched`: what the timeline's read already found in Redis; `cached=False`: built
+    from the database alone, Redis being away).
 
     Only what can hide a post a home timeline holds is checked here: the post is gone, or its
     page is gone or blocked (moderation, or the owner's ban) — except for the page's owner and
@@ -131,7 +136,7 @@ def visible_cards(
     ids = [str(post_id) for post_id in post_ids]
     if not ids:
         return {}
-    client = _redis()
+    client = _redis() if cached else None
     known_posts = prefetched.posts if prefetched else None
     posts = _cached(client, ids, _post_key, _post_values, known_posts)
     live = {i: post for i, value in posts.items() if (post := codec.decode_post(value))}
@@ -159,15 +164,16 @@ def render(cards: list[Card], liked: set[str]) -> str:
 
 
 def forget_posts(post_ids: Iterable[Any]) -> None:
-    """Drop these posts' cards once the current transaction commits."""
-    keys = [_post_key(str(post_id)) for post_id in post_ids]
-    client = _redis()
-    if keys and client is not None:
-        after_commit(lambda: client.delete(*keys))
+    """Drop these posts' cards once the current transaction commits (with Redis away, once it
+    is back: see outage.py)."""
+    _forget([_post_key(str(post_id)) for post_id in post_ids])
 
 
 def forget_pages(page_ids: Iterable[Any]) -> None:
-    keys = [_page_key(str(page_id)) for page_id in page_ids]
+    _forget([_page_key(str(page_id)) for page_id in page_ids])
+
+
+def _forget(keys: list[str]) -> None:
     client = _redis()
     if keys and client is not None:
-        after_commit(lambda: client.delete(*keys))
+        after_commit(lambda: client.delete(*keys), repair=lambda: outage.record(keys=keys))

@@ -39,3 +39,18 @@ class FeedState(models.Model):
 
     def __str__(self) -> str:
         return f"feed of {self.user_id}"
+
+
+class FeedRepair(models.Model):
+    """Timeline and card work a database write could not do because Redis (or the Celery
+    broker) was away; replayed by `social.feed.outage.drain` once it answers again. Written
+    only during an outage: while Redis answers, nothing comes here."""
+
+    post_id = models.UUIDField(null=True, blank=True)  # a post to fan out
+    # Redis keys to drop: stale cards and reader states, and timelines to rebuild.
+    keys = models.JSONField(default=list, blank=True)
+    new_big_pages_version = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"feed repair {self.pk}"

@@ -25,19 +25,23 @@ from django.db.models import Exists, Q
 from django.utils import timezone
 
 from cotask_common.users.models import UserRef
+from social.feed import outage
 from social.feed.models import FeedState
 from social.feed.timelines import FastRead, card_prefix, get_timelines
 from social.pages.models import Follow, Page
 from social.posts.models import Post
 
 
-def after_commit(fn: Callable[[], Any]) -> None:
+def after_commit(fn: Callable[[], Any], *, repair: Callable[[], None]) -> None:
     """Timeline writes follow the database change: after commit, or at once in "sync" mode
-    (tests, and single-process tools)."""
+    (tests, and single-process tools). With Redis away, `repair` keeps the work for later
+    (see outage.py): the write has happened, so its client gets its answer."""
+    work = outage.guarded(fn, repair=repair)
     if settings.SOCIAL_FEED_FANOUT_MODE == "sync":
-        fn()
+        work()
     else:
-        transaction.on_commit(fn)
+        # robust: whatever else fails after the commit is logged, never the client's error
+        transaction.on_commit(work, robust=True)
 
 
 def active_since() -> Any:
@@ -117,7 +121,8 @@ def on_follow_started(*, user_id: uuid.UUID, page_id: uuid.UUID, followers: int)
                 page_id=page_id, user_ids=[user_id], post_ids=[post_id for post_id, _ in entries]
             )
 
-    after_commit(merge)
+    # Missed: the timeline is rebuilt (with this page) on its next read.
+    after_commit(merge, repair=lambda: outage.record(keys=[_timeline_key(user_id)]))
 
 
 def remove_page_from_timelines(*, page_id: uuid.UUID, user_ids: list[uuid.UUID]) -> None:
@@ -130,7 +135,11 @@ def remove_page_from_timelines(*, page_id: uuid.UUID, user_ids: list[uuid.UUID])
         .values_list("id", flat=True)[: settings.SOCIAL_FEED_TIMELINE_SIZE]
     )
     store = get_timelines()
-    after_commit(lambda: store.remove_page(user_ids=user_ids, page_id=page_id, post_ids=post_ids))
+    after_commit(
+        lambda: store.remove_page(user_ids=user_ids, page_id=page_id, post_ids=post_ids),
+        # Missed: those timelines are rebuilt (without the page) on their next read.
+        repair=lambda: outage.record(keys=[_timeline_key(user_id) for user_id in user_ids]),
+    )
 
 
 def rebuild_timeline(*, user_id: uuid.UUID) -> int:
@@ -198,7 +207,13 @@ def followers_changed(*, page_id: uuid.UUID, user_ids: list[uuid.UUID]) -> None:
     count = Page.objects.filter(id=page_id).values_list("followers_count", flat=True).first()
     limit = settings.SOCIAL_FEED_FANOUT_MAX_FOLLOWERS
     crossed = count is not None and count in (limit, limit + 1)
-    after_commit(lambda: store.forget_readers(user_ids=user_ids, new_big_pages_version=crossed))
+    after_commit(
+        lambda: store.forget_readers(user_ids=user_ids, new_big_pages_version=crossed),
+        repair=lambda: outage.record(
+            keys=[store.reader_key(user_id) for user_id in user_ids],  # type: ignore[attr-defined]
+            new_big_pages_version=crossed,
+        ),
+    )
 
 
 # How long a reader's state is trusted without asking the database. It also bounds the one
@@ -271,4 +286,13 @@ def forget_reader(*, user_id: uuid.UUID) -> None:
     """A deleted account's own timeline and reader state."""
     FeedState.objects.filter(user_id=user_id).delete()
     store = get_timelines()
-    after_commit(lambda: store.clear(user_id=user_id))
+    after_commit(
+        lambda: store.clear(user_id=user_id),
+        repair=lambda: outage.record(keys=[_timeline_key(user_id)]),
+    )
+
+
+def _timeline_key(user_id: uuid.UUID) -> str:
+    """A Redis timeline's key: deleting it (without its sentinel) makes its next read rebuild
+    it from the database."""
+    return get_timelines().key(user_id)  # type: ignore[attr-defined]

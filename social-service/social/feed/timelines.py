@@ -215,7 +215,18 @@ class RedisTimelines:
 
         if self._client is None or self._pid != os.getpid():  # reconnect after a fork
             with self._lock:
-                self._client = redis.Redis.from_url(self.url, socket_timeout=2)
+                # A Redis that is down or hung costs a call a second or two, not a hang (and
+                # one immediate retry, not redis-py's three with growing pauses): the feed
+                # then reads the database (outage.py).
+                from redis.backoff import NoBackoff
+                from redis.retry import Retry
+
+                self._client = redis.Redis.from_url(
+                    self.url,
+                    socket_timeout=2,
+                    socket_connect_timeout=1,
+                    retry=Retry(NoBackoff(), 1),
+                )
                 self._pid = os.getpid()
         return self._client
 

@@ -10,16 +10,26 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import transaction
 
-from social.feed import cards, services
+from social.feed import cards, outage, services
 from social.feed.tasks import fan_out_post_task
 
 
 class TimelineWrites:
     def post_created(self, *, post_id: uuid.UUID) -> None:
+        # With Redis (or the broker, to hand it to the task) away, the fan-out waits in the
+        # feed's repairs: the post is saved and its author gets their answer (outage.py).
+        def repair() -> None:
+            outage.record(post_id=post_id)
+
         if settings.SOCIAL_FEED_FANOUT_MODE == "sync":
-            services.fan_out_post(post_id=post_id)
+            outage.guarded(lambda: services.fan_out_post(post_id=post_id), repair=repair)()
             return
-        transaction.on_commit(lambda: fan_out_post_task.delay(str(post_id)))
+        transaction.on_commit(
+            outage.guarded(
+                lambda: fan_out_post_task.delay(str(post_id)), repair=repair, server=outage.broker()
+            ),
+            robust=True,
+        )
 
     def posts_changed(self, *, post_ids: Iterable[uuid.UUID]) -> None:
         cards.forget_posts(post_ids)

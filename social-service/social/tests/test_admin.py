@@ -49,9 +49,10 @@ def data(member: Any, page_of: Any) -> None:
             data={"owner_id": str(ada.user.id), "purpose": "avatar", "status": "ready"},
         )
     )
-    from social.feed.models import TimelineEntry
+    from social.feed.models import FeedRepair, TimelineEntry
 
     TimelineEntry.objects.create(user_id=ada.user.id, post_id=post, page_id=ada.page.id)
+    FeedRepair.objects.create(post_id=post)  # work kept while Redis was away
 
 
 def test_every_model_is_registered() -> None:
