@@ -27,6 +27,7 @@ from habits.card_transfer import plan as planning
 from habits.card_transfer.models import ImportFile, ImportJob, ImportKind, ImportStatus
 from habits.card_transfer.problems import ImportProblem
 from habits.cards.models import Card, CardProfile, CardState, Deck, Note, Review
+from habits.cards.services import forecast_soon
 from habits.tracking import evaluation
 
 logger = logging.getLogger("cotask.habits.cards")
@@ -200,6 +201,7 @@ def import_run(*, job_id: Any) -> ImportJob | None:
             job.save(update_fields=["status", "percent", "counts", "finished_at"])
             ImportFile.objects.filter(job_id=job.id).delete()
             _publish(job)
+            forecast_soon(user_id=job.owner_id)
     except ImportProblem as problem:
         _fail(job, code=problem.code, line=problem.line, params=problem.params)
     except Exception:

@@ -1,7 +1,9 @@
 """The daily card events, from Celery beat every minute (`habits.cards.daily`):
 
 - `habits.cards.due`: at the person's chosen local time, if cards wait for them today;
-- `habits.cards.review_summary`: when a study day in which they answered has ended.
+- `habits.cards.review_summary`: when a study day in which they answered has ended;
+- `habits.cards.forecast`: the cards due over the next days, once a day at the study day's
+  start and with the next pass after the queue changed (`services.forecast_soon`).
 
 Each pass selects only rows whose instant has come (`next_reminder_at` / `next_summary_at`,
 indexed) and claims them with SKIP LOCKED (where the database has it), so overlapping passes
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
@@ -22,7 +25,8 @@ from django.utils import timezone
 from cotask_common.events.outbox import publish_event
 from cotask_common.localtime import zone_named
 from habits.cards import scheduling
-from habits.cards.models import CardProfile, CardState, Rating, Review
+from cotask_common.contracts.habits import FORECAST_DAYS
+from habits.cards.models import Card, CardProfile, CardState, Rating, Review
 
 BATCH = 500
 
@@ -129,3 +133,56 @@ def _maybe_optimize(profile: CardProfile) -> None:
         CardProfile.objects.filter(owner_id=profile.owner_id).update(optimization_status="queued")
         owner_id = str(profile.owner_id)
         transaction.on_commit(lambda: optimize.delay(owner_id))
+
+
+def forecast(*, owner: Any, profile: CardProfile, now: datetime) -> list[dict[str, Any]]:
+    """The cards due on each of the next `FORECAST_DAYS` study days: today's queue within the
+    decks' daily limits (what the person will be shown), then the review cards whose study day
+    it is. Two grouped queries beside the queue's own."""
+    from habits.cards.selectors import due_queue
+
+    today = due_queue(user=owner, limit=0, now=now)
+    first, last = today.today + timedelta(days=1), today.today + timedelta(days=FORECAST_DAYS - 1)
+    later = dict(
+        Card.objects.filter(
+            owner_id=owner.id,
+            state=CardState.REVIEW,
+            suspended=False,
+            due_day__gte=first,
+            due_day__lte=last,
+        )
+        .values_list("due_day")
+        .annotate(n=Count("*"))
+    )
+    return [{"day": today.today.isoformat(), "cards": sum(today.counts.values())}] + [
+        {"day": day.isoformat(), "cards": later.get(day, 0)}
+        for day in (first + timedelta(days=i) for i in range(FORECAST_DAYS - 1))
+    ]
+
+
+def send_forecasts(*, now: datetime | None = None) -> Pass:
+    """`habits.cards.forecast` for every profile whose `forecast_at` came; the next one at the
+    start of their next study day."""
+    now = now or timezone.now()
+    result = Pass()
+    with transaction.atomic():
+        for profile in _claim("forecast_at", now):
+            result.seen += 1
+            owner = profile.owner
+            publish_event(
+                type="habits.cards.forecast",
+                key=owner.id,
+                data={
+                    "owner_id": str(owner.id),
+                    "made_at": now.isoformat(),
+                    "days": forecast(owner=owner, profile=profile, now=now),
+                },
+            )
+            result.sent += 1
+            zone = zone_named(owner.time_zone)
+            today = scheduling.study_day(now, zone=zone, day_start_hour=profile.day_start_hour)
+            profile.forecast_at = scheduling.day_start(
+                today + timedelta(days=1), zone=zone, day_start_hour=profile.day_start_hour
+            )
+            profile.save(update_fields=["forecast_at"])
+    return result

@@ -67,6 +67,9 @@ class CardProfile(models.Model):
     next_reminder_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # When the daily review summary of the day that ends then is published (UTC instant).
     next_summary_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When `habits.cards.forecast` is next published (daily.py): at the next study day's start,
+    # or at once (the next pass) after the queue changed. Null: never made yet (no cards).
+    forecast_at = models.DateTimeField(null=True, blank=True, db_index=True)
     parameters = models.JSONField(null=True, blank=True)  # 21 floats (FSRS-6) or None
     optimized_at = models.DateTimeField(null=True, blank=True)
     optimized_reviews = models.PositiveIntegerField(default=0)  # reviews the fit used

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -213,6 +213,7 @@ def deck_update(*, user: Any, deck_id: Any, changes: Mapping[str, Any]) -> Deck:
         deck = deck_of(user=user, deck_id=deck_id, lock=True)
         _apply_deck(deck, user=user, changes=changes)
         deck.save()
+        forecast_soon(user_id=user.id)
     return deck
 
 
@@ -220,6 +221,22 @@ def deck_delete(*, user: Any, deck_id: Any) -> None:
     with transaction.atomic():
         deck = deck_of(user=user, deck_id=deck_id, lock=True)
         deck.delete()
+        forecast_soon(user_id=user.id)
+
+
+def forecast_soon(*, user_id: Any, now: datetime | None = None) -> None:
+    """The person's queue changed: their `habits.cards.forecast` goes out with the next cards
+    pass (daily.py, every minute), once however many changes came before it. Makes the
+    profile if they had none."""
+    now = now or timezone.now()
+    updated = (
+        CardProfile.objects.filter(owner_id=user_id)
+        .filter(Q(forecast_at__isnull=True) | Q(forecast_at__gt=now))
+        .update(forecast_at=now)
+    )
+    if not updated and not CardProfile.objects.filter(owner_id=user_id).exists():
+        profile = profile_for(user_id=user_id)
+        CardProfile.objects.filter(owner_id=profile.owner_id).update(forecast_at=now)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,6 +303,7 @@ def note_create(*, user: Any, deck_id: Any, **fields: Any) -> Note:
         note.tags = _clean_tags(fields.get("tags") or [])
         note.save()
         sync_cards(note)
+        forecast_soon(user_id=user.id)
     return note
 
 
@@ -315,6 +333,7 @@ def note_update(*, user: Any, note_id: Any, changes: Mapping[str, Any]) -> Note:
 def note_delete(*, user: Any, note_id: Any) -> None:
     with transaction.atomic():
         note_of(user=user, note_id=note_id).delete()
+        forecast_soon(user_id=user.id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,6 +428,8 @@ def card_answer(
             CardProfile.objects.filter(owner_id=user.id).update(
                 next_summary_at=profile.next_summary_at
             )
+        if profile.forecast_at is None or profile.forecast_at > now:
+            forecast_soon(user_id=user.id, now=now)
     return card, review
 
 
@@ -428,6 +449,7 @@ def review_undo(*, user: Any) -> Card:
         scheduling.restore(card, review.previous)
         card.save()
         review.delete()
+        forecast_soon(user_id=user.id)
     return card
 
 

@@ -25,10 +25,15 @@ def request_optimization(*, user_id: Any) -> CardProfile:
 
 @shared_task(name="habits.cards.daily")
 def daily() -> int:
-    """Beat, every minute: the "cards due" reminders and the summaries of ended days."""
+    """Beat, every minute: the "cards due" reminders, the summaries of ended days and the
+    forecasts of changed queues."""
     from habits.cards import daily as passes
 
-    return passes.send_reminders().sent + passes.send_summaries().sent
+    return (
+        passes.send_reminders().sent
+        + passes.send_summaries().sent
+        + passes.send_forecasts().sent
+    )
 
 
 @shared_task(name="habits.cards.optimize")

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from cotask_common.schedules import due_by_schedule
+
 DAILY = "daily"
 WEEKDAYS = "weekdays"
 TIMES_PER_WEEK = "times_per_week"
@@ -79,11 +81,13 @@ class ScheduleSpec:
 
         For `times_per_week` every day may count towards the week.
         """
-        if self.kind == WEEKDAYS:
-            return day.weekday() in self.weekdays
-        if self.kind == EVERY_N_DAYS:
-            return (day - self.start_date).days % self.interval_days == 0
-        return True
+        return due_by_schedule(
+            kind=self.kind,
+            day=day,
+            start_date=self.start_date,
+            weekdays=self.weekdays,
+            interval_days=self.interval_days,
+        )
 
 
 @dataclass(frozen=True)

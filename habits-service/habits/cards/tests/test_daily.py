@@ -86,3 +86,26 @@ def test_the_day_end_queues_an_optimisation_after_enough_reviews(
         daily.send_summaries(now=datetime(2026, 3, 3, 2, 0, tzinfo=UTC))
     assert [c for c in callbacks if "_maybe_optimize" in getattr(c, "__qualname__", "")]
     assert CardProfile.objects.get().optimization_status == "queued"
+
+
+def test_forecast_follows_a_queue_change_once_then_daily(
+    cast, make_deck, make_note, published_events
+) -> None:
+    """A note, then answers: one forecast with the next pass (not one per change), the card
+    answered `good` counted on the day it falls due, and the next one at tomorrow's start."""
+    deck = make_deck()
+    cards = [make_note(deck, front=f"q{i}")["cards"][0]["id"] for i in range(3)]
+    cast.owner.post(
+        f"/api/habits/cards/cards/{cards[0]}/answer/", {"rating": "easy"}, format="json"
+    )
+    assert daily.send_forecasts(now=NOW).sent == 1
+    assert daily.send_forecasts(now=NOW + timedelta(minutes=5)).sent == 0
+    [event] = published_events("habits.cards.forecast")
+    days = event.data["days"]
+    assert [d["day"] for d in days] == [f"2026-03-0{i}" for i in range(2, 9)]
+    assert days[0]["cards"] == 2  # the two new cards still waiting today
+    assert sum(d["cards"] for d in days[1:]) <= 1  # the easy one, if it falls due this week
+    assert event.data["owner_id"] == str(cast.users["owner"].id)
+    # The next study day starts at 4:00 Kyiv (2:00 UTC): the daily forecast.
+    assert CardProfile.objects.get().forecast_at == datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+    assert daily.send_forecasts(now=datetime(2026, 3, 3, 2, 0, tzinfo=UTC)).sent == 1

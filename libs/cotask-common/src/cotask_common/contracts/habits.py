@@ -34,6 +34,8 @@ STREAK_MILESTONES = (7, 30, 100, 365)
 """streak lengths (in `streak_unit`s) that publish `habits.streak.milestone`, once per streak"""
 
 HABIT_KEY = "the habit's id"
+# tasks-service's agenda keeps a projection of habits, check-ins and the cards' load.
+AGENDA = "the agenda's projection (tasks/agenda); the owner's agenda changes live"
 
 
 class HabitRef(TypedDict):
@@ -64,7 +66,7 @@ class HabitData(HabitRef):
 # Habits — topic `habits.habit`
 
 
-@declare("habits.habit.saved", key=HABIT_KEY)
+@declare("habits.habit.saved", key=HABIT_KEY, consumers={"tasks": AGENDA})
 class HabitSaved(HabitData):
     """A habit was created, or its name, schedule, start, time zone or archive state changed
     (the whole current state: a consumer keeps the latest)."""
@@ -73,7 +75,10 @@ class HabitSaved(HabitData):
 @declare(
     "habits.habit.deleted",
     key=HABIT_KEY,
-    consumers={"notifications": "takes the habit's notifications back; nothing more about it"},
+    consumers={
+        "notifications": "takes the habit's notifications back; nothing more about it",
+        "tasks": AGENDA,
+    },
 )
 class HabitDeleted(HabitRef):
     """The owner deleted the habit, or the owner's account went (with its check-ins)."""
@@ -89,7 +94,7 @@ class StreakFigures(TypedDict):
     streak_unit: StreakUnit
 
 
-@declare("habits.checkin.recorded", key=HABIT_KEY)
+@declare("habits.checkin.recorded", key=HABIT_KEY, consumers={"tasks": AGENDA})
 class CheckinRecorded(HabitRef, StreakFigures):
     """A check-in for `day` was recorded or changed (the same day twice updates it)."""
 
@@ -100,7 +105,7 @@ class CheckinRecorded(HabitRef, StreakFigures):
     """the day's check-ins meet the habit's target"""
 
 
-@declare("habits.checkin.undone", key=HABIT_KEY)
+@declare("habits.checkin.undone", key=HABIT_KEY, consumers={"tasks": AGENDA})
 class CheckinUndone(HabitRef, StreakFigures):
     """The owner removed the check-in of `day`."""
 
@@ -237,7 +242,11 @@ class DeckPublished(TypedDict):
     published_at: datetime
 
 
-@declare("habits.cards.review_summary", key=OWNER_KEY)
+@declare(
+    "habits.cards.review_summary",
+    key=OWNER_KEY,
+    consumers={"tasks": "the agenda's minutes per card (the recent average answer time)"},
+)
 class ReviewSummary(TypedDict):
     """A person's study day ended with at least one answer (once per person and day)."""
 
@@ -271,3 +280,26 @@ class CardsDue(TypedDict):
     new: Annotated[int, Field(ge=0)]
     learning: Annotated[int, Field(ge=0)]
     review: Annotated[int, Field(ge=0)]
+
+
+FORECAST_DAYS = 7
+"""days `habits.cards.forecast` covers: the study day it was made on and the six after"""
+
+
+class ForecastDay(TypedDict):
+    day: date
+    cards: Annotated[int, Field(ge=0)]
+    """cards due that study day: today's queue as the person sees it (within the decks'
+    daily limits), then the learning and review cards falling due each later day"""
+
+
+@declare("habits.cards.forecast", key=OWNER_KEY, consumers={"tasks": AGENDA})
+class CardsForecast(TypedDict):
+    """The person's cards due over the next `FORECAST_DAYS` study days. Published through the
+    outbox by the cards pass (`habits.cards.daily`, every minute) at most once a minute after
+    the queue changed (answers, undo, a deck or note change, an import), and once a day at the
+    study day's start. The whole current state: a consumer keeps the latest `made_at`."""
+
+    owner_id: UUID
+    made_at: datetime
+    days: Annotated[list[ForecastDay], Field(min_length=1, max_length=FORECAST_DAYS)]

@@ -10,6 +10,7 @@ time of the change.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal, NotRequired
 from uuid import UUID
 
@@ -366,3 +367,23 @@ class MediaAccessGranted(references.AccessGranted):
 @declare("tasks.media.access_revoked", key=ACCESS_KEY, consumers=ACCESS_REVOKED_CONSUMERS)
 class MediaAccessRevoked(references.AccessRevoked):
     """A room's members (`room:<id>`) may no longer read them (left, removed, room deleted)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The agenda — topic `tasks.agenda` (one person's, told only to them)
+
+
+@declare(
+    "tasks.agenda.changed",
+    key="the person's id",
+    consumers={"notifications": "a live `agenda.changed` frame on the person's sockets (not stored)"},
+)
+class AgendaChanged(TypedDict):
+    """Something on the person's agenda changed (a check-in, a review session's cards, a task
+    completed, a suggestion accepted): a client showing one of `days` reads it again
+    (`GET /api/tasks/agenda/`). Published after the change is committed."""
+
+    owner_id: UUID
+    days: Annotated[list[date], Field(min_length=1, max_length=8)]
+    """the days (the person's zone) whose agenda changed"""
+    reason: Literal["checkin", "habit", "cards", "task", "plan"]
