@@ -19,6 +19,7 @@ globals().update(
             "tasks.analytics",
             "tasks.calendar",
             "tasks.concretizer",
+            "tasks.agenda",
         ],
         title="CoTask tasks API",
         description=(
@@ -79,3 +80,11 @@ CONCRETIZER_BREAKER_SECONDS = env_int("CONCRETIZER_BREAKER_SECONDS", 60)
 # Billed answers a day (0: no limit): per person, and for everyone together.
 CONCRETIZER_USER_DAILY_QUOTA = env_int("CONCRETIZER_USER_DAILY_QUOTA", 20)
 CONCRETIZER_DAILY_BUDGET = env_int("CONCRETIZER_DAILY_BUDGET", 2_000)
+
+# The agenda (tasks.agenda; README "Agenda"): the minutes a day holds before the planner
+# suggests moving tasks off it, and the estimates of what has none: a task without
+# `estimate_minutes`, a scheduled habit, a card when the person has no recent answers.
+AGENDA_DAY_MINUTES = env_int("AGENDA_DAY_MINUTES", 240)
+AGENDA_TASK_MINUTES = env_int("AGENDA_TASK_MINUTES", 30)
+AGENDA_HABIT_MINUTES = env_int("AGENDA_HABIT_MINUTES", 10)
+AGENDA_CARD_SECONDS = env_int("AGENDA_CARD_SECONDS", 10)

@@ -13,6 +13,7 @@ urlpatterns = service_urlpatterns(
         path("", include("tasks.analytics.urls")),
         path("", include("tasks.calendar.urls")),
         path("", include("tasks.concretizer.urls")),
+        path("", include("tasks.agenda.urls")),
     ],
 )
 

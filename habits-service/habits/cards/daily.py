@@ -22,10 +22,10 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from cotask_common.contracts.habits import FORECAST_DAYS
 from cotask_common.events.outbox import publish_event
 from cotask_common.localtime import zone_named
 from habits.cards import scheduling
-from cotask_common.contracts.habits import FORECAST_DAYS
 from habits.cards.models import Card, CardProfile, CardState, Rating, Review
 
 BATCH = 500

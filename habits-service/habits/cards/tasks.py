@@ -30,9 +30,7 @@ def daily() -> int:
     from habits.cards import daily as passes
 
     return (
-        passes.send_reminders().sent
-        + passes.send_summaries().sent
-        + passes.send_forecasts().sent
+        passes.send_reminders().sent + passes.send_summaries().sent + passes.send_forecasts().sent
     )
 
 

@@ -290,3 +290,16 @@ def on_plan_concretized(event: Event) -> None:
             "question_count": questions,
         },
     )
+
+
+@event_handler("tasks.agenda.changed")
+def on_agenda_changed(event: Event) -> None:
+    owner = _uuid(event.data.get("owner_id"))
+    days = event.data.get("days")
+    if owner is None or not isinstance(days, list):
+        return
+    services.push_agenda_changed(
+        owner_id=owner,
+        days=[str(d) for d in days[:8]],
+        reason=str(event.data.get("reason") or ""),
+    )

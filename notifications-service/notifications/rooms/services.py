@@ -20,6 +20,7 @@ from notifications.inbox import services as inbox
 from notifications.inbox.models import Notification, Recipient
 from notifications.inbox.services import Target
 from notifications.inbox.types import counted, in_every_language
+from notifications.realtime.push import send_to_user
 from notifications.rooms.models import DeletedRoom, RoomMember, RoomNotification
 
 
@@ -272,3 +273,10 @@ def tell_deadline(
             data={"room_id": str(room_id), "task_id": str(task_id), **data},
         )
     return made
+
+
+def push_agenda_changed(*, owner_id: UUID, days: list[str], reason: str) -> None:
+    """tasks-service changed the person's agenda: a live frame to their open sockets, stored
+    nowhere (a client that was away reads the agenda over REST anyway)."""
+    frame = {"type": "agenda.changed", "cursor": 0, "days": days, "reason": reason}
+    send_to_user(user_id=owner_id, message=frame)

@@ -196,7 +196,13 @@ class TaskStatusChanged(TaskRef):
     actor_id: UUID
 
 
-@declare("tasks.task.completed", key=TASK_KEY, consumers={"tasks": ANALYTICS})
+@declare(
+    "tasks.task.completed",
+    key=TASK_KEY,
+    consumers={
+        "tasks": ANALYTICS + "; the agenda tells the task's people (`tasks.agenda.changed`)"
+    },
+)
 class TaskCompleted(TaskRef):
     """The task became `completed` (after its `status_changed`)."""
 
@@ -376,7 +382,9 @@ class MediaAccessRevoked(references.AccessRevoked):
 @declare(
     "tasks.agenda.changed",
     key="the person's id",
-    consumers={"notifications": "a live `agenda.changed` frame on the person's sockets (not stored)"},
+    consumers={
+        "notifications": "a live `agenda.changed` frame on the person's sockets (not stored)"
+    },
 )
 class AgendaChanged(TypedDict):
     """Something on the person's agenda changed (a check-in, a review session's cards, a task
