@@ -65,7 +65,11 @@ class CardsOutlook(models.Model):
 
     owner_id = models.UUIDField(primary_key=True)
     days = models.JSONField(default=dict)  # {"YYYY-MM-DD": cards}
+    # Of the latest forecast taken (the epoch until one came).
     version = models.DateTimeField()
+    # The average time per answer over the last study days (`StudyDay`), recomputed when a
+    # summary comes: the read costs no query for it. Null: no answers yet.
+    answer_ms = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"cards of {self.owner_id}"

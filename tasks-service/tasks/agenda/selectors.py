@@ -2,7 +2,7 @@
 state, and the cards due, each with an estimate of minutes.
 
 A fixed number of queries whatever the number of tasks, habits and cards (six: the rooms, the
-tasks with their planned day, the habits, the check-ins, the cards' outlook, the answer pace).
+planned days, the tasks, the habits, the check-ins, the cards' outlook with the answer pace).
 Tasks are the ones the person should do: assigned to them, or created by them with nobody
 assigned, in a room they are still a member of, and every task of their personal space.
 """
@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,6 @@ from tasks.agenda.models import (
     CheckinEntry,
     HabitEntry,
     PlannedDay,
-    StudyDay,
     Suggestion,
     SuggestionStatus,
 )
@@ -48,11 +47,26 @@ def day_minutes() -> int:
     return settings.AGENDA_DAY_MINUTES
 
 
-@dataclass
+@dataclass(slots=True)
+class Row:
+    """What the agenda reads of a task (plain values: no model instances to build)."""
+
+    id: UUID
+    title: str
+    status: str
+    priority: int
+    due_date: date | None
+    due_at: datetime | None
+    due_sort: datetime
+    estimate_minutes: int | None
+    room: dict[str, str]
+
+
+@dataclass(slots=True)
 class Item:
     """One task on the agenda, with what ordering and planning need."""
 
-    task: Task
+    task: Row
     day: date
     planned_for: date | None
     overdue: bool
@@ -125,24 +139,39 @@ def parse_window(*, start: Any, days: Any, today: date) -> tuple[date, int]:
 
 def my_rooms(*, user_id: UUID) -> tuple[list[UUID], UUID | None]:
     """The rooms the person is a member of now, and their personal space. One query."""
+    rooms, space = _rooms(user_id)
+    return list(rooms), space
+
+
+def _rooms(user_id: UUID) -> tuple[dict[UUID, dict[str, str]], UUID | None]:
     rows = list(
-        Room.objects.filter(memberships__user_id=user_id).values_list("id", "kind", "owner_id")
+        Room.objects.filter(memberships__user_id=user_id).values_list(
+            "id", "kind", "owner_id", "name"
+        )
     )
     space = next(
-        (i for i, kind, owner in rows if kind == RoomKind.PERSONAL and owner == user_id), None
+        (i for i, kind, owner, _name in rows if kind == RoomKind.PERSONAL and owner == user_id),
+        None,
     )
-    return [row[0] for row in rows], space
+    return {i: {"id": str(i), "name": name, "kind": kind} for i, kind, _o, name in rows}, space
 
 
 def my_tasks(*, user_id: UUID, rooms: list[UUID], space: UUID | None) -> QuerySet[Task]:
     """The person's open tasks: assigned to them, or created by them with nobody assigned, in
-    rooms they are in, and their personal space's."""
-    mine = Q(Exists(Assignment.objects.filter(task_id=OuterRef("pk"), user_id=user_id))) | (
-        Q(creator_id=user_id) & ~Q(Exists(Assignment.objects.filter(task_id=OuterRef("pk"))))
+    rooms they are in, and their personal space's. The candidates are found by index (their
+    assignments, the tasks they created, their space's), never by scanning their rooms."""
+    ids = (
+        Assignment.objects.filter(user_id=user_id)
+        .values("task_id")
+        .union(
+            Task.objects.filter(creator_id=user_id, room_id__in=rooms)
+            .exclude(Exists(Assignment.objects.filter(task_id=OuterRef("pk"))))
+            .values("id")
+        )
     )
     if space is not None:
-        mine |= Q(room_id=space)
-    return Task.objects.filter(mine, room_id__in=rooms).exclude(status=Status.COMPLETED)
+        ids = ids.union(Task.objects.filter(room_id=space).values("id"))
+    return Task.objects.filter(id__in=ids, room_id__in=rooms).exclude(status=Status.COMPLETED)
 
 
 def _instant(day: date, zone: Any) -> datetime:
@@ -152,23 +181,22 @@ def _instant(day: date, zone: Any) -> datetime:
 def _task_items(
     *, user_id: UUID, zone: Any, first: date, last: date, today: date, now: datetime
 ) -> list[Item]:
-    rooms, space = my_rooms(user_id=user_id)
+    rooms, space = _rooms(user_id)
     if not rooms:
         return []
     end = _instant(last + timedelta(days=1), zone)
-    planned = PlannedDay.objects.filter(user_id=user_id, task_id=OuterRef("pk")).values("day")[:1]
+    planned = dict(
+        PlannedDay.objects.filter(user_id=user_id, day__lte=last).values_list("task_id", "day")
+    )
     window = Q(due_date__lte=last) | Q(due_at__lt=end)
     if not first <= today <= last:  # overdue tasks show on today only: deadlines from `first`
         window &= Q(due_date__gte=first) | Q(due_at__gte=_instant(first, zone))
-    undated = Q(due_date__isnull=True, due_at__isnull=True) & Q(
-        Exists(PlannedDay.objects.filter(user_id=user_id, task_id=OuterRef("pk"), day__lte=last))
-    )
+    undated = Q(due_date__isnull=True, due_at__isnull=True, id__in=list(planned))
     rows = (
-        my_tasks(user_id=user_id, rooms=rooms, space=space)
+        my_tasks(user_id=user_id, rooms=list(rooms), space=space)
         .filter(window | undated)
-        .annotate(planned_for=Subquery(planned))
-        .select_related("room")
-        .only(
+        .order_by("due_sort", "-priority", "id")
+        .values_list(
             "id",
             "title",
             "status",
@@ -177,16 +205,14 @@ def _task_items(
             "due_at",
             "due_sort",
             "estimate_minutes",
-            "room__id",
-            "room__name",
-            "room__kind",
-        )
-        .order_by("due_sort", "-priority", "id")[:MAX_TASKS]
+            "room_id",
+        )[:MAX_TASKS]
     )
     items = []
     default = settings.AGENDA_TASK_MINUTES
-    for task in rows:
-        planned_for = task.planned_for  # type: ignore[attr-defined]
+    for id, title, status, priority, due_date, due_at, due_sort, estimate, room in rows:
+        task = Row(id, title, status, priority, due_date, due_at, due_sort, estimate, rooms[room])
+        planned_for = planned.get(id)
         if task.due_at is not None:
             day, overdue = task.due_at.astimezone(zone).date(), task.due_at <= now
         elif task.due_date is not None:
@@ -238,18 +264,6 @@ def _habits(*, user_id: UUID, first: date, last: date) -> dict[date, list[dict[s
     return by_day
 
 
-def answer_ms(*, user_id: UUID) -> int:
-    """The person's average time per answer over their last PACE_DAYS study days, else the
-    default (AGENDA_CARD_SECONDS)."""
-    recent = StudyDay.objects.filter(owner_id=user_id).order_by("-day")[:PACE_DAYS]
-    row = StudyDay.objects.filter(pk__in=Subquery(recent.values("pk"))).aggregate(
-        reviews=Sum("reviews"), ms=Sum("duration_ms")
-    )
-    if row["reviews"] and row["ms"]:
-        return max(1, row["ms"] // row["reviews"])
-    return settings.AGENDA_CARD_SECONDS * 1000
-
-
 def agenda(
     *, user_id: UUID, time_zone: str, first: date, count: int, now: datetime | None = None
 ) -> Agenda:
@@ -267,11 +281,11 @@ def agenda(
         (entry.overdue if item.overdue and item.day == today else entry.tasks).append(item)
     for day, habits in _habits(user_id=user_id, first=first, last=last).items():
         days[day].habits = habits
-    outlook = CardsOutlook.objects.filter(owner_id=user_id).values_list("days", flat=True).first()
+    outlook = CardsOutlook.objects.filter(owner_id=user_id).values_list("days", "answer_ms").first()
     if outlook:
-        per_card = answer_ms(user_id=user_id)
+        forecast, per_card = outlook[0], outlook[1] or settings.AGENDA_CARD_SECONDS * 1000
         for day, entry in days.items():
-            cards = outlook.get(day.isoformat())
+            cards = forecast.get(day.isoformat())
             if cards is not None and day >= today:
                 entry.cards = int(cards)
                 entry.card_minutes = math.ceil(entry.cards * per_card / 60_000)
@@ -280,7 +294,6 @@ def agenda(
 
 def task_json(item: Item) -> dict[str, Any]:
     task = item.task
-    room = task.room
     return {
         "id": str(task.id),
         "title": task.title,
@@ -293,7 +306,7 @@ def task_json(item: Item) -> dict[str, Any]:
         "minutes": item.minutes,
         "overdue": item.overdue,
         "movable": item.movable,
-        "room": {"id": str(room.id), "name": room.name, "kind": room.kind},
+        "room": task.room,
     }
 
 

@@ -10,7 +10,7 @@ older event change nothing. Each change that shows on someone's agenda publishes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -33,7 +33,7 @@ from tasks.agenda.models import (
     Suggestion,
     SuggestionStatus,
 )
-from tasks.planning.models import Task
+from tasks.planning.models import Status, Task
 
 # ---------------------------------------------------------------------------------------------
 # Live
@@ -138,6 +138,9 @@ def checkin_changed(*, event: Event, done: bool) -> bool:
     return True
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @transaction.atomic
 def cards_forecast(*, event: Event) -> bool:
     owner = _uuid(event.data["owner_id"])
@@ -154,25 +157,38 @@ def cards_forecast(*, event: Event) -> bool:
 
 @transaction.atomic
 def review_summary(*, event: Event) -> None:
-    """One study day's answers and time: the pace the cards' minutes are estimated from (the
-    day's summary is sent once; a repeat carries the same figures)."""
+    """One study day's answers and time, and the average per answer of the person's last
+    PACE_DAYS study days kept on their outlook (the cards' minutes are estimated from it)."""
+    owner = _uuid(event.data["owner_id"])
     StudyDay.objects.update_or_create(
-        owner_id=_uuid(event.data["owner_id"]),
+        owner_id=owner,
         day=date.fromisoformat(str(event.data["day"])),
         defaults={
             "reviews": max(0, int(event.data.get("reviews") or 0)),
             "duration_ms": max(0, int(event.data.get("duration_ms") or 0)),
         },
     )
+    recent = StudyDay.objects.filter(owner_id=owner).order_by("-day")[: selectors.PACE_DAYS]
+    reviews = ms = 0
+    for n, spent in recent.values_list("reviews", "duration_ms"):
+        reviews, ms = reviews + n, ms + spent
+    pace = max(1, ms // reviews) if reviews and ms else None
+    updated = CardsOutlook.objects.filter(owner_id=owner).update(answer_ms=pace)
+    if not updated:
+        CardsOutlook.objects.create(owner_id=owner, days={}, version=EPOCH, answer_ms=pace)
 
 
 @transaction.atomic
 def task_completed(*, task_id: UUID) -> int:
     """A completed task leaves the agenda of everyone it was on (its assignees, else its
-    creator, and the owner of the personal space it is in). Returns how many were told."""
+    creator, and the owner of the personal space it is in), and its planned days and pending
+    suggestions go (the planned-day reads stay small). Returns how many were told."""
     task = Task.objects.select_related("room").filter(id=task_id).first()
     if task is None:
         return 0
+    if task.status == Status.COMPLETED:  # not reopened since the event
+        PlannedDay.objects.filter(task_id=task.id).delete()
+        Suggestion.objects.filter(task_id=task.id, status=SuggestionStatus.PENDING).delete()
     people = set(task.assignments.values_list("user_id", flat=True))
     if not people and task.creator_id is not None:
         people.add(task.creator_id)
