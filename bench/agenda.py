@@ -50,8 +50,6 @@ KINDS = ("daily", "weekdays", "times_per_week", "every_n_days", "times_per_day")
 
 def generate(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection
-
-    from cotask_common.users.models import UserRef
     from tasks.agenda.models import (
         CardsOutlook,
         CheckinEntry,
@@ -64,10 +62,23 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     from tasks.planning.services import NO_DEADLINE
     from tasks.rooms.models import Membership, Room, RoomKind, RoomRole
 
+    from cotask_common.users.models import UserRef
+
     rng = random.Random(args.seed)  # noqa: S311 - reproducible data, not secrets
     with connection.cursor() as cursor:
-        for model in (Suggestion, PlannedDay, Assignment, Task, Membership, Room, UserRef,
-                      HabitEntry, CheckinEntry, CardsOutlook, StudyDay):  # fmt: skip
+        for model in (
+            Suggestion,
+            PlannedDay,
+            Assignment,
+            Task,
+            Membership,
+            Room,
+            UserRef,
+            HabitEntry,
+            CheckinEntry,
+            CardsOutlook,
+            StudyDay,
+        ):
             cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
     now = datetime.now(tz=UTC)
     today = now.date()
@@ -75,7 +86,9 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     others = UserRef.objects.bulk_create(
         [UserRef(id=uuid.uuid4(), username=f"mate{i}") for i in range(20)]
     )
-    team = Room.objects.create(kind=RoomKind.TEAM, name="Team", owner=others[0], join_code="benchroom")
+    team = Room.objects.create(
+        kind=RoomKind.TEAM, name="Team", owner=others[0], join_code="benchroom"
+    )
     space = Room.objects.create(kind=RoomKind.PERSONAL, name="Me", owner=me)
     Membership.objects.bulk_create(
         [Membership(room=team, user=me, role=RoomRole.MEMBER)]
@@ -84,8 +97,14 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     )
 
     def task(room: Room, creator: Any, i: int, undated: bool) -> Task:
-        row = Task(room=room, title=f"Task {i}", creator=creator, priority=rng.randrange(5),
-                   estimate_minutes=rng.choice((None, 15, 30, 60)), position=i * 1024)  # fmt: skip
+        row = Task(
+            room=room,
+            title=f"Task {i}",
+            creator=creator,
+            priority=rng.randrange(5),
+            estimate_minutes=rng.choice((None, 15, 30, 60)),
+            position=i * 1024,
+        )
         if undated:
             row.due_sort = NO_DEADLINE
         elif rng.random() < 0.5:
@@ -95,11 +114,11 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
             row.due_at = row.due_sort = now + timedelta(minutes=rng.randint(-30 * 1440, 30 * 1440))
         return row
 
-    mine = [
-        task(team if i % 2 else space, me, i, undated=i % 5 == 0) for i in range(args.tasks)
-    ]
+    mine = [task(team if i % 2 else space, me, i, undated=i % 5 == 0) for i in range(args.tasks)]
     Task.objects.bulk_create(mine)
-    Assignment.objects.bulk_create([Assignment(task=t, user=me) for t in mine if t.room_id == team.id])
+    Assignment.objects.bulk_create(
+        [Assignment(task=t, user=me) for t in mine if t.room_id == team.id]
+    )
     PlannedDay.objects.bulk_create(
         [
             PlannedDay(task=t, user=me, day=today + timedelta(days=rng.randrange(7)))
@@ -114,27 +133,40 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     version = now
     habits = [
         HabitEntry(
-            habit_id=uuid.uuid4(), owner_id=me.id, name=f"Habit {i}", kind=KINDS[i % 5],
+            habit_id=uuid.uuid4(),
+            owner_id=me.id,
+            name=f"Habit {i}",
+            kind=KINDS[i % 5],
             weekdays=[0, 2, 4] if KINDS[i % 5] == "weekdays" else [],
             times=3 if KINDS[i % 5] in ("times_per_week", "times_per_day") else 1,
             interval_days=2 if KINDS[i % 5] == "every_n_days" else 1,
-            start_date=today - timedelta(days=90), version=version,
+            start_date=today - timedelta(days=90),
+            version=version,
         )
         for i in range(args.habits)
-    ]  # fmt: skip
+    ]
     HabitEntry.objects.bulk_create(habits)
     CheckinEntry.objects.bulk_create(
         [
-            CheckinEntry(habit_id=h.habit_id, owner_id=me.id, day=today - timedelta(days=d),
-                         done=rng.random() < 0.8, version=version)  # fmt: skip
+            CheckinEntry(
+                habit_id=h.habit_id,
+                owner_id=me.id,
+                day=today - timedelta(days=d),
+                done=rng.random() < 0.8,
+                version=version,
+            )
             for h in habits
             for d in range(30)
         ]
     )
     StudyDay.objects.bulk_create(
         [
-            StudyDay(owner_id=me.id, day=today - timedelta(days=d + 1), reviews=200,
-                     duration_ms=200 * 7000)  # fmt: skip
+            StudyDay(
+                owner_id=me.id,
+                day=today - timedelta(days=d + 1),
+                reviews=200,
+                duration_ms=200 * 7000,
+            )
             for d in range(14)
         ]
     )
@@ -145,8 +177,13 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         days={(today + timedelta(days=i)).isoformat(): n for i, n in enumerate(split)},
         version=version,
     )
-    return {"user_id": str(me.id), "tasks": args.tasks, "habits": args.habits, "cards": args.cards,
-            "day": today.isoformat()}  # fmt: skip
+    return {
+        "user_id": str(me.id),
+        "tasks": args.tasks,
+        "habits": args.habits,
+        "cards": args.cards,
+        "day": today.isoformat(),
+    }
 
 
 def main() -> None:
@@ -170,8 +207,12 @@ def main() -> None:
 
     state_file = var_dir / "data.json"
     state = json.loads(state_file.read_text()) if state_file.exists() else {}
-    wanted = {"tasks": args.tasks, "habits": args.habits, "cards": args.cards,
-              "day": date.today().isoformat()}  # fmt: skip
+    wanted = {
+        "tasks": args.tasks,
+        "habits": args.habits,
+        "cards": args.cards,
+        "day": date.today().isoformat(),
+    }
     if args.reseed or any(state.get(k) != v for k, v in wanted.items()):
         started = time.monotonic()
         state = generate(args)
@@ -225,7 +266,9 @@ def main() -> None:
         )
         if name == "7 days":
             passed = p99 <= TARGET_MS
-    lines.append(f"  target: the 7-day agenda's p99 <= {TARGET_MS:.0f} ms: {'met' if passed else 'MISSED'}")
+    lines.append(
+        f"  target: the 7-day agenda's p99 <= {TARGET_MS:.0f} ms: {'met' if passed else 'MISSED'}"
+    )
     print("\n".join(lines))
     sys.exit(0 if passed else 1)
 

@@ -32,7 +32,7 @@ from tasks.agenda.models import (
     SuggestionStatus,
 )
 from tasks.planning.models import Assignment, Status, Task
-from tasks.planning.services import priority_name
+from tasks.planning.services import NO_DEADLINE, priority_name
 from tasks.rooms.models import Room, RoomKind
 
 MAX_DAYS = 7
@@ -211,15 +211,18 @@ def _task_items(
     items = []
     default = settings.AGENDA_TASK_MINUTES
     for id, title, status, priority, due_date, due_at, due_sort, estimate, room in rows:
-        task = Row(id, title, status, priority, due_date, due_at, due_sort, estimate, rooms[room])
+        sort = due_sort or NO_DEADLINE
+        task = Row(id, title, status, priority, due_date, due_at, sort, estimate, rooms[room])
         planned_for = planned.get(id)
         if task.due_at is not None:
             day, overdue = task.due_at.astimezone(zone).date(), task.due_at <= now
         elif task.due_date is not None:
             day, overdue = task.due_date, task.due_date < today
-        else:
+        elif planned_for is not None:
             # A planned day gone by without the task done rolls on to today.
             day, overdue = max(planned_for, today), False
+        else:
+            continue
         if overdue and day < first:
             day = today  # an older deadline shows in today's overdue list
         if not first <= day <= last:
