@@ -223,7 +223,7 @@ def make_heavy_day(base: str, account: dict[str, Any]) -> tuple[list[dict[str, A
             title=f"Undated {i}",
             estimate_minutes=60,
             priority=["none", "low", "medium", "high", "urgent"][i],
-        )  # fmt: skip
+        )
         for i in range(5)
     ]
     plans = {}
@@ -288,8 +288,14 @@ def test_the_agenda_of_a_generated_week_through_nginx_and_kafka(
         api(gateway, me, "POST", "habits/cards/notes/", deck=deck["id"], front=f"q{i}", back="a")
     for _ in range(2):
         card = api(gateway, me, "GET", "habits/cards/queue/")["cards"][0]
-        api(gateway, me, "POST", f"habits/cards/cards/{card['id']}/answer/", rating="easy",
-            duration_ms=4000)  # fmt: skip
+        api(
+            gateway,
+            me,
+            "POST",
+            f"habits/cards/cards/{card['id']}/answer/",
+            rating="easy",
+            duration_ms=4000,
+        )
     cards_beat(stack_env, var_dir / "cards-beat.log")
 
     # Tasks over the week: dated ones in the personal space and in a team room, one overdue.
@@ -306,10 +312,24 @@ def test_the_agenda_of_a_generated_week_through_nginx_and_kafka(
     room = api(gateway, other, "POST", "tasks/rooms/", name="Team")
     code = api(gateway, other, "GET", f"tasks/rooms/{room['id']}/")["join_code"]
     api(gateway, me, "POST", "tasks/rooms/join/", code=code)
-    api(gateway, other, "POST", f"tasks/rooms/{room['id']}/tasks/", title="Mine in the room",
-        due=(today() + timedelta(days=1)).isoformat(), assignee_ids=[me["user"]["id"]])  # fmt: skip
-    api(gateway, other, "POST", f"tasks/rooms/{room['id']}/tasks/", title="Theirs",
-        due=today().isoformat(), assignee_ids=[other["user"]["id"]])  # fmt: skip
+    api(
+        gateway,
+        other,
+        "POST",
+        f"tasks/rooms/{room['id']}/tasks/",
+        title="Mine in the room",
+        due=(today() + timedelta(days=1)).isoformat(),
+        assignee_ids=[me["user"]["id"]],
+    )
+    api(
+        gateway,
+        other,
+        "POST",
+        f"tasks/rooms/{room['id']}/tasks/",
+        title="Theirs",
+        due=today().isoformat(),
+        assignee_ids=[other["user"]["id"]],
+    )
     undated, plans = make_heavy_day(gateway, me)
 
     # The habits, check-ins and cards reach tasks-service through Kafka: then the agenda
@@ -338,8 +358,13 @@ def test_the_agenda_of_a_generated_week_through_nginx_and_kafka(
     # Live: a check-in and a completed task update the agenda on the socket.
     with open_socket(gateway, me) as ws:
         gym = next(h for h in days[0]["habits"] if h["name"] == "Gym")
-        api(gateway, me, "PUT", f"habits/habits/{gym['habit_id']}/checkins/",
-            day=today().isoformat())  # fmt: skip
+        api(
+            gateway,
+            me,
+            "PUT",
+            f"habits/habits/{gym['habit_id']}/checkins/",
+            day=today().isoformat(),
+        )
         frames = agenda_frames(ws)
         assert any(f["reason"] == "checkin" and today().isoformat() in f["days"] for f in frames), (
             frames
@@ -373,8 +398,7 @@ def test_the_agenda_on_the_embedded_make_run_stack(embedded: Stack) -> None:
         what="the agenda equal to the habits and tasks the services hold",
     )
     with open_socket(base, me) as ws:
-        api(base, me, "PUT", f"habits/habits/{habits[1]['id']}/checkins/",
-            day=today().isoformat())  # fmt: skip
+        api(base, me, "PUT", f"habits/habits/{habits[1]['id']}/checkins/", day=today().isoformat())
         frames = agenda_frames(ws)
         assert any(f["reason"] == "checkin" for f in frames), frames
     suggestion_journey(base, me, other, plans)
