@@ -330,7 +330,7 @@ def test_the_agenda_of_a_generated_week_through_nginx_and_kafka(
         due=today().isoformat(),
         assignee_ids=[other["user"]["id"]],
     )
-    undated, plans = make_heavy_day(gateway, me)
+    _undated, plans = make_heavy_day(gateway, me)
 
     # The habits, check-ins and cards reach tasks-service through Kafka: then the agenda
     # equals what the services hold.
@@ -391,7 +391,7 @@ def test_the_agenda_on_the_embedded_make_run_stack(embedded: Stack) -> None:
     base = embedded.url
     me, other = register(base), register(base)
     habits = make_habits(base, me)
-    undated, plans = make_heavy_day(base, me)
+    _undated, plans = make_heavy_day(base, me)
     wait_for(
         lambda: equals_the_services(base, me, plans),
         timeout=120,
