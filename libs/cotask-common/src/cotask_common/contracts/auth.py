@@ -69,7 +69,8 @@ RECIPIENT = "updates its `Recipient` projection (email, language: not in the sha
     "auth.user.registered",
     key=KEY,
     consumers=_everyone(
-        social="makes the personal page (handle = username, or username + suffix if taken)",
+        social="makes the personal page (handle = username, or username + suffix if taken); "
+        "keeps the `language` progress posts are written in",
         notifications=RECIPIENT,
         habits="the account's `time_zone` places the owner's reminders and day closes",
     ),
@@ -85,6 +86,7 @@ class UserRegistered(AccountSnapshot):
     consumers=_everyone(
         notifications=RECIPIENT,
         habits="a new `time_zone` moves the owner's reminders and day closes",
+        social="keeps the `language` progress posts are written in",
     ),
 )
 class UserUpdated(AccountSnapshot):
