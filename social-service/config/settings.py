@@ -18,6 +18,7 @@ globals().update(
         local_apps=[
             "social.pages",
             "social.posts",
+            "social.progress",
             "social.feed",
             "social.moderation",
             "social.search",

@@ -8,6 +8,7 @@ urlpatterns = service_urlpatterns(
         path("", include("social.pages.urls")),
         path("", include("social.posts.urls")),
         path("", include("social.feed.urls")),
+        path("", include("social.progress.urls")),
         path("", include("social.moderation.urls")),
         path("", include("social.search.urls")),
         path("", include("social.chat.urls")),

@@ -43,6 +43,8 @@ POST_BODY_FIELDS = (
     "id",
     "page",
     "reply_to_id",
+    "kind",
+    "progress",
     "text",
     "tags",
     "mentions",
@@ -61,6 +63,7 @@ class Card(NamedTuple):
     post_id: str
     post_json: str  # the post part, without its closing brace
     page_json: str
+    owner_id: str = ""  # the page's owner: the author (the reader's progress mutes use it)
 
 
 def _redis() -> Any:
@@ -153,7 +156,7 @@ def visible_cards(
         owner_id, blocked, page_json = page
         if blocked and owner_id != viewer_id and not sees_blocked:
             continue
-        cards[uuid.UUID(post_id)] = Card(post_id, post_json, page_json)
+        cards[uuid.UUID(post_id)] = Card(post_id, post_json, page_json, owner_id)
     return cards
 
 

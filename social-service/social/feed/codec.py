@@ -61,6 +61,15 @@ def decode_page(value: bytes) -> tuple[str, bool, str] | None:
     return owner_id, blocked == "1", page_json
 
 
+PROGRESS_MARK = '"kind":"progress"'
+
+
+def is_progress(post_json: str) -> bool:
+    """A progress post's card. Exact: every `"` inside a JSON string is escaped, so the mark
+    can only be the post's own `kind` (a progress card's nested `kind` is never `progress`)."""
+    return PROGRESS_MARK in post_json
+
+
 def render_post(post_json: str, page_json: str, liked: bool) -> str:
     """One `PostOutput` object from a post card's JSON, its page's and the reader's `liked`."""
     return f'{post_json},"page":{page_json},"liked":{"true" if liked else "false"}}}'

@@ -11,13 +11,14 @@ from django.db.models import Q
 
 from cotask_common.security.tokens import TokenUser
 from social import hot_sql
-from social.feed import outage, repairs
+from social.feed import codec, outage, repairs
 from social.feed.cards import Card, visible_cards
 from social.feed.services import big_followed_pages, current_reader
 from social.feed.timelines import get_timelines
 from social.pages.models import Follow
 from social.posts.models import Post
 from social.posts.selectors import visible_posts
+from social.progress.selectors import muted_among
 
 MAX_ROUNDS = 3
 
@@ -60,7 +61,23 @@ def home_feed(
     """Up to `limit` posts older than `before` as cards (see cards.py), newest first, with no
     duplicates, and the cursor of the next page (None at the end).
 
+    The progress posts of people the reader muted are left out after the page is chosen (one
+    query, only when the page holds progress posts; the cursor stays the page's, so such a page
+    may come back shorter).
+
     With the feed's Redis away: the same answer from the database alone (outage.py)."""
+    cards, cursor = _home_feed(viewer=viewer, before=before, limit=limit)
+    authors = {c.owner_id for c in cards if codec.is_progress(c.post_json)}
+    if not authors:
+        return cards, cursor
+    muted = muted_among(user_id=viewer.id, person_ids=authors)
+    kept = [c for c in cards if c.owner_id not in muted or not codec.is_progress(c.post_json)]
+    return kept, cursor
+
+
+def _home_feed(
+    *, viewer: TokenUser, before: uuid.UUID | None, limit: int
+) -> tuple[list[Card], uuid.UUID | None]:
     if outage.uses_redis():
         repairs.drain_if_owed()
         if outage.is_down(outage.feed_redis()):

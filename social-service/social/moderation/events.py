@@ -12,6 +12,7 @@ from cotask_common.events.envelope import Event
 from social.moderation.services import forget_reporter
 from social.pages.services import delete_user_data
 from social.posts.services import erase_user_activity
+from social.progress.services import forget_user
 
 
 @event_handler("auth.user.deleted")
@@ -21,4 +22,5 @@ def on_deleted(event: Event) -> None:
     user_id = UUID(str(event.key))
     erase_user_activity(user_id=user_id)
     forget_reporter(user_id=user_id)
+    forget_user(user_id=user_id)
     delete_user_data(user_id=user_id)

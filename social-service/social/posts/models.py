@@ -10,7 +10,18 @@ from social.pages.models import Page
 
 
 class Post(models.Model):
+    class Kind(models.TextChoices):
+        POST = "post"
+        # Written by social-service from another service's event (social.progress).
+        PROGRESS = "progress"
+
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    # The database defaults keep raw inserts that predate the columns (bench COPY) working.
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.POST, db_default=Kind.POST
+    )
+    # A progress post's card for clients to render: {"kind", "figures", "names"}.
+    progress = models.JSONField(null=True, blank=True)
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="posts")
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"

@@ -30,6 +30,14 @@ class PostOutput(serializers.Serializer):
     page = PageBrief()
     author_id = serializers.UUIDField(source="page.owner_id")
     reply_to_id = serializers.UUIDField(allow_null=True)
+    kind = serializers.ChoiceField(
+        choices=["post", "progress"], help_text="`progress`: written from the author's progress"
+    )
+    progress = serializers.JSONField(
+        allow_null=True,
+        help_text='A progress post\'s card, e.g. {"kind": "streak_milestone", "figures": '
+        '{"days": 30}, "names": {"habit": "Run"}}; null for other posts.',
+    )
     text = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
     mentions = serializers.ListField(child=serializers.CharField())
@@ -70,6 +78,8 @@ def post_body(post: Any) -> dict[str, Any]:
         "id": str(post.id),
         "author_id": str(post.page.owner_id),
         "reply_to_id": None if post.reply_to_id is None else str(post.reply_to_id),
+        "kind": str(post.kind),
+        "progress": post.progress,
         "text": str(post.text),
         "tags": [str(tag) for tag in post.tags],
         "mentions": [str(handle) for handle in post.mentions],

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from cotask_common.errors import Forbidden, NotFound, ServiceError
+from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from social import hot_sql
 from social.core.feed_writes import feed_writes
@@ -95,7 +95,10 @@ def create_post(
     tags: list[str] | None = None,
     media_ids: list[Any] | None = None,
     reply_to: Post | None = None,
+    progress: dict[str, Any] | None = None,
 ) -> Post:
+    """`progress`: a progress post's card (social.progress writes those); its text is ours,
+    so no hashtag or mention in a task's title tags anything or tells anyone."""
     if page.owner_id != actor_id:
         raise Forbidden(gettext("You can post only on your own pages."), code="not_page_owner")
     if page.is_blocked:
@@ -121,12 +124,14 @@ def create_post(
         raise ServiceError.for_field(
             "text", gettext("A post needs text or at least one file."), code="required"
         )
-    tags, mentions = _parse(text, tags)
+    tags, mentions = _parse(text, tags) if progress is None else ([], [])
     with transaction.atomic():
         now = timezone.now()
         post = Post.objects.create(
             page=page,
             reply_to=reply_to,
+            kind=Post.Kind.POST if progress is None else Post.Kind.PROGRESS,
+            progress=progress,
             text=text,
             tags=tags,
             mentions=mentions,
@@ -195,6 +200,11 @@ def update_post(
 ) -> Post:
     if post.page.owner_id != actor_id:
         raise Forbidden(gettext("Only the author may edit a post."), code="not_author")
+    if post.kind == Post.Kind.PROGRESS:
+        raise Conflict(
+            gettext("A progress post cannot be edited; delete it instead."),
+            code="progress_post",
+        )
     with transaction.atomic():
         post = Post.objects.select_for_update(of=("self",)).select_related("page").get(id=post.id)
         old_media = list(post.media_ids or [])

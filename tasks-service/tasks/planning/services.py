@@ -314,6 +314,7 @@ def _publish_status(task: Task, room: Room, *, actor_id: UUID) -> None:
                 **_task_ref(task, room),
                 "completed_by": actor_id,
                 "completed_at": task.completed_at,
+                "share_progress": room.share_progress,
             },
         )
 

@@ -61,7 +61,9 @@ class RoomDetailApi(APIView):
         room = selectors.room_for(user=request.user, room_id=room_id)
         return Response(RoomOutput(room).data)
 
-    @extend_schema(request=RoomUpdateInput, responses=RoomOutput, summary="Rename (admin)")
+    @extend_schema(
+        request=RoomUpdateInput, responses=RoomOutput, summary="Rename, or share progress (admin)"
+    )
     def patch(self, request: SignedInRequest, room_id: str) -> Response:
         changes = valid(RoomUpdateInput, request.data)
         room = services.room_update(user=request.user, room_id=room_id, changes=changes)

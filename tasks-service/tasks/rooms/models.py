@@ -33,6 +33,9 @@ class Room(models.Model):
     # 9 characters of [0-9a-z]; null for personal spaces (nobody joins them).
     join_code = models.CharField(max_length=9, null=True, blank=True, unique=True)
     join_code_changed_at = models.DateTimeField(null=True, blank=True)
+    # Members' completed tasks may appear (title and room name) in progress posts on their
+    # social pages, seen by whoever follows them. Off by default; owners and admins change it.
+    share_progress = models.BooleanField(default=False, db_default=False)
     # Raised by every write that can change what the room's pages show (its board, its lists,
     # its members' "my tasks"), in the writer's transaction: the key of those pages' cached
     # bytes (tasks.planning.pages). Stored here, not in the cache, so a reader sees a new

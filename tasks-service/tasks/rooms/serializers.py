@@ -29,6 +29,9 @@ class RoomOutput(serializers.Serializer):
     join_code = serializers.CharField(
         required=False, help_text="Only for the room's admins and owner."
     )
+    share_progress = serializers.BooleanField(
+        help_text="Members' completed tasks may appear in their progress posts."
+    )
     created_at = serializers.DateTimeField()
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
@@ -49,6 +52,11 @@ class RoomCreateInput(serializers.Serializer):
 class RoomUpdateInput(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
+    share_progress = serializers.BooleanField(
+        required=False,
+        help_text="Let members share the room's completed tasks (title and room name) in "
+        "progress posts their followers see. Off by default.",
+    )
 
 
 class JoinInput(serializers.Serializer):

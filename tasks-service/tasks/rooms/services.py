@@ -237,7 +237,8 @@ def room_create(*, user: User, name: Any, description: Any = "") -> Room:
 
 @transaction.atomic
 def room_update(*, user: User, room_id: Any, changes: dict[str, Any]) -> Room:
-    """Name and description (admin). The personal space may be renamed by its owner too."""
+    """Name, description and `share_progress` (admin). The personal space's owner is its
+    owner: they rename it and decide whether its tasks may be shared."""
     room = membership_in(user=user, room_id=room_id, at_least=RoomRole.ADMIN, lock=True).room
     fields = []
     if "name" in changes:
@@ -246,6 +247,9 @@ def room_update(*, user: User, room_id: Any, changes: dict[str, Any]) -> Room:
     if "description" in changes:
         room.description = _clean_description(changes["description"])
         fields.append("description")
+    if "share_progress" in changes:
+        room.share_progress = bool(changes["share_progress"])
+        fields.append("share_progress")
     if fields:
         room.save(update_fields=[*fields, "updated_at"])
     return room

@@ -69,7 +69,8 @@ RECIPIENT = "updates its `Recipient` projection (email, language: not in the sha
     "auth.user.registered",
     key=KEY,
     consumers=_everyone(
-        social="makes the personal page (handle = username, or username + suffix if taken)",
+        social="makes the personal page (handle = username, or username + suffix if taken); "
+        "keeps the `language` progress posts are written in",
         notifications=RECIPIENT,
         habits="the account's `time_zone` places the owner's reminders and day closes",
     ),
@@ -85,6 +86,7 @@ class UserRegistered(AccountSnapshot):
     consumers=_everyone(
         notifications=RECIPIENT,
         habits="a new `time_zone` moves the owner's reminders and day closes",
+        social="keeps the `language` progress posts are written in",
     ),
 )
 class UserUpdated(AccountSnapshot):
@@ -152,7 +154,8 @@ class UserUnbanned(AccountSnapshot):
         social="their likes on others' posts and comments are deleted and their comments there "
         "become tombstones (text erased; others' replies stay), every counter corrected as if "
         "they had unliked and deleted them, without an event per item; the reports they filed "
-        "and the blocks of them go; their follows and follow requests end (reason "
+        "and the blocks of them go; their progress settings and the progress mutes by and of "
+        "them go; their follows and follow requests end (reason "
         "`account_deleted`); their pages go with their posts (`social.page.deleted`, `handle` "
         "and `name` empty); then the published outbox rows that mention the id go",
         media="deletes every file of the user (reason `owner_deleted`, one `media.file.deleted` "

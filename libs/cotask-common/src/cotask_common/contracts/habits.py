@@ -115,7 +115,11 @@ class CheckinUndone(HabitRef, StreakFigures):
 @declare(
     "habits.streak.milestone",
     key=HABIT_KEY,
-    consumers={"notifications": "tells the owner (`habit_streak_milestone`)"},
+    consumers={
+        "notifications": "tells the owner (`habit_streak_milestone`)",
+        "social": "a `progress` post on the owner's personal page when they opted in "
+        "(`streak_milestone`)",
+    },
 )
 class StreakMilestone(HabitRef):
     """The current streak reached one of `STREAK_MILESTONES` (once per streak and length)."""
@@ -245,7 +249,12 @@ class DeckPublished(TypedDict):
 @declare(
     "habits.cards.review_summary",
     key=OWNER_KEY,
-    consumers={"tasks": "the agenda's minutes per card (the recent average answer time)"},
+    consumers={
+        "tasks": "the agenda's minutes per card (the recent average answer time)",
+        "social": "a `progress` post on the owner's personal page when they opted in: "
+        "`cards_daily` for every summary, `cards_weekly` for the week's total on its last day "
+        "(Sunday)",
+    },
 )
 class ReviewSummary(TypedDict):
     """A person's study day ended with at least one answer (once per person and day)."""

@@ -200,7 +200,10 @@ class TaskStatusChanged(TaskRef):
     "tasks.task.completed",
     key=TASK_KEY,
     consumers={
-        "tasks": ANALYTICS + "; the agenda tells the task's people (`tasks.agenda.changed`)"
+        "tasks": ANALYTICS + "; the agenda tells the task's people (`tasks.agenda.changed`)",
+        "social": "a `progress` post on `completed_by`'s personal page, only when "
+        "`share_progress` is true and they opted in (`task_completed`); otherwise nothing, "
+        "and neither `title` nor `room_name` is kept",
     },
 )
 class TaskCompleted(TaskRef):
@@ -208,6 +211,10 @@ class TaskCompleted(TaskRef):
 
     completed_by: UUID
     completed_at: AwareDatetime
+    share_progress: NotRequired[bool]
+    """the room (a personal space included) lets its members share its tasks as progress posts
+    (the room's `share_progress`, off by default; added 2026-12-04, absent = false): only then
+    may `title` and `room_name` leave the room's members"""
 
 
 @declare("tasks.task.updated", key=TASK_KEY, consumers={"tasks": ANALYTICS})
@@ -266,7 +273,14 @@ class PlanConcretized(Recipients):
     """the goal's first 120 characters"""
 
 
-@declare("tasks.plan.accepted", key=PLAN_KEY)
+@declare(
+    "tasks.plan.accepted",
+    key=PLAN_KEY,
+    consumers={
+        "social": "a `progress` post on the owner's personal page when they opted in "
+        "(`plan_accepted`): the number of steps only, never the goal or the task"
+    },
+)
 class PlanAccepted(TypedDict):
     """The owner accepted the (edited) steps: each became a subtask of `task_id` (its own
     `tasks.task.created` too), in one transaction."""
