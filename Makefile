@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 SERVICES := auth social tasks habits media notifications
 
-.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench bench-habits bench-cards bench-cards-import bench-task-reminders bench-task-analytics bench-agenda bench-concretizer events-doc messages compilemessages
+.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench bench-soak bench-habits bench-cards bench-cards-import bench-task-reminders bench-task-analytics bench-agenda bench-concretizer events-doc messages compilemessages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ migrations: install  ## make migrations for every service (after model changes)
 bench: install  ## run the benchmarks in bench/ and print their figures
 	@failed=""; for b in bench/*.py; do echo "== $$b"; .venv/bin/python $$b || failed="$$failed $$b"; done; \
 	if [ -n "$$failed" ]; then echo "did not run:$$failed"; fi
+
+bench-soak: install  ## the fault suite's mixed load on the real stack for MINUTES (10): errors, p50/p99 a minute, memory
+	.venv/bin/python bench/soak.py --minutes $(or $(MINUTES),10)
 
 bench-habits: install  ## habits: check-in p99 through nginx, a year's heatmap, one reminder pass
 	.venv/bin/python bench/habits.py

@@ -98,6 +98,6 @@ def gateway(stack: Stack, social_events: ServiceProcess) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that stop a shared server (the Kafka outage) run last, so nothing after them
-    depends on how quickly every client recovered."""
-    items.sort(key=lambda item: item.module.__name__ == "test_outage")
+    """Tests that stop a shared server (the Kafka outage, the fault injection) run last, so
+    nothing after them depends on how quickly every client recovered."""
+    items.sort(key=lambda item: item.module.__name__ in ("test_faults", "test_outage"))

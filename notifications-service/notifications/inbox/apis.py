@@ -54,9 +54,11 @@ class NotificationListApi(generics.ListAPIView):
     def paginator(self) -> Any:
         paginator = super().paginator
         # Newest state first: a regrouped notification moves up with its new sequence, which
-        # is unique per recipient, so the cursor stays stable.
+        # is unique per recipient, so the cursor stays stable. A tuple, as the paginator keeps
+        # it: this property runs again when the next link is built, and a bare string there
+        # reads as the ordering "-", "s", ... (an error on every list longer than a page).
         if paginator is not None:
-            paginator.ordering = "-sequence"
+            paginator.ordering = ("-sequence",)
         return paginator
 
     def get_queryset(self) -> Any:

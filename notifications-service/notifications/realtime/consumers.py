@@ -41,7 +41,10 @@ gap (a live message from a process that committed later) triggers a read from th
 the client sees each notification once, in order.
 
 Close codes: 4400 bad cursor; 4401 the session ended or the token expired (get a new ticket);
-4403 the account was banned, deleted or deactivated while connected.
+4403 the account was banned, deleted or deactivated while connected; 1013 (try again later) the
+channel layer's Redis was lost: `closing` {reason: "resume"} first, then reconnect with the
+cursor (replay loses nothing). A handshake while it is away is answered 503 in the kit's error
+shape with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -60,7 +63,11 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
 
+from cotask_common import outages
+from cotask_common.errors import unavailable_body
+from cotask_common.i18n import DEFAULT_LANGUAGE, best_accepted_language
 from cotask_common.security.authentication import authenticate_token
 from cotask_common.users.selectors import restriction_for
 from notifications.realtime.push import session_group, user_group
@@ -73,6 +80,7 @@ BEARER_SUBPROTOCOL = "cotask.bearer"
 CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_TRY_AGAIN = 1013
 # Frames in the per-user cursor sequence (replayed on reconnect); others pass straight through.
 SEQUENCED = frozenset({"notification", "chat"})
 
@@ -203,6 +211,48 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
     expiry_task: asyncio.Task | None = None
     # conversation id -> when this socket last relayed `typing` for it (monotonic seconds)
     typing_sent: dict[str, float] | None = None
+    accepted = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """The consumer's life; a Redis (the channel layer, the tickets) that cannot be reached
+        ends it with a clear answer instead of an internal error: before the handshake a 503,
+        after it `closing` {reason: "resume"} and 1013, so the client resumes by cursor."""
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception as exc:
+            if outages.unavailable_dependency(exc) != outages.REDIS:
+                raise
+            logger.warning("redis unavailable: %s: %s; socket told to resume", type(exc), exc)
+            await self._channel_layer_lost(scope)
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol=subprotocol, headers=headers)
+        self.accepted = True
+
+    async def _channel_layer_lost(self, scope: dict[str, Any]) -> None:
+        if self.accepted:
+            await self._close_because("resume", CLOSE_TRY_AGAIN)
+            try:
+                await self.disconnect(CLOSE_TRY_AGAIN)
+            except Exception:  # cleanup only: group memberships expire by themselves
+                logger.debug("disconnect after a lost channel layer failed", exc_info=True)
+        elif "websocket.http.response" in (scope.get("extensions") or {}):
+            accepted = best_accepted_language(_header(scope, b"accept-language"))
+            with translation.override(accepted or DEFAULT_LANGUAGE):
+                body = json.dumps(unavailable_body(None)).encode()
+            await self.base_send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": 503,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"retry-after", str(outages.RETRY_AFTER_SECONDS).encode()),
+                    ],
+                }
+            )
+            await self.base_send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await self.close()
 
     async def connect(self) -> None:
         query = parse_qs((self.scope.get("query_string") or b"").decode("latin-1"))

@@ -25,6 +25,9 @@ TEXTS: dict[str, Any] = {
     "banned": gettext_lazy("This account was banned."),
     "deleted": gettext_lazy("This account was deleted."),
     "token_expired": gettext_lazy("Your sign-in expired; get a new ticket and connect again."),
+    "resume": gettext_lazy(
+        "Live updates paused for a moment; connect again with your cursor, nothing is lost."
+    ),
     # Error frames (`{"type": "error", "code", "message"}`).
     "reauth_refused": gettext_lazy("That token is not a valid one of this session."),
     "invalid_json": gettext_lazy("Not JSON."),

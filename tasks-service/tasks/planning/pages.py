@@ -15,6 +15,7 @@ Pages that depend on the clock (`due=overdue|today|week`) are not cached.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
@@ -23,6 +24,10 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from rest_framework.renderers import JSONRenderer
+
+from cotask_common import outages
+
+logger = logging.getLogger("cotask.outages")
 
 # An entry's key changes with every write of its rooms, so the timeout only frees memory.
 PAGE_SECONDS = 600
@@ -61,11 +66,22 @@ def cached_json(key: str | None, build: Callable[[], Any]) -> HttpResponse:
     cached). Errors raised by `build` are never stored."""
     if key is None:
         return _response(render(build()), "off")
-    body = cache.get(key)
+    try:
+        body = cache.get(key)
+    except Exception as exc:
+        # The cache is a cache: while its Redis is away the page is built from the database.
+        if outages.unavailable_dependency(exc) != outages.REDIS:
+            raise
+        logger.warning("redis unavailable: %s; %s built without the page cache", exc, key[:40])
+        return _response(render(build()), "off")
     if body is not None:
         return _response(body, "hit")
     body = render(build())
-    cache.set(key, body, PAGE_SECONDS)
+    try:
+        cache.set(key, body, PAGE_SECONDS)
+    except Exception as exc:  # gone between the read and the write: the next read builds it
+        if outages.unavailable_dependency(exc) != outages.REDIS:
+            raise
     return _response(body, "miss")
 
 

@@ -61,7 +61,27 @@ def describe_rate(count: int, multiplier: int, unit: str) -> str:
     return per_many[unit] % {"count": count, "n": multiplier}
 
 
-class RateThrottle(SimpleRateThrottle):
+class CountsInProcessWhileRedisIsAway:
+    """Mix into a DRF `SimpleRateThrottle`: while the shared cache (Redis) cannot be reached,
+    count in this process instead of failing the request (Redis is a cache, not a gate)."""
+
+    cache: Any
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if _shared_counts_down():
+            self.cache = _process_counts
+            return super().allow_request(request, view)  # type: ignore[misc]
+        try:
+            return super().allow_request(request, view)  # type: ignore[misc]
+        except Exception as exc:
+            if outages.unavailable_dependency(exc) is None:
+                raise
+            _mark_shared_counts_down(exc)
+            self.cache = _process_counts
+            return super().allow_request(request, view)  # type: ignore[misc]
+
+
+class RateThrottle(CountsInProcessWhileRedisIsAway, SimpleRateThrottle):
     """One limit, its rate read from the setting `rate_setting` at each request."""
 
     scope: str
@@ -84,18 +104,7 @@ class RateThrottle(SimpleRateThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        if _shared_counts_down():
-            self.cache = _process_counts
-            return super().allow_request(request, view)
-        try:
-            return super().allow_request(request, view)
-        except Exception as exc:
-            if outages.unavailable_dependency(exc) is None:
-                raise
-            # Redis is a cache, not a gate: count in this process until it is back.
-            _mark_shared_counts_down(exc)
-            self.cache = _process_counts
-            return super().allow_request(request, view)
+        return super().allow_request(request, view)
 
     def identity(self, request: Request) -> str | None:
         return self.get_ident(request)

@@ -113,6 +113,21 @@ def test_list_query_count_does_not_grow_with_the_page(client_for, alice, announc
     assert len(many) == len(few) <= 2
 
 
+def test_the_list_pages_through_every_notification_once(client_for, alice, announce, like):
+    # More than one page: the next link is built from the last row's sequence.
+    for _ in range(5):
+        like(alice, announce())
+    client = client_for(alice)
+    seen, url, params = [], LIST, {"page_size": 2}
+    while url:
+        response = client.get(url, params)
+        assert response.status_code == 200, response.content[:300]
+        body = response.json()
+        seen += [row["cursor"] for row in body["results"]]
+        url, params = body["next"], None
+    assert len(seen) == 5 and seen == sorted(seen, reverse=True)
+
+
 def test_unread_count_goes_up_and_down(client_for, alice, bob, announce, like):
     client = client_for(alice)
     assert client.get(COUNT).json()["unread"] == 0

@@ -48,3 +48,19 @@ def test_accept_language_is_used_before_the_account_is_known_here(client_for, ma
     refused = client.post(TICKET, HTTP_ACCEPT_LANGUAGE="uk,en;q=0.5")
     assert refused.status_code == 429
     assert refused.json()["message"].startswith("Забагато")
+
+
+def test_while_redis_is_away_the_limit_is_counted_in_the_process(client_for, announce, settings):
+    # A Redis nothing listens at: tickets are still issued, and still limited.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    client = client_for(announce())
+    for _ in range(3):
+        issued = client.post(TICKET)
+        assert issued.status_code == 201, issued.content
+    assert client.post(TICKET).status_code == 429

@@ -231,3 +231,47 @@ def test_a_ban_closes_the_users_sockets_with_4403(announce, deliver):
         assert (closed["type"], closed["code"]) == ("websocket.close", 4403)
 
     run(scenario)
+
+
+# A Redis nothing listens at: the channel layer's server is away (refused at once).
+UNREACHABLE_LAYER = {
+    "default": {
+        "BACKEND": "notifications.realtime.layers.RedisChannelLayer",
+        "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"], "prefix": "cotask:test:away"},
+    }
+}
+
+
+def test_a_handshake_while_the_channel_layer_is_away_is_a_503_to_retry(announce, settings):
+    ticket = ticket_for(announce())
+    settings.CHANNEL_LAYERS = UNREACHABLE_LAYER
+
+    async def scenario():
+        socket = WebsocketCommunicator(
+            application, f"/ws/?ticket={ticket}", headers=[(b"accept-language", b"uk")]
+        )
+        # What uvicorn offers: the handshake can be answered with an HTTP response.
+        socket.scope["extensions"] = {"websocket.http.response": {}}
+        await socket.send_input({"type": "websocket.connect"})
+        start = await socket.receive_output(timeout=TIMEOUT)
+        body = await socket.receive_output(timeout=TIMEOUT)
+        assert start["type"] == "websocket.http.response.start" and start["status"] == 503
+        assert dict(start["headers"])[b"retry-after"] == b"5"
+        error = json.loads(body["body"])
+        assert error["code"] == "service_unavailable"
+        assert error["message"] and "service" not in error["message"]  # in Ukrainian
+        await socket.wait(timeout=TIMEOUT)
+
+    run(scenario)
+
+
+def test_without_the_http_response_extension_the_handshake_is_refused(announce, settings):
+    ticket = ticket_for(announce())
+    settings.CHANNEL_LAYERS = UNREACHABLE_LAYER
+
+    async def scenario():
+        socket = WebsocketCommunicator(application, f"/ws/?ticket={ticket}")
+        connected, _ = await socket.connect(timeout=TIMEOUT)
+        assert not connected
+
+    run(scenario)

@@ -421,3 +421,31 @@ def test_a_page_is_cached_per_language(scene: Scene, client_for: Any) -> None:
     other = reader.get(scene.board_url, HTTP_ACCEPT_LANGUAGE="en")
     assert other["X-Page-Cache"] == "miss"
     assert other.json() == first.json()
+
+
+# A Redis nothing listens at: the page cache's server is away (refused at once).
+UNREACHABLE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+
+
+def test_the_pages_are_built_from_the_database_while_the_cache_is_away(
+    scene: Scene, settings: Any
+) -> None:
+    settings.CACHES = UNREACHABLE_CACHE
+    for client, url in (
+        (scene.cast.viewer, scene.board_url),
+        (scene.cast.viewer, scene.list_url),
+        (scene.cast.member, scene.mine_url),
+    ):
+        body, state = _read(client, url)
+        assert state == "off"
+        assert body  # the page itself, not an error
+    _write_title(scene)
+    board, listed, mine = scene.now()
+    _check_title(scene, board, listed, mine)
+    assert set(mine) == {scene.first, scene.second}
