@@ -292,6 +292,21 @@ def test_followers_see_it_and_treat_it_like_any_post(ada: Any, member: Any) -> N
     assert _feed(bob) == []
 
 
+def test_a_private_page_shows_its_progress_to_approved_followers_only(
+    ada: Any, member: Any
+) -> None:
+    ada.patch(f"{API}/pages/ada/", {"is_private": True}, format="json")
+    bob, eve = member("bob"), member("eve")
+    bob.post(f"{API}/pages/ada/follow/")
+    eve.post(f"{API}/pages/ada/follow/")  # asks; never approved
+    ada.post(f"{API}/pages/ada/requests/approve/", {"user_ids": [str(bob.user.id)]}, format="json")
+    handle_event(_completed(ada.user))
+    assert [p["kind"] for p in _feed(bob)] == ["progress"]
+    assert _feed(eve) == []
+    hidden = eve.get(f"{API}/pages/ada/posts/")
+    assert hidden.status_code == 403 or hidden.json().get("results") == []
+
+
 def test_a_follower_mutes_and_unmutes_a_persons_progress(ada: Any, member: Any) -> None:
     bob, cyd = member("bob"), member("cyd")
     for reader in (bob, cyd):

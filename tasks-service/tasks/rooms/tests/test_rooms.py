@@ -43,6 +43,7 @@ def test_create_room_returns_the_room_json(client_for: Any) -> None:
         "my_role",
         "member_count",
         "join_code",
+        "share_progress",
         "created_at",
     }
     assert body["kind"] == "team" and body["my_role"] == "owner" and body["member_count"] == 1
