@@ -80,7 +80,12 @@ def move_read(
         return None
     task = rows[0]
     extra: Any = task
-    task.room = Room(id=task.room_id, name=extra.room_name, kind=extra.room_kind)
+    task.room = Room(
+        id=task.room_id,
+        name=extra.room_name,
+        kind=extra.room_kind,
+        share_progress=extra.room_share_progress,
+    )
     if task.creator_id is not None:
         task.creator = UserRef(id=task.creator_id, username=extra.creator_username)
     if task.completed_by_id is not None:
@@ -119,6 +124,7 @@ def _read_statement(before: bool) -> Statement:
     cmp, order = ("<", "DESC") if before else (">", "ASC")
     sql = (
         f"SELECT {t.all()}, {r('name')} AS room_name, {r('kind')} AS room_kind, "
+        f"{r('share_progress')} AS room_share_progress, "
         f"(SELECT {m('role')} FROM {m.table} m WHERE {m('room')} = {t('room')} "
         f"AND {m('user')} = %s) AS actor_role, "
         f"cu.{u.name('username')} AS creator_username, "

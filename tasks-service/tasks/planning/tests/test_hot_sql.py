@@ -382,3 +382,23 @@ def test_a_move_next_to_an_anchor_is_four_statements(
     response, completing = move("a", status="completed", after_id=board["done"])
     assert completing == ["UPDATE", "SELECT", "WITH", "WITH", "WITH"]  # + two outbox rows
     assert response.json()["completed_by"]["username"] == "adam"
+
+
+def test_a_move_into_done_by_the_statements_carries_the_rooms_share_progress(
+    cast: Any, board: dict[str, Any], hot: Callable[[bool], None], published_events: Any
+) -> None:
+    # The statements build the task's room from their own columns: a missing one would
+    # complete every task as if its room did not share (no progress post, ever).
+    Room.objects.filter(id=cast.room.id).update(share_progress=True)
+    done = Task.objects.filter(room=cast.room, status=Status.COMPLETED).first()
+    assert done is not None
+    for on in (True, False):
+        hot(on)
+        [moved] = _make(cast, f"shared by {on}")
+        response = cast.member.post(
+            f"/api/tasks/tasks/{moved}/move/",
+            {"status": "completed", "before_id": str(done.id)},
+            format="json",
+        )
+        assert response.status_code == 200, response.json()
+        assert published_events("tasks.task.completed")[-1].data["share_progress"] is True
