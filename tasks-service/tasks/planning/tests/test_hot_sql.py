@@ -166,10 +166,12 @@ def test_move_read_shows_what_the_task_shows(cast: Any, board: dict[str, Any]) -
 
 @pytest.mark.parametrize("lines", [0, 1, 2])
 def test_move_write(cast: Any, board: dict[str, Any], lines: int) -> None:
+    # One time for both runs: two clock reads can straddle a second and differ.
+    now = timezone.now().replace(microsecond=0)
+
     def run(write: Callable[..., None]) -> Callable[[], None]:
         def go() -> None:
             task = Task.objects.get(id=board["a"])
-            now = timezone.now().replace(microsecond=0)
             rows = [
                 TaskChange(task=task, actor_id=cast.admin.user.id, field=field, before=b, after=a)
                 for field, b, a in [("status", "pending", "completed"), ("position", 1024, 7)][
