@@ -31,11 +31,12 @@ from tasks.agenda.models import (
     Suggestion,
     SuggestionStatus,
 )
-from tasks.planning.models import Assignment, Status, Task
-from tasks.planning.services import NO_DEADLINE, priority_name
+from tasks.planning.models import Assignment, Priority, Status, Task
+from tasks.planning.services import NO_DEADLINE
 from tasks.rooms.models import Room, RoomKind
 
 MAX_DAYS = 7
+PRIORITIES = {value: label for value, label in Priority.choices}
 # The tasks an agenda shows at most (the nearest deadlines first): a response stays bounded
 # however many overdue tasks pile up.
 MAX_TASKS = 1000
@@ -203,15 +204,21 @@ def _task_items(
             "priority",
             "due_date",
             "due_at",
-            "due_sort",
             "estimate_minutes",
             "room_id",
         )[:MAX_TASKS]
     )
     items = []
     default = settings.AGENDA_TASK_MINUTES
-    for id, title, status, priority, due_date, due_at, due_sort, estimate, room in rows:
-        sort = due_sort or NO_DEADLINE
+    for id, title, status, priority, due_date, due_at, estimate, room in rows:
+        # `due_sort` as the planning service stores it, without reading (parsing) it again.
+        sort = (
+            due_at
+            if due_at is not None
+            else datetime.combine(due_date, time.min, tzinfo=UTC)
+            if due_date is not None
+            else NO_DEADLINE
+        )
         task = Row(id, title, status, priority, due_date, due_at, sort, estimate, rooms[room])
         planned_for = planned.get(id)
         if task.due_at is not None:
@@ -301,7 +308,7 @@ def task_json(item: Item) -> dict[str, Any]:
         "id": str(task.id),
         "title": task.title,
         "status": task.status,
-        "priority": priority_name(task.priority),
+        "priority": PRIORITIES[task.priority],
         "due_date": task.due_date.isoformat() if task.due_date else None,
         "due_at": task.due_at.isoformat().replace("+00:00", "Z") if task.due_at else None,
         "planned_for": item.planned_for.isoformat() if item.planned_for else None,
