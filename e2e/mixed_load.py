@@ -30,7 +30,7 @@ from typing import Any
 
 import requests
 import websockets.sync.client
-from harness import wait_for
+from harness import ROOT, wait_for
 from test_notifications import _ws, auth, notifications, social_account, unread
 
 READ_ENDPOINTS = ("feed", "whoami", "tasks")
@@ -589,13 +589,23 @@ def process_tree(root: int) -> dict[int, str]:
             cwd = os.readlink(f"/proc/{pid}/cwd")
         except OSError:
             continue
-        found[pid] = f"{Path(cwd).name} {label(cmd)}"
+        where = "" if Path(cwd) == ROOT else f"{Path(cwd).name} "  # a service's folder
+        found[pid] = f"{where}{label(cmd)}"
         todo.extend(children.get(pid, []))
     return found
 
 
 def label(cmd: str) -> str:
-    for key in ("run_events", "uvicorn", "gunicorn", "celery", "nginx: master", "nginx: worker"):
+    keys = (
+        "run_events",
+        "uvicorn",
+        "gunicorn",
+        "celery",
+        "nginx: master",
+        "nginx: worker",
+        "stack.py",
+    )
+    for key in keys:
         if key in cmd:
             return key
     return cmd.split()[0].rsplit("/", 1)[-1] if cmd.split() else "?"
