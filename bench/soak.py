@@ -181,7 +181,7 @@ def main() -> int:
             load.run_for(60 * args.minutes / minutes)
             print(f"  minute {minute + 1}: {len(load.samples)} requests so far", flush=True)
         after = memory(root)
-        load.wait_for_sockets()
+        load.settle()
         load.stop()
         rate = report(load.samples, started, minutes)
 

@@ -30,13 +30,14 @@ from typing import Any
 
 import requests
 import websockets.sync.client
-from harness import wait_for
+from harness import ROOT, wait_for
 from test_notifications import _ws, auth, notifications, social_account, unread
 
 READ_ENDPOINTS = ("feed", "whoami", "tasks")
 # endpoint -> share of the requests (an upload only while there are fans)
 MIX = {"feed": 30, "whoami": 15, "tasks": 15, "post": 15, "like": 20, "upload": 5}
 SERVICE_UNAVAILABLE = "service_unavailable"
+REPLAY_CHECKED = 400
 
 
 @dataclass
@@ -165,7 +166,8 @@ class MixedLoad:
         self.ping_every, self.relogin_every = ping_every, relogin_every
         self.random = random.Random(seed)  # noqa: S311 - a load's choices, not secrets
         self.lock = threading.Lock()
-        self.stopping = threading.Event()
+        self.stopping = threading.Event()  # everything, the sockets too
+        self.writes_stopped = threading.Event()  # the request threads only
         self.samples: list[Sample] = []
         self.notes: list[str] = []
         self.windows: list[FaultWindow] = []
@@ -206,10 +208,33 @@ class MixedLoad:
         for thread in [*self.sockets, *self.threads]:
             thread.start()
 
-    def stop(self) -> None:
-        self.stopping.set()
-        for thread in [*self.threads, *self.sockets]:
+    def stop_requests(self) -> None:
+        self.writes_stopped.set()
+        for thread in self.threads:
             thread.join(timeout=60)
+
+    def stop(self) -> None:
+        self.stop_requests()
+        self.stopping.set()
+        for thread in self.sockets:
+            thread.join(timeout=60)
+
+    def settle(self, *, timeout: float = 120) -> None:
+        """No more requests; wait until every accepted like is a notification in its author's
+        list and every live socket has caught up with it (the sockets keep running)."""
+        self.stop_requests()
+        for author in self.authors:
+            accepted = self.likes[author.handle]
+
+            def arrived(author: Actor = author, accepted: set[str] = accepted) -> bool:
+                listed = notifications(self.gateway, self._fresh(author))
+                return accepted <= {n["target"]["id"] for n in listed}
+
+            try:
+                wait_for(arrived, timeout=timeout, interval=1, what="the notifications")
+            except AssertionError:
+                return  # check() says which are missing
+        self.wait_for_sockets()
 
     def run_for(self, seconds: float) -> None:
         self.stopping.wait(seconds)
@@ -307,13 +332,13 @@ class MixedLoad:
 
     def _work(self) -> None:
         endpoints, weights = zip(*MIX.items(), strict=True)
-        while not self.stopping.is_set():
+        while not self.writes_stopped.is_set():
             endpoint = self.random.choices(endpoints, weights)[0]
             try:
                 getattr(self, f"_do_{endpoint}")()
             except Exception as exc:  # a bug of the load itself: say so, keep going
                 self.note(f"load {endpoint}: {type(exc).__name__}: {exc}")
-            self.stopping.wait(self.pause)
+            self.writes_stopped.wait(self.pause)
 
     def _anyone(self) -> Actor:
         return self.random.choice(self.authors + self.fans)
@@ -486,9 +511,14 @@ class MixedLoad:
             if cursor != start + len(listed):
                 problems.append(f"{handle}: cursor {cursor}, not {start} + {len(listed)}")
             expected = list(range(start + 1, start + len(listed) + 1))
-            replayed = self._replay(account, start, len(listed))
-            if [f["cursor"] for f in replayed] != expected:
-                problems.append(f"{handle}: replay from {start}: {[f['cursor'] for f in replayed]}")
+            # One replay sends at most NOTIFICATIONS_WS_REPLAY_LIMIT (500), else `resync`: a
+            # long soak's replay is checked over its last REPLAY_CHECKED cursors.
+            since = max(start, start + len(listed) - REPLAY_CHECKED)
+            replayed = [
+                f["cursor"] for f in self._replay(account, since, start + len(listed) - since)
+            ]
+            if replayed != expected[since - start :]:
+                problems.append(f"{handle}: replay from {since}: {replayed}")
             for client in self.sockets:
                 if client.actor is author:
                     live = [f["cursor"] for f in client.frames]
@@ -559,13 +589,23 @@ def process_tree(root: int) -> dict[int, str]:
             cwd = os.readlink(f"/proc/{pid}/cwd")
         except OSError:
             continue
-        found[pid] = f"{Path(cwd).name} {label(cmd)}"
+        where = "" if Path(cwd) == ROOT else f"{Path(cwd).name} "  # a service's folder
+        found[pid] = f"{where}{label(cmd)}"
         todo.extend(children.get(pid, []))
     return found
 
 
 def label(cmd: str) -> str:
-    for key in ("run_events", "uvicorn", "gunicorn", "celery", "nginx: master", "nginx: worker"):
+    keys = (
+        "run_events",
+        "uvicorn",
+        "gunicorn",
+        "celery",
+        "nginx: master",
+        "nginx: worker",
+        "stack.py",
+    )
+    for key in keys:
         if key in cmd:
             return key
     return cmd.split()[0].rsplit("/", 1)[-1] if cmd.split() else "?"

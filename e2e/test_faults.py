@@ -61,7 +61,7 @@ def _recovered(load: MixedLoad, gateway: str, *, then: float = 8) -> list[str]:
     """Every readyz 200, `then` seconds more of load, the load stopped: what went wrong."""
     wait_for(lambda: _all_ready(gateway), timeout=180, interval=1, what="every readyz 200")
     load.run_for(then)
-    load.wait_for_sockets()
+    load.settle()
     load.stop()
     problems = load.check()
     print(load.summary())
