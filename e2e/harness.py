@@ -203,20 +203,46 @@ def new_username(prefix: str = "e2e") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
-def register_and_login(base_url: str, *, username: str | None = None) -> dict[str, Any]:
+def register_and_login(
+    base_url: str, *, username: str | None = None, time_zone: str | None = None
+) -> dict[str, Any]:
+    """A new account (in `time_zone` when given: its token's `tz` claim too), signed in."""
     username = username or new_username()
     password = f"Pw-{uuid.uuid4().hex}"
-    registered = requests.post(
-        f"{base_url}/api/auth/register/",
-        json={"username": username, "email": f"{username}@example.com", "password": password},
-        timeout=30,
-    )
+    data = {"username": username, "email": f"{username}@example.com", "password": password}
+    if time_zone:
+        data["time_zone"] = time_zone
+    registered = requests.post(f"{base_url}/api/auth/register/", json=data, timeout=30)
     assert registered.status_code == 201, registered.text
     login = requests.post(
         f"{base_url}/api/auth/login/", json={"login": username, "password": password}, timeout=30
     )
     assert login.status_code == 200, login.text
     return {"user": registered.json(), "password": password, **login.json()}
+
+
+def bearer(account: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {account['access']}"}
+
+
+def call_api(
+    base_url: str, account: dict[str, Any], method: str, path: str, **body: Any
+) -> requests.Response:
+    """`method /api/<path>` as `account`, the keyword arguments as its JSON body."""
+    return requests.request(
+        method,
+        f"{base_url}/api/{path}",
+        headers=bearer(account),
+        json=body if method in ("POST", "PATCH", "PUT") else None,
+        timeout=30,
+    )
+
+
+def api_ok(base_url: str, account: dict[str, Any], method: str, path: str, **body: Any) -> Any:
+    """`call_api` that must succeed: its JSON (None for an empty answer)."""
+    response = call_api(base_url, account, method, path, **body)
+    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
+    return response.json() if response.content else None
 
 
 def whoami(base_url: str, service: str, token: str) -> requests.Response:

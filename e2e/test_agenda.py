@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -26,7 +25,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from harness import PYTHON, ROOT, Stack, wait_for
+from harness import (
+    PYTHON,
+    ROOT,
+    Stack,
+    api_ok,
+    call_api,
+    new_username,
+    register_and_login,
+    wait_for,
+)
 from harness import embedded_stack as embedded_stack_of
 from test_notifications import auth, open_socket
 
@@ -36,40 +44,16 @@ ZONE = ZoneInfo("Asia/Kolkata")
 
 
 def register(base: str) -> dict[str, Any]:
-    username = f"agenda{uuid.uuid4().hex[:10]}"
-    password = f"Pw-{uuid.uuid4().hex}"
-    registered = requests.post(
-        f"{base}/api/auth/register/",
-        json={
-            "username": username,
-            "email": f"{username}@example.com",
-            "password": password,
-            "time_zone": ZONE.key,
-        },
-        timeout=30,
-    )
-    assert registered.status_code == 201, registered.text
-    login = requests.post(
-        f"{base}/api/auth/login/", json={"login": username, "password": password}, timeout=30
-    )
-    assert login.status_code == 200, login.text
-    return {"user": registered.json(), **login.json()}
+    """A person whose account's zone is Asia/Kolkata (so their token's `tz` claim is too)."""
+    return register_and_login(base, username=new_username("agenda"), time_zone=ZONE.key)
 
 
 def call(base: str, account: dict[str, Any], method: str, path: str, **body: Any) -> Any:
-    return requests.request(
-        method,
-        f"{base}/api/{path}",
-        headers=auth(account),
-        json=body if method in ("POST", "PATCH", "PUT") else None,
-        timeout=30,
-    )
+    return call_api(base, account, method, path, **body)
 
 
 def api(base: str, account: dict[str, Any], method: str, path: str, **body: Any) -> Any:
-    response = call(base, account, method, path, **body)
-    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
-    return response.json() if response.content else None
+    return api_ok(base, account, method, path, **body)
 
 
 def every(base: str, account: dict[str, Any], path: str) -> list[dict[str, Any]]:

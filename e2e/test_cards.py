@@ -15,48 +15,23 @@ from typing import Any
 
 import pytest
 import requests
-from harness import Stack
+from harness import Stack, api_ok, call_api, new_username, register_and_login
 from harness import embedded_stack as embedded_stack_of
-from test_notifications import auth
 
 
 def register(base: str) -> dict[str, Any]:
-    username = f"cards{uuid.uuid4().hex[:10]}"
-    password = f"Pw-{uuid.uuid4().hex}"
-    registered = requests.post(
-        f"{base}/api/auth/register/",
-        json={
-            "username": username,
-            "email": f"{username}@example.com",
-            "password": password,
-            "time_zone": "Europe/Kyiv",
-        },
-        timeout=30,
-    )
-    assert registered.status_code == 201, registered.text
-    login = requests.post(
-        f"{base}/api/auth/login/", json={"login": username, "password": password}, timeout=30
-    )
-    assert login.status_code == 200, login.text
-    return {"user": registered.json(), **login.json()}
+    """A person whose account's zone is Europe/Kyiv (so their token's `tz` claim is too)."""
+    return register_and_login(base, username=new_username("cards"), time_zone="Europe/Kyiv")
 
 
 def call(
     base: str, account: dict[str, Any], method: str, path: str, **body: Any
 ) -> requests.Response:
-    return requests.request(
-        method,
-        f"{base}/api/habits/cards/{path}",
-        headers=auth(account),
-        json=body if method in ("POST", "PATCH", "PUT") else None,
-        timeout=30,
-    )
+    return call_api(base, account, method, f"habits/cards/{path}", **body)
 
 
 def api(base: str, account: dict[str, Any], method: str, path: str, **body: Any) -> Any:
-    response = call(base, account, method, path, **body)
-    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
-    return response.json() if response.content else None
+    return api_ok(base, account, method, f"habits/cards/{path}", **body)
 
 
 def study(base: str, account: dict[str, Any], rating: str = "easy") -> int:

@@ -13,7 +13,6 @@ it, and the reminder is set a couple of minutes ahead: nothing drives it but the
 from __future__ import annotations
 
 import subprocess
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,46 +20,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests
-from harness import PYTHON, ROOT, Stack, wait_for
+from harness import PYTHON, ROOT, Stack, api_ok, new_username, register_and_login, wait_for
 from harness import embedded_stack as embedded_stack_of
-from test_notifications import auth, no_more_frames, notification_frames, open_socket
+from test_notifications import no_more_frames, notification_frames, open_socket
 
 ZONE = ZoneInfo("Asia/Kolkata")
 
 
 def register(base: str) -> dict[str, Any]:
     """A person whose account's zone is Asia/Kolkata (so their token's `tz` claim is too)."""
-    username = f"habit{uuid.uuid4().hex[:10]}"
-    password = f"Pw-{uuid.uuid4().hex}"
-    registered = requests.post(
-        f"{base}/api/auth/register/",
-        json={
-            "username": username,
-            "email": f"{username}@example.com",
-            "password": password,
-            "time_zone": ZONE.key,
-        },
-        timeout=30,
-    )
-    assert registered.status_code == 201, registered.text
-    login = requests.post(
-        f"{base}/api/auth/login/", json={"login": username, "password": password}, timeout=30
-    )
-    assert login.status_code == 200, login.text
-    return {"user": registered.json(), **login.json()}
+    return register_and_login(base, username=new_username("habit"), time_zone=ZONE.key)
 
 
 def api(base: str, account: dict[str, Any], method: str, path: str, **body: Any) -> Any:
-    response = requests.request(
-        method,
-        f"{base}/api/habits/{path}",
-        headers=auth(account),
-        json=body if method in ("POST", "PATCH", "PUT") else None,
-        timeout=30,
-    )
-    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
-    return response.json() if response.content else None
+    return api_ok(base, account, method, f"habits/{path}", **body)
 
 
 def local_today() -> date:

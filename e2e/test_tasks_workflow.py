@@ -17,22 +17,15 @@ from typing import Any
 
 import pytest
 import requests
-from harness import Stack, register_and_login, wait_for
+from harness import Stack, call_api, register_and_login, wait_for
 from harness import embedded_stack as embedded_stack_of
-from test_notifications import auth, no_more_frames, notification_frames, notifications, open_socket
+from test_notifications import no_more_frames, notification_frames, notifications, open_socket
 
 JOIN_CODE = re.compile(r"^[0-9a-z]{9}$")
 
 
 def api(base: str, account: dict[str, Any], method: str, path: str, **body: Any) -> Any:
-    response = requests.request(
-        method,
-        f"{base}/api/tasks/{path}",
-        headers=auth(account),
-        json=body if method in ("POST", "PATCH", "PUT") else None,
-        timeout=30,
-    )
-    return response
+    return call_api(base, account, method, f"tasks/{path}", **body)
 
 
 def ok(response: requests.Response, status: int = 200) -> dict[str, Any]:
