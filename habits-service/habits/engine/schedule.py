@@ -7,13 +7,13 @@ time zone, so daylight saving never changes a figure computed here.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from cotask_common import schedules
 from cotask_common.schedules import due_by_schedule
 
 DAILY = "daily"
@@ -164,22 +164,11 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-class Pauses:
-    """Pause ranges merged and sorted, answering "is this day paused?" by bisection."""
+class Pauses(schedules.Pauses):
+    """`cotask_common.schedules.Pauses` (the rule the agenda shares) from `DayRange`s."""
 
     def __init__(self, ranges: Sequence[DayRange]) -> None:
-        merged: list[list[date]] = []
-        for r in sorted(ranges, key=lambda r: r.start):
-            if merged and r.start <= merged[-1][1] + ONE_DAY:
-                merged[-1][1] = max(merged[-1][1], r.end)
-            else:
-                merged.append([r.start, r.end])
-        self._starts = [m[0] for m in merged]
-        self._ends = [m[1] for m in merged]
-
-    def __contains__(self, day: date) -> bool:
-        i = bisect_right(self._starts, day) - 1
-        return i >= 0 and day <= self._ends[i]
+        super().__init__((r.start, r.end) for r in ranges)
 
 
 def scheduled_day_predicate(

@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cotask_common.contracts.habits import STREAK_MILESTONES
+from cotask_common.contracts.habits import MAX_PAUSES, STREAK_MILESTONES
 from cotask_common.errors import Conflict, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from habits.tracking import evaluation
@@ -58,7 +58,6 @@ COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 # The largest value a check-in or a target holds (12 digits, 3 after the point).
 MAX_VALUE = Decimal("999999999.999")
 MAX_PAUSE_DAYS = 366
-MAX_PAUSES = 100
 MAX_HABITS = 500
 INTERVAL_MAX = 365
 TIMES_PER_DAY_MAX = 24
@@ -136,6 +135,13 @@ def _publish_saved(habit: Habit, *, actor: Any) -> None:
             "start_date": habit.start_date,
             "time_zone": zone.key,
             "archived": habit.archived_at is not None,
+            # Current and future ones only: the agenda shows no day before today's.
+            "pauses": [
+                {"start_date": p.start_date, "end_date": p.end_date}
+                for p in Pause.objects.filter(
+                    habit=habit, end_date__gte=evaluation.today_in(zone)
+                ).order_by("start_date")
+            ],
         },
     )
 
@@ -554,6 +560,7 @@ def pause_create(*, user: Any, habit_id: Any, start_date: date, end_date: date) 
     pause = Pause.objects.create(habit=habit, start_date=start_date, end_date=end_date)
     refresh_figures(habit, today=today, actor=user.id)
     _changed(habit, today=today, what="pause")
+    _publish_saved(habit, actor=user.id)  # the agenda leaves paused days out
     return pause
 
 
@@ -570,6 +577,7 @@ def pause_delete(*, user: Any, habit_id: Any, pause_id: Any) -> None:
     today = evaluation.today_in(evaluation.zone_for(user=user, owner=habit.owner))
     refresh_figures(habit, today=today, actor=user.id)
     _changed(habit, today=today, what="pause")
+    _publish_saved(habit, actor=user.id)
 
 
 # ---------------------------------------------------------------------------------------------

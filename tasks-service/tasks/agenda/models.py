@@ -30,6 +30,9 @@ class HabitEntry(models.Model):
     interval_days = models.PositiveSmallIntegerField(default=1)
     start_date = models.DateField()
     archived = models.BooleanField(default=False)
+    # The current and future pauses, [["YYYY-MM-DD", "YYYY-MM-DD"], ...]: no day in one is
+    # scheduled (`cotask_common.schedules.Pauses`).
+    pauses = models.JSONField(default=list)
     deleted = models.BooleanField(default=False)
     version = models.DateTimeField()
 

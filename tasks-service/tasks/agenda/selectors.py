@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from cotask_common.errors import ServiceError
 from cotask_common.localtime import zone_named
-from cotask_common.schedules import due_by_schedule
+from cotask_common.schedules import Pauses, due_by_schedule
 from tasks.agenda.models import (
     CardsOutlook,
     CheckinEntry,
@@ -250,6 +250,12 @@ def _habits(*, user_id: UUID, first: date, last: date) -> dict[date, list[dict[s
             owner_id=user_id, day__gte=first, day__lte=last, done=True
         ).values_list("habit_id", "day")
     )
+    paused = {
+        h.habit_id: Pauses(
+            (date.fromisoformat(start), date.fromisoformat(end)) for start, end in h.pauses
+        )
+        for h in habits
+    }
     by_day: dict[date, list[dict[str, Any]]] = {}
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
@@ -263,6 +269,7 @@ def _habits(*, user_id: UUID, first: date, last: date) -> dict[date, list[dict[s
             }
             for h in habits
             if day >= h.start_date
+            and day not in paused[h.habit_id]
             and due_by_schedule(
                 kind=h.kind,
                 day=day,

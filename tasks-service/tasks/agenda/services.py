@@ -86,6 +86,8 @@ def habit_saved(*, event: Event) -> bool:
         "interval_days": int(schedule.get("interval_days") or 1),
         "start_date": date.fromisoformat(str(data["start_date"])),
         "archived": bool(data.get("archived")),
+        # An event from before pauses travelled carries none.
+        "pauses": [[str(p["start_date"]), str(p["end_date"])] for p in data.get("pauses") or []],
         "version": event.occurred_at,
     }
     HabitEntry.objects.update_or_create(habit_id=habit_id, defaults=values)

@@ -246,6 +246,26 @@ def test_pauses(make_habit: Any, cast: Cast) -> None:
     assert not Pause.objects.exists()
 
 
+def test_a_pause_publishes_the_habit_with_its_current_and_future_pauses(
+    make_habit: Any, cast: Cast, published_events: Any
+) -> None:
+    habit = make_habit(start_date=days_ago(7).isoformat())
+    url = f"{URL}{habit['id']}/pauses/"
+    assert [e.data.get("pauses") for e in published_events("habits.habit.saved")] == [[]]
+    past = cast.owner.post(
+        url, {"start_date": days_ago(3).isoformat(), "end_date": days_ago(1).isoformat()}
+    )
+    later = {"start_date": str(today()), "end_date": str(today() + timedelta(days=2))}
+    created = cast.owner.post(url, later)
+    assert (past.status_code, created.status_code) == (201, 201)
+    saved = published_events("habits.habit.saved")
+    # An ended pause no longer matters to the agenda: only today's and later ones travel.
+    assert [e.data["pauses"] for e in saved[1:]] == [[], [later]]
+    assert saved[-1].data["habit_id"] == habit["id"]
+    assert cast.owner.delete(f"{url}{created.json()['id']}/").status_code == 204
+    assert published_events("habits.habit.saved")[-1].data["pauses"] == []
+
+
 def test_a_pause_today_makes_today_paused(make_habit: Any, cast: Cast) -> None:
     habit = make_habit()
     cast.owner.post(

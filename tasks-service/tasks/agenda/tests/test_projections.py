@@ -107,6 +107,59 @@ def test_an_older_save_arriving_late_keeps_the_newer_schedule(
     assert _habits(_agenda(me, days=1)) == [("New", False)]
 
 
+def _pause(first: int, last: int) -> dict:
+    return {
+        "start_date": str(TODAY + timedelta(days=first)),
+        "end_date": str(TODAY + timedelta(days=last)),
+    }
+
+
+def test_a_paused_habit_is_absent_on_its_paused_days_only(make_user, habit_event, deliver) -> None:
+    me = make_user()
+    habit = uuid.uuid4()
+    deliver(
+        habit_event(
+            "habits.habit.saved",
+            me,
+            **habit_data(habit, "Read"),
+            pauses=[_pause(1, 2), _pause(4, 4)],
+        )
+    )
+    names = [[h["name"] for h in day.habits] for day in _agenda(me).days]
+    # Mon: Read; Tue, Wed paused; Thu: Read; Fri paused; Sat, Sun: Read
+    assert names == [["Read"], [], [], ["Read"], [], ["Read"], ["Read"]]
+
+
+def test_an_older_save_arriving_late_does_not_undo_a_newer_pause(
+    make_user, habit_event, deliver
+) -> None:
+    me = make_user()
+    habit = uuid.uuid4()
+    deliver(
+        habit_event(
+            "habits.habit.saved",
+            me,
+            at=T0 + timedelta(minutes=5),
+            **habit_data(habit, "Read"),
+            pauses=[_pause(0, 1)],
+        )
+    )
+    # Published before the pause (and before pauses travelled: no `pauses` at all).
+    deliver(habit_event("habits.habit.saved", me, at=T0, **habit_data(habit, "Read")))
+    assert [len(day.habits) for day in _agenda(me, days=3).days] == [0, 0, 1]
+    # The pause removed: the habit is back on those days.
+    deliver(
+        habit_event(
+            "habits.habit.saved",
+            me,
+            at=T0 + timedelta(minutes=9),
+            **habit_data(habit, "Read"),
+            pauses=[],
+        )
+    )
+    assert [len(day.habits) for day in _agenda(me, days=3).days] == [1, 1, 1]
+
+
 def test_check_ins_redelivered_and_out_of_order(make_user, habit_event, deliver) -> None:
     me = make_user()
     habit = uuid.uuid4()

@@ -11,7 +11,7 @@ notification goes to `owner_id`.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NotRequired
 from uuid import UUID
 
 from pydantic import Field
@@ -30,6 +30,8 @@ from cotask_common.contracts.registry import declare
 
 ScheduleKind = Literal["daily", "weekdays", "times_per_week", "every_n_days", "times_per_day"]
 StreakUnit = Literal["day", "week"]
+MAX_PAUSES = 100
+"""pauses a habit may hold (habits-service refuses more)"""
 STREAK_MILESTONES = (7, 30, 100, 365)
 """streak lengths (in `streak_unit`s) that publish `habits.streak.milestone`, once per streak"""
 
@@ -54,12 +56,22 @@ class Schedule(TypedDict):
     """for `every_n_days` (counted from `start_date`), else 1"""
 
 
+class PauseRange(TypedDict):
+    """A vacation: no day from `start_date` to `end_date` (both included) is scheduled."""
+
+    start_date: date
+    end_date: date
+
+
 class HabitData(HabitRef):
     schedule: Schedule
     start_date: date
     time_zone: str
     """the owner's IANA zone the habit's days are counted in"""
     archived: bool
+    pauses: NotRequired[Annotated[list[PauseRange], Field(max_length=MAX_PAUSES)]]
+    """the current and future pauses (ending today or later in `time_zone`), by start;
+    absent from events published before pauses travelled"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,8 +80,9 @@ class HabitData(HabitRef):
 
 @declare("habits.habit.saved", key=HABIT_KEY, consumers={"tasks": AGENDA})
 class HabitSaved(HabitData):
-    """A habit was created, or its name, schedule, start, time zone or archive state changed
-    (the whole current state: a consumer keeps the latest)."""
+    """A habit was created, or its name, schedule, start, time zone, archive state or pauses
+    changed (a pause added or removed): the whole current state, a consumer keeps the
+    latest."""
 
 
 @declare(
