@@ -16,18 +16,18 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cotask_common.errors import ServiceError
 from cotask_common.localtime import zone_named
 from cotask_common.schedules import due_by_schedule
+from tasks.agenda import hot_sql
 from tasks.agenda.models import (
     CardsOutlook,
     CheckinEntry,
     HabitEntry,
-    PlannedDay,
     Suggestion,
     SuggestionStatus,
 )
@@ -39,7 +39,7 @@ MAX_DAYS = 7
 PRIORITIES = {value: label for value, label in Priority.choices}
 # The tasks an agenda shows at most (the nearest deadlines first): a response stays bounded
 # however many overdue tasks pile up.
-MAX_TASKS = 1000
+MAX_TASKS = hot_sql.MAX_TASKS
 # The study days the answer pace is averaged over.
 PACE_DAYS = 14
 
@@ -182,35 +182,30 @@ def _instant(day: date, zone: Any) -> datetime:
 def _task_items(
     *, user_id: UUID, zone: Any, first: date, last: date, today: date, now: datetime
 ) -> list[Item]:
-    rooms, space = _rooms(user_id)
-    if not rooms:
-        return []
     end = _instant(last + timedelta(days=1), zone)
-    planned = dict(
-        PlannedDay.objects.filter(user_id=user_id, day__lte=last).values_list("task_id", "day")
-    )
-    window = Q(due_date__lte=last) | Q(due_at__lt=end)
-    if not first <= today <= last:  # overdue tasks show on today only: deadlines from `first`
-        window &= Q(due_date__gte=first) | Q(due_at__gte=_instant(first, zone))
-    undated = Q(due_date__isnull=True, due_at__isnull=True, id__in=list(planned))
-    rows = (
-        my_tasks(user_id=user_id, rooms=list(rooms), space=space)
-        .filter(window | undated)
-        .order_by("due_sort", "-priority", "id")
-        .values_list(
-            "id",
-            "title",
-            "status",
-            "priority",
-            "due_date",
-            "due_at",
-            "estimate_minutes",
-            "room_id",
-        )[:MAX_TASKS]
-    )
+    # Overdue tasks show on today only: with today outside the window, deadlines from `first`.
+    since = None if first <= today <= last else (first, _instant(first, zone))
+    read = hot_sql.task_rows if hot_sql.enabled() else hot_sql.task_rows_orm
+    rows = read(user_id=user_id, last=last, end=end, since=since)
+    rooms: dict[UUID, dict[str, str]] = {}
     items = []
     default = settings.AGENDA_TASK_MINUTES
-    for id, title, status, priority, due_date, due_at, estimate, room in rows:
+    for (
+        id,
+        title,
+        status,
+        priority,
+        due_date,
+        due_at,
+        estimate,
+        room_id,
+        kind,
+        name,
+        planned_for,
+    ) in rows:
+        room = rooms.get(room_id)
+        if room is None:
+            room = rooms[room_id] = {"id": str(room_id), "name": name, "kind": kind}
         # `due_sort` as the planning service stores it, without reading (parsing) it again.
         sort = (
             due_at
@@ -219,8 +214,7 @@ def _task_items(
             if due_date is not None
             else NO_DEADLINE
         )
-        task = Row(id, title, status, priority, due_date, due_at, sort, estimate, rooms[room])
-        planned_for = planned.get(id)
+        task = Row(id, title, status, priority, due_date, due_at, sort, estimate, room)
         if task.due_at is not None:
             day, overdue = task.due_at.astimezone(zone).date(), task.due_at <= now
         elif task.due_date is not None:
