@@ -24,7 +24,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from cotask_common.statements import Columns, Statement
-from tasks.agenda.models import PlannedDay
+from tasks.agenda.models import CheckinEntry, HabitEntry, PlannedDay
 from tasks.planning.models import Assignment, Status, Task
 from tasks.rooms.models import Membership, Room, RoomKind
 
@@ -175,3 +175,49 @@ def task_rows_orm(
         (*row, rooms[row[7]][0], rooms[row[7]][2], planned.get(row[0]))  # type: ignore[misc]
         for row in rows
     ]
+
+
+def habits(*, user_id: UUID, first: date, last: date) -> list[HabitEntry]:
+    """The person's live habits started by `last` (by name, id), each with `done_days`: the
+    days from `first` to `last` it was done on, in order. One query."""
+    return _habit_statement().fetch(HabitEntry, first, last, user_id, last)
+
+
+@functools.cache
+def _habit_statement() -> Statement:
+    h, c = Columns(HabitEntry, "h"), Columns(CheckinEntry, "c")
+    sql = f"""
+    SELECT {h.all()}, ARRAY(
+        SELECT {c("day")} FROM {c.table} c
+        WHERE {c("owner_id")} = {h("owner_id")} AND {c("habit_id")} = {h("habit_id")}
+          AND {c("day")} >= %s AND {c("day")} <= %s AND {c("done")}
+        ORDER BY {c("day")}
+    ) AS done_days
+    FROM {h.table} h
+    WHERE {h("owner_id")} = %s AND NOT {h("deleted")} AND NOT {h("archived")}
+      AND {h("start_date")} <= %s
+    ORDER BY {h("name")} ASC, {h("habit_id")} ASC
+    """
+    cf, hf = Columns(CheckinEntry), Columns(HabitEntry)
+    return Statement(
+        sql, [cf.field("day"), cf.field("day"), hf.field("owner_id"), hf.field("start_date")]
+    )
+
+
+def habits_orm(*, user_id: UUID, first: date, last: date) -> list[HabitEntry]:
+    """`habits` by the ORM: two queries (the habits, the check-ins)."""
+    rows = list(
+        HabitEntry.objects.filter(
+            owner_id=user_id, deleted=False, archived=False, start_date__lte=last
+        ).order_by("name", "habit_id")
+    )
+    done: dict[UUID, list[date]] = {}
+    for habit_id, day in (
+        CheckinEntry.objects.filter(owner_id=user_id, day__gte=first, day__lte=last, done=True)
+        .order_by("day")
+        .values_list("habit_id", "day")
+    ):
+        done.setdefault(habit_id, []).append(day)
+    for row in rows:
+        row.done_days = done.get(row.habit_id, [])  # type: ignore[attr-defined]
+    return rows

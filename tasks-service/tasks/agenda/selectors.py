@@ -26,8 +26,6 @@ from cotask_common.schedules import due_by_schedule
 from tasks.agenda import hot_sql
 from tasks.agenda.models import (
     CardsOutlook,
-    CheckinEntry,
-    HabitEntry,
     Suggestion,
     SuggestionStatus,
 )
@@ -234,16 +232,9 @@ def _task_items(
 
 
 def _habits(*, user_id: UUID, first: date, last: date) -> dict[date, list[dict[str, Any]]]:
-    habits = list(
-        HabitEntry.objects.filter(
-            owner_id=user_id, deleted=False, archived=False, start_date__lte=last
-        ).order_by("name", "habit_id")
-    )
-    done = set(
-        CheckinEntry.objects.filter(
-            owner_id=user_id, day__gte=first, day__lte=last, done=True
-        ).values_list("habit_id", "day")
-    )
+    read = hot_sql.habits if hot_sql.enabled() else hot_sql.habits_orm
+    habits = read(user_id=user_id, first=first, last=last)
+    done = {(h.habit_id, day) for h in habits for day in h.done_days}  # type: ignore[attr-defined]
     by_day: dict[date, list[dict[str, Any]]] = {}
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
