@@ -1,8 +1,9 @@
 """Reading a person's agenda: their tasks of each day, the habits scheduled that day with their
 state, and the cards due, each with an estimate of minutes.
 
-A fixed number of queries whatever the number of tasks, habits and cards (six: the rooms, the
-planned days, the tasks, the habits, the check-ins, the cards' outlook with the answer pace).
+A fixed number of queries whatever the number of tasks, habits and cards: on PostgreSQL three
+(`hot_sql`: the rooms, planned days and tasks in one; the habits with their check-ins; the cards'
+outlook with the answer pace), elsewhere six (the ORM twins: each of those apart).
 Tasks are the ones the person should do: assigned to them, or created by them with nobody
 assigned, in a room they are still a member of, and every task of their personal space.
 """
@@ -262,7 +263,8 @@ def _habits(*, user_id: UUID, first: date, last: date) -> dict[date, list[dict[s
 def agenda(
     *, user_id: UUID, time_zone: str, first: date, count: int, now: datetime | None = None
 ) -> Agenda:
-    """The person's agenda for `count` days from `first`, in their zone. Six queries."""
+    """The person's agenda for `count` days from `first`, in their zone. Three queries on
+    PostgreSQL, six elsewhere."""
     now = now or timezone.now()
     zone = zone_named(time_zone)
     today = now.astimezone(zone).date()

@@ -32,7 +32,7 @@ def _postgresql() -> Iterator[None]:
 @pytest.fixture
 def data(cast: Any, make_room: Any, make_task: Any, habit_event: Any, deliver: Any) -> None:
     me, owner, room = cast.member.user, cast.owner.user, cast.room
-    kinds = [
+    kinds: list[tuple[str, dict[str, Any]]] = [
         ("daily", {}),
         ("weekdays", {"weekdays": [1, 3, 5]}),
         ("every_n_days", {"interval_days": 3}),
