@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from cotask_common.statements import Columns, Statement
 from tasks.agenda.models import CheckinEntry, HabitEntry, PlannedDay
@@ -147,24 +146,15 @@ def task_rows_orm(
     planned = dict(
         PlannedDay.objects.filter(user_id=user_id, day__lte=last).values_list("task_id", "day")
     )
-    ids: Any = (
-        Assignment.objects.filter(user_id=user_id)
-        .values("task_id")
-        .union(
-            Task.objects.filter(creator_id=user_id, room_id__in=list(rooms))
-            .exclude(Exists(Assignment.objects.filter(task_id=OuterRef("pk"))))
-            .values("id")
-        )
-    )
-    if space is not None:
-        ids = ids.union(Task.objects.filter(room_id=space).values("id"))
     window = Q(due_date__lte=last) | Q(due_at__lt=end)
     if since is not None:
         window &= Q(due_date__gte=since[0]) | Q(due_at__gte=since[1])
     undated = Q(due_date__isnull=True, due_at__isnull=True, id__in=list(planned))
+    # The selectors' own definition of "my tasks" (imported here: the selectors import this).
+    from tasks.agenda.selectors import my_tasks
+
     rows = (
-        Task.objects.filter(id__in=ids, room_id__in=list(rooms))
-        .exclude(status=Status.COMPLETED)
+        my_tasks(user_id=user_id, rooms=list(rooms), space=space)
         .filter(window | undated)
         .order_by("due_sort", "-priority", "id")
         .values_list(
