@@ -3,6 +3,7 @@
     eval "$(scripts/infra env)"
     .venv/bin/python bench/agenda.py              # generate (kept for reuse), then measure
     .venv/bin/python bench/agenda.py --reseed     # generate the data again
+    .venv/bin/python bench/agenda.py --orm        # the ORM twins (the path before hot_sql)
 
 It never touches the test databases: everything lives in its own PostgreSQL database
 (`--database`, default `cotask_bench_agenda`, created when missing), its own Redis database
@@ -16,8 +17,9 @@ the way the consumer leaves them.
    their last 30 days of check-ins, 14 study days of answer pace, and a forecast of `--cards`
    (5,000) cards due over the week.
 2. Measure, one request after another through Django's test client (authentication, routing,
-   JSON; no nginx): GET /api/tasks/agenda/?days=7 and ?days=1, `--requests` (300) each, p50/p99
-   (the query count, six whatever the sizes, is asserted by the agenda's tests); then
+   JSON; no nginx): GET /api/tasks/agenda/?days=7 and ?days=1, `--requests` (300) each, p50/p99,
+   the process's CPU per request and the query count (constant whatever the sizes, as the
+   agenda's tests assert); then
    POST /api/tasks/agenda/suggestions/ (the planner) 50 times.
 
 Target: the 7-day agenda's p99 <= 20 ms.
@@ -197,6 +199,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--reseed", action="store_true", help="generate the data again")
+    parser.add_argument(
+        "--orm", action="store_true", help="the ORM twins, not the hand-written SQL (to compare)"
+    )
     args = parser.parse_args()
 
     var_dir = ROOT / "var" / "bench-agenda"
@@ -220,12 +225,17 @@ def main() -> None:
         state_file.write_text(json.dumps(state))
         print(f"generated in {time.monotonic() - started:.1f} s", flush=True)
 
+    from django.db import connection
     from django.test import Client
 
     from cotask_common.security.keys import StaticJWKSProvider, set_key_provider
     from cotask_common.security.signing import public_jwk
 
     set_key_provider(StaticJWKSProvider({"keys": [public_jwk(key.public_key(), kid)]}))
+    if args.orm:
+        from tasks.agenda import hot_sql
+
+        hot_sql.ENABLED = False
     [token] = tokens_for([state["user_id"]], key, kid)
     client = Client()
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
@@ -239,7 +249,8 @@ def main() -> None:
 
     lines = [
         "",
-        f"agenda in-process (test client, one at a time) — {args.tasks} open tasks, "
+        f"agenda in-process (test client, one at a time{', ORM twins' if args.orm else ''}) — "
+        f"{args.tasks} open tasks, "
         f"{args.habits} habits, {args.cards:,} cards",
     ]
     passed = True
@@ -256,9 +267,23 @@ def main() -> None:
         if method == "get":
             days = response.json()["days"]
             shown = f", {sum(len(d['tasks']) + len(d['overdue']) for d in days)} tasks shown"
+        queries: list[str] = []
+
+        def count(execute: Any, sql: str, *rest: Any, queries: list[str] = queries) -> Any:
+            queries.append(sql)
+            return execute(sql, *rest)
+
+        with connection.execute_wrapper(count):
+            timed(method, path)
+        cpu = time.process_time()
         times = [timed(method, path)[0] for _ in range(n)]
+        # CPU per request beside the wall times: on a shared machine the wall times are noisy.
+        cpu_ms = (time.process_time() - cpu) / n * 1000
         p50, p99 = percentile(times, 50) * 1000, percentile(times, 99) * 1000
-        lines.append(f"  {name:8} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  ({n} requests{shown})")
+        lines.append(
+            f"  {name:8} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  CPU {cpu_ms:5.2f} ms/request  "
+            f"{len(queries)} queries  ({n} requests{shown})"
+        )
         if name == "7 days":
             passed = p99 <= TARGET_MS
     lines.append(

@@ -1,8 +1,9 @@
 """Reading a person's agenda: their tasks of each day, the habits scheduled that day with their
 state, and the cards due, each with an estimate of minutes.
 
-A fixed number of queries whatever the number of tasks, habits and cards (six: the rooms, the
-planned days, the tasks, the habits, the check-ins, the cards' outlook with the answer pace).
+A fixed number of queries whatever the number of tasks, habits and cards: on PostgreSQL three
+(`hot_sql`: the rooms, planned days and tasks in one; the habits with their check-ins; the cards'
+outlook with the answer pace), elsewhere six (the ORM twins: each of those apart).
 Tasks are the ones the person should do: assigned to them, or created by them with nobody
 assigned, in a room they are still a member of, and every task of their personal space.
 """
@@ -16,18 +17,16 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cotask_common.errors import ServiceError
 from cotask_common.localtime import zone_named
 from cotask_common.schedules import Pauses, due_by_schedule
+from tasks.agenda import hot_sql
 from tasks.agenda.models import (
     CardsOutlook,
-    CheckinEntry,
-    HabitEntry,
-    PlannedDay,
     Suggestion,
     SuggestionStatus,
 )
@@ -39,7 +38,7 @@ MAX_DAYS = 7
 PRIORITIES = {value: label for value, label in Priority.choices}
 # The tasks an agenda shows at most (the nearest deadlines first): a response stays bounded
 # however many overdue tasks pile up.
-MAX_TASKS = 1000
+MAX_TASKS = hot_sql.MAX_TASKS
 # The study days the answer pace is averaged over.
 PACE_DAYS = 14
 
@@ -182,35 +181,30 @@ def _instant(day: date, zone: Any) -> datetime:
 def _task_items(
     *, user_id: UUID, zone: Any, first: date, last: date, today: date, now: datetime
 ) -> list[Item]:
-    rooms, space = _rooms(user_id)
-    if not rooms:
-        return []
     end = _instant(last + timedelta(days=1), zone)
-    planned = dict(
-        PlannedDay.objects.filter(user_id=user_id, day__lte=last).values_list("task_id", "day")
-    )
-    window = Q(due_date__lte=last) | Q(due_at__lt=end)
-    if not first <= today <= last:  # overdue tasks show on today only: deadlines from `first`
-        window &= Q(due_date__gte=first) | Q(due_at__gte=_instant(first, zone))
-    undated = Q(due_date__isnull=True, due_at__isnull=True, id__in=list(planned))
-    rows = (
-        my_tasks(user_id=user_id, rooms=list(rooms), space=space)
-        .filter(window | undated)
-        .order_by("due_sort", "-priority", "id")
-        .values_list(
-            "id",
-            "title",
-            "status",
-            "priority",
-            "due_date",
-            "due_at",
-            "estimate_minutes",
-            "room_id",
-        )[:MAX_TASKS]
-    )
+    # Overdue tasks show on today only: with today outside the window, deadlines from `first`.
+    since = None if first <= today <= last else (first, _instant(first, zone))
+    read = hot_sql.task_rows if hot_sql.enabled() else hot_sql.task_rows_orm
+    rows = read(user_id=user_id, last=last, end=end, since=since)
+    rooms: dict[UUID, dict[str, str]] = {}
     items = []
     default = settings.AGENDA_TASK_MINUTES
-    for id, title, status, priority, due_date, due_at, estimate, room in rows:
+    for (
+        id,
+        title,
+        status,
+        priority,
+        due_date,
+        due_at,
+        estimate,
+        room_id,
+        kind,
+        name,
+        planned_for,
+    ) in rows:
+        room = rooms.get(room_id)
+        if room is None:
+            room = rooms[room_id] = {"id": str(room_id), "name": name, "kind": kind}
         # `due_sort` as the planning service stores it, without reading (parsing) it again.
         sort = (
             due_at
@@ -219,8 +213,7 @@ def _task_items(
             if due_date is not None
             else NO_DEADLINE
         )
-        task = Row(id, title, status, priority, due_date, due_at, sort, estimate, rooms[room])
-        planned_for = planned.get(id)
+        task = Row(id, title, status, priority, due_date, due_at, sort, estimate, room)
         if task.due_at is not None:
             day, overdue = task.due_at.astimezone(zone).date(), task.due_at <= now
         elif task.due_date is not None:
@@ -240,16 +233,9 @@ def _task_items(
 
 
 def _habits(*, user_id: UUID, first: date, last: date) -> dict[date, list[dict[str, Any]]]:
-    habits = list(
-        HabitEntry.objects.filter(
-            owner_id=user_id, deleted=False, archived=False, start_date__lte=last
-        ).order_by("name", "habit_id")
-    )
-    done = set(
-        CheckinEntry.objects.filter(
-            owner_id=user_id, day__gte=first, day__lte=last, done=True
-        ).values_list("habit_id", "day")
-    )
+    read = hot_sql.habits if hot_sql.enabled() else hot_sql.habits_orm
+    habits = read(user_id=user_id, first=first, last=last)
+    done = {(h.habit_id, day) for h in habits for day in h.done_days}  # type: ignore[attr-defined]
     paused = {
         h.habit_id: Pauses(
             (date.fromisoformat(start), date.fromisoformat(end)) for start, end in h.pauses
@@ -284,7 +270,8 @@ def _habits(*, user_id: UUID, first: date, last: date) -> dict[date, list[dict[s
 def agenda(
     *, user_id: UUID, time_zone: str, first: date, count: int, now: datetime | None = None
 ) -> Agenda:
-    """The person's agenda for `count` days from `first`, in their zone. Six queries."""
+    """The person's agenda for `count` days from `first`, in their zone. Three queries on
+    PostgreSQL, six elsewhere."""
     now = now or timezone.now()
     zone = zone_named(time_zone)
     today = now.astimezone(zone).date()
