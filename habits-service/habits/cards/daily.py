@@ -136,33 +136,52 @@ def _maybe_optimize(profile: CardProfile) -> None:
 
 
 def forecast(*, owner: Any, profile: CardProfile, now: datetime) -> list[dict[str, Any]]:
-    """The cards due on each of the next `FORECAST_DAYS` study days: today's queue within the
-    decks' daily limits (what the person will be shown), then the review cards whose study day
-    it is. Two grouped queries beside the queue's own."""
+    """The cards due on each of the next `FORECAST_DAYS` calendar days of the person's zone (the
+    days their agenda shows): today, the queue within the decks' daily limits (what they will be
+    shown) plus the review cards whose study day begins later today; after it, the review cards
+    whose study day begins that day. Two grouped queries beside the queue's own.
+
+    Between midnight and the day-start hour the study day is still yesterday's, so labelling by
+    study day would put this queue under yesterday and show nothing for the calendar's today."""
     from habits.cards.selectors import due_queue
 
-    today = due_queue(user=owner, limit=0, now=now)
-    first, last = today.today + timedelta(days=1), today.today + timedelta(days=FORECAST_DAYS - 1)
-    later = dict(
+    queue = due_queue(user=owner, limit=0, now=now)
+    today = now.astimezone(zone_named(owner.time_zone)).date()
+    last = today + timedelta(days=FORECAST_DAYS - 1)
+    by_day = dict(
         Card.objects.filter(
             owner_id=owner.id,
             state=CardState.REVIEW,
             suspended=False,
-            due_day__gte=first,
+            due_day__gt=queue.today,
             due_day__lte=last,
         )
         .values_list("due_day")
         .annotate(n=Count("*"))
     )
-    return [{"day": today.today.isoformat(), "cards": sum(today.counts.values())}] + [
-        {"day": day.isoformat(), "cards": later.get(day, 0)}
-        for day in (first + timedelta(days=i) for i in range(FORECAST_DAYS - 1))
+    later_today = sum(n for day, n in by_day.items() if day <= today)
+    return [{"day": today.isoformat(), "cards": sum(queue.counts.values()) + later_today}] + [
+        {"day": day.isoformat(), "cards": by_day.get(day, 0)}
+        for day in (today + timedelta(days=i) for i in range(1, FORECAST_DAYS))
     ]
+
+
+def next_forecast_at(*, zone: Any, profile: CardProfile, now: datetime) -> datetime:
+    """The daily forecast goes out at the next study day's start and at the next local
+    midnight, whichever comes first: either one changes what the agenda's today holds."""
+    study_today = scheduling.study_day(now, zone=zone, day_start_hour=profile.day_start_hour)
+    day_start = scheduling.day_start(
+        study_today + timedelta(days=1), zone=zone, day_start_hour=profile.day_start_hour
+    )
+    midnight = scheduling.day_start(
+        now.astimezone(zone).date() + timedelta(days=1), zone=zone, day_start_hour=0
+    )
+    return min(day_start, midnight)
 
 
 def send_forecasts(*, now: datetime | None = None) -> Pass:
     """`habits.cards.forecast` for every profile whose `forecast_at` came; the next one at the
-    start of their next study day."""
+    next study day's start or local midnight (`next_forecast_at`)."""
     now = now or timezone.now()
     result = Pass()
     with transaction.atomic():
@@ -179,10 +198,8 @@ def send_forecasts(*, now: datetime | None = None) -> Pass:
                 },
             )
             result.sent += 1
-            zone = zone_named(owner.time_zone)
-            today = scheduling.study_day(now, zone=zone, day_start_hour=profile.day_start_hour)
-            profile.forecast_at = scheduling.day_start(
-                today + timedelta(days=1), zone=zone, day_start_hour=profile.day_start_hour
+            profile.forecast_at = next_forecast_at(
+                zone=zone_named(owner.time_zone), profile=profile, now=now
             )
             profile.save(update_fields=["forecast_at"])
     return result

@@ -106,6 +106,39 @@ def test_forecast_follows_a_queue_change_once_then_daily(
     assert days[0]["cards"] == 2  # the two new cards still waiting today
     assert sum(d["cards"] for d in days[1:]) <= 1  # the easy one, if it falls due this week
     assert event.data["owner_id"] == str(cast.users["owner"].id)
-    # The next study day starts at 4:00 Kyiv (2:00 UTC): the daily forecast.
+    # Midnight in Kyiv (22:00 UTC) comes before the next study day's start (4:00): the daily
+    # forecast, then the one at the day start.
+    assert CardProfile.objects.get().forecast_at == datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
+    assert daily.send_forecasts(now=datetime(2026, 3, 2, 22, 0, tzinfo=UTC)).sent == 1
+    assert CardProfile.objects.get().forecast_at == datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+
+
+def test_forecast_before_the_day_start_is_labelled_by_the_calendar_day(
+    cast, make_deck, make_note, published_events
+) -> None:
+    """At 1:30 in Kyiv the study day (from 4:00) is still yesterday's: the forecast's first day
+    is the calendar's today, holding the waiting queue and the review card falling due at 4:00;
+    the next forecast goes at that day start, and after it at the next midnight."""
+    from datetime import date
+
+    from habits.cards.models import Card, CardState
+
+    deck = make_deck()
+    ids = [make_note(deck, front=f"q{i}")["cards"][0]["id"] for i in range(3)]
+    Card.objects.filter(id=ids[0]).update(
+        state=CardState.REVIEW, due=datetime(2026, 3, 3, 2, 0, tzinfo=UTC), due_day=date(2026, 3, 3)
+    )
+    Card.objects.filter(id=ids[1]).update(
+        state=CardState.REVIEW, due=datetime(2026, 3, 5, 2, 0, tzinfo=UTC), due_day=date(2026, 3, 5)
+    )
+    early = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)  # 1:30 on 3 March in Kyiv
+    assert daily.send_forecasts(now=early).sent == 1
+    [event] = published_events("habits.cards.forecast")
+    days = {d["day"]: d["cards"] for d in event.data["days"]}
+    assert list(days) == [f"2026-03-{i:02d}" for i in range(3, 10)]
+    assert days["2026-03-03"] == 2  # the new card waiting now, and the review due at 4:00
+    assert days["2026-03-05"] == 1 and sum(days.values()) == 3
     assert CardProfile.objects.get().forecast_at == datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
     assert daily.send_forecasts(now=datetime(2026, 3, 3, 2, 0, tzinfo=UTC)).sent == 1
+    # 4:00 Kyiv on the 3rd: the next midnight (22:00 UTC) comes before the next day start.
+    assert CardProfile.objects.get().forecast_at == datetime(2026, 3, 3, 22, 0, tzinfo=UTC)

@@ -305,22 +305,25 @@ class CardsDue(TypedDict):
 
 
 FORECAST_DAYS = 7
-"""days `habits.cards.forecast` covers: the study day it was made on and the six after"""
+"""days `habits.cards.forecast` covers: the calendar day (owner's zone) it was made on and the
+six after"""
 
 
 class ForecastDay(TypedDict):
     day: date
     cards: Annotated[int, Field(ge=0)]
-    """cards due that study day: today's queue as the person sees it (within the decks'
-    daily limits), then the learning and review cards falling due each later day"""
+    """cards due that calendar day: today's queue as the person sees it (within the decks'
+    daily limits) plus the review cards whose study day begins later today, then the review
+    cards whose study day begins each later day"""
 
 
 @declare("habits.cards.forecast", key=OWNER_KEY, consumers={"tasks": AGENDA})
 class CardsForecast(TypedDict):
-    """The person's cards due over the next `FORECAST_DAYS` study days. Published through the
-    outbox by the cards pass (`habits.cards.daily`, every minute) at most once a minute after
-    the queue changed (answers, undo, a deck or note change, an import), and once a day at the
-    study day's start. The whole current state: a consumer keeps the latest `made_at`."""
+    """The person's cards due over the next `FORECAST_DAYS` calendar days of their zone.
+    Published through the outbox by the cards pass (`habits.cards.daily`, every minute) at most
+    once a minute after the queue changed (answers, undo, a deck or note change, an import), and
+    daily at the study day's start and at local midnight. The whole current state: a consumer
+    keeps the latest `made_at`."""
 
     owner_id: UUID
     made_at: datetime
