@@ -23,10 +23,11 @@ globals().update(
             "social.moderation",
             "social.search",
             "social.chat",
+            "social.mentors",
         ],
         title="CoTask social API",
         description=(
-            "Pages, follows, posts, comments, likes, the feed, search, moderation and chat."
+            "Pages, follows, posts, comments, likes, the feed, search, moderation, chat, mentors."
         ),
     )
 )
@@ -77,6 +78,14 @@ SOCIAL_CHAT_MAX_ATTACHMENTS = env_int("SOCIAL_CHAT_MAX_ATTACHMENTS", 10)
 SOCIAL_CHAT_GROUP_MAX_MEMBERS = env_int("SOCIAL_CHAT_GROUP_MAX_MEMBERS", 500)
 SOCIAL_CHAT_MESSAGE_RATE = env_str("SOCIAL_CHAT_MESSAGE_RATE", "60/m")
 
+# Mentors (social/mentors): C, the weight of the prior (the mean of all reviews) in a mentor's
+# Bayesian rank (C*m + sum)/(C + n): a mentor needs about C reviews before their own mean
+# outweighs everyone's. Active = posted, answered a review or sent a chat message in the last
+# SOCIAL_MENTOR_ACTIVE_DAYS days.
+SOCIAL_MENTOR_RANK_PRIOR_WEIGHT = env_int("SOCIAL_MENTOR_RANK_PRIOR_WEIGHT", 10)
+SOCIAL_MENTOR_ACTIVE_DAYS = env_int("SOCIAL_MENTOR_ACTIVE_DAYS", 30)
+SOCIAL_MENTOR_REVIEW_MAX_LENGTH = env_int("SOCIAL_MENTOR_REVIEW_MAX_LENGTH", 2000)
+
 # Django admin: staff accounts named like a CoTask moderator/admin moderate as that account
 # (social/moderation/admin_access.py).
 AUTHENTICATION_BACKENDS = ["social.moderation.admin_access.ModeratorAdminBackend"]
@@ -84,6 +93,8 @@ AUTHENTICATION_BACKENDS = ["social.moderation.admin_access.ModeratorAdminBackend
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,  # noqa: F405
     "social-end-expired-blocks": {"task": "social.end_expired_blocks", "schedule": 60.0},
+    # Ranks follow the global mean of reviews, which every review moves (social/mentors).
+    "social-refresh-mentor-ranks": {"task": "social.refresh_mentor_ranks", "schedule": 3600.0},
     # The feed's timeline/card work kept while Redis was away (social/feed/outage.py).
     "social-drain-feed-repairs": {
         "task": "social.drain_feed_repairs",

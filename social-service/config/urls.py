@@ -12,6 +12,7 @@ urlpatterns = service_urlpatterns(
         path("", include("social.moderation.urls")),
         path("", include("social.search.urls")),
         path("", include("social.chat.urls")),
+        path("", include("social.mentors.urls")),
     ],
 )
 

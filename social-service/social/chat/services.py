@@ -34,6 +34,7 @@ from social.chat.models import (
     Message,
     Reaction,
 )
+from social.core.activity import record_activity
 from social.core.validation import clean_text
 from social.moderation.models import Report, TargetType
 from social.pages.models import Page
@@ -505,6 +506,7 @@ def send_message(
             id=membership.id
         ).update(unread_count=F("unread_count") + 1)
         Membership.objects.filter(id=membership.id).update(last_read_id=message.id, unread_count=0)
+        record_activity(user_id=sender_id)  # a mentor answering counts as active
         publish_media_references(
             object_type="chat_message",
             object_id=message.id,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext, ngettext
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from social import hot_sql
+from social.core.activity import record_activity
 from social.core.feed_writes import feed_writes
 from social.core.validation import clean_tags, clean_text
 from social.pages.models import Page
@@ -166,6 +167,8 @@ def create_post(
             audience=page_audience(page.id),
         )
         feed_writes().post_created(post_id=post.id)
+        if progress is None:  # a progress post is written for them, not by them
+            record_activity(user_id=actor_id)
         # Counters last: their rows (the page, its day, the replied-to post) are the ones
         # every post on the page updates, and a row stays locked from its UPDATE to the
         # commit, so concurrent posts queue behind each other only for these statements.

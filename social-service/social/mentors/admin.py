@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from social.mentors.models import MentorProfile, Review
+
+
+@admin.register(MentorProfile)
+class MentorProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "years_experience", "reviews_count", "average", "rank")
+    readonly_fields = [f.name for f in MentorProfile._meta.fields if f.name.startswith("rating")]
+    raw_id_fields = ("user", "page")
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ("id", "mentor", "student", "rating", "removed_at")
+    raw_id_fields = ("mentor", "student", "removed_by")
+    readonly_fields = ("rating",)  # the aggregate changes only through the services

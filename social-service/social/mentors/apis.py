@@ -1,0 +1,187 @@
+"""Thin views of mentors and their reviews, under `/api/social/mentors/`."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.utils.translation import gettext
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cotask_common.errors import ServiceError
+from cotask_common.security.requests import SignedInRequest
+from social.api import paginated, valid, viewer
+from social.mentors import selectors, services
+from social.mentors.serializers import (
+    AnswerInput,
+    MentorOutput,
+    ProfileInput,
+    RemoveInput,
+    ReviewEditInput,
+    ReviewInput,
+    ReviewOutput,
+    SubjectOutput,
+)
+from social.mentors.subjects import SUBJECTS, subject_list
+
+
+class ReadOpenMixin:
+    """GET for anyone (anonymous callers see visible mentors); anything else signed in."""
+
+    def get_permissions(self) -> list[Any]:
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):  # type: ignore[attr-defined]
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+
+class SubjectsApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=SubjectOutput(many=True), summary="The curated subjects")
+    def get(self, request: Request) -> Response:
+        return Response(subject_list())
+
+
+class MyProfileApi(APIView):
+    @extend_schema(responses=MentorOutput, summary="My mentor profile")
+    def get(self, request: SignedInRequest) -> Response:
+        return Response(MentorOutput(selectors.my_profile(user_id=request.user.id)).data)
+
+    @extend_schema(
+        request=ProfileInput, responses=MentorOutput, summary="Set up or replace my profile"
+    )
+    def put(self, request: SignedInRequest) -> Response:
+        data = valid(ProfileInput, request.data)
+        services.set_profile(user=request.user, **data)
+        return Response(MentorOutput(selectors.my_profile(user_id=request.user.id)).data)
+
+    @extend_schema(responses={204: None}, summary="Stop being listed as a mentor")
+    def delete(self, request: SignedInRequest) -> Response:
+        services.withdraw_profile(user_id=request.user.id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _min_rating(raw: str | None) -> float | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1
+    if not 1 <= value <= 5:
+        raise ServiceError.for_field(
+            "min_rating", gettext("A number from 1 to 5, got %(raw)s.") % {"raw": repr(raw)}
+        )
+    return value
+
+
+class MentorListApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("subject", str, description="A subject code"),
+            OpenApiParameter("language", str, description="An ISO 639-1 code"),
+            OpenApiParameter("min_rating", float, description="Lowest average rating, 1 to 5"),
+            OpenApiParameter("active", bool, description="Only mentors active in the last 30 days"),
+        ],
+        responses=MentorOutput(many=True),
+        summary="Mentors, best ranked first",
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        subject = params.get("subject") or None
+        if subject is not None and subject not in SUBJECTS:
+            raise ServiceError.for_field(
+                "subject", gettext("Unknown code: %(codes)s.") % {"codes": repr(subject)}
+            )
+        rows = selectors.mentors(
+            viewer=viewer(request),
+            subject=subject,
+            language=(params.get("language") or "").lower() or None,
+            min_rating=_min_rating(params.get("min_rating")),
+            active=params.get("active", "").lower() in ("1", "true", "yes"),
+        )
+        return paginated(self, request, rows, MentorOutput, ordering=("-rank", "-id"))
+
+
+class MentorDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=MentorOutput, summary="A mentor by user id, page id or handle")
+    def get(self, request: Request, ref: str) -> Response:
+        return Response(MentorOutput(selectors.mentor_by_ref(ref=ref, viewer=viewer(request))).data)
+
+
+class MentorReviewsApi(ReadOpenMixin, APIView):
+    @extend_schema(responses=ReviewOutput(many=True), summary="A mentor's reviews, newest first")
+    def get(self, request: Request, ref: str) -> Response:
+        mentor = selectors.mentor_by_ref(ref=ref, viewer=viewer(request))
+        return paginated(self, request, selectors.reviews_of(mentor=mentor), ReviewOutput)
+
+    @extend_schema(request=ReviewInput, responses={201: ReviewOutput}, summary="Review a mentor")
+    def post(self, request: SignedInRequest, ref: str) -> Response:
+        mentor = selectors.mentor_by_ref(ref=ref, viewer=viewer(request))
+        data = valid(ReviewInput, request.data)
+        review = services.create_review(mentor=mentor, student_id=request.user.id, **data)
+        return Response(_review_out(review.id, request), status=status.HTTP_201_CREATED)
+
+
+def _review_out(review_id: UUID, request: Request) -> Any:
+    return ReviewOutput(selectors.review_for(review_id=review_id, viewer=viewer(request))).data
+
+
+class BestReviewsApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=ReviewOutput(many=True), summary="Best reviews, for the main page")
+    def get(self, request: Request) -> Response:
+        return paginated(
+            self, request, selectors.best_reviews(viewer=viewer(request)), ReviewOutput
+        )
+
+
+class ReviewApi(ReadOpenMixin, APIView):
+    @extend_schema(responses=ReviewOutput, summary="A review")
+    def get(self, request: Request, review_id: UUID) -> Response:
+        return Response(_review_out(review_id, request))
+
+    @extend_schema(request=ReviewEditInput, responses=ReviewOutput, summary="Edit my review")
+    def patch(self, request: SignedInRequest, review_id: UUID) -> Response:
+        review = selectors.review_for(review_id=review_id, viewer=viewer(request))
+        data = valid(ReviewEditInput, request.data, partial=True)
+        services.update_review(review=review, actor_id=request.user.id, **data)
+        return Response(_review_out(review_id, request))
+
+    @extend_schema(responses={204: None}, summary="Delete my review")
+    def delete(self, request: SignedInRequest, review_id: UUID) -> Response:
+        review = selectors.review_for(review_id=review_id, viewer=viewer(request))
+        services.delete_review(review=review, actor_id=request.user.id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AnswerApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=AnswerInput, responses=ReviewOutput, summary="Answer a review of me")
+    def post(self, request: SignedInRequest, review_id: UUID) -> Response:
+        review = selectors.review_for(review_id=review_id, viewer=viewer(request))
+        data = valid(AnswerInput, request.data)
+        services.answer_review(review=review, actor_id=request.user.id, text=data["text"])
+        return Response(_review_out(review_id, request))
+
+
+class RemoveApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RemoveInput, responses=ReviewOutput, summary="Remove (moderators)")
+    def post(self, request: SignedInRequest, review_id: UUID) -> Response:
+        review = selectors.review_for(review_id=review_id, viewer=viewer(request))
+        data = valid(RemoveInput, request.data)
+        services.remove_review(review=review, viewer=viewer(request), reason=data["reason"])
+        return Response(_review_out(review_id, request))

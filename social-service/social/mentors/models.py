@@ -1,0 +1,141 @@
+"""Mentor profiles (one per person, shown with their personal page), their subjects and
+languages as rows (so the list filters through an index, on SQLite too), reviews, and the
+review aggregate kept on the profile row.
+
+The aggregate (`reviews_count`, `rating_sum`, `rating_1`..`rating_5`, `rank`) changes only in
+`services._refresh_aggregate`, inside the review's transaction, under a row lock on the
+profile: concurrent reviews of one mentor queue there, so it always equals a recount."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from cotask_common.ids import uuid7
+from cotask_common.users.models import UserRef
+from social.pages.models import Page
+
+
+class MentorProfile(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.OneToOneField(UserRef, on_delete=models.CASCADE, related_name="mentor_profile")
+    # The personal page the profile is shown with: its handle names the mentor, and its
+    # moderation state (blocked, owner banned) hides the mentor as it hides the page.
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    subjects = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    years_experience = models.PositiveSmallIntegerField(default=0)
+    bio = models.TextField(blank=True, default="")
+    price_min = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    price_max = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    availability = models.TextField(blank=True, default="")
+    # Set by `DELETE /mentors/me/`: the mentor leaves the lists and takes no new reviews; the
+    # reviews and the aggregate stay, and come back when the profile is set up again.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The last post, review answer or chat message (services.touch_activity).
+    last_active_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    reviews_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+    rating_1 = models.PositiveIntegerField(default=0)
+    rating_2 = models.PositiveIntegerField(default=0)
+    rating_3 = models.PositiveIntegerField(default=0)
+    rating_4 = models.PositiveIntegerField(default=0)
+    rating_5 = models.PositiveIntegerField(default=0)
+    average = models.FloatField(default=0)
+    # (C*m + sum) / (C + n): the Bayesian rank the list sorts by (services.bayesian_rank).
+    rank = models.FloatField(default=0, db_index=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"mentor {self.user_id}"
+
+
+class MentorSubject(models.Model):
+    profile = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["code", "profile"], name="mentorsubject_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class MentorLanguage(models.Model):
+    profile = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=8)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["code", "profile"], name="mentorlanguage_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RatingTotals(models.Model):
+    """One row (id 1): every live review's count and sum, for the prior `m` of the rank."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    reviews_count = models.PositiveBigIntegerField(default=0)
+    rating_sum = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.reviews_count} reviews"
+
+
+class Review(models.Model):
+    class Interaction(models.TextChoices):
+        # A direct conversation in which the mentor sent at least one message.
+        CONVERSATION = "conversation"
+        # Reserved: an accepted learning request (issue 21's learning requests).
+        LEARNING_REQUEST = "learning_request"
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    mentor = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="reviews")
+    student = models.ForeignKey(UserRef, on_delete=models.CASCADE, related_name="+")
+    rating = models.PositiveSmallIntegerField()
+    text = models.TextField(blank=True, default="")
+    # What made the review allowed (checked when it was written).
+    interaction = models.CharField(max_length=32, choices=Interaction.choices)
+    answer = models.TextField(blank=True, default="")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Removed by a moderator: out of the lists and the aggregate; its author still sees it,
+    # with the reason.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.TextField(blank=True, default="")
+    removed_by = models.ForeignKey(
+        UserRef, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mentor", "student"], name="review_one_per_student"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_5"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["mentor", "-id"],
+                name="review_mentor_idx",
+                condition=models.Q(removed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["-id"],
+                name="review_best_idx",
+                condition=models.Q(removed_at__isnull=True, rating__gte=4),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}* by {self.student_id} for {self.mentor_id}"

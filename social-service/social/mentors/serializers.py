@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from social.api import UserBrief
+from social.mentors.models import MentorProfile, Review
+from social.mentors.subjects import SUBJECTS
+
+
+class SubjectOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(help_text="In the request's language")
+
+
+class ProfileInput(serializers.Serializer):
+    subjects = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        help_text="Codes from `GET /api/social/mentors/subjects/` (at least one)",
+    )
+    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=8), help_text="ISO 639-1 codes, e.g. en, uk"
+    )
+    years_experience = serializers.IntegerField(required=False, default=0)
+    bio = serializers.CharField(required=False, allow_blank=True, default="")
+    price_min = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
+    price_max = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
+    currency = serializers.CharField(required=False, allow_blank=True, default="")
+    availability = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PageBrief(serializers.Serializer):
+    id = serializers.UUIDField()
+    handle = serializers.CharField()
+    name = serializers.CharField()
+    avatar_id = serializers.UUIDField(allow_null=True)
+
+
+class PriceOutput(serializers.Serializer):
+    min = serializers.DecimalField(max_digits=10, decimal_places=2)
+    max = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.CharField()
+
+
+class RatingOutput(serializers.Serializer):
+    average = serializers.FloatField(help_text="0 without reviews")
+    count = serializers.IntegerField()
+    distribution = serializers.DictField(
+        child=serializers.IntegerField(), help_text='Reviews per rating, {"1": n, ..., "5": n}'
+    )
+    rank = serializers.FloatField(
+        help_text="Bayesian rank (C*m + sum)/(C + count), m the mean of all reviews; the "
+        "list's order"
+    )
+
+
+class MentorOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    user_id = serializers.UUIDField()
+    page = PageBrief()
+    subjects = serializers.SerializerMethodField()
+    tags = serializers.ListField(child=serializers.CharField())
+    languages = serializers.ListField(child=serializers.CharField())
+    years_experience = serializers.IntegerField()
+    bio = serializers.CharField()
+    price = serializers.SerializerMethodField()
+    availability = serializers.CharField()
+    last_active_at = serializers.DateTimeField(allow_null=True)
+    active = serializers.SerializerMethodField()
+    rating = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(SubjectOutput(many=True))
+    def get_subjects(self, profile: MentorProfile) -> list[dict[str, str]]:
+        return [{"code": c, "name": str(SUBJECTS.get(c, c))} for c in profile.subjects]
+
+    @extend_schema_field(PriceOutput(allow_null=True))
+    def get_price(self, profile: MentorProfile) -> dict[str, Any] | None:
+        if profile.price_min is None:
+            return None
+        return PriceOutput(
+            {"min": profile.price_min, "max": profile.price_max, "currency": profile.currency}
+        ).data
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_active(self, profile: MentorProfile) -> bool:
+        since = timezone.now() - timedelta(days=settings.SOCIAL_MENTOR_ACTIVE_DAYS)
+        return profile.last_active_at is not None and profile.last_active_at >= since
+
+    @extend_schema_field(RatingOutput())
+    def get_rating(self, profile: MentorProfile) -> dict[str, Any]:
+        return {
+            "average": round(profile.average, 2),
+            "count": profile.reviews_count,
+            "distribution": {str(i): getattr(profile, f"rating_{i}") for i in range(1, 6)},
+            "rank": profile.rank,
+        }
+
+
+class ReviewInput(serializers.Serializer):
+    # Checked by the service (a 400 naming `rating`), so 6 and "five" get the same message.
+    rating = serializers.JSONField()
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReviewEditInput(serializers.Serializer):
+    rating = serializers.JSONField(required=False)
+    text = serializers.CharField(required=False, allow_blank=True)
+
+
+class AnswerInput(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+
+
+class RemoveInput(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class MentorBrief(serializers.Serializer):
+    id = serializers.UUIDField()
+    user_id = serializers.UUIDField()
+    page = PageBrief()
+
+
+class ReviewOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    mentor = MentorBrief()
+    student = UserBrief()
+    rating = serializers.IntegerField()
+    text = serializers.CharField()
+    interaction = serializers.ChoiceField(choices=Review.Interaction.choices)
+    answer = serializers.CharField(help_text="The mentor's answer; empty until they answer")
+    answered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    removed_at = serializers.DateTimeField(
+        allow_null=True, help_text="Set when a moderator removed it (only its author sees it)"
+    )
+    removed_reason = serializers.CharField(help_text="The moderator's reason, for the author")

@@ -1,0 +1,385 @@
+"""Writes on mentor profiles and reviews.
+
+Lock order, the same in every review write: the mentor's profile row first (`SELECT ... FOR
+UPDATE`), then the review row, then the one `RatingTotals` row last. Concurrent reviews of one
+mentor therefore queue on the profile row, and the aggregate recounted under that lock always
+equals a recount; the totals row is held only from its UPDATE to the commit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.conf.locale import LANG_INFO
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+
+from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
+from cotask_common.roles import can_moderate
+from cotask_common.users.models import UserRef
+from social.core.validation import clean_tags, clean_text
+from social.mentors import selectors
+from social.mentors.models import (
+    MentorLanguage,
+    MentorProfile,
+    MentorSubject,
+    RatingTotals,
+    Review,
+)
+from social.mentors.subjects import SUBJECTS
+from social.pages.selectors import Viewer
+from social.pages.services import ensure_personal_page
+
+MAX_SUBJECTS = 10
+MAX_TAGS = 20
+MAX_LANGUAGES = 10
+BIO_MAX = 2000
+AVAILABILITY_MAX = 500
+REASON_MAX = 1000
+MAX_YEARS = 80
+# ISO 639-1 codes (two letters) Django knows the names of.
+LANGUAGE_CODES = frozenset(code for code in LANG_INFO if len(code) == 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Profiles
+
+
+def _too_many(field: str, limit: int, count: int) -> ServiceError:
+    return ServiceError.for_field(
+        field,
+        ngettext(
+            "At most %(limit)s item, got %(count)s.",
+            "At most %(limit)s items, got %(count)s.",
+            limit,
+        )
+        % {"limit": limit, "count": count},
+        code="too_many",
+    )
+
+
+def _clean_codes(
+    values: Any, *, field: str, known: frozenset[str] | dict[str, Any], limit: int
+) -> list[str]:
+    codes = list(dict.fromkeys(str(v).strip().lower() for v in (values or [])))
+    if len(codes) > limit:
+        raise _too_many(field, limit, len(codes))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ServiceError.for_field(
+            field,
+            gettext("Unknown code: %(codes)s.") % {"codes": ", ".join(map(repr, unknown))},
+            code="unknown",
+        )
+    return codes
+
+
+def _clean_price(
+    price_min: Decimal | None, price_max: Decimal | None, currency: str | None
+) -> tuple[Decimal | None, Decimal | None, str]:
+    currency = (currency or "").strip().upper()
+    if price_min is None and price_max is None:
+        return None, None, ""
+    if price_min is None or price_max is None:
+        field = "price_min" if price_min is None else "price_max"
+        raise ServiceError.for_field(
+            field, gettext("Give both ends of the price range, or neither."), code="required"
+        )
+    if price_min > price_max:
+        raise ServiceError.for_field(
+            "price_max",
+            gettext("The highest price must not be below the lowest (%(min)s).")
+            % {"min": price_min},
+        )
+    if len(currency) != 3 or not currency.isalpha():
+        raise ServiceError.for_field(
+            "currency",
+            gettext("A price range needs a three-letter currency code (ISO 4217), e.g. EUR."),
+        )
+    return price_min, price_max, currency
+
+
+def set_profile(
+    *,
+    user: Any,
+    subjects: list[str],
+    tags: list[str] | None = None,
+    languages: list[str],
+    years_experience: int = 0,
+    bio: str = "",
+    price_min: Decimal | None = None,
+    price_max: Decimal | None = None,
+    currency: str | None = None,
+    availability: str = "",
+) -> MentorProfile:
+    """Create or replace the caller's mentor profile (a withdrawn one comes back)."""
+    subjects = _clean_codes(subjects, field="subjects", known=SUBJECTS, limit=MAX_SUBJECTS)
+    if not subjects:
+        raise ServiceError.for_field(
+            "subjects", gettext("Name at least one subject."), code="required"
+        )
+    languages = _clean_codes(
+        languages, field="languages", known=LANGUAGE_CODES, limit=MAX_LANGUAGES
+    )
+    tags = clean_tags(tags, limit=MAX_TAGS)
+    if not 0 <= years_experience <= MAX_YEARS:
+        raise ServiceError.for_field(
+            "years_experience",
+            gettext("A number from 0 to %(most)s.") % {"most": MAX_YEARS},
+        )
+    bio = clean_text(bio, field="bio", limit=BIO_MAX)
+    availability = clean_text(availability, field="availability", limit=AVAILABILITY_MAX)
+    price_min, price_max, currency = _clean_price(price_min, price_max, currency)
+    account = UserRef.objects.filter(id=user.id).values("is_banned", "is_deleted").first()
+    if account and (account["is_banned"] or account["is_deleted"]):
+        raise Forbidden(gettext("This account may not be a mentor."), code="user_banned")
+    page = ensure_personal_page(user=user)
+    fields = {
+        "page": page,
+        "subjects": subjects,
+        "tags": tags,
+        "languages": languages,
+        "years_experience": years_experience,
+        "bio": bio,
+        "price_min": price_min,
+        "price_max": price_max,
+        "currency": currency,
+        "availability": availability,
+        "withdrawn_at": None,
+    }
+    with transaction.atomic():
+        profile, _created = MentorProfile.objects.update_or_create(user_id=user.id, defaults=fields)
+        _set_rows(MentorSubject, profile, subjects)
+        _set_rows(MentorLanguage, profile, languages)
+    return profile
+
+
+def _set_rows(model: Any, profile: MentorProfile, codes: list[str]) -> None:
+    model.objects.filter(profile=profile).exclude(code__in=codes).delete()
+    existing = set(model.objects.filter(profile=profile).values_list("code", flat=True))
+    model.objects.bulk_create([model(profile=profile, code=c) for c in codes if c not in existing])
+
+
+def withdraw_profile(*, user_id: uuid.UUID) -> None:
+    """The mentor leaves the lists; reviews and the aggregate are kept (see models)."""
+    changed = MentorProfile.objects.filter(user_id=user_id, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+    if not changed:
+        raise NotFound(gettext("You have no mentor profile."), code="no_mentor_profile")
+
+
+def touch_activity(*, user_id: uuid.UUID) -> None:
+    """Keep `last_active_at` of the person's mentor profile (if any) current. Written at most
+    once an hour per mentor: the 30-day window does not need more, and every chat message
+    would otherwise rewrite the row."""
+    now = timezone.now()
+    MentorProfile.objects.filter(user_id=user_id).filter(
+        Q(last_active_at__isnull=True) | Q(last_active_at__lt=now - timedelta(hours=1))
+    ).update(last_active_at=now)
+
+
+# ---------------------------------------------------------------------------------------------
+# The aggregate
+
+
+def bayesian_rank(*, rating_sum: int, count: int, prior_mean: float) -> float:
+    """(C*m + sum) / (C + n); a mentor without reviews ranks 0, after every reviewed one."""
+    if count == 0:
+        return 0.0
+    weight = settings.SOCIAL_MENTOR_RANK_PRIOR_WEIGHT
+    return (weight * prior_mean + rating_sum) / (weight + count)
+
+
+def _lock_mentor(mentor_id: uuid.UUID) -> MentorProfile:
+    """The profile row, locked until the commit: the first statement of every review write."""
+    return MentorProfile.objects.select_for_update().get(id=mentor_id)
+
+
+def _refresh_aggregate(profile: MentorProfile) -> None:
+    """Recount the (locked) mentor's live reviews and move the global totals by the change.
+    Under the lock, the recount sees every review write committed before ours."""
+    live = Review.objects.filter(mentor_id=profile.id, removed_at__isnull=True)
+    counts = live.aggregate(
+        n=Count("id"),
+        total=Sum("rating"),
+        **{f"r{i}": Count("id", filter=Q(rating=i)) for i in range(1, 6)},
+    )
+    count, total = counts["n"], counts["total"] or 0
+    delta_count, delta_sum = count - profile.reviews_count, total - profile.rating_sum
+    if delta_count or delta_sum:
+        if not RatingTotals.objects.filter(id=1).exists():
+            RatingTotals.objects.bulk_create([RatingTotals(id=1)], ignore_conflicts=True)
+        RatingTotals.objects.filter(id=1).update(
+            reviews_count=F("reviews_count") + delta_count,
+            rating_sum=F("rating_sum") + delta_sum,
+        )
+    totals = RatingTotals.objects.filter(id=1).values("reviews_count", "rating_sum").first()
+    prior = (
+        totals["rating_sum"] / totals["reviews_count"]
+        if totals and totals["reviews_count"]
+        else 0.0
+    )
+    MentorProfile.objects.filter(id=profile.id).update(
+        reviews_count=count,
+        rating_sum=total,
+        average=total / count if count else 0.0,
+        rank=bayesian_rank(rating_sum=total, count=count, prior_mean=prior),
+        **{f"rating_{i}": counts[f"r{i}"] for i in range(1, 6)},
+    )
+
+
+def refresh_ranks() -> int:
+    """Every mentor's rank with today's prior (the global mean moves with every review; a
+    write refreshes only its own mentor). Run periodically by Celery beat."""
+    totals = RatingTotals.objects.filter(id=1).first()
+    if totals is None or not totals.reviews_count:
+        return 0
+    prior = totals.rating_sum / totals.reviews_count
+    weight = settings.SOCIAL_MENTOR_RANK_PRIOR_WEIGHT
+    return MentorProfile.objects.filter(reviews_count__gt=0).update(
+        rank=(weight * prior + F("rating_sum")) * 1.0 / (weight + F("reviews_count"))
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reviews
+
+
+def _clean_rating(rating: Any) -> int:
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ServiceError.for_field("rating", gettext("A whole number from 1 to 5."))
+    return rating
+
+
+def _clean_review_text(text: str | None) -> str:
+    return clean_text(text, field="text", limit=settings.SOCIAL_MENTOR_REVIEW_MAX_LENGTH)
+
+
+def _check_may_review(*, mentor: MentorProfile, student_id: uuid.UUID) -> str:
+    """The interaction that allows the review (see selectors.interaction), or Forbidden."""
+    if mentor.user_id == student_id:
+        raise Forbidden(gettext("You cannot review yourself."), code="self_review")
+    account = UserRef.objects.filter(id=student_id).values("is_banned", "is_deleted").first()
+    if account and (account["is_banned"] or account["is_deleted"]):
+        raise Forbidden(gettext("This account may not write reviews."), code="user_banned")
+    if selectors.blocked_between(a=mentor.user_id, b=student_id):
+        raise Forbidden(
+            gettext("You cannot review a mentor when one of you has blocked the other."),
+            code="blocked",
+        )
+    interaction = selectors.interaction(mentor_id=mentor.user_id, student_id=student_id)
+    if interaction is None:
+        raise Forbidden(
+            gettext(
+                "You can review a mentor only after a real interaction: a conversation in "
+                "which they answered you."
+            ),
+            code="no_interaction",
+        )
+    return interaction
+
+
+def create_review(
+    *, mentor: MentorProfile, student_id: uuid.UUID, rating: Any, text: str | None = ""
+) -> Review:
+    rating = _clean_rating(rating)
+    text = _clean_review_text(text)
+    interaction = _check_may_review(mentor=mentor, student_id=student_id)
+    already = Conflict(
+        gettext("You have already reviewed this mentor; edit that review instead."),
+        code="already_reviewed",
+    )
+    try:
+        with transaction.atomic():
+            profile = _lock_mentor(mentor.id)
+            if profile.withdrawn_at is not None:
+                raise NotFound(selectors.no_mentor_message(mentor.user_id))
+            if Review.objects.filter(mentor=profile, student_id=student_id).exists():
+                raise already
+            review = Review.objects.create(
+                mentor=profile,
+                student_id=student_id,
+                rating=rating,
+                text=text,
+                interaction=interaction,
+            )
+            _refresh_aggregate(profile)
+    except IntegrityError as exc:  # the unique constraint, if the lock was ever bypassed
+        raise already from exc
+    return review
+
+
+def _own(review: Review, actor_id: uuid.UUID) -> None:
+    if review.student_id != actor_id:
+        raise Forbidden(gettext("Only the review's author may do this."), code="not_author")
+
+
+def update_review(
+    *, review: Review, actor_id: uuid.UUID, rating: Any = None, text: str | None = None
+) -> Review:
+    _own(review, actor_id)
+    changes: dict[str, Any] = {}
+    if rating is not None:
+        changes["rating"] = _clean_rating(rating)
+    if text is not None:
+        changes["text"] = _clean_review_text(text)
+    if not changes:
+        return review
+    with transaction.atomic():
+        profile = _lock_mentor(review.mentor_id)
+        Review.objects.filter(id=review.id).update(edited_at=timezone.now(), **changes)
+        if "rating" in changes:
+            _refresh_aggregate(profile)
+    review.refresh_from_db()
+    return review
+
+
+def delete_review(*, review: Review, actor_id: uuid.UUID) -> None:
+    _own(review, actor_id)
+    with transaction.atomic():
+        profile = _lock_mentor(review.mentor_id)
+        Review.objects.filter(id=review.id).delete()
+        _refresh_aggregate(profile)
+
+
+def answer_review(*, review: Review, actor_id: uuid.UUID, text: str | None) -> Review:
+    """The mentor's one answer to a review."""
+    if review.mentor.user_id != actor_id:
+        raise Forbidden(gettext("Only the reviewed mentor may answer."), code="not_mentor")
+    text = clean_text(
+        text, field="text", limit=settings.SOCIAL_MENTOR_REVIEW_MAX_LENGTH, required=True
+    )
+    with transaction.atomic():
+        now = timezone.now()
+        answered = Review.objects.filter(id=review.id, answered_at__isnull=True).update(
+            answer=text, answered_at=now
+        )
+        if not answered:
+            raise Conflict(gettext("This review already has your answer."), code="already_answered")
+        touch_activity(user_id=actor_id)
+    review.refresh_from_db()
+    return review
+
+
+def remove_review(*, review: Review, viewer: Viewer, reason: str | None) -> Review:
+    """A moderator takes the review down; its author sees the reason."""
+    if not can_moderate(viewer):
+        raise Forbidden(gettext("Only moderators may remove reviews."), code="not_moderator")
+    assert viewer is not None
+    reason = clean_text(reason, field="reason", limit=REASON_MAX, required=True)
+    with transaction.atomic():
+        profile = _lock_mentor(review.mentor_id)
+        removed = Review.objects.filter(id=review.id, removed_at__isnull=True).update(
+            removed_at=timezone.now(), removed_reason=reason, removed_by_id=viewer.id
+        )
+        if not removed:
+            raise Conflict(gettext("This review is already removed."), code="already_removed")
+        _refresh_aggregate(profile)
+    review.refresh_from_db()
+    return review

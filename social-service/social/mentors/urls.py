@@ -1,0 +1,17 @@
+from django.urls import path
+
+from social.mentors import apis
+
+R = "mentors/reviews/<uuid:review_id>/"
+
+urlpatterns = [
+    path("mentors/", apis.MentorListApi.as_view(), name="mentors"),
+    path("mentors/subjects/", apis.SubjectsApi.as_view(), name="mentor-subjects"),
+    path("mentors/me/", apis.MyProfileApi.as_view(), name="mentor-me"),
+    path("mentors/reviews/best/", apis.BestReviewsApi.as_view(), name="mentor-reviews-best"),
+    path(R, apis.ReviewApi.as_view(), name="mentor-review"),
+    path(R + "answer/", apis.AnswerApi.as_view(), name="mentor-review-answer"),
+    path(R + "remove/", apis.RemoveApi.as_view(), name="mentor-review-remove"),
+    path("mentors/<str:ref>/", apis.MentorDetailApi.as_view(), name="mentor"),
+    path("mentors/<str:ref>/reviews/", apis.MentorReviewsApi.as_view(), name="mentor-reviews"),
+]
