@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
+from cotask_common.events.outbox import publish_event
 from cotask_common.roles import can_moderate
 from cotask_common.users.models import UserRef
 from social.core.validation import clean_tags, clean_text
@@ -198,7 +199,23 @@ def bayesian_rank(*, rating_sum: int, count: int, prior_mean: float) -> float:
 
 def _lock_mentor(mentor_id: uuid.UUID) -> MentorProfile:
     """The profile row, locked until the commit: the first statement of every review write."""
-    return MentorProfile.objects.select_for_update().get(id=mentor_id)
+    return (
+        MentorProfile.objects.select_for_update(of=("self",))
+        .select_related("page")
+        .get(id=mentor_id)
+    )
+
+
+def _review_data(review: Review, profile: MentorProfile, recipient: uuid.UUID) -> dict[str, Any]:
+    return {
+        "review_id": str(review.id),
+        "mentor_id": str(profile.id),
+        "mentor_user_id": str(profile.user_id),
+        "mentor_handle": profile.page.handle,
+        "student_id": str(review.student_id),
+        "rating": review.rating,
+        "recipient_ids": [str(recipient)],
+    }
 
 
 def _refresh_aggregate(profile: MentorProfile) -> None:
@@ -310,6 +327,17 @@ def create_review(
                 interaction=interaction,
             )
             _refresh_aggregate(profile)
+            profile.refresh_from_db(fields=["average", "reviews_count"])
+            publish_event(
+                type="social.mentor.reviewed",
+                key=profile.id,
+                actor=student_id,
+                data={
+                    **_review_data(review, profile, profile.user_id),
+                    "average": round(profile.average, 2),
+                    "reviews_count": profile.reviews_count,
+                },
+            )
     except IntegrityError as exc:  # the unique constraint, if the lock was ever bypassed
         raise already from exc
     return review
@@ -363,6 +391,12 @@ def answer_review(*, review: Review, actor_id: uuid.UUID, text: str | None) -> R
         if not answered:
             raise Conflict(gettext("This review already has your answer."), code="already_answered")
         touch_activity(user_id=actor_id)
+        publish_event(
+            type="social.review.answered",
+            key=review.id,
+            actor=actor_id,
+            data=_review_data(review, review.mentor, review.student_id),
+        )
     review.refresh_from_db()
     return review
 

@@ -50,7 +50,9 @@ def rating_of(client: Any, handle: str) -> dict[str, Any]:
     return client.get(f"{API}/{handle}/").json()["rating"]
 
 
-def test_review_after_a_conversation_then_edit_answer_delete(member: Any, anon: Any) -> None:
+def test_review_after_a_conversation_then_edit_answer_delete(
+    member: Any, anon: Any, published_events: Any
+) -> None:
     ada, bob, cat = member("ada"), member("bob"), member("cat")
     set_up(ada)
     talk(bob, ada)
@@ -59,6 +61,11 @@ def test_review_after_a_conversation_then_edit_answer_delete(member: Any, anon: 
     body = r.json()
     assert body["interaction"] == "conversation" and body["student"]["username"] == "bob"
     assert body["mentor"]["page"]["handle"] == "ada"
+    [event] = published_events("social.mentor.reviewed")
+    assert event.actor == str(bob.user.id)
+    assert event.data["recipient_ids"] == [str(ada.user.id)]
+    assert (event.data["rating"], event.data["mentor_handle"]) == (4, "ada")
+    assert (event.data["average"], event.data["reviews_count"]) == (4.0, 1)
     # a second review by the same student
     r = review(bob, "ada", 5)
     assert r.status_code == 409 and r.json()["code"] == "already_reviewed"
@@ -84,6 +91,8 @@ def test_review_after_a_conversation_then_edit_answer_delete(member: Any, anon: 
     )
     r = ada.post(f"{API}/reviews/{rid}/answer/", {"text": "Thank you!"}, format="json")
     assert r.status_code == 200 and r.json()["answer"] == "Thank you!"
+    [event] = published_events("social.review.answered")
+    assert event.key == rid and event.data["recipient_ids"] == [str(bob.user.id)]
     r = ada.post(f"{API}/reviews/{rid}/answer/", {"text": "again"}, format="json")
     assert r.status_code == 409
     assert MentorProfile.objects.get(user_id=ada.user.id).last_active_at is not None

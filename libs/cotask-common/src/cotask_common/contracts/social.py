@@ -698,3 +698,46 @@ class ChatMembersChanged(ChatData):
     removed_ids: list[UUID]
     name: str
     actor_id: UUID | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Mentors — topics `social.mentor` (a mentor's reviews) and `social.review` (a review's answer)
+
+MENTOR_KEY = "the mentor profile's id"
+REVIEW_KEY = "the review's id"
+
+
+class ReviewData(Recipients):
+    review_id: UUID
+    mentor_id: UUID
+    """the mentor profile"""
+    mentor_user_id: UUID
+    """the mentor's account"""
+    mentor_handle: Handle
+    """the handle of the mentor's personal page"""
+    student_id: UUID
+    """the review's author"""
+    rating: int
+    """1 to 5"""
+
+
+@declare(
+    "social.mentor.reviewed",
+    key=MENTOR_KEY,
+    consumers={"notifications": "tells the mentor (`mentor_reviewed`)"},
+)
+class MentorReviewed(ReviewData):
+    """A student reviewed a mentor (a new review, not an edit); `recipient_ids`: the mentor."""
+
+    average: float
+    """the mentor's average rating with this review"""
+    reviews_count: int
+
+
+@declare(
+    "social.review.answered",
+    key=REVIEW_KEY,
+    consumers={"notifications": "tells the review's author (`review_answered`)"},
+)
+class ReviewAnswered(ReviewData):
+    """The mentor answered a review (once); `recipient_ids`: the review's author."""
