@@ -281,6 +281,35 @@ def on_like(event: Event) -> None:
     )
 
 
+# social.mentor.reviewed tells the mentor; social.review.answered, the review's author.
+_REVIEW_NOTICES = {
+    "social.mentor.reviewed": ("mentor_reviewed", "mentor_user_id", "student_id"),
+    "social.review.answered": ("review_answered", "student_id", "mentor_user_id"),
+}
+
+
+@event_handler(*_REVIEW_NOTICES)
+def on_review(event: Event) -> None:
+    notification_type, recipient_key, actor_key = _REVIEW_NOTICES[event.type]
+    data = event.data
+    recipient = _uuid(data.get(recipient_key))
+    if not _addressed(data, recipient):
+        return
+    services.notify(
+        event_id=event.id,
+        recipient_id=recipient,
+        type=notification_type,
+        actor_id=_uuid(data.get(actor_key)) or _actor(event),
+        target=Target(service="social", kind="review", id=str(data.get("review_id", ""))),
+        params={"rating": data.get("rating", "")},
+        data={
+            "review_id": data.get("review_id"),
+            "mentor_id": data.get("mentor_id"),
+            "mentor_handle": data.get("mentor_handle"),
+        },
+    )
+
+
 @event_handler("social.comment.created")
 def on_comment(event: Event) -> None:
     """One comment may tell three kinds of people: the post's author (comment), the parent

@@ -229,6 +229,20 @@ REPORT_RESOLVED = register_type(
         single=gettext_lazy("Your report was reviewed: %(outcome)s"),
     )
 )
+MENTOR_REVIEWED = register_type(
+    NotificationType(
+        key="mentor_reviewed",
+        description=gettext_lazy("A student reviewed you as a mentor."),
+        single=gettext_lazy("%(actor)s reviewed you as a mentor: %(rating)s of 5"),
+    )
+)
+REVIEW_ANSWERED = register_type(
+    NotificationType(
+        key="review_answered",
+        description=gettext_lazy("A mentor answered your review."),
+        single=gettext_lazy("%(actor)s answered your review"),
+    )
+)
 BANNED = register_type(
     NotificationType(
         key="account_banned",
