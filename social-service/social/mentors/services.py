@@ -417,3 +417,31 @@ def remove_review(*, review: Review, viewer: Viewer, reason: str | None) -> Revi
         _refresh_aggregate(profile)
     review.refresh_from_db()
     return review
+
+
+# ---------------------------------------------------------------------------------------------
+# Deleted accounts
+
+
+def _recount_totals() -> None:
+    """The global totals from every mentor's aggregate, under the totals row's lock: a writer
+    that committed before is counted, one still running adds its delta after us."""
+    RatingTotals.objects.bulk_create([RatingTotals(id=1)], ignore_conflicts=True)
+    RatingTotals.objects.select_for_update().get(id=1)
+    sums = MentorProfile.objects.aggregate(n=Sum("reviews_count"), total=Sum("rating_sum"))
+    RatingTotals.objects.filter(id=1).update(
+        reviews_count=sums["n"] or 0, rating_sum=sums["total"] or 0
+    )
+
+
+def forget_user(*, user_id: uuid.UUID) -> None:
+    """`auth.user.deleted`: the person's reviews go (they quote them), each mentor's aggregate
+    follows, and so does their own mentor profile with the reviews of them."""
+    with transaction.atomic():
+        reviews = Review.objects.filter(student_id=user_id).order_by("mentor_id")
+        for review_id, mentor_id in reviews.values_list("id", "mentor_id"):
+            profile = _lock_mentor(mentor_id)  # in mentor order, so two deletions never deadlock
+            Review.objects.filter(id=review_id).delete()
+            _refresh_aggregate(profile)
+        MentorProfile.objects.filter(user_id=user_id).delete()
+        _recount_totals()

@@ -308,3 +308,22 @@ def test_aggregate_equals_a_recount_after_200_concurrent_writes(make_user: Any) 
         services.bayesian_rank(rating_sum=recount["total"], count=recount["n"], prior_mean=prior)
     )
     assert mentor.average == pytest.approx(recount["total"] / recount["n"])
+
+
+def test_a_deleted_account_takes_its_reviews_and_profile(member: Any, anon: Any) -> None:
+    ada, eve, bob, cat = member("ada"), member("eve"), member("bob"), member("cat")
+    set_up(ada)
+    set_up(eve)
+    for student, mentor, rating in ((bob, ada, 5), (cat, ada, 1), (bob, eve, 4), (ada, eve, 2)):
+        talk(student, mentor)
+        assert review(student, mentor.page.handle, rating).status_code == 201
+    handle_event(make_event(type="auth.user.deleted", key=bob.user.id, data={}))
+    assert rating_of(anon, "ada")["count"] == 1 and rating_of(anon, "eve")["count"] == 1
+    totals = RatingTotals.objects.get(id=1)
+    assert (totals.reviews_count, totals.rating_sum) == (2, 3)
+    # a deleted mentor: gone, and out of the totals; a deleted student cannot review
+    handle_event(make_event(type="auth.user.deleted", key=ada.user.id, data={}))
+    assert anon.get(f"{API}/ada/").status_code == 404
+    totals.refresh_from_db()
+    assert (totals.reviews_count, totals.rating_sum) == (0, 0)  # eve's review by ada went too
+    assert [m["page"]["handle"] for m in anon.get(f"{API}/").json()["results"]] == ["eve"]

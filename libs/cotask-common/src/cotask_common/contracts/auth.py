@@ -155,7 +155,8 @@ class UserUnbanned(AccountSnapshot):
         "become tombstones (text erased; others' replies stay), every counter corrected as if "
         "they had unliked and deleted them, without an event per item; the reports they filed "
         "and the blocks of them go; their progress settings and the progress mutes by and of "
-        "them go; their follows and follow requests end (reason "
+        "them go; their mentor reviews and mentor profile go (each rating recounted); their "
+        "follows and follow requests end (reason "
         "`account_deleted`); their pages go with their posts (`social.page.deleted`, `handle` "
         "and `name` empty); then the published outbox rows that mention the id go",
         media="deletes every file of the user (reason `owner_deleted`, one `media.file.deleted` "
