@@ -293,7 +293,7 @@ def on_review(event: Event) -> None:
     notification_type, recipient_key, actor_key = _REVIEW_NOTICES[event.type]
     data = event.data
     recipient = _uuid(data.get(recipient_key))
-    if not _addressed(data, recipient):
+    if recipient is None or not _addressed(data, recipient):
         return
     services.notify(
         event_id=event.id,
