@@ -327,3 +327,23 @@ def test_a_deleted_account_takes_its_reviews_and_profile(member: Any, anon: Any)
     totals.refresh_from_db()
     assert (totals.reviews_count, totals.rating_sum) == (0, 0)  # eve's review by ada went too
     assert [m["page"]["handle"] for m in anon.get(f"{API}/").json()["results"]] == ["eve"]
+
+
+def test_ranks_follow_the_global_mean_after_the_refresh(member: Any, anon: Any) -> None:
+    from social.mentors.tasks import refresh_mentor_ranks
+
+    ada, eve, bob, cat = member("ada"), member("eve"), member("bob"), member("cat")
+    set_up(ada)
+    set_up(eve)
+    talk(bob, ada)
+    assert review(bob, "ada", 5).status_code == 201  # m = 5 when ada's rank is written
+    for student in (bob, cat):
+        talk(student, eve)
+        assert review(student, "eve", 1).status_code == 201  # m falls to 7/3
+    assert rating_of(anon, "ada")["rank"] == pytest.approx(5.0)
+    assert refresh_mentor_ranks() == 2
+    prior = 7 / 3
+    assert rating_of(anon, "ada")["rank"] == pytest.approx((10 * prior + 5) / 11)
+    assert rating_of(anon, "eve")["rank"] == pytest.approx((10 * prior + 2) / 12)
+    # one 5.0 still ranks above two 1.0s
+    assert [m["page"]["handle"] for m in anon.get(f"{API}/").json()["results"]] == ["ada", "eve"]
