@@ -127,6 +127,33 @@ class RoomRoleChanged(MemberData):
     actor_id: UUID
 
 
+# The room's count of completed tasks at which it reaches a milestone (each once per room).
+ROOM_MILESTONES = (10, 50, 100, 500, 1000)
+
+
+@declare(
+    "tasks.room.milestone",
+    key=ROOM_KEY,
+    consumers={
+        "social": "a `progress` post on the personal page of each member in `member_ids` who "
+        "opted in (`room_milestone`); a private room is never named",
+    },
+)
+class RoomMilestoneReached(RoomRef):
+    """The room's count of completed tasks (completed now; reopening takes one back) reached
+    `number`, one of `ROOM_MILESTONES`, for the first time. Published only while the room's
+    `share_progress` is on; `room_name` may leave the room only when `private` is false."""
+
+    room_kind: RoomKind
+    private: bool
+    """the room's name stays among its members (a personal space is always private)"""
+    number: Literal[10, 50, 100, 500, 1000]
+    reached_by: UUID
+    """the member whose completion reached it"""
+    member_ids: list[UUID]
+    """the room's members when it was reached"""
+
+
 # ---------------------------------------------------------------------------------------------
 # Tasks — topic `tasks.task`
 
