@@ -25,6 +25,7 @@ ALL_ON = {
     "cards_daily": True,
     "cards_weekly": True,
     "plan_accepted": True,
+    "room_milestone": True,
 }
 
 
