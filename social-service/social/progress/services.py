@@ -145,9 +145,12 @@ def post_progress(
 def task_completed(*, event_id: Any, data: dict[str, Any]) -> Post | None:
     if not data.get("share_progress"):
         return None  # the room does not share: nothing of it is read, kept or shown
-    names = {"title": str(data["title"])}
-    if data.get("room_kind") != "personal":
-        names["room"] = str(data["room_name"])
+    private = bool(data.get("private")) and data.get("room_kind") != "personal"
+    names = {}
+    if not private:  # a private room's title and name are not even read
+        names["title"] = str(data["title"])
+        if data.get("room_kind") != "personal":
+            names["room"] = str(data["room_name"])
     return post_progress(
         user_id=uuid.UUID(str(data["completed_by"])),
         kind="task_completed",

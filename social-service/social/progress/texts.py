@@ -10,6 +10,8 @@ from django.utils.translation import gettext, ngettext
 
 
 def _task_completed(figures: dict[str, Any], names: dict[str, str]) -> str:
+    if "title" not in names:
+        return gettext("Completed a task in a private room.")
     if names.get("room"):
         return gettext("Completed “%(title)s” in %(room)s.") % names
     return gettext("Completed “%(title)s”.") % names

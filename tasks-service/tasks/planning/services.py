@@ -321,6 +321,7 @@ def _publish_status(task: Task, room: Room, *, actor_id: UUID) -> None:
                 "completed_by": actor_id,
                 "completed_at": task.completed_at,
                 "share_progress": room.share_progress,
+                "private": room.private,
             },
         )
 

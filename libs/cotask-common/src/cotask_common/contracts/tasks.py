@@ -230,7 +230,7 @@ class TaskStatusChanged(TaskRef):
         "tasks": ANALYTICS + "; the agenda tells the task's people (`tasks.agenda.changed`)",
         "social": "a `progress` post on `completed_by`'s personal page, only when "
         "`share_progress` is true and they opted in (`task_completed`); otherwise nothing, "
-        "and neither `title` nor `room_name` is kept",
+        "and neither `title` nor `room_name` is kept (nor for a `private` room)",
     },
 )
 class TaskCompleted(TaskRef):
@@ -242,6 +242,9 @@ class TaskCompleted(TaskRef):
     """the room (a personal space included) lets its members share its tasks as progress posts
     (the room's `share_progress`, off by default; added 2026-12-04, absent = false): only then
     may `title` and `room_name` leave the room's members"""
+    private: NotRequired[bool]
+    """the room is private (`private`, added 2026-12-04, absent = false): neither `title` nor
+    `room_name` leaves its members, even when it shares progress"""
 
 
 @declare("tasks.task.updated", key=TASK_KEY, consumers={"tasks": ANALYTICS})
