@@ -3,7 +3,8 @@ log on `make run`'s): a person with a 30-day habit streak (29 days of generated 
 today's check-in through the API) and a task completed in a room that shares progress. With
 their opt-ins on, the two progress posts reach a follower's home feed; with them off, nothing
 more appears; a task of a room that does not share never reaches a non-member, with the opt-in
-on or off.
+on or off. A room that shares progress reaching 10 completed tasks gives each opted-in
+member's followers a post, never naming a private room.
 
 Each "nothing appears" waits until social-service has handled the event (its id read from the
 producer's outbox, then looked up in social's processed events), so it is not a timing guess.
@@ -194,6 +195,70 @@ def journey(base: str, env: dict[str, str]) -> None:
     assert liked and liked[0]["liked"] and liked[0]["comment_count"] == 1
 
 
+def room_milestone_journey(base: str, env: dict[str, str]) -> None:
+    """Two rooms that share progress reach 10 completed tasks: an open one (its tenth task
+    completed by another member, dragged next to a done one: the board's hand-written SQL on
+    PostgreSQL) and a private one. Cyd opted in, Dan did not: Cyd's follower sees both posts,
+    the private room unnamed; Dan's page has none."""
+    cyd, dan, eve = Person(base), Person(base), Person(base)
+    wait_for(
+        lambda: (
+            requests.get(
+                f"{base}{SOCIAL}/pages/{cyd.username}/", headers=eve.headers, timeout=30
+            ).status_code
+            == 200
+        ),
+        timeout=60,
+        interval=0.5,
+        what="cyd's personal page",
+    )
+    eve.call("POST", f"{SOCIAL}/pages/{cyd.username}/follow/")
+    assert cyd.call("PATCH", f"{SOCIAL}/me/progress/", room_milestone=True)["room_milestone"]
+
+    lab = cyd.call("POST", "/api/tasks/rooms/", name="Open lab")
+    cyd.call("PATCH", f"/api/tasks/rooms/{lab['id']}/", share_progress=True)
+    dan.call("POST", "/api/tasks/rooms/join/", code=lab["join_code"])
+    done = [
+        cyd.call(
+            "POST", f"/api/tasks/rooms/{lab['id']}/tasks/", title=f"Step {n}", status="completed"
+        )
+        for n in range(9)
+    ]
+    last = dan.call("POST", f"/api/tasks/rooms/{lab['id']}/tasks/", title="Step 10")
+    dan.call(
+        "POST",
+        f"/api/tasks/tasks/{last['id']}/move/",
+        status="completed",
+        after_id=done[-1]["id"],
+    )
+
+    vault = cyd.call("POST", "/api/tasks/rooms/", name="Hidden vault")
+    room = cyd.call("PATCH", f"/api/tasks/rooms/{vault['id']}/", share_progress=True, private=True)
+    assert room["private"] is True
+    for n in range(10):
+        title = f"Vault task {n}"
+        cyd.call("POST", f"/api/tasks/rooms/{vault['id']}/tasks/", title=title, status="completed")
+
+    def two_posts() -> bool:
+        return len(progress_in(eve.feed())) >= 2
+
+    wait_for(two_posts, timeout=120, interval=1, what="two room milestones in eve's feed")
+    posts = progress_in(eve.feed())
+    assert len(posts) == 2, posts
+    assert all(post["progress"]["kind"] == "room_milestone" for post in posts)
+    assert all(post["progress"]["figures"] == {"tasks": 10} for post in posts)
+    texts = {post["text"] for post in posts}
+    assert texts == {
+        "Our room “Open lab” reached 10 completed tasks!",
+        "A private room I am in reached 10 completed tasks!",
+    }, texts
+    assert "Hidden vault" not in str(posts) and "Vault task" not in str(posts)
+    for key in (lab["id"], vault["id"]):
+        handled_by_social(env, "tasks", "tasks.room.milestone", key)
+    page = eve.call("GET", f"{SOCIAL}/pages/{dan.username}/posts/?page_size=50")["results"]
+    assert progress_in(page) == []  # dan reached it but did not opt in
+
+
 @pytest.mark.timeout(900)
 def test_progress_posts_through_nginx_and_kafka(
     gateway: str,
@@ -201,6 +266,15 @@ def test_progress_posts_through_nginx_and_kafka(
     social_worker: Path,  # noqa: F811 - the fixture imported above
 ) -> None:
     journey(gateway, stack_env)
+
+
+@pytest.mark.timeout(900)
+def test_room_milestones_through_nginx_and_kafka(
+    gateway: str,
+    stack_env: dict[str, str],
+    social_worker: Path,  # noqa: F811 - the fixture imported above
+) -> None:
+    room_milestone_journey(gateway, stack_env)
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +288,8 @@ def embedded() -> Iterator[Stack]:
 @pytest.mark.timeout(900)
 def test_progress_posts_on_the_embedded_make_run_stack(embedded: Stack) -> None:
     journey(embedded.url, embedded.env)
+
+
+@pytest.mark.timeout(900)
+def test_room_milestones_on_the_embedded_make_run_stack(embedded: Stack) -> None:
+    room_milestone_journey(embedded.url, embedded.env)

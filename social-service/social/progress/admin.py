@@ -17,6 +17,7 @@ class ProgressSettingsAdmin(ReadOnlyAdmin):
         "cards_daily",
         "cards_weekly",
         "plan_accepted",
+        "room_milestone",
         "language",
     )
     search_fields = ("user__username", "=user__id")

@@ -30,6 +30,11 @@ def on_plan_accepted(event: Event) -> None:
     services.plan_accepted(event_id=event.id, data=event.data)
 
 
+@event_handler("tasks.room.milestone")
+def on_room_milestone(event: Event) -> None:
+    services.room_milestone(event_id=event.id, data=event.data)
+
+
 @event_handler("auth.user.registered", "auth.user.updated")
 def on_account(event: Event) -> None:
     services.language_set(

@@ -9,7 +9,14 @@ from cotask_common.users.models import UserRef
 from social.posts.models import Post
 
 # The kinds a person opts into, one flag each (`ProgressSettings`), and a card's `kind`.
-KINDS = ("task_completed", "streak_milestone", "cards_daily", "cards_weekly", "plan_accepted")
+KINDS = (
+    "task_completed",
+    "streak_milestone",
+    "cards_daily",
+    "cards_weekly",
+    "plan_accepted",
+    "room_milestone",
+)
 
 
 class ProgressSettings(models.Model):
@@ -23,6 +30,7 @@ class ProgressSettings(models.Model):
     cards_daily = models.BooleanField(default=False)
     cards_weekly = models.BooleanField(default=False)
     plan_accepted = models.BooleanField(default=False)
+    room_milestone = models.BooleanField(default=False, db_default=False)
     # The account's language (auth events; else the token's `lang` claim when the person last
     # changed these settings): the posts are written in it.
     language = models.CharField(max_length=8, default="en")

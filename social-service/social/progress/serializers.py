@@ -19,6 +19,11 @@ class SettingsInput(serializers.Serializer):
     plan_accepted = serializers.BooleanField(
         required=False, help_text="Plans I accept from the concretizer (the number of steps)"
     )
+    room_milestone = serializers.BooleanField(
+        required=False,
+        help_text="My rooms reaching 10, 50, 100, 500 or 1000 completed tasks, where the room "
+        "shares progress (a private room is not named)",
+    )
 
 
 class SettingsOutput(SettingsInput):

@@ -111,6 +111,7 @@ def post_progress(
     figures: dict[str, Any],
     names: dict[str, str],
     source: str,
+    variant: str = "",
 ) -> Post | None:
     """A `progress` post on the person's personal page, or None: not opted in, an account or
     page that may not post, or made already from `source` (a redelivered event)."""
@@ -127,7 +128,13 @@ def post_progress(
         source_row, created = ProgressSource.objects.get_or_create(key=source)
         if not created:
             return None
-        text = texts.render(kind=kind, figures=figures, names=names, language=settings.language)
+        text = texts.render(
+            kind=kind,
+            figures=figures,
+            names=names,
+            language=settings.language,
+            variant=variant,
+        )
         card = {"kind": kind, "figures": figures, "names": names}
         post = create_post(page=page, actor_id=user_id, text=text, progress=card)
         source_row.post = post
@@ -138,9 +145,12 @@ def post_progress(
 def task_completed(*, event_id: Any, data: dict[str, Any]) -> Post | None:
     if not data.get("share_progress"):
         return None  # the room does not share: nothing of it is read, kept or shown
-    names = {"title": str(data["title"])}
-    if data.get("room_kind") != "personal":
-        names["room"] = str(data["room_name"])
+    private = bool(data.get("private")) and data.get("room_kind") != "personal"
+    names = {}
+    if not private:  # a private room's title and name are not even read
+        names["title"] = str(data["title"])
+        if data.get("room_kind") != "personal":
+            names["room"] = str(data["room_name"])
     return post_progress(
         user_id=uuid.UUID(str(data["completed_by"])),
         kind="task_completed",
@@ -166,7 +176,10 @@ def _minutes(duration_ms: int) -> int:
 
 
 def review_summary(*, event_id: Any, data: dict[str, Any]) -> list[Post]:
-    """The day's summary, and on a Sunday the week's (Monday to Sunday, from the days kept)."""
+    """The day's summary, and the week's (Monday to Sunday of the person's study days, which
+    habits counts in their zone): with Sunday's summary, or, for a week whose Sunday had no
+    study, with the first summary of a later day. Once per person and week (the source key is
+    the week, not the event: a second summary of the same Sunday posts nothing more)."""
     user_id = uuid.UUID(str(data["owner_id"]))
     day = date.fromisoformat(str(data["day"]))
     reviews, duration = int(data["reviews"]), int(data["duration_ms"])
@@ -183,23 +196,37 @@ def review_summary(*, event_id: Any, data: dict[str, Any]) -> list[Post]:
     CardsDay.objects.update_or_create(
         user_id=user_id, day=day, defaults={"reviews": reviews, "duration_ms": duration}
     )
-    if day.weekday() != 6:
-        return posts
-    week = CardsDay.objects.filter(user_id=user_id, day__range=(day - timedelta(days=6), day))
+    this_sunday = day + timedelta(days=6 - day.weekday())
+    last_sunday = this_sunday - timedelta(days=7)
+    weekly = [_weekly(user_id=user_id, sunday=last_sunday, late=True)]
+    if day == this_sunday:
+        weekly.append(_weekly(user_id=user_id, sunday=this_sunday, late=False))
+    # What no later post will read: the days before last week.
+    CardsDay.objects.filter(user_id=user_id, day__lt=last_sunday - timedelta(days=6)).delete()
+    return [*posts, *(post for post in weekly if post is not None)]
+
+
+def _weekly(*, user_id: uuid.UUID, sunday: date, late: bool) -> Post | None:
+    """The week ending `sunday`, if any day of it was studied and it was not posted yet."""
+    source = f"weekly:{user_id}:{sunday.isoformat()}"
+    if ProgressSource.objects.filter(key=source).exists():
+        return None
+    week = CardsDay.objects.filter(user_id=user_id, day__range=(sunday - timedelta(days=6), sunday))
     total = week.aggregate(reviews=Sum("reviews"), duration=Sum("duration_ms"))
-    weekly = post_progress(
+    if not total["reviews"]:
+        return None
+    return post_progress(
         user_id=user_id,
         kind="cards_weekly",
         figures={
-            "reviews": int(total["reviews"] or 0),
+            "reviews": int(total["reviews"]),
             "minutes": _minutes(int(total["duration"] or 0)),
-            "week_ending": day.isoformat(),
+            "week_ending": sunday.isoformat(),
         },
         names={},
-        source=f"{event_id}:weekly",
+        source=source,
+        variant="late" if late else "",
     )
-    CardsDay.objects.filter(user_id=user_id, day__lt=day - timedelta(days=6)).delete()
-    return [*posts, weekly] if weekly else posts
 
 
 def plan_accepted(*, event_id: Any, data: dict[str, Any]) -> Post | None:
@@ -210,3 +237,35 @@ def plan_accepted(*, event_id: Any, data: dict[str, Any]) -> Post | None:
         names={},
         source=str(event_id),
     )
+
+
+def room_milestone(*, event_id: Any, data: dict[str, Any]) -> list[Post]:
+    """A room's count of completed tasks reached a milestone (published only for rooms that
+    share progress): a post on the page of each member who opted in (`room_milestone`), not
+    only the one who completed the task, since it is the whole room's work. A private room or
+    personal space is not named: its name is not even read."""
+    member_ids = [uuid.UUID(str(i)) for i in data["member_ids"]]
+    opted = list(
+        ProgressSettings.objects.filter(user_id__in=member_ids, room_milestone=True)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    if not opted:
+        return []
+    personal = data.get("room_kind") == "personal"
+    private = personal or data.get("private") is not False  # unknown = private
+    names = {} if private else {"room": str(data["room_name"])}
+    variant = "personal" if personal else ""
+    posts = []
+    for user_id in opted:
+        made = post_progress(
+            user_id=user_id,
+            kind="room_milestone",
+            figures={"tasks": int(data["number"])},
+            names=names,
+            source=f"{event_id}:{user_id}",
+            variant=variant,
+        )
+        if made is not None:
+            posts.append(made)
+    return posts

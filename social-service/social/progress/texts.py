@@ -10,6 +10,8 @@ from django.utils.translation import gettext, ngettext
 
 
 def _task_completed(figures: dict[str, Any], names: dict[str, str]) -> str:
+    if "title" not in names:
+        return gettext("Completed a task in a private room.")
     if names.get("room"):
         return gettext("Completed “%(title)s” in %(room)s.") % names
     return gettext("Completed “%(title)s”.") % names
@@ -47,7 +49,16 @@ def _cards_daily(figures: dict[str, Any], names: dict[str, str]) -> str:
     )
 
 
-def _cards_weekly(figures: dict[str, Any], names: dict[str, str]) -> str:
+def _cards_weekly(figures: dict[str, Any], names: dict[str, str], variant: str = "") -> str:
+    if variant == "late":  # posted with the next week's first study day
+        return (
+            ngettext(
+                "Reviewed %(reviews)s card last week in %(minutes)s min.",
+                "Reviewed %(reviews)s cards last week in %(minutes)s min.",
+                figures["reviews"],
+            )
+            % figures
+        )
     return (
         ngettext(
             "Reviewed %(reviews)s card this week in %(minutes)s min.",
@@ -69,15 +80,53 @@ def _plan_accepted(figures: dict[str, Any], names: dict[str, str]) -> str:
     )
 
 
-_TEXTS = {
+def _room_milestone(figures: dict[str, Any], names: dict[str, str], variant: str = "") -> str:
+    # The room is named only when it is neither private nor a personal space (`names` has it).
+    values = {**names, **figures}
+    if variant == "personal":
+        return (
+            ngettext(
+                "%(tasks)s task completed in my personal space!",
+                "%(tasks)s tasks completed in my personal space!",
+                figures["tasks"],
+            )
+            % values
+        )
+    if "room" in names:
+        return (
+            ngettext(
+                "Our room “%(room)s” reached %(tasks)s completed task!",
+                "Our room “%(room)s” reached %(tasks)s completed tasks!",
+                figures["tasks"],
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "A private room I am in reached %(tasks)s completed task!",
+            "A private room I am in reached %(tasks)s completed tasks!",
+            figures["tasks"],
+        )
+        % values
+    )
+
+
+_TEXTS: dict[str, Any] = {
     "task_completed": _task_completed,
     "streak_milestone": _streak_milestone,
     "cards_daily": _cards_daily,
     "cards_weekly": _cards_weekly,
     "plan_accepted": _plan_accepted,
+    "room_milestone": _room_milestone,
 }
 
 
-def render(*, kind: str, figures: dict[str, Any], names: dict[str, str], language: str) -> str:
+def render(
+    *, kind: str, figures: dict[str, Any], names: dict[str, str], language: str, variant: str = ""
+) -> str:
+    """`variant` picks another wording of the same card (a late weekly summary, a personal
+    space's milestone)."""
     with translation.override(language):
-        return _TEXTS[kind](figures, names)
+        if variant:
+            return str(_TEXTS[kind](figures, names, variant))
+        return str(_TEXTS[kind](figures, names))

@@ -85,6 +85,7 @@ def move_read(
         name=extra.room_name,
         kind=extra.room_kind,
         share_progress=extra.room_share_progress,
+        private=extra.room_private,
     )
     if task.creator_id is not None:
         task.creator = UserRef(id=task.creator_id, username=extra.creator_username)
@@ -124,7 +125,7 @@ def _read_statement(before: bool) -> Statement:
     cmp, order = ("<", "DESC") if before else (">", "ASC")
     sql = (
         f"SELECT {t.all()}, {r('name')} AS room_name, {r('kind')} AS room_kind, "
-        f"{r('share_progress')} AS room_share_progress, "
+        f"{r('share_progress')} AS room_share_progress, {r('private')} AS room_private, "
         f"(SELECT {m('role')} FROM {m.table} m WHERE {m('room')} = {t('room')} "
         f"AND {m('user')} = %s) AS actor_role, "
         f"cu.{u.name('username')} AS creator_username, "

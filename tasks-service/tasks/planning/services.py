@@ -40,6 +40,7 @@ from cotask_common.statements import Columns, Statement
 from cotask_common.users.models import UserRef
 from tasks.planning.models import Assignment, Priority, Status, Task, TaskChange
 from tasks.reminders import scheduling as reminders
+from tasks.rooms import milestones
 from tasks.rooms.access import (
     RoomRoleRequired,
     has_role,
@@ -294,6 +295,11 @@ def _apply_status(
 
 
 def _publish_status(task: Task, room: Room, *, actor_id: UUID) -> None:
+    """The status events, and the room's count of completed tasks (its milestones): every path
+    that changes a status (an edit, a board move by the ORM or by `hot_sql`) ends here."""
+    if Status.COMPLETED in (task.status, task._previous_status):  # type: ignore[attr-defined]
+        delta = 1 if task.status == Status.COMPLETED else -1
+        milestones.completion_counted(room=room, delta=delta, actor_id=actor_id)
     publish_event(
         type="tasks.task.status_changed",
         key=task.id,
@@ -315,6 +321,7 @@ def _publish_status(task: Task, room: Room, *, actor_id: UUID) -> None:
                 "completed_by": actor_id,
                 "completed_at": task.completed_at,
                 "share_progress": room.share_progress,
+                "private": room.private,
             },
         )
 
@@ -448,6 +455,8 @@ def create_task(
         if occurrence_of is not None:
             data["occurrence_of"] = occurrence_of.id
         publish_event(type="tasks.task.created", key=task.id, actor=actor.id, data=data)
+        if task.status == Status.COMPLETED:
+            milestones.completion_counted(room=room, delta=1, actor_id=actor.id)
         _publish_assignment(task, room, actor_id=actor.id, added=assignees, removed=[])
         reminders.task_changed(task=task, created=True)
     return task

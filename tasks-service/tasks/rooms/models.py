@@ -36,6 +36,8 @@ class Room(models.Model):
     # Members' completed tasks may appear (title and room name) in progress posts on their
     # social pages, seen by whoever follows them. Off by default; owners and admins change it.
     share_progress = models.BooleanField(default=False, db_default=False)
+    # A private room's name stays among its members: progress posts say "a private room".
+    private = models.BooleanField(default=False, db_default=False)
     # Raised by every write that can change what the room's pages show (its board, its lists,
     # its members' "my tasks"), in the writer's transaction: the key of those pages' cached
     # bytes (tasks.planning.pages). Stored here, not in the cache, so a reader sees a new
@@ -122,3 +124,35 @@ class MembershipChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} in {self.room_id}"
+
+
+class RoomTally(models.Model):
+    """How many of the room's tasks are completed now: +1 when a task becomes completed, -1 when
+    it is reopened (a deleted task keeps its count: the work was done). Changed only by one
+    atomic `UPDATE ... RETURNING` (`rooms.milestones`), never read-modify-write."""
+
+    room = models.OneToOneField(Room, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    completed = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.room_id}: {self.completed}"
+
+
+class RoomMilestone(models.Model):
+    """A room's count of completed tasks reached `number` (`ROOM_MILESTONES`): once per room and
+    number, whatever reopening and completing again do to the count."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="milestones")
+    number = models.PositiveIntegerField()
+    reached_by = models.ForeignKey(
+        UserRef, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reached_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "number"], name="roommilestone_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} reached {self.number}"

@@ -32,6 +32,9 @@ class RoomOutput(serializers.Serializer):
     share_progress = serializers.BooleanField(
         help_text="Members' completed tasks may appear in their progress posts."
     )
+    private = serializers.BooleanField(
+        help_text="The room's name never appears in progress posts: they say 'a private room'."
+    )
     created_at = serializers.DateTimeField()
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
@@ -56,6 +59,11 @@ class RoomUpdateInput(serializers.Serializer):
         required=False,
         help_text="Let members share the room's completed tasks (title and room name) in "
         "progress posts their followers see. Off by default.",
+    )
+    private = serializers.BooleanField(
+        required=False,
+        help_text="Keep the room's name out of progress posts (they say 'a private room'). "
+        "Off by default.",
     )
 
 

@@ -237,7 +237,7 @@ def room_create(*, user: User, name: Any, description: Any = "") -> Room:
 
 @transaction.atomic
 def room_update(*, user: User, room_id: Any, changes: dict[str, Any]) -> Room:
-    """Name, description and `share_progress` (admin). The personal space's owner is its
+    """Name, description, `share_progress` and `private` (admin). The personal space's owner is its
     owner: they rename it and decide whether its tasks may be shared."""
     room = membership_in(user=user, room_id=room_id, at_least=RoomRole.ADMIN, lock=True).room
     fields = []
@@ -250,6 +250,9 @@ def room_update(*, user: User, room_id: Any, changes: dict[str, Any]) -> Room:
     if "share_progress" in changes:
         room.share_progress = bool(changes["share_progress"])
         fields.append("share_progress")
+    if "private" in changes:
+        room.private = bool(changes["private"])
+        fields.append("private")
     if fields:
         room.save(update_fields=[*fields, "updated_at"])
     return room

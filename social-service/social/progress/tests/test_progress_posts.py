@@ -25,6 +25,7 @@ ALL_ON = {
     "cards_daily": True,
     "cards_weekly": True,
     "plan_accepted": True,
+    "room_milestone": True,
 }
 
 
@@ -121,6 +122,17 @@ def test_a_room_that_does_not_share_leaks_nothing(ada: Any, member: Any) -> None
     assert _progress(ada) == []
     assert not Post.objects.filter(text__contains="Rocket").exists()
     assert not Post.objects.filter(text__contains="Secret").exists()
+
+
+def test_a_private_rooms_task_says_neither_title_nor_room(ada: Any, member: Any) -> None:
+    bob = member("bob")
+    bob.post(f"{API}/pages/ada/follow/")
+    handle_event(_completed(ada.user, private=True, title="Secret merger", room_name="Vault"))
+    [post] = _progress(ada)
+    assert post.text == "Completed a task in a private room."
+    assert post.progress == {"kind": "task_completed", "figures": {}, "names": {}}
+    [item] = _feed(bob)
+    assert "Secret" not in str(item) and "Vault" not in str(item)
 
 
 def test_a_personal_space_task_names_no_room(ada: Any) -> None:

@@ -364,7 +364,8 @@ def test_a_move_next_to_an_anchor_is_four_statements(
     cast: Any, board: dict[str, Any], warm: Any, django_assert_max_num_queries: Any
 ) -> None:
     """The room's lock, the read (the answer's related lists included), the write, and the
-    outbox rows of a status change; nothing after: the answer is what the task then reads."""
+    outbox rows of a status change (a completion also counts it for the room's milestones);
+    nothing after: the answer is what the task then reads."""
 
     def move(task: str, **body: Any) -> tuple[Any, list[str]]:
         warm()
@@ -382,7 +383,8 @@ def test_a_move_next_to_an_anchor_is_four_statements(
     _, inside = move("rich", status="pending", before_id=board["b"])
     assert inside == ["UPDATE", "SELECT", "WITH"]  # lock, read, row + history line
     response, completing = move("a", status="completed", after_id=board["done"])
-    assert completing == ["UPDATE", "SELECT", "WITH", "WITH", "WITH"]  # + two outbox rows
+    # + the room's count of completed tasks (one upsert), two outbox rows
+    assert completing == ["UPDATE", "SELECT", "WITH", "INSERT", "WITH", "WITH"]
     assert response.json()["completed_by"]["username"] == "adam"
 
 

@@ -44,6 +44,7 @@ def test_create_room_returns_the_room_json(client_for: Any) -> None:
         "member_count",
         "join_code",
         "share_progress",
+        "private",
         "created_at",
     }
     assert body["kind"] == "team" and body["my_role"] == "owner" and body["member_count"] == 1

@@ -55,6 +55,9 @@ def test_the_completed_event_says_whether_the_room_shares(
     assert complete("Quiet")["share_progress"] is False
     cast.clients["owner"].patch(cast.url(), {"share_progress": True}, format="json")
     assert complete("Loud")["share_progress"] is True
+    assert published_events("tasks.task.completed")[-1].data["private"] is False
+    cast.clients["owner"].patch(cast.url(), {"private": True}, format="json")
+    assert complete("Hushed")["private"] is True
 
 
 def test_the_personal_space_owner_decides_for_it(client_for: Any) -> None:

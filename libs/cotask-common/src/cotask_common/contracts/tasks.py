@@ -127,6 +127,33 @@ class RoomRoleChanged(MemberData):
     actor_id: UUID
 
 
+# The room's count of completed tasks at which it reaches a milestone (each once per room).
+ROOM_MILESTONES = (10, 50, 100, 500, 1000)
+
+
+@declare(
+    "tasks.room.milestone",
+    key=ROOM_KEY,
+    consumers={
+        "social": "a `progress` post on the personal page of each member in `member_ids` who "
+        "opted in (`room_milestone`); a private room is never named",
+    },
+)
+class RoomMilestoneReached(RoomRef):
+    """The room's count of completed tasks (completed now; reopening takes one back) reached
+    `number`, one of `ROOM_MILESTONES`, for the first time. Published only while the room's
+    `share_progress` is on; `room_name` may leave the room only when `private` is false."""
+
+    room_kind: RoomKind
+    private: bool
+    """the room's name stays among its members (a personal space is always private)"""
+    number: Literal[10, 50, 100, 500, 1000]
+    reached_by: UUID
+    """the member whose completion reached it"""
+    member_ids: list[UUID]
+    """the room's members when it was reached"""
+
+
 # ---------------------------------------------------------------------------------------------
 # Tasks — topic `tasks.task`
 
@@ -203,7 +230,7 @@ class TaskStatusChanged(TaskRef):
         "tasks": ANALYTICS + "; the agenda tells the task's people (`tasks.agenda.changed`)",
         "social": "a `progress` post on `completed_by`'s personal page, only when "
         "`share_progress` is true and they opted in (`task_completed`); otherwise nothing, "
-        "and neither `title` nor `room_name` is kept",
+        "and neither `title` nor `room_name` is kept (nor for a `private` room)",
     },
 )
 class TaskCompleted(TaskRef):
@@ -215,6 +242,9 @@ class TaskCompleted(TaskRef):
     """the room (a personal space included) lets its members share its tasks as progress posts
     (the room's `share_progress`, off by default; added 2026-12-04, absent = false): only then
     may `title` and `room_name` leave the room's members"""
+    private: NotRequired[bool]
+    """the room is private (`private`, added 2026-12-04, absent = false): neither `title` nor
+    `room_name` leaves its members, even when it shares progress"""
 
 
 @declare("tasks.task.updated", key=TASK_KEY, consumers={"tasks": ANALYTICS})
