@@ -62,7 +62,6 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
-
     from media.files.sniffing import MP4
     from media.files.video import probe_video, transcode
 

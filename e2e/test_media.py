@@ -296,7 +296,9 @@ def test_a_private_file_is_read_only_through_a_short_lived_signed_url(media: Med
 
 
 @pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed")
-def test_a_video_goes_direct_and_is_processed_by_the_worker(media: MediaStack) -> None:
+def test_a_video_goes_direct_and_is_processed_then_converted_by_the_worker(
+    media: MediaStack,
+) -> None:
     client = Client(media)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "clip.mp4"
@@ -328,5 +330,24 @@ def test_a_video_goes_direct_and_is_processed_by_the_worker(media: MediaStack) -
     assert abs(body["duration"] - 2.0) < 0.2 and body["video_codec"] == "h264"
     poster = requests.get(body["variants"]["poster"]["url"], timeout=30)
     assert poster.status_code == 200 and poster.headers["Content-Type"] == "image/jpeg"
-    video = requests.get(body["url"], timeout=30)
-    assert video.status_code == 200 and video.content == data
+    assert body["conversion"]["status"] in ("queued", "converting", "ready")
+
+    # Then the worker converts it to MP4 (a 90-pixel source: one rendition, not upscaled).
+    def converted() -> dict[str, Any] | None:
+        body = client.get(f"/files/{file_id}/").json()
+        assert body["conversion"]["status"] != "failed", body["conversion"]["error"]
+        assert 0 <= body["conversion"]["progress"] <= 100
+        return body if body["conversion"]["status"] == "ready" else None
+
+    body = wait_for(converted, timeout=180, interval=1, what="the video to be converted")
+    assert body["conversion"] == {"status": "ready", "progress": 100, "error": None}
+    rendition = body["variants"]["360p"]
+    assert (rendition["width"], rendition["height"]) == (160, 90)
+    assert rendition["content_type"] == "video/mp4"
+    video = requests.get(rendition["url"], timeout=30)
+    assert video.status_code == 200 and video.headers["Content-Type"] == "video/mp4"
+    assert video.content[4:8] == b"ftyp" and video.content.index(b"moov") < video.content.index(
+        b"mdat"
+    )  # faststart
+    # The uploaded original is gone; `url` is the rendition now.
+    assert body["url"] == rendition["url"] and body["content_type"] == "video/mp4"
