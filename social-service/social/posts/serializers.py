@@ -56,7 +56,7 @@ class PostListOutput(serializers.ListSerializer):
         return super().to_representation(posts)
 
 
-def _load_videos(context: dict[str, Any], media_ids: list[Any]) -> dict[str, Any]:
+def _load_videos(context: Any, media_ids: list[Any]) -> dict[str, Any]:
     known = context.setdefault("_videos", {})
     missing = [str(m) for m in media_ids if str(m) not in known]
     if missing:

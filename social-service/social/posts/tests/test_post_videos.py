@@ -29,7 +29,7 @@ def _video(owner_id: Any) -> str:
 
 
 def _converted(file_id: str, owner_id: Any, *, failed: bool = False) -> None:
-    common = {"id": file_id, "owner_id": str(owner_id), "purpose": "post_video"}
+    common: dict[str, Any] = {"id": file_id, "owner_id": str(owner_id), "purpose": "post_video"}
     if failed:
         handle_event(example_event("media.video.failed", **common, code="truncated_video"))
         return
