@@ -241,3 +241,19 @@ def test_a_conversion_that_keeps_crashing_is_given_up(
     file = MediaFile.objects.get(id=result.file.id)
     assert (file.conversion_status, file.conversion_error_code) == ("failed", "processing_error")
     assert file.storage_key.endswith("/original.mp4")
+
+
+def test_a_silent_video_converts_without_an_audio_track(tmp_path: Path, settings: Any) -> None:
+    settings.MEDIA_VIDEO_RENDITIONS = [48]
+    source = tmp_path / "silent.mp4"
+    subprocess.run(
+        [
+            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10",
+            "-t", "2", "-pix_fmt", "yuv420p", "-c:v", "libx264", str(source),
+        ],
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    [rendition] = video.transcode(source, MP4, duration=2.0, height=64, workdir=tmp_path)
+    assert (rendition.width, rendition.height, rendition.audio_codec) == (72, 48, "")
+    assert rendition.duration == pytest.approx(2.0, abs=0.15)
