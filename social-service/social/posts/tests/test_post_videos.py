@@ -108,3 +108,17 @@ def test_a_page_of_video_posts_reads_the_videos_in_one_query(
     assert sorted(v["conversion"] for r in rows for v in r["videos"].values()) == [
         "pending", "pending", "pending", "ready", "ready",
     ]  # fmt: skip
+
+
+def test_the_feed_shows_the_conversion_of_a_card_cached_before_it(member: Any) -> None:
+    ada, bob = member("ada"), member("bob")
+    assert bob.post(f"{API}/pages/ada/follow/").status_code in (200, 201)
+    video = _video(ada.user.id)
+    ada.post(f"{API}/pages/ada/posts/", {"text": "Lesson", "media_ids": [video]}, format="json")
+    ada.post(f"{API}/pages/ada/posts/", {"text": "no video"}, format="json")
+    [plain, first] = bob.get(f"{API}/feed/").json()["results"]
+    assert first["videos"] == {video: {"conversion": "pending"}} and plain["videos"] == {}
+    _converted(video, ada.user.id)  # the card stays cached; its videos are read per page
+    [_plain, first] = bob.get(f"{API}/feed/").json()["results"]
+    assert first["videos"][video]["conversion"] == "ready"
+    assert set(first["videos"][video]["renditions"]) == {"720p", "360p"}
