@@ -114,8 +114,8 @@ class FileReady(FileData):
     actor="null",
 )
 class FileFailed(FileData):
-    """Processing found the video unusable; its content is deleted, the row stays to tell the
-    owner why."""
+    """Processing found the video unusable; what was made from it is deleted (the uploaded
+    original is kept until the file is deleted), the row stays to tell the owner why."""
 
     code: Annotated[str, Field(examples=["corrupt_file"])]
     """`corrupt_file`, `unsupported_codec`, `unsupported_type`, `type_mismatch`,
