@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 SERVICES := auth social tasks habits media notifications
 
-.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench bench-soak bench-habits bench-cards bench-cards-import bench-task-reminders bench-task-analytics bench-agenda bench-concretizer events-doc messages compilemessages
+.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench bench-soak bench-habits bench-cards bench-cards-import bench-task-reminders bench-task-analytics bench-agenda bench-video bench-concretizer events-doc messages compilemessages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ bench-social-chat: install  ## social chat: history pages, the conversation list
 
 bench-task-analytics: install  ## tasks: one analytics read over aggregates of 10k and 1M tasks
 	.venv/bin/python bench/task_analytics.py
+
+bench-video: install  ## media: converting a generated 60-second 720p video to the 720p/360p MP4s (target <= 2x its length)
+	.venv/bin/python bench/video_transcode.py
 
 bench-agenda: install  ## tasks: one person's agenda (500 open tasks, 20 habits, 5,000 cards; target p99 <= 20 ms)
 	.venv/bin/python bench/agenda.py

@@ -296,7 +296,9 @@ def test_a_private_file_is_read_only_through_a_short_lived_signed_url(media: Med
 
 
 @pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed")
-def test_a_video_goes_direct_and_is_processed_by_the_worker(media: MediaStack) -> None:
+def test_a_video_goes_direct_and_is_processed_then_converted_by_the_worker(
+    media: MediaStack,
+) -> None:
     client = Client(media)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "clip.mp4"
@@ -328,5 +330,83 @@ def test_a_video_goes_direct_and_is_processed_by_the_worker(media: MediaStack) -
     assert abs(body["duration"] - 2.0) < 0.2 and body["video_codec"] == "h264"
     poster = requests.get(body["variants"]["poster"]["url"], timeout=30)
     assert poster.status_code == 200 and poster.headers["Content-Type"] == "image/jpeg"
-    video = requests.get(body["url"], timeout=30)
-    assert video.status_code == 200 and video.content == data
+    assert body["conversion"]["status"] in ("queued", "converting", "ready")
+
+    # Then the worker converts it to MP4 (a 90-pixel source: one rendition, not upscaled).
+    def converted() -> dict[str, Any] | None:
+        body = client.get(f"/files/{file_id}/").json()
+        assert body["conversion"]["status"] != "failed", body["conversion"]["error"]
+        assert 0 <= body["conversion"]["progress"] <= 100
+        return body if body["conversion"]["status"] == "ready" else None
+
+    body = wait_for(converted, timeout=180, interval=1, what="the video to be converted")
+    assert body["conversion"] == {"status": "ready", "progress": 100, "error": None}
+    rendition = body["variants"]["360p"]
+    assert (rendition["width"], rendition["height"]) == (160, 90)
+    assert rendition["content_type"] == "video/mp4"
+    video = requests.get(rendition["url"], timeout=30)
+    assert video.status_code == 200 and video.headers["Content-Type"] == "video/mp4"
+    assert video.content[4:8] == b"ftyp" and video.content.index(b"moov") < video.content.index(
+        b"mdat"
+    )  # faststart
+    # The uploaded original is gone; `url` is the rendition now.
+    assert body["url"] == rendition["url"] and body["content_type"] == "video/mp4"
+
+
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed")
+def test_a_lesson_video_post_shows_the_video_once_converted(s3_stack: MediaStack) -> None:
+    """The mentor's journey on the real stack (Kafka between the services): upload, post it,
+    the worker converts it, the post shows the renditions, the mentor is told."""
+    client = Client(s3_stack)
+    social = f"{s3_stack.url}/api/social"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lesson.mp4"
+        subprocess.run(
+            [
+                "ffmpeg", "-v", "error", "-y", "-f", "lavfi",
+                "-i", "testsrc=size=160x90:rate=15", "-t", "2",
+                "-pix_fmt", "yuv420p", "-c:v", "libx264", str(path),
+            ],
+            check=True,
+            timeout=60,
+        )  # fmt: skip
+        uploaded = client.upload(path.read_bytes(), name="lesson.mp4", purpose="post_video")
+    assert uploaded.status_code == 201, uploaded.text
+    file_id = uploaded.json()["id"]
+
+    def personal_page() -> str | None:
+        me = requests.get(f"{social}/me/", headers=client.headers, timeout=30)
+        return me.json()["personal_page"]["handle"] if me.status_code == 200 else None
+
+    handle = wait_for(personal_page, timeout=60, interval=0.5, what="the personal page")
+
+    def post() -> dict[str, Any] | None:
+        response = requests.post(
+            f"{social}/pages/{handle}/posts/",
+            headers=client.headers,
+            json={"text": "Lesson 1", "media_ids": [file_id]},
+            timeout=30,
+        )
+        return response.json() if response.status_code == 201 else None
+
+    created = wait_for(post, timeout=90, interval=1, what="social to accept the video")
+
+    def shown() -> dict[str, Any] | None:
+        body = requests.get(f"{social}/posts/{created['id']}/", headers=client.headers, timeout=30)
+        video = body.json()["videos"].get(file_id) or {}
+        assert video.get("conversion") != "failed", video
+        return video if video.get("conversion") == "ready" else None
+
+    video = wait_for(shown, timeout=180, interval=1, what="the post to show the converted video")
+    assert set(video["renditions"]) == {"360p"} and video["poster"]["url"]
+    assert requests.get(video["renditions"]["360p"]["url"], timeout=30).status_code == 200
+
+    def told() -> list[dict[str, Any]] | None:
+        rows = requests.get(
+            f"{s3_stack.url}/api/notifications/", headers=client.headers, timeout=30
+        ).json()["results"]
+        found = [n for n in rows if n["type"] == "video_ready"]
+        return found or None
+
+    [notice] = wait_for(told, timeout=60, interval=1, what="the 'video ready' notification")
+    assert notice["text"] == "Your video “lesson.mp4” is ready"

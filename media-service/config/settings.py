@@ -75,6 +75,12 @@ FFMPEG_BIN = env_str("FFMPEG_BIN", "ffmpeg")
 MEDIA_FFMPEG_TIMEOUT_SECONDS = env_int("MEDIA_FFMPEG_TIMEOUT_SECONDS", 120)
 # A video still `processing` after this long is queued again (a lost task), at most 3 times.
 MEDIA_PROCESSING_STALE_SECONDS = env_int("MEDIA_PROCESSING_STALE_SECONDS", 900)
+# Lesson videos are transcoded to H.264/AAC MP4 at these heights (never upscaled), with this
+# x264 preset (docs/decisions.md: veryfast keeps a 720p video within 2x its length on 2 cores).
+MEDIA_VIDEO_RENDITIONS = [int(h) for h in env_list("MEDIA_VIDEO_RENDITIONS", ["720", "360"])]
+MEDIA_VIDEO_PRESET = env_str("MEDIA_VIDEO_PRESET", "veryfast")
+# The whole conversion's time limit (one ffmpeg run, every rendition).
+MEDIA_VIDEO_TRANSCODE_TIMEOUT_SECONDS = env_int("MEDIA_VIDEO_TRANSCODE_TIMEOUT_SECONDS", 1800)
 
 COTASK_EXTRA_READY_CHECKS = {"object_storage": "media.files.health.check_storage"}
 

@@ -31,6 +31,15 @@ class Status(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class Conversion(models.TextChoices):
+    """A video's transcoding to the MP4 renditions, after it is `ready` (probed, poster made)."""
+
+    QUEUED = "queued", "Queued"
+    CONVERTING = "converting", "Converting"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
 PURPOSE_CHOICES = [(name, name.replace("_", " ")) for name in PURPOSES]
 
 
@@ -57,6 +66,15 @@ class MediaFile(models.Model):
     failure_code = models.CharField(max_length=64, blank=True, default="")
     failure_message = models.TextField(blank=True, default="")
     processing_attempts = models.PositiveSmallIntegerField(default=0)
+    # Videos only ("" otherwise): the MP4 renditions' transcoding. The uploaded original is kept
+    # until it succeeds (and when it fails, with the reason below).
+    conversion_status = models.CharField(
+        max_length=16, choices=Conversion.choices, blank=True, default=""
+    )
+    conversion_progress = models.PositiveSmallIntegerField(default=0, help_text="Percent.")
+    conversion_error_code = models.CharField(max_length=64, blank=True, default="")
+    conversion_error = models.TextField(blank=True, default="")
+    conversion_attempts = models.PositiveSmallIntegerField(default=0)
     # Set while no other service references the file; it is removed after the grace period.
     unreferenced_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -77,6 +95,11 @@ class MediaFile(models.Model):
                 name="mediafile_processing_idx",
                 condition=Q(status="processing"),
             ),
+            models.Index(
+                fields=["updated_at"],
+                name="mediafile_converting_idx",
+                condition=Q(conversion_status__in=["queued", "converting"]),
+            ),
         ]
         constraints = [
             # The same content uploaded twice by one owner for one use is stored once.
@@ -95,7 +118,8 @@ class MediaFile(models.Model):
         return self.visibility == Visibility.PUBLIC
 
     def storage_keys(self) -> list[str]:
-        return [self.storage_key, *(v["key"] for v in self.variants.values())]
+        # After a conversion the original's key is also a rendition's: listed once.
+        return list(dict.fromkeys([self.storage_key, *(v["key"] for v in self.variants.values())]))
 
 
 class UploadStatus(models.TextChoices):

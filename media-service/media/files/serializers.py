@@ -6,7 +6,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from media.files import selectors
-from media.files.models import PURPOSE_CHOICES, MediaFile, Status, UploadSession, Visibility
+from media.files.models import (
+    PURPOSE_CHOICES,
+    Conversion,
+    MediaFile,
+    Status,
+    UploadSession,
+    Visibility,
+)
 from media.files.purposes import PURPOSES
 
 PURPOSE_ERRORS = {"invalid_choice": f"Choose one of: {', '.join(PURPOSES)}."}
@@ -72,6 +79,12 @@ class FailureOutput(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ConversionOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Conversion.choices)
+    progress = serializers.IntegerField(help_text="Percent done (100 when ready).")
+    error = FailureOutput(allow_null=True, help_text="Why it failed; the original is kept.")
+
+
 class FileOutput(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(
         help_text="Plain URL of the original for public files; null for private files "
@@ -79,6 +92,10 @@ class FileOutput(serializers.ModelSerializer):
     )
     variants = serializers.SerializerMethodField()
     failure = serializers.SerializerMethodField()
+    conversion = serializers.SerializerMethodField(
+        help_text="Videos: the transcoding to MP4 renditions (`720p`, `360p` in `variants`); "
+        "null for other files."
+    )
 
     class Meta:
         model = MediaFile
@@ -102,6 +119,7 @@ class FileOutput(serializers.ModelSerializer):
             "url",
             "variants",
             "failure",
+            "conversion",
             "created_at",
             "ready_at",
         ]
@@ -129,6 +147,19 @@ class FileOutput(serializers.ModelSerializer):
                 "size": variant.get("size", 0),
             }
             for name, variant in file.variants.items()
+        }
+
+    @extend_schema_field(ConversionOutput(allow_null=True))
+    def get_conversion(self, file: MediaFile) -> dict[str, Any] | None:
+        if not file.conversion_status:
+            return None
+        failed = file.conversion_status == Conversion.FAILED
+        return {
+            "status": file.conversion_status,
+            "progress": file.conversion_progress,
+            "error": {"code": file.conversion_error_code, "message": file.conversion_error}
+            if failed
+            else None,
         }
 
     @extend_schema_field(FailureOutput(allow_null=True))

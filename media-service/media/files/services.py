@@ -43,6 +43,7 @@ from media.files.inspection import Inspection, inspect_file
 from media.files.models import (
     AudienceMember,
     AudienceReset,
+    Conversion,
     Kind,
     MediaFile,
     MediaReference,
@@ -55,7 +56,7 @@ from media.files.models import (
 from media.files.purposes import get_purpose
 from media.files.sniffing import PNG, extension_of, type_for_mime
 from media.files.storage import SignedRequest, TooMuchData, get_storage
-from media.files.video import extract_poster, probe_video
+from media.files.video import VideoRendition, extract_poster, probe_video, transcode
 
 logger = logging.getLogger("cotask.media")
 
@@ -191,7 +192,7 @@ def _ready_event_data(file: MediaFile) -> dict[str, Any]:
     }
 
 
-def _variant_record(key: str, rendition: Rendition) -> dict[str, Any]:
+def _variant_record(key: str, rendition: Rendition | VideoRendition) -> dict[str, Any]:
     return {
         "key": key,
         "content_type": rendition.content_type,
@@ -284,6 +285,7 @@ def _store(
                 variants=variants,
                 unreferenced_since=now,
                 ready_at=now if status == Status.READY else None,
+                conversion_status=Conversion.QUEUED if kind == Kind.VIDEO else "",
             )
             StorageDeletion.objects.filter(id__in=planned).delete()
             if in_transaction:
@@ -660,10 +662,195 @@ def process_video(*, file_id: UUID) -> str:
                 current.save()
                 StorageDeletion.objects.filter(id__in=planned).delete()
                 _publish("ready", current, actor=None, **_ready_event_data(current))
+                # Playable as uploaded from now on; the MP4 renditions follow.
+                transaction.on_commit(lambda: _enqueue_conversion(file_id))
         except BaseException:
             _delete_now(keys, planned)
             raise
     return "ready"
+
+
+# -- video conversion (Celery) ----------------------------------------------------------------
+
+
+def _enqueue_conversion(file_id: UUID) -> None:
+    from media.files.tasks import convert_video
+
+    try:
+        convert_video.delay(str(file_id))
+    except Exception:
+        # The broker is down: requeue_stale_processing will queue it again.
+        logger.exception("could not queue video conversion", extra={"file_id": str(file_id)})
+
+
+def _publish_video(event_type: str, file: MediaFile, **extra: Any) -> None:
+    publish_event(
+        type=f"media.video.{event_type}",
+        key=file.id,
+        actor=None,
+        data={
+            "id": file.id,
+            "owner_id": file.owner_id,
+            "purpose": file.purpose,
+            "visibility": file.visibility,
+            "filename": file.filename,
+            **extra,
+        },
+    )
+
+
+def _video_ready_data(file: MediaFile) -> dict[str, Any]:
+    urls = selectors.public_urls(file)
+    poster = file.variants.get("poster") or {}
+    return {
+        "duration": file.duration,
+        "poster": {"url": urls.get("poster"), "width": poster.get("width"),
+                   "height": poster.get("height")} if poster else None,
+        "renditions": {
+            name: {
+                "url": urls.get(name),
+                "width": variant.get("width"),
+                "height": variant.get("height"),
+                "content_type": variant["content_type"],
+                "size": variant.get("size", 0),
+            }
+            for name, variant in file.variants.items()
+            if variant["content_type"] == "video/mp4"
+        },
+    }  # fmt: skip
+
+
+CONVERSION_FIELDS = (
+    "id", "content_type", "storage_key", "stored_size", "size", "duration", "height",
+    "visibility", "conversion_attempts",
+)  # fmt: skip
+
+
+def convert_video(*, file_id: UUID) -> str:
+    """Transcode a ready video to the MP4 renditions (MEDIA_VIDEO_RENDITIONS), store them as
+    variants, then drop the uploaded original: the largest rendition becomes the file's
+    `original`. A failure keeps the original (the file stays usable as uploaded) and says why.
+
+    Safe to run again after a crash: the renditions' keys are fixed per file, and only the run
+    that finds the conversion still open in its final transaction publishes anything."""
+    file = (
+        MediaFile.objects.filter(
+            id=file_id,
+            status=Status.READY,
+            kind=Kind.VIDEO,
+            conversion_status__in=[Conversion.QUEUED, Conversion.CONVERTING],
+        )
+        .only(*CONVERSION_FIELDS)
+        .first()
+    )
+    if file is None:
+        return "skipped"
+    if file.conversion_attempts >= MAX_PROCESSING_ATTEMPTS:  # it keeps killing the worker
+        fail_conversion(
+            file_id=file_id,
+            code="processing_error",
+            message=_("The video could not be converted after %(n)s attempts.")
+            % {"n": file.conversion_attempts},
+        )
+        return "failed"
+    MediaFile.objects.filter(id=file_id).update(
+        conversion_status=Conversion.CONVERTING,
+        conversion_progress=0,
+        conversion_attempts=F("conversion_attempts") + 1,
+        updated_at=timezone.now(),
+    )
+    file_type = type_for_mime(file.content_type)
+    if file_type is None or file_type.kind != Kind.VIDEO or not file.duration or not file.height:
+        fail_conversion(file_id=file_id, code="unsupported_type", message=_("Not a video type."))
+        return "failed"
+
+    def progress(percent: int) -> None:
+        # updated_at moves too: a conversion that reports progress is not stale.
+        MediaFile.objects.filter(id=file_id, conversion_status=Conversion.CONVERTING).update(
+            conversion_progress=percent, updated_at=timezone.now()
+        )
+
+    storage = get_storage()
+    with work_dir() as workdir:
+        local = workdir / f"source.{file_type.extensions[0]}"
+        with open(local, "wb") as handle:
+            storage.download(file.storage_key, handle, max_bytes=max(file.stored_size, file.size))
+        try:
+            renditions = transcode(
+                local,
+                file_type,
+                duration=file.duration,
+                height=file.height,
+                workdir=workdir,
+                on_progress=progress,
+            )
+        except FileRejected as exc:
+            fail_conversion(file_id=file_id, code=exc.code, message=_field_message(exc))
+            return "failed"
+        base = file.storage_key.rsplit("/", 1)[0]
+        writes = [(f"{base}/{r.name}.{r.extension}", r) for r in renditions]
+        keys = [key for key, _r in writes]
+        planned = _plan_writes(keys)
+        try:
+            for key, rendition in writes:
+                storage.save(
+                    key,
+                    rendition.path,
+                    content_type=rendition.content_type,
+                    cache_control=_cache_control(file.visibility),
+                    disposition="inline",
+                )
+            return _finish_conversion(file_id=file_id, writes=writes, keys=keys)
+        except BaseException:
+            _delete_now(keys, planned)
+            raise
+
+
+def _finish_conversion(
+    *, file_id: UUID, writes: list[tuple[str, VideoRendition]], keys: list[str]
+) -> str:
+    with transaction.atomic():
+        current = MediaFile.objects.select_for_update().filter(id=file_id).first()
+        if current is None or current.status != Status.READY:  # deleted (or failed) meanwhile
+            _schedule_deletion(keys)
+            return "skipped"
+        # Any deletion planned for these keys (this run's, or a crashed earlier run's) would
+        # remove live renditions: the keys are in use from now on.
+        StorageDeletion.objects.filter(key__in=keys).delete()
+        if current.conversion_status != Conversion.CONVERTING:  # another run finished first
+            return "skipped"
+        top_key, top = writes[0]
+        if current.storage_key not in keys:
+            _schedule_deletion([current.storage_key])  # the original, no longer needed
+        current.variants = {
+            **current.variants,
+            **{r.name: _variant_record(key, r) for key, r in writes},
+        }
+        current.storage_key, current.content_type = top_key, top.content_type
+        current.stored_size, current.width, current.height = top.size, top.width, top.height
+        current.video_codec, current.audio_codec = "h264", top.audio_codec
+        current.conversion_status, current.conversion_progress = Conversion.READY, 100
+        current.conversion_error_code = current.conversion_error = ""
+        current.save()
+        _publish_video("ready", current, **_video_ready_data(current))
+    return "ready"
+
+
+def fail_conversion(*, file_id: UUID, code: str, message: str) -> None:
+    """The renditions could not be made: the file stays usable as uploaded (its original is
+    kept), and the owner is told why."""
+    with transaction.atomic():
+        file = (
+            MediaFile.objects.select_for_update()
+            .filter(id=file_id, conversion_status__in=[Conversion.QUEUED, Conversion.CONVERTING])
+            .first()
+        )
+        if file is None:
+            return
+        file.conversion_status = Conversion.FAILED
+        file.conversion_error_code, file.conversion_error = code, message
+        file.save()
+        _publish_video("failed", file, code=code, message=message)
 
 
 def _field_message(error: FileRejected) -> str:
@@ -685,13 +872,22 @@ def fail_file(*, file_id: UUID, code: str, message: str) -> None:
         )
         if file is None:
             return
-        _schedule_deletion(file.storage_keys())
+        if file.kind == Kind.VIDEO:
+            # The uploaded original is kept (for the owner and operators to look into, until
+            # the file is deleted); what was made from it goes.
+            _schedule_deletion(key for key in file.storage_keys() if key != file.storage_key)
+            file.conversion_status = Conversion.FAILED
+            file.conversion_error_code, file.conversion_error = code, message
+        else:
+            _schedule_deletion(file.storage_keys())
         file.status = Status.FAILED
         file.failure_code = code
         file.failure_message = message
         file.variants = {}
         file.save()
         _publish("failed", file, actor=None, code=code, message=message)
+        if file.kind == Kind.VIDEO:
+            _publish_video("failed", file, code=code, message=message)
 
 
 # -- deleting ---------------------------------------------------------------------------------
@@ -701,6 +897,8 @@ def _delete(file: MediaFile, *, reason: str, actor: Any) -> None:
     """Inside a transaction holding the file's row."""
     if file.status != Status.FAILED:
         _schedule_deletion(file.storage_keys())
+    elif file.kind == Kind.VIDEO:  # a failed video's original was kept
+        _schedule_deletion([file.storage_key])
     _publish("deleted", file, actor=actor, reason=reason)
     file.delete()
 
@@ -948,15 +1146,22 @@ def expire_uploads(*, now: datetime | None = None) -> int:
 
 
 def requeue_stale_processing(*, now: datetime | None = None) -> int:
-    """Videos still processing long after upload lost their task (a broker restart): queue them
-    again, and give up after MAX_PROCESSING_ATTEMPTS."""
+    """Videos still processing (or converting) long after their last step lost their task (a
+    broker restart, a killed worker): queue them again, and give up after
+    MAX_PROCESSING_ATTEMPTS."""
     now = now or timezone.now()
-    stale = MediaFile.objects.filter(
-        status=Status.PROCESSING,
-        updated_at__lt=now - timedelta(seconds=settings.MEDIA_PROCESSING_STALE_SECONDS),
+    cutoff = now - timedelta(seconds=settings.MEDIA_PROCESSING_STALE_SECONDS)
+    stale = list(MediaFile.objects.filter(status=Status.PROCESSING, updated_at__lt=cutoff)[:200])
+    # Read before the processing is queued again (an eager run would make it one of these).
+    stale_conversions = list(
+        MediaFile.objects.filter(
+            status=Status.READY,
+            conversion_status__in=[Conversion.QUEUED, Conversion.CONVERTING],
+            updated_at__lt=cutoff,
+        )[:200]
     )
     count = 0
-    for file in stale[:200]:
+    for file in stale:
         if file.processing_attempts >= MAX_PROCESSING_ATTEMPTS:
             fail_file(
                 file_id=file.id,
@@ -967,5 +1172,17 @@ def requeue_stale_processing(*, now: datetime | None = None) -> int:
             continue
         MediaFile.objects.filter(id=file.id).update(updated_at=now)
         _enqueue_video(file.id)
+        count += 1
+    for file in stale_conversions:
+        if file.conversion_attempts >= MAX_PROCESSING_ATTEMPTS:
+            fail_conversion(
+                file_id=file.id,
+                code="processing_error",
+                message=_("The video could not be converted after %(n)s attempts.")
+                % {"n": file.conversion_attempts},
+            )
+            continue
+        MediaFile.objects.filter(id=file.id).update(updated_at=now)
+        _enqueue_conversion(file.id)
         count += 1
     return count

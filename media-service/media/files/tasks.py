@@ -1,4 +1,5 @@
-"""Celery tasks: video processing (queued after an upload commits) and periodic housekeeping
+"""Celery tasks: video processing (queued after an upload commits) and conversion (queued once
+the video is ready) and periodic housekeeping
 (Celery beat, see CELERY_BEAT_SCHEDULE in config/settings.py)."""
 
 from __future__ import annotations
@@ -31,6 +32,29 @@ def process_video(self: Any, file_id: str) -> str:
     except (StorageUnavailable, ToolMissing) as exc:
         if self.request.retries >= self.max_retries:
             services.fail_file(
+                file_id=UUID(file_id), code="processing_error", message=f"{exc}"[:500]
+            )
+            return "failed"
+        raise
+
+
+@shared_task(
+    name="media.convert_video",
+    bind=True,
+    acks_late=True,
+    # A worker killed mid-conversion: the message is delivered again, and the run starts over.
+    reject_on_worker_lost=True,
+    autoretry_for=(StorageUnavailable, ToolMissing),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def convert_video(self: Any, file_id: str) -> str:
+    try:
+        return services.convert_video(file_id=UUID(file_id))
+    except (StorageUnavailable, ToolMissing) as exc:
+        if self.request.retries >= self.max_retries:
+            services.fail_conversion(
                 file_id=UUID(file_id), code="processing_error", message=f"{exc}"[:500]
             )
             return "failed"

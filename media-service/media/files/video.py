@@ -1,4 +1,5 @@
-"""Video metadata with ffprobe and a poster frame with ffmpeg (both from Debian's `ffmpeg`).
+"""Video metadata with ffprobe, a poster frame and the MP4 renditions with ffmpeg (both from
+Debian's `ffmpeg`).
 
 The files are untrusted, and ffmpeg is a large parser: it runs on a local copy only, with the
 demuxer forced to the container the magic bytes named (no format guessing), only the `file`
@@ -9,6 +10,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,7 @@ VIDEO_CODECS = {
     WEBM.name: {"vp8", "vp9", "av1"},
 }
 MAX_SIDE = 8192
+PROGRESS_INTERVAL = 1.0  # seconds between two progress writes
 
 
 class ToolMissing(RuntimeError):
@@ -176,3 +181,158 @@ def _float(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+# -- transcoding ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VideoRendition:
+    name: str  # 720p | 360p: the ladder's step
+    path: Path
+    width: int
+    height: int
+    duration: float
+    audio_codec: str
+    content_type: str = "video/mp4"
+    extension: str = "mp4"
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def ladder_for(height: int, steps: list[int]) -> list[tuple[str, int]]:
+    """(name, output height) of the steps at or below the source's height: never upscaled. A
+    source smaller than every step gets one rendition at its own height, named after the lowest
+    step, so every converted video has it."""
+    steps = sorted({int(step) for step in steps}, reverse=True)
+    fitting = [(f"{step}p", step) for step in steps if step <= height]
+    if not fitting and steps:
+        fitting = [(f"{steps[-1]}p", max(2, height - height % 2))]  # x264 wants even sides
+    return fitting
+
+
+def transcode(
+    path: Path,
+    file_type: FileType,
+    *,
+    duration: float,
+    height: int,
+    workdir: Path,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[VideoRendition]:
+    """H.264/AAC MP4 renditions (faststart, metadata stripped) in one ffmpeg run: the video is
+    decoded once and split. `on_progress` gets the percent done, from `-progress` against
+    `duration`. Sandboxed like the probe, with MEDIA_VIDEO_TRANSCODE_TIMEOUT_SECONDS."""
+    ladder = ladder_for(height, settings.MEDIA_VIDEO_RENDITIONS)
+    labels = [f"v{index}" for index in range(len(ladder))]
+    scales = ";".join(
+        f"[{'s' + str(index) if len(ladder) > 1 else '0:v:0'}]scale=-2:{out_height},"
+        f"format=yuv420p[{label}]"
+        for index, ((_name, out_height), label) in enumerate(zip(ladder, labels, strict=True))
+    )
+    split = (
+        f"[0:v:0]split={len(ladder)}{''.join(f'[s{i}]' for i in range(len(ladder)))};"
+        if len(ladder) > 1
+        else ""
+    )
+    command = [
+        settings.FFMPEG_BIN,
+        "-v", "error", "-nostdin", "-y", "-nostats", "-progress", "pipe:1",
+        "-protocol_whitelist", "file",
+        "-f", DEMUXERS[file_type.name],
+        "-i", str(path),
+        "-filter_complex", split + scales,
+    ]  # fmt: skip
+    outputs = []
+    for (name, out_height), label in zip(ladder, labels, strict=True):
+        output = workdir / f"{name}.mp4"
+        outputs.append((name, output))
+        command += [
+            "-map", f"[{label}]", "-map", "0:a:0?",
+            "-c:v", "libx264", "-preset", settings.MEDIA_VIDEO_PRESET, "-crf", "23",
+            "-profile:v", "high",
+            "-c:a", "aac", "-b:a", "128k" if out_height >= 720 else "96k", "-ac", "2",
+            "-map_metadata", "-1", "-map_chapters", "-1", "-sn", "-dn",
+            "-movflags", "+faststart",
+            "-f", "mp4", str(output),
+        ]  # fmt: skip
+    _run_with_progress(command, duration=duration, on_progress=on_progress, workdir=workdir)
+    renditions = []
+    for name, output in outputs:
+        info = probe_video(output, MP4)
+        # A source that ends early (truncated data) decodes "fine" to a short video.
+        if info.duration < duration * 0.9 - 0.5:
+            raise FileRejected(
+                "truncated_video",
+                _("Only %(done)s of the video's %(total)s seconds could be decoded.")
+                % {"done": round(info.duration, 1), "total": round(duration, 1)},
+            )
+        renditions.append(
+            VideoRendition(
+                name=name,
+                path=output,
+                width=info.width,
+                height=info.height,
+                duration=info.duration,
+                audio_codec=info.audio_codec,
+            )
+        )
+    return renditions
+
+
+def _run_with_progress(
+    command: list[str],
+    *,
+    duration: float,
+    on_progress: Callable[[int], None] | None,
+    workdir: Path,
+) -> None:
+    timeout = settings.MEDIA_VIDEO_TRANSCODE_TIMEOUT_SECONDS
+    errors = workdir / "ffmpeg-errors.log"
+    with open(errors, "wb") as error_log:
+        try:
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=error_log
+            )
+        except FileNotFoundError as exc:
+            raise ToolMissing(f"{command[0]} is not installed (apt-get install ffmpeg)") from exc
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            process.kill()
+
+        watchdog = threading.Timer(timeout, kill)
+        watchdog.start()
+        try:
+            reported, last_report = -1, float("-inf")
+            assert process.stdout is not None
+            for raw in process.stdout:
+                key, _sep, value = raw.decode(errors="replace").strip().partition("=")
+                if key != "out_time_us" or on_progress is None or duration <= 0:
+                    continue
+                seconds = (_float(value) or 0) / 1_000_000
+                percent = max(0, min(99, int(seconds * 100 / duration)))
+                now = time.monotonic()
+                if percent > reported and now - last_report >= PROGRESS_INTERVAL:
+                    reported, last_report = percent, now
+                    on_progress(percent)
+            process.wait()
+        finally:
+            watchdog.cancel()
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    if timed_out.is_set():
+        raise FileRejected(
+            "processing_timeout",
+            _("Converting the video took longer than %(seconds)s seconds.") % {"seconds": timeout},
+        )
+    if process.returncode != 0:
+        detail = errors.read_bytes()[-2000:].decode(errors="replace").strip()
+        message = _("The video could not be converted; it is corrupt or truncated.")
+        raise FileRejected(
+            "conversion_failed", f"{message} ({detail[-300:]})" if detail else message
+        )

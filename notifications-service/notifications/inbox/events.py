@@ -450,3 +450,24 @@ def on_report_resolved(event: Event) -> None:
         params={"outcome": word(REPORT_OUTCOMES, outcome)},
         data={"report_id": data.get("report_id"), "outcome": outcome},
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# media (docs/events.md#media): the owner hears when a lesson video is converted, or is not.
+
+
+@event_handler("media.video.ready", "media.video.failed")
+def on_video(event: Event) -> None:
+    data = event.data
+    owner, file_id = _uuid(data.get("owner_id")), _uuid(data.get("id")) or _uuid(event.key)
+    if owner is None or file_id is None:
+        return
+    ready = event.type == "media.video.ready"
+    services.notify(
+        event_id=event.id,
+        recipient_id=owner,
+        type="video_ready" if ready else "video_failed",
+        target=Target(service="media", kind="file", id=str(file_id)),
+        params={"video": str(data.get("filename") or "")},
+        data={"file_id": str(file_id), **({} if ready else {"code": data.get("code")})},
+    )

@@ -374,6 +374,22 @@ PLAN_FAILED = register_type(
         single=gettext_lazy("Your plan for “%(goal)s” could not be made: please try again"),
     )
 )
+VIDEO_READY = register_type(
+    NotificationType(
+        key="video_ready",
+        description=gettext_lazy("A video you uploaded was converted and is ready to watch."),
+        email=False,
+        single=gettext_lazy("Your video “%(video)s” is ready"),
+    )
+)
+VIDEO_FAILED = register_type(
+    NotificationType(
+        key="video_failed",
+        description=gettext_lazy("A video you uploaded could not be converted."),
+        email=False,
+        single=gettext_lazy("Your video “%(video)s” could not be converted"),
+    )
+)
 
 # Words that fill %(what)s / %(action)s / %(outcome)s; stored per language (`word`).
 WHAT = {

@@ -22,6 +22,7 @@ from the database on every read, through the same code.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -35,6 +36,7 @@ from social.feed.codec import GONE
 from social.feed.services import after_commit
 from social.feed.timelines import FastRead, card_prefix, get_timelines
 from social.pages.models import Page
+from social.pages.selectors import video_states
 from social.posts.models import Post
 from social.posts.serializers import page_brief, post_body
 
@@ -162,8 +164,31 @@ def visible_cards(
 
 def render(cards: list[Card], liked: set[str]) -> str:
     """The JSON array of `PostOutput` objects for `cards`, in order."""
-    parts = [codec.render_post(c.post_json, c.page_json, c.post_id in liked) for c in cards]
+    videos = _videos_json(cards)
+    parts = [
+        codec.render_post(c.post_json, c.page_json, c.post_id in liked, videos.get(c.post_id, "{}"))
+        for c in cards
+    ]
     return "[" + ",".join(parts) + "]"
+
+
+NO_MEDIA = '"media_ids":[]'  # as dumps writes it; a text's quotes are escaped, so never in one
+
+
+def _videos_json(cards: list[Card]) -> dict[str, str]:
+    """`videos` of the cards with media, by post id: one query for the page, none without."""
+    wanted = {
+        c.post_id: [str(m) for m in json.loads(c.post_json + "}").get("media_ids") or []]
+        for c in cards
+        if NO_MEDIA not in c.post_json
+    }
+    if not wanted:
+        return {}
+    states = video_states(media_ids=[m for ids in wanted.values() for m in ids])
+    return {
+        post_id: codec.dumps({m: states[m] for m in ids if m in states})
+        for post_id, ids in wanted.items()
+    }
 
 
 def forget_posts(post_ids: Iterable[Any]) -> None:

@@ -70,6 +70,8 @@ def is_progress(post_json: str) -> bool:
     return PROGRESS_MARK in post_json
 
 
-def render_post(post_json: str, page_json: str, liked: bool) -> str:
-    """One `PostOutput` object from a post card's JSON, its page's and the reader's `liked`."""
-    return f'{post_json},"page":{page_json},"liked":{"true" if liked else "false"}}}'
+def render_post(post_json: str, page_json: str, liked: bool, videos_json: str = "{}") -> str:
+    """One `PostOutput` object from a post card's JSON, its page's, the reader's `liked` and
+    the post's `videos` (read at render time: a conversion ends after the card is cached)."""
+    liked_json = "true" if liked else "false"
+    return f'{post_json},"page":{page_json},"liked":{liked_json},"videos":{videos_json}}}'

@@ -2,7 +2,7 @@
 (cotask_common.users) runs first for the same events, in the same transaction. An account's
 deletion touches every app, so its handler sits in the top layer (`social/moderation/events.py`).
 And media-service's file events, kept in the small projection avatars and post files are checked
-against (`MediaFile`)."""
+against (`MediaFile`), with the lesson videos' conversions that posts show."""
 
 from __future__ import annotations
 
@@ -46,3 +46,8 @@ def on_reactivated(event: Event) -> None:
 @event_handler(*MEDIA_FILE_EVENT_TYPES)
 def on_media_file(event: Event) -> None:
     services.apply_media_event(event_type=event.type, data=event.data)
+
+
+@event_handler("media.video.ready", "media.video.failed")
+def on_video(event: Event) -> None:
+    services.apply_video_event(event_type=event.type, data=event.data)

@@ -138,6 +138,10 @@ class PageDailyStat(models.Model):
 class MediaFile(MediaFileProjection):
     """What social-service knows of a media-service file, from `media.file.*` events."""
 
+    # Lesson videos, from `media.video.ready` / `.failed`: {"conversion": "ready", "duration",
+    # "poster", "renditions"} or {"conversion": "failed", "code"}; empty until then.
+    video = models.JSONField(default=dict, blank=True)
+
     class Meta:
         # Its table from when posts owned it: the model moved (pages check avatars against it
         # and sit below posts), the rows did not.

@@ -20,7 +20,7 @@ from cotask_common.errors import Forbidden, NotFound
 from cotask_common.roles import can_moderate
 from cotask_common.security.tokens import TokenUser
 from cotask_common.users.models import UserRef
-from social.pages.models import Follow, Page, PageBlock
+from social.pages.models import Follow, MediaFile, Page, PageBlock
 
 # The caller as the kit's JWT authentication gives it, or None for an anonymous caller; a
 # UserRef where a moderator acts through Django admin (or a test acts as an account). The
@@ -181,3 +181,14 @@ def personal_page(*, user_id: uuid.UUID) -> Page | None:
         .select_related("owner")
         .first()
     )
+
+
+def video_states(*, media_ids: list[str]) -> dict[str, dict[str, object]]:
+    """The lesson videos among `media_ids` and their conversion, by id (one query): `pending`
+    until media-service's `media.video.ready` (with the renditions) or `.failed`."""
+    if not media_ids:
+        return {}
+    rows = MediaFile.objects.filter(id__in=media_ids, purpose="post_video").values_list(
+        "id", "video"
+    )
+    return {str(file_id): {"conversion": "pending", **(video or {})} for file_id, video in rows}

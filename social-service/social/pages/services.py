@@ -160,6 +160,31 @@ def apply_media_event(*, event_type: str, data: dict[str, Any]) -> None:
     apply_media_file_event(MediaFile, event_type=event_type, data=data)
 
 
+def apply_video_event(*, event_type: str, data: dict[str, Any]) -> None:
+    """media-service's `media.video.ready` / `.failed`: the conversion's outcome on the file's
+    projection row (created if the `media.file.*` events, on another topic, come later)."""
+    if not data.get("id") or not data.get("owner_id"):
+        return
+    if event_type == "media.video.ready":
+        video = {
+            "conversion": "ready",
+            "duration": data.get("duration"),
+            "poster": data.get("poster"),
+            "renditions": data.get("renditions") or {},
+        }
+    else:
+        video = {"conversion": "failed", "code": str(data.get("code") or "")}
+    MediaFile.objects.update_or_create(
+        id=data["id"],
+        defaults={"video": video},
+        create_defaults={
+            "video": video,
+            "owner_id": data["owner_id"],
+            "purpose": str(data.get("purpose") or ""),
+        },
+    )
+
+
 def check_media(
     *,
     media_ids: Iterable[Any],

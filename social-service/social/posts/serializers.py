@@ -4,9 +4,11 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from social.api import UserBrief
+from social.pages.selectors import video_states
 
 
 def iso_datetime(value: datetime | None) -> str | None:
@@ -23,6 +25,44 @@ class PageBrief(serializers.Serializer):
     name = serializers.CharField()
     avatar_id = serializers.UUIDField(allow_null=True)
     is_private = serializers.BooleanField()
+
+
+class VideoRenditionOutput(serializers.Serializer):
+    url = serializers.URLField(allow_null=True, help_text="Plain URL; null when private.")
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class VideoOutput(serializers.Serializer):
+    conversion = serializers.ChoiceField(choices=["pending", "ready", "failed"])
+    duration = serializers.FloatField(required=False, allow_null=True)
+    poster = serializers.JSONField(
+        required=False, allow_null=True, help_text="{url, width, height}"
+    )
+    renditions = serializers.DictField(
+        child=VideoRenditionOutput(), required=False, help_text="`720p`, `360p` when ready"
+    )
+    code = serializers.CharField(required=False, help_text="Why the conversion failed.")
+
+
+class PostListOutput(serializers.ListSerializer):
+    """Reads the conversions of every video on the page of posts in one query."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        posts = list(data.all() if hasattr(data, "all") else data)
+        _load_videos(self.context, [m for post in posts for m in post.media_ids or []])
+        return super().to_representation(posts)
+
+
+def _load_videos(context: Any, media_ids: list[Any]) -> dict[str, Any]:
+    known = context.setdefault("_videos", {})
+    missing = [str(m) for m in media_ids if str(m) not in known]
+    if missing:
+        known.update(dict.fromkeys(missing))  # not videos: asked once
+        known.update(video_states(media_ids=missing))
+    return known
 
 
 class PostOutput(serializers.Serializer):
@@ -48,6 +88,20 @@ class PostOutput(serializers.Serializer):
     liked = serializers.BooleanField(default=False)
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
+    videos = serializers.SerializerMethodField(
+        help_text="The post's lesson videos by file id: their conversion (`pending`, `ready` "
+        "with the MP4 renditions and poster, `failed`); show a video once it is `ready`."
+    )
+
+    class Meta:
+        list_serializer_class = PostListOutput
+
+    @extend_schema_field(serializers.DictField(child=VideoOutput()))
+    def get_videos(self, post: Any) -> dict[str, Any]:
+        if not post.media_ids:
+            return {}
+        known = _load_videos(self.context, post.media_ids)
+        return {str(m): known[str(m)] for m in post.media_ids if known.get(str(m))}
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         """The fields above, built directly: the feed and every post list render many posts,
@@ -58,6 +112,7 @@ class PostOutput(serializers.Serializer):
             **post_body(instance),
             "page": page_brief(instance.page),
             "liked": bool(getattr(instance, "liked", False)),
+            "videos": self.get_videos(instance),
         }
 
 

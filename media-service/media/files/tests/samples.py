@@ -199,7 +199,14 @@ def ffmpeg_available() -> bool:
     return bool(shutil.which("ffmpeg") and shutil.which("ffprobe"))
 
 
-def make_video(path: Path, *, fmt: str = "mp4", seconds: float = 1.0, size: str = "64x48") -> Path:
+def make_video(
+    path: Path,
+    *,
+    fmt: str = "mp4",
+    seconds: float = 1.0,
+    size: str = "64x48",
+    faststart: bool = False,
+) -> Path:
     """A tiny real video with ffmpeg's test pattern (and a tone for mp4/mov)."""
     codec = {"mp4": ["-c:v", "libx264"], "mov": ["-c:v", "libx264"], "webm": ["-c:v", "libvpx"]}
     audio = {"mp4": ["-c:a", "aac"], "mov": ["-c:a", "aac"], "webm": ["-c:a", "libopus"]}
@@ -210,6 +217,7 @@ def make_video(path: Path, *, fmt: str = "mp4", seconds: float = 1.0, size: str 
             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
             "-t", str(seconds), "-pix_fmt", "yuv420p",
             *codec[fmt], *audio[fmt], "-shortest",
+            *(["-movflags", "+faststart"] if faststart else []),
             "-f", fmt, str(path),
         ],
         check=True,

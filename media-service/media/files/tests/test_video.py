@@ -1,5 +1,6 @@
 """Videos: accepted as `processing`, then ffprobe (in the Celery task) reads duration, size and
-codecs, ffmpeg renders a poster, and the file is `ready`, or `failed` with its objects removed."""
+codecs, ffmpeg renders a poster, and the file is `ready` (then converted: test_conversion.py), or
+`failed` with what was made from it removed and its original kept."""
 
 from __future__ import annotations
 
@@ -49,9 +50,9 @@ def test_a_video_is_probed_and_gets_a_poster(
     assert file.status == "ready", (file.failure_code, file.failure_message)
     assert (file.width, file.height) == (96, 64)
     assert file.duration == pytest.approx(1.0, abs=0.1)
-    assert file.video_codec == ("vp8" if fmt == "webm" else "h264")
-    assert file.audio_codec in ("aac", "opus")
-    assert set(file.variants) == {"poster", "thumbnail"}
+    # Converted right after (test_conversion.py): an H.264/AAC MP4 stands in for the original.
+    assert (file.video_codec, file.audio_codec) == ("h264", "aac")
+    assert set(file.variants) == {"poster", "thumbnail", "360p"}
     assert file.variants["poster"]["content_type"] == "image/jpeg"
     assert media_storage.list_keys() == sorted(file.storage_keys())
 
@@ -60,6 +61,7 @@ def test_a_video_is_probed_and_gets_a_poster(
     assert detail["variants"]["poster"]["url"]
     types = [e.type for e in published_events("media.file.")]
     assert types == ["media.file.uploaded", "media.file.ready"]
+    assert [e.type for e in published_events("media.video.")] == ["media.video.ready"]
     ready = published_events("media.file.ready")[0]
     assert ready.data["duration"] == file.duration and ready.data["purpose"] == "post_video"
     assert ready.actor is None and ready.data["owner_id"] == str(api.user.id)
@@ -91,22 +93,28 @@ def _unreadable_mp4() -> bytes:
     )
 
 
-def test_an_unreadable_video_fails_and_its_objects_are_removed(
+def test_an_unreadable_video_fails_with_the_reason_and_its_original_kept(
     media_api: Any, media_storage: Any, published_events: Any
 ) -> None:
     api = media_api()
     body = api.upload(_unreadable_mp4(), name="broken.mp4", purpose="post_video").json()
     file = MediaFile.objects.get(id=body["id"])
     assert file.status == "failed" and file.failure_code == "corrupt_file"
-    assert media_storage.list_keys() == []
+    assert (file.conversion_status, file.conversion_error_code) == ("failed", "corrupt_file")
+    assert media_storage.list_keys() == [file.storage_key]  # the original is kept
     [failed] = published_events("media.file.failed")
     assert failed.data["code"] == "corrupt_file" and failed.data["purpose"] == "post_video"
+    [video_failed] = published_events("media.video.")
+    assert video_failed.type == "media.video.failed" and video_failed.data["code"] == "corrupt_file"
     detail = api.client.get(f"/api/media/files/{file.id}/").json()
     assert detail["failure"]["code"] == "corrupt_file" and detail["url"] is None
     assert api.url(file.id).json()["code"] == "file_failed"
     # A failed file does not block uploading the (fixed) content again.
     again = api.upload(_unreadable_mp4(), name="broken.mp4", purpose="post_video")
     assert again.status_code == 201 and again.json()["id"] != body["id"]
+    # Deleting the failed file deletes the kept original too.
+    assert api.delete(body["id"]).status_code == 204
+    assert file.storage_key not in media_storage.list_keys()
 
 
 def test_a_video_deleted_while_processing_leaves_nothing(

@@ -46,7 +46,10 @@ def test_a_rendered_post_is_the_post_output(liked: bool) -> None:
     page = codec.decode_page(codec.encode_page(uuid.uuid4(), False, PAGE))
     assert post is not None and page is not None
     rendered = json.loads(codec.render_post(post[1], page[2], liked))
-    assert rendered == {**POST, "page": PAGE, "liked": liked}
+    assert rendered == {**POST, "page": PAGE, "liked": liked, "videos": {}}
+    videos = {"f": {"conversion": "pending"}}
+    rendered = json.loads(codec.render_post(post[1], page[2], liked, codec.dumps(videos)))
+    assert rendered["videos"] == videos
 
 
 def test_the_read_script_is_built_from_the_codec() -> None:

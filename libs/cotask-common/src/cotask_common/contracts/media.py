@@ -17,6 +17,12 @@ publishes them for posts and page avatars, so `post_image,post_video,avatar` can
 `task_attachment` after tasks; `*` only once every service does); otherwise files in use would be
 deleted. Failed files are always removed.
 
+Lesson videos: once a video is `ready` (playable as uploaded), it is transcoded to H.264/AAC MP4
+renditions (`720p`, `360p`; never upscaled). Topic `media.video`, key = the file id:
+`media.video.ready` when the renditions are stored (the uploaded original is then deleted; the
+file's `original` is the largest rendition), `media.video.failed` when they cannot be made (the
+original is kept; a video that fails processing itself gets both `media.file.failed` and this).
+
 Reserved, not declared yet: `<service>.media.access_granted` / `.access_revoked` (`file_ids`,
 `user_ids`, `object_type`, `object_id`), for who besides the owner may get signed URLs for a
 private file (decided in `media.files.selectors.can_view`).
@@ -108,8 +114,8 @@ class FileReady(FileData):
     actor="null",
 )
 class FileFailed(FileData):
-    """Processing found the video unusable; its content is deleted, the row stays to tell the
-    owner why."""
+    """Processing found the video unusable; what was made from it is deleted (the uploaded
+    original is kept until the file is deleted), the row stays to tell the owner why."""
 
     code: Annotated[str, Field(examples=["corrupt_file"])]
     """`corrupt_file`, `unsupported_codec`, `unsupported_type`, `type_mismatch`,
@@ -130,3 +136,70 @@ class FileDeleted(FileData):
     """The file and its content are gone."""
 
     reason: Literal["owner", "moderator", "unreferenced", "owner_deleted"]
+
+
+class VideoData(TypedDict):
+    id: UUID
+    """the file"""
+    owner_id: UUID
+    """who uploaded it"""
+    purpose: Literal["avatar", "post_image", "post_video", "task_attachment", "chat_attachment"]
+    visibility: Literal["public", "private"]
+    filename: str
+    """as uploaded (for the owner's notification)"""
+
+
+class Poster(TypedDict):
+    url: str | None
+    """plain URL; null when private"""
+    width: int | None
+    height: int | None
+
+
+class VideoRendition(TypedDict):
+    url: str | None
+    """plain URL; null when private (ask media-service for a signed one)"""
+    width: int | None
+    height: int | None
+    content_type: Annotated[str, Field(examples=["video/mp4"])]
+    size: int
+    """bytes"""
+
+
+@declare(
+    "media.video.ready",
+    key=KEY,
+    consumers={
+        "social": "keeps the renditions on its `MediaFile` projection; posts carrying the video "
+        "show them",
+        "notifications": "tells the owner the video is ready (`video_ready`)",
+    },
+    actor="null",
+)
+class VideoReady(VideoData):
+    """The MP4 renditions are stored (Celery); the uploaded original is deleted."""
+
+    duration: float | None
+    """seconds"""
+    poster: Poster | None
+    renditions: dict[str, VideoRendition]
+    """by name: `720p`, `360p` (only the steps at or below the source's height; a smaller source
+    gets `360p` at its own size)"""
+
+
+@declare(
+    "media.video.failed",
+    key=KEY,
+    consumers={
+        "social": "marks the video's conversion `failed` on its projection",
+        "notifications": "tells the owner the video could not be converted (`video_failed`)",
+    },
+    actor="null",
+)
+class VideoFailed(VideoData):
+    """The renditions could not be made; the uploaded original is kept."""
+
+    code: Annotated[str, Field(examples=["conversion_failed"])]
+    """`conversion_failed`, `truncated_video`, `processing_timeout`, `processing_error`, or a
+    processing failure's code (`corrupt_file`, …)"""
+    message: str
