@@ -14,7 +14,7 @@ from notifications.inbox.types import TYPES
 
 
 class NotificationListInput(serializers.Serializer):
-    unread = serializers.BooleanField(required=False, allow_null=True, default=None)
+    unread = serializers.BooleanField(required=False)
     type = serializers.ChoiceField(choices=sorted(TYPES), required=False)
 
 
