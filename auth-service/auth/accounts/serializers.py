@@ -51,7 +51,8 @@ class UserOutput(serializers.Serializer):
 
 class MeOutput(UserOutput):
     pending_email = serializers.EmailField(
-        help_text="A new address waiting for its verification link to be followed, or empty."
+        allow_blank=True,
+        help_text="A new address waiting for its verification link to be followed, or empty.",
     )
     time_zone = serializers.CharField()
     language = serializers.CharField()
@@ -160,7 +161,7 @@ class UserSearchInput(serializers.Serializer):
 
 
 class StaffUserOutput(UserOutput):
-    pending_email = serializers.EmailField()
+    pending_email = serializers.EmailField(allow_blank=True)
     time_zone = serializers.CharField()
     language = serializers.CharField()
     is_banned = serializers.BooleanField()

@@ -25,9 +25,12 @@ from django.conf import settings
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers as drf_serializers
+from rest_framework.settings import api_settings
 
 from cotask_common.pagination import CursorPagination
 
+HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # Standard answers, by status: the component's name and what it means.
 STANDARD_ERRORS = {
@@ -91,11 +94,19 @@ class AutoSchema(openapi.AutoSchema):
         paginator = super()._get_paginator()
         if paginator is not None:
             return paginator
-        # Every list a GET answers is a cursor page (`cotask_common.views.paginated`), unless
-        # the view says `paginated_list = False` (a short fixed list).
-        if self.method == "GET" and getattr(self.view, "paginated_list", True):
+        # Every list the services answer is a cursor page (`cotask_common.views.paginated`),
+        # unless the view says `paginated_list = False` (a short fixed list).
+        if getattr(self.view, "paginated_list", True):
             return CursorPagination()
         return None
+
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        # `format: time` means HH:MM:SS (RFC 3339); the services' clock times are HH:MM.
+        if isinstance(field, drf_serializers.TimeField) and _time_format(field) == "%H:%M":
+            return {"type": "string", "pattern": HH_MM, "example": "09:00"}
+        return super()._map_serializer_field(field, direction, bypass_extensions)
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         serializers = self.get_response_serializers()
@@ -300,6 +311,12 @@ def _has_body(serializers: Any) -> bool:
     if isinstance(serializers, OpenApiResponse):
         return serializers.response is not None
     return True
+
+
+def _time_format(field: Any) -> Any:
+    from rest_framework.fields import empty
+
+    return api_settings.TIME_FORMAT if field.format is empty else field.format
 
 
 def _first_sentence(doc: str) -> str:
