@@ -156,7 +156,7 @@ class PasswordResetConfirmInput(serializers.Serializer):
 class UserSearchInput(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=150)
     role = serializers.ChoiceField(choices=Role.choices(), required=False)
-    banned = serializers.BooleanField(required=False, allow_null=True, default=None)
+    banned = serializers.BooleanField(required=False)  # absent: either; "null" is a 400
     include_deleted = serializers.BooleanField(required=False, default=False)
 
 

@@ -68,6 +68,13 @@ def valid(
     return dict(serializer.validated_data)
 
 
+def valid_query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The query string checked by `serializer_class` like a body: a wrong type or an unknown
+    value is a 400 naming the parameter, never a silent default. Give the same class to
+    `extend_schema(parameters=[serializer_class])` and the document lists the parameters."""
+    return valid(serializer_class, request.query_params)
+
+
 def paginated(
     view: APIView,
     request: Request,
