@@ -149,3 +149,7 @@ class CommentInput(serializers.Serializer):
 
 class CommentUpdateInput(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class CommentsQuery(serializers.Serializer):
+    parent = serializers.UUIDField(required=False, help_text="a comment's id: its replies")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
         ("/api/social/reports/?status=closed", "status"),
         ("/api/social/moderation/actions/?target_id=null", "target_id"),
         ("/api/social/feed/?page_size=null", "page_size"),
+        (f"/api/social/posts/{uuid.uuid4()}/comments/?parent=null", "parent"),
     ],
 )
 def test_a_bad_query_parameter_is_a_400_naming_it(
