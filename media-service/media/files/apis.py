@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.errors import error_body
+from cotask_common.openapi import error_response
 from cotask_common.pagination import CursorPagination
 from cotask_common.security.requests import SignedInRequest
 from media.files import selectors, services, signing
@@ -183,7 +184,11 @@ class FileAccessUrlApi(StorageErrorsMixin, APIView):
                 description="original (default), medium, thumbnail, poster (videos)",
             ),
         ],
-        responses={200: AccessUrlOutput, 404: OpenApiResponse(description="No such file")},
+        responses={
+            200: AccessUrlOutput,
+            404: OpenApiResponse(description="No such file"),
+            409: error_response("The file failed processing and has no content (`file_failed`)"),
+        },
         description="A URL to read the file: the plain URL of a public file, or a short-lived "
         "signed URL of a private one (only for someone allowed to see it).",
     )

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.openapi import error_response
 from cotask_common.security.permissions import IsModerator
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.views import valid_query
@@ -89,7 +90,11 @@ class ReportsApi(APIView):
         rows = selectors.report_queue(**valid_query(ReportQueueQuery, request))
         return paginated(self, request, rows, ReportOutput)
 
-    @extend_schema(request=ReportInput, responses={201: ReportOutput}, summary="Report content")
+    @extend_schema(
+        request=ReportInput,
+        responses={201: ReportOutput, 409: error_response("Already reported by me")},
+        summary="Report content",
+    )
     def post(self, request: SignedInRequest) -> Response:
         data = valid(ReportInput, request.data)
         row = services.report(reporter=request.user, **data)
@@ -99,7 +104,14 @@ class ReportsApi(APIView):
 class ResolveReportApi(APIView):
     permission_classes = [IsModerator]
 
-    @extend_schema(request=ResolveInput, responses=ReportOutput, summary="Resolve a report")
+    @extend_schema(
+        request=ResolveInput,
+        responses={
+            200: ReportOutput,
+            409: error_response("The report is already closed (`report_closed`)"),
+        },
+        summary="Resolve a report",
+    )
     def post(self, request: SignedInRequest, report_id: str) -> Response:
         report = selectors.get_report(report_id=report_id)
         report = services.resolve_report(

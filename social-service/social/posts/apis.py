@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.openapi import error_response
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.views import valid_query
 from social.api import paginated, valid, viewer
@@ -66,7 +67,14 @@ class PostDetailApi(ReadOpenMixin, APIView):
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         return Response(_post_out(post.id, request))
 
-    @extend_schema(request=PostUpdateInput, responses=PostOutput, summary="Edit my post")
+    @extend_schema(
+        request=PostUpdateInput,
+        responses={
+            200: PostOutput,
+            409: error_response("A progress post cannot be edited (`progress_post`)"),
+        },
+        summary="Edit my post",
+    )
     def patch(self, request: SignedInRequest, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         data = valid(PostUpdateInput, request.data)
