@@ -199,7 +199,7 @@ def _finish_operation(operation: dict[str, Any], service: str) -> None:
 
 def _notes(operation: dict[str, Any]) -> str:
     security = operation.get("security", [])
-    if not security:
+    if not any("jwtAuth" in requirement for requirement in security):
         who = "No token needed."
     elif {} in security:
         who = "Anyone; a bearer token, when sent, is checked (an invalid one is a 401)."
