@@ -152,4 +152,7 @@ class CommentUpdateInput(serializers.Serializer):
 
 
 class CommentsQuery(serializers.Serializer):
-    parent = serializers.UUIDField(required=False, help_text="a comment's id: its replies")
+    # The query parameter's name; DRF's metaclass takes it out of the class, so Field.parent stays.
+    parent = serializers.UUIDField(  # type: ignore[assignment]
+        required=False, help_text="a comment's id: its replies"
+    )
