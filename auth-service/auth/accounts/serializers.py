@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from auth.accounts.models import Language
 from cotask_common.roles import Role
+from cotask_common.views import QueryBooleanField
 
 _PASSWORD: dict[str, Any] = {"write_only": True, "max_length": 128, "trim_whitespace": False}
 
@@ -156,7 +157,7 @@ class PasswordResetConfirmInput(serializers.Serializer):
 class UserSearchInput(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=150)
     role = serializers.ChoiceField(choices=Role.choices(), required=False)
-    banned = serializers.BooleanField(required=False)  # absent: either; "null" is a 400
+    banned = QueryBooleanField(required=False)  # absent: either; "null" is a 400
     include_deleted = serializers.BooleanField(required=False, default=False)
 
 
