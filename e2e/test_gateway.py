@@ -105,3 +105,15 @@ def test_each_admin_is_reachable(gateway: str) -> None:
         response = requests.get(f"{gateway}/admin/{service}/login/", timeout=10)
         assert response.status_code == 200, service
         assert "csrfmiddlewaretoken" in response.text
+
+
+def test_405_answers_name_the_allowed_methods(gateway: str) -> None:
+    # A service's own 405 passes through with its Allow; the gateway's static files say theirs.
+    service = requests.delete(f"{gateway}/api/media/purposes/", timeout=10)
+    assert service.status_code == 405
+    assert {m.strip() for m in service.headers["Allow"].split(",")} >= {"GET", "OPTIONS"}
+    assert service.json()["code"] == "method_not_allowed"
+    static = requests.post(f"{gateway}/api/docs/", timeout=10)
+    assert static.status_code == 405
+    assert static.headers["Allow"] == "GET, HEAD"
+    assert static.json()["code"] == "method_not_allowed"

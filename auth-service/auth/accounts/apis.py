@@ -100,6 +100,7 @@ class RegisterApi(AnonymousApi):
     throttle_classes = [throttles.RegisterAddressThrottle, throttles.RegisterAccountThrottle]
 
     @extend_schema(
+        summary="Register an account",
         operation_id="register",
         request=RegisterInput,
         responses={
@@ -116,6 +117,7 @@ class RegisterApi(AnonymousApi):
 
 class VerifyEmailApi(AnonymousApi):
     @extend_schema(
+        summary="Verify an email address with the token from the email",
         operation_id="verify_email",
         request=TokenInput,
         responses={
@@ -131,6 +133,7 @@ class VerifyEmailApi(AnonymousApi):
 
 class RestoreEmailApi(AnonymousApi):
     @extend_schema(
+        summary="Undo an email change from the link sent to the old address",
         operation_id="restore_email",
         request=TokenInput,
         responses={
@@ -148,6 +151,7 @@ class ResendVerificationApi(AccountApi):
     throttle_classes = [throttles.VerificationResendThrottle]
 
     @extend_schema(
+        summary="Send the verification email again",
         operation_id="resend_verification",
         request=None,
         responses={
@@ -169,6 +173,7 @@ class LoginApi(AnonymousApi):
     throttle_classes = [throttles.LoginAddressThrottle, throttles.LoginAccountThrottle]
 
     @extend_schema(
+        summary="Log in: a new session and its access and refresh tokens",
         operation_id="login",
         request=LoginInput,
         responses={
@@ -185,6 +190,7 @@ class LoginApi(AnonymousApi):
 
 class RefreshApi(AnonymousApi):
     @extend_schema(
+        summary="Exchange a refresh token for a new token pair",
         operation_id="refresh_tokens",
         request=RefreshInput,
         responses={
@@ -202,7 +208,12 @@ class RefreshApi(AnonymousApi):
 
 
 class LogoutApi(AccountApi):
-    @extend_schema(operation_id="logout", request=None, responses={204: None, 401: UNAUTHENTICATED})
+    @extend_schema(
+        summary="Log out: end the current session",
+        operation_id="logout",
+        request=None,
+        responses={204: None, 401: UNAUTHENTICATED},
+    )
     def post(self, request: AccountRequest) -> Response:
         services.logout(session=request.auth.session)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -214,7 +225,11 @@ class SessionListApi(throttles.NamedLimitThrottling, generics.ListAPIView):
     serializer_class = SessionOutput
     request: AccountRequest
 
-    @extend_schema(operation_id="list_my_sessions", responses={200: SessionOutput(many=True)})
+    @extend_schema(
+        summary="My active sessions (devices)",
+        operation_id="list_my_sessions",
+        responses={200: SessionOutput(many=True)},
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -230,6 +245,7 @@ class SessionListApi(throttles.NamedLimitThrottling, generics.ListAPIView):
 
 class SessionDetailApi(AccountApi):
     @extend_schema(
+        summary="End one of my sessions",
         operation_id="revoke_session",
         responses={204: None, 401: UNAUTHENTICATED, 404: _error("Not one of your sessions")},
     )
@@ -240,6 +256,7 @@ class SessionDetailApi(AccountApi):
 
 class RevokeOtherSessionsApi(AccountApi):
     @extend_schema(
+        summary="End all my sessions but this one",
         operation_id="revoke_other_sessions",
         request=None,
         responses={200: RevokedOutput, 401: UNAUTHENTICATED},
@@ -258,6 +275,7 @@ class PasswordChangeApi(AccountApi):
     throttle_classes = [throttles.PasswordCheckAccountThrottle]
 
     @extend_schema(
+        summary="Change my password",
         operation_id="change_password",
         request=PasswordChangeInput,
         responses={
@@ -283,6 +301,7 @@ class PasswordResetApi(AnonymousApi):
     ]
 
     @extend_schema(
+        summary="Ask for a password reset email",
         operation_id="request_password_reset",
         request=EmailInput,
         responses={202: AcceptedOutput, 400: _error("Not an email address"), 429: THROTTLED},
@@ -300,6 +319,7 @@ class PasswordResetConfirmApi(AnonymousApi):
     throttle_classes = [throttles.PasswordResetConfirmAddressThrottle]
 
     @extend_schema(
+        summary="Set a new password with the token from the reset email",
         operation_id="confirm_password_reset",
         request=PasswordResetConfirmInput,
         responses={
@@ -319,11 +339,14 @@ class PasswordResetConfirmApi(AnonymousApi):
 class MeApi(AccountApi):
     throttle_classes = [throttles.ProfilePasswordCheckThrottle]
 
-    @extend_schema(operation_id="me", responses={200: MeOutput, 401: UNAUTHENTICATED})
+    @extend_schema(
+        summary="My account", operation_id="me", responses={200: MeOutput, 401: UNAUTHENTICATED}
+    )
     def get(self, request: AccountRequest) -> Response:
         return Response(MeOutput(request.user).data)
 
     @extend_schema(
+        summary="Change my account's settings",
         operation_id="update_me",
         request=MeUpdateInput,
         responses={
@@ -346,6 +369,7 @@ class DeleteMeApi(AccountApi):
     throttle_classes = [throttles.PasswordCheckAccountThrottle]
 
     @extend_schema(
+        summary="Delete my account (password required)",
         operation_id="delete_me",
         request=PasswordInput,
         responses={
@@ -369,6 +393,7 @@ class UserListApi(throttles.NamedLimitThrottling, generics.ListAPIView):
     serializer_class = StaffUserOutput
 
     @extend_schema(
+        summary="Search accounts (moderators and admins)",
         operation_id="list_users",
         parameters=[UserSearchInput],
         responses={
@@ -388,6 +413,7 @@ class UserDetailApi(AccountApi):
     permission_classes = [IsModerator]
 
     @extend_schema(
+        summary="One account, as staff see it (moderators and admins)",
         operation_id="get_user",
         responses={
             200: StaffUserDetailOutput,
@@ -404,6 +430,7 @@ class UserRoleApi(AccountApi):
     permission_classes = [IsAdmin]
 
     @extend_schema(
+        summary="Change an account's role (admins)",
         operation_id="change_user_role",
         request=RoleInput,
         responses={
@@ -425,6 +452,7 @@ class UserBanApi(AccountApi):
     permission_classes = [IsModerator]
 
     @extend_schema(
+        summary="Ban an account (moderators and admins)",
         operation_id="ban_user",
         request=BanInput,
         responses={
@@ -447,6 +475,7 @@ class UserUnbanApi(AccountApi):
     permission_classes = [IsModerator]
 
     @extend_schema(
+        summary="Lift an account's ban (moderators and admins)",
         operation_id="unban_user",
         request=None,
         responses={

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from auth.accounts.models import Language
 from cotask_common.roles import Role
+from cotask_common.views import QueryBooleanField
 
 _PASSWORD: dict[str, Any] = {"write_only": True, "max_length": 128, "trim_whitespace": False}
 
@@ -51,7 +52,8 @@ class UserOutput(serializers.Serializer):
 
 class MeOutput(UserOutput):
     pending_email = serializers.EmailField(
-        help_text="A new address waiting for its verification link to be followed, or empty."
+        allow_blank=True,
+        help_text="A new address waiting for its verification link to be followed, or empty.",
     )
     time_zone = serializers.CharField()
     language = serializers.CharField()
@@ -155,12 +157,12 @@ class PasswordResetConfirmInput(serializers.Serializer):
 class UserSearchInput(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=150)
     role = serializers.ChoiceField(choices=Role.choices(), required=False)
-    banned = serializers.BooleanField(required=False, allow_null=True, default=None)
+    banned = QueryBooleanField(required=False)  # absent: either; "null" is a 400
     include_deleted = serializers.BooleanField(required=False, default=False)
 
 
 class StaffUserOutput(UserOutput):
-    pending_email = serializers.EmailField()
+    pending_email = serializers.EmailField(allow_blank=True)
     time_zone = serializers.CharField()
     language = serializers.CharField()
     is_banned = serializers.BooleanField()

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.openapi import error_response
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.views import paginated, valid
 from habits.cards import selectors, services, tasks
@@ -94,7 +96,19 @@ class PublishApi(APIView):
 
 
 class PullApi(APIView):
-    @extend_schema(request=None, summary="Bring the author's later edits into my copy")
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "PullOutput",
+                {"updated": serializers.IntegerField(), "added": serializers.IntegerField()},
+            ),
+            409: error_response(
+                "Not a copy (`not_a_copy`), or the shared deck is no longer public (`origin_gone`)"
+            ),
+        },
+        summary="Bring the author's later edits into my copy",
+    )
     def post(self, request: SignedInRequest, deck_id: str) -> Response:
         return Response(services.deck_pull(user=request.user, deck_id=deck_id))
 
@@ -157,7 +171,14 @@ class CardDetailApi(APIView):
 
 
 class AnswerApi(APIView):
-    @extend_schema(request=AnswerInput, responses=CardOutput, summary="Answer a card")
+    @extend_schema(
+        request=AnswerInput,
+        responses={
+            200: CardOutput,
+            409: error_response("The card is suspended (`card_suspended`)"),
+        },
+        summary="Answer a card",
+    )
     def post(self, request: SignedInRequest, card_id: str) -> Response:
         data = valid(AnswerInput, request.data)
         card, _review = services.card_answer(
@@ -208,7 +229,25 @@ class ReviewListApi(APIView):
 
 
 class QueueApi(APIView):
-    @extend_schema(parameters=[QueueQuery], summary="Today's due queue: counts and the next cards")
+    @extend_schema(
+        parameters=[QueueQuery],
+        responses=inline_serializer(
+            "QueueOutput",
+            {
+                "day": serializers.DateField(),
+                "counts": inline_serializer(
+                    "QueueCounts",
+                    {
+                        "new": serializers.IntegerField(),
+                        "learning": serializers.IntegerField(),
+                        "review": serializers.IntegerField(),
+                    },
+                ),
+                "cards": CardOutput(many=True),
+            },
+        ),
+        summary="Today's due queue: counts and the next cards",
+    )
     def get(self, request: SignedInRequest) -> Response:
         query = valid(QueueQuery, request.query_params)
         queue = selectors.due_queue(
@@ -226,6 +265,7 @@ class QueueApi(APIView):
 class StatsApi(APIView):
     @extend_schema(
         parameters=[StatsQuery],
+        responses=OpenApiTypes.OBJECT,
         summary="Retention, forecast, states, stability, time spent, heatmap",
     )
     def get(self, request: SignedInRequest) -> Response:

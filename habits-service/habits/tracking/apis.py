@@ -11,6 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.openapi import error_response
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.views import paginated, valid
 from habits.tracking import evaluation, selectors, services, stats
@@ -67,7 +68,11 @@ class HabitListApi(APIView):
             context={"today": today},
         )
 
-    @extend_schema(request=HabitInput, responses={201: HabitOutput}, summary="Create a habit")
+    @extend_schema(
+        request=HabitInput,
+        responses={201: HabitOutput, 409: error_response("The most habits one person keeps")},
+        summary="Create a habit",
+    )
     def post(self, request: SignedInRequest) -> Response:
         habit = services.habit_create(user=request.user, **valid(HabitInput, request.data))
         return _habit(request, habit.id, code=status.HTTP_201_CREATED)
@@ -115,7 +120,11 @@ class PauseListApi(APIView):
         pauses = selectors.pauses_of(user=request.user, habit_id=habit_id)
         return paginated(self, request, pauses, PauseOutput, ordering=("start_date", "id"))
 
-    @extend_schema(request=PauseInput, responses={201: PauseOutput}, summary="Pause a habit")
+    @extend_schema(
+        request=PauseInput,
+        responses={201: PauseOutput, 409: error_response("The most pauses a habit has")},
+        summary="Pause a habit",
+    )
     def post(self, request: SignedInRequest, habit_id: str) -> Response:
         data = valid(PauseInput, request.data)
         pause = services.pause_create(user=request.user, habit_id=habit_id, **data)
@@ -151,7 +160,11 @@ class CheckinListApi(APIView):
 
     @extend_schema(
         request=CheckinInput,
-        responses={200: CheckinRecordedOutput, 201: CheckinRecordedOutput},
+        responses={
+            200: CheckinRecordedOutput,
+            201: CheckinRecordedOutput,
+            409: error_response("The habit is archived (`habit_archived`)"),
+        },
         summary="Check in for a day (today by default); the same day again updates it",
     )
     def put(self, request: SignedInRequest, habit_id: str) -> Response:

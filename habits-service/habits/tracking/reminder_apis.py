@@ -9,7 +9,7 @@ from datetime import time
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -70,7 +70,7 @@ class ReminderListApi(APIView):
 
     @extend_schema(
         request=RemindersInput,
-        responses=ReminderOutput(many=True),
+        responses=inline_serializer("ReminderSet", {"results": ReminderOutput(many=True)}),
         summary="Set the habit's reminders (replaces them all)",
     )
     def put(self, request: SignedInRequest, habit_id: str) -> Response:

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.errors import error_body
+from cotask_common.openapi import error_response
 from cotask_common.pagination import CursorPagination
 from cotask_common.security.requests import SignedInRequest
 from media.files import selectors, services, signing
@@ -58,10 +59,15 @@ class StorageErrorsMixin:
 
 
 class PurposeListApi(APIView):
+    paginated_list = False  # the few purposes, all at once (OpenAPI: not a cursor page)
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="media_purposes", responses=PurposeOutput(many=True))
+    @extend_schema(
+        summary="What files are for, with each purpose's limits",
+        operation_id="media_purposes",
+        responses=PurposeOutput(many=True),
+    )
     def get(self, request: Request) -> Response:
         return Response(
             [
@@ -90,6 +96,7 @@ class FileListApi(StorageErrorsMixin, APIView):
     pagination_class = CursorPagination
 
     @extend_schema(
+        summary="My files, newest first",
         operation_id="media_files_list",
         parameters=[FileListQuery],
         responses=FileOutput(many=True),
@@ -105,6 +112,7 @@ class FileListApi(StorageErrorsMixin, APIView):
         return paginator.get_paginated_response(FileOutput(page, many=True, context=context).data)
 
     @extend_schema(
+        summary="Upload a file (multipart), checked by its content",
         operation_id="media_files_upload",
         request={"multipart/form-data": UploadInput},
         responses={
@@ -142,6 +150,7 @@ class FileListApi(StorageErrorsMixin, APIView):
 
 class FileDetailApi(StorageErrorsMixin, APIView):
     @extend_schema(
+        summary="A file's metadata and variants",
         operation_id="media_files_retrieve",
         responses={200: FileOutput, 404: OpenApiResponse(description="No such file (or private)")},
     )
@@ -150,6 +159,7 @@ class FileDetailApi(StorageErrorsMixin, APIView):
         return Response(FileOutput(file, context={"request": request}).data)
 
     @extend_schema(
+        summary="Delete my file",
         operation_id="media_files_delete",
         responses={
             204: None,
@@ -164,6 +174,7 @@ class FileDetailApi(StorageErrorsMixin, APIView):
 
 class FileAccessUrlApi(StorageErrorsMixin, APIView):
     @extend_schema(
+        summary="A short-lived URL to download a file",
         operation_id="media_files_url",
         parameters=[
             AccessUrlQuery,
@@ -173,7 +184,11 @@ class FileAccessUrlApi(StorageErrorsMixin, APIView):
                 description="original (default), medium, thumbnail, poster (videos)",
             ),
         ],
-        responses={200: AccessUrlOutput, 404: OpenApiResponse(description="No such file")},
+        responses={
+            200: AccessUrlOutput,
+            404: OpenApiResponse(description="No such file"),
+            409: error_response("The file failed processing and has no content (`file_failed`)"),
+        },
         description="A URL to read the file: the plain URL of a public file, or a short-lived "
         "signed URL of a private one (only for someone allowed to see it).",
     )
@@ -198,6 +213,7 @@ class DirectUploadApi(StorageErrorsMixin, APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(
+        summary="Start a direct upload: a presigned URL to PUT the bytes to",
         operation_id="media_uploads_start",
         request=DirectUploadInput,
         responses={
@@ -225,6 +241,7 @@ class DirectUploadApi(StorageErrorsMixin, APIView):
 
 class DirectUploadCompleteApi(StorageErrorsMixin, APIView):
     @extend_schema(
+        summary="Complete a direct upload: check and store the bytes",
         operation_id="media_uploads_complete",
         request=None,
         responses={

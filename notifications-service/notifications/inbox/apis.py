@@ -10,7 +10,12 @@ from django.http import HttpResponse
 from django.utils.html import escape
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, status
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
@@ -68,17 +73,18 @@ class NotificationListApi(generics.ListAPIView):
         )
 
     @extend_schema(
+        summary="My notifications, newest first",
         parameters=[
             OpenApiParameter("unread", bool, description="true: unread only; false: read only"),
             OpenApiParameter("type", str, enum=sorted(TYPES)),
-        ]
+        ],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
 
 class UnreadCountApi(APIView):
-    @extend_schema(responses=UnreadCountOutput)
+    @extend_schema(summary="How many of my notifications are unread", responses=UnreadCountOutput)
     def get(self, request: SignedInRequest) -> Response:
         return Response(
             {
@@ -89,21 +95,26 @@ class UnreadCountApi(APIView):
 
 
 class NotificationReadApi(APIView):
-    @extend_schema(request=None, responses=NotificationOutput)
+    @extend_schema(summary="Mark a notification read", request=None, responses=NotificationOutput)
     def post(self, request: SignedInRequest, notification_id: UUID) -> Response:
         notification = services.mark_read(user_id=request.user.id, notification_id=notification_id)
         return Response(NotificationOutput(notification).data)
 
 
 class NotificationDetailApi(APIView):
-    @extend_schema(responses={204: None, 404: OpenApiResponse(description="Not yours or gone")})
+    @extend_schema(
+        summary="Delete one of my notifications",
+        responses={204: None, 404: OpenApiResponse(description="Not yours or gone")},
+    )
     def delete(self, request: SignedInRequest, notification_id: UUID) -> Response:
         services.delete_notification(user_id=request.user.id, notification_id=notification_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ReadAllApi(APIView):
-    @extend_schema(request=ReadAllInput, responses=ReadAllOutput)
+    @extend_schema(
+        summary="Mark all my notifications read", request=ReadAllInput, responses=ReadAllOutput
+    )
     def post(self, request: SignedInRequest) -> Response:
         params = _valid(ReadAllInput, request.data)
         marked = services.mark_all_read(
@@ -113,11 +124,15 @@ class ReadAllApi(APIView):
 
 
 class PreferencesApi(APIView):
-    @extend_schema(responses=PreferencesOutput)
+    @extend_schema(summary="My notification preferences", responses=PreferencesOutput)
     def get(self, request: SignedInRequest) -> Response:
         return Response(selectors.preferences_for(user_id=request.user.id))
 
-    @extend_schema(request=PreferencesInput, responses=PreferencesOutput)
+    @extend_schema(
+        summary="Change my notification preferences",
+        request=PreferencesInput,
+        responses=PreferencesOutput,
+    )
     def patch(self, request: SignedInRequest) -> Response:
         params = _valid(PreferencesInput, request.data)
         services.update_preferences(
@@ -128,6 +143,7 @@ class PreferencesApi(APIView):
         return Response(selectors.preferences_for(user_id=request.user.id))
 
 
+@extend_schema_view(get=extend_schema(summary="Pages whose posts I am notified of"))
 class PageSubscriptionListApi(generics.ListAPIView):
     serializer_class = PageSubscriptionOutput
     request: SignedInRequest
@@ -137,7 +153,11 @@ class PageSubscriptionListApi(generics.ListAPIView):
 
 
 class PageSubscriptionApi(APIView):
-    @extend_schema(request=PageSubscriptionInput, responses=PageSubscriptionOutput)
+    @extend_schema(
+        summary="Be notified of a page's posts",
+        request=PageSubscriptionInput,
+        responses=PageSubscriptionOutput,
+    )
     def put(self, request: SignedInRequest, page_id: UUID) -> Response:
         params = _valid(PageSubscriptionInput, request.data)
         subscription = services.subscribe_page(
@@ -145,7 +165,7 @@ class PageSubscriptionApi(APIView):
         )
         return Response(PageSubscriptionOutput(subscription).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(summary="Stop being notified of a page's posts", responses={204: None})
     def delete(self, request: SignedInRequest, page_id: UUID) -> Response:
         services.unsubscribe_page(user_id=request.user.id, page_id=page_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -171,6 +191,7 @@ class WsTicketApi(APIView):
         raise Throttled(wait=wait_seconds, detail=message, code="throttled")
 
     @extend_schema(
+        summary="A short-lived ticket to open the live socket",
         request=None,
         responses={201: TicketOutput, 429: OpenApiResponse(description="Too many tickets.")},
     )
@@ -202,6 +223,7 @@ class UnsubscribeApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        summary="The unsubscribe confirmation page (from an email's link)",
         parameters=[OpenApiParameter("token", str, required=True)],
         responses={(200, "text/html"): str},
     )
@@ -216,6 +238,7 @@ class UnsubscribeApi(APIView):
         return HttpResponse(html, content_type="text/html; charset=utf-8")
 
     @extend_schema(
+        summary="Switch emails off with the token from an email's link",
         parameters=[OpenApiParameter("token", str, required=False)],
         request=None,
         responses=UnsubscribeOutput,

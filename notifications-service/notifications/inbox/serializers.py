@@ -8,13 +8,14 @@ from typing import Any
 from django.utils.translation import ngettext
 from rest_framework import serializers
 
+from cotask_common.views import QueryBooleanField
 from notifications.inbox import selectors
 from notifications.inbox.models import EmailFrequency, Notification
 from notifications.inbox.types import TYPES
 
 
 class NotificationListInput(serializers.Serializer):
-    unread = serializers.BooleanField(required=False, allow_null=True, default=None)
+    unread = QueryBooleanField(required=False)
     type = serializers.ChoiceField(choices=sorted(TYPES), required=False)
 
 

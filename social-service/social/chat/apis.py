@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.errors import Forbidden, ServiceError
+from cotask_common.openapi import error_response
 from cotask_common.roles import can_moderate
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.throttling import NamedLimitThrottling, RateThrottle
@@ -312,7 +313,14 @@ class MessagesApi(NamedLimitThrottling, APIView):
 
 
 class MessageApi(APIView):
-    @extend_schema(request=EditInput, responses=MessageOutput, summary="Edit my message")
+    @extend_schema(
+        request=EditInput,
+        responses={
+            200: MessageOutput,
+            409: error_response("The message was deleted (`message_deleted`)"),
+        },
+        summary="Edit my message",
+    )
     def patch(self, request: SignedInRequest, conversation_id: UUID, message_id: UUID) -> Response:
         conversation, _m = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)
@@ -338,7 +346,11 @@ class MessageApi(APIView):
 
 
 class ReactionApi(APIView):
-    @extend_schema(request=ReactionInput, responses={204: None}, summary="React (replaces mine)")
+    @extend_schema(
+        request=ReactionInput,
+        responses={204: None, 409: error_response("The message was deleted (`message_deleted`)")},
+        summary="React (replaces mine)",
+    )
     def put(self, request: SignedInRequest, conversation_id: UUID, message_id: UUID) -> Response:
         conversation, membership = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)
@@ -364,7 +376,14 @@ class ReactionApi(APIView):
 
 
 class ReportApi(APIView):
-    @extend_schema(request=MessageReportInput, responses={201: None}, summary="Report a message")
+    @extend_schema(
+        request=MessageReportInput,
+        responses={
+            201: None,
+            409: error_response("Deleted (`message_deleted`), or already reported by me"),
+        },
+        summary="Report a message",
+    )
     def post(self, request: SignedInRequest, conversation_id: UUID, message_id: UUID) -> Response:
         conversation, _m = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)

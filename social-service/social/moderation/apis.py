@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.openapi import error_response
 from cotask_common.security.permissions import IsModerator
 from cotask_common.security.requests import SignedInRequest
+from cotask_common.views import valid_query
 from social.api import paginated, valid, viewer
 from social.moderation import selectors, services
 from social.moderation.serializers import (
     ActionOutput,
+    ActionsQuery,
     BlockPageInput,
     ReasonInput,
     ReportInput,
     ReportOutput,
+    ReportQueueQuery,
     ResolveInput,
 )
 from social.pages import selectors as page_selectors
@@ -78,15 +82,19 @@ class ReportsApi(APIView):
         return [IsModerator()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=["open", "resolved", "dismissed"])],
+        parameters=[ReportQueueQuery],
         responses=ReportOutput(many=True),
         summary="The reports queue (moderators)",
     )
     def get(self, request: Request) -> Response:
-        rows = selectors.report_queue(status=request.query_params.get("status", "open"))
+        rows = selectors.report_queue(**valid_query(ReportQueueQuery, request))
         return paginated(self, request, rows, ReportOutput)
 
-    @extend_schema(request=ReportInput, responses={201: ReportOutput}, summary="Report content")
+    @extend_schema(
+        request=ReportInput,
+        responses={201: ReportOutput, 409: error_response("Already reported by me")},
+        summary="Report content",
+    )
     def post(self, request: SignedInRequest) -> Response:
         data = valid(ReportInput, request.data)
         row = services.report(reporter=request.user, **data)
@@ -96,7 +104,14 @@ class ReportsApi(APIView):
 class ResolveReportApi(APIView):
     permission_classes = [IsModerator]
 
-    @extend_schema(request=ResolveInput, responses=ReportOutput, summary="Resolve a report")
+    @extend_schema(
+        request=ResolveInput,
+        responses={
+            200: ReportOutput,
+            409: error_response("The report is already closed (`report_closed`)"),
+        },
+        summary="Resolve a report",
+    )
     def post(self, request: SignedInRequest, report_id: str) -> Response:
         report = selectors.get_report(report_id=report_id)
         report = services.resolve_report(
@@ -109,10 +124,10 @@ class ActionsApi(APIView):
     permission_classes = [IsModerator]
 
     @extend_schema(
-        parameters=[OpenApiParameter("target_id", str)],
+        parameters=[ActionsQuery],
         responses=ActionOutput(many=True),
         summary="The moderation record",
     )
     def get(self, request: Request) -> Response:
-        rows = selectors.actions(target_id=request.query_params.get("target_id") or None)
+        rows = selectors.actions(**valid_query(ActionsQuery, request))
         return paginated(self, request, rows, ActionOutput)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from social.moderation.models import TargetType
+from social.moderation.models import Report, TargetType
 
 
 class BlockPageInput(serializers.Serializer):
@@ -56,3 +56,11 @@ class ActionOutput(serializers.Serializer):
     until = serializers.DateTimeField(allow_null=True)
     report_id = serializers.UUIDField(allow_null=True)
     created_at = serializers.DateTimeField()
+
+
+class ReportQueueQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Report.Status.choices, default=Report.Status.OPEN)
+
+
+class ActionsQuery(serializers.Serializer):
+    target_id = serializers.UUIDField(required=False, help_text="only actions on this target")

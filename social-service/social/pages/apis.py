@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.openapi import error_response
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.users.models import UserRef
 from social.api import paginated, valid, viewer
@@ -69,7 +70,9 @@ class PageListApi(APIView):
         return paginated(self, request, selectors.pages_of(owner_id=request.user.id), PageOutput)
 
     @extend_schema(
-        request=PageCreateInput, responses={201: PageDetailOutput}, summary="Create a page"
+        request=PageCreateInput,
+        responses={201: PageDetailOutput, 409: error_response("The handle is taken (`taken`)")},
+        summary="Create a page",
     )
     def post(self, request: SignedInRequest) -> Response:
         data = valid(PageCreateInput, request.data)
@@ -85,7 +88,11 @@ class PageDetailApi(ReadOpenMixin, APIView):
         context = {"follow_status": selectors.follow_status(page=page, viewer=viewer(request))}
         return Response(PageDetailOutput(page, context=context).data)
 
-    @extend_schema(request=PageUpdateInput, responses=PageDetailOutput, summary="Edit my page")
+    @extend_schema(
+        request=PageUpdateInput,
+        responses={200: PageDetailOutput, 409: error_response("The handle is taken (`taken`)")},
+        summary="Edit my page",
+    )
     def patch(self, request: SignedInRequest, ref: str) -> Response:
         page = selectors.owned_page(ref=ref, viewer=viewer(request))
         changes = valid(PageUpdateInput, request.data, partial=True)
@@ -101,7 +108,16 @@ class PageDetailApi(ReadOpenMixin, APIView):
 
 
 class FollowApi(APIView):
-    @extend_schema(request=None, responses=FollowStateOutput, summary="Follow (or ask to follow)")
+    @extend_schema(
+        request=None,
+        responses={
+            201: OpenApiResponse(FollowStateOutput, description="Following now (`approved`)"),
+            202: OpenApiResponse(
+                FollowStateOutput, description="Asked: the private page's owner decides (`pending`)"
+            ),
+        },
+        summary="Follow (or ask to follow)",
+    )
     def post(self, request: SignedInRequest, ref: str) -> Response:
         page = selectors.visible_page(ref=ref, viewer=viewer(request))
         follow = services.follow_page(page=page, user_id=request.user.id)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.openapi import error_response
 from cotask_common.security.requests import SignedInRequest
+from cotask_common.views import valid_query
 from social.api import paginated, valid, viewer
 from social.pages import selectors as page_selectors
 from social.pages.apis import ReadOpenMixin
@@ -20,6 +22,7 @@ from social.posts import selectors, services
 from social.posts.serializers import (
     CommentInput,
     CommentOutput,
+    CommentsQuery,
     CommentUpdateInput,
     LikedPostOutput,
     LikerOutput,
@@ -64,7 +67,14 @@ class PostDetailApi(ReadOpenMixin, APIView):
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         return Response(_post_out(post.id, request))
 
-    @extend_schema(request=PostUpdateInput, responses=PostOutput, summary="Edit my post")
+    @extend_schema(
+        request=PostUpdateInput,
+        responses={
+            200: PostOutput,
+            409: error_response("A progress post cannot be edited (`progress_post`)"),
+        },
+        summary="Edit my post",
+    )
     def patch(self, request: SignedInRequest, post_id: str) -> Response:
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
         data = valid(PostUpdateInput, request.data)
@@ -123,13 +133,13 @@ class MyLikesApi(APIView):
 
 class CommentsApi(ReadOpenMixin, APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("parent", str, description="comment id: its replies")],
+        parameters=[CommentsQuery],
         responses=CommentOutput(many=True),
         summary="Comments on a post (top level, or replies to `parent`)",
     )
     def get(self, request: Request, post_id: str) -> Response:
+        parent_ref = valid_query(CommentsQuery, request).get("parent")
         post = selectors.post_for_viewer(post_id=post_id, viewer=viewer(request))
-        parent_ref = request.query_params.get("parent") or None
         parent = (
             selectors.comment_for_viewer(comment_id=parent_ref, viewer=viewer(request)).id
             if parent_ref

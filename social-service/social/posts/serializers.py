@@ -204,3 +204,10 @@ class CommentInput(serializers.Serializer):
 
 class CommentUpdateInput(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class CommentsQuery(serializers.Serializer):
+    # The query parameter's name; DRF's metaclass takes it out of the class, so Field.parent stays.
+    parent = serializers.UUIDField(  # type: ignore[assignment]
+        required=False, help_text="a comment's id: its replies"
+    )

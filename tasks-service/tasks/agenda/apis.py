@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.localtime import zone_named
+from cotask_common.openapi import error_response
 from cotask_common.pagination import CursorPagination
 from cotask_common.security.requests import SignedInRequest
 from tasks.agenda import selectors, services
@@ -83,7 +84,17 @@ class SuggestionsApi(APIView):
 
 
 class AcceptApi(APIView):
-    @extend_schema(request=None, responses=SuggestionOutput, summary="Accept: the task moves")
+    @extend_schema(
+        request=None,
+        responses={
+            200: SuggestionOutput,
+            409: error_response(
+                "Already answered (`already_answered`), or the task changed since "
+                "(`suggestion_stale`)"
+            ),
+        },
+        summary="Accept: the task moves",
+    )
     def post(self, request: SignedInRequest, suggestion_id: Any) -> Response:
         row = services.accept(
             user=actor_of(request), suggestion_id=suggestion_id, time_zone=_zone(request)
@@ -92,7 +103,14 @@ class AcceptApi(APIView):
 
 
 class IgnoreApi(APIView):
-    @extend_schema(request=None, responses=SuggestionOutput, summary="Ignore: nothing moves")
+    @extend_schema(
+        request=None,
+        responses={
+            200: SuggestionOutput,
+            409: error_response("Already answered (`already_answered`)"),
+        },
+        summary="Ignore: nothing moves",
+    )
     def post(self, request: SignedInRequest, suggestion_id: Any) -> Response:
         row = services.ignore(user=actor_of(request), suggestion_id=suggestion_id)
         return Response(SuggestionOutput(row).data)

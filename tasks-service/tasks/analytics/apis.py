@@ -27,20 +27,35 @@ def _period(request: SignedInRequest) -> selectors.Period:
 
 
 class RoomAnalyticsApi(APIView):
-    @extend_schema(operation_id="tasks_analytics_room", parameters=PERIOD, responses=dict)
+    @extend_schema(
+        summary="A room's progress: done, open, overdue",
+        operation_id="tasks_analytics_room",
+        parameters=PERIOD,
+        responses=dict,
+    )
     def get(self, request: SignedInRequest, room_id: Any) -> Response:
         period = _period(request)
         return Response(selectors.room_figures(user=request.user, room_id=room_id, period=period))
 
 
 class RoomMembersAnalyticsApi(APIView):
-    @extend_schema(operation_id="tasks_analytics_room_members", parameters=PERIOD, responses=dict)
+    @extend_schema(
+        summary="A room's figures per member (room admins)",
+        operation_id="tasks_analytics_room_members",
+        parameters=PERIOD,
+        responses=dict,
+    )
     def get(self, request: SignedInRequest, room_id: Any) -> Response:
         period = _period(request)
         return Response(selectors.member_figures(user=request.user, room_id=room_id, period=period))
 
 
 class MyAnalyticsApi(APIView):
-    @extend_schema(operation_id="tasks_analytics_me", parameters=PERIOD, responses=dict)
+    @extend_schema(
+        summary="My own figures across my rooms",
+        operation_id="tasks_analytics_me",
+        parameters=PERIOD,
+        responses=dict,
+    )
     def get(self, request: SignedInRequest) -> Response:
         return Response(selectors.my_figures(user=request.user, period=_period(request)))

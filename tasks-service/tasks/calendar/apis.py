@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.openapi import error_response
 from cotask_common.pagination import CursorPagination
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.throttling import NamedLimitThrottling
@@ -48,7 +49,10 @@ class FeedsApi(APIView):
 
     @extend_schema(
         request=FeedInput,
-        responses={201: NewFeedOutput},
+        responses={
+            201: NewFeedOutput,
+            409: error_response("The most feeds one person may have (`too_many_calendar_feeds`)"),
+        },
         summary="A new calendar feed: my tasks, or a room's (the address is shown only now)",
     )
     def post(self, request: SignedInRequest) -> Response:

@@ -10,6 +10,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.openapi import error_response
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.users.models import UserRef
 from cotask_common.views import valid
@@ -58,7 +59,13 @@ class PlanApi(APIView):
 class AnswersApi(APIView):
     @extend_schema(
         request=AnswersInput,
-        responses={202: PlanOutput},
+        responses={
+            202: PlanOutput,
+            409: error_response(
+                "The plan asks no questions (`no_questions`) or was accepted "
+                "(`plan_already_accepted`)"
+            ),
+        },
         summary="Answer a plan's clarifying questions (the plan is made again)",
     )
     def post(self, request: SignedInRequest, plan_id: str) -> Response:
@@ -83,7 +90,12 @@ class BreakdownApi(APIView):
 class AcceptApi(APIView):
     @extend_schema(
         request=AcceptInput,
-        responses={201: AcceptOutput},
+        responses={
+            201: AcceptOutput,
+            409: error_response(
+                "Already accepted (`plan_already_accepted`), or no steps yet (`plan_not_ready`)"
+            ),
+        },
         summary="Accept the (edited) steps: they become subtasks of the task, in one go",
     )
     def post(self, request: SignedInRequest, plan_id: str) -> Response:

@@ -10,6 +10,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.openapi import error_response
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.views import paginated, valid
 from tasks.rooms import selectors, services
@@ -69,14 +70,24 @@ class RoomDetailApi(APIView):
         room = services.room_update(user=request.user, room_id=room_id, changes=changes)
         return _room(request, room.id)
 
-    @extend_schema(responses={204: None}, summary="Delete the room and its tasks (owner)")
+    @extend_schema(
+        responses={204: None, 409: error_response("Not for the personal space (`personal_space`)")},
+        summary="Delete the room and its tasks (owner)",
+    )
     def delete(self, request: SignedInRequest, room_id: str) -> Response:
         services.room_delete(user=request.user, room_id=room_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class JoinCodeApi(APIView):
-    @extend_schema(request=None, responses=JoinCodeOutput, summary="A new join code (admin)")
+    @extend_schema(
+        request=None,
+        responses={
+            200: JoinCodeOutput,
+            409: error_response("Not for the personal space (`personal_space`)"),
+        },
+        summary="A new join code (admin)",
+    )
     def post(self, request: SignedInRequest, room_id: str) -> Response:
         room = services.join_code_regenerate(user=request.user, room_id=room_id)
         return Response({"join_code": room.join_code})
@@ -98,7 +109,17 @@ class JoinApi(APIView):
 
 
 class LeaveApi(APIView):
-    @extend_schema(request=None, responses={204: None}, summary="Leave the room")
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            409: error_response(
+                "The personal space (`personal_space`), or the owner, who must hand the "
+                "room over first (`owner_must_hand_over`)"
+            ),
+        },
+        summary="Leave the room",
+    )
     def post(self, request: SignedInRequest, room_id: str) -> Response:
         services.room_leave(user=request.user, room_id=room_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -113,7 +134,14 @@ class MemberListApi(APIView):
 
 
 class MemberDetailApi(APIView):
-    @extend_schema(request=RoleInput, responses=MemberOutput, summary="Change a role (admin)")
+    @extend_schema(
+        request=RoleInput,
+        responses={
+            200: MemberOutput,
+            409: error_response("Not for the personal space (`personal_space`)"),
+        },
+        summary="Change a role (admin)",
+    )
     def patch(self, request: SignedInRequest, room_id: str, user_id: str) -> Response:
         role = valid(RoleInput, request.data)["role"]
         membership = services.member_change_role(
@@ -121,14 +149,24 @@ class MemberDetailApi(APIView):
         )
         return Response(MemberOutput(membership).data)
 
-    @extend_schema(responses={204: None}, summary="Remove a member (admin)")
+    @extend_schema(
+        responses={204: None, 409: error_response("Not for the personal space (`personal_space`)")},
+        summary="Remove a member (admin)",
+    )
     def delete(self, request: SignedInRequest, room_id: str, user_id: str) -> Response:
         services.member_remove(user=request.user, room_id=room_id, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TransferOwnershipApi(APIView):
-    @extend_schema(request=UserIdInput, responses=RoomOutput, summary="Hand the room over")
+    @extend_schema(
+        request=UserIdInput,
+        responses={
+            200: RoomOutput,
+            409: error_response("Not for the personal space (`personal_space`)"),
+        },
+        summary="Hand the room over",
+    )
     def post(self, request: SignedInRequest, room_id: str) -> Response:
         target = valid(UserIdInput, request.data)["user_id"]
         room = services.ownership_transfer(user=request.user, room_id=room_id, user_id=target)

@@ -1,8 +1,22 @@
-"""Cursor pagination: stable while new rows arrive (no duplicates, no gaps)."""
+"""Cursor pagination: stable while new rows arrive (no duplicates, no gaps).
+
+Its query parameters are checked like a body: a `page_size` that is not a whole number from 1 to
+`max_page_size`, or a `cursor` the server did not make, is a 400 naming the parameter (DRF's own
+class would fall back to the default size, or answer 404 for a bad cursor).
+"""
 
 from __future__ import annotations
 
-from rest_framework import pagination
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination
+from rest_framework.request import Request
+
+
+def query_error(parameter: str, message: str) -> exceptions.ValidationError:
+    """A 400 naming a query parameter, in the kit's error shape (`fields.<parameter>`)."""
+    return exceptions.ValidationError({parameter: [message]})
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -11,3 +25,29 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request: Request) -> int:
+        if self.page_size_query_param and self.page_size_query_param in request.query_params:
+            return checked_page_size(
+                request.query_params[self.page_size_query_param],
+                most=self.max_page_size,
+                parameter=self.page_size_query_param,
+            )
+        return self.page_size
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound as exc:
+            raise query_error(self.cursor_query_param, _("This cursor is not valid.")) from exc
+
+
+def checked_page_size(raw: str, *, most: int, parameter: str = "page_size") -> int:
+    """`raw` as a page size from 1 to `most`, else a 400 naming `parameter`."""
+    try:
+        size = int(raw)
+    except (TypeError, ValueError):
+        size = 0
+    if not raw.strip().isdigit() or not 1 <= size <= most:
+        raise query_error(parameter, _("Give a whole number from 1 to %(most)d.") % {"most": most})
+    return size

@@ -149,7 +149,7 @@ def build_settings(
             "DEFAULT_PAGINATION_CLASS": "cotask_common.pagination.CursorPagination",
             "PAGE_SIZE": 20,
             "EXCEPTION_HANDLER": "cotask_common.errors.exception_handler",
-            "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+            "DEFAULT_SCHEMA_CLASS": "cotask_common.openapi.AutoSchema",
             "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
             "DEFAULT_PARSER_CLASSES": [
                 "rest_framework.parsers.JSONParser",
@@ -168,6 +168,11 @@ def build_settings(
             "REDOC_DIST": "SIDECAR",
             "SCHEMA_PATH_PREFIX": f"/api/{service}",
             "COMPONENT_SPLIT_REQUEST": True,
+            # cotask_common.openapi: shared components, error shapes, operation notes.
+            "POSTPROCESSING_HOOKS": [
+                "drf_spectacular.hooks.postprocess_schema_enums",
+                "cotask_common.openapi.postprocess",
+            ],
         },
         # Identity: tokens are RS256, verified locally with auth-service's cached JWKS.
         "COTASK_JWT_ISSUER": env_str("JWT_ISSUER", "cotask-auth"),

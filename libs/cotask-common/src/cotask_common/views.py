@@ -68,6 +68,20 @@ def valid(
     return dict(serializer.validated_data)
 
 
+class QueryBooleanField(serializers.BooleanField):
+    """A true/false query parameter: absent stays absent (DRF reads a missing boolean of a
+    QueryDict as an unticked checkbox, False), and "null" or any other word is a 400."""
+
+    default_empty_html = serializers.empty
+
+
+def valid_query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The query string checked by `serializer_class` like a body: a wrong type or an unknown
+    value is a 400 naming the parameter, never a silent default. Give the same class to
+    `extend_schema(parameters=[serializer_class])` and the document lists the parameters."""
+    return valid(serializer_class, request.query_params)
+
+
 def paginated(
     view: APIView,
     request: Request,

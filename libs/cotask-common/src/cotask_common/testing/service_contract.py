@@ -31,6 +31,8 @@ from cotask_common.testing.translations import (
 )
 
 __all__ = [
+    "test_405_answers_name_the_allowed_methods",
+    "test_a_bad_page_size_or_cursor_is_a_400_naming_it",
     "test_admin_login_page_is_served",
     "test_an_accounts_first_request_before_its_registration_event_makes_its_user_ref",
     "test_an_unreachable_database_answers_503_in_the_error_shape",
@@ -38,6 +40,7 @@ __all__ = [
     "test_every_forged_or_broken_token_is_refused",
     "test_every_handled_event_type_is_declared_and_handled_in_each_version",
     "test_every_message_for_people_is_marked_for_translation",
+    "test_every_operation_is_documented_completely",
     "test_every_text_of_the_service_is_translated_and_compiled",
     "test_healthz_answers_without_database",
     "test_migrations_are_committed",
@@ -189,6 +192,61 @@ def test_openapi_schema_and_docs_are_served(client: Any) -> None:
     docs = client.get(f"{_prefix()}/docs/")
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
+
+
+def test_every_operation_is_documented_completely() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    from cotask_common.testing.openapi import document_problems
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    problems = document_problems(document, service=settings.COTASK_SERVICE)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("page_size=null", "page_size"),
+        ("page_size=0", "page_size"),
+        ("page_size=101", "page_size"),
+        ("page_size=2.5", "page_size"),
+        ("cursor=not-a-cursor", "cursor"),
+    ],
+)
+def test_a_bad_page_size_or_cursor_is_a_400_naming_it(query: str, parameter: str) -> None:
+    # The kit's `paginated` list, which every service's lists go through (each service also
+    # tests a few of its own lists).
+    from rest_framework import serializers as drf_serializers
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from cotask_common.users.models import UserRef
+    from cotask_common.views import paginated
+
+    class Row(drf_serializers.Serializer):
+        id = drf_serializers.UUIDField()
+
+    class Rows(APIView):
+        authentication_classes: list[Any] = []
+        permission_classes: list[Any] = []
+
+        def get(self, request: Any) -> Any:
+            return paginated(self, request, UserRef.objects.all(), Row)
+
+    response = Rows.as_view()(APIRequestFactory().get(f"/rows/?{query}"))
+    assert response.status_code == 400, response.data
+    assert response.data["code"] == "invalid"
+    assert parameter in response.data["fields"]
+
+
+@pytest.mark.django_db
+def test_405_answers_name_the_allowed_methods(client_for: Any, make_user: Any) -> None:
+    response = client_for(make_user()).delete(f"{_prefix()}/whoami")
+    assert response.status_code == 405
+    assert set(response["Allow"].replace(" ", "").split(",")) >= {"GET", "OPTIONS"}
+    assert response.json()["code"] == "method_not_allowed"
 
 
 @pytest.mark.django_db

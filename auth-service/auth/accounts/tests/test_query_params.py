@@ -1,0 +1,34 @@
+"""Query parameters are checked like bodies: a wrong type or value is a 400 naming it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/api/auth/users/?page_size=null", "page_size"),
+        ("/api/auth/users/?cursor=nope", "cursor"),
+        ("/api/auth/users/?banned=null", "banned"),
+        ("/api/auth/sessions/?page_size=0", "page_size"),
+    ],
+)
+def test_a_bad_query_parameter_is_a_400_naming_it(signed_in: Any, url: str, parameter: str) -> None:
+    response = signed_in(role="moderator").get(url)
+    assert response.status_code == 400, response.content
+    assert parameter in response.json()["fields"]
+
+
+@pytest.mark.django_db
+def test_an_absent_boolean_filter_filters_nothing(signed_in: Any, make_account: Any) -> None:
+    # DRF reads a missing boolean of a query string as False; the kit's QueryBooleanField not.
+    from auth.accounts.models import User
+
+    ada = make_account("ada")
+    User.objects.filter(id=ada.id).update(is_banned=True)
+    body = signed_in(role="moderator").get("/api/auth/users/").json()
+    assert "ada" in {row["username"] for row in body["results"]}

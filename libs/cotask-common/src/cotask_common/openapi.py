@@ -1,0 +1,337 @@
+"""The OpenAPI documents of every service, made the same way: what a client developer may rely on.
+
+`AutoSchema` (every service's `DEFAULT_SCHEMA_CLASS`) and `postprocess` (its postprocessing hook)
+give every operation:
+
+- a summary and description of its own: `extend_schema(summary=..., description=...)`, else the
+  method's docstring, else the view class's *own* docstring (never one inherited from a mixin);
+- a tag (the first path segment after `/api/<service>/`) and an operationId
+  `<service>_<path words>_<action>` (`social_posts_list`, `tasks_rooms_join_create`), a name a
+  client generator turns into a readable method;
+- every error it can answer, with the one error shape (`Error`, see `cotask_common.errors`): 400
+  where it takes input (a body or query parameters), 401 and 403 where a token is checked (a bad
+  token; a ban, a role or a rule that says no), 404 on routes with path parameters, 429 where a
+  rate limit applies;
+- the parts every list and request share, described once under `components` and referenced:
+  the `cursor` and `page_size` parameters, the `Accept-Language` header, the rate-limit answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import get_doc
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers as drf_serializers
+from rest_framework.settings import api_settings
+
+from cotask_common.pagination import CursorPagination
+
+HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+# Standard answers, by status: the component's name and what it means.
+STANDARD_ERRORS = {
+    "400": ("BadRequest", "The input is invalid: `fields` names each bad field or parameter."),
+    "401": (
+        "Unauthorized",
+        "No valid token: missing where required, malformed, expired, or its session ended.",
+    ),
+    "403": (
+        "Forbidden",
+        "The caller may not do this: a ban (`user_banned`), a role, or a rule of the resource.",
+    ),
+    "404": ("NotFound", "Nothing is here, or the caller may not learn that it exists."),
+    "429": ("TooManyRequests", "A rate limit refused the request; retry after `Retry-After`."),
+}
+# Separates an operation's own text from the notes this module adds to it.
+NOTES_SEPARATOR = "\n\n---\n"
+_ACTIONS = {"put": "update", "patch": "partial_update", "delete": "destroy"}
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema of one operation, with the kit's rules (see the module's doc)."""
+
+    def get_description(self) -> str:  # type: ignore[override]
+        method = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        own = get_doc(method)
+        if own:
+            return own
+        # Only the view's own docstring: one inherited from a mixin or base view describes that
+        # class, not this operation.
+        doc = self.view.__class__.__dict__.get("__doc__")
+        return get_doc(type("Doc", (), {"__doc__": doc})) if doc else ""
+
+    def get_summary(self) -> str | None:
+        method = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        own = get_doc(method)
+        if own:
+            return _first_sentence(own)
+        # A view with one operation: its own docstring says what that operation does.
+        handlers = [
+            m for m in self.view.http_method_names if m != "options" and hasattr(self.view, m)
+        ]
+        doc = self.view.__class__.__dict__.get("__doc__")
+        if doc and len(handlers) == 1:
+            return _first_sentence(doc)
+        return None
+
+    def get_tags(self) -> list[str]:
+        return super().get_tags() or [settings.COTASK_SERVICE]
+
+    def get_operation_id(self) -> str:
+        words = [_word(token) for token in self._tokenize_path()]
+        method = self.method.lower()
+        if method == "get":
+            action = "list" if self._is_list_view() else "retrieve"
+        else:
+            action = _ACTIONS.get(method, "create")
+        return "_".join([settings.COTASK_SERVICE, *[w for w in words if w], action])
+
+    def _get_paginator(self) -> Any:
+        paginator = super()._get_paginator()
+        if paginator is not None:
+            return paginator
+        # Every list the services answer is a cursor page (`cotask_common.views.paginated`),
+        # unless the view says `paginated_list = False` (a short fixed list).
+        if getattr(self.view, "paginated_list", True):
+            return CursorPagination()
+        return None
+
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        # `format: time` means HH:MM:SS (RFC 3339); the services' clock times are HH:MM.
+        if isinstance(field, drf_serializers.TimeField) and _time_format(field) == "%H:%M":
+            return {"type": "string", "pattern": HH_MM, "example": "09:00"}
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        serializers = self.get_response_serializers()
+        if self.method == "DELETE" and _has_body(serializers):
+            # drf-spectacular writes 204 for every DELETE; one that answers a body answers 200.
+            responses = {
+                "200": self._get_response_for_code(serializers, "200", direction=direction)
+            }
+        else:
+            responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for status in self._standard_errors():
+            responses.setdefault(
+                status, {"$ref": f"#/components/responses/{STANDARD_ERRORS[status][0]}"}
+            )
+        return dict(sorted(responses.items()))
+
+    def _standard_errors(self) -> list[str]:
+        found = []
+        takes_query = any(
+            p.get("in") == "query" for p in self._get_parameters() if isinstance(p, dict)
+        )
+        if self._get_request_body() or takes_query:
+            found.append("400")
+        if any("jwtAuth" in requirement for requirement in self.get_auth()):
+            found += ["401", "403"]
+        if "{" in self.path:
+            found.append("404")
+        if self.view.get_throttles():
+            found.append("429")
+        return found
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """An error answer with its own description, in the one error shape."""
+    return OpenApiResponse(description=description)
+
+
+def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """Adds the shared components, references them, and gives errors the one shape."""
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Error"] = _error_schema()
+    components["responses"] = {
+        name: _error_answer(status, description)
+        for status, (name, description) in STANDARD_ERRORS.items()
+    }
+    components["parameters"] = _shared_parameters()
+    components["headers"] = {
+        "RetryAfter": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    }
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                _finish_operation(operation, settings.COTASK_SERVICE)
+    return result
+
+
+def _finish_operation(operation: dict[str, Any], service: str) -> None:
+    # A name chosen with `extend_schema(operation_id=...)` keeps its words, behind the service's.
+    if not operation["operationId"].startswith(f"{service}_"):
+        operation["operationId"] = f"{service}_{operation['operationId']}"
+    parameters = []
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query" and parameter.get("name") in _PARAMETER_REFS:
+            parameters.append({"$ref": _PARAMETER_REFS[parameter["name"]]})
+        else:
+            parameters.append(parameter)
+    parameters.append({"$ref": "#/components/parameters/AcceptLanguage"})
+    operation["parameters"] = parameters
+
+    for status, response in operation["responses"].items():
+        if "$ref" in response or not status.isdigit() or int(status) < 400:
+            continue
+        response.setdefault("content", {"application/json": {"schema": ERROR_REF}})
+        if status in STANDARD_ERRORS and not response.get("description"):
+            response["description"] = STANDARD_ERRORS[status][1]
+        if status == "429":
+            response.setdefault("headers", {})["Retry-After"] = {
+                "$ref": "#/components/headers/RetryAfter"
+            }
+
+    notes = _notes(operation)
+    own = (operation.get("description") or "").strip()
+    operation["description"] = f"{own}{NOTES_SEPARATOR}{notes}" if own else notes
+
+
+def _notes(operation: dict[str, Any]) -> str:
+    security = operation.get("security", [])
+    if not any("jwtAuth" in requirement for requirement in security):
+        who = "No token needed."
+    elif {} in security:
+        who = "Anyone; a bearer token, when sent, is checked (an invalid one is a 401)."
+    else:
+        who = "Signed-in callers only: a bearer token (`jwtAuth`)."
+    notes = [who]
+    refs = {p.get("$ref") for p in operation.get("parameters", [])}
+    if _PARAMETER_REFS["cursor"] in refs:
+        notes.append(
+            "A cursor page: follow `next` / `previous`; `page_size` sets its size (see `Cursor`)."
+        )
+    if "429" in operation["responses"]:
+        notes.append("Rate limited: a refusal is a 429 naming the limit, with `Retry-After`.")
+    return " ".join(notes)
+
+
+_PARAMETER_REFS = {
+    "cursor": "#/components/parameters/Cursor",
+    "page_size": "#/components/parameters/PageSize",
+}
+
+
+def _shared_parameters() -> dict[str, Any]:
+    return {
+        "Cursor": {
+            "name": "cursor",
+            "in": "query",
+            "required": False,
+            "description": (
+                "An opaque position in a list: take it from the `next` or `previous` link of "
+                "the page before. Lists are ordered by a unique key, so a row is never shown "
+                "twice while new ones arrive. A cursor that was not made by the server is a 400."
+            ),
+            "schema": {"type": "string"},
+        },
+        "PageSize": {
+            "name": "page_size",
+            "in": "query",
+            "required": False,
+            "description": (
+                f"Rows per page, 1 to {CursorPagination.max_page_size} "
+                f"(default {CursorPagination.page_size}); anything else is a 400."
+            ),
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": CursorPagination.max_page_size,
+                "default": CursorPagination.page_size,
+            },
+        },
+        "AcceptLanguage": {
+            "name": "Accept-Language",
+            "in": "header",
+            "required": False,
+            "description": (
+                "The language of every message meant for a person (`message`, notifications): "
+                "`en`, `ru` or `uk`. The signed-in account's own language setting (the token's "
+                "claim) wins; without either, English. Error `code`s never change with it."
+            ),
+            "schema": {"type": "string", "example": "uk"},
+        },
+    }
+
+
+# JSON schema parts (the message checker reads a literal under a "message" key as a text).
+_STRING = {"type": "string"}
+_EXAMPLE_MESSAGE = "email: Enter a valid email address."
+
+
+def _error_schema() -> dict[str, Any]:
+    field_error = {
+        "type": "object",
+        "properties": {"code": _STRING, "message": _STRING},
+        "required": ["code", "message"],
+    }
+    return {
+        "type": "object",
+        "description": (
+            "Every error of every service. `code` is stable and machine-readable (`invalid`, "
+            "`not_authenticated`, `permission_denied`, `not_found`, `throttled`, ...); "
+            "`message` is for people, in their language."
+        ),
+        "properties": {
+            "code": {"type": "string", "example": "invalid"},
+            "message": {**_STRING, "example": _EXAMPLE_MESSAGE},
+            "fields": {
+                "type": "object",
+                "description": "Each bad field or query parameter (dotted when nested).",
+                "additionalProperties": {"type": "array", "items": field_error},
+            },
+            "request_id": {"type": "string"},
+            "retry_after": {
+                "type": "integer",
+                "description": "With `throttled`: seconds until a retry may succeed.",
+            },
+        },
+        "required": ["code", "message"],
+    }
+
+
+def _error_answer(status: str, description: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": ERROR_REF}},
+    }
+    if status == "429":
+        answer["headers"] = {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}
+    return answer
+
+
+def _has_body(serializers: Any) -> bool:
+    if serializers is None or isinstance(serializers, dict):
+        return False
+    if isinstance(serializers, OpenApiResponse):
+        return serializers.response is not None
+    return True
+
+
+def _time_format(field: Any) -> Any:
+    from rest_framework.fields import empty
+
+    return api_settings.TIME_FORMAT if field.format is empty else field.format
+
+
+def _first_sentence(doc: str) -> str:
+    first = doc.strip().split("\n\n")[0].replace("\n", " ")
+    match = re.match(r"(.+?[.!?])(\s|$)", first)
+    return (match.group(1) if match else first).rstrip(".")
+
+
+def _word(token: str) -> str:
+    return re.sub(r"[^0-9a-zA-Z]+", "_", token).strip("_").lower()
+
+
+__all__ = ["AutoSchema", "error_response", "postprocess"]

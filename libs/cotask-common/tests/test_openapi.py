@@ -1,0 +1,98 @@
+"""The kit's OpenAPI rules (cotask_common.openapi), on views made for the test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cotask_common.openapi import NOTES_SEPARATOR
+from cotask_common.testing.openapi import document_problems
+from cotask_common.throttling import AnonymousRateThrottle, NamedLimitThrottling
+
+
+class ThingOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    at = serializers.TimeField(format="%H:%M")
+
+
+class Throttle(AnonymousRateThrottle):
+    scope = "things"
+    rate_setting = "THINGS_RATE"
+
+
+class ThingsApi(NamedLimitThrottling, APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [Throttle]
+
+    @extend_schema(responses=ThingOutput(many=True), summary="The things")
+    def get(self, request: Any) -> Response:
+        return Response()
+
+
+class ThingApi(APIView):
+    """One thing, of the signed-in caller."""
+
+    @extend_schema(responses=ThingOutput, summary="A thing")
+    def get(self, request: Any, thing_id: str) -> Response:
+        return Response()
+
+    @extend_schema(responses=ThingOutput, summary="Forget a thing, answering what it was")
+    def delete(self, request: Any, thing_id: str) -> Response:
+        return Response()
+
+
+def _document() -> dict[str, Any]:
+    patterns = [
+        path("api/kit/things/", ThingsApi.as_view()),
+        path("api/kit/things/<str:thing_id>/", ThingApi.as_view()),
+    ]
+    return SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+
+
+def test_operations_get_names_tags_errors_and_shared_parts() -> None:
+    document = _document()
+    assert document_problems(document, service="kit") == []
+    listing = document["paths"]["/api/kit/things/"]["get"]
+    assert listing["operationId"] == "kit_things_list"
+    assert listing["tags"] == ["things"]
+    # A mixin's docstring is not the operation's description.
+    assert "mixin" not in listing["description"].lower()
+    assert listing["description"].startswith("No token needed.")
+    refs = [p.get("$ref") for p in listing["parameters"]]
+    assert "#/components/parameters/Cursor" in refs
+    assert "#/components/parameters/AcceptLanguage" in refs
+    assert listing["responses"]["429"] == {"$ref": "#/components/responses/TooManyRequests"}
+    assert "401" not in listing["responses"]  # no token is checked
+    schema = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema["$ref"].endswith("PaginatedThingOutputList")
+
+    one = document["paths"]["/api/kit/things/{thing_id}/"]
+    assert one["get"]["operationId"] == "kit_things_retrieve"
+    assert one["get"]["description"].startswith("One thing, of the signed-in caller.")
+    assert NOTES_SEPARATOR in one["get"]["description"]
+    assert set(one["get"]["responses"]) == {"200", "401", "403", "404"}
+    # A DELETE that answers a body is a 200, not drf-spectacular's 204.
+    assert "200" in one["delete"]["responses"] and "204" not in one["delete"]["responses"]
+    assert one["delete"]["operationId"] == "kit_things_destroy"
+    thing = document["components"]["schemas"]["ThingOutput"]["properties"]["at"]
+    assert thing["pattern"] == "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def test_the_checker_names_what_is_missing() -> None:
+    document = _document()
+    operation = document["paths"]["/api/kit/things/{thing_id}/"]["get"]
+    del operation["summary"]
+    operation["responses"].pop("404")
+    document["paths"]["/api/kit/things/"]["get"]["operationId"] = "kit_things_retrieve"
+    problems = document_problems(document, service="kit")
+    assert "GET /api/kit/things/{thing_id}/: no summary" in problems
+    assert "GET /api/kit/things/{thing_id}/: answer 404 is not documented" in problems
+    assert "operationId 'kit_things_retrieve' is used 2 times" in problems
