@@ -19,6 +19,8 @@ esac
 
 if [ "${1:-web}" = "web" ]; then
   if [ $# -gt 0 ]; then shift; fi
+  # Keep-alive 75 s, longer than nginx's upstream keepalive_timeout (60 s): nginx closes idle
+  # connections first, so it never sends a request on one the server just closed (a 502).
   # WEB_CONCURRENCY is read by gunicorn and uvicorn alike (number of worker processes).
   export WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}"
   if [ "$service" = "notifications" ]; then
@@ -27,12 +29,14 @@ if [ "${1:-web}" = "web" ]; then
       --host 0.0.0.0 --port "${PORT:-8000}" \
       --proxy-headers --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}" \
       --no-access-log --ws-ping-interval 20 --ws-per-message-deflate false \
+      --timeout-keep-alive 75 \
       "$@"
   fi
   exec gunicorn config.wsgi:application \
     --bind "0.0.0.0:${PORT:-8000}" \
     --threads "${GUNICORN_THREADS:-4}" \
     --timeout "${GUNICORN_TIMEOUT:-60}" --graceful-timeout 30 \
+    --keep-alive 75 \
     --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}" \
     --worker-tmp-dir /dev/shm \
     "$@"

@@ -146,6 +146,11 @@ class Stack:
                         # context per socket) than the bytes it saved.
                         "--ws-per-message-deflate",
                         "false",
+                        # Longer than nginx's upstream keepalive_timeout: nginx must be the one
+                        # to close an idle connection, or a request it sends on one the server
+                        # just closed is a 502 (never retried for a POST).
+                        "--timeout-keep-alive",
+                        "75",
                     ]
                 else:
                     web = [
@@ -161,6 +166,9 @@ class Stack:
                         "60",
                         "--graceful-timeout",
                         "10",
+                        # See uvicorn's --timeout-keep-alive above.
+                        "--keep-alive",
+                        "75",
                         "--no-control-socket",
                     ]
                 self.spawn(f"{service}:web", web, cwd=cwd, env=env)
