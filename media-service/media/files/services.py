@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 from uuid import UUID
 
 from django.conf import settings
@@ -55,7 +55,7 @@ from media.files.models import (
 )
 from media.files.purposes import get_purpose
 from media.files.sniffing import PNG, extension_of, type_for_mime
-from media.files.storage import SignedRequest, TooMuchData, get_storage
+from media.files.storage import MediaStorage, SignedRequest, TooMuchData, get_storage
 from media.files.video import VideoRendition, extract_poster, probe_video, transcode
 
 logger = logging.getLogger("cotask.media")
@@ -148,6 +148,37 @@ def _delete_now(keys: list[str], planned: list[int]) -> None:
         logger.warning("could not remove objects after a failed upload", exc_info=True)
         return
     StorageDeletion.objects.filter(id__in=planned).delete()
+
+
+_R = TypeVar("_R", Rendition, VideoRendition)
+
+
+def _store_renditions(
+    storage: MediaStorage,
+    file: MediaFile,
+    renditions: list[_R],
+    finish: Callable[[list[tuple[str, _R]], list[int]], str],
+) -> str:
+    """Write each rendition next to the file's object, then `finish(writes, planned)`, which
+    puts them in use. Until it returns, the keys are planned deletions (a crash leaves
+    nothing behind); if anything fails, the written objects are deleted at once."""
+    base = file.storage_key.rsplit("/", 1)[0]
+    writes = [(f"{base}/{r.name}.{r.extension}", r) for r in renditions]
+    keys = [key for key, _r in writes]
+    planned = _plan_writes(keys)
+    try:
+        for key, rendition in writes:
+            storage.save(
+                key,
+                rendition.path,
+                content_type=rendition.content_type,
+                cache_control=_cache_control(file.visibility),
+                disposition="inline",
+            )
+        return finish(writes, planned)
+    except BaseException:
+        _delete_now(keys, planned)
+        raise
 
 
 def _base_event(file: MediaFile) -> dict[str, Any]:
@@ -630,19 +661,9 @@ def process_video(*, file_id: UUID) -> str:
         except FileRejected as exc:
             fail_file(file_id=file_id, code=exc.code, message=_field_message(exc))
             return "failed"
-        base = file.storage_key.rsplit("/", 1)[0]
-        writes = [(f"{base}/{r.name}.{r.extension}", r) for r in renditions]
-        keys = [key for key, _r in writes]
-        planned = _plan_writes(keys)
-        try:
-            for key, rendition in writes:
-                storage.save(
-                    key,
-                    rendition.path,
-                    content_type=rendition.content_type,
-                    cache_control=_cache_control(file.visibility),
-                    disposition="inline",
-                )
+
+        def finish(writes: list[tuple[str, Rendition]], planned: list[int]) -> str:
+            keys = [key for key, _r in writes]
             with transaction.atomic():
                 current = (
                     MediaFile.objects.select_for_update()
@@ -664,10 +685,9 @@ def process_video(*, file_id: UUID) -> str:
                 _publish("ready", current, actor=None, **_ready_event_data(current))
                 # Playable as uploaded from now on; the MP4 renditions follow.
                 transaction.on_commit(lambda: _enqueue_conversion(file_id))
-        except BaseException:
-            _delete_now(keys, planned)
-            raise
-    return "ready"
+            return "ready"
+
+        return _store_renditions(storage, file, renditions, finish)
 
 
 # -- video conversion (Celery) ----------------------------------------------------------------
@@ -787,23 +807,14 @@ def convert_video(*, file_id: UUID) -> str:
         except FileRejected as exc:
             fail_conversion(file_id=file_id, code=exc.code, message=_field_message(exc))
             return "failed"
-        base = file.storage_key.rsplit("/", 1)[0]
-        writes = [(f"{base}/{r.name}.{r.extension}", r) for r in renditions]
-        keys = [key for key, _r in writes]
-        planned = _plan_writes(keys)
-        try:
-            for key, rendition in writes:
-                storage.save(
-                    key,
-                    rendition.path,
-                    content_type=rendition.content_type,
-                    cache_control=_cache_control(file.visibility),
-                    disposition="inline",
-                )
-            return _finish_conversion(file_id=file_id, writes=writes, keys=keys)
-        except BaseException:
-            _delete_now(keys, planned)
-            raise
+        return _store_renditions(
+            storage,
+            file,
+            renditions,
+            lambda writes, _planned: _finish_conversion(
+                file_id=file_id, writes=writes, keys=[key for key, _r in writes]
+            ),
+        )
 
 
 def _finish_conversion(
