@@ -66,6 +66,31 @@ def _actor(event: Event) -> UUID | None:
     return _uuid(event.actor) or _uuid(event.data.get("actor_id"))
 
 
+def _notify_by_table(
+    event: Event,
+    notices: dict[str, tuple[str, str, str]],
+    *,
+    target: Target,
+    params: dict[str, Any],
+    data: dict[str, Any],
+) -> None:
+    """Tell the one person `notices[event.type]` names: (notification type, the key in the
+    event's data of whose id is told, the key of the actor's id)."""
+    notification_type, recipient_key, actor_key = notices[event.type]
+    recipient = _uuid(event.data.get(recipient_key))
+    if recipient is None or not _addressed(event.data, recipient):
+        return
+    services.notify(
+        event_id=event.id,
+        recipient_id=recipient,
+        type=notification_type,
+        actor_id=_uuid(event.data.get(actor_key)) or _actor(event),
+        target=target,
+        params=params,
+        data=data,
+    )
+
+
 def _notify_each(event: Event, recipients: Iterable[UUID | None], **kwargs: Any) -> None:
     seen: set[UUID] = set()
     for recipient in recipients:
@@ -191,16 +216,10 @@ _FOLLOW_NOTICES = {
 
 @event_handler(*_FOLLOW_NOTICES)
 def on_follow(event: Event) -> None:
-    notification_type, recipient_key, actor_key = _FOLLOW_NOTICES[event.type]
     data = event.data
-    recipient = _uuid(data.get(recipient_key))
-    if not _addressed(data, recipient):
-        return
-    services.notify(
-        event_id=event.id,
-        recipient_id=recipient,
-        type=notification_type,
-        actor_id=_uuid(data.get(actor_key)) or _actor(event),
+    _notify_by_table(
+        event,
+        _FOLLOW_NOTICES,
         target=Target(service="social", kind="page", id=str(data.get("page_id", ""))),
         params={"page": _page(data)},
         data={"page_id": data.get("page_id")},
@@ -290,16 +309,10 @@ _REVIEW_NOTICES = {
 
 @event_handler(*_REVIEW_NOTICES)
 def on_review(event: Event) -> None:
-    notification_type, recipient_key, actor_key = _REVIEW_NOTICES[event.type]
     data = event.data
-    recipient = _uuid(data.get(recipient_key))
-    if recipient is None or not _addressed(data, recipient):
-        return
-    services.notify(
-        event_id=event.id,
-        recipient_id=recipient,
-        type=notification_type,
-        actor_id=_uuid(data.get(actor_key)) or _actor(event),
+    _notify_by_table(
+        event,
+        _REVIEW_NOTICES,
         target=Target(service="social", kind="review", id=str(data.get("review_id", ""))),
         params={"rating": data.get("rating", "")},
         data={
