@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from media.files import services
 from media.files.storage import MediaStorage, get_storage, reset_storage
 
 S3_CONFIGURED = bool(os.environ.get("S3_ENDPOINT_URL"))
@@ -198,6 +199,25 @@ def media_api(client_for: Any, committed: Any) -> Callable[..., MediaApi]:
         return MediaApi(client_for(user, **options), committed)
 
     return factory
+
+
+@pytest.fixture
+def stored_video(media_api: Any, tmp_path: Path) -> Callable[..., services.UploadResult]:
+    """Store `data` as a post video straight through the service (of a new user unless
+    `owner_id` is given); its processing runs only if commit callbacks do."""
+
+    def store(data: bytes, *, owner_id: uuid.UUID | None = None) -> services.UploadResult:
+        source = tmp_path / "clip.mp4"
+        source.write_bytes(data)
+        return services.upload_file(
+            owner_id=owner_id or media_api().user.id,
+            purpose="post_video",
+            visibility=None,
+            path=source,
+            filename="c.mp4",
+        )
+
+    return store
 
 
 def stored_everything(storage: MediaStorage) -> list[str]:

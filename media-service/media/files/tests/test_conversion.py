@@ -189,22 +189,13 @@ def test_a_conversion_over_its_time_limit_fails_and_keeps_the_original(
 
 
 def test_a_conversion_run_again_after_a_crash_changes_nothing_twice(
-    media_api: Any,
+    stored_video: Any,
     media_storage: Any,
     published_events: Any,
     clips: dict[str, bytes],
     committed: Any,
-    tmp_path: Path,
 ) -> None:
-    source = tmp_path / "clip.mp4"
-    source.write_bytes(clips["short"])
-    result = services.upload_file(
-        owner_id=media_api().user.id,
-        purpose="post_video",
-        visibility=None,
-        path=source,
-        filename="c.mp4",
-    )
+    result = stored_video(clips["short"])
     file_id = result.file.id
     # Processed, but the conversion's worker died: the task was left `converting`, with the
     # deletion planned for a rendition it had started to write.
@@ -224,17 +215,9 @@ def test_a_conversion_run_again_after_a_crash_changes_nothing_twice(
 
 
 def test_a_conversion_that_keeps_crashing_is_given_up(
-    media_api: Any, media_storage: Any, clips: dict[str, bytes], tmp_path: Path
+    stored_video: Any, media_storage: Any, clips: dict[str, bytes]
 ) -> None:
-    source = tmp_path / "clip.mp4"
-    source.write_bytes(clips["short"])
-    result = services.upload_file(
-        owner_id=media_api().user.id,
-        purpose="post_video",
-        visibility=None,
-        path=source,
-        filename="c.mp4",
-    )
+    result = stored_video(clips["short"])
     services.process_video(file_id=result.file.id)
     MediaFile.objects.filter(id=result.file.id).update(conversion_attempts=3)
     assert services.convert_video(file_id=result.file.id) == "failed"

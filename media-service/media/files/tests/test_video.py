@@ -118,15 +118,11 @@ def test_an_unreadable_video_fails_with_the_reason_and_its_original_kept(
 
 
 def test_a_video_deleted_while_processing_leaves_nothing(
-    media_api: Any, media_storage: Any, videos: dict[str, bytes], committed: Any, tmp_path: Path
+    media_api: Any, media_storage: Any, videos: dict[str, bytes], committed: Any, stored_video: Any
 ) -> None:
     api = media_api()
-    source = tmp_path / "clip.mp4"
-    source.write_bytes(videos["mp4"])
     # Stored, but its task not run yet (no commit callbacks here).
-    result = services.upload_file(
-        owner_id=api.user.id, purpose="post_video", visibility=None, path=source, filename="c.mp4"
-    )
+    result = stored_video(videos["mp4"], owner_id=api.user.id)
     assert result.file.status == "processing"
     assert api.delete(result.file.id).status_code == 204
     assert committed(lambda: services.process_video(file_id=result.file.id)) == "skipped"
@@ -134,18 +130,10 @@ def test_a_video_deleted_while_processing_leaves_nothing(
 
 
 def test_a_missing_ffprobe_is_retried_then_fails(
-    media_api: Any, media_storage: Any, videos: dict[str, bytes], settings: Any, tmp_path: Path
+    stored_video: Any, media_storage: Any, videos: dict[str, bytes], settings: Any, tmp_path: Path
 ) -> None:
     settings.FFPROBE_BIN = str(tmp_path / "no-ffprobe")
-    source = tmp_path / "clip.mp4"
-    source.write_bytes(videos["mp4"])
-    result = services.upload_file(
-        owner_id=media_api().user.id,
-        purpose="post_video",
-        visibility=None,
-        path=source,
-        filename="c.mp4",
-    )
+    result = stored_video(videos["mp4"])
     outcome = tasks.process_video.apply(args=[str(result.file.id)], retries=5)
     assert outcome.get() == "failed"
     file = MediaFile.objects.get(id=result.file.id)
@@ -153,28 +141,14 @@ def test_a_missing_ffprobe_is_retried_then_fails(
 
 
 def test_a_lost_processing_task_is_queued_again_then_given_up(
-    media_api: Any, media_storage: Any, videos: dict[str, bytes], tmp_path: Path, committed: Any
+    stored_video: Any, media_storage: Any, videos: dict[str, bytes], committed: Any
 ) -> None:
-    source = tmp_path / "clip.mp4"
-    source.write_bytes(videos["mp4"])
-    result = services.upload_file(
-        owner_id=media_api().user.id,
-        purpose="post_video",
-        visibility=None,
-        path=source,
-        filename="c.mp4",
-    )
+    result = stored_video(videos["mp4"])
     later = timezone.now() + timedelta(hours=1)
     assert committed(lambda: services.requeue_stale_processing(now=later)) == 1
     assert MediaFile.objects.get(id=result.file.id).status == "ready"
 
-    stuck = services.upload_file(
-        owner_id=media_api().user.id,
-        purpose="post_video",
-        visibility=None,
-        path=source,
-        filename="c.mp4",
-    )
+    stuck = stored_video(videos["mp4"])
     MediaFile.objects.filter(id=stuck.file.id).update(processing_attempts=3)
     assert services.requeue_stale_processing(now=later) == 0
     assert MediaFile.objects.get(id=stuck.file.id).failure_code == "processing_error"
