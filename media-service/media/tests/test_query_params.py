@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from cotask_common.testing.query_params import bad_query_test
 
-import pytest
-
-from cotask_common.testing.query_params import assert_query_rejected
-
-BAD_QUERIES = [
-    ("/api/media/files/?page_size=null", "page_size"),
-    ("/api/media/files/?cursor=nope", "cursor"),
-    ("/api/media/files/?status=lost", "status"),
-]
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(("url", "parameter"), BAD_QUERIES)
-def test_a_bad_query_parameter_is_a_400_naming_it(
-    client_for: Any, url: str, parameter: str
-) -> None:
-    assert_query_rejected(client_for(), url, parameter)
+test_a_bad_query_parameter_is_a_400_naming_it = bad_query_test(
+    [
+        ("/api/media/files/?page_size=null", "page_size"),
+        ("/api/media/files/?cursor=nope", "cursor"),
+        ("/api/media/files/?status=lost", "status"),
+    ]
+)

@@ -6,22 +6,16 @@ from typing import Any
 
 import pytest
 
-from cotask_common.testing.query_params import assert_query_rejected
+from cotask_common.testing.query_params import bad_query_test
 
-BAD_QUERIES = [
-    ("/api/notifications/?unread=null", "unread"),
-    ("/api/notifications/?page_size=null", "page_size"),
-    ("/api/notifications/?type=nothing", "type"),
-    ("/api/notifications/preferences/pages/?cursor=nope", "cursor"),
-]
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(("url", "parameter"), BAD_QUERIES)
-def test_a_bad_query_parameter_is_a_400_naming_it(
-    client_for: Any, url: str, parameter: str
-) -> None:
-    assert_query_rejected(client_for(), url, parameter)
+test_a_bad_query_parameter_is_a_400_naming_it = bad_query_test(
+    [
+        ("/api/notifications/?unread=null", "unread"),
+        ("/api/notifications/?page_size=null", "page_size"),
+        ("/api/notifications/?type=nothing", "type"),
+        ("/api/notifications/preferences/pages/?cursor=nope", "cursor"),
+    ]
+)
 
 
 @pytest.mark.django_db
