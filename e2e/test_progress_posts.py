@@ -127,22 +127,26 @@ def progress_in(feed: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [post for post in feed if post["kind"] == "progress"]
 
 
-def journey(base: str, env: dict[str, str]) -> None:
-    ada, bob = Person(base), Person(base)
-
-    # Ada's personal page comes from auth's event; Bob follows it.
+def follow_once_there(follower: Person, person: Person) -> None:
+    """`person`'s personal page comes from auth's event: wait for it, then follow it."""
+    page = f"{SOCIAL}/pages/{person.username}/"
     wait_for(
         lambda: (
-            requests.get(
-                f"{base}{SOCIAL}/pages/{ada.username}/", headers=bob.headers, timeout=30
-            ).status_code
+            requests.get(f"{follower.base}{page}", headers=follower.headers, timeout=30).status_code
             == 200
         ),
         timeout=60,
         interval=0.5,
-        what="ada's personal page",
+        what=f"{person.username}'s personal page",
     )
-    bob.call("POST", f"{SOCIAL}/pages/{ada.username}/follow/")
+    follower.call("POST", f"{page}follow/")
+
+
+def journey(base: str, env: dict[str, str]) -> None:
+    ada, bob = Person(base), Person(base)
+
+    # Ada's personal page comes from auth's event; Bob follows it.
+    follow_once_there(bob, ada)
     settings = ada.call("PATCH", f"{SOCIAL}/me/progress/", **dict.fromkeys(OPT_INS, True))
     assert settings["task_completed"] and settings["streak_milestone"], settings
 
@@ -201,18 +205,7 @@ def room_milestone_journey(base: str, env: dict[str, str]) -> None:
     PostgreSQL) and a private one. Cyd opted in, Dan did not: Cyd's follower sees both posts,
     the private room unnamed; Dan's page has none."""
     cyd, dan, eve = Person(base), Person(base), Person(base)
-    wait_for(
-        lambda: (
-            requests.get(
-                f"{base}{SOCIAL}/pages/{cyd.username}/", headers=eve.headers, timeout=30
-            ).status_code
-            == 200
-        ),
-        timeout=60,
-        interval=0.5,
-        what="cyd's personal page",
-    )
-    eve.call("POST", f"{SOCIAL}/pages/{cyd.username}/follow/")
+    follow_once_there(eve, cyd)
     assert cyd.call("PATCH", f"{SOCIAL}/me/progress/", room_milestone=True)["room_milestone"]
 
     lab = cyd.call("POST", "/api/tasks/rooms/", name="Open lab")
