@@ -295,11 +295,8 @@ def test_a_private_file_is_read_only_through_a_short_lived_signed_url(media: Med
     assert requests.get(url, timeout=30).status_code == 403
 
 
-@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed")
-def test_a_video_goes_direct_and_is_processed_then_converted_by_the_worker(
-    media: MediaStack,
-) -> None:
-    client = Client(media)
+def two_second_clip() -> bytes:
+    """A small H.264 MP4 made by ffmpeg's test source."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "clip.mp4"
         subprocess.run(
@@ -311,7 +308,15 @@ def test_a_video_goes_direct_and_is_processed_then_converted_by_the_worker(
             check=True,
             timeout=60,
         )  # fmt: skip
-        data = path.read_bytes()
+        return path.read_bytes()
+
+
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed")
+def test_a_video_goes_direct_and_is_processed_then_converted_by_the_worker(
+    media: MediaStack,
+) -> None:
+    client = Client(media)
+    data = two_second_clip()
     started = client.start(data, name="lesson.mp4", purpose="post_video", content_type="video/mp4")
     assert started.status_code == 201, started.text
     assert put(started.json()["upload"], data).status_code == 200
@@ -359,18 +364,7 @@ def test_a_lesson_video_post_shows_the_video_once_converted(s3_stack: MediaStack
     the worker converts it, the post shows the renditions, the mentor is told."""
     client = Client(s3_stack)
     social = f"{s3_stack.url}/api/social"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "lesson.mp4"
-        subprocess.run(
-            [
-                "ffmpeg", "-v", "error", "-y", "-f", "lavfi",
-                "-i", "testsrc=size=160x90:rate=15", "-t", "2",
-                "-pix_fmt", "yuv420p", "-c:v", "libx264", str(path),
-            ],
-            check=True,
-            timeout=60,
-        )  # fmt: skip
-        uploaded = client.upload(path.read_bytes(), name="lesson.mp4", purpose="post_video")
+    uploaded = client.upload(two_second_clip(), name="lesson.mp4", purpose="post_video")
     assert uploaded.status_code == 201, uploaded.text
     file_id = uploaded.json()["id"]
 
