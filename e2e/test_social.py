@@ -171,8 +171,15 @@ def test_the_social_journey(gateway: str, stack_env: dict[str, str], social_work
     carol_own = carol.publish(carol.personal_page()["handle"], "not followed")
     newest_first = list(reversed(posted))
     # Fan-out on write (the Celery worker): each followed page's post pushed to one timeline,
-    # so the feed below is read from the kept timeline, not from the database fallback.
-    wait_for(lambda: _pushes(social_worker) >= len(posted), timeout=30, what="the fan-out tasks")
+    # so the feed below is read from the kept timeline, not from the database fallback. The
+    # worker may first drain fan-outs queued by earlier tests (no worker ran then), so a count
+    # of pushes alone would not say these posts arrived: the feed must show them all.
+    wait_for(
+        lambda: reader.feed(page_size=3) == newest_first,
+        timeout=30,
+        what="the fan-out of the posts into the reader's timeline",
+    )
+    assert _pushes(social_worker) >= len(posted)
     pages = reader.get("/feed/?page_size=3").json()
     assert len(pages["results"]) == 3 and pages["next"]
     seen = reader.feed(page_size=3)
