@@ -7,7 +7,6 @@ block hiding a page's posts from everyone else."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -105,12 +104,6 @@ class Client:
         return ids
 
 
-def _pushes(worker_log: Path) -> int:
-    """Fan-out tasks the worker finished that pushed a post into exactly one timeline."""
-    pattern = r"social\.fan_out_post\[[^]]+\] succeeded in [^:]+: 1$"
-    return len(re.findall(pattern, worker_log.read_text(errors="replace"), re.MULTILINE))
-
-
 def _person(gateway: str) -> Client:
     person = Client(gateway, register_and_login(gateway))
     page = wait_for(
@@ -172,14 +165,14 @@ def test_the_social_journey(gateway: str, stack_env: dict[str, str], social_work
     newest_first = list(reversed(posted))
     # Fan-out on write (the Celery worker): each followed page's post pushed to one timeline,
     # so the feed below is read from the kept timeline, not from the database fallback. The
-    # worker may first drain fan-outs queued by earlier tests (no worker ran then), so a count
-    # of pushes alone would not say these posts arrived: the feed must show them all.
+    # worker may first drain fan-outs queued by earlier tests, and the stack's other social
+    # workers take fan-outs too, so a count in this worker's log says nothing of these posts:
+    # the kept timeline must show them all.
     wait_for(
         lambda: reader.feed(page_size=3) == newest_first,
         timeout=30,
         what="the fan-out of the posts into the reader's timeline",
     )
-    assert _pushes(social_worker) >= len(posted)
     pages = reader.get("/feed/?page_size=3").json()
     assert len(pages["results"]) == 3 and pages["next"]
     seen = reader.feed(page_size=3)
