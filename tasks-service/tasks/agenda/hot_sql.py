@@ -19,11 +19,12 @@ import functools
 from datetime import date, datetime
 from uuid import UUID
 
+import orjson
 from django.db import connection
 from django.db.models import Q
 
 from cotask_common.statements import Columns, Statement
-from tasks.agenda.models import CheckinEntry, HabitEntry, PlannedDay
+from tasks.agenda.models import CardsOutlook, CheckinEntry, HabitEntry, PlannedDay
 from tasks.planning.models import Assignment, Status, Task
 from tasks.rooms.models import Membership, Room, RoomKind
 
@@ -211,3 +212,29 @@ def habits_orm(*, user_id: UUID, first: date, last: date) -> list[HabitEntry]:
     for row in rows:
         row.done_days = done.get(row.habit_id, [])  # type: ignore[attr-defined]
     return rows
+
+
+def cards_outlook(*, user_id: UUID) -> tuple[dict[str, int], int | None] | None:
+    """The person's cards forecast (`{"YYYY-MM-DD": cards}`) and answer pace (ms per answer,
+    None: no answers yet); None without a forecast. One query."""
+    statement = _outlook_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params(user_id))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    days, answer_ms = row
+    # The driver hands jsonb over as text (Django leaves decoding to the field).
+    return (orjson.loads(days) if isinstance(days, str | bytes) else days), answer_ms
+
+
+@functools.cache
+def _outlook_statement() -> Statement:
+    o = Columns(CardsOutlook)
+    sql = f"SELECT {o('days')}, {o('answer_ms')} FROM {o.table} WHERE {o('owner_id')} = %s"
+    return Statement(sql, [o.field("owner_id")])
+
+
+def cards_outlook_orm(*, user_id: UUID) -> tuple[dict[str, int], int | None] | None:
+    """`cards_outlook` by the ORM."""
+    return CardsOutlook.objects.filter(owner_id=user_id).values_list("days", "answer_ms").first()

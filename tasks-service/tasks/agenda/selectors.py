@@ -26,7 +26,6 @@ from cotask_common.localtime import zone_named
 from cotask_common.schedules import Pauses, due_by_schedule
 from tasks.agenda import hot_sql
 from tasks.agenda.models import (
-    CardsOutlook,
     Suggestion,
     SuggestionStatus,
 )
@@ -285,7 +284,8 @@ def agenda(
         (entry.overdue if item.overdue and item.day == today else entry.tasks).append(item)
     for day, habits in _habits(user_id=user_id, first=first, last=last).items():
         days[day].habits = habits
-    outlook = CardsOutlook.objects.filter(owner_id=user_id).values_list("days", "answer_ms").first()
+    read_outlook = hot_sql.cards_outlook if hot_sql.enabled() else hot_sql.cards_outlook_orm
+    outlook = read_outlook(user_id=user_id)
     if outlook:
         forecast, per_card = outlook[0], outlook[1] or settings.AGENDA_CARD_SECONDS * 1000
         for day, entry in days.items():

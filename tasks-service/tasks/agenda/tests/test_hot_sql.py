@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from tasks.agenda import hot_sql
-from tasks.agenda.models import HabitEntry
+from tasks.agenda.models import CardsOutlook, HabitEntry
 from tasks.agenda.tests.conftest import TODAY, habit_data
 from tasks.planning.models import Status, Task
 from tasks.rooms.models import RoomKind
@@ -117,6 +117,20 @@ def test_the_habit_statement_reads_what_the_orm_reads(
         hot_sql.habits(user_id=cast.member.user.id, first=TODAY, last=TODAY + timedelta(days=6))
     )
     assert len(mine) == 5 and any(row[-1] for row in mine)
+
+
+def test_the_outlook_statement_reads_what_the_orm_reads(cast: Any) -> None:
+    forecast = {str(TODAY): 12, str(TODAY + timedelta(days=1)): 3}
+    CardsOutlook.objects.create(
+        owner_id=cast.member.user.id, days=forecast, version=datetime.now(UTC), answer_ms=8000
+    )
+    CardsOutlook.objects.create(owner_id=cast.owner.user.id, days={}, version=datetime.now(UTC))
+    mine = hot_sql.cards_outlook(user_id=cast.member.user.id)
+    assert mine == hot_sql.cards_outlook_orm(user_id=cast.member.user.id) == (forecast, 8000)
+    theirs = hot_sql.cards_outlook(user_id=cast.owner.user.id)
+    assert theirs == hot_sql.cards_outlook_orm(user_id=cast.owner.user.id) == ({}, None)
+    assert hot_sql.cards_outlook(user_id=cast.stranger.user.id) is None
+    assert hot_sql.cards_outlook_orm(user_id=cast.stranger.user.id) is None
 
 
 def test_the_agenda_is_the_same_either_way(data: Any, cast: Any) -> None:
