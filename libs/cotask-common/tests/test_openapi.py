@@ -66,6 +66,8 @@ def test_operations_get_names_tags_errors_and_shared_parts() -> None:
     # A mixin's docstring is not the operation's description.
     assert "mixin" not in listing["description"].lower()
     assert listing["description"].startswith("No token needed.")
+    # Said as `[]`, the form generated clients read as "no token" (not drf-spectacular's `[{}]`).
+    assert listing["security"] == []
     refs = [p.get("$ref") for p in listing["parameters"]]
     assert "#/components/parameters/Cursor" in refs
     assert "#/components/parameters/AcceptLanguage" in refs

@@ -193,6 +193,10 @@ def _finish_operation(operation: dict[str, Any], service: str) -> None:
             }
 
     notes = _notes(operation)
+    # `[{}]` (drf-spectacular's "no token") and `[]` say the same, but generators
+    # (openapi-python-client) read only `[]` as "no token": a client must not need one to log in.
+    if operation.get("security") == [{}]:
+        operation["security"] = []
     own = (operation.get("description") or "").strip()
     operation["description"] = f"{own}{NOTES_SEPARATOR}{notes}" if own else notes
 
