@@ -26,6 +26,13 @@ globals().update(
     )
 )
 
+# Two choice fields are both called `kind`: their enums get names of their own in the document
+# (and in generated clients), not a hash suffix.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {  # noqa: F405 - set by build_settings
+    "HabitKindEnum": "habits.tracking.models.HabitKind",
+    "ImportKindEnum": "habits.card_transfer.models.ImportKind",
+}
+
 # Celery beat: the habits reminder pass and the day close (habits/tracking/tasks.py), at the
 # start of every minute (reminders are HH:MM, so one fires within seconds of its minute). Each
 # pass takes only what is due (by index) and claims rows with SKIP LOCKED: one index probe when

@@ -26,6 +26,12 @@ globals().update(
 
 _var_dir: Path = COTASK_VAR_DIR  # noqa: F405 - set by build_settings
 
+# A file's and an upload's `status` are different choice sets: the file's gets a name of its own
+# in the document (and in generated clients), not a hash suffix.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {  # noqa: F405 - set by build_settings
+    "FileStatusEnum": "media.files.models.Status",
+}
+
 # -- storage ----------------------------------------------------------------------------------
 # S3 when an endpoint is configured (or MEDIA_STORAGE=s3, e.g. for AWS without an endpoint);
 # otherwise local folders: public files under MEDIA_ROOT (served by nginx at /media/), private

@@ -39,7 +39,9 @@ class ProfileInput(serializers.Serializer):
     availability = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PageBrief(serializers.Serializer):
+class MentorPageBrief(serializers.Serializer):
+    """A mentor's page, as the mentor list and reviews show it."""
+
     id = serializers.UUIDField()
     handle = serializers.CharField()
     name = serializers.CharField()
@@ -67,7 +69,7 @@ class RatingOutput(serializers.Serializer):
 class MentorOutput(serializers.Serializer):
     id = serializers.UUIDField()
     user_id = serializers.UUIDField()
-    page = PageBrief()
+    page = MentorPageBrief()
     subjects = serializers.SerializerMethodField()
     tags = serializers.ListField(child=serializers.CharField())
     languages = serializers.ListField(child=serializers.CharField())
@@ -129,7 +131,7 @@ class RemoveInput(serializers.Serializer):
 class MentorBrief(serializers.Serializer):
     id = serializers.UUIDField()
     user_id = serializers.UUIDField()
-    page = PageBrief()
+    page = MentorPageBrief()
 
 
 class ReviewOutput(serializers.Serializer):

@@ -2,15 +2,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from tasks.rooms.serializers import UserBrief  # one schema component for {id, username}
+
 
 class CommentInput(serializers.Serializer):
     # Length and emptiness are the service's rules (their messages state the limit).
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
-
-
-class UserBrief(serializers.Serializer):
-    id = serializers.UUIDField()
-    username = serializers.CharField()
 
 
 class CommentOutput(serializers.Serializer):
