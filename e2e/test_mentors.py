@@ -1,8 +1,9 @@
 """Mentors end to end, through nginx: a mentor sets up a profile → a student writes to them in
-chat and the mentor answers → the student reviews the mentor → the mentor is notified (social's
-outbox → the bus → notifications-service) → the rating shows on the mentor list. On the real
-stack (PostgreSQL, Kafka, Redis) and on `make run`'s embedded defaults (SQLite, the embedded
-event log)."""
+chat and the mentor answers → the student reviews the mentor → the mentor is notified, live on
+their open socket and in the list (social's outbox → the bus → notifications-service) → the
+mentor answers the review and the student's socket hears of it → the rating shows on the mentor
+list. On the real stack (PostgreSQL, Kafka, Redis) and on `make run`'s embedded defaults (SQLite,
+the embedded event log, the SQLite channel layer)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,19 @@ import pytest
 import requests
 from harness import Stack, api_ok, bearer, call_api, register_and_login, wait_for
 from harness import embedded_stack as embedded_stack_of
+from test_notifications import notification_frames, open_socket
 
 MENTORS = "social/mentors"
+
+
+def _frame_of(ws: Any, kind: str) -> dict[str, Any]:
+    """The next notification frame of type `kind`; others (the chat's message notifications,
+    which may come late) are passed over."""
+    for _ in range(10):
+        [frame] = notification_frames(ws, 1, timeout=90)
+        if frame["notification"]["type"] == kind:
+            return frame
+    raise AssertionError(f"no {kind} frame among the next 10")
 
 
 def _journey(gateway: str) -> None:
@@ -57,15 +69,18 @@ def _journey(gateway: str) -> None:
 
     bad = call_api(gateway, student, "POST", f"{MENTORS}/{mentor_id}/reviews/", rating=6)
     assert bad.status_code == 400 and "rating" in bad.json()["fields"]
-    review = api_ok(
-        gateway,
-        student,
-        "POST",
-        f"{MENTORS}/{mentor_id}/reviews/",
-        rating=5,
-        text="Patient and clear",
-    )
-    assert review["interaction"] == "conversation"
+    with open_socket(gateway, mentor) as ws:
+        review = api_ok(
+            gateway,
+            student,
+            "POST",
+            f"{MENTORS}/{mentor_id}/reviews/",
+            rating=5,
+            text="Patient and clear",
+        )
+        assert review["interaction"] == "conversation"
+        pushed = _frame_of(ws, "mentor_reviewed")
+    assert pushed["notification"]["actor"]["id"] == student["user"]["id"]
 
     def notified() -> Any:
         r = requests.get(f"{gateway}/api/notifications/", headers=bearer(mentor), timeout=30)
@@ -74,6 +89,19 @@ def _journey(gateway: str) -> None:
 
     notice = wait_for(notified, timeout=90, what="the mentor's review notification")
     assert "5 of 5" in notice["text"], notice
+    assert notice["id"] == pushed["notification"]["id"]  # the frame is the stored notification
+
+    # The mentor answers once; the student hears of it on their socket.
+    with open_socket(gateway, student) as ws:
+        api_ok(
+            gateway, mentor, "POST", f"{MENTORS}/reviews/{review['id']}/answer/", text="Thank you!"
+        )
+        answered = _frame_of(ws, "review_answered")
+    assert answered["notification"]["actor"]["id"] == mentor_id
+    again = call_api(
+        gateway, mentor, "POST", f"{MENTORS}/reviews/{review['id']}/answer/", text="Once more"
+    )
+    assert again.status_code == 409, again.text
 
     listed = requests.get(
         f"{gateway}/api/{MENTORS}/",
