@@ -29,4 +29,5 @@ COTASK_EVENT_LOG_PATH: str
 COTASK_EVENT_MAX_ATTEMPTS: int
 # Django and library settings a service's module goes on to extend.
 REST_FRAMEWORK: dict[str, Any]
+SPECTACULAR_SETTINGS: dict[str, Any]
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]]
