@@ -32,6 +32,7 @@ from habits.cards.serializers import (
     ReviewOutput,
     SearchQuery,
     StatsQuery,
+    card_json,
 )
 
 
@@ -187,7 +188,7 @@ class AnswerApi(APIView):
             rating=RATINGS[data["rating"]],
             duration_ms=data["duration_ms"],
         )
-        return Response(CardOutput(card).data)
+        return Response(card_json(card))
 
 
 def _card_action(action: str) -> type[APIView]:
