@@ -19,7 +19,8 @@ Its own PostgreSQL database (`--database`, default `cotask_bench_cards`), Redis 
    deck, note and the person's profile, the fsrs package, a balancing count when the interval
    is fuzzed, and one write of the card, its review row and the profile; `habits.cards.hot_sql`).
 3. Queue: `selectors.due_queue` of the big collection in this process (`--queue-runs` times,
-   with its query count), and the endpoint through nginx from one client.
+   with its query count: three statements on PostgreSQL, `habits.cards.hot_sql`), and the
+   endpoint through nginx from one client.
 4. Fit: `optimization.optimize_for` of the big collection's person (reads the reviews, fits
    with fsrs-rs-python, evaluates the loss before and after).
 

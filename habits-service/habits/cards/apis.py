@@ -258,7 +258,7 @@ class QueueApi(APIView):
             {
                 "day": queue.today,
                 "counts": queue.counts,
-                "cards": CardOutput(queue.cards, many=True).data,
+                "cards": [card_json(card) for card in queue.cards],
             }
         )
 

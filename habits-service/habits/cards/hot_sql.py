@@ -8,12 +8,14 @@ statements: one read of everything it needs (the card, its deck's options, its n
 person's profile and zone), and one write (the card, its review row and the profile in one
 `WITH`), plus the balancing count when the answer is balanced. The write changes the card only
 if it is still the row that was read (its `updated_at`), so no lock or transaction is needed;
-a lost race is read and scheduled again (`services.card_answer`).
+a lost race is read and scheduled again (`services.card_answer`). The due queue is three
+statements instead of six (`selectors.due_queue`: the profile, zone and decks; the counts; the
+next cards with their notes).
 
 PostgreSQL only (`enabled()`); SQLite, the embedded default, runs the twins, which are what
-`services` ran before. `habits/cards/tests/test_hot_sql.py` runs both on the same data and
-requires the same rows. Only the models' own quoted table and column names are interpolated;
-every value is a parameter.
+`services` and `selectors` ran before. `habits/cards/tests/test_hot_sql.py` runs both on the
+same data and requires the same rows (for the queue: the same queue). Only the models' own
+quoted table and column names are interpolated; every value is a parameter.
 """
 
 # ruff: noqa: S608
@@ -274,3 +276,188 @@ def _write_statement() -> Statement:
     fields += [p.field("next_summary_at"), p.field("forecast_at"), p.field("forecast_at")]
     fields += [p.field("owner"), p.field("forecast_at")]
     return Statement(sql, fields)
+
+
+# ---------------------------------------------------------------------------------------------
+# The due queue (`selectors.due_queue`; its twin is the ORM code there): three statements
+
+
+@dataclass
+class QueueSetup:
+    """The person's day start (None: no profile yet), saved zone and decks
+    ({id: (parent id, new per day, reviews per day)})."""
+
+    day_start_hour: int | None
+    time_zone: str | None
+    decks: dict[UUID, tuple[UUID | None, int, int]]
+
+
+def queue_setup(*, owner_id: Any) -> QueueSetup:
+    """The profile, zone and decks the queue needs, in one query."""
+    statement = _setup_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params(owner_id))
+        rows = cursor.fetchall()
+    decks = {row[2]: (row[3], row[4], row[5]) for row in rows if row[2] is not None}
+    return QueueSetup(day_start_hour=rows[0][0], time_zone=rows[0][1], decks=decks)
+
+
+@functools.cache
+def _setup_statement() -> Statement:
+    p, u, d = Columns(CardProfile, "p"), Columns(UserRef, "u"), Columns(Deck, "d")
+    sql = f"""
+    SELECT {p("day_start_hour")}, {u("time_zone")}, {d("id")}, {d("parent")},
+           {d("new_per_day")}, {d("reviews_per_day")}
+    FROM (SELECT %s AS owner_id) o
+    LEFT JOIN {p.table} p ON {p("owner")} = o.owner_id
+    LEFT JOIN {u.table} u ON {u("id")} = o.owner_id
+    LEFT JOIN {d.table} d ON {d("owner")} = o.owner_id
+    """
+    return Statement(sql, [Columns(Deck).field("owner")])
+
+
+def _available(c: Columns) -> str:
+    """The cards a queue may show (not suspended, not buried at %s): one parameter."""
+    return f"NOT {c('suspended')} AND ({c('buried_until')} IS NULL OR {c('buried_until')} <= %s)"
+
+
+def queue_counts(
+    *,
+    owner_id: Any,
+    today: date,
+    now: datetime,
+    day_end: datetime,
+    decks: dict[UUID, tuple[UUID | None, int, int]],
+    every_deck: bool,
+) -> list[tuple[str, UUID, int, int]]:
+    """("done", deck, state, answers today) per deck and state of the card when answered;
+    ("due", deck, state, cards) of the learning, review and relearning cards due before
+    `day_end`; ("new", deck, 0, cards) of the new cards due before `day_end`, counted no
+    further than the deck's room left today. `decks`: the decks asked for (all of the person's
+    when `every_deck`)."""
+    statement = _counts_statement()
+    ids = list(decks)
+    new_per_day = [decks[i][1] for i in ids]
+    values = [owner_id, today, ids, new_per_day, owner_id, now, day_end, every_deck, owner_id]
+    values += [now, day_end]
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params(*values))
+        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+
+
+@functools.cache
+def _counts_statement() -> Statement:
+    r, c = Columns(Review, "r"), Columns(Card, "c")
+    sql = f"""
+    WITH done AS (
+        SELECT {r("deck")} AS deck_id, {r("state")} AS state, COUNT(*) AS n FROM {r.table} r
+        WHERE {r("owner")} = %s AND {r("day")} = %s
+        GROUP BY 1, 2
+    ), room AS (
+        SELECT d.id, GREATEST(0, d.per_day - COALESCE(
+            (SELECT n FROM done WHERE done.deck_id = d.id AND done.state = 0), 0)) AS room
+        FROM unnest(%s::uuid[], %s::int[]) AS d(id, per_day)
+    )
+    SELECT 'done', deck_id, state, n FROM done
+    UNION ALL
+    SELECT 'due', {c("deck")}, {c("state")}, COUNT(*) FROM {c.table} c
+    WHERE {c("owner")} = %s AND {_available(c)} AND {c("due")} < %s AND {c("state")} IN (1, 2, 3)
+      AND (%s OR {c("deck")} IN (SELECT id FROM room))
+    GROUP BY 2, 3
+    UNION ALL
+    SELECT 'new', room.id, 0, (
+        SELECT COUNT(*) FROM (
+            SELECT 1 FROM {c.table} c
+            WHERE {c("owner")} = %s AND {c("state")} = 0 AND {c("deck")} = room.id
+              AND {_available(c)} AND {c("due")} < %s
+            ORDER BY {c("due")} LIMIT room.room
+        ) AS one_deck
+    ) FROM room WHERE room.room > 0
+    """
+    rf, cf = Columns(Review), Columns(Card)
+    return Statement(
+        sql,
+        [rf.field("owner"), rf.field("day"), None, None, cf.field("owner"),
+         cf.field("buried_until"), cf.field("due"), None, cf.field("owner"),
+         cf.field("buried_until"), cf.field("due")],
+    )  # fmt: skip
+
+
+def queue_cards(
+    *,
+    owner_id: Any,
+    now: datetime,
+    day_end: datetime,
+    learn_until: datetime,
+    rooms: dict[UUID, tuple[int, int]],
+    every_deck: bool,
+    limit: int,
+) -> list[Card]:
+    """The next `limit` cards, their notes attached: the review cards due before `day_end` in
+    (due, id) order, each deck's no further than its review room (`rooms`: {deck: (review
+    room, new room)}); then the learning and relearning cards due by `learn_until`; then the
+    new cards in (due, ordinal, id) order within each deck's new room. One query."""
+    statement = _cards_statement()
+    ids = list(rooms)
+    values = [ids, [rooms[i][0] for i in ids], [rooms[i][1] for i in ids]]
+    values += [owner_id, day_end, now, limit, limit]
+    values += [owner_id, learn_until, now, every_deck, limit]
+    values += [owner_id, day_end, now, limit, limit, limit]
+    cards = statement.fetch(Card, *values)
+    for card in cards:
+        card.note = Note(id=card.note_id, owner_id=card.owner_id, deck_id=card.deck_id,
+                         **{name: getattr(card, f"n_{name}") for name in NOTE_TEXT})  # fmt: skip
+    return cards
+
+
+@functools.cache
+def _cards_statement() -> Statement:
+    c, n = Columns(Card, "c"), Columns(Note, "n")
+
+    def per_deck(state: int, room: str, order: str, take: str = "%s") -> str:
+        return f"""
+        SELECT x.* FROM room CROSS JOIN LATERAL (
+            SELECT {c("id")} AS id, {c("due")} AS due, {c("ordinal")} AS ordinal FROM {c.table} c
+            WHERE {c("owner")} = %s AND {c("state")} = {state} AND {c("deck")} = room.id
+              AND {c("due")} < %s AND {_available(c)}
+            ORDER BY {order} LIMIT LEAST(room.{room}, %s)
+        ) x
+        WHERE room.{room} > 0
+        ORDER BY {order.replace("c.", "x.")} LIMIT {take}
+        """
+
+    by_due = f"{c('due')}, {c('id')}"
+    new_order = f"{c('due')}, {c('ordinal')}, {c('id')}"
+    extras = ", ".join(f"{n(name)} AS n_{name}" for name in NOTE_TEXT)
+    # Each kind is read only as far as the kinds before it left room: a LIMIT of 0 reads
+    # nothing, so a queue filled by reviews never reads its learning or new cards.
+    left = "GREATEST(0, %s - (SELECT COUNT(*) FROM reviews)"
+    sql = f"""
+    WITH room AS (
+        SELECT * FROM unnest(%s::uuid[], %s::int[], %s::int[]) AS r(id, review_room, new_room)
+    ), reviews AS MATERIALIZED ({per_deck(2, "review_room", by_due)}
+    ), learning AS MATERIALIZED (
+        SELECT {c("id")} AS id, {c("due")} AS due FROM {c.table} c
+        WHERE {c("owner")} = %s AND {c("state")} IN (1, 3) AND {c("due")} <= %s
+          AND {_available(c)} AND (%s OR {c("deck")} IN (SELECT id FROM room))
+        ORDER BY {by_due} LIMIT {left})
+    ), new AS MATERIALIZED ({
+        per_deck(0, "new_room", new_order, f"{left} - (SELECT COUNT(*) FROM learning))")
+    }
+    ), picked AS (
+        SELECT id, 0 AS kind, ROW_NUMBER() OVER (ORDER BY due, id) AS pos FROM reviews
+        UNION ALL
+        SELECT id, 1, ROW_NUMBER() OVER (ORDER BY due, id) FROM learning
+        UNION ALL
+        SELECT id, 2, ROW_NUMBER() OVER (ORDER BY due, ordinal, id) FROM new
+        ORDER BY 2, 3 LIMIT %s
+    )
+    SELECT {c.all()}, {extras}
+    FROM picked JOIN {c.table} c ON {c("id")} = picked.id
+    JOIN {n.table} n ON {n("id")} = {c("note")}
+    ORDER BY picked.kind, picked.pos
+    """
+    cf = Columns(Card)
+    lateral = [cf.field("owner"), cf.field("due"), cf.field("buried_until"), None, None]
+    learning = [cf.field("owner"), cf.field("due"), cf.field("buried_until"), None, None]
+    return Statement(sql, [None, None, None, *lateral, *learning, *lateral, None])

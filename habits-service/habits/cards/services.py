@@ -346,7 +346,7 @@ def _study_clock(user: Any, profile: CardProfile) -> tuple[Any, int]:
     return zone_for(user=user), profile.day_start_hour
 
 
-def _zone(user: Any, saved: str | None) -> Any:
+def zone_of(user: Any, saved: str | None) -> Any:
     """`zone_for` when the saved zone was read already: the token's claim, else `saved`."""
     claimed = (getattr(user, "claims", None) or {}).get("tz")
     return zone_named(claimed if isinstance(claimed, str) and claimed else saved)
@@ -411,7 +411,7 @@ def _answer(
     card = read.card
     if card.suspended:
         raise Conflict(_("This card is suspended."), code="card_suspended")
-    zone, hour = _zone(user, read.time_zone), read.day_start_hour
+    zone, hour = zone_of(user, read.time_zone), read.day_start_hour
     today = scheduling.study_day(now, zone=zone, day_start_hour=hour)
     previous = scheduling.snapshot(card)
     read_updated_at = card.updated_at

@@ -207,3 +207,92 @@ def test_an_answer_is_two_statements_and_a_balanced_one_three(
         services.card_answer(user=owner, card_id=cards[0].id, rating=3)
     with django_assert_num_queries(3):  # a review with fuzz: the balancing count
         services.card_answer(user=owner, card_id=cards[9].id, rating=3)
+
+
+def queue_data(owner: Any) -> dict[str, Any]:
+    """Decks (one inside another) with small daily limits, and cards of every kind around the
+    day's edges: new ones sharing a due time, reviews overdue, later today and tomorrow,
+    learning now and later, relearning, suspended, buried; answers already given today."""
+    services.profile_for(user_id=owner.id)
+    parent = Deck.objects.create(owner=owner, name="p", new_per_day=3, reviews_per_day=4)
+    child = Deck.objects.create(owner=owner, name="c", parent=parent, new_per_day=2)
+    other = Deck.objects.create(owner=owner, name="o", reviews_per_day=2, new_per_day=0)
+    cards = []
+    for d, deck in enumerate((parent, child, other)):
+        for i in range(14):
+            note = Note.objects.create(owner=owner, deck=deck, front=f"q{d}-{i}", back="a")
+            kind = i % 7
+            fields: dict[str, Any] = {"due": NOW - timedelta(hours=i)}
+            if kind == 0:
+                fields = {"due": NOW}  # new, sharing a due time: ordinal and id decide
+            elif kind in (1, 2):
+                fields |= {
+                    "state": CardState.REVIEW,
+                    "stability": 5.0,
+                    "difficulty": 5.0,
+                    "due": NOW + timedelta(hours=(i - 6) * 3),
+                    "last_review": NOW,
+                }
+            elif kind == 3:
+                fields |= {
+                    "state": CardState.LEARNING,
+                    "step": 0,
+                    "stability": 1.0,
+                    "difficulty": 5.0,
+                    "due": NOW + timedelta(minutes=i * 3 - 15),
+                }
+            elif kind == 4:
+                fields |= {
+                    "state": CardState.RELEARNING,
+                    "step": 0,
+                    "stability": 1.0,
+                    "difficulty": 5.0,
+                    "due": NOW + timedelta(minutes=10 - i),
+                }
+            elif kind == 5:
+                fields |= {"suspended": i % 2 == 0, "buried_until": NOW + timedelta(hours=1)}
+            else:
+                fields |= {"buried_until": NOW - timedelta(hours=1)}
+            for ordinal in (1, 2) if kind in (0, 6) else (1,):
+                cards.append(Card(owner=owner, deck=deck, note=note, ordinal=ordinal, **fields))
+    Card.objects.bulk_create(cards)
+    today = NOW.date()
+    for deck, state in ((parent, CardState.NEW), (parent, CardState.REVIEW), (other, 2)):
+        Review.objects.create(owner=owner, card=cards[0], deck=deck, rating=3, state=state,
+                              reviewed_at=NOW, day=today)  # fmt: skip
+    return {"parent": parent.id, "child": child.id, "other": other.id}
+
+
+def test_the_queue_is_the_same_either_way(cast: Any) -> None:
+    from habits.cards.selectors import due_queue
+    from habits.cards.serializers import card_json
+
+    owner = cast.users["owner"]
+    decks = queue_data(owner)
+    collection(cast.users["stranger"])
+    shown = 0
+    for now in (NOW, NOW + timedelta(hours=20)):
+        for deck in (None, *decks.values()):
+            for limit in (0, 1, 3, 6, 10, 40):
+                both = []
+                for enabled in (True, False):
+                    hot_sql.ENABLED = enabled
+                    queue = due_queue(user=owner, deck_id=deck, limit=limit, now=now)
+                    both.append((queue.today, queue.counts, [card_json(c) for c in queue.cards]))
+                assert both[0] == both[1], (now, deck, limit)
+                shown += len(both[0][2])
+    assert shown > 100
+    hot_sql.ENABLED = True
+    with pytest.raises(services.DeckNotFound):
+        due_queue(user=owner, deck_id=cast.users["stranger"].id)
+
+
+def test_the_queue_is_three_statements(cast: Any, django_assert_num_queries: Any) -> None:
+    from habits.cards.selectors import due_queue
+
+    owner = cast.users["owner"]
+    queue_data(owner)
+    with django_assert_num_queries(3):
+        assert len(due_queue(user=owner, limit=10, now=NOW).cards) == 10
+    with django_assert_num_queries(2):
+        due_queue(user=owner, limit=0, now=NOW)
