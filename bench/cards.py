@@ -15,10 +15,12 @@ Its own PostgreSQL database (`--database`, default `cotask_bench_cards`), Redis 
    and `--fit-reviews` reviews of their review cards in the past; `--answer-users` people
    with `--answer-cards` new cards each.
 2. Answer: the stack (nginx + web processes) and `--concurrency` (4) clients POST "good" to
-   their own cards for `--seconds` (each answer: the fsrs package, one balancing count, the
-   card and its review row).
+   their own cards for `--seconds` (each answer on PostgreSQL: one read of the card with its
+   deck, note and the person's profile, the fsrs package, a balancing count when the interval
+   is fuzzed, and one write of the card, its review row and the profile; `habits.cards.hot_sql`).
 3. Queue: `selectors.due_queue` of the big collection in this process (`--queue-runs` times,
-   with its query count), and the endpoint through nginx from one client.
+   with its query count: three statements on PostgreSQL, `habits.cards.hot_sql`), and the
+   endpoint through nginx from one client.
 4. Fit: `optimization.optimize_for` of the big collection's person (reads the reviews, fits
    with fsrs-rs-python, evaluates the loss before and after).
 

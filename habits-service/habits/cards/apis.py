@@ -32,6 +32,7 @@ from habits.cards.serializers import (
     ReviewOutput,
     SearchQuery,
     StatsQuery,
+    card_json,
 )
 
 
@@ -187,7 +188,7 @@ class AnswerApi(APIView):
             rating=RATINGS[data["rating"]],
             duration_ms=data["duration_ms"],
         )
-        return Response(CardOutput(card).data)
+        return Response(card_json(card))
 
 
 def _card_action(action: str) -> type[APIView]:
@@ -257,7 +258,7 @@ class QueueApi(APIView):
             {
                 "day": queue.today,
                 "counts": queue.counts,
-                "cards": CardOutput(queue.cards, many=True).data,
+                "cards": [card_json(card) for card in queue.cards],
             }
         )
 

@@ -49,10 +49,24 @@ def _renderer() -> Any:
     )
 
 
+# Rendering is most of the CPU of showing a card, and the same cards are shown again and again
+# (the queue is read after every answer): short sources keep their HTML, at most
+# RENDERED_KEPT of them per process (a few MB at most).
+RENDERED_KEPT = 4096
+KEPT_UP_TO = 500  # characters
+
+
 def render(source: str) -> str:
     """Safe HTML for Markdown `source` (raw HTML escaped, unsafe links dropped)."""
     if not source:
         return ""
+    if len(source) <= KEPT_UP_TO:
+        return _render_kept(source)
+    return str(_renderer().render(source))
+
+
+@lru_cache(maxsize=RENDERED_KEPT)
+def _render_kept(source: str) -> str:
     return str(_renderer().render(source))
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from habits.cards import scheduling
+from habits.cards import hot_sql, scheduling
 from habits.cards.models import Card, CardProfile, CardState, Deck, Note, Rating, Review
-from habits.cards.services import DeckNotFound, deck_of, profile_for
+from habits.cards.services import DeckNotFound, deck_of, profile_for, zone_of
 from habits.tracking.evaluation import zone_for
 
 LEARN_AHEAD = timedelta(minutes=20)
@@ -90,7 +90,14 @@ def due_queue(
     *, user: Any, deck_id: Any = None, limit: int = 10, now: datetime | None = None
 ) -> Queue:
     """Today's study: counts of new / learning / review cards within each deck's daily limits
-    and the next `limit` cards to show (due reviews first, then learning, then new)."""
+    and the next `limit` cards to show (due reviews first, then learning, then new).
+
+    On PostgreSQL three statements (`hot_sql`: the profile, zone and decks; the counts; the
+    cards with their notes); the ORM code below is their twin, and SQLite's path."""
+    if hot_sql.enabled():
+        queue = _due_queue_sql(user=user, deck_id=deck_id, limit=limit, now=now)
+        if queue is not None:
+            return queue
     clock = clock_for(user=user, now=now)
     decks = {
         d["id"]: d
@@ -99,15 +106,7 @@ def due_queue(
         )
     }
     if deck_id is not None:
-        root = scheduling_uuid(deck_id)
-        if root not in decks:
-            raise DeckNotFound()
-        wanted = {root}
-        grew = True
-        while grew:  # the deck and its sub-decks (in memory: the decks are already loaded)
-            more = {i for i, d in decks.items() if d["parent_id"] in wanted} - wanted
-            wanted |= more
-            grew = bool(more)
+        wanted = _subtree({i: d["parent_id"] for i, d in decks.items()}, deck_id)
         decks = {i: d for i, d in decks.items() if i in wanted}
     if not decks:
         return Queue(today=clock.today, counts={"new": 0, "learning": 0, "review": 0})
@@ -195,6 +194,68 @@ def due_queue(
     if len(cards) < limit:
         cards += within(left_new, CardState.NEW, ("due", "ordinal"), limit - len(cards))
     queue.cards = cards[:limit]
+    return queue
+
+
+def _subtree(parents: dict[Any, Any], deck_id: Any) -> set[Any]:
+    """Deck `deck_id` and its sub-decks, from {deck: its parent} (404 if not one of them)."""
+    root = scheduling_uuid(deck_id)
+    if root not in parents:
+        raise DeckNotFound()
+    wanted = {root}
+    grew = True
+    while grew:  # in memory: the decks are already loaded
+        more = {i for i, parent in parents.items() if parent in wanted} - wanted
+        wanted |= more
+        grew = bool(more)
+    return wanted
+
+
+def _due_queue_sql(*, user: Any, deck_id: Any, limit: int, now: datetime | None) -> Queue | None:
+    """`due_queue` in three statements; None when the person has no profile yet (the ORM path
+    makes it)."""
+    now = now or timezone.now()
+    setup = hot_sql.queue_setup(owner_id=user.id)
+    if setup.day_start_hour is None:
+        return None
+    zone, hour = zone_of(user, setup.time_zone), setup.day_start_hour
+    today = scheduling.study_day(now, zone=zone, day_start_hour=hour)
+    day_end = scheduling.day_start(today + timedelta(days=1), zone=zone, day_start_hour=hour)
+    decks = setup.decks
+    if deck_id is not None:
+        wanted = _subtree({i: d[0] for i, d in decks.items()}, deck_id)
+        decks = {i: d for i, d in decks.items() if i in wanted}
+    if not decks:
+        return Queue(today=today, counts={"new": 0, "learning": 0, "review": 0})
+    every_deck = deck_id is None
+    done: dict[tuple[Any, int], int] = {}
+    due: dict[tuple[Any, int], int] = {}
+    for kind, deck, state, n in hot_sql.queue_counts(
+        owner_id=user.id, today=today, now=now, day_end=day_end, decks=decks,
+        every_deck=every_deck,
+    ):  # fmt: skip
+        (done if kind == "done" else due)[(deck, state)] = n
+    left_new = {i: max(0, d[1] - done.get((i, CardState.NEW), 0)) for i, d in decks.items()}
+    left_review = {i: max(0, d[2] - done.get((i, CardState.REVIEW), 0)) for i, d in decks.items()}
+    counts = {
+        "review": sum(min(due.get((i, CardState.REVIEW), 0), left_review[i]) for i in decks),
+        "learning": sum(
+            due.get((i, CardState.LEARNING), 0) + due.get((i, CardState.RELEARNING), 0)
+            for i in decks
+        ),
+        "new": sum(min(due.get((i, CardState.NEW), 0), left_new[i]) for i in decks),
+    }
+    queue = Queue(today=today, counts=counts)
+    if limit > 0:
+        queue.cards = hot_sql.queue_cards(
+            owner_id=user.id,
+            now=now,
+            day_end=day_end,
+            learn_until=now + LEARN_AHEAD,
+            rooms={i: (left_review[i], left_new[i]) for i in decks},
+            every_deck=every_deck,
+            limit=limit,
+        )
     return queue
 
 

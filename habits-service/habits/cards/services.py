@@ -2,8 +2,9 @@
 package, `habits.cards.scheduling`), undo, suspend / bury / reset, publishing and copying
 decks, the person's card settings, and a deleted account's clean-up.
 
-Lock order: a note's deck row, then its cards; an answer locks the card row only (the deck and
-profile are read). Events go through the outbox inside the change's transaction.
+Lock order: a note's deck row, then its cards; an answer locks at most the card row (on
+PostgreSQL none: its write checks the row is still the one read; the deck and profile are
+read). Events go through the outbox inside the change's transaction.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cotask_common.errors import Conflict, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
+from cotask_common.localtime import zone_named
 from cotask_common.users.models import UserRef
-from habits.cards import content, scheduling
+from habits.cards import content, hot_sql, scheduling
 from habits.cards.models import (
     Card,
     CardProfile,
@@ -344,6 +346,16 @@ def _study_clock(user: Any, profile: CardProfile) -> tuple[Any, int]:
     return zone_for(user=user), profile.day_start_hour
 
 
+def zone_of(user: Any, saved: str | None) -> Any:
+    """`zone_for` when the saved zone was read already: the token's claim, else `saved`."""
+    claimed = (getattr(user, "claims", None) or {}).get("tz")
+    return zone_named(claimed if isinstance(claimed, str) and claimed else saved)
+
+
+# Tries of an answer whose card changed between its read and its write; the last one locks.
+ANSWER_TRIES = 3
+
+
 def card_answer(
     *,
     user: Any,
@@ -354,82 +366,116 @@ def card_answer(
     rng: Any = None,
 ) -> tuple[Card, Review]:
     """Answer a card: the `fsrs` package schedules it (balanced within its fuzz range, see
-    `scheduling.review`), a review row keeps the answer and the card's previous state."""
+    `scheduling.review`), a review row keeps the answer and the card's previous state.
+
+    On PostgreSQL one read and one write (`hot_sql`, no lock: the write changes the card only
+    if it is still the row read, else the answer is read and scheduled again); the last try,
+    and SQLite, run the ORM twins in a transaction with the card locked."""
     now = now or timezone.now()
-    profile = profile_for(user_id=user.id)
-    zone, hour = _study_clock(user, profile)
+    uid = _uuid(card_id)
+    if uid is None:
+        raise CardNotFound()
+    hot = hot_sql.enabled()
+    for attempt in range(1, ANSWER_TRIES + 1):
+        if hot and attempt < ANSWER_TRIES:
+            done = _answer(user=user, card_id=uid, rating=rating, duration_ms=duration_ms,
+                           now=now, rng=rng, hot=True, lock=False)  # fmt: skip
+        else:
+            with transaction.atomic():
+                done = _answer(user=user, card_id=uid, rating=rating, duration_ms=duration_ms,
+                               now=now, rng=rng, hot=False, lock=True)  # fmt: skip
+        if done is not None:
+            return done
+    raise AssertionError("the last try locks the card, so it always answers")  # pragma: no cover
+
+
+def _answer(
+    *,
+    user: Any,
+    card_id: UUID,
+    rating: int,
+    duration_ms: int,
+    now: datetime,
+    rng: Any,
+    hot: bool,
+    lock: bool,
+) -> tuple[Card, Review] | None:
+    """One try of `card_answer`: None when the card changed after it was read."""
+    read_card = hot_sql.answer_read if hot else hot_sql.answer_read_orm
+    read = read_card(card_id=card_id, owner_id=user.id, lock=lock)
+    if read is not None and read.day_start_hour is None:  # no profile yet: make it, read again
+        profile_for(user_id=user.id)
+        read = read_card(card_id=card_id, owner_id=user.id, lock=lock)
+    if read is None or read.day_start_hour is None:
+        raise CardNotFound()
+    card = read.card
+    if card.suspended:
+        raise Conflict(_("This card is suspended."), code="card_suspended")
+    zone, hour = zone_of(user, read.time_zone), read.day_start_hour
     today = scheduling.study_day(now, zone=zone, day_start_hour=hour)
-    with transaction.atomic():
-        card = card_of(user=user, card_id=card_id, lock=True)
-        if card.suspended:
-            raise Conflict(_("This card is suspended."), code="card_suspended")
-        previous = scheduling.snapshot(card)
+    previous = scheduling.snapshot(card)
+    read_updated_at = card.updated_at
+    due_per_day = hot_sql.due_per_day if hot else hot_sql.due_per_day_orm
 
-        def load(low: int, high: int) -> dict[int, int]:
-            first = today + timedelta(days=low)
-            last = today + timedelta(days=high)
-            rows = (
-                Card.objects.filter(owner_id=user.id, due_day__gte=first, due_day__lte=last)
-                .exclude(id=card.id)
-                .values("due_day")
-                .annotate(n=Count("id"))
-            )
-            return {(r["due_day"] - today).days: r["n"] for r in rows if r["due_day"]}
+    def load(low: int, high: int) -> dict[int, int]:
+        first = today + timedelta(days=low)
+        last = today + timedelta(days=high)
+        rows = due_per_day(owner_id=user.id, first=first, last=last, but=card.id)
+        return {(day - today).days: n for day, n in rows.items() if day}
 
-        answer = scheduling.review(
-            card,
-            deck=card.deck,
-            parameters=profile.parameters,
-            rating=rating,
-            now=now,
-            duration_ms=duration_ms,
-            load=load,
-            rng=rng,
-        )
-        elapsed = (now - card.last_review).days if card.last_review else 0
-        state_before = card.state
-        result = answer.card
-        card.state = int(result.state)
-        card.step = result.step
-        card.stability = result.stability
-        card.difficulty = result.difficulty
-        card.due = result.due
-        card.last_review = now
-        card.reps += 1
-        if state_before == CardState.REVIEW and rating == 1:
-            card.lapses += 1
-        card.buried_until = None
-        card.due_day = (
-            scheduling.study_day(card.due, zone=zone, day_start_hour=hour)
-            if card.state == CardState.REVIEW
-            else None
-        )
-        card.save()
-        review = Review.objects.create(
-            owner_id=user.id,
-            card=card,
-            deck_id=card.deck_id,
-            rating=rating,
-            state=state_before,
-            stability=card.stability,
-            difficulty=card.difficulty,
-            elapsed_days=max(0, elapsed),
-            scheduled_days=answer.interval_days,
-            duration_ms=max(0, duration_ms),
-            reviewed_at=now,
-            day=today,
-            previous=previous,
-        )
-        if profile.next_summary_at is None:
-            # The first answer of the day: its summary goes out when the day ends (daily.py).
-            profile.next_summary_at = scheduling.day_start(
-                today + timedelta(days=1), zone=zone, day_start_hour=hour
-            )
-            CardProfile.objects.filter(owner_id=user.id).update(
-                next_summary_at=profile.next_summary_at
-            )
-        if profile.forecast_at is None or profile.forecast_at > now:
-            forecast_soon(user_id=user.id, now=now)
+    answer = scheduling.review(
+        card,
+        deck=card.deck,
+        parameters=read.parameters,
+        rating=rating,
+        now=now,
+        duration_ms=duration_ms,
+        load=load,
+        rng=rng,
+    )
+    elapsed = (now - card.last_review).days if card.last_review else 0
+    state_before = card.state
+    result = answer.card
+    card.state = int(result.state)
+    card.step = result.step
+    card.stability = result.stability
+    card.difficulty = result.difficulty
+    card.due = result.due
+    card.last_review = now
+    card.reps += 1
+    if state_before == CardState.REVIEW and rating == 1:
+        card.lapses += 1
+    card.buried_until = None
+    card.due_day = (
+        scheduling.study_day(card.due, zone=zone, day_start_hour=hour)
+        if card.state == CardState.REVIEW
+        else None
+    )
+    card.updated_at = timezone.now()
+    review = Review(
+        owner_id=user.id,
+        card_id=card.id,
+        deck_id=card.deck_id,
+        rating=rating,
+        state=state_before,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        elapsed_days=max(0, elapsed),
+        scheduled_days=answer.interval_days,
+        duration_ms=max(0, duration_ms),
+        reviewed_at=now,
+        day=today,
+        previous=previous,
+    )
+    # The day's first answer sets when its summary goes out (the day's end, daily.py); any
+    # answer makes the forecast due (`forecast_soon`).
+    next_summary_at = scheduling.day_start(
+        today + timedelta(days=1), zone=zone, day_start_hour=hour
+    )
+    write = hot_sql.answer_write if hot else hot_sql.answer_write_orm
+    if not write(card=card, read_updated_at=read_updated_at, review=review,
+                 next_summary_at=next_summary_at, now=now):  # fmt: skip
+        return None
     return card, review
 
 
