@@ -322,7 +322,7 @@ def group_phase(args: argparse.Namespace, gateway: str, stack: Any) -> None:
     for at, frame in frames:
         if frame.get("event") == "message_created":
             by_text[frame["data"].get("text")].append(at)
-    everyone, each, incomplete = [], [], 0
+    everyone, each, first, api, incomplete = [], [], [], [], 0
     for n, (text, result) in enumerate(zip(texts, results, strict=True)):
         arrivals = by_text.get(text, [])
         if n == 0:
@@ -332,12 +332,16 @@ def group_phase(args: argparse.Namespace, gateway: str, stack: Any) -> None:
             continue
         everyone.append((max(arrivals) - result[1]) * 1000)
         each += [(at - result[1]) * 1000 for at in arrivals]
+        first.append((min(arrivals) - result[2]) * 1000)
+        api.append((result[2] - result[1]) * 1000)
     print(
         f"\n2. group: {args.group_repeats} messages to a group of {args.group}, every member's"
         f" socket open; {incomplete} did not reach every socket within a minute; {busy}"
     )
     print(f"   send -> every socket (target) {summary(everyone)}")
     print(f"   send -> each socket           {summary(each)}")
+    print(f"     API call                    {summary(api)}")
+    print(f"     response -> first socket    {summary(first)}")
     print(f"   {cpu_report(cpu_before, cpu_after, len(plan), 'group message')}")
     ok = not incomplete and bool(everyone) and percentile(everyone, 99) <= 250
     print(f"   target p99 <= 250 ms on every socket: {verdict(ok)}", flush=True)
