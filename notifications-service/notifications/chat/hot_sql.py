@@ -104,7 +104,7 @@ class _UUIDs:
 
 def _recipient_defaults() -> list[Any]:
     """A new Recipient's values (every column but the id), as its fields would write them."""
-    blank = Recipient(id=None)
+    blank = Recipient()
     return [
         field.get_db_prep_save(getattr(blank, field.attname), connection)
         for field in Recipient._meta.concrete_fields

@@ -118,9 +118,7 @@ def send_to_users(*, message: dict[str, Any], cursors: dict[UUID, int]) -> None:
     }
     groups = [user_group(user_id) for user_id in cursors]
     try:
-        push_loop.run(
-            lambda: layer.group_send_many(groups, payload), timeout=PUSH_TIMEOUT_SECONDS
-        )
+        push_loop.run(lambda: layer.group_send_many(groups, payload), timeout=PUSH_TIMEOUT_SECONDS)
     except Exception:  # the layer (Redis) is down or slow: the database still has everything
         logger.warning("realtime push failed", extra={"users": len(cursors)}, exc_info=True)
 
