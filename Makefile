@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 SERVICES := auth social tasks habits media notifications
 
-.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench bench-soak bench-habits bench-cards bench-cards-import bench-task-reminders bench-task-analytics bench-agenda bench-video bench-concretizer events-doc messages compilemessages
+.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench bench-soak bench-habits bench-chat-delivery bench-cards bench-cards-import bench-task-reminders bench-task-analytics bench-agenda bench-video bench-concretizer events-doc messages compilemessages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ bench-cards-import: install  ## habits: importing a generated 10,000-card Anki .
 
 bench-task-reminders: install  ## tasks: one deadline reminder pass over 1,000,000 tasks
 	.venv/bin/python bench/task_reminders.py
+
+bench-chat-delivery: install  ## chat through nginx, Kafka and Redis: 100 direct messages/s to sockets, a 500-member group, history at 4 clients
+	.venv/bin/python bench/chat_delivery.py
 
 bench-social-chat: install  ## social chat: history pages, the conversation list and sending over 1,000,000 messages
 	.venv/bin/python bench/social_chat.py

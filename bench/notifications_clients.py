@@ -90,7 +90,9 @@ async def _open(urls: Sequence[str], concurrency: int) -> tuple[list[Any], int]:
     return sockets, failures
 
 
-async def _listen(conn: Connection, urls: Sequence[str], concurrency: int) -> None:
+async def _listen(
+    conn: Connection, urls: Sequence[str], concurrency: int, frame_type: str = "notification"
+) -> None:
     sockets, failures = await _open(urls, concurrency)
     frames: list[tuple[float, dict[str, Any]]] = []
     closed = 0
@@ -101,8 +103,9 @@ async def _listen(conn: Connection, urls: Sequence[str], concurrency: int) -> No
             async for raw in ws:
                 at = time.time()
                 message = json.loads(raw)
-                if message.get("type") == "notification":
-                    frames.append((at, message["notification"]))
+                if message.get("type") == frame_type:
+                    # A notification frame: the notification; any other kind: the whole frame.
+                    frames.append((at, message.get("notification", message)))
         closed += 1
 
     readers = [asyncio.create_task(reader(ws)) for ws in sockets]
@@ -119,12 +122,14 @@ async def _listen(conn: Connection, urls: Sequence[str], concurrency: int) -> No
     conn.send({"frames": frames, "closed_early": closed, "cpu": time.process_time() - cpu})
 
 
-def listener(conn: Connection, urls: list[str], concurrency: int = 100) -> None:
+def listener(
+    conn: Connection, urls: list[str], concurrency: int = 100, frame_type: str = "notification"
+) -> None:
     """Child process: open one socket per URL, send {"ready", "failed"}; then on receiving
-    (expected frames, deadline) collect `notification` frames until that many arrived or the
-    deadline passed, and send {"frames": [(arrival time, notification)], "closed_early",
-    "cpu": seconds used meanwhile}."""
-    asyncio.run(_listen(conn, urls, concurrency))
+    (expected frames, deadline) collect `frame_type` frames until that many arrived or the
+    deadline passed, and send {"frames": [(arrival time, notification or frame)],
+    "closed_early", "cpu": seconds used meanwhile}."""
+    asyncio.run(_listen(conn, urls, concurrency, frame_type))
 
 
 async def _hold(conn: Connection, urls: Sequence[str], concurrency: int) -> None:
@@ -171,7 +176,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
 
 async def _drive(
     base_url: str,
-    requests_plan: list[tuple[str, str, dict[str, str]]],
+    requests_plan: list[tuple[Any, ...]],
     rate: float,
     connections: int,
 ) -> list[tuple[float, float, float, int, bytes]]:
@@ -180,10 +185,11 @@ async def _drive(
     pending: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
     results: list[Any] = [None] * len(requests_plan)
 
-    def encode(method: str, path: str, headers: dict[str, str]) -> bytes:
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Content-Length: 0"]
+    def encode(method: str, path: str, headers: dict[str, str], body: bytes = b"") -> bytes:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}"]
+        lines += [f"Content-Length: {len(body)}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
     async def work() -> None:
         streams = None
@@ -225,11 +231,11 @@ async def _drive(
 def driver(
     conn: Connection,
     base_url: str,
-    requests_plan: list[tuple[str, str, dict[str, str]]],
+    requests_plan: list[tuple[Any, ...]],
     rate: float,
     connections: int = 256,
 ) -> None:
-    """Child process: send `requests_plan` [(method, path, headers)] at `rate` per second,
+    """Child process: send `requests_plan` [(method, path, headers[, body])] at `rate` per second,
     open loop (each at its scheduled time, whether earlier ones were answered or not), over at
     most `connections` keep-alive connections (one event loop: about a tenth of the CPU a
     thread per connection with http.client took); send back

@@ -9,12 +9,11 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from notifications.chat import selectors
+from notifications.chat import hot_sql, selectors
 from notifications.chat.models import ChatFrame, ChatMember, SocketPresence
-from notifications.inbox.models import Recipient
 from notifications.realtime import push
 
 
@@ -53,51 +52,31 @@ def push_frames(
     conversation_id: UUID,
     user_ids: Iterable[UUID],
     payload: dict[str, Any],
-) -> list[ChatFrame]:
+) -> dict[UUID, int]:
     """One frame per person, each the next number of that person's sequence, pushed to their
-    open sockets after commit. Idempotent: an event already framed frames nothing again."""
+    open sockets after commit; each person's cursor of it (a deleted person has none).
+    Idempotent: an event already framed frames nothing again."""
     ids = sorted(set(user_ids), key=str)
     if not ids or ChatFrame.objects.filter(event_id=event_id).exists():
-        return []
+        return {}
+    number = hot_sql.number_frames if hot_sql.enabled() else hot_sql.number_frames_orm
     with transaction.atomic():
-        Recipient.objects.bulk_create([Recipient(id=u) for u in ids], ignore_conflicts=True)
-        # Locked in one order (by id), so two events to overlapping members cannot deadlock; the
-        # lock also keeps each person's sequence committing in order, as notifications do.
-        list(
-            Recipient.objects.select_for_update()
-            .filter(id__in=ids, is_deleted=False)
-            .order_by("id")
-            .values_list("id", flat=True)
+        cursors = number(
+            user_ids=ids,
+            event_id=event_id,
+            event=event,
+            conversation_id=conversation_id,
+            payload=payload,
         )
-        Recipient.objects.filter(id__in=ids, is_deleted=False).update(
-            last_sequence=F("last_sequence") + 1
-        )
-        sequences = dict(
-            Recipient.objects.filter(id__in=ids, is_deleted=False).values_list(
-                "id", "last_sequence"
+        # The frames differ only in their cursor: one message with each person's cursor.
+        message = selectors.frame_message(
+            frame=ChatFrame(
+                sequence=0, event=event, conversation_id=conversation_id, payload=payload
             )
         )
-        frames = ChatFrame.objects.bulk_create(
-            [
-                ChatFrame(
-                    recipient_id=user_id,
-                    sequence=sequence,
-                    event_id=event_id,
-                    event=event,
-                    conversation_id=conversation_id,
-                    payload=payload,
-                )
-                for user_id, sequence in sequences.items()
-            ]
-        )
-        messages = [(frame.recipient_id, selectors.frame_message(frame=frame)) for frame in frames]
-
-        def send() -> None:
-            for user_id, message in messages:
-                push.send_to_user(user_id=user_id, message=message)
-
-        transaction.on_commit(send)
-    return frames
+        del message["cursor"]
+        transaction.on_commit(lambda: push.send_to_users(message=message, cursors=cursors))
+    return cursors
 
 
 def forget_user(*, user_id: UUID) -> None:

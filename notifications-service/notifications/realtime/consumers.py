@@ -537,6 +537,14 @@ class UserSocketConsumer(AsyncWebsocketConsumer):
         await self.send_json(message)
         self.sent_cursor = cursor
 
+    async def deliver_many(self, event: dict[str, Any]) -> None:
+        """One layer message for many people (push.send_to_users): this socket's person's
+        cursor, if they are among them. The message is shared by every socket of the process:
+        never changed here."""
+        cursor = event["cursors"].get(str(self.user.id)) if self.user is not None else None
+        if cursor is not None:
+            await self.deliver({"message": {**event["message"], "cursor": cursor}})
+
     async def force_close(self, event: dict[str, Any]) -> None:
         await self._close_because(event.get("reason", ""), event.get("code", CLOSE_FORBIDDEN))
 

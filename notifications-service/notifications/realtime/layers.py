@@ -29,6 +29,8 @@ import os
 import sqlite3
 import threading
 import time
+from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,20 @@ from channels_redis.core import RedisChannelLayer as BaseRedisChannelLayer
 from redis.asyncio import BlockingConnectionPool, ConnectionPool
 
 logger = logging.getLogger("cotask.notifications")
+
+
+# Each key gets its message unless it holds `capacity` already; old messages expire first.
+_SEND_MANY_LUA = """
+local now, expiry = tonumber(ARGV[#ARGV - 1]), tonumber(ARGV[#ARGV])
+for i = 1, #KEYS do
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, now - expiry)
+    if redis.call('ZCARD', KEYS[i]) < tonumber(ARGV[i + #KEYS]) then
+        redis.call('ZADD', KEYS[i], now, ARGV[i])
+        redis.call('EXPIRE', KEYS[i], expiry)
+    end
+end
+return 0
+"""
 
 
 class RedisChannelLayer(BaseRedisChannelLayer):
@@ -69,6 +85,41 @@ class RedisChannelLayer(BaseRedisChannelLayer):
         if "address" in host:
             return BlockingConnectionPool.from_url(host["address"], **options)
         return BlockingConnectionPool(**options)
+
+    async def group_send_many(self, groups: Iterable[str], message: dict[str, Any]) -> None:
+        """`message` to every socket of `groups`, as one entry per receiving process (the
+        layer's own batching: the entry names that process's sockets), where `group_send` per
+        group costs each process one entry, and one blocking read, per group. A message to a
+        500-member conversation was 500 sends of four round trips each here, and 500 reads in
+        each uvicorn."""
+        keys: dict[int, list[str]] = defaultdict(list)
+        for group in groups:
+            assert self.require_valid_group_name(group), "Group name not valid"
+            keys[self.consistent_hash(group)].append(self._group_key(group))
+        horizon = int(time.time()) - self.group_expiry
+        channels: set[str] = set()
+        for index, group_keys in keys.items():
+            pipe = self.connection(index).pipeline(transaction=False)
+            for key in group_keys:
+                pipe.zremrangebyscore(key, min=0, max=horizon)
+                pipe.zrange(key, 0, -1)
+            replies = await pipe.execute()
+            channels.update(name.decode() for names in replies[1::2] for name in names)
+        if not channels:
+            return
+        by_connection, messages, capacities = self._map_channel_keys_to_connection(
+            sorted(channels), message
+        )
+        for index, channel_keys in by_connection.items():
+            await self.connection(index).eval(
+                _SEND_MANY_LUA,
+                len(channel_keys),
+                *channel_keys,
+                *(messages[key] for key in channel_keys),
+                *(capacities[key] for key in channel_keys),
+                time.time(),
+                self.expiry,
+            )
 
 
 class SQLiteChannelLayer(InMemoryChannelLayer):

@@ -26,7 +26,7 @@ from uuid import UUID
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from notifications.realtime.layers import SQLiteChannelLayer
+from notifications.realtime.layers import RedisChannelLayer, SQLiteChannelLayer
 
 logger = logging.getLogger("cotask.notifications")
 
@@ -97,6 +97,30 @@ def _group_send(user_id: UUID | str, payload: dict[str, Any], *, group: str = ""
 
 def send_to_user(*, user_id: UUID | str, message: dict[str, Any]) -> None:
     _group_send(user_id, {"type": "deliver", "message": message})
+
+
+def send_to_users(*, message: dict[str, Any], cursors: dict[UUID, int]) -> None:
+    """`message` to each person in `cursors`, with their own `cursor`. On Redis it travels as
+    one `deliver.many` layer message for all of them (each socket picks its person's cursor):
+    a frame to a 500-member group is one send, and one read per uvicorn process, not 500 of
+    each. Other layers: one send per person."""
+    if not cursors:
+        return
+    layer = get_channel_layer()
+    if not isinstance(layer, RedisChannelLayer):
+        for user_id, cursor in cursors.items():
+            send_to_user(user_id=user_id, message={**message, "cursor": cursor})
+        return
+    payload = {
+        "type": "deliver.many",
+        "message": message,
+        "cursors": {str(user_id): cursor for user_id, cursor in cursors.items()},
+    }
+    groups = [user_group(user_id) for user_id in cursors]
+    try:
+        push_loop.run(lambda: layer.group_send_many(groups, payload), timeout=PUSH_TIMEOUT_SECONDS)
+    except Exception:  # the layer (Redis) is down or slow: the database still has everything
+        logger.warning("realtime push failed", extra={"users": len(cursors)}, exc_info=True)
 
 
 def close_user_sockets(*, user_id: UUID | str, code: int, reason: str = "") -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -56,6 +57,13 @@ def _conversation_out(conversation: Conversation, request: Request) -> dict[str,
 def _message_out(message: Any, request: Request) -> dict[str, Any]:
     fresh = selectors.messages_of(conversation=message.conversation).get(id=message.id)
     return message_dict(fresh, viewer_id=request.user.id)
+
+
+def _sent_message_out(message: Any, request: Request) -> dict[str, Any]:
+    """A message just sent, as `send_message` returned it (its author set): only its reactions
+    are read, not the row again."""
+    prefetch_related_objects([message], "reactions")
+    return message_dict(message, viewer_id=request.user.id)
 
 
 def _uuid_param(request: Request, name: str) -> UUID | None:
@@ -309,7 +317,7 @@ class MessagesApi(NamedLimitThrottling, APIView):
         message = services.send_message(
             conversation=conversation, membership=membership, viewer=request.user, **data
         )
-        return Response(_message_out(message, request), status=status.HTTP_201_CREATED)
+        return Response(_sent_message_out(message, request), status=status.HTTP_201_CREATED)
 
 
 class MessageApi(APIView):

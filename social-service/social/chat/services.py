@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -406,18 +406,27 @@ def _join_as_staff(*, conversation: Conversation, viewer: Viewer) -> Membership:
     return membership
 
 
-def _check_can_send(*, conversation: Conversation, sender_id: uuid.UUID) -> None:
-    account = UserRef.objects.filter(id=sender_id).values("is_banned", "is_deleted").first()
-    if account and (account["is_banned"] or account["is_deleted"]):
+def _sender(*, sender_id: uuid.UUID) -> UserRef | None:
+    """The sender's account (its name goes into the event); a banned or deleted one sends
+    nothing."""
+    account = (
+        UserRef.objects.filter(id=sender_id)
+        .only("id", "username", "display_name", "is_banned", "is_deleted")
+        .first()
+    )
+    if account and (account.is_banned or account.is_deleted):
         raise Forbidden(gettext("This account may not send messages."), code="user_banned")
+    return account
+
+
+def _check_can_send(
+    *, conversation: Conversation, sender_id: uuid.UUID, member_ids: list[uuid.UUID]
+) -> None:
+    """The other person of a direct conversation must still accept messages from the sender."""
     if conversation.kind == Conversation.Kind.DIRECT:
-        others = [
-            u
-            for u in selectors.active_member_ids(conversation_id=conversation.id)
-            if u != sender_id
-        ]
-        for other in others:
-            _check_may_message(sender_id=sender_id, recipient_id=other)
+        for other in member_ids:
+            if other != sender_id:
+                _check_may_message(sender_id=sender_id, recipient_id=other)
 
 
 def _mentions(*, text: str, conversation: Conversation, member_ids: list[uuid.UUID]) -> list[str]:
@@ -480,7 +489,7 @@ def send_message(
             raise ServiceError.for_field(
                 "reply_to_id", gettext("No message with this id in this conversation.")
             )
-    _check_can_send(conversation=conversation, sender_id=sender_id)
+    author = _sender(sender_id=sender_id)
     with transaction.atomic():
         if membership is None:  # staff answering a support conversation
             membership = _join_as_staff(conversation=conversation, viewer=viewer)
@@ -490,6 +499,7 @@ def send_message(
             )
         )
         member_ids = [u for u, _m in members]
+        _check_can_send(conversation=conversation, sender_id=sender_id, member_ids=member_ids)
         message = Message.objects.create(
             conversation=conversation,
             author_id=sender_id,
@@ -502,10 +512,12 @@ def send_message(
             activity_id=message.id, last_message=message
         )
         # One's own message is read (and so is everything before it); the others have one more.
-        Membership.objects.filter(conversation=conversation, left_at__isnull=True).exclude(
-            id=membership.id
-        ).update(unread_count=F("unread_count") + 1)
-        Membership.objects.filter(id=membership.id).update(last_read_id=message.id, unread_count=0)
+        # One statement for both.
+        mine = Q(id=membership.id)
+        Membership.objects.filter(Q(conversation=conversation, left_at__isnull=True) | mine).update(
+            unread_count=Case(When(mine, then=Value(0)), default=F("unread_count") + 1),
+            last_read_id=Case(When(mine, then=Value(message.id)), default=F("last_read_id")),
+        )
         record_activity(user_id=sender_id)  # a mentor answering counts as active
         publish_media_references(
             object_type="chat_message",
@@ -514,7 +526,6 @@ def send_message(
             attached=files,
             audience=conversation_audience(conversation.id),
         )
-        author = UserRef.objects.filter(id=sender_id).values("username", "display_name").first()
         _publish(
             "message_created",
             conversation=conversation,
@@ -526,10 +537,12 @@ def send_message(
             reply_to_id=str(reply_to.id) if reply_to else None,
             attachment_ids=files,
             mention_ids=message.mention_ids,
-            author_name=(author["display_name"] or author["username"]) if author else "",
+            author_name=(author.display_name or author.username) if author else "",
             conversation_name=conversation.name,
             created_at=message.created_at.isoformat(),
         )
+    if author is not None:
+        message.author = author  # the response shows it without reading it again
     return message
 
 

@@ -249,3 +249,30 @@ def test_a_deleted_account_leaves_no_frame_quoting_it(announce: Any, deliver: An
     texts = list(ChatFrame.objects.values_list("payload__text", flat=True))
     assert "ada's words" not in texts and "bob's words" in texts
     assert not ChatFrame.objects.filter(recipient_id=ada.id).exists()
+
+
+def test_one_group_message_gives_each_member_their_own_cursor_and_outsiders_nothing(
+    announce: Any, deliver: Any
+) -> None:
+    """The frame travels as one layer message for every member (push.send_to_users); each
+    socket takes its person's cursor from it, and a socket of someone not in it sees nothing."""
+    ada, bob, cat, eve = announce(), announce(), announce(), announce()
+    conversation, other = str(uuid.uuid4()), str(uuid.uuid4())
+    joined(deliver, other, [bob, eve])  # bob's and eve's sequences are now ahead of ada's
+
+    async def scenario() -> None:
+        sockets = {}
+        for person in (ada, bob, cat, eve):
+            sockets[person.id] = await connect(f"/ws/?ticket={await aticket(person)}")
+        starts = {key: (await receive(socket))["cursor"] for key, socket in sockets.items()}
+        assert starts[ada.id] != starts[bob.id]
+        await database_sync_to_async(message)(deliver, conversation, [ada, bob, cat], ada, "all")
+        for person in (ada, bob, cat):
+            frame = await receive(sockets[person.id])
+            assert frame["data"]["text"] == "all"
+            assert frame["cursor"] == starts[person.id] + 1
+        assert await sockets[eve.id].receive_nothing(timeout=0.5)
+        for socket in sockets.values():
+            await socket.disconnect()
+
+    async_to_sync(scenario)()
