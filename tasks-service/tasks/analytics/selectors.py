@@ -247,14 +247,16 @@ def member_figures(*, user: Any, room_id: Any, period: Period) -> dict[str, Any]
     )
     ids = {member_id for member_id, _name, _role in members}
     read = _read(rooms={room}, users=ids, period=period)
-    empty = _figures(days={}, base={}, current={}, overdue_today=0, period=period)
+    if ids - set(read):  # only the ORM path leaves out members without rows
+        empty = _figures(days={}, base={}, current={}, overdue_today=0, period=period)
+        read = {member_id: read.get(member_id) or empty for member_id in ids}
     return {
         "room_id": str(room),
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),
         "members": [
             {"user_id": str(member_id), "username": name, "role": role,
-             **(read.get(member_id) or empty)}
+             **read[member_id]}
             for member_id, name, role in members
         ],
     }  # fmt: skip
