@@ -20,10 +20,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cotask_common.events.outbox import publish_events
@@ -32,22 +32,36 @@ from tasks.reminders.models import Kind, Reminder
 from tasks.rooms.models import Membership
 
 PASS_BATCH_SIZE = 5000
+# Events per outbox statement: small enough that a chunk of reminder events (~700 characters
+# each) stays under the kit's MAX_EVENT_BYTES, above which `publish_events` serialises every
+# event a second time to find an oversized one (2,000 a chunk did, for each event of a pass).
+PUBLISH_CHUNK = 400
 
+# The ids of a claimed row as PostgreSQL's text (`_ids`): they go into the events as strings,
+# so building a UUID for each and formatting it again was CPU for nothing. SQLite stores UUIDs
+# as bare hex: there the fields are read as they are and formatted by `str`.
+_TEXT_IDS = {"rid": "id", "uid": "user_id", "tid": "task_id", "room": "task__room_id"}
 _FIELDS = (
-    "id",
+    "rid",
     "kind",
     "minutes_before",
     "remind_at",
-    "user_id",
-    "task_id",
+    "uid",
+    "tid",
     "task__title",
     "task__due_date",
     "task__due_at",
-    "task__room_id",
+    "room",
     "task__room__name",
     "task__room__kind",
     "skip",
 )
+
+
+def _ids() -> dict[str, Any]:
+    if connection.vendor == "postgresql":
+        return {name: Cast(field, TextField()) for name, field in _TEXT_IDS.items()}
+    return {name: F(field) for name, field in _TEXT_IDS.items()}
 
 
 @dataclasses.dataclass
@@ -86,7 +100,7 @@ def send_due_reminders(
             rows = list(
                 Reminder.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(sent_at__isnull=True, remind_at__lte=now)
-                .annotate(skip=skip)
+                .annotate(skip=skip, **_ids())
                 .order_by("remind_at")
                 .values_list(*_FIELDS)[:batch_size]
             )
@@ -108,7 +122,8 @@ def _send_batch(rows: list[tuple[Any, ...]], *, now: datetime, result: PassResul
         if skip:
             result.skipped += 1
             continue
-        # JSON-ready values: publish_events checks the whole batch in one call.
+        # JSON-ready values: publish_events checks the whole batch in one call. (`str` of a
+        # text id is the same object.)
         data = {
             "room_id": str(room_id),
             "room_name": room_name,
@@ -126,15 +141,16 @@ def _send_batch(rows: list[tuple[Any, ...]], *, now: datetime, result: PassResul
                 reminder_id=str(rid), remind_at=remind_at.isoformat(), minutes_before=minutes
             )
             reminders.append((task_id, data))
-    publish_events(type="tasks.reminder.due", items=reminders)
-    publish_events(type="tasks.task.overdue", items=overdue)
+    publish_events(type="tasks.reminder.due", items=reminders, batch_size=PUBLISH_CHUNK)
+    publish_events(type="tasks.task.overdue", items=overdue, batch_size=PUBLISH_CHUNK)
     result.sent += len(reminders)
     result.overdue += len(overdue)
     _mark_sent([row[0] for row in rows], now=now)
 
 
-def _mark_sent(ids: list[UUID], *, now: datetime) -> None:
-    """One statement per batch on PostgreSQL (the ids as one array parameter, not thousands)."""
+def _mark_sent(ids: list[Any], *, now: datetime) -> None:
+    """One statement per batch on PostgreSQL (the ids, as text, one array parameter, not
+    thousands)."""
     if connection.vendor != "postgresql":
         for start in range(0, len(ids), 500):
             Reminder.objects.filter(id__in=ids[start : start + 500]).update(sent_at=now)

@@ -449,3 +449,34 @@ def test_the_pages_are_built_from_the_database_while_the_cache_is_away(
     board, listed, mine = scene.now()
     _check_title(scene, board, listed, mine)
     assert set(mine) == {scene.first, scene.second}
+
+
+def test_a_process_serves_its_own_copy_of_a_page_and_never_a_stale_one(
+    scene: Scene, settings: Any
+) -> None:
+    """A page this process served comes from its own copy (here the shared cache keeps
+    nothing, so every hit is the copy's); a write changes the key, so the next read renders; an
+    expired copy is not served; and with LocMemCache (the embedded default) no copy is kept."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert pages._local() is pages.recent
+    assert _read(scene.cast.viewer, scene.board_url)[1] == "miss"
+    assert _read(scene.cast.viewer, scene.board_url)[1] == "hit"
+    _write_title(scene)
+    body, state = _read(scene.cast.viewer, scene.board_url)
+    assert state == "miss"
+    assert _board_tasks(body)[scene.first]["title"] == "Renamed"
+    assert _read(scene.cast.viewer, scene.board_url)[1] == "hit"
+    for key, (_expires, page) in list(pages.recent._entries.items()):
+        pages.recent._entries[key] = (0.0, page)
+    assert _read(scene.cast.viewer, scene.board_url)[1] == "miss"
+    # The budget holds: a page bigger than an eighth of it is not kept, the oldest go first.
+    small = pages._Recent(8 * 1024)
+    small.put("big", b"x" * 2048)
+    small.put("a", b"x" * 1000)
+    assert small.get("big") is None and small.get("a") == b"x" * 1000
+    for n in range(20):
+        small.put(f"k{n}", b"y" * 1000)
+    assert small.get("a") is None and small.get("k19") == b"y" * 1000
+    assert small._size <= 8 * 1024
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert pages._local() is None

@@ -1,0 +1,88 @@
+"""The analytics reads' hand-written statement (`tasks.analytics.hot_sql`) gives what its ORM
+twin (`selectors._read_orm`) gives, on the same generated history: a room's figures, its
+members', and a person's across rooms, over periods that start mid-month, cross months and
+years, or are one day (PostgreSQL: on SQLite the selectors run the twin)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from cotask_common.users.models import UserRef
+from tasks.analytics import hot_sql, selectors
+from tasks.analytics.selectors import Period
+from tasks.analytics.tests import test_history
+from tasks.rooms.models import RoomRole
+
+
+@pytest.fixture(autouse=True)
+def _postgresql() -> Iterator[None]:
+    if connection.vendor != "postgresql":
+        pytest.skip("the statement is PostgreSQL's; SQLite runs the twin")
+    yield
+    hot_sql.ENABLED = True
+
+
+def _both(read: Any, **kwargs: Any) -> tuple[Any, Any]:
+    hot_sql.ENABLED = True
+    hot = read(**kwargs)
+    hot_sql.ENABLED = False
+    twin = read(**kwargs)
+    hot_sql.ENABLED = True
+    return hot, twin
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_statement_gives_the_twins_figures(
+    make_user: Any, make_room: Any, join: Any, clock: Any, deliver: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(test_history, "CHANGES", 800)
+    rng = random.Random(20261204)  # noqa: S311 - a reproducible history
+    people = [make_user(username=f"h{i}") for i in range(5)]
+    first = make_room(people[0], name="One")
+    second = make_room(people[1], name="Two")
+    for person in people[1:4]:
+        join(first, person, RoomRole.MEMBER)
+    for person in (people[0], people[2], people[4]):
+        join(second, person, RoomRole.ADMIN if person == people[0] else RoomRole.MEMBER)
+    rooms = [first, second]
+    test_history._history(rng=rng, clock=clock, deliver=deliver, rooms=rooms, people=people)
+    # A person in no room, and a member who never had a task: zeros both ways.
+    loner = make_user(username="loner")
+    join(first, make_user(username="idle"), RoomRole.VIEWER)
+
+    today = clock.now.astimezone(UTC).date()
+    periods = [
+        Period(date(2025, 3, 1), min(today, date(2025, 3, 1) + timedelta(days=365))),
+        Period(today - timedelta(days=29), today),
+        Period(today.replace(day=1), today),
+        Period(today - timedelta(days=40), today - timedelta(days=35)),
+        Period(today, today),
+    ]
+    checked = 0
+    for period in periods:
+        for room in rooms:
+            hot, twin = _both(
+                selectors.room_figures, user=people[0], room_id=room.id, period=period
+            )
+            assert hot == twin, f"room {room.name} {period}"
+            hot, twin = _both(
+                selectors.member_figures, user=room.owner, room_id=room.id, period=period
+            )
+            assert hot == twin, f"members of {room.name} {period}"
+            checked += 1
+        for person in [*people, loner]:
+            user = UserRef.objects.get(id=person.id)
+            hot, twin = _both(selectors.my_figures, user=user, period=period)
+            assert hot == twin, f"{user.username} {period}"
+    assert checked == len(periods) * len(rooms)
+    # The history left figures to compare, today's overdue ones among them.
+    year = selectors.room_figures(user=people[0], room_id=first.id, period=periods[0])
+    assert year["created"] > 0 and year["completed"] > 0 and year["lead_time"]["count"] > 0
+    assert any(day["overdue"] for day in year["days"])
