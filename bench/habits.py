@@ -3,7 +3,7 @@ one reminder pass over 100,000 due habits, on real PostgreSQL.
 
     eval "$(scripts/infra env)"
     .venv/bin/python bench/habits.py                 # everything (data kept for reuse)
-    .venv/bin/python bench/habits.py --in-process    # no stack: heatmap and reminder pass only
+    .venv/bin/python bench/habits.py --in-process    # no stack: in-process check-ins, heatmap, pass
     .venv/bin/python bench/habits.py --reseed        # generate the data again
     make bench-habits
 
@@ -17,9 +17,14 @@ bus and their event processes are not started (events stay in the outbox table).
    years of check-ins; `--reminder-habits` daily habits of `--reminder-owners` people (zones
    UTC, Europe/Kyiv, America/New_York, Asia/Tokyo), a 07:30 reminder each, a fifth of them
    already checked in today.
-2. Check-in: the stack (nginx + the services' web processes, `--web-workers` gunicorn workers)
-   and `--checkin-concurrency` (4) clients PUT today's check-in of their own habit for
-   `--seconds`: each one re-evaluates the habit's year of history and writes its events.
+2. Check-in in process (`--checkin-requests`, 500; 0 skips it): the PUT through Django's test
+   client one at a time, this process's CPU per request and the queries of one, the figure to
+   compare code changes with on a shared machine (`--orm`: by the ORM twins of
+   `habits.tracking.hot_sql`; `--profile`: cProfile of the CPU, kept in var/bench-habits).
+   Then through the stack (nginx + the services' web processes, `--web-workers` gunicorn
+   workers): `--checkin-concurrency` (4) clients PUT today's check-in of their own habit for
+   `--seconds` (each a year of history: the figures walk on from the habit's stored engine
+   state, the events are written to the outbox).
 3. Heatmap: `stats.heatmap` of the 5-year habit for this year in this process (one query + the
    engine), `--heatmap-runs` times; and the endpoint through nginx from one client.
 4. Reminder pass: every reminder made due a minute ago, the outbox emptied, then one call of
@@ -209,6 +214,77 @@ def measure_checkins(args: argparse.Namespace, state: dict[str, Any], tokens: li
     )
 
 
+def measure_checkins_in_process(
+    args: argparse.Namespace, state: dict[str, Any], key: Any, kid: str
+) -> dict:
+    """The check-in PUT through Django's test client, one at a time (no nginx, no gunicorn):
+    this process's CPU per request and the queries of one, the figures to compare code
+    changes with on a shared machine. `--profile` prints cProfile's top functions."""
+    from django.db import connection
+    from django.test import Client
+
+    from cotask_common.security.keys import StaticJWKSProvider, set_key_provider
+    from cotask_common.security.signing import public_jwk
+
+    # No auth-service to fetch the key set from: trust the bench's signing key directly.
+    set_key_provider(StaticJWKSProvider({"keys": [public_jwk(key.public_key(), kid)]}))
+    if args.orm:
+        from habits.tracking import hot_sql
+
+        hot_sql.ENABLED = False
+    tokens = tokens_for(state["checkin_users"], key, kid)
+    paths = [checkin_path(h) for h in state["checkin_habits"]]
+    bodies = [json.dumps({"value": v}) for v in (1, 1, 2)]
+    client = Client()
+
+    def put(i: int) -> float:
+        started = time.perf_counter()
+        response = client.put(
+            paths[i % len(paths)],
+            bodies[i % len(bodies)],
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {tokens[i % len(tokens)]}",
+        )
+        elapsed = time.perf_counter() - started
+        assert response.status_code in (200, 201), response.content[:300]
+        return elapsed
+
+    for i in range(len(paths)):  # warm: every habit's stored state made once
+        put(i)
+    queries: list[str] = []
+
+    def count(execute: Any, sql: str, *rest: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, *rest)
+
+    with connection.execute_wrapper(count):
+        put(0)
+    n = args.checkin_requests
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU, not waits
+        profiler.enable()
+    cpu = time.process_time()
+    times = [put(i) for i in range(n)]
+    cpu_ms = (time.process_time() - cpu) / n * 1000
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        profiler.dump_stats(ROOT / "var" / "bench-habits" / "checkin.prof")  # for pstats
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    return {
+        "cpu": cpu_ms,
+        "p50": percentile(times, 50) * 1000,
+        "p99": percentile(times, 99) * 1000,
+        "queries": len(queries),
+        "count": n,
+    }
+
+
 def measure_heatmap_http(args: argparse.Namespace, state: dict[str, Any], token: str) -> dict:
     year = datetime.now(tz=UTC).year
     common = {"port": args.gateway_port, "method": "GET", "tokens": [token], "concurrency": 1}
@@ -329,6 +405,14 @@ def report_checkin(args: argparse.Namespace, c: dict) -> None:
     )
 
 
+def report_checkin_in_process(c: dict) -> None:
+    say(
+        f"  check-in PUT in process (test client, one at a time, {c['count']} requests):"
+        f" CPU {c['cpu']:5.2f} ms/request  {c['queries']} queries  p50 {c['p50']:5.1f} ms"
+        f"  p99 {c['p99']:5.1f} ms  (the 20 ms target is the figure through nginx)"
+    )
+
+
 def report_heatmap_http(hh: dict) -> None:
     say(
         f"  heatmap endpoint through nginx, 1 client: p50 {hh['p50']:5.1f} ms  "
@@ -387,6 +471,15 @@ def main() -> None:
         help="time the reminder pass's row-by-row path (SQLite's) instead of the set-based one",
     )
     parser.add_argument("--in-process", action="store_true", help="no stack, no check-in load")
+    parser.add_argument(
+        "--checkin-requests", type=int, default=500, help="check-ins timed in process"
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the in-process check-ins")
+    parser.add_argument(
+        "--orm",
+        action="store_true",
+        help="the in-process check-ins by the ORM twins of habits.tracking.hot_sql",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -430,6 +523,8 @@ def main() -> None:
             report_heatmap_http(measure_heatmap_http(args, state, long_token))
         finally:
             stack.stop()
+    if args.checkin_requests:
+        report_checkin_in_process(measure_checkins_in_process(args, state, key, kid))
     report_heatmap(args, measure_heatmap_in_process(args, state))
     if args.passes:
         report_reminders(args, measure_reminder_pass(args))
