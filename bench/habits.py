@@ -3,7 +3,7 @@ one reminder pass over 100,000 due habits, on real PostgreSQL.
 
     eval "$(scripts/infra env)"
     .venv/bin/python bench/habits.py                 # everything (data kept for reuse)
-    .venv/bin/python bench/habits.py --in-process    # no stack: heatmap and reminder pass only
+    .venv/bin/python bench/habits.py --in-process    # no stack: in-process check-ins, heatmap, pass
     .venv/bin/python bench/habits.py --reseed        # generate the data again
     make bench-habits
 
@@ -17,13 +17,20 @@ bus and their event processes are not started (events stay in the outbox table).
    years of check-ins; `--reminder-habits` daily habits of `--reminder-owners` people (zones
    UTC, Europe/Kyiv, America/New_York, Asia/Tokyo), a 07:30 reminder each, a fifth of them
    already checked in today.
-2. Check-in: the stack (nginx + the services' web processes, `--web-workers` gunicorn workers)
-   and `--checkin-concurrency` (4) clients PUT today's check-in of their own habit for
-   `--seconds`: each one re-evaluates the habit's year of history and writes its events.
+2. Check-in in process (`--checkin-requests`, 500; 0 skips it): the PUT through Django's test
+   client one at a time, this process's CPU per request and the queries of one, the figure to
+   compare code changes with on a shared machine (`--orm`: by the ORM twins of
+   `habits.tracking.hot_sql`; `--profile`: cProfile of the CPU, kept in var/bench-habits).
+   Then through the stack (nginx + the services' web processes, `--web-workers` gunicorn
+   workers): `--checkin-concurrency` (4) clients PUT today's check-in of their own habit for
+   `--seconds` (each a year of history: the figures walk on from the habit's stored engine
+   state, the events are written to the outbox).
 3. Heatmap: `stats.heatmap` of the 5-year habit for this year in this process (one query + the
    engine), `--heatmap-runs` times; and the endpoint through nginx from one client.
 4. Reminder pass: every reminder made due a minute ago, the outbox emptied, then one call of
-   the beat's pass (`habits.tracking.reminders.send_due_reminders`), `--passes` times.
+   the beat's pass (`habits.tracking.reminders.send_due_reminders`), `--passes` times; the
+   PostgreSQL CPU printed is summed over every session the pass runs its batches in
+   (`--sessions N` overrides the pass's own number).
 
 Targets: check-in p99 <= 20 ms at 4 clients; the heatmap <= 10 ms; one pass <= 1 s.
 The machine the figures come from may be shared: run it twice and read the better.
@@ -209,6 +216,77 @@ def measure_checkins(args: argparse.Namespace, state: dict[str, Any], tokens: li
     )
 
 
+def measure_checkins_in_process(
+    args: argparse.Namespace, state: dict[str, Any], key: Any, kid: str
+) -> dict:
+    """The check-in PUT through Django's test client, one at a time (no nginx, no gunicorn):
+    this process's CPU per request and the queries of one, the figures to compare code
+    changes with on a shared machine. `--profile` prints cProfile's top functions."""
+    from django.db import connection
+    from django.test import Client
+
+    from cotask_common.security.keys import StaticJWKSProvider, set_key_provider
+    from cotask_common.security.signing import public_jwk
+
+    # No auth-service to fetch the key set from: trust the bench's signing key directly.
+    set_key_provider(StaticJWKSProvider({"keys": [public_jwk(key.public_key(), kid)]}))
+    if args.orm:
+        from habits.tracking import hot_sql
+
+        hot_sql.ENABLED = False
+    tokens = tokens_for(state["checkin_users"], key, kid)
+    paths = [checkin_path(h) for h in state["checkin_habits"]]
+    bodies = [json.dumps({"value": v}) for v in (1, 1, 2)]
+    client = Client()
+
+    def put(i: int) -> float:
+        started = time.perf_counter()
+        response = client.put(
+            paths[i % len(paths)],
+            bodies[i % len(bodies)],
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {tokens[i % len(tokens)]}",
+        )
+        elapsed = time.perf_counter() - started
+        assert response.status_code in (200, 201), response.content[:300]
+        return elapsed
+
+    for i in range(len(paths)):  # warm: every habit's stored state made once
+        put(i)
+    queries: list[str] = []
+
+    def count(execute: Any, sql: str, *rest: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, *rest)
+
+    with connection.execute_wrapper(count):
+        put(0)
+    n = args.checkin_requests
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU, not waits
+        profiler.enable()
+    cpu = time.process_time()
+    times = [put(i) for i in range(n)]
+    cpu_ms = (time.process_time() - cpu) / n * 1000
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        profiler.dump_stats(ROOT / "var" / "bench-habits" / "checkin.prof")  # for pstats
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    return {
+        "cpu": cpu_ms,
+        "p50": percentile(times, 50) * 1000,
+        "p99": percentile(times, 99) * 1000,
+        "queries": len(queries),
+        "count": n,
+    }
+
+
 def measure_heatmap_http(args: argparse.Namespace, state: dict[str, Any], token: str) -> dict:
     year = datetime.now(tz=UTC).year
     common = {"port": args.gateway_port, "method": "GET", "tokens": [token], "concurrency": 1}
@@ -267,6 +345,22 @@ def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
     server_cpus: list[float | None] = []
     counts: list[int] = []
     result: Any = None
+    # The pass may run its batches in several sessions (threads): each session's PostgreSQL
+    # CPU is read around its share of the work, and summed.
+    sessions_cpu: list[float | None] = []
+    batches = getattr(reminders, "_batches", None)
+    if batches is not None:
+
+        def measured(*args: Any, **kwargs: Any) -> Any:
+            before = _backend_cpu()
+            try:
+                return batches(*args, **kwargs)
+            finally:
+                after = _backend_cpu()
+                ok = before is not None and after is not None
+                sessions_cpu.append(after - before if ok else None)  # type: ignore[operator]
+
+        reminders._batches = measured
     for _ in range(args.passes):
         now = datetime.now(tz=UTC)
         Reminder.objects.update(next_fire_at=now - timedelta(minutes=1), last_fired_day=None)
@@ -276,14 +370,21 @@ def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM ANALYZE {Reminder._meta.db_table}")
         server = _backend_cpu()
+        sessions_cpu.clear()
         cpu = time.process_time()
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
-            result = send(now=now, **({"set_based": False} if args.row_by_row else {}))
+            options: dict[str, Any] = {"set_based": False} if args.row_by_row else {}
+            if args.sessions:
+                options["sessions"] = args.sessions
+            result = send(now=now, **options)
         runs.append(time.perf_counter() - started)
         cpus.append(time.process_time() - cpu)
         after = _backend_cpu()
-        server_cpus.append(after - server if after is not None and server is not None else None)
+        if sessions_cpu and None not in sessions_cpu:
+            server_cpus.append(sum(sessions_cpu))  # type: ignore[arg-type]
+        else:
+            server_cpus.append(after - server if after is not None and server is not None else None)
         counts.append(len(queries.captured_queries))
     due = Reminder.objects.filter(next_fire_at__lte=datetime.now(tz=UTC)).count()
     return {
@@ -294,6 +395,7 @@ def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
         "queries": counts[-1],
         "cpu": min(cpus),
         "server_cpu": server_cpus[-1],
+        "sessions": max(1, len(sessions_cpu)),
     }
 
 
@@ -329,6 +431,14 @@ def report_checkin(args: argparse.Namespace, c: dict) -> None:
     )
 
 
+def report_checkin_in_process(c: dict) -> None:
+    say(
+        f"  check-in PUT in process (test client, one at a time, {c['count']} requests):"
+        f" CPU {c['cpu']:5.2f} ms/request  {c['queries']} queries  p50 {c['p50']:5.1f} ms"
+        f"  p99 {c['p99']:5.1f} ms  (the 20 ms target is the figure through nginx)"
+    )
+
+
 def report_heatmap_http(hh: dict) -> None:
     say(
         f"  heatmap endpoint through nginx, 1 client: p50 {hh['p50']:5.1f} ms  "
@@ -356,8 +466,9 @@ def report_reminders(args: argparse.Namespace, r: dict | str) -> None:
     )
     server = "n/a" if r["server_cpu"] is None else f"{r['server_cpu']:.2f} s"
     say(
-        f"    {r['queries']} queries; CPU: this process {r['cpu']:.2f} s, its PostgreSQL session"
-        f" {server} (the pass's own work, whatever else the machine runs)"
+        f"    {r['queries']} queries (this thread's); CPU: this process {r['cpu']:.2f} s, its"
+        f" {r['sessions']} PostgreSQL session(s) {server} in all (the pass's own work, whatever"
+        " else the machine runs)"
     )
 
 
@@ -386,7 +497,22 @@ def main() -> None:
         action="store_true",
         help="time the reminder pass's row-by-row path (SQLite's) instead of the set-based one",
     )
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=0,
+        help="database sessions of the reminder pass (default: the pass's own, SQL_SESSIONS)",
+    )
     parser.add_argument("--in-process", action="store_true", help="no stack, no check-in load")
+    parser.add_argument(
+        "--checkin-requests", type=int, default=500, help="check-ins timed in process"
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the in-process check-ins")
+    parser.add_argument(
+        "--orm",
+        action="store_true",
+        help="the in-process check-ins by the ORM twins of habits.tracking.hot_sql",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -430,6 +556,8 @@ def main() -> None:
             report_heatmap_http(measure_heatmap_http(args, state, long_token))
         finally:
             stack.stop()
+    if args.checkin_requests:
+        report_checkin_in_process(measure_checkins_in_process(args, state, key, kid))
     report_heatmap(args, measure_heatmap_in_process(args, state))
     if args.passes:
         report_reminders(args, measure_reminder_pass(args))

@@ -35,6 +35,7 @@ from .streaks import (
     day_states,
     evaluate,
     evaluate_from,
+    today_state,
 )
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "next_local_fire",
     "next_local_midnight",
     "scheduled_day_predicate",
+    "today_state",
     "week_start",
     "weekdays_from_mask",
     "weekdays_to_mask",

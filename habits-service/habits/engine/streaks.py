@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -445,3 +445,31 @@ def day_states(
             state = _STATE[code] if code >= 0 else unscheduled
         states[date.fromordinal(o)] = state
     return states
+
+
+def today_state(
+    schedule: ScheduleSpec,
+    target: TargetSpec,
+    *,
+    values: Mapping[date, Decimal],
+    pauses: Sequence[DayRange],
+    today: date,
+) -> DayState:
+    """`day_states(..., start=today, end=today, today=today)[today]` without walking the
+    history: today lies in the open period (today, or this ISO week for N per week), which is
+    PENDING or DONE whatever came before it — only a closed period is missed, and only a missed
+    one is frozen — so the walk starts at that period, from a state whose figures play no part
+    (a property test compares it with the whole walk). `values` need only the open period's
+    days. For a habit's answer (the list, a check-in), where the year's walk was most of it."""
+    first = today - timedelta(days=today.weekday()) if schedule.weekly else today
+    resume = WalkState(first - timedelta(days=1), 0, 0, 0, 0, None, 0.0)
+    return day_states(
+        schedule,
+        target,
+        values=values,
+        pauses=pauses,
+        start=today,
+        end=today,
+        today=today,
+        resume=resume,
+    )[today]

@@ -236,8 +236,15 @@ def today_figures(
     habit: Habit, *, values: Mapping[date, Decimal], pauses: Iterable[Pause], today: date
 ) -> dict[str, Any]:
     """Today's state and progress, from the check-ins of the current week (all a day's or a
-    week's state needs: the streak figures are the row's cached ones)."""
-    state = day_states(habit, values=values, pauses=pauses, start=today, end=today, today=today)
+    week's state needs: the streak figures are the row's cached ones). The state walks the open
+    period only (`engine.today_state`), not the year before it."""
+    state = _engine().today_state(
+        schedule_spec(habit),
+        target_spec(habit),
+        values=values,
+        pauses=day_ranges(pauses),
+        today=today,
+    )
     value = values.get(today)
     done_today = value is not None and is_done(habit, value)
     progress: dict[str, Any]
@@ -263,7 +270,7 @@ def today_figures(
     progress["ratio"] = round(min(1.0, ratio), 4)
     return {
         "day": today,
-        "state": str(state.get(today, "")),
+        "state": str(state),
         "value": float(value) if value is not None else None,
         "done": done_today,
         "progress": progress,

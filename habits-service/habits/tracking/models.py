@@ -129,7 +129,11 @@ class Checkin(models.Model):
 class Reminder(models.Model):
     """A local time of day at which the owner is reminded on scheduled days not checked in."""
 
-    habit = models.ForeignKey(Habit, on_delete=models.CASCADE, related_name="reminders")
+    # No index of its own: the unique (habit, local_time) index serves lookups by habit, and
+    # every index is written again for each of the reminder pass's advances.
+    habit = models.ForeignKey(
+        Habit, on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
     local_time = models.TimeField()
     # The next firing as an instant (the local time in the owner's zone on the next scheduled
     # day); the beat task selects `next_fire_at <= now` through the index.

@@ -13,8 +13,9 @@ never these), publishes `habits.reminder.due` for those that fire through the ou
 every claimed row's `next_fire_at` on. The event and the advance commit together or not at all,
 so a crash sends nothing and leaves the rows due for the next pass: each reminder is sent once.
 On PostgreSQL the batch is set-based (`_send_batch_sql`): the rows stay in the database and
-Python answers only each distinct schedule key with the engine; on SQLite (and as the reference
-the set-based pass is tested against) `_send_batch` decides row by row.
+Python answers only each distinct schedule key with the engine, and the batches run in
+`SQL_SESSIONS` database sessions at once (SKIP LOCKED shares the rows out); on SQLite (and
+as the reference the set-based pass is tested against) `_send_batch` decides row by row.
 
 A due reminder does not fire (it only moves on) when its day is already done (the check-in meets
 the target: read at the pass, so a check-in or its undo needs no write here), paused, when its
@@ -26,15 +27,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -52,6 +54,9 @@ MAX_REMINDERS_PER_HABIT = 5
 PASS_BATCH_SIZE = 5000
 # The set-based pass's batch (measured: bench/habits.py; see docs/decisions.md).
 SQL_BATCH_SIZE = 25000
+# The database sessions the set-based pass runs its batches in at once (one statement runs on
+# one core; the servers have 2).
+SQL_SESSIONS = 2
 
 
 def _schedule(
@@ -264,18 +269,84 @@ def send_due_reminders(
     batch_size: int | None = None,
     max_batches: int = 0,
     set_based: bool | None = None,
+    sessions: int | None = None,
 ) -> PassResult:
     """Send every reminder due at `now` (default: the clock) once; see the module docstring.
     `max_batches` (0: until none is due) bounds one call's work. On PostgreSQL the pass is
-    set-based (`_send_batch_sql`: the rows never come to Python); `set_based=False` runs the
-    row-by-row pass (SQLite's, and the reference the set-based one is tested against)."""
+    set-based (`_send_batch_sql`: the rows never come to Python) and runs its batches in
+    `sessions` database sessions at once (default `SQL_SESSIONS`; see `_in_sessions`);
+    `set_based=False` runs the row-by-row pass (SQLite's, and the reference the set-based one
+    is tested against) in this session."""
     now = now or timezone.now()
     if set_based is None:
         set_based = connection.vendor == "postgresql"
     if batch_size is None:
         batch_size = SQL_BATCH_SIZE if set_based else PASS_BATCH_SIZE
+    if sessions is None:
+        sessions = SQL_SESSIONS if set_based else 1
+    budget = _Budget(max_batches)
+    # Other sessions see committed rows only: inside a caller's transaction, this one alone.
+    if set_based and sessions > 1 and not connection.in_atomic_block:
+        return _in_sessions(sessions, lambda: _batches(now, batch_size, set_based, budget))
+    return _batches(now, batch_size, set_based, budget)
+
+
+class _Budget:
+    """The batches a pass may still run (0: no bound), shared by its sessions."""
+
+    def __init__(self, limit: int) -> None:
+        self.bounded, self.left = bool(limit), limit
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            if not self.bounded:
+                return True
+            if self.left <= 0:
+                return False
+            self.left -= 1
+            return True
+
+
+def _in_sessions(sessions: int, run: Callable[[], PassResult]) -> PassResult:
+    """`run` in this thread and in `sessions - 1` threads, each with its own database
+    session: PostgreSQL runs one statement on one core, and a batch is one statement, so two
+    sessions take the batches two at a time. Each batch still claims its rows with SKIP
+    LOCKED and commits its events with their advance, so no reminder is sent twice or lost,
+    whichever session takes it (the same guarantee as two passes at once)."""
+    results: list[PassResult] = []
+    errors: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            results.append(run())
+        except BaseException as exc:  # reported in the caller's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()  # this thread's own sessions
+
+    threads = [threading.Thread(target=other) for _ in range(sessions - 1)]
+    for thread in threads:
+        thread.start()
+    try:
+        results.append(run())
+    finally:
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    total = PassResult()
+    for result in results:
+        total.sent += result.sent
+        total.skipped += result.skipped
+        total.batches += result.batches
+    return total
+
+
+def _batches(now: datetime, batch_size: int, set_based: bool, budget: _Budget) -> PassResult:
+    """Batches in this session until none is due (or the budget is spent)."""
     result = PassResult()
-    while not max_batches or result.batches < max_batches:
+    while budget.take():
         with transaction.atomic():
             if set_based:
                 claimed, sent = _send_batch_sql(now=now, batch_size=batch_size)

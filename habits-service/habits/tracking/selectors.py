@@ -9,10 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound
 
+from habits.tracking import hot_sql
 from habits.tracking.evaluation import today_figures, week_start
 from habits.tracking.models import Checkin, Habit, Pause
 
@@ -29,10 +30,14 @@ def habit_of(*, user: Any, habit_id: Any, lock: bool = False) -> Habit:
         habit_uuid = habit_id if isinstance(habit_id, UUID) else UUID(str(habit_id))
     except ValueError:
         raise HabitNotFound() from None
-    habits = Habit.objects.select_related("owner").filter(id=habit_uuid, owner_id=user.id)
     if lock:
-        habits = habits.select_for_update(of=("self",))
-    habit = habits.first()
+        # Every write of a habit starts here: the hand-written statement on PostgreSQL.
+        locked = hot_sql.locked_habit if hot_sql.enabled() else hot_sql.locked_habit_orm
+        habit = locked(habit_id=habit_uuid, owner_id=user.id)
+    else:
+        habit = (
+            Habit.objects.select_related("owner").filter(id=habit_uuid, owner_id=user.id).first()
+        )
     if habit is None:
         raise HabitNotFound()
     return habit
@@ -151,45 +156,14 @@ def recent_history(
     the check-in values after `after` (all from the start with None) up to `through`, the
     pauses that end after `after`, and `day`'s own row if there is one (its id, note and
     creation time, so the write that follows needs no read of its own)."""
-    from django.db.models import (
-        BigIntegerField,
-        DateField,
-        DateTimeField,
-        DecimalField,
-        TextField,
-        Value,
-    )
-
     first = habit.start_date if after is None else max(habit.start_date, after + timedelta(1))
     # `day` itself even before the start (a start moved later leaves its check-ins to undo).
-    checkins = (
-        Checkin.objects.filter(habit_id=habit.id)
-        .filter(Q(day__gte=first, day__lte=through) | Q(day=day))
-        .order_by()
-        .values_list(
-            "day",
-            "value",
-            Value(None, output_field=DateField()),
-            "id",
-            "note",
-            "created_at",
-        )
-    )
-    pauses = Pause.objects.filter(habit_id=habit.id)
-    if after is not None:
-        pauses = pauses.filter(end_date__gt=after)
-    pause_rows_q = pauses.order_by().values_list(
-        "start_date",
-        Value(None, output_field=DecimalField(max_digits=12, decimal_places=3)),
-        "end_date",
-        Value(None, output_field=BigIntegerField()),
-        Value(None, output_field=TextField()),
-        Value(None, output_field=DateTimeField()),
-    )
+    read = hot_sql.history if hot_sql.enabled() else hot_sql.history_orm
+    rows = read(habit_id=habit.id, first=first, through=through, day=day, after=after)
     values: dict[date, Any] = {}
     pause_rows: list[Pause] = []
     row: DayRow | None = None
-    for found, value, end, pk, note, created_at in checkins.union(pause_rows_q, all=True):
+    for found, value, end, pk, note, created_at in rows:
         if end is None:
             if first <= found <= through:
                 values[found] = value

@@ -38,7 +38,7 @@ from django.utils.translation import ngettext
 from cotask_common.contracts.habits import MAX_PAUSES, STREAK_MILESTONES
 from cotask_common.errors import Conflict, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
-from habits.tracking import evaluation
+from habits.tracking import evaluation, hot_sql
 from habits.tracking.models import (
     Checkin,
     Habit,
@@ -236,18 +236,8 @@ def _apply(habit: Habit, result: Any, kept: Any, *, actor: Any) -> None:
         )
     habit.milestone_published = published
     habit.engine_state = kept
-    habit.save(
-        update_fields=[
-            "engine_state",
-            "current_streak",
-            "best_streak",
-            "freezes_held",
-            "strength",
-            "streak_started_on",
-            "milestone_published",
-            "updated_at",
-        ]
-    )
+    # `hot_sql.FIGURE_FIELDS` and `updated_at`: a prepared UPDATE on PostgreSQL.
+    (hot_sql.save_figures if hot_sql.enabled() else hot_sql.save_figures_orm)(habit)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -631,9 +621,8 @@ def checkin_record(
         value = _decimal("value", value)
         if value < 0:
             raise _field_error("value", _("The value cannot be negative."), code="min_value")
-    fields: dict[str, Any] = {"value": value}
     if note is not None:
-        fields["note"] = _clean_text("note", note, max_length=NOTE_MAX_LENGTH)
+        note = _clean_text("note", note, max_length=NOTE_MAX_LENGTH)
     # The habit's row lock serialises check-ins of the habit, so reading the day's row with
     # the history (one query) then an insert or an update cannot race (no savepoint round
     # trips as in update_or_create); the unique constraint still stands behind it.
@@ -642,17 +631,22 @@ def checkin_record(
         habit=habit, after=state.through if state else None, through=today, day=day
     )
     created = row is None
+    sql = hot_sql.enabled()
     if row is None:
-        checkin = Checkin.objects.create(habit=habit, day=day, **fields)
+        insert = hot_sql.checkin_insert if sql else hot_sql.checkin_insert_orm
+        checkin = insert(habit=habit, day=day, value=value, note=note)
     else:
         checkin = Checkin(
             id=row.id,
             habit=habit,
             day=day,
+            value=value,
+            note=row.note if note is None else note,
             created_at=row.created_at,
-            **{"note": row.note, **fields},
         )
-        checkin.save(update_fields=[*fields, "updated_at"])
+        checkin._state.adding = False
+        update = hot_sql.checkin_update if sql else hot_sql.checkin_update_orm
+        update(checkin=checkin, note_changed=note is not None)
     values[day] = checkin.value
     _record_figures(habit, values=values, pauses=pauses, today=today, resume=state, actor=user.id)
     publish_event(

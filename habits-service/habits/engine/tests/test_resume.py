@@ -10,7 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from habits.engine import DayRange, WalkState, day_states, evaluate, evaluate_from
+from habits.engine import DayRange, WalkState, day_states, evaluate, evaluate_from, today_state
 from habits.engine.tests.test_properties import VALUE, histories, specs
 
 D = timedelta(days=1)
@@ -111,3 +111,20 @@ def test_day_states_from_a_stored_state_equal_those_from_the_start(history, back
         resume=keeps[cut],
     )
     assert resumed == whole
+
+
+@settings(max_examples=400, deadline=None)
+@given(histories(), st.integers(-8, 0))
+def test_today_state_equals_the_whole_walk(history, shift):
+    """Today's state from the open period alone (`today_state`, given only this period's
+    check-ins as the habit list is) is the state the walk over the whole history gives."""
+    spec, values, pauses, today = history
+    today += shift * D  # also before the start
+    schedule, target = specs(spec)
+    ranges = [DayRange(a, b) for a, b in pauses]
+    whole = day_states(
+        schedule, target, values=values, pauses=ranges, start=today, end=today, today=today
+    )[today]
+    monday = today - today.weekday() * D
+    week = {d: v for d, v in values.items() if monday <= d <= today}
+    assert today_state(schedule, target, values=week, pauses=ranges, today=today) == whole

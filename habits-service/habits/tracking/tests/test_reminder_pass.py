@@ -211,12 +211,35 @@ def test_two_concurrent_passes_send_each_reminder_once_and_a_crash_loses_none(ha
     due_at = utc(2026, 6, 1, 8)
 
     # Two passes overlap, each holding the rows it claimed; the first dies (its session is
-    # killed) while it holds its 15.
+    # killed) while it holds its 15. One session each, so each pass is one waiting session.
     _first, second = overlap_then_kill_the_first(
-        lambda: reminders.send_due_reminders(now=due_at, batch_size=15)
+        lambda: reminders.send_due_reminders(now=due_at, batch_size=15, sessions=1)
     )
     third = reminders.send_due_reminders(now=due_at)
     names = [name for name, _day, _at in sent()]
     assert sorted(names) == [f"H{n:02}" for n in range(40)]  # each exactly once
     assert second.result.sent + third.sent == 40
     assert Reminder.objects.filter(next_fire_at__lte=due_at).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pass_in_two_sessions_sends_each_reminder_once(habit_for) -> None:
+    """Outside a transaction the set-based pass runs its batches in two sessions at once
+    (`SQL_SESSIONS`): they share the due rows through SKIP LOCKED, so each reminder is sent
+    once, every row moves on, and the counts add up; a bounded pass stops at its batches."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and several sessions are PostgreSQL's")
+    for n in range(60):
+        habit_for("UTC", "08:00", now=utc(2026, 6, 1), name=f"H{n:02}")
+    done = Habit.objects.get(name="H07")
+    Checkin.objects.create(habit=done, day=date(2026, 6, 1), value=1)
+    due_at = utc(2026, 6, 1, 8)
+
+    bounded = reminders.send_due_reminders(now=due_at, batch_size=5, max_batches=3, sessions=2)
+    assert bounded.batches == 3 and bounded.sent + bounded.skipped == 15
+    result = reminders.send_due_reminders(now=due_at, batch_size=7, sessions=2)
+    names = sorted(name for name, _day, _at in sent())
+    assert names == [f"H{n:02}" for n in range(60) if n != 7]  # each exactly once
+    assert bounded.sent + result.sent == 59 and bounded.skipped + result.skipped == 1
+    assert Reminder.objects.filter(next_fire_at__lte=due_at).count() == 0
+    assert set(Reminder.objects.values_list("next_fire_at", flat=True)) == {utc(2026, 6, 2, 8)}
