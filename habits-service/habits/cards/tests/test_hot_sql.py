@@ -5,15 +5,14 @@ way (PostgreSQL: on SQLite the services run the twins)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from cotask_common.testing.parity import statements_on_postgresql
 from habits.cards import hot_sql, services
 from habits.cards.models import Card, CardProfile, CardState, Deck, Note, Review
 from habits.cards.scheduling import SNAPSHOT_FIELDS
@@ -23,12 +22,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _postgresql() -> Iterator[None]:
-    if connection.vendor != "postgresql":
-        pytest.skip("the statements are PostgreSQL's; SQLite runs the twins")
-    yield
-    hot_sql.ENABLED = True
+_statements = statements_on_postgresql(hot_sql)
 
 
 @pytest.fixture

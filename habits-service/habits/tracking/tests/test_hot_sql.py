@@ -6,15 +6,14 @@ run the twins)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
-from cotask_common.testing.parity import same
+from cotask_common.testing.parity import same, statements_on_postgresql
 from habits.tracking import hot_sql, services
 from habits.tracking.models import Checkin, Habit, Pause
 from habits.tracking.tests.conftest import ZONE, Cast, days_ago
@@ -24,12 +23,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/habits/habits/"
 
 
-@pytest.fixture(autouse=True)
-def _postgresql() -> Iterator[None]:
-    if connection.vendor != "postgresql":
-        pytest.skip("the statements are PostgreSQL's; SQLite runs the twins")
-    yield
-    hot_sql.ENABLED = True
+_statements = statements_on_postgresql(hot_sql)
 
 
 @pytest.fixture

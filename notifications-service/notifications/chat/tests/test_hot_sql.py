@@ -6,13 +6,13 @@ next number of each person's sequence, a frame under it, nothing for a deleted p
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.forms.models import model_to_dict
 
+from cotask_common.testing.parity import statements_on_postgresql
 from notifications.chat import hot_sql
 from notifications.chat.models import ChatFrame
 from notifications.inbox.models import Recipient
@@ -20,12 +20,7 @@ from notifications.inbox.models import Recipient
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _postgresql() -> Iterator[None]:
-    if connection.vendor != "postgresql":
-        pytest.skip("the statements are PostgreSQL's; SQLite runs the twin")
-    yield
-    hot_sql.ENABLED = True
+_statements = statements_on_postgresql(hot_sql)
 
 
 def frame_rows(event_id: uuid.UUID) -> list[tuple[Any, ...]]:

@@ -5,13 +5,12 @@ selectors run the twin)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 
+from cotask_common.testing.parity import statements_on_postgresql
 from tasks.agenda import hot_sql
 from tasks.agenda.models import CardsOutlook, HabitEntry
 from tasks.agenda.tests.conftest import TODAY, habit_data
@@ -21,12 +20,7 @@ from tasks.rooms.models import RoomKind
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _postgresql() -> Iterator[None]:
-    if connection.vendor != "postgresql":
-        pytest.skip("the statement is PostgreSQL's; SQLite runs the twin")
-    yield
-    hot_sql.ENABLED = True
+_statements = statements_on_postgresql(hot_sql)
 
 
 @pytest.fixture

@@ -6,26 +6,19 @@ years, or are one day (PostgreSQL: on SQLite the selectors run the twin)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, date, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 
+from cotask_common.testing.parity import statements_on_postgresql
 from cotask_common.users.models import UserRef
 from tasks.analytics import hot_sql, selectors
 from tasks.analytics.selectors import Period
 from tasks.analytics.tests import test_history
 from tasks.rooms.models import RoomRole
 
-
-@pytest.fixture(autouse=True)
-def _postgresql() -> Iterator[None]:
-    if connection.vendor != "postgresql":
-        pytest.skip("the statement is PostgreSQL's; SQLite runs the twin")
-    yield
-    hot_sql.ENABLED = True
+_statements = statements_on_postgresql(hot_sql)
 
 
 def _both(read: Any, **kwargs: Any) -> tuple[Any, Any]:

@@ -4,10 +4,12 @@ same result and leave the same state."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
-from django.db import transaction
+import pytest
+from django.db import connection, transaction
 
 
 def outcome(run: Callable[[], Any], state: Callable[[], Any]) -> tuple[Any, Any]:
@@ -26,3 +28,19 @@ def same(sql: Callable[[], Any], orm: Callable[[], Any], state: Callable[[], Any
     assert by_sql == by_orm
     assert state() == before
     return by_sql
+
+
+def statements_on_postgresql(hot_sql: ModuleType) -> Any:
+    """The autouse fixture of a `hot_sql` module's tests: skipped off PostgreSQL (SQLite runs
+    the ORM twins alone, so there is nothing to compare), and the module's statements switched
+    back on (`hot_sql.ENABLED`) after a test that ran the twins. In the test module:
+    `_statements = statements_on_postgresql(hot_sql)`."""
+
+    @pytest.fixture(autouse=True, name="_statements_on_postgresql")
+    def fixture() -> Iterator[None]:
+        if connection.vendor != "postgresql":
+            pytest.skip("the statements are PostgreSQL's; SQLite runs the ORM twins")
+        yield
+        setattr(hot_sql, "ENABLED", True)  # noqa: B010 - any service's module
+
+    return fixture
