@@ -21,6 +21,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,21 @@ def _ours(env: dict[str, str], component: str) -> bool:
     """True when this checkout's scripts/infra runs `component` (not another checkout's)."""
     status = _infra(env, "status", component, timeout=60)
     return "running (pid" in status.stdout + status.stderr
+
+
+@contextmanager
+def _stopped(env: dict[str, str], component: str) -> Iterator[None]:
+    """`component` stopped for the block and started again (waiting until it answers) before
+    the block ends. Nested inside `load.fault(...)`, the fault window (and its grace for
+    clients' pools to reconnect) runs from the stop until the server is back, however long
+    a busy machine takes to start it again."""
+    stopped = _infra(env, "down", component)
+    assert stopped.returncode == 0, stopped.stderr
+    try:
+        yield
+    finally:
+        started = _infra(env, "up", component)
+        assert started.returncode == 0, started.stderr
 
 
 @pytest.fixture
@@ -78,14 +94,8 @@ def test_redis_stopped_for_30_seconds(
     load.run_for(5)
     # Live updates go through the channel layer, which is Redis: a socket cannot be opened
     # while it is away (the handshake's 503); everything else answers from the database.
-    try:
-        with load.fault("redis", may_503={"ws-connect"}):
-            stopped = _infra(stack_env, "down", "redis")
-            assert stopped.returncode == 0, stopped.stderr
-            load.run_for(REDIS_DOWN_SECONDS)
-    finally:
-        started = _infra(stack_env, "up", "redis")
-        assert started.returncode == 0, started.stderr
+    with load.fault("redis", may_503={"ws-connect"}), _stopped(stack_env, "redis"):
+        load.run_for(REDIS_DOWN_SECONDS)
     assert _recovered(load, gateway) == []
 
 
@@ -93,15 +103,9 @@ def test_postgresql_restarted(gateway: str, stack_env: dict[str, str], load: Mix
     if not _ours(stack_env, "postgres"):
         pytest.skip("PostgreSQL was not started by this checkout's scripts/infra")
     load.run_for(5)
-    try:
-        # Everything lives in the database: any endpoint may say 503 until it is back.
-        with load.fault("postgres", may_503={"*"}):
-            stopped = _infra(stack_env, "down", "postgres")
-            assert stopped.returncode == 0, stopped.stderr
-            load.run_for(3)
-    finally:
-        started = _infra(stack_env, "up", "postgres")
-        assert started.returncode == 0, started.stderr
+    # Everything lives in the database: any endpoint may say 503 until it is back.
+    with load.fault("postgres", may_503={"*"}), _stopped(stack_env, "postgres"):
+        load.run_for(3)
     assert _recovered(load, gateway) == []
 
 
