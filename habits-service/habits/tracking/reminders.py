@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cotask_common.contracts.habits import MAX_REMINDED_HABITS
 from cotask_common.errors import NotFound, ServiceError
 from cotask_common.events.outbox import publish_event, publish_events
 from cotask_common.localtime import zone_named
@@ -53,7 +54,7 @@ from habits.tracking.selectors import habit_of
 MAX_REMINDERS_PER_HABIT = 5
 PASS_BATCH_SIZE = 5000
 # The set-based pass's batch (measured: bench/habits.py; see docs/decisions.md).
-SQL_BATCH_SIZE = 25000
+SQL_BATCH_SIZE = 100000
 # The database sessions the set-based pass runs its batches in at once (one statement runs on
 # one core; the servers have 2).
 SQL_SESSIONS = 2
@@ -237,9 +238,10 @@ def reminders_replace(*, user: Any, habit_id: Any, local_times: list[time]) -> l
 
 @dataclasses.dataclass
 class PassResult:
-    sent: int = 0
+    sent: int = 0  # reminders that fired
     skipped: int = 0
     batches: int = 0
+    events: int = 0  # `habits.reminder.due` events they were published in
 
 
 _DUE_FIELDS = (
@@ -260,6 +262,7 @@ _DUE_FIELDS = (
     "habit__start_date",
     "habit__archived_at",
     "habit__owner__time_zone",
+    "habit__position",
 )
 
 
@@ -287,7 +290,10 @@ def send_due_reminders(
     budget = _Budget(max_batches)
     # Other sessions see committed rows only: inside a caller's transaction, this one alone.
     if set_based and sessions > 1 and not connection.in_atomic_block:
-        return _in_sessions(sessions, lambda: _batches(now, batch_size, set_based, budget))
+        return _in_sessions(
+            sessions,
+            lambda part: _batches(now, batch_size, set_based, budget, part=(part, sessions)),
+        )
     return _batches(now, batch_size, set_based, budget)
 
 
@@ -308,28 +314,30 @@ class _Budget:
             return True
 
 
-def _in_sessions(sessions: int, run: Callable[[], PassResult]) -> PassResult:
-    """`run` in this thread and in `sessions - 1` threads, each with its own database
-    session: PostgreSQL runs one statement on one core, and a batch is one statement, so two
-    sessions take the batches two at a time. Each batch still claims its rows with SKIP
-    LOCKED and commits its events with their advance, so no reminder is sent twice or lost,
-    whichever session takes it (the same guarantee as two passes at once)."""
+def _in_sessions(sessions: int, run: Callable[[int], PassResult]) -> PassResult:
+    """`run(part)` in this thread (part 0) and in `sessions - 1` threads (parts 1, 2, …), each
+    with its own database session: PostgreSQL runs one statement on one core, and a batch is
+    one statement, so two sessions work two at a time. Each session takes the reminders of
+    its part of the owners (an owner's due reminders stay together, so they go out in one
+    event); each batch still claims its rows with SKIP LOCKED and commits its events with
+    their advance, so no reminder is sent twice or lost, whichever session takes it (the
+    same guarantee as two passes at once)."""
     results: list[PassResult] = []
     errors: list[BaseException] = []
 
-    def other() -> None:
+    def other(part: int) -> None:
         try:
-            results.append(run())
+            results.append(run(part))
         except BaseException as exc:  # reported in the caller's thread
             errors.append(exc)
         finally:
             connections.close_all()  # this thread's own sessions
 
-    threads = [threading.Thread(target=other) for _ in range(sessions - 1)]
+    threads = [threading.Thread(target=other, args=(part,)) for part in range(1, sessions)]
     for thread in threads:
         thread.start()
     try:
-        results.append(run())
+        results.append(run(0))
     finally:
         for thread in threads:
             thread.join()
@@ -340,16 +348,25 @@ def _in_sessions(sessions: int, run: Callable[[], PassResult]) -> PassResult:
         total.sent += result.sent
         total.skipped += result.skipped
         total.batches += result.batches
+        total.events += result.events
     return total
 
 
-def _batches(now: datetime, batch_size: int, set_based: bool, budget: _Budget) -> PassResult:
-    """Batches in this session until none is due (or the budget is spent)."""
+def _batches(
+    now: datetime,
+    batch_size: int,
+    set_based: bool,
+    budget: _Budget,
+    *,
+    part: tuple[int, int] = (0, 1),
+) -> PassResult:
+    """Batches in this session until none is due (or the budget is spent); the set-based
+    pass takes only the owners of `part` (k of n)."""
     result = PassResult()
     while budget.take():
         with transaction.atomic():
             if set_based:
-                claimed, sent = _send_batch_sql(now=now, batch_size=batch_size)
+                claimed, sent, events = _send_batch_sql(now=now, batch_size=batch_size, part=part)
                 if not claimed:
                     break
                 skipped = claimed - sent
@@ -363,8 +380,9 @@ def _batches(now: datetime, batch_size: int, set_based: bool, budget: _Budget) -
                 if not rows:
                     break
                 claimed = len(rows)
-                sent, skipped = _send_batch(rows, now=now)
+                sent, skipped, events = _send_batch(rows, now=now)
         result.sent += sent
+        result.events += events
         result.skipped += skipped
         result.batches += 1
         if claimed < batch_size:
@@ -372,7 +390,8 @@ def _batches(now: datetime, batch_size: int, set_based: bool, budget: _Budget) -
     return result
 
 
-def _send_batch(rows: list[tuple[Any, ...]], *, now: datetime) -> tuple[int, int]:
+def _send_batch(rows: list[tuple[Any, ...]], *, now: datetime) -> tuple[int, int, int]:
+    """One batch of the row-by-row pass: (sent, skipped, events)."""
     zones: dict[str, ZoneInfo] = {}
     days: dict[int, date] = {}
     for row in rows:
@@ -399,12 +418,13 @@ def _send_batch(rows: list[tuple[Any, ...]], *, now: datetime) -> tuple[int, int
 
     todays = {name: engine.local_today(zone, now) for name, zone in zones.items()}
     alike: dict[tuple[Any, ...], tuple[bool, datetime | None]] = {}
-    due: list[tuple[Any, dict[str, Any]]] = []
+    # (owner, due instant, local time) -> the day and the firing habits (position, id, name)
+    due: dict[tuple[Any, datetime, time], tuple[date, list[tuple[int, UUID, str]]]] = {}
     updates: list[tuple[int, datetime | None, date | None]] = []
     for row in rows:
         rid, habit_id, local_time, _due_at, last_day, owner_id, name = row[:7]
         kind, target_value, direction, schedule_kind, mask, times, interval = row[7:14]
-        start, archived_at, zone_name = row[14:]
+        start, archived_at, zone_name, position = row[14:]
         zone = zones[zone_name]
         day = days[rid]
         if archived_at is not None:
@@ -455,21 +475,33 @@ def _send_batch(rows: list[tuple[Any, ...]], *, now: datetime) -> tuple[int, int
             fires = not engine.is_done(target, schedule, value)
         updates.append((rid, following, day if fires else last_day))
         if fires:
-            due.append(
+            due.setdefault((owner_id, row[3], local_time), (day, []))[1].append(
+                (position, habit_id, name)
+            )
+    items = []
+    for (owner_id, _at, local_time), (day, habits) in due.items():
+        habits.sort(key=lambda habit: (habit[0], habit[1].int))
+        for part in range(0, len(habits), MAX_REMINDED_HABITS):
+            items.append(
                 (
-                    str(habit_id),
+                    str(owner_id),
                     {
-                        "habit_id": str(habit_id),
                         "owner_id": str(owner_id),
-                        "habit_name": name,
                         "day": day.isoformat(),
                         "local_time": local_time.strftime("%H:%M"),
+                        "habits": [
+                            {"habit_id": str(habit_id), "habit_name": name}
+                            for _position, habit_id, name in habits[
+                                part : part + MAX_REMINDED_HABITS
+                            ]
+                        ],
                     },
                 )
             )
-    publish_events(type="habits.reminder.due", items=due)
+    publish_events(type="habits.reminder.due", items=items)
     _advance(updates)
-    return len(due), len(rows) - len(due)
+    sent = sum(len(habits) for _day, habits in due.values())
+    return sent, len(rows) - sent, len(items)
 
 
 def _advance(updates: list[tuple[int, datetime | None, date | None]]) -> None:
@@ -542,14 +574,15 @@ def _tables() -> dict[str, str]:
 _CLAIM_SQL = """
 CREATE TEMPORARY TABLE {claim} ON COMMIT DROP AS
 WITH picked AS (
-    SELECT id, habit_id, local_time, next_fire_at, last_fired_day FROM {reminder}
-    WHERE next_fire_at <= %(now)s
-    ORDER BY next_fire_at
+    SELECT r.id, r.habit_id, r.local_time, r.next_fire_at, r.last_fired_day FROM {reminder} r
+    {join}
+    WHERE r.next_fire_at <= %(now)s {where}
+    ORDER BY r.next_fire_at
     LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF r SKIP LOCKED
 ), rows AS (
     SELECT r.id, r.habit_id, r.local_time, r.next_fire_at, r.last_fired_day,
-           h.owner_id, h.name, h.kind, h.target_value, h.target_direction,
+           h.owner_id, h.name, h.position, h.kind, h.target_value, h.target_direction,
            h.schedule_kind, h.weekday_mask, h.times, h.interval_days, h.start_date,
            h.archived_at IS NOT NULL AS archived, u.time_zone,
            LEAST(%(utc_today)s::date - 2,
@@ -569,6 +602,12 @@ SELECT rows.*,
             THEN habit_id ELSE %(no_habit)s::uuid END AS pause_key
 FROM rows
 """
+
+# A session's part of the owners (k of n): by a byte of the owner's id (random in a UUIDv7).
+_PARTITION = {
+    "join": "JOIN {habit} ph ON ph.id = r.habit_id",
+    "where": "AND get_byte(uuid_send(ph.owner_id), 15) %% %(parts)s = %(part)s",
+}
 
 _KEY_COLUMNS = (
     "time_zone, local_time, schedule_kind, weekday_mask, times, interval_days, start_key, "
@@ -598,8 +637,8 @@ WITH answer AS (
         interval_days int, start_key date, pause_key uuid, next_fire_at timestamptz,
         day date, today date, scheduled boolean, next timestamptz)
 ), decided AS (
-    SELECT c.id, c.habit_id, c.owner_id, c.name, c.local_time, c.archived, c.last_fired_day,
-           a.day, a.next,
+    SELECT c.id, c.habit_id, c.owner_id, c.name, c.position, c.local_time, c.next_fire_at,
+           c.archived, c.last_fired_day, a.day, a.next,
            COALESCE(NOT c.archived AND a.scheduled AND a.day = a.today
                     AND c.last_fired_day IS DISTINCT FROM a.day
                     AND NOT COALESCE(
@@ -618,21 +657,32 @@ WITH answer AS (
      AND a.start_key = c.start_key AND a.pause_key = c.pause_key
      AND a.next_fire_at = c.next_fire_at
     LEFT JOIN {checkin} ch ON ch.habit_id = c.habit_id AND ch.day = a.day
-), firing AS (
-    SELECT d.*, {uuid7} AS event_id
-    FROM decided d, LATERAL (SELECT uuid_send(gen_random_uuid()) AS b, d.id) AS g
+), numbered AS (
+    SELECT d.*, (row_number() OVER (PARTITION BY owner_id, next_fire_at, local_time
+                                    ORDER BY position, habit_id) - 1) / %(per_event)s AS part
+    FROM decided d
     WHERE d.fires
+), grouped AS (
+    SELECT owner_id, next_fire_at, local_time, part, min(day) AS day,
+           jsonb_agg(jsonb_build_object('habit_id', habit_id::text, 'habit_name', name)
+                     ORDER BY position, habit_id) AS habits
+    FROM numbered
+    GROUP BY owner_id, next_fire_at, local_time, part
+), firing AS (
+    SELECT e.*, {uuid7} AS event_id
+    FROM grouped e,
+         LATERAL (SELECT uuid_send(gen_random_uuid()) AS b, e.owner_id, e.next_fire_at,
+                         e.local_time, e.part) AS g
 ), written AS (
     INSERT INTO {outbox} (id, topic, key, type, payload, created_at, attempts, last_error)
-    SELECT event_id, %(topic)s, habit_id::text, %(type)s,
+    SELECT event_id, %(topic)s, owner_id::text, %(type)s,
            jsonb_build_object(
                'id', event_id::text, 'type', %(type)s, 'version', %(version)s::int,
                'occurred_at', %(stamp)s::text, 'producer', %(producer)s::text,
-               'actor', NULL, 'key', habit_id::text,
+               'actor', NULL, 'key', owner_id::text,
                'data', jsonb_build_object(
-                   'habit_id', habit_id::text, 'owner_id', owner_id::text,
-                   'habit_name', name, 'day', to_char(day, 'YYYY-MM-DD'),
-                   'local_time', to_char(local_time, 'HH24:MI'))),
+                   'owner_id', owner_id::text, 'day', to_char(day, 'YYYY-MM-DD'),
+                   'local_time', to_char(local_time, 'HH24:MI'), 'habits', habits)),
            %(occurred_at)s, 0, ''
     FROM firing
     RETURNING 1
@@ -644,7 +694,8 @@ WITH answer AS (
     WHERE r.id = d.id
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM advanced), (SELECT count(*) FROM written),
+SELECT (SELECT count(*) FROM advanced), (SELECT count(*) FROM numbered),
+       (SELECT count(*) FROM written),
        (SELECT pg_notify(%(channel)s, '') FROM (SELECT 1 FROM written LIMIT 1) AS any_written)
 """
 
@@ -697,11 +748,10 @@ def _event_envelope(type: str) -> dict[str, Any]:
     from cotask_common.events.envelope import Event, format_time
 
     sample = {
-        "habit_id": str(_NO_HABIT),
         "owner_id": str(_NO_HABIT),
-        "habit_name": "x",
         "day": "2026-01-01",
         "local_time": "07:30",
+        "habits": [{"habit_id": str(_NO_HABIT), "habit_name": "x"}] * MAX_REMINDED_HABITS,
     }
     version = contracts.latest(type)
     contracts.get(type, version).validate(sample)
@@ -724,8 +774,11 @@ def _event_envelope(type: str) -> dict[str, Any]:
     }
 
 
-def _send_batch_sql(*, now: datetime, batch_size: int) -> tuple[int, int]:
-    """One batch of the set-based pass (inside the caller's transaction): (claimed, sent)."""
+def _send_batch_sql(
+    *, now: datetime, batch_size: int, part: tuple[int, int] = (0, 1)
+) -> tuple[int, int, int]:
+    """One batch of the set-based pass (inside the caller's transaction): (claimed, sent,
+    events)."""
     from cotask_common.events.outbox import relay_wakeup, wakeup_channel
 
     tables = _tables()
@@ -736,12 +789,18 @@ def _send_batch_sql(*, now: datetime, batch_size: int) -> tuple[int, int]:
         "no_start": _NO_START,
         "no_habit": _NO_HABIT,
         "limit": batch_size,
+        "part": part[0],
+        "parts": part[1],
     }
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL.format(**tables), fixed)
+        partition = _PARTITION if part[1] > 1 else {"join": "", "where": ""}
+        claim = _CLAIM_SQL.format(
+            **tables, join=partition["join"].format(**tables), where=partition["where"]
+        )
+        cursor.execute(claim, fixed)
         if not cursor.rowcount:
             cursor.execute(f"DROP TABLE {_CLAIM_TABLE}")
-            return 0, 0
+            return 0, 0, 0
         cursor.execute(_KEYS_SQL.format(**tables))
         keys = cursor.fetchall()
         pauses: dict[UUID, list[engine.DayRange]] = defaultdict(list)
@@ -754,13 +813,18 @@ def _send_batch_sql(*, now: datetime, batch_size: int) -> tuple[int, int]:
         envelope = _event_envelope("habits.reminder.due")
         cursor.execute(
             _SEND_SQL.format(**tables, uuid7=_UUID7),
-            {**envelope, "answers": json.dumps(answers), "channel": wakeup_channel()},
+            {
+                **envelope,
+                "answers": json.dumps(answers),
+                "channel": wakeup_channel(),
+                "per_event": MAX_REMINDED_HABITS,
+            },
         )
-        claimed, sent, _notified = cursor.fetchone()
+        claimed, sent, events, _notified = cursor.fetchone()
         cursor.execute(f"DROP TABLE {_CLAIM_TABLE}")
-    if sent:
+    if events:
         transaction.on_commit(relay_wakeup.set)
-    return claimed, sent
+    return claimed, sent, events
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """habits-service's events: the owner hears of streak milestones, broken streaks, spent freezes,
-reminders and the daily cards due; a deleted habit takes its notifications back; a card
-import's progress reaches the owner's open sockets live (stored nowhere).
+reminders (one notification for the habits due at one time) and the daily cards due; a deleted
+habit takes its notifications back; a card import's progress reaches the owner's open sockets
+live (stored nowhere).
 
 The data is declared in cotask_common/contracts/habits.py (docs/events.md#habits). Only the
 owner (`owner_id`) is ever told. A missing or bad key tells nobody, never fails.
@@ -89,10 +90,25 @@ def on_freeze_used(event: Event) -> None:
 
 @event_handler("habits.reminder.due")
 def on_reminder(event: Event) -> None:
-    _tell(
-        event,
-        type="habit_reminder",
-        params={"time": str(event.data.get("local_time") or "")},
+    """v2 lists the owner's habits due at one time; v1 (still in logs) is one habit's."""
+    if event.version >= 2:
+        owner = _uuid(event.data.get("owner_id")) or _uuid(event.key)
+        listed = event.data.get("habits")
+        habits = [
+            (habit, str(item.get("habit_name") or ""))
+            for item in (listed if isinstance(listed, list) else [])
+            if isinstance(item, dict) and (habit := _uuid(item.get("habit_id")))
+        ]
+    else:
+        owner = _uuid(event.data.get("owner_id"))
+        habit = _uuid(event.data.get("habit_id")) or _uuid(event.key)
+        habits = [(habit, str(event.data.get("habit_name") or ""))] if habit else []
+    if owner is None or not habits:
+        return
+    services.tell_reminder(
+        event_id=event.id,
+        owner_id=owner,
+        habits=habits,
         day=str(event.data.get("day") or ""),
         local_time=str(event.data.get("local_time") or ""),
     )

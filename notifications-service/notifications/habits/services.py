@@ -1,5 +1,5 @@
-"""Telling a habit's owner about its streak and reminders, and taking it back when the habit
-is deleted."""
+"""Telling a habit's owner about its streak and reminders (the habits due at one time at
+once), and taking it back when the habit is deleted."""
 
 from __future__ import annotations
 
@@ -61,6 +61,51 @@ def tell_owner(
             type=type,
             target=Target(service="habits", kind="habit", id=str(habit_id)),
             **notification,
+        )
+
+
+NAMED_HABITS = 5
+"""habits a reminder of several names; the rest are counted ("…")"""
+
+
+def tell_reminder(
+    *,
+    event_id: UUID,
+    owner_id: UUID,
+    habits: list[tuple[UUID, str]],
+    day: str,
+    local_time: str,
+) -> Notification | None:
+    """The owner's habits whose reminders came at one time, in one notification (idempotent
+    like `notify`), leaving out habits deleted meanwhile. One habit: "Time for “Read”" about
+    that habit (deleting it takes the notification back, as before). Several: "3 habits to
+    check in: Run, Read, Write" about the owner's habits (it names others, so it stays)."""
+    with transaction.atomic():
+        gone = set(
+            DeletedHabit.objects.filter(
+                habit_id__in=[habit for habit, _name in habits]
+            ).values_list("habit_id", flat=True)
+        )
+        left = [(habit, name) for habit, name in habits if habit not in gone]
+        if not left:
+            return None
+        names = [name for _habit, name in left]
+        shown = ", ".join(names[:NAMED_HABITS]) + (", …" if len(names) > NAMED_HABITS else "")
+        first = str(left[0][0])
+        return inbox.notify(
+            event_id=event_id,
+            recipient_id=owner_id,
+            type="habit_reminder",
+            target=Target(service="habits", kind="habit", id=first)
+            if len(left) == 1
+            else Target(service="habits", kind="habits", id=str(owner_id)),
+            params={"habit": names[0], "time": local_time, "count": len(left), "habits": shown},
+            data={
+                "habit_id": first,
+                "habit_ids": [str(habit) for habit, _name in left],
+                "day": day,
+                "local_time": local_time,
+            },
         )
 
 

@@ -5,12 +5,13 @@ Texts are gettext messages in the service's catalogues, like every type's (inbox
 are phrases made with `ngettext` in each language when the event is handled
 (`inbox.types.counted`), so "1 day" / "2 дня" / "5 днів" follow each language's plural rules
 and the sentences themselves hold no number. Only the owner ever hears about a habit, and
-nobody acted: no actor, never grouped.
+nobody acted: no actor, never grouped. The habits whose reminders come at one time are told in
+one notification ("3 habits to check in (07:30): Run, Read, Write").
 """
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from notifications.inbox.types import NotificationType, register_type
 
@@ -43,6 +44,12 @@ HABIT_REMINDER = register_type(
         key="habit_reminder",
         description=gettext_lazy("A habit's reminder at the local time you chose."),
         single=gettext_lazy("Time for “%(habit)s” (%(time)s)"),
+        # The habits due at one time, told at once: `%(habits)s` names the first few.
+        several=ngettext_lazy(
+            "%(count)d habit to check in (%(time)s): %(habits)s",
+            "%(count)d habits to check in (%(time)s): %(habits)s",
+            "count",
+        ),
     )
 )
 CARDS_DUE = register_type(

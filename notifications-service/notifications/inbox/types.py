@@ -28,6 +28,9 @@ class NotificationType:
     single: Any = None
     # ngettext_lazy(singular, plural, "others"): the form is chosen by `others` (≥ 1).
     grouped: Any = None
+    # ngettext_lazy(singular, plural, "count"): the text of one notification about `count`
+    # things (a param, ≥ 2), e.g. the habits due at one reminder time; else `single`.
+    several: Any = None
     # Before the catalogues: {"en": (single, grouped), ...} with `{name}` placeholders. Still
     # read for a type registered that way; new types use `single` / `grouped`.
     texts: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -60,6 +63,9 @@ class NotificationType:
             try:
                 if others > 0 and self.grouped is not None:
                     return str(self.grouped % values)[:500]
+                count = values.get("count")
+                if self.several is not None and isinstance(count, int) and count > 1:
+                    return str(self.several % values)[:500]
                 return (str(self.single) % values)[:500]
             except (KeyError, TypeError, ValueError):
                 # A producer left a key out: still say something useful.

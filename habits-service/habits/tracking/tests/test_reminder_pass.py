@@ -50,9 +50,11 @@ def fire_times(habit: Habit) -> list[datetime | None]:
 
 
 def sent() -> list[tuple[str, str, str]]:
+    """Every reminder sent, as (habit name, day, local time), event after event."""
     return [
-        (e.data["habit_name"], e.data["day"], e.data["local_time"])
+        (habit["habit_name"], e.data["day"], e.data["local_time"])
         for e in published_events(type_prefix="habits.reminder.due")
+        for habit in e.data["habits"]
     ]
 
 
@@ -64,7 +66,10 @@ def test_a_reminder_fires_at_its_local_time_once(habit_for) -> None:
     assert (result.sent, result.skipped) == (1, 0)
     assert sent() == [("Read", "2026-02-11", "07:30")]
     [event] = published_events(type_prefix="habits.reminder.due")
-    assert event.key == str(habit.id) and event.data["owner_id"] == str(habit.owner_id)
+    assert event.key == str(habit.owner_id) and event.data["owner_id"] == str(habit.owner_id)
+    assert event.version == 2 and event.data["habits"] == [
+        {"habit_id": str(habit.id), "habit_name": "Read"}
+    ]
     assert fire_times(habit) == [utc(2026, 2, 12, 5, 30)]
     assert reminders.send_due_reminders(now=utc(2026, 2, 11, 5, 31)).sent == 0
     assert len(sent()) == 1
@@ -196,6 +201,71 @@ def test_the_pass_reads_a_batch_in_a_bounded_number_of_queries(habit_for, set_ba
     # row by row: select, pauses, check-ins, outbox (+ notify), advance; set-based: claim,
     # keys, the statement that writes, drop; and the transaction's own
     assert len(queries) <= 9, [q["sql"][:80] for q in queries]
+
+
+@pytest.mark.parametrize("set_based", [False, True])
+def test_an_owner_hears_once_per_instant_of_every_habit_due_then(make_user, set_based) -> None:
+    """One event per owner and reminder instant lists the habits due then (in the owner's
+    order, a done one left out); another owner, or another time, is another event; a list
+    longer than `MAX_REMINDED_HABITS` is split."""
+    from cotask_common.contracts.habits import MAX_REMINDED_HABITS
+
+    if set_based and connection.vendor != "postgresql":
+        pytest.skip("the set-based pass is PostgreSQL's")
+    owner, other = make_user(time_zone="Europe/Kyiv"), make_user(time_zone="Europe/Kyiv")
+
+    def habit(person, name: str, position: int, *times: str) -> Habit:
+        made = Habit.objects.create(
+            owner=person, name=name, position=position, start_date=date(2026, 1, 1)
+        )
+        for t in times:
+            Reminder.objects.create(habit=made, local_time=time.fromisoformat(t))
+        with transaction.atomic():
+            reminders.reschedule(habit=made, now=utc(2026, 6, 1))
+        return made
+
+    read, run = habit(owner, "Read", 2, "07:30"), habit(owner, "Run", 0, "07:30", "08:00")
+    write = habit(owner, "Write", 1, "07:30")
+    done = habit(owner, "Stretch", 3, "07:30")
+    Checkin.objects.create(habit=done, day=date(2026, 6, 1), value=1)
+    theirs = habit(other, "Read", 0, "07:30")
+    # 07:45 in Kyiv (UTC+3): 08:00 is not due yet
+    result = reminders.send_due_reminders(now=utc(2026, 6, 1, 4, 45), set_based=set_based)
+    assert (result.sent, result.skipped, result.events) == (4, 1, 2)
+    events = {e.key: e for e in published_events(type_prefix="habits.reminder.due")}
+    mine = events[str(owner.id)]
+    assert mine.version == 2
+    assert mine.data == {
+        "owner_id": str(owner.id),
+        "day": "2026-06-01",
+        "local_time": "07:30",
+        "habits": [
+            {"habit_id": str(run.id), "habit_name": "Run"},
+            {"habit_id": str(write.id), "habit_name": "Write"},
+            {"habit_id": str(read.id), "habit_name": "Read"},
+        ],
+    }
+    assert events[str(other.id)].data["habits"] == [
+        {"habit_id": str(theirs.id), "habit_name": "Read"}
+    ]
+    later = reminders.send_due_reminders(now=utc(2026, 6, 1, 5), set_based=set_based)
+    assert (later.sent, later.events) == (1, 1)
+    assert sent()[-1] == ("Run", "2026-06-01", "08:00")
+
+    many = make_user(time_zone="UTC")
+    for n in range(MAX_REMINDED_HABITS + 2):
+        habit(many, f"H{n:02}", n, "09:00")
+    split = reminders.send_due_reminders(now=utc(2026, 6, 1, 9), set_based=set_based)
+    assert (split.sent, split.events) == (MAX_REMINDED_HABITS + 2, 2)
+    lists = [
+        [h["habit_name"] for h in e.data["habits"]]
+        for e in published_events(type_prefix="habits.reminder.due")
+        if e.key == str(many.id)
+    ]
+    assert sorted(lists, key=len, reverse=True) == [
+        [f"H{n:02}" for n in range(MAX_REMINDED_HABITS)],
+        [f"H{n:02}" for n in range(MAX_REMINDED_HABITS, MAX_REMINDED_HABITS + 2)],
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

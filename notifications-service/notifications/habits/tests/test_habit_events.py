@@ -32,6 +32,21 @@ TYPES = {
 }
 
 
+def reminder_event(
+    owner, habits: list[tuple[str, str]], *, day: str = "2026-12-03", local_time: str = "07:30"
+):
+    """`habits.reminder.due` v2 as habits-service publishes it: the owner's habits due at one
+    time."""
+    return example_event(
+        "habits.reminder.due",
+        2,
+        owner_id=str(owner.id),
+        day=day,
+        local_time=local_time,
+        habits=[{"habit_id": habit, "habit_name": name} for habit, name in habits],
+    )
+
+
 def test_the_consumer_subscribes_to_the_habits_topics() -> None:
     autodiscover_handlers()
     assert {
@@ -120,11 +135,12 @@ def test_a_freeze_of_a_weekly_streak_counts_weeks(announce, habits_event) -> Non
 
 
 def test_a_reminder_is_told_once_and_emailed_per_preference(
-    announce, habits_event, deliver, django_capture_on_commit_callbacks
+    announce, habits_event, deliver, habit, django_capture_on_commit_callbacks
 ) -> None:
     owner = announce(language="uk")
     with django_capture_on_commit_callbacks(execute=True):
-        event = habits_event("habits.reminder.due", owner, day="2026-12-03", local_time="07:30")
+        event = reminder_event(owner, [(habit, "Read")])
+        assert deliver(event) is True
         assert deliver(event) is False  # redelivered: nothing more
         # milestones are not emailed unless asked
         habits_event("habits.streak.milestone", owner, length=7, streak_unit="day")
@@ -138,24 +154,26 @@ def test_a_reminder_is_told_once_and_emailed_per_preference(
         types={"habit_reminder": {"email": False}, "habit_streak_milestone": {"email": True}},
     )
     with django_capture_on_commit_callbacks(execute=True):
-        habits_event("habits.reminder.due", owner, day="2026-12-04", local_time="07:30")
+        deliver(reminder_event(owner, [(habit, "Read")], day="2026-12-04"))
         habits_event("habits.streak.milestone", owner, length=30, streak_unit="day")
     assert [m.subject for m in mail.outbox] == ["«Read»: 30 днів поспіль!"]
     services.update_preferences(
         user_id=owner.id, types={"habit_reminder": {"in_app": False, "email": False}}
     )
-    habits_event("habits.reminder.due", owner, day="2026-12-05", local_time="07:30")
+    deliver(reminder_event(owner, [(habit, "Read")], day="2026-12-05"))
     assert Notification.objects.filter(recipient_id=owner.id, type="habit_reminder").count() == 2
 
 
 def test_a_deleted_habit_takes_its_notices_back_and_hears_nothing_more(
-    announce, habits_event, habit
+    announce, habits_event, habit, deliver
 ) -> None:
     owner = announce()
     habits_event("habits.streak.milestone", owner, length=7, streak_unit="day")
-    habits_event("habits.reminder.due", owner, day="2026-12-03", local_time="07:30")
+    deliver(reminder_event(owner, [(habit, "Read")]))
+    # a reminder of version 1 (published before the lists; still in the logs): one habit
     other = example_event(
         "habits.reminder.due",
+        1,
         habit_id=str(uuid.uuid4()),
         owner_id=str(owner.id),
         habit_name="Run",
@@ -177,8 +195,61 @@ def test_a_deleted_habit_takes_its_notices_back_and_hears_nothing_more(
 def test_a_bad_event_tells_nobody(announce, deliver) -> None:
     owner = announce()
     deliver(type="habits.reminder.due", key="x", data={"owner_id": "nope", "habit_name": "Read"})
+    for habits in (None, [], [{"habit_id": "nope"}], "x"):
+        deliver(
+            type="habits.reminder.due",
+            version=2,
+            key=str(owner.id),
+            data={"owner_id": str(owner.id), "habits": habits},
+        )
     deliver(type="habits.streak.milestone", key="x", data={"habit_id": str(uuid.uuid4())})
     assert texts(owner) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "text"),
+    [
+        ("en", 3, "3 habits to check in (07:30): H0, H1, H2"),
+        ("en", 7, "7 habits to check in (07:30): H0, H1, H2, H3, H4, …"),
+        ("ru", 2, "Пора отметить 2 привычки (07:30): H0, H1"),
+        ("ru", 5, "Пора отметить 5 привычек (07:30): H0, H1, H2, H3, H4"),
+        ("ru", 21, "Пора отметить 21 привычку (07:30): H0, H1, H2, H3, H4, …"),
+        ("uk", 3, "Час відмітити 3 звички (07:30): H0, H1, H2"),
+        ("uk", 11, "Час відмітити 11 звичок (07:30): H0, H1, H2, H3, H4, …"),
+        ("uk", 21, "Час відмітити 21 звичку (07:30): H0, H1, H2, H3, H4, …"),
+    ],
+)
+def test_the_habits_due_at_one_time_are_told_once_in_one_notification(
+    announce, deliver, language, count, text
+) -> None:
+    owner, stranger = announce(language=language), announce()
+    habits = [(str(uuid.uuid4()), f"H{n}") for n in range(count)]
+    event = reminder_event(owner, habits)
+    assert deliver(event) is True
+    assert deliver(event) is False  # redelivered: nothing more
+    assert texts(owner) == [text]
+    assert texts(stranger) == []
+    found = Notification.objects.get(recipient_id=owner.id)
+    assert (found.type, found.target_service, found.target_kind, found.target_id) == (
+        "habit_reminder",
+        "habits",
+        "habits",
+        str(owner.id),
+    )
+    assert found.data["habit_ids"] == [habit for habit, _name in habits]
+    assert (found.data["day"], found.data["local_time"]) == ("2026-12-03", "07:30")
+
+
+def test_a_reminder_leaves_out_deleted_habits(announce, habits_event, habit, deliver) -> None:
+    owner = announce()
+    kept = str(uuid.uuid4())
+    habits_event("habits.habit.deleted", owner)  # `habit` is gone
+    deliver(reminder_event(owner, [(habit, "Gone"), (kept, "Run")]))
+    assert texts(owner) == ["Time for “Run” (07:30)"]  # one habit left: that habit's reminder
+    found = Notification.objects.get(recipient_id=owner.id)
+    assert (found.target_kind, found.target_id) == ("habit", kept)
+    deliver(reminder_event(owner, [(habit, "Gone")], day="2026-12-04"))
+    assert len(texts(owner)) == 1
 
 
 def test_the_preferences_list_the_habit_kinds(announce, client_for) -> None:

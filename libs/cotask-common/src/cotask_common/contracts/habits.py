@@ -36,6 +36,7 @@ STREAK_MILESTONES = (7, 30, 100, 365)
 """streak lengths (in `streak_unit`s) that publish `habits.streak.milestone`, once per streak"""
 
 HABIT_KEY = "the habit's id"
+OWNER_KEY = "the owner's id"
 # tasks-service's agenda keeps a projection of habits, check-ins and the cards' load.
 AGENDA = "the agenda's projection (tasks/agenda); the owner's agenda changes live"
 
@@ -175,19 +176,54 @@ class FreezeUsed(HabitRef):
 # Reminders — topic `habits.reminder`
 
 
+LocalTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["07:30"])]
+MAX_REMINDED_HABITS = 50
+"""habits one `habits.reminder.due` (v2) lists at most; more due at the same instant are
+published as several events"""
+
+
 @declare(
     "habits.reminder.due",
     key=HABIT_KEY,
     consumers={"notifications": "tells the owner (`habit_reminder`, in-app, live, email)"},
 )
 class ReminderDue(HabitRef):
-    """A reminder's local time came on a scheduled day not yet checked in (sent once)."""
+    """Version 1 (no longer published; consumers accept it): one habit's reminder time came
+    on a scheduled day not yet checked in (sent once)."""
 
     day: date
-    local_time: Annotated[
-        str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["07:30"])
-    ]
+    local_time: LocalTime
     """HH:MM in the owner's time zone"""
+
+
+class RemindedHabit(TypedDict):
+    habit_id: UUID
+    habit_name: Annotated[str, Field(max_length=100)]
+
+
+@declare(
+    "habits.reminder.due",
+    version=2,
+    key=OWNER_KEY,
+    consumers={
+        "notifications": "tells the owner once for the listed habits (`habit_reminder`, "
+        "in-app, live, email)"
+    },
+)
+class ReminderDueV2(TypedDict):
+    """Reminder times of the owner's habits came at one instant, on a scheduled day not yet
+    checked in: one event per owner and instant lists them all (each reminder is listed once,
+    ever; a day already checked in is left out). Lists longer than `MAX_REMINDED_HABITS` are split over several events, and a pass
+    whose batches split an owner's rows may publish two events for one instant."""
+
+    owner_id: UUID
+    day: date
+    """the owner's local day the reminders are for"""
+    local_time: LocalTime
+    """HH:MM in the owner's time zone, the listed reminders' time (one whose local time a
+    clock change skipped fires at the shifted instant, in an event of its own)"""
+    habits: Annotated[list[RemindedHabit], Field(min_length=1, max_length=MAX_REMINDED_HABITS)]
+    """in the owner's manual order of habits"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,7 +279,6 @@ class MediaAccessRevoked(references.AccessRevoked):
 # Cards — topic `habits.cards`
 
 DECK_KEY = "the deck's id"
-OWNER_KEY = "the owner's id"
 
 
 @declare("habits.cards.deck_published", key=DECK_KEY)
