@@ -30,7 +30,9 @@ bus and their event processes are not started (events stay in the outbox table).
 4. Reminder pass: every reminder made due a minute ago, the outbox emptied, then one call of
    the beat's pass (`habits.tracking.reminders.send_due_reminders`), `--passes` times; the
    PostgreSQL CPU printed is summed over every session the pass runs its batches in
-   (`--sessions N` overrides the pass's own number).
+   (`--sessions N` overrides the pass's own number). The 80,000 reminders that fire go out as
+   one `habits.reminder.due` event per owner and instant (`events` in the result: 8,000 here,
+   the owners with a habit due).
 
 Targets: check-in p99 <= 20 ms at 4 clients; the heatmap <= 10 ms; one pass <= 1 s.
 The machine the figures come from may be shared: run it twice and read the better.

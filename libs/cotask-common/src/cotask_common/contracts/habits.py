@@ -211,10 +211,10 @@ class RemindedHabit(TypedDict):
     },
 )
 class ReminderDueV2(TypedDict):
-    """Reminder times of the owner's habits came at one instant, on a scheduled day not yet
-    checked in: one event per owner and instant lists them all (each reminder is listed once,
-    ever; a day already checked in is left out). Lists longer than `MAX_REMINDED_HABITS` are split over several events, and a pass
-    whose batches split an owner's rows may publish two events for one instant."""
+    """Reminder times of the owner's habits came at one instant, on a scheduled day: one event
+    per owner, instant and local time lists them (each reminder once, ever; a habit whose day
+    is already done is left out). More than `MAX_REMINDED_HABITS` are split over several
+    events, and a pass whose batches split an owner's rows may publish two for one instant."""
 
     owner_id: UUID
     day: date
