@@ -46,6 +46,7 @@
     var form = doc.getElementById("cotask-login");
     var status = doc.getElementById("cotask-login-status");
     var logout = doc.getElementById("cotask-logout");
+    var current = null; // the access token of the session this form opened
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       status.textContent = "Signing in…";
@@ -55,6 +56,7 @@
         status.textContent = result.message;
         return;
       }
+      current = result.access;
       ui.preauthorizeApiKey("jwtAuth", result.access);
       var until = new Date(Date.now() + (result.expiresIn || 0) * 1000);
       status.textContent = "Signed in as " + form.elements.login.value + " in every document, " +
@@ -62,6 +64,14 @@
       logout.hidden = false;
     });
     logout.addEventListener("click", function () {
+      if (current) {
+        // End the session the form opened, not only the page's copy of its token.
+        root.fetch("/api/auth/logout/", {
+          method: "POST",
+          headers: { Authorization: "Bearer " + current }
+        }).catch(function () {});
+        current = null;
+      }
       ui.authActions.logout(["jwtAuth"]);
       status.textContent = "Signed out.";
       logout.hidden = true;
