@@ -35,9 +35,7 @@ def post_request(client: Any, **changes: Any) -> Any:
 
 def ban(client: Any) -> None:
     handle_event(
-        make_event(
-            type="auth.user.banned", key=client.user.id, data={"until": None, "reason": "x"}
-        )
+        make_event(type="auth.user.banned", key=client.user.id, data={"until": None, "reason": "x"})
     )
 
 
@@ -176,9 +174,7 @@ def test_a_banned_user_cannot_post(member: Any) -> None:
     assert LearningRequest.objects.count() == 0
 
 
-def test_lists_query_count_is_bounded(
-    member: Any, django_assert_max_num_queries: Any
-) -> None:
+def test_lists_query_count_is_bounded(member: Any, django_assert_max_num_queries: Any) -> None:
     ada = member("ada")
     set_up(ada, subjects=["python"])
     for i in range(6):
