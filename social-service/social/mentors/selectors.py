@@ -191,7 +191,7 @@ def no_request() -> NotFound:
     return NotFound(gettext("No learning request with this id."), code="not_found")
 
 
-def _taught_by(user_id: uuid.UUID) -> QuerySet[MentorSubject]:
+def _taught_by(user_id: uuid.UUID | None) -> QuerySet[MentorSubject, Any]:
     return MentorSubject.objects.filter(
         profile__user_id=user_id,
         profile__withdrawn_at__isnull=True,
@@ -249,7 +249,7 @@ def requests_for_mentor(*, viewer: Viewer) -> QuerySet[LearningRequest]:
     user_id = viewer_id(viewer)
     return (
         _requests()
-        .filter(status=LearningRequest.Status.OPEN, subject__in=_taught_by(user_id))  # type: ignore[arg-type]
+        .filter(status=LearningRequest.Status.OPEN, subject__in=_taught_by(user_id))
         .filter(visible_requests_q(viewer=viewer))
         .exclude(author_id=user_id)
     )
@@ -263,7 +263,7 @@ MATCH_LANGUAGE_WEIGHT = 2.0
 MATCH_YEARS_CAP = 20
 
 
-def matching_mentors(*, request: LearningRequest, viewer: Viewer) -> QuerySet[MentorProfile]:
+def matching_mentors(*, request: LearningRequest, viewer: Viewer) -> QuerySet[Any]:
     """Visible mentors teaching the request's subject (never its author), with `match_score`
     and `speaks` annotated; order by `-match_score`."""
     speaks = Exists(MentorLanguage.objects.filter(profile_id=OuterRef("id"), code=request.language))
@@ -293,7 +293,7 @@ def offer_for(*, offer_id: uuid.UUID) -> LearningOffer:
     return LearningOffer.objects.select_related("mentor", "mentor__page").get(id=offer_id)
 
 
-def blocked_by_author(*, author_id: uuid.UUID) -> QuerySet[PageBlock]:
+def blocked_by_author(*, author_id: uuid.UUID) -> QuerySet[PageBlock, Any]:
     """The people the author blocked from one of their pages (they do not see the request)."""
     return PageBlock.objects.filter(page__owner_id=author_id).values("user_id")
 
