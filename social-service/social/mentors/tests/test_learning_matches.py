@@ -86,3 +86,25 @@ def test_matches_query_count_is_bounded(
         rest = client.get(r.json()["next"])
         assert len(rest.json()["results"]) == 2
         assert set(handles(r)) | set(handles(rest)) == {f"mentor{i}" for i in range(7)}
+
+
+def test_the_match_notice_goes_to_the_best_few(
+    member: Any, settings: Any, published_events: Any
+) -> None:
+    settings.SOCIAL_LEARNING_MATCH_NOTIFY = 2
+    bob = member("bob")
+    ada, eve, fay, gus = (member(n) for n in ("ada", "eve", "fay", "gus"))
+    set_up(ada, subjects=["python"], languages=["en"], years_experience=1)
+    set_up(eve, subjects=["python"], languages=["uk"], years_experience=1)
+    set_up(fay, subjects=["python"], languages=["uk"], years_experience=9)
+    set_up(gus, subjects=["english"], languages=["uk"], years_experience=20)
+    # bob blocked fay: she is not told (nor does she see the request)
+    bob.post("/api/social/pages/bob/blocks/", {"user_id": str(fay.user.id)}, format="json")
+    post_request(bob, language="uk", tags=[])
+    [event] = published_events("social.learning_request.matched")
+    assert event.data["recipient_ids"] == [str(eve.user.id), str(ada.user.id)]
+    settings.SOCIAL_LEARNING_MATCH_NOTIFY = 1
+    post_request(bob, language="uk", tags=[])
+    assert published_events("social.learning_request.matched")[-1].data["recipient_ids"] == [
+        str(eve.user.id)
+    ]
