@@ -95,7 +95,7 @@ class Review(models.Model):
     class Interaction(models.TextChoices):
         # A direct conversation in which the mentor sent at least one message.
         CONVERSATION = "conversation"
-        # Reserved: an accepted learning request (issue 21's learning requests).
+        # The mentor's offer on one of the student's learning requests was accepted.
         LEARNING_REQUEST = "learning_request"
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)

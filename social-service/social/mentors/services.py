@@ -438,14 +438,17 @@ def _recount_totals() -> None:
 
 def forget_user(*, user_id: uuid.UUID) -> None:
     """`auth.user.deleted`: the person's reviews go (they quote them), each mentor's aggregate
-    follows, and so does their own mentor profile with the reviews of them."""
+    follows, and so does their own mentor profile with the reviews of them, their offers and
+    their learning requests."""
     with transaction.atomic():
         reviews = Review.objects.filter(student_id=user_id).order_by("mentor_id")
         for review_id, mentor_id in reviews.values_list("id", "mentor_id"):
             profile = _lock_mentor(mentor_id)  # in mentor order, so two deletions never deadlock
             Review.objects.filter(id=review_id).delete()
             _refresh_aggregate(profile)
-        MentorProfile.objects.filter(user_id=user_id).delete()
+        MentorProfile.objects.filter(user_id=user_id).delete()  # their offers go with it
+        # Their learning requests quote them, as reviews do; the offers on them go too.
+        LearningRequest.objects.filter(author_id=user_id).delete()
         _recount_totals()
 
 

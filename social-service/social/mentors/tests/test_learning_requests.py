@@ -195,3 +195,18 @@ def test_lists_query_count_is_bounded(member: Any, django_assert_max_num_queries
     assert len(r.json()["results"]) == 18
     # a person teaching nothing sees none
     assert bob.get(f"{API}/for-me/").json()["results"] == []
+
+
+def test_a_deleted_account_takes_its_requests_and_offers(member: Any) -> None:
+    from social.mentors.models import LearningOffer
+
+    bob, ada = member("bob"), member("ada")
+    set_up(ada, subjects=["python"])
+    set_up(bob, subjects=["python"])
+    rid = post_request(bob).json()["id"]
+    ada_rid = post_request(ada).json()["id"]
+    assert ada.post(f"{API}/{rid}/offers/", {"message": "hi"}, format="json").status_code == 201
+    assert bob.post(f"{API}/{ada_rid}/offers/", {"message": "hi"}, format="json").status_code == 201
+    handle_event(make_event(type="auth.user.deleted", key=bob.user.id, data={}))
+    assert [str(i) for i in LearningRequest.objects.values_list("id", flat=True)] == [ada_rid]
+    assert LearningOffer.objects.count() == 0
