@@ -283,7 +283,6 @@ def matching_mentors(*, request: LearningRequest, viewer: Viewer) -> QuerySet[An
     return (
         mentors(viewer=viewer, subject=request.subject)
         .exclude(user_id=request.author_id)
-        .exclude(page__owner__is_banned=True)
         .annotate(speaks=speaks, match_score=Cast(score, FloatField()))
     )
 
