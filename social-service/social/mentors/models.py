@@ -95,7 +95,7 @@ class Review(models.Model):
     class Interaction(models.TextChoices):
         # A direct conversation in which the mentor sent at least one message.
         CONVERSATION = "conversation"
-        # Reserved: an accepted learning request (issue 21's learning requests).
+        # The mentor's offer on one of the student's learning requests was accepted.
         LEARNING_REQUEST = "learning_request"
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
@@ -139,3 +139,96 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}* by {self.student_id} for {self.mentor_id}"
+
+
+class LearningRequest(models.Model):
+    """A student's request for a mentor (issue 21). Who sees it: see selectors.request_for."""
+
+    class Level(models.TextChoices):
+        BEGINNER = "beginner"
+        INTERMEDIATE = "intermediate"
+        ADVANCED = "advanced"
+
+    class Visibility(models.TextChoices):
+        # Anyone, as a public page's posts.
+        PUBLIC = "public"
+        # The approved followers of the author's personal page, as a private page's posts.
+        FOLLOWERS = "followers"
+        # Only the mentors it is meant for (those teaching its subject, or who offered).
+        PRIVATE = "private"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        # An offer was accepted (`accepted_offer`); the conversation is `conversation_id`.
+        ACCEPTED = "accepted"
+        # The author closed (withdrew) it.
+        CLOSED = "closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    author = models.ForeignKey(UserRef, on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=40)
+    tags = models.JSONField(default=list, blank=True)
+    requirements = models.TextField(blank=True, default="")
+    level = models.CharField(max_length=16, choices=Level.choices, default=Level.BEGINNER)
+    language = models.CharField(max_length=8)
+    budget_min = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    budget_max = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    deadline = models.DateField(null=True, blank=True)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    conversation_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["author", "-id"], name="learnreq_author_idx"),
+            # The mentors' list: open requests of one subject, newest first.
+            models.Index(
+                fields=["subject", "-id"],
+                name="learnreq_open_subject_idx",
+                condition=models.Q(status="open"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} by {self.author_id} ({self.status})"
+
+
+class LearningOffer(models.Model):
+    """A mentor's offer on a learning request: one open offer per mentor per request."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ACCEPTED = "accepted"
+        # Another offer was accepted, or the request was closed.
+        DECLINED = "declined"
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    request = models.ForeignKey(LearningRequest, on_delete=models.CASCADE, related_name="offers")
+    mentor = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="+")
+    message = models.TextField()
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "mentor"],
+                name="learnoffer_one_open",
+                condition=models.Q(status="open"),
+            )
+        ]
+        indexes = [
+            models.Index(fields=["request", "-id"], name="learnoffer_request_idx"),
+            models.Index(fields=["mentor", "status"], name="learnoffer_mentor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"offer by {self.mentor_id} on {self.request_id} ({self.status})"

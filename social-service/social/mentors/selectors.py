@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Least
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language_info, gettext, ngettext
 
 from cotask_common.errors import NotFound
 from social.chat.models import Conversation, Message
-from social.mentors.models import MentorLanguage, MentorProfile, MentorSubject, Review
-from social.pages.models import PageBlock
+from social.mentors.models import (
+    LearningOffer,
+    LearningRequest,
+    MentorLanguage,
+    MentorProfile,
+    MentorSubject,
+    Review,
+)
+from social.mentors.subjects import SUBJECTS
+from social.pages.models import Follow, Page, PageBlock
 from social.pages.selectors import Viewer, check_visible, is_staff, viewer_id
 
 
@@ -145,9 +155,16 @@ def blocked_between(*, a: uuid.UUID, b: uuid.UUID) -> bool:
 
 
 def interaction(*, mentor_id: uuid.UUID, student_id: uuid.UUID) -> str | None:
-    """The interaction that lets `student_id` review `mentor_id`, or None. Today: their direct
-    conversation holds a message from the mentor. An accepted learning request is the second
-    kind (Review.Interaction.LEARNING_REQUEST), checked here when it exists."""
+    """The interaction that lets `student_id` review `mentor_id`, or None: the mentor's offer on
+    one of the student's learning requests was accepted, or their direct conversation holds a
+    message from the mentor."""
+    accepted = LearningOffer.objects.filter(
+        status=LearningOffer.Status.ACCEPTED,
+        mentor__user_id=mentor_id,
+        request__author_id=student_id,
+    ).exists()
+    if accepted:
+        return Review.Interaction.LEARNING_REQUEST
     first, second = sorted([str(mentor_id), str(student_id)])
     answered = Message.objects.filter(
         conversation__pair_key=f"{first}:{second}",
@@ -156,3 +173,196 @@ def interaction(*, mentor_id: uuid.UUID, student_id: uuid.UUID) -> str | None:
         deleted_at__isnull=True,
     ).exists()
     return Review.Interaction.CONVERSATION if answered else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning requests
+#
+# Who sees a request (docs/decisions.md): its author and staff always; nobody else when the
+# author is banned or deleted, or has blocked the viewer from one of their pages. Otherwise
+# `public`: anyone, anonymous callers too; `followers`: the approved followers of the author's
+# personal page (the rule of a private page's posts); `private`: nobody more. On top of that,
+# every visibility reaches the mentors it is meant for: those teaching its subject (on a
+# visible profile) and those who already offered, or no mentor could offer on it.
+
+
+def no_request() -> NotFound:
+    """The 404 of a request that is absent or hidden (one text, so they cannot be told apart)."""
+    return NotFound(gettext("No learning request with this id."), code="not_found")
+
+
+def _taught_by(user_id: uuid.UUID | None) -> QuerySet[MentorSubject, Any]:
+    return MentorSubject.objects.filter(
+        profile__user_id=user_id,
+        profile__withdrawn_at__isnull=True,
+        profile__page__is_blocked=False,
+    ).values("code")
+
+
+def visible_requests_q(*, viewer: Viewer) -> Q:
+    """A filter over LearningRequest: the requests `viewer` may read (one condition with
+    subqueries, so the lists stay constant in queries)."""
+    if is_staff(viewer):
+        return Q()
+    user_id = viewer_id(viewer)
+    public = Q(visibility=LearningRequest.Visibility.PUBLIC)
+    alive = Q(author__is_banned=False, author__is_deleted=False)
+    if user_id is None:
+        return alive & public
+    followed = Follow.objects.filter(
+        user_id=user_id, status=Follow.Status.APPROVED, page__kind=Page.Kind.PERSONAL
+    ).values("page__owner_id")
+    blocked_by = PageBlock.objects.filter(user_id=user_id).values("page__owner_id")
+    offered = LearningOffer.objects.filter(mentor__user_id=user_id).values("request_id")
+    audience = (
+        public
+        | Q(visibility=LearningRequest.Visibility.FOLLOWERS, author_id__in=followed)
+        | Q(subject__in=_taught_by(user_id))
+        | Q(id__in=offered)
+    )
+    return Q(author_id=user_id) | (alive & ~Q(author_id__in=blocked_by) & audience)
+
+
+def _requests() -> QuerySet[LearningRequest]:
+    return LearningRequest.objects.select_related("author")
+
+
+def request_for(*, request_id: uuid.UUID | str, viewer: Viewer) -> LearningRequest:
+    """A request the viewer may read; NotFound otherwise (a hidden one looks absent)."""
+    try:
+        key = uuid.UUID(str(request_id))
+    except ValueError as exc:
+        raise no_request() from exc
+    found = _requests().filter(Q(id=key) & visible_requests_q(viewer=viewer)).first()
+    if found is None:
+        raise no_request()
+    return found
+
+
+def my_requests(*, user_id: uuid.UUID, status: str | None = None) -> QuerySet[LearningRequest]:
+    rows = _requests().filter(author_id=user_id)
+    return rows.filter(status=status) if status else rows
+
+
+def requests_for_mentor(*, viewer: Viewer) -> QuerySet[LearningRequest]:
+    """Open requests of the subjects the viewer teaches, that they may see, not their own."""
+    user_id = viewer_id(viewer)
+    return (
+        _requests()
+        .filter(status=LearningRequest.Status.OPEN, subject__in=_taught_by(user_id))
+        .filter(visible_requests_q(viewer=viewer))
+        .exclude(author_id=user_id)
+    )
+
+
+# The match score (docs/decisions.md): every matched mentor teaches the request's subject; on
+# top, each of the request's tags among the mentor's tags adds 1, speaking the request's
+# language 2, the Bayesian rank 0 to 5, and the years of experience up to 2 (capped at 20).
+MATCH_TAG_WEIGHT = 1.0
+MATCH_LANGUAGE_WEIGHT = 2.0
+MATCH_YEARS_CAP = 20
+
+
+def matching_mentors(*, request: LearningRequest, viewer: Viewer) -> QuerySet[Any]:
+    """Visible mentors teaching the request's subject (never its author), with `match_score`
+    and `speaks` annotated; order by `-match_score`."""
+    speaks = Exists(MentorLanguage.objects.filter(profile_id=OuterRef("id"), code=request.language))
+    score: Any = Cast(Least(F("years_experience"), Value(MATCH_YEARS_CAP)), FloatField()) / Value(
+        MATCH_YEARS_CAP / 2
+    )
+    score = (
+        score
+        + F("rank")
+        + Case(When(speaks, then=Value(MATCH_LANGUAGE_WEIGHT)), default=Value(0.0))
+    )
+    for tag in request.tags:
+        # A tag is stored as a JSON string in the list: '"tag"' matches that element only.
+        score = score + Case(
+            When(tags__icontains=f'"{tag}"', then=Value(MATCH_TAG_WEIGHT)), default=Value(0.0)
+        )
+    return (
+        mentors(viewer=viewer, subject=request.subject)
+        .exclude(user_id=request.author_id)
+        .annotate(speaks=speaks, match_score=Cast(score, FloatField()))
+    )
+
+
+def offer_for(*, offer_id: uuid.UUID) -> LearningOffer:
+    """An offer by id, for the answer of the service that just wrote it."""
+    return LearningOffer.objects.select_related("mentor", "mentor__page").get(id=offer_id)
+
+
+def blocked_by_author(*, author_id: uuid.UUID) -> QuerySet[PageBlock, Any]:
+    """The people the author blocked from one of their pages (they do not see the request)."""
+    return PageBlock.objects.filter(page__owner_id=author_id).values("user_id")
+
+
+def offers_on(*, request: LearningRequest, viewer: Viewer) -> QuerySet[LearningOffer]:
+    """The request's offers: all of them for its author (and staff), a mentor's own for them."""
+    rows = LearningOffer.objects.filter(request=request).select_related(
+        "mentor", "mentor__page", "mentor__user"
+    )
+    user_id = viewer_id(viewer)
+    if request.author_id == user_id or is_staff(viewer):
+        return rows
+    return rows.filter(mentor__user_id=user_id)
+
+
+def _language_name(code: str) -> str:
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+def match_reasons(*, profile: MentorProfile, request: LearningRequest) -> list[dict[str, str]]:
+    """Why `profile` (from `matching_mentors`) matches `request`, in the active language: one
+    line per part of the score that counted."""
+    reasons = [
+        {
+            "code": "subject",
+            "text": gettext("Teaches %(subject)s")
+            % {"subject": SUBJECTS.get(request.subject, request.subject)},
+        }
+    ]
+    shared = [tag for tag in request.tags if tag in profile.tags]
+    if shared:
+        reasons.append(
+            {
+                "code": "tags",
+                "text": gettext("Also knows %(tags)s") % {"tags": ", ".join(shared)},
+            }
+        )
+    if getattr(profile, "speaks", False):
+        reasons.append(
+            {
+                "code": "language",
+                "text": gettext("Speaks %(language)s")
+                % {"language": _language_name(request.language)},
+            }
+        )
+    if profile.reviews_count:
+        reasons.append(
+            {
+                "code": "rating",
+                "text": ngettext(
+                    "Rated %(average)s by %(count)d student",
+                    "Rated %(average)s by %(count)d students",
+                    profile.reviews_count,
+                )
+                % {"average": f"{profile.average:.1f}", "count": profile.reviews_count},
+            }
+        )
+    if profile.years_experience:
+        reasons.append(
+            {
+                "code": "experience",
+                "text": ngettext(
+                    "%(years)d year of experience",
+                    "%(years)d years of experience",
+                    profile.years_experience,
+                )
+                % {"years": profile.years_experience},
+            }
+        )
+    return reasons
