@@ -216,6 +216,7 @@ def search_users(*, query: str, viewer: Viewer) -> QuerySet[UserRef]:
 # Full text: posts, mentors, tags
 
 WORD = re.compile(r"[^\W_]+")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Ukrainian endings (nouns, adjectives, verbs), longest first: what is cut from a query word
 # before it is matched as a prefix, so "математику" finds "математика" and "математики".
 # Cyrillic on purpose (RUF001 flags letters that look Latin).
@@ -242,11 +243,14 @@ def _stem(word: str) -> str:
 
 
 def ukrainian_prefixes(query: str) -> str:
-    """A `to_tsquery('simple', …)` text: every word of the query, its ending cut, as a prefix
-    (`математик:*`), AND-ed. Only letters and digits reach it, so it cannot be malformed."""
+    """A `to_tsquery('simple', …)` text: every Cyrillic word of the query, its ending cut, as a
+    prefix (`математик:*`), AND-ed; other words whole (the English stems already match them,
+    and a prefix scan of the index is the costly part of a query). Only letters and digits
+    reach it, so it cannot be malformed."""
     terms = []
     for word in WORD.findall(query.lower()):
-        terms.append(f"{_stem(word)}:*" if len(word) >= MIN_PREFIX else word)
+        cyrillic = CYRILLIC.search(word) is not None
+        terms.append(f"{_stem(word)}:*" if cyrillic and len(word) >= MIN_PREFIX else word)
     return " & ".join(terms)
 
 

@@ -75,6 +75,7 @@ def test_ukrainian_prefixes_cut_endings() -> None:
     assert ukrainian_prefixes("Математику") == "математик:*"
     assert ukrainian_prefixes("програмуванню дітей") == "програмуванн:* & діт:*"
     assert ukrainian_prefixes("c++ & go!") == "c & go"  # only letters and digits reach it
+    assert ukrainian_prefixes("Lessons дітям") == "lessons & діт:*"  # prefixes of Cyrillic only
 
 
 def test_mentors_found_by_word_forms_in_three_languages(member: Any, anon: Any) -> None:
