@@ -22,7 +22,7 @@ def _search(gateway: str, account: dict, **params: str) -> dict:
 
 def _journey(gateway: str) -> None:
     # A word of our own (a Cyrillic root nobody else uses), so other tests' mentors do not match.
-    root = "".join(secrets.choice(CYRILLIC) + "о" for _ in range(4))  # noqa: RUF001
+    root = "".join(secrets.choice(CYRILLIC) + "о" for _ in range(4))
     mentor, student = register_and_login(gateway), register_and_login(gateway)
     profile = api_ok(
         gateway,
@@ -43,9 +43,7 @@ def _journey(gateway: str) -> None:
     )
 
     # Subject, language and rating filters with another form of the bio's word.
-    found = _search(
-        gateway, student, q=f"{root}у", subject="python", language="uk", min_rating="0"
-    )
+    found = _search(gateway, student, q=f"{root}у", subject="python", language="uk", min_rating="0")
     assert [m["id"] for m in found["results"]] == [profile["id"]], found
     # A filter alone is a mentor search; a filter the mentor fails leaves them out.
     assert _search(gateway, student, q=f"{root}и", subject="physics")["results"] == []
