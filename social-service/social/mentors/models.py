@@ -35,6 +35,10 @@ class MentorProfile(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     # The last post, review answer or chat message (services.touch_activity).
     last_active_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # What search matches (services.search_text): the names, bio, tags and the subjects in
+    # en/ru/uk. On PostgreSQL a generated `search_vector` column over it, with a GIN index, is
+    # added by social.search's migration (SQLite searches this text by containment).
+    search_text = models.TextField(blank=True, default="", db_default="")
 
     reviews_count = models.PositiveIntegerField(default=0)
     rating_sum = models.PositiveIntegerField(default=0)

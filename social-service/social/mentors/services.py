@@ -17,7 +17,7 @@ from django.conf.locale import LANG_INFO
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, override
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
@@ -138,7 +138,9 @@ def set_profile(
     bio = clean_text(bio, field="bio", limit=BIO_MAX)
     availability = clean_text(availability, field="availability", limit=AVAILABILITY_MAX)
     price_min, price_max, currency = _clean_price(price_min, price_max, currency)
-    account = UserRef.objects.filter(id=user.id).values("is_banned", "is_deleted").first()
+    account = (
+        UserRef.objects.filter(id=user.id).values("is_banned", "is_deleted", "display_name").first()
+    )
     if account and (account["is_banned"] or account["is_deleted"]):
         raise Forbidden(gettext("This account may not be a mentor."), code="user_banned")
     page = ensure_personal_page(user=user)
@@ -154,12 +156,37 @@ def set_profile(
         "currency": currency,
         "availability": availability,
         "withdrawn_at": None,
+        "search_text": search_text(
+            names=[page.handle, page.name, account["display_name"] if account else ""],
+            subjects=subjects,
+            tags=tags,
+            bio=bio,
+        ),
     }
     with transaction.atomic():
         profile, _created = MentorProfile.objects.update_or_create(user_id=user.id, defaults=fields)
         _set_rows(MentorSubject, profile, subjects)
         _set_rows(MentorLanguage, profile, languages)
     return profile
+
+
+def search_text(*, names: list[str], subjects: list[str], tags: list[str], bio: str) -> str:
+    """The text search matches a mentor by: the names, the subjects (codes and names in every
+    language, so "математика" finds a mentor who picked `mathematics` in English), the tags
+    and the bio. Kept current here, where the profile is written; the page's name is read as it
+    is at that moment (a renamed page is searched by its new name on the next profile save)."""
+    parts = [name for name in names if name]
+    for code in subjects:
+        parts.append(code.replace("_", " "))
+        name = SUBJECTS.get(code)
+        for language in ("en", "ru", "uk") if name is not None else ():
+            with override(language):
+                parts.append(str(name))
+    parts += [f"#{tag}" for tag in tags]
+    parts.append(bio)
+    # Lower-cased: SQLite's case-insensitive LIKE folds ASCII only, so the embedded default
+    # finds "Математика" by comparing lower-cased text with a lower-cased query.
+    return "\n".join(dict.fromkeys(parts)).lower()
 
 
 def _set_rows(model: Any, profile: MentorProfile, codes: list[str]) -> None:
