@@ -310,20 +310,7 @@ def matching_mentors(
     With `first`, only the mentors that can be among the first `first` of that order are
     read (`_candidates`): the same rows in the same order for the first `first`, and nothing
     after them, so only for a first page (or a top-N)."""
-    speaks = Exists(MentorLanguage.objects.filter(profile_id=OuterRef("id"), code=request.language))
-    score: Any = Cast(Least(F("years_experience"), Value(MATCH_YEARS_CAP)), FloatField()) / Value(
-        MATCH_YEARS_CAP / 2
-    )
-    score = (
-        score
-        + F("rank")
-        + Case(When(speaks, then=Value(MATCH_LANGUAGE_WEIGHT)), default=Value(0.0))
-    )
-    for tag in request.tags:
-        # A tag is stored as a JSON string in the list: '"tag"' matches that element only.
-        score = score + Case(
-            When(tags__icontains=f'"{tag}"', then=Value(MATCH_TAG_WEIGHT)), default=Value(0.0)
-        )
+    speaks, score = _match_score(request)
     rows = _profiles().filter(_matchable(request, viewer, exclude_users))
     candidates = _candidates(request, viewer, first, exclude_users) if first else None
     if candidates is None:  # every mentor of the subject
@@ -332,14 +319,36 @@ def matching_mentors(
         )
     else:
         rows = rows.filter(id__in=candidates)
-    return rows.annotate(speaks=speaks, match_score=Cast(score, FloatField()))
+    return rows.annotate(speaks=speaks, match_score=score)
+
+
+def _match_score(request: LearningRequest, prefix: str = "", outer: str = "id") -> tuple[Any, Any]:
+    """(`speaks`, `match_score`) over MentorProfile, or over a relation with `prefix` whose
+    profile id is `outer`: one expression, so both orders are the same to the last bit."""
+    speaking = MentorLanguage.objects.filter(profile_id=OuterRef(outer), code=request.language)
+    speaks = Exists(speaking)
+    score: Any = Cast(
+        Least(F(f"{prefix}years_experience"), Value(MATCH_YEARS_CAP)), FloatField()
+    ) / Value(MATCH_YEARS_CAP / 2)
+    score = (
+        score
+        + F(f"{prefix}rank")
+        + Case(When(speaks, then=Value(MATCH_LANGUAGE_WEIGHT)), default=Value(0.0))
+    )
+    for tag in request.tags:
+        # A tag is stored as a JSON string in the list: '"tag"' matches that element only.
+        score = score + Case(
+            When(**{f"{prefix}tags__icontains": f'"{tag}"'}, then=Value(MATCH_TAG_WEIGHT)),
+            default=Value(0.0),
+        )
+    return speaks, Cast(score, FloatField())
 
 
 def _candidates(
     request: LearningRequest, viewer: Viewer, first: int, exclude_users: Any
 ) -> list[uuid.UUID]:
-    """The ids of the mentors that can be among the first `first` matches (one query, over
-    the (code, base_score) index of the subject rows).
+    """The ids of the first `first` matches (one query: the mentors that can be among them,
+    read over the (code, base_score) index of the subject rows, scored by `_match_score`).
 
     Why it is exact: score = base + 2 * speaks + tags, with 0 <= tags <= len(request.tags) = L.
     The `first` best of the subject by base each score at least the `first`-th best base B1;
@@ -359,13 +368,19 @@ def _candidates(
         Coalesce(nth_teacher, nothing), Coalesce(nth_speaker + MATCH_LANGUAGE_WEIGHT, nothing)
     )
     low = floor - Value(MATCH_TAG_WEIGHT * len(request.tags) + MATCH_SLACK)
+    _speaks, score = _match_score(request, prefix="profile__", outer="profile_id")
     rows = (
         teaches.alias(low=low)
         .filter(base_score__gte=F("low") - MATCH_LANGUAGE_WEIGHT)
         .filter(Q(base_score__gte=F("low")) | Q(profile_id__in=speaking))
+        .filter(visible)
+        .annotate(score=score)
+        .order_by("-score", "-profile_id")
         .values_list("profile_id", flat=True)
     )
-    return list(rows)
+    # The first `first` of those by the full score: the page's own rows, so the last query
+    # reads only them.
+    return list(rows[:first])
 
 
 def offer_for(*, offer_id: uuid.UUID) -> LearningOffer:
