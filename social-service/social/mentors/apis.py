@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.errors import ServiceError
+from cotask_common.pagination import CursorPagination
 from cotask_common.security.requests import SignedInRequest
 from social.api import paginated, valid, viewer
 from social.mentors import selectors, services
@@ -277,7 +278,12 @@ class MatchesApi(APIView):
     )
     def get(self, request: Request, request_id: UUID) -> Response:
         found = selectors.request_for(request_id=request_id, viewer=viewer(request))
-        rows = selectors.matching_mentors(request=found, viewer=viewer(request))
+        # A first page reads only the mentors that can be on it (and the one after, which
+        # tells whether there is a next page); a later page reads the whole ranking.
+        first = None
+        if "cursor" not in request.query_params:
+            first = CursorPagination().get_page_size(request) + 1
+        rows = selectors.matching_mentors(request=found, viewer=viewer(request), first=first)
         return paginated(
             self,
             request,

@@ -61,11 +61,16 @@ class MentorProfile(models.Model):
 class MentorSubject(models.Model):
     profile = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="+")
     code = models.CharField(max_length=40)
+    # The profile's `selectors.match_base` (rank + experience), copied here in the same
+    # transaction as every change of its parts (services.sync_match_base), so a request's
+    # matching reads a subject's mentors best-first from the index (docs/decisions.md).
+    base_score = models.FloatField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["code", "profile"], name="mentorsubject_unique")
         ]
+        indexes = [models.Index(fields=["code", "-base_score"], name="mentorsubject_base_idx")]
 
     def __str__(self) -> str:
         return self.code
@@ -74,11 +79,14 @@ class MentorSubject(models.Model):
 class MentorLanguage(models.Model):
     profile = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="+")
     code = models.CharField(max_length=8)
+    # As MentorSubject.base_score: the speakers of a language, best-first.
+    base_score = models.FloatField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["code", "profile"], name="mentorlanguage_unique")
         ]
+        indexes = [models.Index(fields=["code", "-base_score"], name="mentorlanguage_base_idx")]
 
     def __str__(self) -> str:
         return self.code

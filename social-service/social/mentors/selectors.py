@@ -12,8 +12,19 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, Least
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import get_language_info, gettext, ngettext
 
@@ -261,30 +272,115 @@ def requests_for_mentor(*, viewer: Viewer) -> QuerySet[LearningRequest]:
 MATCH_TAG_WEIGHT = 1.0
 MATCH_LANGUAGE_WEIGHT = 2.0
 MATCH_YEARS_CAP = 20
+# Float sums in another order may differ in the last bits: the candidate window is widened by
+# this much, so rounding can only add a candidate, never drop one.
+MATCH_SLACK = 1e-6
 
 
-def matching_mentors(*, request: LearningRequest, viewer: Viewer) -> QuerySet[Any]:
-    """Visible mentors teaching the request's subject (never its author), with `match_score`
-    and `speaks` annotated; order by `-match_score`."""
-    speaks = Exists(MentorLanguage.objects.filter(profile_id=OuterRef("id"), code=request.language))
-    score: Any = Cast(Least(F("years_experience"), Value(MATCH_YEARS_CAP)), FloatField()) / Value(
-        MATCH_YEARS_CAP / 2
-    )
+def match_base(prefix: str = "") -> Any:
+    """min(years, 20) / 10 + rank: the part of the match score no request changes (over
+    MentorProfile, or a relation with `prefix`). Stored as `base_score` on the subject and
+    language rows (services.sync_match_base)."""
+    years: Any = Cast(
+        Least(F(f"{prefix}years_experience"), Value(MATCH_YEARS_CAP)), FloatField()
+    ) / Value(MATCH_YEARS_CAP / 2)
+    return years + F(f"{prefix}rank")
+
+
+def _matchable(request: LearningRequest, viewer: Viewer, exclude_users: Any, prefix: str = "") -> Q:
+    """The mentors `matching_mentors` may list, as a filter over MentorProfile or `prefix`."""
+    alive = Q(**{f"{prefix}withdrawn_at__isnull": True, f"{prefix}user__is_deleted": False})
+    rows = alive & _visible_q(viewer, prefix=prefix) & ~Q(**{f"{prefix}user_id": request.author_id})
+    if exclude_users is not None:
+        rows &= ~Q(**{f"{prefix}user_id__in": exclude_users})
+    return rows
+
+
+def matching_mentors(
+    *,
+    request: LearningRequest,
+    viewer: Viewer,
+    first: int | None = None,
+    exclude_users: Any = None,
+) -> QuerySet[Any]:
+    """Visible mentors teaching the request's subject (never its author, nor `exclude_users`:
+    a subquery of user ids), with `match_score` and `speaks` annotated; order by
+    `-match_score, -id`.
+
+    With `first`, only the mentors that can be among the first `first` of that order are
+    read (`_candidates`): the same rows in the same order for the first `first`, and nothing
+    after them, so only for a first page (or a top-N)."""
+    speaks, score = _match_score(request)
+    rows = _profiles().filter(_matchable(request, viewer, exclude_users))
+    candidates = _candidates(request, viewer, first, exclude_users) if first else None
+    if candidates is None:  # every mentor of the subject
+        rows = rows.filter(
+            id__in=MentorSubject.objects.filter(code=request.subject).values("profile_id")
+        )
+    else:
+        rows = rows.filter(id__in=candidates)
+    return rows.annotate(speaks=speaks, match_score=score)
+
+
+def _match_score(request: LearningRequest, prefix: str = "", outer: str = "id") -> tuple[Any, Any]:
+    """(`speaks`, `match_score`) over MentorProfile, or over a relation with `prefix` whose
+    profile id is `outer`: one expression, so both orders are the same to the last bit."""
+    speaking = MentorLanguage.objects.filter(profile_id=OuterRef(outer), code=request.language)
+    speaks = Exists(speaking)
+    score: Any = Cast(
+        Least(F(f"{prefix}years_experience"), Value(MATCH_YEARS_CAP)), FloatField()
+    ) / Value(MATCH_YEARS_CAP / 2)
     score = (
         score
-        + F("rank")
+        + F(f"{prefix}rank")
         + Case(When(speaks, then=Value(MATCH_LANGUAGE_WEIGHT)), default=Value(0.0))
     )
     for tag in request.tags:
         # A tag is stored as a JSON string in the list: '"tag"' matches that element only.
         score = score + Case(
-            When(tags__icontains=f'"{tag}"', then=Value(MATCH_TAG_WEIGHT)), default=Value(0.0)
+            When(**{f"{prefix}tags__icontains": f'"{tag}"'}, then=Value(MATCH_TAG_WEIGHT)),
+            default=Value(0.0),
         )
-    return (
-        mentors(viewer=viewer, subject=request.subject)
-        .exclude(user_id=request.author_id)
-        .annotate(speaks=speaks, match_score=Cast(score, FloatField()))
+    return speaks, Cast(score, FloatField())
+
+
+def _candidates(
+    request: LearningRequest, viewer: Viewer, first: int, exclude_users: Any
+) -> list[uuid.UUID]:
+    """The ids of the first `first` matches (one query: the mentors that can be among them,
+    read over the (code, base_score) index of the subject rows, scored by `_match_score`).
+
+    Why it is exact: score = base + 2 * speaks + tags, with 0 <= tags <= len(request.tags) = L.
+    The `first` best of the subject by base each score at least the `first`-th best base B1;
+    the `first` best speakers of the language among them score at least B2 + 2 (B2: the
+    `first`-th best speaker's base). So at least `first` mentors score F = max(B1, B2 + 2) or
+    more, and so does everyone among the first `first`: such a mentor has base >= F - L, or
+    speaks and has base >= F - L - 2. Those rows are all read (ties at F included, so the
+    `-id` order of a tie is kept). The floors count only the mentors the reader may see."""
+    visible = _matchable(request, viewer, exclude_users, prefix="profile__")
+    teaches = MentorSubject.objects.filter(code=request.subject)
+    speaking = MentorLanguage.objects.filter(code=request.language).values("profile_id")
+    by_base = teaches.filter(visible).order_by("-base_score").values("base_score")
+    nth_teacher = Subquery(by_base[first - 1 : first])
+    nth_speaker = Subquery(by_base.filter(profile_id__in=speaking)[first - 1 : first])
+    nothing = Value(-1e9)  # fewer than `first`: no floor from that list
+    floor = Greatest(
+        Coalesce(nth_teacher, nothing), Coalesce(nth_speaker + MATCH_LANGUAGE_WEIGHT, nothing)
     )
+    low = floor - Value(MATCH_TAG_WEIGHT * len(request.tags) + MATCH_SLACK)
+    _speaks, score = _match_score(request, prefix="profile__", outer="profile_id")
+    rows = (
+        teaches.alias(low=low)
+        .filter(base_score__gte=F("low") - MATCH_LANGUAGE_WEIGHT)
+        .filter(Q(base_score__gte=F("low")) | Q(profile_id__in=speaking))
+        .filter(visible)
+        .annotate(score=score)
+        .order_by("-score", "-profile_id")
+        .values_list("profile_id", flat=True)
+    )
+    # The first `first` of those by the full score: the page's own rows, so the last query
+    # reads only them.
+    return list(rows[:first])
 
 
 def offer_for(*, offer_id: uuid.UUID) -> LearningOffer:

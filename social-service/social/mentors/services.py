@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext, override
 
@@ -167,6 +167,7 @@ def set_profile(
         profile, _created = MentorProfile.objects.update_or_create(user_id=user.id, defaults=fields)
         _set_rows(MentorSubject, profile, subjects)
         _set_rows(MentorLanguage, profile, languages)
+        sync_match_base(Q(id=profile.id))
     return profile
 
 
@@ -193,6 +194,20 @@ def _set_rows(model: Any, profile: MentorProfile, codes: list[str]) -> None:
     model.objects.filter(profile=profile).exclude(code__in=codes).delete()
     existing = set(model.objects.filter(profile=profile).values_list("code", flat=True))
     model.objects.bulk_create([model(profile=profile, code=c) for c in codes if c not in existing])
+
+
+def sync_match_base(profiles: Q) -> None:
+    """Copy `selectors.match_base` of the `profiles` (a filter over MentorProfile) onto their
+    subject and language rows. Called in the transaction of every write of a rank or of years
+    of experience, so the matching's candidate window is never read stale."""
+    ids = MentorProfile.objects.filter(profiles).values("id")
+    base = Subquery(
+        MentorProfile.objects.filter(id=OuterRef("profile_id"))
+        .annotate(base=selectors.match_base())
+        .values("base")[:1]
+    )
+    for model in (MentorSubject, MentorLanguage):
+        model.objects.filter(profile_id__in=ids).update(base_score=base)
 
 
 def withdraw_profile(*, user_id: uuid.UUID) -> None:
@@ -278,6 +293,7 @@ def _refresh_aggregate(profile: MentorProfile) -> None:
         rank=bayesian_rank(rating_sum=total, count=count, prior_mean=prior),
         **{f"rating_{i}": counts[f"r{i}"] for i in range(1, 6)},
     )
+    sync_match_base(Q(id=profile.id))
 
 
 def refresh_ranks() -> int:
@@ -288,9 +304,12 @@ def refresh_ranks() -> int:
         return 0
     prior = totals.rating_sum / totals.reviews_count
     weight = settings.SOCIAL_MENTOR_RANK_PRIOR_WEIGHT
-    return MentorProfile.objects.filter(reviews_count__gt=0).update(
-        rank=(weight * prior + F("rating_sum")) * 1.0 / (weight + F("reviews_count"))
-    )
+    with transaction.atomic():
+        changed = MentorProfile.objects.filter(reviews_count__gt=0).update(
+            rank=(weight * prior + F("rating_sum")) * 1.0 / (weight + F("reviews_count"))
+        )
+        sync_match_base(Q(reviews_count__gt=0))
+    return changed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -677,12 +696,14 @@ def _publish_matched(request: LearningRequest) -> None:
     if limit <= 0:
         return
     author = UserRef.objects.filter(id=request.author_id).first()
-    mentors = selectors.matching_mentors(request=request, viewer=author)
-    blocked = selectors.blocked_by_author(author_id=request.author_id)
+    mentors = selectors.matching_mentors(
+        request=request,
+        viewer=author,
+        first=limit,
+        exclude_users=selectors.blocked_by_author(author_id=request.author_id),
+    )
     recipients = list(
-        mentors.exclude(user_id__in=blocked)
-        .order_by("-match_score", "-id")
-        .values_list("user_id", flat=True)[:limit]
+        mentors.order_by("-match_score", "-id").values_list("user_id", flat=True)[:limit]
     )
     publish_event(
         type="social.learning_request.matched",
