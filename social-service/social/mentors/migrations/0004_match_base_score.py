@@ -24,7 +24,7 @@ def fill_base_scores(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('social_mentors', '0002_learning_requests'),
+        ("social_mentors", "0003_mentorprofile_search_text"),
     ]
 
     operations = [
