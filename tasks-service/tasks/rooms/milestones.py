@@ -18,8 +18,8 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 
-from cotask_common.contracts.tasks import ROOM_MILESTONES
-from cotask_common.events.outbox import publish_event
+from cotask_common.contracts.tasks import MAX_MILESTONE_MEMBERS, ROOM_MILESTONES
+from cotask_common.events.outbox import publish_events
 from cotask_common.statements import Columns, Statement
 from tasks.rooms.models import Membership, Room, RoomKind, RoomMilestone, RoomTally
 
@@ -63,25 +63,33 @@ def completion_counted(*, room: Room, delta: int, actor_id: UUID) -> RoomMilesto
     except IntegrityError:
         return None  # reached before (the count came back after a reopening)
     if room.share_progress:
-        publish_event(
+        publish_events(
             type="tasks.room.milestone",
-            key=room.id,
+            items=[(room.id, data) for data in _event_data(room, count, actor_id)],
             actor=actor_id,
-            data=_event_data(room, count, actor_id),
         )
     return milestone
 
 
-def _event_data(room: Room, number: int, actor_id: UUID) -> dict[str, Any]:
-    member_ids = list(
-        Membership.objects.filter(room_id=room.id).order_by("id").values_list("user_id", flat=True)
-    )
-    return {
-        "room_id": room.id,
+def _event_data(room: Room, number: int, actor_id: UUID) -> list[dict[str, Any]]:
+    """One event's data per `MAX_MILESTONE_MEMBERS` members: a room of any size stays within
+    the outbox's event size (a single list of 14,000 ids would pass it and fail the
+    completion)."""
+    member_ids = [
+        str(user_id)
+        for user_id in Membership.objects.filter(room_id=room.id)
+        .order_by("id")
+        .values_list("user_id", flat=True)
+    ]
+    common = {
+        "room_id": str(room.id),
         "room_name": room.name,
         "room_kind": room.kind,
         "private": bool(room.private or room.kind == RoomKind.PERSONAL),
         "number": number,
-        "reached_by": actor_id,
-        "member_ids": member_ids,
+        "reached_by": str(actor_id),
     }
+    return [
+        {**common, "member_ids": member_ids[start : start + MAX_MILESTONE_MEMBERS]}
+        for start in range(0, max(len(member_ids), 1), MAX_MILESTONE_MEMBERS)
+    ]

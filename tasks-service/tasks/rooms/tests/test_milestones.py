@@ -6,18 +6,21 @@ progress, saying whether its name may leave it."""
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
 
+from cotask_common.contracts.tasks import MAX_MILESTONE_MEMBERS
 from cotask_common.events.testing import published_events
+from cotask_common.users.models import UserRef
 from tasks.planning import hot_sql
 from tasks.planning import services as planning
 from tasks.planning.models import Status, Task
 from tasks.rooms import milestones
-from tasks.rooms.models import Room, RoomMilestone, RoomTally
+from tasks.rooms.models import Membership, Room, RoomMilestone, RoomTally
 from tasks.rooms.tests.conftest import ROLES, Cast
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +81,25 @@ def test_the_tenth_completion_is_published_with_the_rooms_members(cast: Cast) ->
     assert set(data["member_ids"]) == members
     assert event.key == str(cast.room.id)
     assert _tally(cast.room) == 10
+
+
+def test_a_large_room_names_its_members_across_several_events(cast: Cast) -> None:
+    """A room past `MAX_MILESTONE_MEMBERS` publishes one event per share of its members, each
+    within the contract's bound, together naming every member once."""
+    extra = [UserRef(id=uuid.uuid4(), username=f"m{n}") for n in range(MAX_MILESTONE_MEMBERS * 2)]
+    UserRef.objects.bulk_create(extra)
+    Membership.objects.bulk_create(Membership(room=cast.room, user=user) for user in extra)
+    _share(cast)
+    for task_id in _tasks(cast, 10):
+        _move(cast, task_id, Status.COMPLETED)
+    events = _events()
+    assert [len(e.data["member_ids"]) for e in events] == [MAX_MILESTONE_MEMBERS] * 2 + [5]
+    named = [m for e in events for m in e.data["member_ids"]]
+    expected = {str(u.id) for u in extra} | {
+        str(cast.users[r].id) for r in ("owner", "admin", "member", "viewer", "banned")
+    }
+    assert len(named) == len(set(named)) and set(named) == expected
+    assert {e.data["number"] for e in events} == {10} and len({e.id for e in events}) == 3
 
 
 def test_reopening_and_completing_again_never_repeats_it(cast: Cast) -> None:

@@ -129,6 +129,8 @@ class RoomRoleChanged(MemberData):
 
 # The room's count of completed tasks at which it reaches a milestone (each once per room).
 ROOM_MILESTONES = (10, 50, 100, 500, 1000)
+# The members one `tasks.room.milestone` names; a larger room publishes several events.
+MAX_MILESTONE_MEMBERS = 1000
 
 
 @declare(
@@ -142,7 +144,9 @@ ROOM_MILESTONES = (10, 50, 100, 500, 1000)
 class RoomMilestoneReached(RoomRef):
     """The room's count of completed tasks (completed now; reopening takes one back) reached
     `number`, one of `ROOM_MILESTONES`, for the first time. Published only while the room's
-    `share_progress` is on; `room_name` may leave the room only when `private` is false."""
+    `share_progress` is on; `room_name` may leave the room only when `private` is false. A room
+    of more than `MAX_MILESTONE_MEMBERS` members publishes several of these at once, alike but
+    for disjoint `member_ids`."""
 
     room_kind: RoomKind
     private: bool
@@ -150,8 +154,8 @@ class RoomMilestoneReached(RoomRef):
     number: Literal[10, 50, 100, 500, 1000]
     reached_by: UUID
     """the member whose completion reached it"""
-    member_ids: list[UUID]
-    """the room's members when it was reached"""
+    member_ids: Annotated[list[UUID], Field(max_length=MAX_MILESTONE_MEMBERS)]
+    """the room's members when it was reached (or this event's share of them)"""
 
 
 # ---------------------------------------------------------------------------------------------
