@@ -4,43 +4,20 @@ and helpers that make decks and notes through the API as a person would."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-ZONE = "Europe/Kyiv"
-WHO = ("owner", "stranger", "banned", "anonymous")
+from habits.tracking.tests import conftest as habits_conftest
+from habits.tracking.tests.conftest import WHO, ZONE, Cast
+
+# The same cast as the habits tests' (one definition, registered here as a fixture too).
+cast = habits_conftest.cast
+__all__ = ["NOW", "WHO", "ZONE", "Cast"]
+
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # where `clock` starts
-
-
-@dataclass
-class Cast:
-    clients: dict[str, Any]
-    users: dict[str, Any]
-
-    @property
-    def owner(self) -> Any:
-        return self.clients["owner"]
-
-
-@pytest.fixture
-def cast(
-    make_user: Callable[..., Any],
-    client_for: Callable[..., Any],
-    api_client: Any,
-    trust_test_keys: Any,
-) -> Cast:
-    from cotask_common.users.selectors import invalidate_restrictions
-
-    users = {name: make_user(username=name, time_zone=ZONE) for name in WHO if name != "anonymous"}
-    clients = {name: client_for(user, tz=ZONE) for name, user in users.items()}
-    type(users["banned"]).objects.filter(id=users["banned"].id).update(is_banned=True)
-    invalidate_restrictions()
-    clients["anonymous"] = api_client
-    return Cast(clients=clients, users=users)
 
 
 @pytest.fixture
