@@ -92,6 +92,38 @@ def setup_django(env: dict[str, str], service_dir: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
+def setup_in_process(
+    *, database: str, service_dir: Path, var_name: str, extra: dict[str, str] | None = None
+) -> None:
+    """This process becomes the service on a database of the bench's own (created when
+    missing), migrated, with no Redis or Kafka (the embedded bus): the setup of the benches
+    that measure a service's code in process."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit('needs PostgreSQL: eval "$(scripts/infra env)" first')
+    ensure_database(database)
+    for name in ("KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", "DATABASE_SCHEMA"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "DATABASE_URL": urlunparse(urlparse(url)._replace(path=f"/{database}")),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SECRET_KEY": "bench-only-not-secret",
+            "COTASK_VAR_DIR": str(ROOT / "var" / var_name),
+            "LOG_LEVEL": "WARNING",
+            **(extra or {}),
+        }
+    )
+    sys.path.insert(0, str(service_dir))
+    os.chdir(service_dir)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def signing_key(var_dir: Path) -> tuple[Any, str]:
     """The bench's RS256 key (made once, kept in `var_dir`): auth-service signs with it and
     serves it in its key set, so the tokens made here verify in every service."""

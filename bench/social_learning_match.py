@@ -25,18 +25,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
-import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from http_bench import ROOT, setup_in_process
+
 SERVICE = ROOT / "social-service"
 LANGUAGES = ["en", "uk", "ru", "de", "fr", "es", "pl", "it"]
 TAGS = ["django", "flask", "asyncio", "pandas", "numpy", "react", "sql", "linux", "git", "docker"]
@@ -45,35 +42,7 @@ TARGET_P99_MS = 30.0  # issue 21
 
 
 def setup(args: argparse.Namespace) -> None:
-    import psycopg
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit('needs PostgreSQL: eval "$(scripts/infra env)" first')
-    with psycopg.connect(url, autocommit=True) as conn:
-        if not conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)
-        ).fetchone():
-            conn.execute(f'CREATE DATABASE "{args.database}"')
-    for name in ("KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", "DATABASE_SCHEMA"):
-        os.environ.pop(name, None)
-    os.environ.update(
-        {
-            "DATABASE_URL": urlunparse(urlparse(url)._replace(path=f"/{args.database}")),
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_SECRET_KEY": "bench-only-not-secret",
-            "COTASK_VAR_DIR": str(ROOT / "var" / "bench-match"),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(SERVICE))
-    os.chdir(SERVICE)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_in_process(database=args.database, service_dir=SERVICE, var_name="bench-match")
 
 
 def generate(mentors: int) -> None:

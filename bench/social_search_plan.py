@@ -18,15 +18,12 @@ reuses them), runs ANALYZE, then prints for a signed-in user's search of pages a
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import sys
 import uuid
-from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from http_bench import ROOT, copy_objects, setup_in_process
+
 SERVICE = ROOT / "social-service"
 # Names are mostly made-up words (as real names and handles are: varied), with a few common
 # topic words mixed in, so a search matches a small share of the rows, as it does in practice.
@@ -110,35 +107,7 @@ SYLLABLES = [
 
 
 def setup(args: argparse.Namespace) -> None:
-    import psycopg
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit('needs PostgreSQL: eval "$(scripts/infra env)" first')
-    with psycopg.connect(url, autocommit=True) as conn:
-        if not conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)
-        ).fetchone():
-            conn.execute(f'CREATE DATABASE "{args.database}"')
-    for name in ("KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", "DATABASE_SCHEMA"):
-        os.environ.pop(name, None)
-    os.environ.update(
-        {
-            "DATABASE_URL": urlunparse(urlparse(url)._replace(path=f"/{args.database}")),
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_SECRET_KEY": "bench-only-not-secret",
-            "COTASK_VAR_DIR": str(ROOT / "var" / "bench-search"),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(SERVICE))
-    os.chdir(SERVICE)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_in_process(database=args.database, service_dir=SERVICE, var_name="bench-search")
 
 
 def _word(rng: random.Random) -> str:
@@ -152,8 +121,6 @@ def _name(rng: random.Random, words: int) -> str:
 
 
 def generate(rows: int) -> None:
-    import json
-
     from django.db import connection
     from social.pages.models import Page
 
@@ -166,44 +133,26 @@ def generate(rows: int) -> None:
     rng = random.Random(7)  # noqa: S311 - made-up names, not secrets
     users, pages = [], []
     for n in range(rows):
-        user_id = uuid.uuid4()
         username = f"{_word(rng)}_{n}"
-        users.append((user_id, username, _name(rng, 2), "user", True, False, "", False))
-        tags = json.dumps(sorted({_word(rng) for _ in range(3)}))
+        user = UserRef(id=uuid.uuid4(), username=username, display_name=_name(rng, 2))
+        user.email_verified = True
+        users.append(user)
+        tags = sorted({_word(rng) for _ in range(3)})
         pages.append(
-            (
-                uuid.uuid4(),
-                user_id,
-                "personal",
-                username,
-                username.lower(),
-                _name(rng, 3),
-                " ".join(_word(rng) for _ in range(12)),
-                "[]",
-                tags,
-                False,
-                False,
-                False,
-                "",
-                False,
+            Page(
+                owner_id=user.id,
+                kind="personal",
+                handle=username,
+                handle_key=username.lower(),
+                name=_name(rng, 3),
+                description=" ".join(_word(rng) for _ in range(12)),
+                tags=tags,
             )
         )
+    # Through the ORM's own columns and defaults: a field added later needs no change here.
+    copy_objects(UserRef, users, len(users), "users")
+    copy_objects(Page, pages, len(pages), "pages")
     with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(
-            "COPY cotask_users_userref (id, username, display_name, role, email_verified,"
-            " is_banned, ban_reason, is_deleted, updated_at) FROM STDIN"
-        ) as copy:
-            for row in users:
-                copy.write_row((*row, "2026-12-01T00:00:00Z"))
-        with raw.copy(
-            "COPY social_pages_page (id, owner_id, kind, handle, handle_key, name, description,"
-            " links, tags, is_private, is_blocked, blocked_permanently, block_reason,"
-            " owner_banned, followers_count, posts_count, likes_count, comments_count,"
-            " created_at, updated_at) FROM STDIN"
-        ) as copy:
-            for row in pages:
-                copy.write_row((*row, 0, 0, 0, 0, "2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z"))
         cursor.execute("ANALYZE cotask_users_userref")
         cursor.execute("ANALYZE social_pages_page")
 
