@@ -28,7 +28,6 @@ Target: the 7-day agenda's p99 <= 20 ms.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -38,11 +37,9 @@ from typing import Any
 
 from http_bench import (
     ROOT,
-    bench_env,
-    ensure_database,
+    bench_process,
+    kept_data,
     percentile,
-    setup_django,
-    signing_key,
     tokens_for,
 )
 
@@ -204,26 +201,20 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    var_dir = ROOT / "var" / "bench-agenda"
-    var_dir.mkdir(parents=True, exist_ok=True)
-    ensure_database(args.database)
-    env = bench_env(database=args.database, redis_db=args.redis_db, var_dir=var_dir)
-    key, kid = signing_key(var_dir)
-    setup_django(env, SERVICE)
-
-    state_file = var_dir / "data.json"
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    var_dir, _env, key, kid = bench_process(args, name="bench-agenda", service_dir=SERVICE)
     wanted = {
         "tasks": args.tasks,
         "habits": args.habits,
         "cards": args.cards,
         "day": date.today().isoformat(),
     }
-    if args.reseed or any(state.get(k) != v for k, v in wanted.items()):
-        started = time.monotonic()
-        state = generate(args)
-        state_file.write_text(json.dumps(state))
-        print(f"generated in {time.monotonic() - started:.1f} s", flush=True)
+    state = kept_data(
+        var_dir,
+        still_good=lambda state: (
+            not args.reseed and all(state.get(k) == v for k, v in wanted.items())
+        ),
+        generate=lambda: generate(args),
+    )
 
     from django.db import connection
     from django.test import Client

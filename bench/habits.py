@@ -55,13 +55,11 @@ from zoneinfo import ZoneInfo
 
 from http_bench import (
     ROOT,
-    bench_env,
+    bench_process,
     copy_objects,
-    ensure_database,
+    kept_data,
     load,
     percentile,
-    setup_django,
-    signing_key,
     start_stack,
     tokens_for,
 )
@@ -518,20 +516,12 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    var_dir = ROOT / "var" / "bench-habits"
-    var_dir.mkdir(parents=True, exist_ok=True)
-    ensure_database(args.database)
-    env = bench_env(database=args.database, redis_db=args.redis_db, var_dir=var_dir)
-    key, kid = signing_key(var_dir)
-    setup_django(env, SERVICE)
-
-    state_file = var_dir / "data.json"
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
-    if args.reseed or not data_present(state, args):
-        started = time.monotonic()
-        state = generate(args)
-        state_file.write_text(json.dumps(state))
-        print(f"generated in {time.monotonic() - started:.0f} s", flush=True)
+    var_dir, env, key, kid = bench_process(args, name="bench-habits", service_dir=SERVICE)
+    state = kept_data(
+        var_dir,
+        still_good=lambda state: not args.reseed and data_present(state, args),
+        generate=lambda: generate(args),
+    )
     close_day(state)
 
     say(

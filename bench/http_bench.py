@@ -10,13 +10,14 @@ Run as a script it only prints this text: `make bench` runs every file in bench/
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,40 @@ def setup_in_process(
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def bench_process(
+    args: Any, *, name: str, service_dir: Path, signed: bool = True
+) -> tuple[Path, dict[str, str], Any, str]:
+    """The usual start of a bench that measures one service: its var dir (`var/<name>`), its
+    database (created when missing) and environment, a signing key made before Django (the
+    services trust the key file they find; `signed=False`: none) and this process set up as
+    the service. Returns (var_dir, env, key, kid)."""
+    var_dir = ROOT / "var" / name
+    var_dir.mkdir(parents=True, exist_ok=True)
+    ensure_database(args.database)
+    env = bench_env(database=args.database, redis_db=args.redis_db, var_dir=var_dir)
+    key, kid = signing_key(var_dir) if signed else (None, "")
+    setup_django(env, service_dir)
+    return var_dir, env, key, kid
+
+
+def kept_data(
+    var_dir: Path,
+    *,
+    still_good: Callable[[dict[str, Any]], bool],
+    generate: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """The state of the data an earlier run generated (`var_dir/data.json`) while
+    `still_good(state)` says it fits this run's sizes; else the data generated again."""
+    state_file = var_dir / "data.json"
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    if not still_good(state):
+        started = time.monotonic()
+        state = generate()
+        state_file.write_text(json.dumps(state))
+        print(f"generated in {time.monotonic() - started:.0f} s", flush=True)
+    return state
 
 
 def signing_key(var_dir: Path) -> tuple[Any, str]:

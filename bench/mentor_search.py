@@ -33,7 +33,6 @@ here yet: `--matching` is the place for it (see `measure_matching`).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import signal
@@ -45,14 +44,12 @@ from urllib.parse import urlencode
 
 from http_bench import (
     ROOT,
-    bench_env,
+    bench_process,
     copy_objects,
     copy_rows,
-    ensure_database,
+    kept_data,
     load,
     percentile,
-    setup_django,
-    signing_key,
     start_stack,
     tokens_for,
 )
@@ -309,19 +306,12 @@ def main() -> None:
     if args.matching:
         measure_matching(args)
 
-    var_dir = ROOT / "var" / "bench-mentor-search"
-    var_dir.mkdir(parents=True, exist_ok=True)
-    ensure_database(args.database)
-    env = bench_env(database=args.database, redis_db=args.redis_db, var_dir=var_dir)
-    key, kid = signing_key(var_dir)
-    setup_django(env, SERVICE)
-    state_file = var_dir / "data.json"
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
-    if args.reseed or state.get("sizes") != sizes_of(args):
-        started = time.monotonic()
-        state = generate(args)
-        state_file.write_text(json.dumps(state))
-        say(f"generated in {time.monotonic() - started:.0f} s")
+    var_dir, env, key, kid = bench_process(args, name="bench-mentor-search", service_dir=SERVICE)
+    state = kept_data(
+        var_dir,
+        still_good=lambda state: not args.reseed and state.get("sizes") == sizes_of(args),
+        generate=lambda: generate(args),
+    )
     tokens = tokens_for(state["viewers"], key, kid)
 
     say(

@@ -34,7 +34,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from http_bench import ROOT, bench_env, copy_objects, copy_rows, ensure_database, setup_django
+from http_bench import (
+    ROOT,
+    bench_process,
+    copy_objects,
+    copy_rows,
+    kept_data,
+)
 
 from cotask_common.ids import uuid7_at
 
@@ -248,19 +254,14 @@ def main() -> None:
     args.all_day_time = datetime.strptime("09:00", "%H:%M").time()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    var_dir = ROOT / "var" / "bench-task-reminders"
-    var_dir.mkdir(parents=True, exist_ok=True)
-    ensure_database(args.database)
-    env = bench_env(database=args.database, redis_db=args.redis_db, var_dir=var_dir)
-    setup_django(env, SERVICE)
-
-    state_file = var_dir / "data.json"
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
-    if args.reseed or not data_present(state, args):
-        started = time.monotonic()
-        state = generate(args)
-        state_file.write_text(json.dumps(state))
-        say(f"generated in {time.monotonic() - started:.0f} s")
+    var_dir, _env, _key, _kid = bench_process(
+        args, name="bench-task-reminders", service_dir=SERVICE, signed=False
+    )
+    state = kept_data(
+        var_dir,
+        still_good=lambda state: not args.reseed and data_present(state, args),
+        generate=lambda: generate(args),
+    )
 
     from tasks.reminders.models import Reminder
 
