@@ -1,5 +1,6 @@
 """One search endpoint: `?q=` and `?type=pages|users|posts|mentors|tags`, the mentor filters
-(`subject`, `min_rating`, `language`), ranked, paginated by an opaque cursor."""
+(`subject`, `min_rating`, `language`), ranked, paginated by an opaque cursor; and the "for you"
+feed of recommended posts and mentors (for_you.py)."""
 
 from __future__ import annotations
 

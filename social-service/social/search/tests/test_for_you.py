@@ -186,24 +186,27 @@ def test_banned_reader_is_refused(member: Any) -> None:
     assert reader.get(FOR_YOU).status_code in (401, 403)
 
 
-def _rows(member: Any, page_of: Any, reader: Any, count: int, start: int) -> None:
+def _rows(member: Any, friend: Any, count: int, start: int) -> None:
+    """`count` authors, each with a #python post the friend likes, and a Python mentor."""
     for i in range(start, start + count):
         author = member(f"author{i}")
-        _post(author, author.page.handle, f"post {i}", ["python"])
+        post = _post(author, author.page.handle, f"post {i}", ["python"])
+        assert friend.post(f"{API}/posts/{post}/like/").status_code in (200, 201)
         assert set_up(author, subjects=["python"], languages=["en"]).status_code == 200
 
 
 def test_pages_without_duplicates_and_a_bounded_query_count(
     member: Any, page_of: Any, django_assert_max_num_queries: Any
 ) -> None:
-    reader = member("reader")
+    reader, friend = member("reader"), member("friend")
     _tagged_page(member, page_of, reader)
+    assert reader.post(f"{API}/pages/friend/follow/").status_code in (200, 201)
     assert post_request(reader, subject="python", tags=[], language="en").status_code == 201
-    _rows(member, page_of, reader, 2, 0)
-    with django_assert_max_num_queries(20) as few:
+    _rows(member, friend, 2, 0)
+    with django_assert_max_num_queries(17) as few:
         assert len(reader.get(FOR_YOU).json()["results"]) == 4
     counted = len(few)  # now: the next request resets the connection's query log
-    _rows(member, page_of, reader, 8, 2)
+    _rows(member, friend, 8, 2)
     with django_assert_max_num_queries(counted):
         body = reader.get(FOR_YOU).json()
     assert len(body["results"]) == 20  # 10 posts, 10 mentors
@@ -211,6 +214,8 @@ def test_pages_without_duplicates_and_a_bounded_query_count(
     ids = [str(i[i["kind"]]["id"]) for i in items]
     assert len(ids) == len(set(ids)) == 20
     assert {i["kind"] for i in _feed(reader, "&kind=posts")} == {"post"}
+    reasons = _reasons(items)
+    assert sum(r == ["followed_tag", "popular_with_following"] for r in reasons.values()) == 10
 
 
 def test_a_reason_in_russian_and_ukrainian(member: Any, page_of: Any) -> None:
