@@ -125,7 +125,12 @@ def _candidate_posts(viewer: TokenUser, mine: Interests) -> QuerySet[Post]:
             page__owner__is_banned=False,
         )
         .exclude(page__owner_id=user_id)
-        .exclude(page_id__in=mine.followed_pages)
+        # A subquery, not `mine.followed_pages`: exact past FOLLOW_LIMIT too.
+        .exclude(
+            page_id__in=Follow.objects.filter(
+                user_id=user_id, status=Follow.Status.APPROVED
+            ).values("page_id")
+        )
         .exclude(id__in=PostLike.objects.filter(user_id=user_id).values("post_id"))
         .exclude(page__owner_id__in=theirs)
         .exclude(page__owner_id__in=blocked)

@@ -109,6 +109,14 @@ def test_mentor_reasons(member: Any, page_of: Any) -> None:
     reasons = _reasons(_feed(reader, "&kind=mentors"))
     other_profile = other.get(f"{API}/mentors/me/").json()["id"]
     assert reasons[other_profile] == ["teaches_your_subject"]
+    # Never someone who blocked the reader, nor someone the reader blocked.
+    assert teacher.post(
+        f"{API}/pages/teacher/blocks/", {"user_id": str(reader.user.id)}, format="json"
+    ).status_code in (200, 201)
+    assert reader.post(
+        f"{API}/pages/reader/blocks/", {"user_id": str(other.user.id)}, format="json"
+    ).status_code in (200, 201)
+    assert _feed(reader, "&kind=mentors") == []
     # Never oneself: the reader as a mentor of mathematics is not recommended to themself.
     assert set_up(reader, subjects=["mathematics"], languages=["en"]).status_code == 200
     mine = reader.get(f"{API}/mentors/me/").json()["id"]
