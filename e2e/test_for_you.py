@@ -56,7 +56,7 @@ def _person(gateway: str, language: str = "en") -> dict[str, Any]:
 def _for_you(gateway: str, account: dict[str, Any]) -> dict[str, list[str]]:
     """Recommended item id -> its reason codes (every page, following `next`)."""
     found: dict[str, list[str]] = {}
-    url: str | None = f"{gateway}/api/{SOCIAL}/for-you/?page_size=2"
+    url: str | None = f"{gateway}/api/{SOCIAL}/for-you/?page_size=5"
     while url:
         r = requests.get(url, headers=bearer(account), timeout=30)
         assert r.status_code == 200, r.text
