@@ -1,8 +1,10 @@
 """One search endpoint: `?q=` and `?type=pages|users|posts|mentors|tags`, the mentor filters
-(`subject`, `min_rating`, `language`), ranked, paginated by an opaque cursor."""
+(`subject`, `min_rating`, `language`), ranked, paginated by an opaque cursor; and the "for you"
+feed of recommended posts and mentors (for_you.py)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.errors import ServiceError
+from cotask_common.security.requests import SignedInRequest
 from cotask_common.throttling import AnonymousRateThrottle, NamedLimitThrottling
 from social.api import UserBrief, decode_cursor, encode_cursor, page_size, viewer
 from social.mentors.serializers import MentorOutput
@@ -24,7 +27,7 @@ from social.mentors.services import LANGUAGE_CODES
 from social.mentors.subjects import SUBJECTS
 from social.pages.serializers import PageOutput
 from social.posts.serializers import PostOutput
-from social.search import selectors
+from social.search import for_you, selectors
 
 QUERY_MIN, QUERY_MAX = 2, 100
 MAX_OFFSET = 1000
@@ -200,3 +203,96 @@ class SearchApi(NamedLimitThrottling, APIView):
                 "results": serializer(found[:size], many=True, context=context).data,
             }
         )
+
+
+class ForYouReasonOutput(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=[
+            "followed_tag",
+            "liked_tag",
+            "popular_with_following",
+            "matches_learning_request",
+            "teaches_your_subject",
+        ],
+        help_text="Stable: never changes with the language",
+    )
+    text = serializers.CharField(help_text="In the reader's language")
+
+
+class ForYouItemOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["post", "mentor"])
+    post = PostOutput(required=False, help_text="When `kind` is `post`")
+    mentor = MentorOutput(required=False, help_text="When `kind` is `mentor`")
+    reasons = ForYouReasonOutput(many=True)
+
+
+def _for_you_cursor(raw: str | None) -> tuple[float, str] | None:
+    if not raw:
+        return None
+
+    def parse(data: bytes) -> tuple[float, str]:
+        score, _, item_id = data.decode().partition("|")
+        return float(score), str(uuid.UUID(item_id))
+
+    return decode_cursor(raw, parse)
+
+
+class ForYouApi(APIView):
+    """Recommended posts and mentors, each with why: tags of the pages you follow and of the
+    posts you liked, posts liked by the people you follow, mentors matching your open learning
+    requests or teaching a subject you follow. Never your own posts, posts you liked, pages you
+    follow already (the home feed has them), nor anything you may not read."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "kind", str, enum=list(for_you.KINDS), description="default both posts and mentors"
+            ),
+            OpenApiParameter("cursor", str, description="from `next`"),
+            OpenApiParameter("page_size", int, description="1 to 100, default 20"),
+        ],
+        responses=inline_serializer(
+            "ForYouFeed",
+            {
+                "next": serializers.CharField(allow_null=True),
+                "previous": serializers.CharField(allow_null=True),
+                "results": ForYouItemOutput(many=True),
+            },
+        ),
+        summary="For you: recommended posts and mentors, with the reasons",
+    )
+    def get(self, request: SignedInRequest) -> Response:
+        params = request.query_params
+        kind = params.get("kind") or None
+        if kind is not None and kind not in for_you.KINDS:
+            raise ServiceError.for_field(
+                "kind",
+                gettext("Must be one of %(kinds)s, got %(kind)s.")
+                % {"kinds": ", ".join(for_you.KINDS), "kind": repr(kind)},
+            )
+        size = page_size(request)
+        after = _for_you_cursor(params.get("cursor"))
+        found, cursor = for_you.for_you(viewer=request.user, kind=kind, after=after, limit=size)
+        context: dict[str, Any] = {"request": request}
+        posts = PostOutput(
+            [f.obj for f in found if f.kind == "post"], many=True, context=context
+        ).data
+        mentors = MentorOutput(
+            [f.obj for f in found if f.kind == "mentor"], many=True, context=context
+        ).data
+        rendered = {"post": iter(posts), "mentor": iter(mentors)}
+        results = [
+            {"kind": f.kind, f.kind: next(rendered[f.kind]), "reasons": f.reasons} for f in found
+        ]
+        next_url = None
+        if cursor is not None:
+            kept = {"kind": kind} if kind else {}
+            query = urlencode(
+                {
+                    **kept,
+                    "page_size": size,
+                    "cursor": encode_cursor(f"{cursor[0]!r}|{cursor[1]}".encode()),
+                }
+            )
+            next_url = request.build_absolute_uri(f"{request.path}?{query}")
+        return Response({"next": next_url, "previous": None, "results": results})
