@@ -36,7 +36,11 @@ from test_media import _start_worker, _stop, two_second_clip
 from test_mentors import _frame_of
 from test_notifications import open_socket
 
-pytestmark = pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed")
+pytestmark = [
+    pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed"),
+    # A long journey with a video conversion on a loaded machine: beyond the suite's 300 s.
+    pytest.mark.timeout(900),
+]
 
 MENTORS = "social/mentors"
 REQUESTS = "social/learning-requests"
@@ -111,7 +115,8 @@ def _journey(gateway: str) -> None:
         )
         return r.json() if r.status_code == 201 else None
 
-    post = wait_for(posted, timeout=90, interval=1, what="social to accept the video")
+    # The media worker has to start and probe it, and social to hear of it over the bus.
+    post = wait_for(posted, timeout=180, interval=1, what="social to accept the video")
     assert file_id in post["videos"], post
 
     # 3. Converted: the post shows the rendition and the poster; the mentor is told.
