@@ -45,5 +45,6 @@ class HomeFeedApi(APIView):
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
         # The posts arrive as JSON already (cards.py): the body is assembled, not serialized.
         liked = selectors.liked_among(viewer=request.user, cards=cards)
-        body = f'{{"next":{json.dumps(next_url)},"previous":null,"results":{render(cards, liked)}}}'
+        results = render(cards, liked, request.build_absolute_uri)
+        body = f'{{"next":{json.dumps(next_url)},"previous":null,"results":{results}}}'
         return HttpResponse(body.encode(), content_type="application/json")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -162,9 +162,10 @@ def visible_cards(
     return cards
 
 
-def render(cards: list[Card], liked: set[str]) -> str:
-    """The JSON array of `PostOutput` objects for `cards`, in order."""
-    videos = _videos_json(cards)
+def render(cards: list[Card], liked: set[str], absolute: Callable[[str], str] | None = None) -> str:
+    """The JSON array of `PostOutput` objects for `cards`, in order (`absolute`: see
+    `video_states`)."""
+    videos = _videos_json(cards, absolute)
     parts = [
         codec.render_post(c.post_json, c.page_json, c.post_id in liked, videos.get(c.post_id, "{}"))
         for c in cards
@@ -175,7 +176,7 @@ def render(cards: list[Card], liked: set[str]) -> str:
 NO_MEDIA = '"media_ids":[]'  # as dumps writes it; a text's quotes are escaped, so never in one
 
 
-def _videos_json(cards: list[Card]) -> dict[str, str]:
+def _videos_json(cards: list[Card], absolute: Callable[[str], str] | None) -> dict[str, str]:
     """`videos` of the cards with media, by post id: one query for the page, none without."""
     wanted = {
         c.post_id: [str(m) for m in json.loads(c.post_json + "}").get("media_ids") or []]
@@ -184,7 +185,7 @@ def _videos_json(cards: list[Card]) -> dict[str, str]:
     }
     if not wanted:
         return {}
-    states = video_states(media_ids=[m for ids in wanted.values() for m in ids])
+    states = video_states(media_ids=[m for ids in wanted.values() for m in ids], absolute=absolute)
     return {
         post_id: codec.dumps({m: states[m] for m in ids if m in states})
         for post_id, ids in wanted.items()

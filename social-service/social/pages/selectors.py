@@ -11,7 +11,8 @@ Visibility rules, in one place (posts, feeds and search build on them):
 from __future__ import annotations
 
 import uuid
-from typing import TypeAlias
+from collections.abc import Callable
+from typing import Any, TypeAlias
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
@@ -183,12 +184,39 @@ def personal_page(*, user_id: uuid.UUID) -> Page | None:
     )
 
 
-def video_states(*, media_ids: list[str]) -> dict[str, dict[str, object]]:
+def video_states(
+    *, media_ids: list[str], absolute: Callable[[str], str] | None = None
+) -> dict[str, dict[str, object]]:
     """The lesson videos among `media_ids` and their conversion, by id (one query): `pending`
-    until media-service's `media.video.ready` (with the renditions) or `.failed`."""
+    until media-service's `media.video.ready` (with the renditions) or `.failed`. `absolute`
+    (the request's `build_absolute_uri`) turns the event's gateway paths into URLs."""
     if not media_ids:
         return {}
     rows = MediaFile.objects.filter(id__in=media_ids, purpose="post_video").values_list(
         "id", "video"
     )
-    return {str(file_id): {"conversion": "pending", **(video or {})} for file_id, video in rows}
+    return {
+        str(file_id): {"conversion": "pending", **_absolute_urls(video or {}, absolute)}
+        for file_id, video in rows
+    }
+
+
+def _absolute_urls(video: dict[str, Any], absolute: Callable[[str], str] | None) -> dict[str, Any]:
+    """The video with its poster's and renditions' URLs absolute. On local storage (the
+    embedded default) media-service's event carries paths on the gateway (`/media/...`), which
+    its own API makes absolute with the request; posts show the same URLs as the files do."""
+
+    def fixed(part: Any) -> Any:
+        url = part.get("url") if isinstance(part, dict) else None
+        if absolute is None or not isinstance(url, str) or not url.startswith("/"):
+            return part
+        return {**part, "url": absolute(url)}
+
+    if absolute is None:
+        return video
+    out = dict(video)
+    if out.get("poster"):
+        out["poster"] = fixed(out["poster"])
+    if isinstance(out.get("renditions"), dict):
+        out["renditions"] = {name: fixed(r) for name, r in out["renditions"].items()}
+    return out

@@ -36,13 +36,13 @@ from social.posts.serializers import (
 
 def _post_out(post_id: UUID | str, request: Request) -> dict:
     post = selectors.visible_posts(viewer=viewer(request)).get(id=post_id)
-    return PostOutput(post).data
+    return PostOutput(post, context={"request": request}).data
 
 
-def _new_post_out(post: object) -> dict:
+def _new_post_out(post: object, request: Request) -> dict:
     """A post just created, as returned by create_post (its page attached): nothing to read
     back, and nobody has liked it yet."""
-    return PostOutput(post).data
+    return PostOutput(post, context={"request": request}).data
 
 
 class PagePostsApi(ReadOpenMixin, APIView):
@@ -58,7 +58,7 @@ class PagePostsApi(ReadOpenMixin, APIView):
         page = page_selectors.visible_page(ref=ref, viewer=viewer(request))
         data = valid(PostInput, request.data)
         post = services.create_post(page=page, actor_id=request.user.id, **data)
-        return Response(_new_post_out(post), status=status.HTTP_201_CREATED)
+        return Response(_new_post_out(post, request), status=status.HTTP_201_CREATED)
 
 
 class PostDetailApi(ReadOpenMixin, APIView):
@@ -102,7 +102,7 @@ class RepliesApi(ReadOpenMixin, APIView):
         data = valid(ReplyInput, request.data)
         page = page_selectors.visible_page(ref=data.pop("page_id"), viewer=viewer(request))
         reply = services.reply_to_post(post=post, page=page, actor_id=request.user.id, **data)
-        return Response(_new_post_out(reply), status=status.HTTP_201_CREATED)
+        return Response(_new_post_out(reply, request), status=status.HTTP_201_CREATED)
 
 
 class PostLikeApi(APIView):

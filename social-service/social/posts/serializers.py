@@ -61,7 +61,9 @@ def _load_videos(context: Any, media_ids: list[Any]) -> dict[str, Any]:
     missing = [str(m) for m in media_ids if str(m) not in known]
     if missing:
         known.update(dict.fromkeys(missing))  # not videos: asked once
-        known.update(video_states(media_ids=missing))
+        request = context.get("request")
+        absolute = request.build_absolute_uri if request is not None else None
+        known.update(video_states(media_ids=missing, absolute=absolute))
     return known
 
 

@@ -28,7 +28,9 @@ def _video(owner_id: Any) -> str:
     return file_id
 
 
-def _converted(file_id: str, owner_id: Any, *, failed: bool = False) -> None:
+def _converted(
+    file_id: str, owner_id: Any, *, failed: bool = False, base: str = "http://cdn/"
+) -> None:
     common: dict[str, Any] = {"id": file_id, "owner_id": str(owner_id), "purpose": "post_video"}
     if failed:
         handle_event(example_event("media.video.failed", **common, code="truncated_video"))
@@ -39,10 +41,10 @@ def _converted(file_id: str, owner_id: Any, *, failed: bool = False) -> None:
             "media.video.ready",
             **common,
             duration=60.0,
-            poster={"url": "http://cdn/p.jpg", "width": 1280, "height": 720},
+            poster={"url": f"{base}p.jpg", "width": 1280, "height": 720},
             renditions={
-                "720p": {**rendition, "url": "http://cdn/720p.mp4"},
-                "360p": {**rendition, "url": "http://cdn/360p.mp4", "width": 640, "height": 360},
+                "720p": {**rendition, "url": f"{base}720p.mp4"},
+                "360p": {**rendition, "url": f"{base}360p.mp4", "width": 640, "height": 360},
             },
         )
     )
@@ -122,3 +124,32 @@ def test_the_feed_shows_the_conversion_of_a_card_cached_before_it(member: Any) -
     [_plain, first] = bob.get(f"{API}/feed/").json()["results"]
     assert first["videos"][video]["conversion"] == "ready"
     assert set(first["videos"][video]["renditions"]) == {"720p", "360p"}
+
+
+def test_local_media_paths_are_shown_as_absolute_urls_wherever_posts_are(member: Any) -> None:
+    """On local storage (the embedded default) media's event carries paths on the gateway
+    (`/media/public/...`); a post shows them as URLs, as media-service's own API does (they
+    were once shown as bare paths)."""
+    ada, bob = member("ada"), member("bob")
+    assert bob.post(f"{API}/pages/ada/follow/").status_code in (200, 201)
+    video = _video(ada.user.id)
+    created = ada.post(
+        f"{API}/pages/ada/posts/", {"text": "Lesson absolute", "media_ids": [video]}, format="json"
+    ).json()
+    _converted(video, ada.user.id, base="/media/public/v/")
+    _converted(str(uuid.uuid4()), ada.user.id)  # an absolute URL (S3, a CDN) is kept as it is
+
+    def urls(post: dict[str, Any]) -> set[str]:
+        shown = post["videos"][video]
+        return {shown["poster"]["url"]} | {r["url"] for r in shown["renditions"].values()}
+
+    expected = {
+        f"http://testserver/media/public/v/{name}" for name in ("p.jpg", "720p.mp4", "360p.mp4")
+    }
+    assert urls(bob.get(f"{API}/posts/{created['id']}/").json()) == expected
+    assert urls(bob.get(f"{API}/pages/ada/posts/").json()["results"][0]) == expected
+    assert urls(bob.get(f"{API}/feed/").json()["results"][0]) == expected
+    found = bob.get(f"{API}/search/", {"type": "posts", "q": "absolute"}).json()["results"]
+    assert urls(found[0]) == expected
+    again = ada.post(f"{API}/pages/ada/posts/", {"media_ids": [video]}, format="json").json()
+    assert urls(again) == expected
