@@ -128,3 +128,16 @@ class MonthTotals(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id} {self.user_id} {self.month}"
+
+
+class FiguresVersion(models.Model):
+    """Per room: raised by every write of its aggregates, in the writer's own transaction
+    (`services.touch`). A read's cached answer is keyed by it (`answers`), so a reader that
+    sees a change sees a new key: never a stale answer. Only ever raised, never reset (the
+    rebuild raises every room's), so a key is never reused."""
+
+    room_id = models.UUIDField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.room_id} v{self.version}"

@@ -241,7 +241,11 @@ def room_figures(*, user: Any, room_id: Any, period: Period) -> dict[str, Any]:
     """The room's figures; any member (viewer and up) may read them, others get the 404 a
     missing room gets."""
     membership = membership_in(user=user, room_id=room_id)
-    room = membership.room_id
+    return room_answer(room=membership.room_id, period=period)
+
+
+def room_answer(*, room: UUID, period: Period) -> dict[str, Any]:
+    """The room read's answer, the permission checked."""
     figures = _read(rooms={room}, users={ROOM}, period=period).get(ROOM)
     return {"room_id": str(room), **(figures or _figures(
         days={}, base={}, current={}, overdue_today=0, period=period
@@ -253,11 +257,22 @@ def member_figures(*, user: Any, room_id: Any, period: Period) -> dict[str, Any]
     gets 403 naming the role, a non-member 404)."""
     membership = membership_in(user=user, room_id=room_id, at_least=RoomRole.ADMIN)
     room = membership.room_id
-    members = list(
+    return members_answer(room=room, members=room_members(room=room), period=period)
+
+
+def room_members(*, room: UUID) -> list[tuple[UUID, str, str]]:
+    """The room's members now, as the members read lists them: (id, username, role)."""
+    return list(
         Membership.objects.filter(room_id=room)
         .order_by("joined_at", "id")
         .values_list("user_id", "user__username", "role")
     )
+
+
+def members_answer(
+    *, room: UUID, members: list[tuple[UUID, str, str]], period: Period
+) -> dict[str, Any]:
+    """The members read's answer for `members` (`room_members`), the permission checked."""
     ids = {member_id for member_id, _name, _role in members}
     read = _read(rooms={room}, users=ids, period=period)
     if ids - set(read):  # only the ORM path leaves out members without rows

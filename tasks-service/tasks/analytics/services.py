@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 from cotask_common.events.envelope import Event
 from tasks.analytics.figures import Fact, contributions, deadline_of, difference
-from tasks.analytics.models import CurrentCount, DayTotals, MonthTotals, TaskFact
+from tasks.analytics.models import CurrentCount, DayTotals, FiguresVersion, MonthTotals, TaskFact
 
 TASK_EVENTS = (
     "tasks.task.created",
@@ -104,7 +104,7 @@ def row_of(fact: Fact, *, as_of: datetime | None = None) -> TaskFact:
 
 
 def _add(
-    model: type[DayTotals | CurrentCount | MonthTotals],
+    model: type[DayTotals | CurrentCount | MonthTotals | FiguresVersion],
     keys: list[str],
     values: list[str],
     rows: list[tuple],
@@ -207,6 +207,13 @@ def apply_amounts(amounts: dict[Any, int], *, fresh: bool = False) -> None:
         totals.save(update_fields=["lead_times"])
 
 
+def touch(room_ids: Iterable[UUID]) -> None:
+    """Raise the rooms' `FiguresVersion` in the writer's transaction: their cached answers
+    (`answers`) are not served again. Last of a write's locks (after the totals' rows), so
+    every writer takes them in the same order."""
+    _add(FiguresVersion, ["room_id"], ["version"], [(room, 1) for room in sorted(set(room_ids))])
+
+
 # ---------------------------------------------------------------------------------------------
 # Live: one event
 
@@ -283,6 +290,7 @@ def apply_task_event(event: Event) -> None:
         fact = _new_fact(event)
         TaskFact.objects.bulk_create([row_of(fact)])
         apply_amounts(dict(contributions(fact)))
+        touch([fact.room_id])
         return
     if row is None:
         return
@@ -291,17 +299,21 @@ def apply_task_event(event: Event) -> None:
     if event.type == "tasks.task.deleted":
         row.delete()
         apply_amounts({key: -n for key, n in before.items()})
+        touch([fact.room_id])
         return
     _change(fact, event)
     after = contributions(fact)
     row_of(fact, as_of=row.as_of).save()
     apply_amounts(difference(before, after))
+    # Even without a changed amount: the fact row is what "overdue now" reads today.
+    touch([fact.room_id])
 
 
 def forget_room(*, room_id: UUID) -> None:
     """A deleted room takes its figures with it (its tasks publish no `deleted` of their own)."""
     for model in (TaskFact, DayTotals, CurrentCount, MonthTotals):
         model.objects.filter(room_id=room_id).delete()
+    touch([room_id])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,6 +396,9 @@ def rebuild(*, facts: Iterable[Fact] | None = None) -> dict[str, int]:
                 rows = []
         TaskFact.objects.bulk_create(rows)
         apply_amounts({key: n for key, n in totals.items() if n}, fresh=True)
+        # Every room's cached answers go, those of rooms now without tasks too.
+        touch({*FiguresVersion.objects.values_list("room_id", flat=True),
+               *TaskFact.objects.values_list("room_id", flat=True).distinct()})  # fmt: skip
     return {
         "tasks": count,
         "daily_rows": DayTotals.objects.count(),

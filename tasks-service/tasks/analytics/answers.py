@@ -1,0 +1,174 @@
+"""The room analytics reads' answers, cached as rendered JSON under the room's figures version.
+
+Every write of a room's aggregates (an event applied, the room forgotten, a rebuild) raises its
+`FiguresVersion` in the writer's own transaction (`services.touch`). A read checks the
+permission (as without a cache: a stranger's 404 and a member's 403 are never cached), reads
+the version (and, for the members read, the members' list, which is part of the answer) and
+looks for the answer under a key naming them, the URL (the period) and the language: a reader
+that sees a change sees a new key, in every process, whatever the cache backend (Redis in
+production, each process's memory in the embedded default), as the board's pages
+(`tasks.planning.pages`, whose per-process copies are used here too).
+
+The answers also move with the clock without any write: "overdue now" counts the open tasks
+whose deadline has passed, so it grows at each of today's deadlines, and a new UTC day turns
+today into a past day. An answer computed at `at` is therefore stored with the moment it stops
+being exact (`fresh_until`: the next open deadline at or after `at`, or the next UTC midnight)
+and served only before then.
+
+A cold read stores its answer only when the version read after computing it is still the one
+of the key (a write committed in between could have been read half-way): figures stored under
+a version are exactly that version's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Collection
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.core.cache import cache
+from django.db.models import Subquery
+from django.http import HttpResponse
+from django.utils import timezone
+
+from cotask_common import outages
+from tasks.analytics import selectors
+from tasks.analytics.models import FiguresVersion, TaskFact
+from tasks.planning import pages
+from tasks.rooms.access import membership_in
+from tasks.rooms.models import RoomRole
+
+logger = logging.getLogger("cotask.outages")
+
+# A key changes with every write of its room, so the timeout only frees memory.
+ANSWER_SECONDS = 600
+HEADER = pages.HEADER  # hit | miss | off
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def version_of(room: UUID) -> int:
+    """The room's figures version (0 before its first write)."""
+    return (
+        FiguresVersion.objects.filter(room_id=room).values_list("version", flat=True).first() or 0
+    )
+
+
+def _next_deadline(rooms: Collection[UUID], at: datetime, midnight: datetime) -> Any:
+    # By the index on (room, open deadline), as the read's own "late today" count.
+    return TaskFact.objects.filter(
+        room_id__in=rooms, open_deadline__gte=at, open_deadline__lt=midnight
+    ).order_by("open_deadline")
+
+
+def _midnight_after(at: datetime) -> datetime:
+    return datetime.combine(at.astimezone(UTC).date() + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def fresh_until(*, rooms: Collection[UUID], at: datetime) -> datetime:
+    """Until when figures read at `at` stay exact if nothing is written: the next deadline of
+    an open task of `rooms` at or after `at` ("overdue now" counts it once passed), or the
+    next UTC midnight (the day's deadlines become a past day's), whichever comes first."""
+    midnight = _midnight_after(at)
+    nearest = _next_deadline(rooms, at, midnight).values_list("open_deadline", flat=True).first()
+    return nearest or midnight
+
+
+def _version_and_fresh_until(room: UUID, at: datetime) -> tuple[int, datetime]:
+    """The room's version now and `fresh_until` in one query (a cold read's last)."""
+    midnight = _midnight_after(at)
+    nearest = Subquery(_next_deadline([room], at, midnight).values("open_deadline")[:1])
+    row = (
+        FiguresVersion.objects.filter(room_id=room)
+        .annotate(nearest=nearest)
+        .values_list("version", "nearest")
+        .first()
+    )
+    if row is None:  # no write yet (or facts from before versions existed): ask the facts
+        return 0, fresh_until(rooms=[room], at=at)
+    return row[0], row[1] or midnight
+
+
+def room(*, request: Any, room_id: Any, period: selectors.Period) -> HttpResponse:
+    """`GET …/analytics/rooms/{id}/`: any member; others the 404 of a missing room."""
+    the_room = membership_in(user=request.user, room_id=room_id).room_id
+    version = version_of(the_room)
+    key = pages.page_key("analytics-room", versions=[(the_room, version)], request=request)
+    return _cached(
+        key,
+        lambda: selectors.room_answer(room=the_room, period=period),
+        room=the_room,
+        version=version,
+    )
+
+
+def members(*, request: Any, room_id: Any, period: selectors.Period) -> HttpResponse:
+    """`GET …/analytics/rooms/{id}/members/`: admins and the owner (a member below: 403, a
+    non-member: 404)."""
+    the_room = membership_in(user=request.user, room_id=room_id, at_least=RoomRole.ADMIN).room_id
+    version = version_of(the_room)
+    listed = selectors.room_members(room=the_room)
+    # Who is listed, by what name and role, is part of the answer, and changes with no write
+    # of the figures.
+    digest = hashlib.blake2b(digest_size=16)
+    for member_id, name, role in listed:
+        digest.update(f"{member_id}|{name}|{role};".encode())
+    key = pages.page_key(
+        "analytics-members",
+        versions=[(the_room, version)],
+        request=request,
+        extra=digest.hexdigest(),
+    )
+    return _cached(
+        key,
+        lambda: selectors.members_answer(room=the_room, members=listed, period=period),
+        room=the_room,
+        version=version,
+    )
+
+
+def _cached(key: str, build: Callable[[], Any], *, room: UUID, version: int) -> HttpResponse:
+    """The answer under `key` while still exact, else `build()`'s rendered and stored."""
+    local = pages._local()  # this process's copies (None with LocMemCache)
+    entry = local.get(key) if local is not None else None
+    if entry is None:
+        try:
+            entry = cache.get(key)
+        except Exception as exc:
+            # The cache is a cache: while its Redis is away the answer comes from the database.
+            if outages.unavailable_dependency(exc) != outages.REDIS:
+                raise
+            logger.warning("redis unavailable: %s; %s read without the cache", exc, key[:40])
+            return _response(pages.render(build()), "off")
+        if entry is not None and local is not None:
+            local.put(key, entry)
+    if entry is not None:
+        until, _, body = entry.partition(b"\n")
+        if _micros(timezone.now()) < int(until):
+            return _response(body, "hit")
+    at = timezone.now()
+    body = pages.render(build())
+    now_version, until = _version_and_fresh_until(room, at)
+    if now_version != version:  # a write committed meanwhile: maybe read half-way
+        return _response(body, "miss")
+    entry = f"{_micros(until)}\n".encode() + body
+    if local is not None:
+        local.put(key, entry)
+    try:
+        cache.set(key, entry, ANSWER_SECONDS)
+    except Exception as exc:  # gone between the read and the write: the next read builds it
+        if outages.unavailable_dependency(exc) != outages.REDIS:
+            raise
+    return _response(body, "miss")
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def _response(body: bytes, state: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/json")
+    response[HEADER] = state
+    return response
