@@ -23,14 +23,21 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular import openapi
-from drf_spectacular.plumbing import get_doc
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.plumbing import force_instance, get_doc
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers as drf_serializers
 from rest_framework.settings import api_settings
 
 from cotask_common.pagination import CursorPagination
 
 HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+# Some character that is not whitespace: what a trimmed, non-blank text field accepts.
+NOT_BLANK = r"\S"
+# An address Django's EmailValidator accepts (`format: email` alone admits `a@b.c`, whose
+# one-letter top-level domain Django refuses): a dot-atom, then labels and a TLD of 2 or more.
+_ATOM = "[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+"
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z0-9][A-Za-z0-9-]{{0,61}}[A-Za-z0-9]$"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # Standard answers, by status: the component's name and what it means.
 STANDARD_ERRORS = {
@@ -100,13 +107,39 @@ class AutoSchema(openapi.AutoSchema):
             return CursorPagination()
         return None
 
+    def map_parsers(self) -> list[Any]:
+        media_types = super().map_parsers()
+        # A body without files is JSON. DRF's form parsers read every value as text and coerce it
+        # ("0" is false, a malformed multipart body is an empty one), so a document that offered
+        # them would promise types the server cannot check; the server still reads them.
+        if "application/json" in media_types and not _takes_files(self.get_request_serializer()):
+            return ["application/json"]
+        return media_types
+
     def _map_serializer_field(
         self, field: Any, direction: Any, bypass_extensions: bool = False
     ) -> dict[str, Any]:
         # `format: time` means HH:MM:SS (RFC 3339); the services' clock times are HH:MM.
         if isinstance(field, drf_serializers.TimeField) and _time_format(field) == "%H:%M":
-            return {"type": "string", "pattern": HH_MM, "example": "09:00"}
-        return super()._map_serializer_field(field, direction, bypass_extensions)
+            clock: dict[str, Any] = {"type": "string", "pattern": HH_MM, "example": "09:00"}
+            if field.allow_null:
+                clock["nullable"] = True
+            return clock
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and isinstance(field, drf_serializers.EmailField):
+            schema.setdefault("pattern", EMAIL)
+        # DRF trims a text field and then refuses it blank: "   " is as empty as "".
+        if (
+            direction == "request"
+            and isinstance(field, drf_serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+            and "enum" not in schema
+        ):
+            schema["pattern"] = NOT_BLANK
+        return schema
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         serializers = self.get_response_serializers()
@@ -139,6 +172,36 @@ class AutoSchema(openapi.AutoSchema):
         if self.view.get_throttles():
             found.append("429")
         return found
+
+
+def _takes_files(serializer: Any) -> bool:
+    """Whether a request body (a serializer, or a dict of them per media type) has a file."""
+    if isinstance(serializer, dict):
+        return True  # a view that spelled out its media types keeps them
+    serializer = force_instance(serializer)
+    if not isinstance(serializer, drf_serializers.BaseSerializer):
+        return False
+    if isinstance(serializer, drf_serializers.ListSerializer):
+        serializer = serializer.child
+    fields = getattr(serializer, "fields", {})
+    for field in fields.values():
+        child = getattr(field, "child", None)
+        if isinstance(field, drf_serializers.FileField) or isinstance(
+            child, drf_serializers.FileField
+        ):
+            return True
+        if isinstance(field, drf_serializers.BaseSerializer) and _takes_files(field):
+            return True
+    return False
+
+
+def checked_text(schema: dict[str, Any], **kwargs: Any) -> drf_serializers.CharField:
+    """A text field whose document states `schema` (a `pattern`, lengths) that the service, not
+    the field, checks, with messages of its own: the document says what the server enforces."""
+    field_class = extend_schema_field({"type": "string", **schema})(
+        type("CheckedText", (drf_serializers.CharField,), {})
+    )
+    return field_class(**kwargs)
 
 
 def error_response(description: str) -> OpenApiResponse:
