@@ -32,7 +32,11 @@ class AgendaApi(APIView):
         operation_id="tasks_agenda",
         parameters=[
             OpenApiParameter("start", str, description="YYYY-MM-DD (my zone); default today"),
-            OpenApiParameter("days", int, description="1 (default) to 7"),
+            OpenApiParameter(
+                "days",
+                {"type": "integer", "minimum": 1, "maximum": selectors.MAX_DAYS},
+                description="1 (default) to 7",
+            ),
         ],
         responses=AgendaOutput,
         summary="My agenda: tasks, habits and cards of a day or the next days",

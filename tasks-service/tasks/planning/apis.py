@@ -225,7 +225,11 @@ class TaskHistoryApi(APIView):
 class BoardApi(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("limit", int, description="tasks per column (default 20, max 100)"),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_COLUMN_LIMIT},
+                description="tasks per column (default 20, max 100)",
+            ),
             OpenApiParameter("column", str, enum=list(selectors.BOARD_COLUMNS)),
             OpenApiParameter("cursor", str, description="with `column`: that column's next page"),
         ],
