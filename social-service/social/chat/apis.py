@@ -76,6 +76,11 @@ def _uuid_param(request: Request, name: str) -> UUID | None:
         raise ServiceError.for_field(name, gettext("Not a message id (a UUID).")) from exc
 
 
+# Two characters at least once trimmed, and at most 100.
+SEARCH_TEXT = {"type": "string", "minLength": 2, "maxLength": 100, "pattern": r"\S[\s\S]*\S"}
+NOT_A_GROUP = error_response("Only a group allows this (`not_a_group`)")
+
+
 class ChatMessageThrottle(RateThrottle):
     """Messages one person sends, whatever the conversation."""
 
@@ -101,7 +106,11 @@ class ConversationsApi(APIView):
 class DirectApi(APIView):
     @extend_schema(
         request=DirectInput,
-        responses={200: ConversationOutput, 201: ConversationOutput},
+        responses={
+            200: ConversationOutput,
+            201: ConversationOutput,
+            404: error_response("No person with this id (`not_found`, naming `user_id`)"),
+        },
         summary="Start (or get) my direct conversation with a person",
     )
     def post(self, request: SignedInRequest) -> Response:
@@ -176,7 +185,11 @@ class SettingsApi(APIView):
 
 class SearchApi(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True, description="2 to 100 characters")],
+        parameters=[
+            OpenApiParameter(
+                "q", SEARCH_TEXT, required=True, description="2 to 100 characters, trimmed"
+            )
+        ],
         responses=MessageOutput(many=True),
         summary="Search the messages of my conversations",
     )
@@ -222,7 +235,9 @@ class MembersApi(APIView):
 
 
 class MemberApi(APIView):
-    @extend_schema(responses={204: None}, summary="Remove a member (group admins)")
+    @extend_schema(
+        responses={204: None, 400: NOT_A_GROUP}, summary="Remove a member (group admins)"
+    )
     def delete(self, request: SignedInRequest, conversation_id: UUID, user_id: UUID) -> Response:
         conversation, membership = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)
@@ -232,7 +247,9 @@ class MemberApi(APIView):
 
 
 class AdminsApi(APIView):
-    @extend_schema(request=None, responses={204: None}, summary="Make a member an admin")
+    @extend_schema(
+        request=None, responses={204: None, 400: NOT_A_GROUP}, summary="Make a member an admin"
+    )
     def put(self, request: SignedInRequest, conversation_id: UUID, user_id: UUID) -> Response:
         conversation, membership = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)
@@ -242,7 +259,7 @@ class AdminsApi(APIView):
 
 
 class LeaveApi(APIView):
-    @extend_schema(request=None, responses={204: None}, summary="Leave a group")
+    @extend_schema(request=None, responses={204: None, 400: NOT_A_GROUP}, summary="Leave a group")
     def post(self, request: SignedInRequest, conversation_id: UUID) -> Response:
         conversation, membership = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)

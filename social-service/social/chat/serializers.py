@@ -146,12 +146,12 @@ class DirectInput(serializers.Serializer):
 
 
 class GroupInput(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True, max_length=200)
+    name = serializers.CharField(max_length=100)  # services._clean_name: needed, 100 at most
     member_ids = serializers.ListField(child=serializers.UUIDField(), max_length=1000)
 
 
 class RenameInput(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True, max_length=200)
+    name = serializers.CharField(max_length=100)
 
 
 class MembersInput(serializers.Serializer):

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.errors import ServiceError
+from cotask_common.openapi import error_response
 from cotask_common.security.requests import SignedInRequest
 from social.api import paginated, valid, viewer
 from social.mentors import selectors, services
@@ -41,6 +42,7 @@ class ReadOpenMixin:
 
 class SubjectsApi(APIView):
     permission_classes = [AllowAny]
+    paginated_list = False  # a short fixed list, not a cursor page
 
     @extend_schema(responses=SubjectOutput(many=True), summary="The curated subjects")
     def get(self, request: Request) -> Response:
@@ -48,7 +50,10 @@ class SubjectsApi(APIView):
 
 
 class MyProfileApi(APIView):
-    @extend_schema(responses=MentorOutput, summary="My mentor profile")
+    @extend_schema(
+        responses={200: MentorOutput, 404: error_response("You have no mentor profile")},
+        summary="My mentor profile",
+    )
     def get(self, request: SignedInRequest) -> Response:
         return Response(MentorOutput(selectors.my_profile(user_id=request.user.id)).data)
 
@@ -60,7 +65,10 @@ class MyProfileApi(APIView):
         services.set_profile(user=request.user, **data)
         return Response(MentorOutput(selectors.my_profile(user_id=request.user.id)).data)
 
-    @extend_schema(responses={204: None}, summary="Stop being listed as a mentor")
+    @extend_schema(
+        responses={204: None, 404: error_response("You have no mentor profile")},
+        summary="Stop being listed as a mentor",
+    )
     def delete(self, request: SignedInRequest) -> Response:
         services.withdraw_profile(user_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -85,9 +93,13 @@ class MentorListApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("subject", str, description="A subject code"),
+            OpenApiParameter("subject", str, description="A subject code", enum=sorted(SUBJECTS)),
             OpenApiParameter("language", str, description="An ISO 639-1 code"),
-            OpenApiParameter("min_rating", float, description="Lowest average rating, 1 to 5"),
+            OpenApiParameter(
+                "min_rating",
+                {"type": "number", "minimum": 1, "maximum": 5},
+                description="Lowest average rating, 1 to 5",
+            ),
             OpenApiParameter("active", bool, description="Only mentors active in the last 30 days"),
         ],
         responses=MentorOutput(many=True),

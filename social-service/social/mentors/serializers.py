@@ -8,6 +8,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cotask_common.openapi import checked_text
 from social.api import UserBrief
 from social.mentors.models import MentorProfile, Review
 from social.mentors.subjects import SUBJECTS
@@ -20,7 +21,9 @@ class SubjectOutput(serializers.Serializer):
 
 class ProfileInput(serializers.Serializer):
     subjects = serializers.ListField(
-        child=serializers.CharField(max_length=40),
+        # services._clean_codes checks the codes, with its own message.
+        child=checked_text({"enum": sorted(SUBJECTS)}, max_length=40),
+        min_length=1,
         help_text="Codes from `GET /api/social/mentors/subjects/` (at least one)",
     )
     tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)

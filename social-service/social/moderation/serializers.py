@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from cotask_common.openapi import checked_text
 from social.moderation.models import Report, TargetType
 
 
@@ -20,7 +21,8 @@ class ReasonInput(serializers.Serializer):
 class ReportInput(serializers.Serializer):
     target_type = serializers.ChoiceField(choices=TargetType.choices)
     target_id = serializers.UUIDField()
-    reason = serializers.CharField(allow_blank=True)
+    # services._reason: needed, at most REASON_MAX characters once trimmed.
+    reason = checked_text({"pattern": r"\S", "maxLength": 1000}, allow_blank=True)
 
 
 class ResolveInput(serializers.Serializer):

@@ -57,7 +57,17 @@ class SearchApi(NamedLimitThrottling, APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("q", str, required=True, description="2 to 100 characters"),
+            OpenApiParameter(
+                "q",
+                {
+                    "type": "string",
+                    "minLength": QUERY_MIN,
+                    "maxLength": QUERY_MAX,
+                    "pattern": r"\S[\s\S]*\S",  # two characters at least once trimmed
+                },
+                required=True,
+                description="2 to 100 characters, trimmed",
+            ),
             OpenApiParameter("type", str, enum=["pages", "users"], description="default pages"),
             OpenApiParameter("cursor", str),
             OpenApiParameter("page_size", int),
