@@ -22,9 +22,10 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import force_instance, get_doc
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers as drf_serializers
 from rest_framework.settings import api_settings
 
@@ -125,6 +126,13 @@ class AutoSchema(openapi.AutoSchema):
             if field.allow_null:
                 clock["nullable"] = True
             return clock
+        if isinstance(field, CheckedText | CheckedJSON):
+            document = dict(field.document)
+            if field.help_text:
+                document["description"] = str(field.help_text)
+            if field.allow_null:
+                document["nullable"] = True
+            return document
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction == "request" and isinstance(field, drf_serializers.EmailField):
             schema.setdefault("pattern", EMAIL)
@@ -137,6 +145,8 @@ class AutoSchema(openapi.AutoSchema):
             and schema.get("type") == "string"
             and "pattern" not in schema
             and "enum" not in schema
+            # A RegexField's (or slug's, URL's) own pattern is added later, from its validator.
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
         ):
             schema["pattern"] = NOT_BLANK
         return schema
@@ -195,13 +205,32 @@ def _takes_files(serializer: Any) -> bool:
     return False
 
 
-def checked_text(schema: dict[str, Any], **kwargs: Any) -> drf_serializers.CharField:
-    """A text field whose document states `schema` (a `pattern`, lengths) that the service, not
-    the field, checks, with messages of its own: the document says what the server enforces."""
-    field_class = extend_schema_field({"type": "string", **schema})(
-        type("CheckedText", (drf_serializers.CharField,), {})
-    )
-    return field_class(**kwargs)
+class CheckedText(drf_serializers.CharField):
+    """A text field whose document is `schema` (see `checked_text`)."""
+
+    def __init__(self, *, schema: dict[str, Any], **kwargs: Any) -> None:
+        self.document = {"type": "string", **schema}
+        super().__init__(**kwargs)
+
+
+class CheckedJSON(drf_serializers.JSONField):
+    """A JSON field whose document is `schema` (see `checked_text`)."""
+
+    def __init__(self, *, schema: dict[str, Any], **kwargs: Any) -> None:
+        self.document = dict(schema)
+        super().__init__(**kwargs)
+
+
+def checked_text(schema: dict[str, Any], **kwargs: Any) -> CheckedText:
+    """A text field whose document states `schema` (a `pattern`, lengths, an `enum`) that the
+    service, not the field, checks, with messages of its own: the document says what the server
+    enforces, and a blank value the field lets through to the service is not offered as valid."""
+    return CheckedText(schema=schema, **kwargs)
+
+
+def checked_json(schema: dict[str, Any], **kwargs: Any) -> CheckedJSON:
+    """`checked_text` for a JSON field: `schema` is the value's whole document."""
+    return CheckedJSON(schema=schema, **kwargs)
 
 
 def error_response(description: str) -> OpenApiResponse:
