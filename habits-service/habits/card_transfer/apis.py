@@ -30,7 +30,10 @@ class ImportListApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": ImportInput},
-        responses={202: ImportOutput},
+        responses={
+            202: ImportOutput,
+            404: OpenApiResponse(description="No deck of mine with this id (`deck_not_found`)"),
+        },
         summary="Import cards from a CSV or Anki .apkg file (runs in the background)",
     )
     def post(self, request: SignedInRequest) -> Response:

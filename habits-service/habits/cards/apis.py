@@ -217,7 +217,11 @@ ResetApi = _card_action("reset")
 
 
 class UndoApi(APIView):
-    @extend_schema(request=None, responses=CardOutput, summary="Undo my last answer")
+    @extend_schema(
+        request=None,
+        responses={200: CardOutput, 404: error_response("No answer to undo (`nothing_to_undo`)")},
+        summary="Undo my last answer",
+    )
     def post(self, request: SignedInRequest) -> Response:
         return Response(CardOutput(services.review_undo(user=request.user)).data)
 
@@ -232,21 +236,24 @@ class ReviewListApi(APIView):
 class QueueApi(APIView):
     @extend_schema(
         parameters=[QueueQuery],
-        responses=inline_serializer(
-            "QueueOutput",
-            {
-                "day": serializers.DateField(),
-                "counts": inline_serializer(
-                    "QueueCounts",
-                    {
-                        "new": serializers.IntegerField(),
-                        "learning": serializers.IntegerField(),
-                        "review": serializers.IntegerField(),
-                    },
-                ),
-                "cards": CardOutput(many=True),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "QueueOutput",
+                {
+                    "day": serializers.DateField(),
+                    "counts": inline_serializer(
+                        "QueueCounts",
+                        {
+                            "new": serializers.IntegerField(),
+                            "learning": serializers.IntegerField(),
+                            "review": serializers.IntegerField(),
+                        },
+                    ),
+                    "cards": CardOutput(many=True),
+                },
+            ),
+            404: error_response("No deck of mine with this id (`deck_not_found`)"),
+        },
         summary="Today's due queue: counts and the next cards",
     )
     def get(self, request: SignedInRequest) -> Response:

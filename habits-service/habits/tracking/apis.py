@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -181,7 +182,11 @@ class CheckinListApi(APIView):
 
 
 class CheckinDetailApi(APIView):
-    @extend_schema(responses={204: None}, summary="Undo the check-in of a day")
+    @extend_schema(
+        parameters=[OpenApiParameter("day", OpenApiTypes.DATE, OpenApiParameter.PATH)],
+        responses={204: None},
+        summary="Undo the check-in of a day",
+    )
     def delete(self, request: SignedInRequest, habit_id: str, day: str) -> Response:
         parsed = valid(CheckinInput, {"day": day})["day"]
         services.checkin_undo(user=request.user, habit_id=habit_id, day=parsed)
