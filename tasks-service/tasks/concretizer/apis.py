@@ -40,7 +40,11 @@ def _answer(plan: Plan, created: bool) -> Response:
 class ConcretizeApi(APIView):
     @extend_schema(
         request=ConcretizeInput,
-        responses={202: PlanOutput, 200: PlanOutput},
+        responses={
+            202: PlanOutput,
+            200: PlanOutput,
+            404: error_response("No task with this `task_id` (`task_not_found`)"),
+        },
         summary="Concretize a goal or a task into steps (a job; the result also comes live)",
     )
     def post(self, request: SignedInRequest) -> Response:
