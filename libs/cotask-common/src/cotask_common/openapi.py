@@ -19,6 +19,7 @@ give every operation:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -35,10 +36,11 @@ HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 # Some character that is not whitespace: what a trimmed, non-blank text field accepts.
 NOT_BLANK = r"\S"
 # An address Django's EmailValidator accepts (`format: email` alone admits `a@b.c`, whose
-# one-letter top-level domain Django refuses): a dot-atom, then labels and a TLD of 2 or more.
+# one-letter top-level domain Django refuses): a dot-atom, then labels and a TLD of 2 to 63
+# letters (Django refuses digits there).
 _ATOM = "[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+"
 _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-EMAIL = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z0-9][A-Za-z0-9-]{{0,61}}[A-Za-z0-9]$"
+EMAIL = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # Standard answers, by status: the component's name and what it means.
 STANDARD_ERRORS = {
@@ -126,7 +128,7 @@ class AutoSchema(openapi.AutoSchema):
             if field.allow_null:
                 clock["nullable"] = True
             return clock
-        if isinstance(field, CheckedText | CheckedJSON):
+        if isinstance(getattr(field, "document", None), dict):
             document = dict(field.document)
             if field.help_text:
                 document["description"] = str(field.help_text)
@@ -231,6 +233,14 @@ def checked_text(schema: dict[str, Any], **kwargs: Any) -> CheckedText:
 def checked_json(schema: dict[str, Any], **kwargs: Any) -> CheckedJSON:
     """`checked_text` for a JSON field: `schema` is the value's whole document."""
     return CheckedJSON(schema=schema, **kwargs)
+
+
+def documented(field_class: type[Any], schema: Callable[[], dict[str, Any]], **kwargs: Any) -> Any:
+    """A `field_class(**kwargs)` whose document is `schema()`, called when the document is made
+    (after every app registered what it lists): for a field a service narrows in its own
+    validation, such as a dict of known keys only."""
+    attrs = {"document": property(lambda _field: schema())}
+    return type(f"Documented{field_class.__name__}", (field_class,), attrs)(**kwargs)
 
 
 def error_response(description: str) -> OpenApiResponse:
