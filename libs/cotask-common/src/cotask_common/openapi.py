@@ -153,6 +153,13 @@ class AutoSchema(openapi.AutoSchema):
             schema["pattern"] = NOT_BLANK
         return schema
 
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        # A documented field's schema is all there is (no "or blank" for a blank the field
+        # lets through to the service's own check).
+        if isinstance(getattr(field, "document", None), dict):
+            return
+        super()._insert_field_validators(field, schema)
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         serializers = self.get_response_serializers()
         if self.method == "DELETE" and _has_body(serializers):
