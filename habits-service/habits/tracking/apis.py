@@ -184,7 +184,7 @@ class CheckinListApi(APIView):
 class CheckinDetailApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("day", OpenApiTypes.DATE, OpenApiParameter.PATH)],
-        responses={204: None},
+        responses={204: None, 400: error_response("`day` is not a date (YYYY-MM-DD)")},
         summary="Undo the check-in of a day",
     )
     def delete(self, request: SignedInRequest, habit_id: str, day: str) -> Response:
