@@ -71,7 +71,7 @@ def test_the_document_holds_under_fuzzing(gateway: str, service: str, tmp_path: 
     if RECORD_BASELINE:
         command += ["--baseline", str(baseline)]
         if baseline.exists():
-            command += ["--baseline-update", "--baseline-prune"]
+            command += ["--baseline-update"]  # merged: runs differ in what the server holds
     elif baseline.exists():
         command += ["--baseline", str(baseline)]
     done = subprocess.run(
