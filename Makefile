@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 SERVICES := auth social tasks habits media notifications
 
-.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench bench-soak bench-habits bench-chat-delivery bench-cards bench-cards-import bench-task-reminders bench-task-analytics bench-agenda bench-video bench-concretizer events-doc messages compilemessages
+.PHONY: help install run test test-unit test-e2e lint format infra-up infra-down infra-status migrations bench bench-soak bench-habits bench-chat-delivery bench-cards bench-cards-import bench-task-reminders bench-task-analytics bench-agenda bench-video bench-concretizer bench-mentor-search bench-learning-match events-doc messages compilemessages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -87,6 +87,12 @@ bench-video: install  ## media: converting a generated 60-second 720p video to t
 
 bench-agenda: install  ## tasks: one person's agenda (500 open tasks, 20 habits, 5,000 cards; target p99 <= 20 ms)
 	.venv/bin/python bench/agenda.py
+
+bench-mentor-search: install  ## social: mentor search with text, subject, rating and language over 100,000 mentors (target p99 <= 30 ms at 4 clients)
+	.venv/bin/python bench/mentor_search.py $(ARGS)
+
+bench-learning-match: install  ## social: a learning request's matching mentors over 100,000 mentors (target p99 <= 30 ms at 4 clients)
+	.venv/bin/python bench/social_learning_match.py $(ARGS)
 
 bench-concretizer: install  ## tasks: the concretizer's 30-goal evaluation set (PROVIDER=llm: the configured API), scores, latency
 	.venv/bin/python bench/concretizer_eval.py --provider $(or $(PROVIDER),rules)

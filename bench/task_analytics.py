@@ -13,10 +13,11 @@ this process (routing, token check, view, JSON), one at a time.
 
 Data (COPY, straight into the analytics tables, as the consumer would have left them): two
 team rooms of `--members` members with two years of history, one of `--small` tasks and one of
-`--large`: per day and per person (and the whole room) created, completed, lead-time buckets,
-status and overdue changes; open work now by priority and deadline day; and one fact row per
-task (the "overdue now" query reads today's deadlines from them by an index). The aggregate
-rows grow with days and members, not with tasks; the fact rows grow with tasks.
+`--large`: a row per day and per person (and the whole room) with created, completed,
+lead-time buckets, status and overdue changes and open tasks' deadlines that day (`DayTotals`),
+their monthly sums (`MonthTotals`); open work now by priority; and one fact row per task (the
+"overdue now" query reads today's deadlines from them by an index). The aggregate rows grow
+with days and members, not with tasks; the fact rows grow with tasks.
 
 Measured per size: GET the room's figures for the last 30 days and for a year, the per-member
 figures (30 days) and my own (30 days); p50/p99 over `--requests` reads, this process's CPU
@@ -55,14 +56,14 @@ PRIORITIES = ("none", "low", "medium", "high", "urgent")
 
 def generate(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection
-    from tasks.analytics.models import ROOM, CurrentCount, DailyCount, MonthlyCount, TaskFact
+    from tasks.analytics.models import ROOM, CurrentCount, DayTotals, MonthTotals, TaskFact
     from tasks.rooms.models import Membership, Room, RoomRole
 
     from cotask_common.users.models import UserRef
 
     rng = random.Random(args.seed)  # noqa: S311 - reproducible data, not secrets
     with connection.cursor() as cursor:
-        for model in (TaskFact, DailyCount, CurrentCount, MonthlyCount, Membership, Room):
+        for model in (TaskFact, DayTotals, CurrentCount, MonthTotals, Membership, Room):
             cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
     today = datetime.now(UTC).date()
     first_day = today - timedelta(days=DAYS - 1)
@@ -80,56 +81,63 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
             ]
         )
         per_day = size / DAYS
-        daily: list[tuple] = []
+        # (user, day) → the day's figures, as the consumer's columns; `lead` its lead times.
+        days: dict[tuple[uuid.UUID, date], dict[str, int]] = {}
+        leads: dict[tuple[uuid.UUID, date], dict[str, int]] = {}
         for user in [ROOM, *people]:
             share = 1.0 if user == ROOM else 2.0 / args.members
             for offset in range(DAYS):
                 day = first_day + timedelta(days=offset)
                 made = max(0, round(rng.gauss(per_day * share, per_day * share / 4 + 0.1)))
                 done = max(0, round(made * rng.uniform(0.6, 1.0)))
-                values = {
+                days[user, day] = {
                     "created": made,
                     "completed": done,
-                    "s:pending": made - done,
-                    "s:in_progress": rng.randint(-2, 2),
-                    "s:completed": done,
+                    "s_pending": made - done,
+                    "s_in_progress": rng.randint(-2, 2),
+                    "s_completed": done,
                     "overdue": rng.randint(-3, 3),
                 }
                 spread = max(1, done // 8)
-                for bucket in rng.sample(range(40, 200), min(8, max(1, done))):
-                    values[f"lt:{bucket}"] = spread
-                daily.extend(
-                    (str(room.id), str(user), day.isoformat(), metric, n)
-                    for metric, n in values.items()
-                    if n
-                )
-        copy_rows(
-            DailyCount._meta.db_table,
-            ["room_id", "user_id", "day", "metric", "n"],
-            iter(daily),
-            len(daily),
-            f"daily rows ({size:,} tasks)",
-        )
-        monthly: dict[tuple, int] = {}
-        for room_id, user, day, metric, n in daily:
-            if metric.startswith("s:") or metric == "overdue":
-                key = (room_id, user, day[:8] + "01", metric)
-                monthly[key] = monthly.get(key, 0) + n
-        copy_rows(
-            MonthlyCount._meta.db_table,
-            ["room_id", "user_id", "month", "metric", "n"],
-            ((*key, n) for key, n in monthly.items()),
-            len(monthly),
-            f"monthly rows ({size:,} tasks)",
-        )
+                leads[user, day] = {
+                    str(bucket): spread
+                    for bucket in sorted(rng.sample(range(40, 200), min(8, max(1, done))))
+                }
         current: list[tuple] = []
         for user in [ROOM, *people]:
             share = 1.0 if user == ROOM else 2.0 / args.members
             for priority in PRIORITIES:
                 current.append((str(room.id), str(user), f"p:{priority}", int(size * 0.06 * share)))
+            # Open tasks' deadlines: 3 a day from 200 days ago to 200 days ahead.
             for offset in range(-200, 200):
-                due = today + timedelta(days=offset)
-                current.append((str(room.id), str(user), f"due:{due.isoformat()}", 3))
+                days.setdefault((user, today + timedelta(days=offset)), {})["due"] = 3
+        columns = ("created", "completed", "s_pending", "s_in_progress", "s_completed",
+                   "overdue", "due")  # fmt: skip
+        copy_rows(
+            DayTotals._meta.db_table,
+            ["room_id", "user_id", "day", *columns, "lead_times"],
+            (
+                (str(room.id), str(user), day.isoformat(),
+                 *(values.get(c, 0) for c in columns), json.dumps(leads.get((user, day), {})))
+                for (user, day), values in days.items()
+            ),
+            len(days),
+            f"day rows ({size:,} tasks)",
+        )  # fmt: skip
+        monthly: dict[tuple, list[int]] = {}
+        month_columns = columns[2:]
+        for (user, day), values in days.items():
+            row = monthly.setdefault((user, day.replace(day=1)), [0] * len(month_columns))
+            for index, column in enumerate(month_columns):
+                row[index] += values.get(column, 0)
+        copy_rows(
+            MonthTotals._meta.db_table,
+            ["room_id", "user_id", "month", *month_columns],
+            ((str(room.id), str(user), month.isoformat(), *values)
+             for (user, month), values in monthly.items()),
+            len(monthly),
+            f"month rows ({size:,} tasks)",
+        )  # fmt: skip
         copy_rows(
             CurrentCount._meta.db_table,
             ["room_id", "user_id", "metric", "n"],
@@ -228,7 +236,7 @@ def measure(args: argparse.Namespace, state: dict[str, Any], key: Any, kid: str)
             )
             if args.explain:
                 for q in sql:
-                    if q.lstrip().upper().startswith("SELECT"):
+                    if q.lstrip().upper().startswith(("SELECT", "WITH")):
                         with connection.cursor() as cursor:
                             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {q}")
                             print("\n".join(r[0] for r in cursor.fetchall()), "\n")

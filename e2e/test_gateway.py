@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
+import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
-from harness import SERVICES
+from harness import SERVICES, register_and_login, whoami
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -98,6 +101,53 @@ def test_docs_page_offers_all_six_schemas(gateway: str) -> None:
         timeout=30,
     )
     assert bundle.status_code == 200
+
+
+_DRIVE_LOGIN = """
+const { logIn } = require("./login.js");
+(async () => {
+  const [base, login, password] = process.argv.slice(2);
+  const good = await logIn(login, password, { base });
+  const bad = await logIn(login, password + "-wrong", { base });
+  process.stdout.write(JSON.stringify({ good, bad }));
+})();
+"""
+
+
+def test_the_docs_page_logs_in_once_for_every_service(gateway: str, tmp_path: Path) -> None:
+    page = requests.get(f"{gateway}/api/docs/", timeout=10).text
+    assert 'id="cotask-login"' in page and 'src="/api/docs/login.js"' in page
+    assert "CotaskDocsLogin.attach(window.ui" in page
+    script = requests.get(f"{gateway}/api/docs/login.js", timeout=10)
+    assert script.status_code == 200
+    assert "javascript" in script.headers["Content-Type"]
+    assert 'preauthorizeApiKey("jwtAuth"' in script.text
+    # The token the form hands Swagger UI goes with "Try it out" in each document: the scheme
+    # it authorizes is every document's one bearer scheme.
+    for service in SERVICES:
+        schema = requests.get(f"{gateway}/api/{service}/schema/?format=json", timeout=30).json()
+        assert set(schema["components"]["securitySchemes"]) == {"jwtAuth"}, service
+    if shutil.which("node") is None:
+        pytest.fail("Node.js is needed to run the docs page's script (see the README)")
+    # The page's own login code, as the gateway serves it, run by Node against the gateway.
+    (tmp_path / "login.js").write_text(script.text)
+    (tmp_path / "drive.js").write_text(_DRIVE_LOGIN)
+    account = register_and_login(gateway)
+    ran = subprocess.run(
+        ["node", "drive.js", gateway, account["user"]["username"], account["password"]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    assert result["good"]["ok"] is True and result["good"]["expiresIn"] > 0
+    for service in SERVICES:
+        assert whoami(gateway, service, result["good"]["access"]).status_code == 200, service
+    assert result["bad"]["ok"] is False
+    assert result["bad"]["message"] and "HTTP" not in result["bad"]["message"]  # the server's
 
 
 def test_each_admin_is_reachable(gateway: str) -> None:

@@ -85,6 +85,9 @@ SOCIAL_CHAT_MESSAGE_RATE = env_str("SOCIAL_CHAT_MESSAGE_RATE", "60/m")
 SOCIAL_MENTOR_RANK_PRIOR_WEIGHT = env_int("SOCIAL_MENTOR_RANK_PRIOR_WEIGHT", 10)
 SOCIAL_MENTOR_ACTIVE_DAYS = env_int("SOCIAL_MENTOR_ACTIVE_DAYS", 30)
 SOCIAL_MENTOR_REVIEW_MAX_LENGTH = env_int("SOCIAL_MENTOR_REVIEW_MAX_LENGTH", 2000)
+# A new learning request tells at most this many mentors, the top of its match list: the
+# fan-out of one request stays bounded however many mentors teach the subject.
+SOCIAL_LEARNING_MATCH_NOTIFY = env_int("SOCIAL_LEARNING_MATCH_NOTIFY", 50)
 
 # Django admin: staff accounts named like a CoTask moderator/admin moderate as that account
 # (social/moderation/admin_access.py).

@@ -323,6 +323,47 @@ def on_review(event: Event) -> None:
     )
 
 
+# social.learning_request.offered tells the request's author; .matched, each mentor it names
+# (social caps them at SOCIAL_LEARNING_MATCH_NOTIFY).
+_LEARNING_NOTICES = {
+    "social.learning_request.offered": ("learning_offer", "student_id", "mentor_user_id"),
+}
+
+
+def _learning_target(data: dict[str, Any]) -> Target:
+    return Target(service="social", kind="learning_request", id=str(data.get("request_id", "")))
+
+
+@event_handler(*_LEARNING_NOTICES)
+def on_learning_offer(event: Event) -> None:
+    data = event.data
+    _notify_by_table(
+        event,
+        _LEARNING_NOTICES,
+        target=_learning_target(data),
+        params={},
+        data={
+            "request_id": data.get("request_id"),
+            "offer_id": data.get("offer_id"),
+            "mentor_id": data.get("mentor_id"),
+            "mentor_handle": data.get("mentor_handle"),
+        },
+    )
+
+
+@event_handler("social.learning_request.matched")
+def on_learning_request_matched(event: Event) -> None:
+    data = event.data
+    _notify_each(
+        event,
+        _uuids(data.get("recipient_ids")),
+        type="learning_request_match",
+        actor_id=_uuid(data.get("student_id")) or _actor(event),
+        target=_learning_target(data),
+        data={"request_id": data.get("request_id"), "subject": data.get("subject")},
+    )
+
+
 @event_handler("social.comment.created")
 def on_comment(event: Event) -> None:
     """One comment may tell three kinds of people: the post's author (comment), the parent

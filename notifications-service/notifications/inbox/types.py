@@ -243,6 +243,21 @@ REVIEW_ANSWERED = register_type(
         single=gettext_lazy("%(actor)s answered your review"),
     )
 )
+LEARNING_OFFER = register_type(
+    NotificationType(
+        key="learning_offer",
+        description=gettext_lazy("A mentor made an offer on your learning request."),
+        single=gettext_lazy("%(actor)s made an offer on your learning request"),
+    )
+)
+LEARNING_REQUEST_MATCH = register_type(
+    NotificationType(
+        key="learning_request_match",
+        description=gettext_lazy("A new learning request matches the subjects you teach."),
+        email=False,
+        single=gettext_lazy("%(actor)s is looking for a mentor in a subject you teach"),
+    )
+)
 BANNED = register_type(
     NotificationType(
         key="account_banned",

@@ -15,14 +15,21 @@ from rest_framework.views import APIView
 
 from cotask_common.errors import ServiceError
 from cotask_common.openapi import error_response
+from cotask_common.pagination import CursorPagination
 from cotask_common.security.requests import SignedInRequest
 from social.api import paginated, valid, viewer
 from social.mentors import selectors, services
+from social.mentors.models import LearningRequest
 from social.mentors.serializers import (
     AnswerInput,
+    MatchOutput,
     MentorOutput,
+    OfferInput,
+    OfferOutput,
     ProfileInput,
     RemoveInput,
+    RequestInput,
+    RequestOutput,
     ReviewEditInput,
     ReviewInput,
     ReviewOutput,
@@ -197,3 +204,136 @@ class RemoveApi(APIView):
         data = valid(RemoveInput, request.data)
         services.remove_review(review=review, viewer=viewer(request), reason=data["reason"])
         return Response(_review_out(review_id, request))
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning requests, under `/api/social/learning-requests/`
+
+
+def _request_out(request_id: UUID, request: Request) -> Any:
+    return RequestOutput(selectors.request_for(request_id=request_id, viewer=viewer(request))).data
+
+
+class RequestsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=RequestInput, responses={201: RequestOutput}, summary="Post a learning request"
+    )
+    def post(self, request: SignedInRequest) -> Response:
+        data = valid(RequestInput, request.data)
+        created = services.create_request(author_id=request.user.id, **data)
+        return Response(_request_out(created.id, request), status=status.HTTP_201_CREATED)
+
+
+class MyRequestsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, description="open, accepted or closed")],
+        responses=RequestOutput(many=True),
+        summary="My learning requests, newest first",
+    )
+    def get(self, request: SignedInRequest) -> Response:
+        wanted = request.query_params.get("status") or None
+        if wanted is not None and wanted not in LearningRequest.Status.values:
+            raise ServiceError.for_field(
+                "status",
+                gettext("Must be one of: %(choices)s.")
+                % {"choices": ", ".join(LearningRequest.Status.values)},
+            )
+        rows = selectors.my_requests(user_id=request.user.id, status=wanted)
+        return paginated(self, request, rows, RequestOutput)
+
+
+class RequestsForMeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=RequestOutput(many=True),
+        summary="Open requests of the subjects I teach, newest first",
+    )
+    def get(self, request: SignedInRequest) -> Response:
+        rows = selectors.requests_for_mentor(viewer=viewer(request))
+        return paginated(self, request, rows, RequestOutput)
+
+
+class RequestApi(ReadOpenMixin, APIView):
+    @extend_schema(responses=RequestOutput, summary="A learning request")
+    def get(self, request: Request, request_id: UUID) -> Response:
+        return Response(_request_out(request_id, request))
+
+    @extend_schema(request=RequestInput, responses=RequestOutput, summary="Edit my open request")
+    def patch(self, request: SignedInRequest, request_id: UUID) -> Response:
+        found = selectors.request_for(request_id=request_id, viewer=viewer(request))
+        data = valid(RequestInput, request.data, partial=True)
+        services.update_request(request=found, actor_id=request.user.id, **data)
+        return Response(_request_out(request_id, request))
+
+
+class CloseRequestApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=RequestOutput, summary="Close (withdraw) my request")
+    def post(self, request: SignedInRequest, request_id: UUID) -> Response:
+        found = selectors.request_for(request_id=request_id, viewer=viewer(request))
+        services.close_request(request=found, actor_id=request.user.id)
+        return Response(_request_out(request_id, request))
+
+
+class MatchesApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=MatchOutput(many=True),
+        summary="Mentors matching a request, best first, each with the reasons",
+    )
+    def get(self, request: Request, request_id: UUID) -> Response:
+        found = selectors.request_for(request_id=request_id, viewer=viewer(request))
+        # A first page reads only the mentors that can be on it (and the one after, which
+        # tells whether there is a next page); a later page reads the whole ranking.
+        first = None
+        if "cursor" not in request.query_params:
+            first = CursorPagination().get_page_size(request) + 1
+        rows = selectors.matching_mentors(request=found, viewer=viewer(request), first=first)
+        return paginated(
+            self,
+            request,
+            rows,
+            MatchOutput,
+            ordering=("-match_score", "-id"),
+            context={"learning_request": found},
+        )
+
+
+class OffersApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=OfferOutput(many=True),
+        summary="A request's offers (all for its author, one's own for a mentor)",
+    )
+    def get(self, request: SignedInRequest, request_id: UUID) -> Response:
+        found = selectors.request_for(request_id=request_id, viewer=viewer(request))
+        rows = selectors.offers_on(request=found, viewer=viewer(request))
+        return paginated(self, request, rows, OfferOutput)
+
+    @extend_schema(request=OfferInput, responses={201: OfferOutput}, summary="Offer to teach")
+    def post(self, request: SignedInRequest, request_id: UUID) -> Response:
+        found = selectors.request_for(request_id=request_id, viewer=viewer(request))
+        data = valid(OfferInput, request.data)
+        offer = services.create_offer(request=found, mentor_user_id=request.user.id, **data)
+        return Response(
+            OfferOutput(selectors.offer_for(offer_id=offer.id)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class AcceptOfferApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=OfferOutput, summary="Accept an offer on my request")
+    def post(self, request: SignedInRequest, request_id: UUID, offer_id: UUID) -> Response:
+        found = selectors.request_for(request_id=request_id, viewer=viewer(request))
+        offer = services.accept_offer(request=found, offer_id=offer_id, actor_id=request.user.id)
+        return Response(OfferOutput(selectors.offer_for(offer_id=offer.id)).data)

@@ -35,6 +35,10 @@ class MentorProfile(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     # The last post, review answer or chat message (services.touch_activity).
     last_active_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # What search matches (services.search_text): the names, bio, tags and the subjects in
+    # en/ru/uk. On PostgreSQL a generated `search_vector` column over it, with a GIN index, is
+    # added by social.search's migration (SQLite searches this text by containment).
+    search_text = models.TextField(blank=True, default="", db_default="")
 
     reviews_count = models.PositiveIntegerField(default=0)
     rating_sum = models.PositiveIntegerField(default=0)
@@ -57,11 +61,16 @@ class MentorProfile(models.Model):
 class MentorSubject(models.Model):
     profile = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="+")
     code = models.CharField(max_length=40)
+    # The profile's `selectors.match_base` (rank + experience), copied here in the same
+    # transaction as every change of its parts (services.sync_match_base), so a request's
+    # matching reads a subject's mentors best-first from the index (docs/decisions.md).
+    base_score = models.FloatField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["code", "profile"], name="mentorsubject_unique")
         ]
+        indexes = [models.Index(fields=["code", "-base_score"], name="mentorsubject_base_idx")]
 
     def __str__(self) -> str:
         return self.code
@@ -70,11 +79,14 @@ class MentorSubject(models.Model):
 class MentorLanguage(models.Model):
     profile = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="+")
     code = models.CharField(max_length=8)
+    # As MentorSubject.base_score: the speakers of a language, best-first.
+    base_score = models.FloatField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["code", "profile"], name="mentorlanguage_unique")
         ]
+        indexes = [models.Index(fields=["code", "-base_score"], name="mentorlanguage_base_idx")]
 
     def __str__(self) -> str:
         return self.code
@@ -95,7 +107,7 @@ class Review(models.Model):
     class Interaction(models.TextChoices):
         # A direct conversation in which the mentor sent at least one message.
         CONVERSATION = "conversation"
-        # Reserved: an accepted learning request (issue 21's learning requests).
+        # The mentor's offer on one of the student's learning requests was accepted.
         LEARNING_REQUEST = "learning_request"
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
@@ -139,3 +151,96 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}* by {self.student_id} for {self.mentor_id}"
+
+
+class LearningRequest(models.Model):
+    """A student's request for a mentor (issue 21). Who sees it: see selectors.request_for."""
+
+    class Level(models.TextChoices):
+        BEGINNER = "beginner"
+        INTERMEDIATE = "intermediate"
+        ADVANCED = "advanced"
+
+    class Visibility(models.TextChoices):
+        # Anyone, as a public page's posts.
+        PUBLIC = "public"
+        # The approved followers of the author's personal page, as a private page's posts.
+        FOLLOWERS = "followers"
+        # Only the mentors it is meant for (those teaching its subject, or who offered).
+        PRIVATE = "private"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        # An offer was accepted (`accepted_offer`); the conversation is `conversation_id`.
+        ACCEPTED = "accepted"
+        # The author closed (withdrew) it.
+        CLOSED = "closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    author = models.ForeignKey(UserRef, on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=40)
+    tags = models.JSONField(default=list, blank=True)
+    requirements = models.TextField(blank=True, default="")
+    level = models.CharField(max_length=16, choices=Level.choices, default=Level.BEGINNER)
+    language = models.CharField(max_length=8)
+    budget_min = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    budget_max = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    deadline = models.DateField(null=True, blank=True)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    conversation_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["author", "-id"], name="learnreq_author_idx"),
+            # The mentors' list: open requests of one subject, newest first.
+            models.Index(
+                fields=["subject", "-id"],
+                name="learnreq_open_subject_idx",
+                condition=models.Q(status="open"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} by {self.author_id} ({self.status})"
+
+
+class LearningOffer(models.Model):
+    """A mentor's offer on a learning request: one open offer per mentor per request."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ACCEPTED = "accepted"
+        # Another offer was accepted, or the request was closed.
+        DECLINED = "declined"
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    request = models.ForeignKey(LearningRequest, on_delete=models.CASCADE, related_name="offers")
+    mentor = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="+")
+    message = models.TextField()
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "mentor"],
+                name="learnoffer_one_open",
+                condition=models.Q(status="open"),
+            )
+        ]
+        indexes = [
+            models.Index(fields=["request", "-id"], name="learnoffer_request_idx"),
+            models.Index(fields=["mentor", "status"], name="learnoffer_mentor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"offer by {self.mentor_id} on {self.request_id} ({self.status})"

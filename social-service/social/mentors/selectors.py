@@ -9,16 +9,37 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language_info, gettext, ngettext
 
 from cotask_common.errors import NotFound
 from social.chat.models import Conversation, Message
-from social.mentors.models import MentorLanguage, MentorProfile, MentorSubject, Review
-from social.pages.models import PageBlock
+from social.mentors.models import (
+    LearningOffer,
+    LearningRequest,
+    MentorLanguage,
+    MentorProfile,
+    MentorSubject,
+    Review,
+)
+from social.mentors.subjects import SUBJECTS
+from social.pages.models import Follow, Page, PageBlock
 from social.pages.selectors import Viewer, check_visible, is_staff, viewer_id
 
 
@@ -145,9 +166,16 @@ def blocked_between(*, a: uuid.UUID, b: uuid.UUID) -> bool:
 
 
 def interaction(*, mentor_id: uuid.UUID, student_id: uuid.UUID) -> str | None:
-    """The interaction that lets `student_id` review `mentor_id`, or None. Today: their direct
-    conversation holds a message from the mentor. An accepted learning request is the second
-    kind (Review.Interaction.LEARNING_REQUEST), checked here when it exists."""
+    """The interaction that lets `student_id` review `mentor_id`, or None: the mentor's offer on
+    one of the student's learning requests was accepted, or their direct conversation holds a
+    message from the mentor."""
+    accepted = LearningOffer.objects.filter(
+        status=LearningOffer.Status.ACCEPTED,
+        mentor__user_id=mentor_id,
+        request__author_id=student_id,
+    ).exists()
+    if accepted:
+        return Review.Interaction.LEARNING_REQUEST
     first, second = sorted([str(mentor_id), str(student_id)])
     answered = Message.objects.filter(
         conversation__pair_key=f"{first}:{second}",
@@ -156,3 +184,281 @@ def interaction(*, mentor_id: uuid.UUID, student_id: uuid.UUID) -> str | None:
         deleted_at__isnull=True,
     ).exists()
     return Review.Interaction.CONVERSATION if answered else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning requests
+#
+# Who sees a request (docs/decisions.md): its author and staff always; nobody else when the
+# author is banned or deleted, or has blocked the viewer from one of their pages. Otherwise
+# `public`: anyone, anonymous callers too; `followers`: the approved followers of the author's
+# personal page (the rule of a private page's posts); `private`: nobody more. On top of that,
+# every visibility reaches the mentors it is meant for: those teaching its subject (on a
+# visible profile) and those who already offered, or no mentor could offer on it.
+
+
+def no_request() -> NotFound:
+    """The 404 of a request that is absent or hidden (one text, so they cannot be told apart)."""
+    return NotFound(gettext("No learning request with this id."), code="not_found")
+
+
+def _taught_by(user_id: uuid.UUID | None) -> QuerySet[MentorSubject, Any]:
+    return MentorSubject.objects.filter(
+        profile__user_id=user_id,
+        profile__withdrawn_at__isnull=True,
+        profile__page__is_blocked=False,
+    ).values("code")
+
+
+def visible_requests_q(*, viewer: Viewer) -> Q:
+    """A filter over LearningRequest: the requests `viewer` may read (one condition with
+    subqueries, so the lists stay constant in queries)."""
+    if is_staff(viewer):
+        return Q()
+    user_id = viewer_id(viewer)
+    public = Q(visibility=LearningRequest.Visibility.PUBLIC)
+    alive = Q(author__is_banned=False, author__is_deleted=False)
+    if user_id is None:
+        return alive & public
+    followed = Follow.objects.filter(
+        user_id=user_id, status=Follow.Status.APPROVED, page__kind=Page.Kind.PERSONAL
+    ).values("page__owner_id")
+    blocked_by = PageBlock.objects.filter(user_id=user_id).values("page__owner_id")
+    offered = LearningOffer.objects.filter(mentor__user_id=user_id).values("request_id")
+    audience = (
+        public
+        | Q(visibility=LearningRequest.Visibility.FOLLOWERS, author_id__in=followed)
+        | Q(subject__in=_taught_by(user_id))
+        | Q(id__in=offered)
+    )
+    return Q(author_id=user_id) | (alive & ~Q(author_id__in=blocked_by) & audience)
+
+
+def _requests() -> QuerySet[LearningRequest]:
+    return LearningRequest.objects.select_related("author")
+
+
+def request_for(*, request_id: uuid.UUID | str, viewer: Viewer) -> LearningRequest:
+    """A request the viewer may read; NotFound otherwise (a hidden one looks absent)."""
+    try:
+        key = uuid.UUID(str(request_id))
+    except ValueError as exc:
+        raise no_request() from exc
+    found = _requests().filter(Q(id=key) & visible_requests_q(viewer=viewer)).first()
+    if found is None:
+        raise no_request()
+    return found
+
+
+def my_requests(*, user_id: uuid.UUID, status: str | None = None) -> QuerySet[LearningRequest]:
+    rows = _requests().filter(author_id=user_id)
+    return rows.filter(status=status) if status else rows
+
+
+def requests_for_mentor(*, viewer: Viewer) -> QuerySet[LearningRequest]:
+    """Open requests of the subjects the viewer teaches, that they may see, not their own."""
+    user_id = viewer_id(viewer)
+    return (
+        _requests()
+        .filter(status=LearningRequest.Status.OPEN, subject__in=_taught_by(user_id))
+        .filter(visible_requests_q(viewer=viewer))
+        .exclude(author_id=user_id)
+    )
+
+
+# The match score (docs/decisions.md): every matched mentor teaches the request's subject; on
+# top, each of the request's tags among the mentor's tags adds 1, speaking the request's
+# language 2, the Bayesian rank 0 to 5, and the years of experience up to 2 (capped at 20).
+MATCH_TAG_WEIGHT = 1.0
+MATCH_LANGUAGE_WEIGHT = 2.0
+MATCH_YEARS_CAP = 20
+# Float sums in another order may differ in the last bits: the candidate window is widened by
+# this much, so rounding can only add a candidate, never drop one.
+MATCH_SLACK = 1e-6
+
+
+def match_base(prefix: str = "") -> Any:
+    """min(years, 20) / 10 + rank: the part of the match score no request changes (over
+    MentorProfile, or a relation with `prefix`). Stored as `base_score` on the subject and
+    language rows (services.sync_match_base)."""
+    years: Any = Cast(
+        Least(F(f"{prefix}years_experience"), Value(MATCH_YEARS_CAP)), FloatField()
+    ) / Value(MATCH_YEARS_CAP / 2)
+    return years + F(f"{prefix}rank")
+
+
+def _matchable(request: LearningRequest, viewer: Viewer, exclude_users: Any, prefix: str = "") -> Q:
+    """The mentors `matching_mentors` may list, as a filter over MentorProfile or `prefix`."""
+    alive = Q(**{f"{prefix}withdrawn_at__isnull": True, f"{prefix}user__is_deleted": False})
+    rows = alive & _visible_q(viewer, prefix=prefix) & ~Q(**{f"{prefix}user_id": request.author_id})
+    if exclude_users is not None:
+        rows &= ~Q(**{f"{prefix}user_id__in": exclude_users})
+    return rows
+
+
+def matching_mentors(
+    *,
+    request: LearningRequest,
+    viewer: Viewer,
+    first: int | None = None,
+    exclude_users: Any = None,
+) -> QuerySet[Any]:
+    """Visible mentors teaching the request's subject (never its author, nor `exclude_users`:
+    a subquery of user ids), with `match_score` and `speaks` annotated; order by
+    `-match_score, -id`.
+
+    With `first`, only the mentors that can be among the first `first` of that order are
+    read (`_candidates`): the same rows in the same order for the first `first`, and nothing
+    after them, so only for a first page (or a top-N)."""
+    speaks, score = _match_score(request)
+    rows = _profiles().filter(_matchable(request, viewer, exclude_users))
+    candidates = _candidates(request, viewer, first, exclude_users) if first else None
+    if candidates is None:  # every mentor of the subject
+        rows = rows.filter(
+            id__in=MentorSubject.objects.filter(code=request.subject).values("profile_id")
+        )
+    else:
+        rows = rows.filter(id__in=candidates)
+    return rows.annotate(speaks=speaks, match_score=score)
+
+
+def _match_score(request: LearningRequest, prefix: str = "", outer: str = "id") -> tuple[Any, Any]:
+    """(`speaks`, `match_score`) over MentorProfile, or over a relation with `prefix` whose
+    profile id is `outer`: one expression, so both orders are the same to the last bit."""
+    speaking = MentorLanguage.objects.filter(profile_id=OuterRef(outer), code=request.language)
+    speaks = Exists(speaking)
+    score: Any = Cast(
+        Least(F(f"{prefix}years_experience"), Value(MATCH_YEARS_CAP)), FloatField()
+    ) / Value(MATCH_YEARS_CAP / 2)
+    score = (
+        score
+        + F(f"{prefix}rank")
+        + Case(When(speaks, then=Value(MATCH_LANGUAGE_WEIGHT)), default=Value(0.0))
+    )
+    for tag in request.tags:
+        # A tag is stored as a JSON string in the list: '"tag"' matches that element only.
+        score = score + Case(
+            When(**{f"{prefix}tags__icontains": f'"{tag}"'}, then=Value(MATCH_TAG_WEIGHT)),
+            default=Value(0.0),
+        )
+    return speaks, Cast(score, FloatField())
+
+
+def _candidates(
+    request: LearningRequest, viewer: Viewer, first: int, exclude_users: Any
+) -> list[uuid.UUID]:
+    """The ids of the first `first` matches (one query: the mentors that can be among them,
+    read over the (code, base_score) index of the subject rows, scored by `_match_score`).
+
+    Why it is exact: score = base + 2 * speaks + tags, with 0 <= tags <= len(request.tags) = L.
+    The `first` best of the subject by base each score at least the `first`-th best base B1;
+    the `first` best speakers of the language among them score at least B2 + 2 (B2: the
+    `first`-th best speaker's base). So at least `first` mentors score F = max(B1, B2 + 2) or
+    more, and so does everyone among the first `first`: such a mentor has base >= F - L, or
+    speaks and has base >= F - L - 2. Those rows are all read (ties at F included, so the
+    `-id` order of a tie is kept). The floors count only the mentors the reader may see."""
+    visible = _matchable(request, viewer, exclude_users, prefix="profile__")
+    teaches = MentorSubject.objects.filter(code=request.subject)
+    speaking = MentorLanguage.objects.filter(code=request.language).values("profile_id")
+    by_base = teaches.filter(visible).order_by("-base_score").values("base_score")
+    nth_teacher = Subquery(by_base[first - 1 : first])
+    nth_speaker = Subquery(by_base.filter(profile_id__in=speaking)[first - 1 : first])
+    nothing = Value(-1e9)  # fewer than `first`: no floor from that list
+    floor = Greatest(
+        Coalesce(nth_teacher, nothing), Coalesce(nth_speaker + MATCH_LANGUAGE_WEIGHT, nothing)
+    )
+    low = floor - Value(MATCH_TAG_WEIGHT * len(request.tags) + MATCH_SLACK)
+    _speaks, score = _match_score(request, prefix="profile__", outer="profile_id")
+    rows = (
+        teaches.alias(low=low)
+        .filter(base_score__gte=F("low") - MATCH_LANGUAGE_WEIGHT)
+        .filter(Q(base_score__gte=F("low")) | Q(profile_id__in=speaking))
+        .filter(visible)
+        .annotate(score=score)
+        .order_by("-score", "-profile_id")
+        .values_list("profile_id", flat=True)
+    )
+    # The first `first` of those by the full score: the page's own rows, so the last query
+    # reads only them.
+    return list(rows[:first])
+
+
+def offer_for(*, offer_id: uuid.UUID) -> LearningOffer:
+    """An offer by id, for the answer of the service that just wrote it."""
+    return LearningOffer.objects.select_related("mentor", "mentor__page").get(id=offer_id)
+
+
+def blocked_by_author(*, author_id: uuid.UUID) -> QuerySet[PageBlock, Any]:
+    """The people the author blocked from one of their pages (they do not see the request)."""
+    return PageBlock.objects.filter(page__owner_id=author_id).values("user_id")
+
+
+def offers_on(*, request: LearningRequest, viewer: Viewer) -> QuerySet[LearningOffer]:
+    """The request's offers: all of them for its author (and staff), a mentor's own for them."""
+    rows = LearningOffer.objects.filter(request=request).select_related(
+        "mentor", "mentor__page", "mentor__user"
+    )
+    user_id = viewer_id(viewer)
+    if request.author_id == user_id or is_staff(viewer):
+        return rows
+    return rows.filter(mentor__user_id=user_id)
+
+
+def _language_name(code: str) -> str:
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+def match_reasons(*, profile: MentorProfile, request: LearningRequest) -> list[dict[str, str]]:
+    """Why `profile` (from `matching_mentors`) matches `request`, in the active language: one
+    line per part of the score that counted."""
+    reasons = [
+        {
+            "code": "subject",
+            "text": gettext("Teaches %(subject)s")
+            % {"subject": SUBJECTS.get(request.subject, request.subject)},
+        }
+    ]
+    shared = [tag for tag in request.tags if tag in profile.tags]
+    if shared:
+        reasons.append(
+            {
+                "code": "tags",
+                "text": gettext("Also knows %(tags)s") % {"tags": ", ".join(shared)},
+            }
+        )
+    if getattr(profile, "speaks", False):
+        reasons.append(
+            {
+                "code": "language",
+                "text": gettext("Speaks %(language)s")
+                % {"language": _language_name(request.language)},
+            }
+        )
+    if profile.reviews_count:
+        reasons.append(
+            {
+                "code": "rating",
+                "text": ngettext(
+                    "Rated %(average)s by %(count)d student",
+                    "Rated %(average)s by %(count)d students",
+                    profile.reviews_count,
+                )
+                % {"average": f"{profile.average:.1f}", "count": profile.reviews_count},
+            }
+        )
+    if profile.years_experience:
+        reasons.append(
+            {
+                "code": "experience",
+                "text": ngettext(
+                    "%(years)d year of experience",
+                    "%(years)d years of experience",
+                    profile.years_experience,
+                )
+                % {"years": profile.years_experience},
+            }
+        )
+    return reasons

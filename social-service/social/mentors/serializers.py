@@ -11,6 +11,7 @@ from rest_framework import serializers
 from cotask_common.openapi import checked_text
 from social.api import UserBrief
 from social.mentors.models import MentorProfile, Review
+from social.mentors.selectors import match_reasons
 from social.mentors.subjects import SUBJECTS
 
 
@@ -152,3 +153,102 @@ class ReviewOutput(serializers.Serializer):
         allow_null=True, help_text="Set when a moderator removed it (only its author sees it)"
     )
     removed_reason = serializers.CharField(help_text="The moderator's reason, for the author")
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning requests
+
+
+class RequestInput(serializers.Serializer):
+    # Codes and choices are checked by the service (a 400 naming the field).
+    subject = serializers.CharField(help_text="A code from `GET /api/social/mentors/subjects/`")
+    tags = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Categories, free tags"
+    )
+    requirements = serializers.CharField(required=False, allow_blank=True)
+    level = serializers.CharField(required=False, help_text="beginner, intermediate, advanced")
+    language = serializers.CharField(help_text="ISO 639-1 code of the lessons' language")
+    budget_min = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    budget_max = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    currency = serializers.CharField(required=False, allow_blank=True)
+    deadline = serializers.DateField(required=False, allow_null=True)
+    visibility = serializers.CharField(required=False, help_text="public, followers, private")
+
+
+class BudgetOutput(serializers.Serializer):
+    min = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    max = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+
+
+class RequestOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    author = UserBrief()
+    subject = serializers.SerializerMethodField()
+    tags = serializers.ListField(child=serializers.CharField())
+    requirements = serializers.CharField()
+    level = serializers.CharField()
+    language = serializers.CharField()
+    budget = serializers.SerializerMethodField()
+    deadline = serializers.DateField(allow_null=True)
+    visibility = serializers.CharField()
+    status = serializers.CharField(help_text="open, accepted (an offer was), closed (withdrawn)")
+    conversation_id = serializers.UUIDField(
+        allow_null=True, help_text="The direct conversation opened by the accepted offer"
+    )
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(SubjectOutput())
+    def get_subject(self, request: Any) -> dict[str, str]:
+        return {
+            "code": request.subject,
+            "name": str(SUBJECTS.get(request.subject, request.subject)),
+        }
+
+    @extend_schema_field(BudgetOutput(allow_null=True))
+    def get_budget(self, request: Any) -> dict[str, Any] | None:
+        if request.budget_min is None and request.budget_max is None:
+            return None
+        return BudgetOutput(
+            {"min": request.budget_min, "max": request.budget_max, "currency": request.currency}
+        ).data
+
+
+class ReasonOutput(serializers.Serializer):
+    code = serializers.CharField(help_text="subject, tags, language, rating or experience")
+    text = serializers.CharField(help_text="In the request's language")
+
+
+class MatchOutput(serializers.Serializer):
+    mentor = MentorOutput(source="*")
+    score = serializers.FloatField(source="match_score")
+    reasons = serializers.SerializerMethodField()
+
+    @extend_schema_field(ReasonOutput(many=True))
+    def get_reasons(self, profile: Any) -> list[dict[str, str]]:
+        return match_reasons(profile=profile, request=self.context["learning_request"])
+
+
+class OfferInput(serializers.Serializer):
+    message = serializers.CharField(allow_blank=True)
+    price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    currency = serializers.CharField(required=False, allow_blank=True)
+
+
+class OfferOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    request_id = serializers.UUIDField()
+    mentor = MentorBrief()
+    message = serializers.CharField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+    status = serializers.CharField(help_text="open, accepted, declined")
+    created_at = serializers.DateTimeField()

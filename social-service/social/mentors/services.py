@@ -15,9 +15,9 @@ from typing import Any
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, override
 
 from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
@@ -26,6 +26,8 @@ from cotask_common.users.models import UserRef
 from social.core.validation import clean_tags, clean_text
 from social.mentors import selectors
 from social.mentors.models import (
+    LearningOffer,
+    LearningRequest,
     MentorLanguage,
     MentorProfile,
     MentorSubject,
@@ -136,7 +138,9 @@ def set_profile(
     bio = clean_text(bio, field="bio", limit=BIO_MAX)
     availability = clean_text(availability, field="availability", limit=AVAILABILITY_MAX)
     price_min, price_max, currency = _clean_price(price_min, price_max, currency)
-    account = UserRef.objects.filter(id=user.id).values("is_banned", "is_deleted").first()
+    account = (
+        UserRef.objects.filter(id=user.id).values("is_banned", "is_deleted", "display_name").first()
+    )
     if account and (account["is_banned"] or account["is_deleted"]):
         raise Forbidden(gettext("This account may not be a mentor."), code="user_banned")
     page = ensure_personal_page(user=user)
@@ -152,18 +156,58 @@ def set_profile(
         "currency": currency,
         "availability": availability,
         "withdrawn_at": None,
+        "search_text": search_text(
+            names=[page.handle, page.name, account["display_name"] if account else ""],
+            subjects=subjects,
+            tags=tags,
+            bio=bio,
+        ),
     }
     with transaction.atomic():
         profile, _created = MentorProfile.objects.update_or_create(user_id=user.id, defaults=fields)
         _set_rows(MentorSubject, profile, subjects)
         _set_rows(MentorLanguage, profile, languages)
+        sync_match_base(Q(id=profile.id))
     return profile
+
+
+def search_text(*, names: list[str], subjects: list[str], tags: list[str], bio: str) -> str:
+    """The text search matches a mentor by: the names, the subjects (codes and names in every
+    language, so "математика" finds a mentor who picked `mathematics` in English), the tags
+    and the bio. Kept current here, where the profile is written; the page's name is read as it
+    is at that moment (a renamed page is searched by its new name on the next profile save)."""
+    parts = [name for name in names if name]
+    for code in subjects:
+        parts.append(code.replace("_", " "))
+        name = SUBJECTS.get(code)
+        for language in ("en", "ru", "uk") if name is not None else ():
+            with override(language):
+                parts.append(str(name))
+    parts += [f"#{tag}" for tag in tags]
+    parts.append(bio)
+    # Lower-cased: SQLite's case-insensitive LIKE folds ASCII only, so the embedded default
+    # finds "Математика" by comparing lower-cased text with a lower-cased query.
+    return "\n".join(dict.fromkeys(parts)).lower()
 
 
 def _set_rows(model: Any, profile: MentorProfile, codes: list[str]) -> None:
     model.objects.filter(profile=profile).exclude(code__in=codes).delete()
     existing = set(model.objects.filter(profile=profile).values_list("code", flat=True))
     model.objects.bulk_create([model(profile=profile, code=c) for c in codes if c not in existing])
+
+
+def sync_match_base(profiles: Q) -> None:
+    """Copy `selectors.match_base` of the `profiles` (a filter over MentorProfile) onto their
+    subject and language rows. Called in the transaction of every write of a rank or of years
+    of experience, so the matching's candidate window is never read stale."""
+    ids = MentorProfile.objects.filter(profiles).values("id")
+    base = Subquery(
+        MentorProfile.objects.filter(id=OuterRef("profile_id"))
+        .annotate(base=selectors.match_base())
+        .values("base")[:1]
+    )
+    for model in (MentorSubject, MentorLanguage):
+        model.objects.filter(profile_id__in=ids).update(base_score=base)
 
 
 def withdraw_profile(*, user_id: uuid.UUID) -> None:
@@ -249,6 +293,7 @@ def _refresh_aggregate(profile: MentorProfile) -> None:
         rank=bayesian_rank(rating_sum=total, count=count, prior_mean=prior),
         **{f"rating_{i}": counts[f"r{i}"] for i in range(1, 6)},
     )
+    sync_match_base(Q(id=profile.id))
 
 
 def refresh_ranks() -> int:
@@ -259,9 +304,12 @@ def refresh_ranks() -> int:
         return 0
     prior = totals.rating_sum / totals.reviews_count
     weight = settings.SOCIAL_MENTOR_RANK_PRIOR_WEIGHT
-    return MentorProfile.objects.filter(reviews_count__gt=0).update(
-        rank=(weight * prior + F("rating_sum")) * 1.0 / (weight + F("reviews_count"))
-    )
+    with transaction.atomic():
+        changed = MentorProfile.objects.filter(reviews_count__gt=0).update(
+            rank=(weight * prior + F("rating_sum")) * 1.0 / (weight + F("reviews_count"))
+        )
+        sync_match_base(Q(reviews_count__gt=0))
+    return changed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,8 +342,8 @@ def _check_may_review(*, mentor: MentorProfile, student_id: uuid.UUID) -> str:
     if interaction is None:
         raise Forbidden(
             gettext(
-                "You can review a mentor only after a real interaction: a conversation in "
-                "which they answered you."
+                "You can review a mentor only after a real interaction: an accepted offer on "
+                "your learning request, or a conversation in which they answered you."
             ),
             code="no_interaction",
         )
@@ -436,12 +484,352 @@ def _recount_totals() -> None:
 
 def forget_user(*, user_id: uuid.UUID) -> None:
     """`auth.user.deleted`: the person's reviews go (they quote them), each mentor's aggregate
-    follows, and so does their own mentor profile with the reviews of them."""
+    follows, and so does their own mentor profile with the reviews of them, their offers and
+    their learning requests."""
     with transaction.atomic():
         reviews = Review.objects.filter(student_id=user_id).order_by("mentor_id")
         for review_id, mentor_id in reviews.values_list("id", "mentor_id"):
             profile = _lock_mentor(mentor_id)  # in mentor order, so two deletions never deadlock
             Review.objects.filter(id=review_id).delete()
             _refresh_aggregate(profile)
-        MentorProfile.objects.filter(user_id=user_id).delete()
+        MentorProfile.objects.filter(user_id=user_id).delete()  # their offers go with it
+        # Their learning requests quote them, as reviews do; the offers on them go too.
+        LearningRequest.objects.filter(author_id=user_id).delete()
         _recount_totals()
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning requests
+#
+# Lock order: the request row first (`SELECT ... FOR UPDATE`), then its offers. An offer, a
+# close and an accept of one request queue there, so an offer never lands on a closed
+# request and a request is accepted once.
+
+REQUIREMENTS_MAX = 4000
+OFFER_MESSAGE_MAX = 2000
+
+
+def _check_may_act(user_id: uuid.UUID) -> None:
+    """A banned or deleted account writes no requests or offers (its token is usually refused
+    before this; the projection may learn of the ban first)."""
+    account = UserRef.objects.filter(id=user_id).values("is_banned", "is_deleted").first()
+    if account and (account["is_banned"] or account["is_deleted"]):
+        raise Forbidden(gettext("This account may not do this."), code="user_banned")
+
+
+def _choice(value: Any, *, field: str, choices: Any) -> str:
+    if value not in choices.values:
+        raise ServiceError.for_field(
+            field,
+            gettext("Must be one of: %(choices)s.") % {"choices": ", ".join(choices.values)},
+        )
+    return str(value)
+
+
+def _clean_budget(
+    budget_min: Decimal | None, budget_max: Decimal | None, currency: str | None
+) -> tuple[Decimal | None, Decimal | None, str]:
+    """Either end may be left out; a budget names its currency."""
+    currency = (currency or "").strip().upper()
+    if budget_min is None and budget_max is None:
+        return None, None, ""
+    if budget_min is not None and budget_max is not None and budget_min > budget_max:
+        raise ServiceError.for_field(
+            "budget_max",
+            gettext("The highest budget must not be below the lowest (%(min)s).")
+            % {"min": budget_min},
+        )
+    if len(currency) != 3 or not currency.isalpha():
+        raise ServiceError.for_field(
+            "currency",
+            gettext("A budget needs a three-letter currency code (ISO 4217), e.g. EUR."),
+        )
+    return budget_min, budget_max, currency
+
+
+def _clean_request_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Each given field checked (a 400 naming it), the way create and edit share."""
+    clean: dict[str, Any] = {}
+    if "subject" in fields:
+        subject = str(fields["subject"] or "").strip().lower()
+        if subject not in SUBJECTS:
+            raise ServiceError.for_field(
+                "subject",
+                gettext("Unknown code: %(codes)s.") % {"codes": repr(fields["subject"])},
+                code="unknown",
+            )
+        clean["subject"] = subject
+    if "tags" in fields:
+        clean["tags"] = clean_tags(fields["tags"], limit=MAX_TAGS)
+    if "requirements" in fields:
+        clean["requirements"] = clean_text(
+            fields["requirements"], field="requirements", limit=REQUIREMENTS_MAX
+        )
+    if "level" in fields:
+        clean["level"] = _choice(fields["level"], field="level", choices=LearningRequest.Level)
+    if "visibility" in fields:
+        clean["visibility"] = _choice(
+            fields["visibility"], field="visibility", choices=LearningRequest.Visibility
+        )
+    if "language" in fields:
+        language = str(fields["language"] or "").strip().lower()
+        if language not in LANGUAGE_CODES:
+            raise ServiceError.for_field(
+                "language",
+                gettext("Unknown code: %(codes)s.") % {"codes": repr(fields["language"])},
+                code="unknown",
+            )
+        clean["language"] = language
+    if "deadline" in fields:
+        deadline = fields["deadline"]
+        if deadline is not None and deadline < timezone.localdate():
+            raise ServiceError.for_field(
+                "deadline", gettext("The deadline is in the past."), code="past"
+            )
+        clean["deadline"] = deadline
+    return clean
+
+
+def create_request(
+    *,
+    author_id: uuid.UUID,
+    subject: str,
+    language: str,
+    tags: list[str] | None = None,
+    requirements: str = "",
+    level: str = LearningRequest.Level.BEGINNER,
+    budget_min: Decimal | None = None,
+    budget_max: Decimal | None = None,
+    currency: str | None = None,
+    deadline: Any = None,
+    visibility: str = LearningRequest.Visibility.PUBLIC,
+) -> LearningRequest:
+    clean = _clean_request_fields(
+        {
+            "subject": subject,
+            "language": language,
+            "tags": tags,
+            "requirements": requirements,
+            "level": level,
+            "deadline": deadline,
+            "visibility": visibility,
+        }
+    )
+    budget_min, budget_max, currency = _clean_budget(budget_min, budget_max, currency)
+    _check_may_act(author_id)
+    with transaction.atomic():
+        request = LearningRequest.objects.create(
+            author_id=author_id,
+            budget_min=budget_min,
+            budget_max=budget_max,
+            currency=currency,
+            **clean,
+        )
+        _publish_matched(request)
+    return request
+
+
+def _own_request(request: LearningRequest, actor_id: uuid.UUID) -> None:
+    if request.author_id != actor_id:
+        raise Forbidden(
+            gettext("Only the learning request's author may do this."), code="not_author"
+        )
+
+
+def _not_open() -> Conflict:
+    return Conflict(gettext("This learning request is no longer open."), code="request_closed")
+
+
+def _open_offers(request_id: uuid.UUID) -> Any:
+    return LearningOffer.objects.filter(request_id=request_id, status=LearningOffer.Status.OPEN)
+
+
+def _lock_request(request_id: uuid.UUID) -> LearningRequest:
+    return LearningRequest.objects.select_for_update(of=("self",)).get(id=request_id)
+
+
+_BUDGET_KEYS = ("budget_min", "budget_max", "currency")
+
+
+def update_request(
+    *, request: LearningRequest, actor_id: uuid.UUID, **changes: Any
+) -> LearningRequest:
+    """Edit one's own open request (the fields given; a budget key replaces the budget)."""
+    _own_request(request, actor_id)
+    clean = _clean_request_fields(changes)
+    if any(key in changes for key in _BUDGET_KEYS):
+        budget = {key: changes.get(key, getattr(request, key)) for key in _BUDGET_KEYS}
+        clean.update(zip(_BUDGET_KEYS, _clean_budget(**budget), strict=True))
+    with transaction.atomic():
+        locked = _lock_request(request.id)
+        if locked.status != LearningRequest.Status.OPEN:
+            raise _not_open()
+        if clean:
+            LearningRequest.objects.filter(id=request.id).update(updated_at=timezone.now(), **clean)
+    request.refresh_from_db()
+    return request
+
+
+def close_request(*, request: LearningRequest, actor_id: uuid.UUID) -> LearningRequest:
+    """The author withdraws an open request; its open offers are declined."""
+    _own_request(request, actor_id)
+    with transaction.atomic():
+        locked = _lock_request(request.id)
+        if locked.status != LearningRequest.Status.OPEN:
+            raise _not_open()
+        now = timezone.now()
+        LearningRequest.objects.filter(id=request.id).update(
+            status=LearningRequest.Status.CLOSED, closed_at=now, updated_at=now
+        )
+        LearningOffer.objects.filter(
+            request_id=request.id, status=LearningOffer.Status.OPEN
+        ).update(status=LearningOffer.Status.DECLINED)
+    request.refresh_from_db()
+    return request
+
+
+def _publish_matched(request: LearningRequest) -> None:
+    """Tell the best-matching mentors of a new request: at most
+    SOCIAL_LEARNING_MATCH_NOTIFY mentors, the top of the request's own match list as its author
+    sees it, so one request costs a bounded fan-out however many teach the subject."""
+    limit = settings.SOCIAL_LEARNING_MATCH_NOTIFY
+    if limit <= 0:
+        return
+    author = UserRef.objects.filter(id=request.author_id).first()
+    mentors = selectors.matching_mentors(
+        request=request,
+        viewer=author,
+        first=limit,
+        exclude_users=selectors.blocked_by_author(author_id=request.author_id),
+    )
+    recipients = list(
+        mentors.order_by("-match_score", "-id").values_list("user_id", flat=True)[:limit]
+    )
+    publish_event(
+        type="social.learning_request.matched",
+        key=request.id,
+        actor=request.author_id,
+        data={
+            "request_id": str(request.id),
+            "student_id": str(request.author_id),
+            "subject": request.subject,
+            "language": request.language,
+            "level": request.level,
+            "recipient_ids": [str(r) for r in recipients],
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Offers
+
+
+def create_offer(
+    *,
+    request: LearningRequest,
+    mentor_user_id: uuid.UUID,
+    message: str | None,
+    price: Decimal | None = None,
+    currency: str | None = None,
+) -> LearningOffer:
+    """A mentor offers to teach: one open offer per mentor per request, on an open request
+    that is not their own."""
+    message = clean_text(message, field="message", limit=OFFER_MESSAGE_MAX, required=True)
+    currency = (currency or "").strip().upper()
+    if price is not None and (len(currency) != 3 or not currency.isalpha()):
+        raise ServiceError.for_field(
+            "currency",
+            gettext("A price needs a three-letter currency code (ISO 4217), e.g. EUR."),
+        )
+    if price is None:
+        currency = ""
+    _check_may_act(mentor_user_id)
+    if request.author_id == mentor_user_id:
+        raise Forbidden(
+            gettext("You cannot offer on your own learning request."), code="own_request"
+        )
+    profile = selectors.my_profile(user_id=mentor_user_id)
+    if selectors.blocked_between(a=mentor_user_id, b=request.author_id):
+        raise Forbidden(
+            gettext("You cannot offer when one of you has blocked the other."), code="blocked"
+        )
+    already = Conflict(
+        gettext("You already have an open offer on this learning request."),
+        code="already_offered",
+    )
+    try:
+        with transaction.atomic():
+            locked = _lock_request(request.id)
+            if locked.status != LearningRequest.Status.OPEN:
+                raise _not_open()
+            if LearningOffer.objects.filter(
+                request_id=request.id, mentor=profile, status=LearningOffer.Status.OPEN
+            ).exists():
+                raise already
+            offer = LearningOffer.objects.create(
+                request_id=request.id,
+                mentor=profile,
+                message=message,
+                price=price,
+                currency=currency,
+            )
+            publish_event(
+                type="social.learning_request.offered",
+                key=request.id,
+                actor=mentor_user_id,
+                data={
+                    "request_id": str(request.id),
+                    "offer_id": str(offer.id),
+                    "subject": request.subject,
+                    "student_id": str(request.author_id),
+                    "mentor_id": str(profile.id),
+                    "mentor_user_id": str(mentor_user_id),
+                    "mentor_handle": profile.page.handle,
+                    "recipient_ids": [str(request.author_id)],
+                },
+            )
+    except IntegrityError as exc:  # the partial unique index, if the lock was ever bypassed
+        raise already from exc
+    return offer
+
+
+def accept_offer(
+    *, request: LearningRequest, offer_id: uuid.UUID, actor_id: uuid.UUID
+) -> LearningOffer:
+    """The author accepts one open offer: the direct conversation of the two is opened (or
+    reused, through social.chat), the request closes as accepted, the other offers are
+    declined, and the student may now review the mentor (selectors.interaction)."""
+    from social.chat.services import start_direct
+
+    _own_request(request, actor_id)
+    _check_may_act(actor_id)
+    missing = NotFound(gettext("No offer with this id on this request."), code="not_found")
+    with transaction.atomic():
+        locked = _lock_request(request.id)
+        if locked.status != LearningRequest.Status.OPEN:
+            raise _not_open()
+        offer = (
+            LearningOffer.objects.select_related("mentor")
+            .filter(id=offer_id, request_id=request.id)
+            .first()
+        )
+        if offer is None:
+            raise missing
+        if offer.status != LearningOffer.Status.OPEN:
+            raise Conflict(gettext("This offer is no longer open."), code="offer_closed")
+        # The student starts it: the mentor, who offered, must accept messages from them.
+        conversation, _created = start_direct(actor_id=actor_id, user_id=offer.mentor.user_id)
+        now = timezone.now()
+        LearningOffer.objects.filter(
+            request_id=request.id, status=LearningOffer.Status.OPEN
+        ).exclude(id=offer.id).update(status=LearningOffer.Status.DECLINED)
+        LearningOffer.objects.filter(id=offer.id).update(status=LearningOffer.Status.ACCEPTED)
+        LearningRequest.objects.filter(id=request.id).update(
+            status=LearningRequest.Status.ACCEPTED,
+            closed_at=now,
+            updated_at=now,
+            conversation_id=conversation.id,
+        )
+    offer.refresh_from_db()
+    request.refresh_from_db()
+    return offer

@@ -1,4 +1,5 @@
-"""One search endpoint: `?q=` and `?type=pages|users`, ranked, paginated by an opaque cursor."""
+"""One search endpoint: `?q=` and `?type=pages|users|posts|mentors|tags`, the mentor filters
+(`subject`, `min_rating`, `language`), ranked, paginated by an opaque cursor."""
 
 from __future__ import annotations
 
@@ -18,11 +19,59 @@ from rest_framework.views import APIView
 from cotask_common.errors import ServiceError
 from cotask_common.throttling import AnonymousRateThrottle, NamedLimitThrottling
 from social.api import UserBrief, decode_cursor, encode_cursor, page_size, viewer
+from social.mentors.serializers import MentorOutput
+from social.mentors.services import LANGUAGE_CODES
+from social.mentors.subjects import SUBJECTS
 from social.pages.serializers import PageOutput
+from social.posts.serializers import PostOutput
 from social.search import selectors
 
 QUERY_MIN, QUERY_MAX = 2, 100
 MAX_OFFSET = 1000
+KINDS = ("pages", "users", "posts", "mentors", "tags")
+MENTOR_FILTERS = ("subject", "min_rating", "language")
+
+
+class TagOutput(serializers.Serializer):
+    tag = serializers.CharField()
+    posts = serializers.IntegerField(help_text="Posts you may read that carry the tag")
+
+
+def _mentor_filters(params: Any) -> dict[str, Any]:
+    """The mentor filters given (a 400 naming the one that is wrong)."""
+    found: dict[str, Any] = {}
+    subject = params.get("subject", "").strip().lower()
+    if subject:
+        if subject not in SUBJECTS:
+            raise ServiceError.for_field(
+                "subject",
+                gettext("Unknown subject %(code)s: see GET /api/social/mentors/subjects/.")
+                % {"code": repr(subject)},
+                code="unknown",
+            )
+        found["subject"] = subject
+    raw = params.get("min_rating", "").strip()
+    if raw:
+        try:
+            rating = float(raw)
+        except ValueError:
+            rating = -1.0
+        if not 0 <= rating <= 5:  # also refuses nan
+            raise ServiceError.for_field(
+                "min_rating", gettext("A number from 0 to 5, got %(raw)s.") % {"raw": repr(raw)}
+            )
+        found["min_rating"] = rating
+    language = params.get("language", "").strip().lower()
+    if language:
+        if language not in LANGUAGE_CODES:
+            raise ServiceError.for_field(
+                "language",
+                gettext("Unknown language %(code)s: use a two-letter ISO 639-1 code, e.g. uk.")
+                % {"code": repr(language)},
+                code="unknown",
+            )
+        found["language"] = language
+    return found
 
 
 def _offset(raw: str | None) -> int:
@@ -61,14 +110,24 @@ class SearchApi(NamedLimitThrottling, APIView):
                 "q",
                 {
                     "type": "string",
-                    "minLength": QUERY_MIN,
                     "maxLength": QUERY_MAX,
-                    "pattern": r"\S[\s\S]*\S",  # two characters at least once trimmed
+                    # empty, or two characters at least once trimmed
+                    "pattern": r"^(\s*|\s*\S[\s\S]*\S\s*)$",
                 },
-                required=True,
-                description="2 to 100 characters, trimmed",
+                description=(
+                    "2 to 100 characters, trimmed; may be left out (or blank) only for mentors "
+                    "when a mentor filter is given, otherwise a 400 naming q"
+                ),
             ),
-            OpenApiParameter("type", str, enum=["pages", "users"], description="default pages"),
+            OpenApiParameter(
+                "type",
+                str,
+                enum=list(KINDS),
+                description="default pages, or mentors when a mentor filter is given",
+            ),
+            OpenApiParameter("subject", str, description="Mentors: a subject code"),
+            OpenApiParameter("min_rating", float, description="Mentors: lowest average, 0 to 5"),
+            OpenApiParameter("language", str, description="Mentors: an ISO 639-1 code"),
             OpenApiParameter("cursor", str),
             OpenApiParameter("page_size", int),
         ],
@@ -80,11 +139,25 @@ class SearchApi(NamedLimitThrottling, APIView):
                 "results": serializers.ListField(child=serializers.DictField()),
             },
         ),
-        summary="Find pages (name, handle, uuid, tag) or users (username, display name)",
+        summary="Find pages, users, posts, mentors (full text in en/ru/uk, with filters) or tags",
     )
     def get(self, request: Request) -> Response:
-        query = request.query_params.get("q", "").strip()
-        if not QUERY_MIN <= len(query) <= QUERY_MAX:
+        params = request.query_params
+        filters = _mentor_filters(params)
+        kind = params.get("type") or ("mentors" if filters else "pages")
+        if kind not in KINDS:
+            raise ServiceError.for_field(
+                "type",
+                gettext("Must be one of %(kinds)s, got %(kind)s.")
+                % {"kinds": ", ".join(KINDS), "kind": repr(kind)},
+            )
+        if filters and kind != "mentors":
+            field = next(iter(filters))
+            raise ServiceError.for_field(
+                field, gettext("Filters mentors only: search with type=mentors.")
+            )
+        query = params.get("q", "").strip()
+        if (query or not filters) and not QUERY_MIN <= len(query) <= QUERY_MAX:
             raise ServiceError.for_field(
                 "q",
                 ngettext(
@@ -94,36 +167,44 @@ class SearchApi(NamedLimitThrottling, APIView):
                 )
                 % {"least": QUERY_MIN, "most": QUERY_MAX, "count": len(query)},
             )
-        kind = request.query_params.get("type", "pages")
-        if kind not in ("pages", "users"):
-            raise ServiceError.for_field(
-                "type", gettext("Must be pages or users, got %(kind)s.") % {"kind": repr(kind)}
-            )
         size = page_size(request)
-        offset = _offset(request.query_params.get("cursor"))
+        offset = _offset(params.get("cursor"))
+        who = viewer(request)
+        ordering: tuple[str, ...] = ("-rank", "id")
+        context: dict[str, Any] = {"request": request}
+        rows: QuerySet[Any]
+        serializer: type[serializers.Serializer]
         if kind == "pages":
-            rows: QuerySet[Any] = selectors.search_pages(query=query, viewer=viewer(request))
-            serializer: type[serializers.Serializer] = PageOutput
+            rows, serializer = selectors.search_pages(query=query, viewer=who), PageOutput
+        elif kind == "users":
+            rows, serializer = selectors.search_users(query=query, viewer=who), UserBrief
+        elif kind == "posts":
+            rows, serializer = selectors.search_posts(query=query, viewer=who), PostOutput
+            ordering = ("-rank", "-id")
+        elif kind == "mentors":
+            rows = selectors.search_mentors(query=query, viewer=who, **filters)
+            serializer, ordering = MentorOutput, selectors.MENTOR_ORDER
         else:
-            rows = selectors.search_users(query=query, viewer=viewer(request))
-            serializer = UserBrief
-        found = selectors.ranked(rows, offset=offset, limit=size + 1)
+            rows, serializer = selectors.search_tags(query=query, viewer=who), TagOutput
+            ordering = selectors.TAG_ORDER
+        found = selectors.ranked(rows, offset=offset, limit=size + 1, ordering=ordering)
 
         def link(at: int) -> str:
-            params = urlencode(
+            kept = {name: params[name] for name in ("q", *MENTOR_FILTERS) if params.get(name)}
+            query_string = urlencode(
                 {
-                    "q": query,
+                    **kept,
                     "type": kind,
                     "page_size": size,
                     "cursor": encode_cursor(str(at).encode()),
                 }
             )
-            return request.build_absolute_uri(f"{request.path}?{params}")
+            return request.build_absolute_uri(f"{request.path}?{query_string}")
 
         return Response(
             {
                 "next": link(offset + size) if len(found) > size else None,
                 "previous": link(max(offset - size, 0)) if offset else None,
-                "results": serializer(found[:size], many=True).data,
+                "results": serializer(found[:size], many=True, context=context).data,
             }
         )

@@ -13,17 +13,29 @@ The rank (full-text rank and similarity) is computed only for the rows found. Th
 expressions in the migration must stay exactly these expressions.
 
 SQLite (embedded default): case-insensitive containment, ranked by exact > prefix > contains.
+
+Posts and mentors (full text, `search_posts`, `search_mentors`): on PostgreSQL the stored
+generated `search_vector` column (migration `search.0002_fulltext_posts_mentors`: the text under
+the `english`, `russian` and `simple` configurations, GIN-indexed) matched by a query in any of the
+three languages (`any_language_query`): English and Russian words by their Snowball stems,
+Ukrainian ones (no configuration ships with PostgreSQL) by a prefix of the word with its ending cut
+(`ukrainian_prefixes`). SQLite: every word of the query contained in the lower-cased text.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
+    Expression,
     F,
     FloatField,
     Func,
@@ -33,11 +45,17 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Lower
+from django.db.models.sql.compiler import SQLCompiler
 
 from cotask_common.users.models import UserRef
+from social.mentors import selectors as mentor_selectors
+from social.mentors.models import MentorLanguage, MentorProfile, MentorSubject
 from social.pages.models import Page, PageBlock, PageTag
-from social.pages.selectors import Viewer, is_staff, viewer_id
+from social.pages.selectors import Viewer, is_staff, readable_pages_q, viewer_id
+from social.posts.models import Post, PostTag
+from social.posts.selectors import visible_posts
 
 MIN_SIMILARITY = 0.2
 
@@ -194,5 +212,182 @@ def search_users(*, query: str, viewer: Viewer) -> QuerySet[UserRef]:
     )
 
 
-def ranked(rows: QuerySet[Any], *, offset: int, limit: int) -> list[Any]:
-    return list(rows.order_by("-rank", "id")[offset : offset + limit])
+# ---------------------------------------------------------------------------------------------
+# Full text: posts, mentors, tags
+
+WORD = re.compile(r"[^\W_]+")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# Ukrainian endings (nouns, adjectives, verbs), longest first: what is cut from a query word
+# before it is matched as a prefix, so "математику" finds "математика" and "математики".
+# Cyrillic on purpose (RUF001 flags letters that look Latin).
+UKRAINIAN_ENDINGS = sorted(
+    [
+        *("ами", "ями", "ові", "еві", "ам", "ям", "ах", "ях", "ів", "їв", "ей", "ою", "ею"),  # noqa: RUF001
+        *("ом", "ем", "ій", "ий", "ої", "ого", "ому", "им", "их", "ими", "іми", "ім"),  # noqa: RUF001
+        *("ати", "ити", "ють", "ять", "ує", "ює", "ла", "ли", "ло", "ння", "ть"),
+        *("а", "я", "о", "е", "и", "і", "ї", "у", "ю", "ь", "й"),  # noqa: RUF001
+    ],
+    key=len,
+    reverse=True,
+)
+# Words shorter than MIN_PREFIX are matched whole, and no ending is cut below MIN_STEM
+# letters: a two-letter prefix matches too much.
+MIN_PREFIX, MIN_STEM = 4, 3
+
+
+def _stem(word: str) -> str:
+    for ending in UKRAINIAN_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
+def ukrainian_prefixes(query: str) -> str:
+    """A `to_tsquery('simple', …)` text: every Cyrillic word of the query, its ending cut, as a
+    prefix (`математик:*`), AND-ed; other words whole (the English stems already match them,
+    and a prefix scan of the index is the costly part of a query). Only letters and digits
+    reach it, so it cannot be malformed."""
+    terms = []
+    for word in WORD.findall(query.lower()):
+        cyrillic = CYRILLIC.search(word) is not None
+        terms.append(f"{_stem(word)}:*" if cyrillic and len(word) >= MIN_PREFIX else word)
+    return " & ".join(terms)
+
+
+class VectorColumn(Expression):
+    """The `search_vector` column of the query's base table (added by the migration, unknown to
+    the model: SQLite has none)."""
+
+    def __init__(self) -> None:
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.search_vector", ()
+
+
+ANY_LANGUAGE_QUERY = (
+    "websearch_to_tsquery('english'::regconfig, %s)"
+    " || websearch_to_tsquery('russian'::regconfig, %s)"
+    " || to_tsquery('simple'::regconfig, %s)"
+)
+
+
+def any_language_query(query: str) -> RawSQL:
+    """The query in English, Russian (Snowball stems) or Ukrainian (word prefixes), OR-ed."""
+    from django.contrib.postgres.search import SearchQueryField
+
+    # A constant template; the query is a parameter, never part of the SQL.
+    return RawSQL(  # noqa: S611
+        ANY_LANGUAGE_QUERY,
+        (query, query, ukrainian_prefixes(query)),
+        output_field=SearchQueryField(),
+    )
+
+
+class TextRank(Func):
+    function = "ts_rank"
+    output_field = FloatField()
+
+
+def _text_match(query: str) -> tuple[Q, Expression]:
+    """(matching condition, relevance) of a full-text query on PostgreSQL."""
+    return (
+        Q(Matches(VectorColumn(), any_language_query(query))),
+        TextRank(VectorColumn(), any_language_query(query)),
+    )
+
+
+def _contains_every_word(field: str, query: str, *, lookup: str = "contains") -> Q:
+    """SQLite: every word of the query, its ending cut (`_stem`, which also fits most Russian
+    endings), contained in the text. A mentor's text is lower-cased, as the query is here:
+    SQLite's case-insensitive LIKE folds ASCII only."""
+    match = Q()
+    for word in WORD.findall(query.lower()) or [query.lower()]:
+        match &= Q(**{f"{field}__{lookup}": _stem(word) if len(word) >= MIN_PREFIX else word})
+    return match
+
+
+def search_posts(*, query: str, viewer: Viewer) -> QuerySet[Post]:
+    """Posts the viewer may read (`visible_posts`: private pages only to approved followers,
+    blocked pages and pages of banned authors hidden) matching the text, or `#tag`; best match
+    first, then newest. Never a banned or deactivated author's post, even for staff."""
+    posts = visible_posts(viewer=viewer).filter(
+        page__owner_banned=False, page__owner_inactive=False
+    )
+    query = query.strip()
+    if query.startswith("#") and len(query) > 1:
+        tag = query[1:].lower()
+        return posts.filter(id__in=PostTag.objects.filter(tag=tag).values("post_id")).annotate(
+            rank=Value(1.0, output_field=FloatField())
+        )
+    if _on_postgres():
+        match, relevance = _text_match(query)
+        return posts.filter(match).annotate(rank=relevance)
+    match = _contains_every_word("text", query, lookup="icontains")
+    return posts.filter(match).annotate(rank=Value(1.0, output_field=FloatField()))
+
+
+def search_mentors(
+    *,
+    query: str,
+    viewer: Viewer,
+    subject: str | None = None,
+    language: str | None = None,
+    min_rating: float | None = None,
+) -> QuerySet[MentorProfile]:
+    """Visible mentors (as the mentor list shows them; never a banned one, even to staff)
+    matching the text (names, subjects in en/ru/uk, tags, bio) and the filters, annotated with
+    `relevance`: order by it, then the Bayesian rank (`MENTOR_ORDER`). No text: every mentor
+    the filters keep, relevance 0."""
+    rows = mentor_selectors.mentors(viewer=viewer).filter(user__is_banned=False)
+    if min_rating:
+        rows = rows.filter(reviews_count__gt=0, average__gte=min_rating)
+    query = query.strip()
+    if _on_postgres():
+        # Containment of the JSON lists, answered by their GIN indexes together with the text's.
+        if subject:
+            rows = rows.filter(subjects__contains=[subject])
+        if language:
+            rows = rows.filter(languages__contains=[language])
+        if not query:
+            return rows.annotate(relevance=Value(0.0, output_field=FloatField()))
+        match, relevance = _text_match(query)
+        return rows.filter(match).annotate(relevance=relevance)
+    if subject:
+        rows = rows.filter(id__in=MentorSubject.objects.filter(code=subject).values("profile_id"))
+    if language:
+        rows = rows.filter(id__in=MentorLanguage.objects.filter(code=language).values("profile_id"))
+    if query:
+        rows = rows.filter(_contains_every_word("search_text", query))
+    return rows.annotate(relevance=Value(0.0, output_field=FloatField()))
+
+
+MENTOR_ORDER = ("-relevance", "-rank", "-id")
+
+
+def search_tags(*, query: str, viewer: Viewer) -> QuerySet[Any]:
+    """Post tags starting with the query (`#` optional), with how many posts the viewer may
+    read carry each: most used first (`TAG_ORDER`). An index range over (tag, post)."""
+    prefix = query.strip().lstrip("#").lower()
+    return (
+        PostTag.objects.filter(tag__gte=prefix, tag__lt=prefix + "\uffff")
+        .filter(post__deleted_at__isnull=True)
+        .filter(readable_pages_q(viewer=viewer, prefix="post__page__"))
+        .filter(post__page__owner_banned=False)
+        .values("tag")
+        .annotate(posts=Count("post_id"))
+    )
+
+
+TAG_ORDER = ("-posts", "tag")
+
+
+def ranked(
+    rows: QuerySet[Any], *, offset: int, limit: int, ordering: Sequence[str] = ("-rank", "id")
+) -> list[Any]:
+    return list(rows.order_by(*ordering)[offset : offset + limit])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tasks.analytics.models import CurrentCount, DailyCount, TaskFact
+from tasks.analytics.models import CurrentCount, DayTotals, TaskFact
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -27,9 +27,9 @@ class TaskFactAdmin(ReadOnly):
     search_fields = ("=task_id", "=room_id")
 
 
-@admin.register(DailyCount)
-class DailyCountAdmin(ReadOnly):
-    list_display = ("room_id", "user_id", "day", "metric", "n")
+@admin.register(DayTotals)
+class DayTotalsAdmin(ReadOnly):
+    list_display = ("room_id", "user_id", "day", "created", "completed", "due")
     search_fields = ("=room_id", "=user_id")
 
 

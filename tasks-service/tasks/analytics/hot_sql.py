@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import defaultdict
 from collections.abc import Collection
 from datetime import UTC, datetime, time
 from typing import Any
@@ -29,7 +30,8 @@ from django.utils import timezone
 
 from cotask_common.statements import Columns
 from tasks.analytics.figures import PRIORITIES, RUNNING, STATUSES
-from tasks.analytics.models import ROOM, CurrentCount, DailyCount, MonthlyCount, TaskFact
+from tasks.analytics.models import ROOM, CurrentCount, DayTotals, MonthTotals, TaskFact
+from tasks.analytics.services import column_of
 
 # Switched off by the parity tests to run the ORM twin on PostgreSQL.
 ENABLED = True
@@ -40,7 +42,7 @@ def enabled() -> bool:
 
 
 # One row per wanted person: (user_id, the days' JSON text, created, completed, open at the
-# period's start, lead-time histogram JSON text or None, open by priority…, overdue now).
+# period's start, the days' lead times as JSON objects or None, open by priority…, overdue now).
 Row = tuple[Any, ...]
 
 
@@ -57,7 +59,8 @@ def figure_rows(*, rooms: Collection[UUID], users: Collection[UUID], period: Any
         "month": period.start.replace(day=1),
         "start": period.start,
         "end": period.end,
-        "today": today.isoformat(),
+        "today": today,
+        "this_month": today.replace(day=1),
         "start_of_today": datetime.combine(today, time(0), tzinfo=UTC),
         "now": now,
     }
@@ -75,66 +78,74 @@ def decode(row: Row) -> tuple[UUID, dict[str, Any]]:
         "created": created,
         "completed": completed,
         "open_at_start": open_at_start,
-        "lead": {bucket: n for bucket, n in json.loads(lead)} if lead else {},
+        "lead": _lead(lead),
         "by_priority": dict(zip(PRIORITIES, by_priority, strict=True)),
         "overdue_today": overdue,
     }
 
 
-def _sum_of(metric: str, alias: str, *, column: str = "metric", value: str = "n") -> str:
-    return f"coalesce(sum({value}) FILTER (WHERE {column} = '{metric}'), 0)::bigint AS {alias}"
+def _lead(days: str | None) -> dict[int, int]:
+    """The histogram of the days' lead times (`{"<bucket>": n},…` as the statement joins them)."""
+    buckets: dict[str, int] = defaultdict(int)
+    for day in json.loads(f"[{days}]") if days else ():
+        for bucket, n in day.items():
+            buckets[bucket] += n
+    return {int(bucket): n for bucket, n in buckets.items()}
 
 
 @functools.cache
 def _statement() -> str:
-    d, mo = Columns(DailyCount, "d"), Columns(MonthlyCount, "mo")
+    d, mo = Columns(DayTotals, "d"), Columns(MonthTotals, "mo")
     c, f = Columns(CurrentCount, "c"), Columns(TaskFact, "f")
-    # The running metrics (`s:<status>`, `overdue`) as columns, named s_<status> and overdue.
-    running = [(metric, metric.replace("s:", "s_")) for metric in RUNNING]
+    # The running columns (`s_<status>`, `overdue`), summed and carried by name.
+    running = [column_of(metric) for metric in RUNNING]
+    in_scope = {
+        alias: f"{cols('room_id')} = ANY(%(rooms)s::uuid[]) "
+        f"AND {cols('user_id')} = ANY(%(users)s::uuid[])"
+        for alias, cols in (("d", d), ("mo", mo), ("c", c))
+    }
     day_sums = ",\n        ".join(
-        _sum_of(metric, alias) for metric, alias in [("created", "created"),
-                                                     ("completed", "completed"), *running]
-    )  # fmt: skip
-    day_metrics = ", ".join(f"'{metric}'" for metric in ("created", "completed", *RUNNING))
-    running_metrics = ", ".join(f"'{metric}'" for metric in RUNNING)
-    base_sums = ",\n        ".join(_sum_of(metric, alias) for metric, alias in running)
+        f"sum({d(column)})::bigint AS {column}" for column in ("created", "completed", *running)
+    )
+    base_columns = ", ".join(d(column) for column in running)
+    month_columns = ", ".join(mo(column) for column in running)
+    base_sums = ",\n        ".join(
+        f"coalesce(sum(b.{column}), 0)::bigint AS {column}" for column in running
+    )
     carried = ",\n        ".join(
-        f"(b.{alias} + coalesce(sum(ds.{alias}) OVER run, 0))::bigint AS {alias}"
-        for _metric, alias in running
+        f"(b.{column} + coalesce(sum(ds.{column}) OVER run, 0))::bigint AS {column}"
+        for column in running
     )
     by_status = ", ".join(f"'{status}', s_{status}" for status in STATUSES)
     open_now = ", ".join(
-        _sum_of(f"p:{priority}", f"p{index}", column=c("metric"), value=c("n"))
+        f"coalesce(sum({c('n')}) FILTER (WHERE {c('metric')} = 'p:{priority}'), 0)::bigint"
+        f" AS p{index}"
         for index, priority in enumerate(PRIORITIES)
     )
+    priorities = ", ".join(f"'p:{priority}'" for priority in PRIORITIES)
     open_columns = ", ".join(f"coalesce(o.p{index}, 0)" for index in range(len(PRIORITIES)))
     return f"""
     WITH wanted AS (
         SELECT DISTINCT unnest(%(users)s::uuid[]) AS user_id
-    ), daily AS NOT MATERIALIZED (
-        -- Not materialised: each use below scans the index with its own days and metrics.
-        SELECT {d("user_id")} AS user_id, {d("day")} AS day, {d("metric")} AS metric,
-               {d("n")} AS n
-        FROM {d.table} d
-        WHERE {d("room_id")} = ANY(%(rooms)s::uuid[]) AND {d("user_id")} = ANY(%(users)s::uuid[])
-          AND {d("day")} >= %(month)s AND {d("day")} <= %(end)s
     ), days AS (
-        SELECT user_id, day,
+        -- One row per room, person and day, every figure a column.
+        SELECT {d("user_id")} AS user_id, {d("day")} AS day,
         {day_sums}
-        FROM daily WHERE day >= %(start)s AND metric IN ({day_metrics})
-        GROUP BY user_id, day
+        FROM {d.table} d
+        WHERE {in_scope["d"]} AND {d("day")} >= %(start)s AND {d("day")} <= %(end)s
+        GROUP BY {d("user_id")}, {d("day")}
     ), base AS (
         -- The running counts before the period: whole months, then the start's month's days.
         SELECT w.user_id,
         {base_sums}
         FROM wanted w LEFT JOIN (
-            SELECT {mo("user_id")} AS user_id, {mo("metric")} AS metric, {mo("n")} AS n
+            SELECT {mo("user_id")} AS user_id, {month_columns}
             FROM {mo.table} mo
-            WHERE {mo("room_id")} = ANY(%(rooms)s::uuid[])
-              AND {mo("user_id")} = ANY(%(users)s::uuid[]) AND {mo("month")} < %(month)s
+            WHERE {in_scope["mo"]} AND {mo("month")} < %(month)s
             UNION ALL
-            SELECT user_id, metric, n FROM daily
-            WHERE day < %(start)s AND metric IN ({running_metrics})
+            SELECT {d("user_id")}, {base_columns}
+            FROM {d.table} d
+            WHERE {in_scope["d"]} AND {d("day")} >= %(month)s AND {d("day")} < %(start)s
         ) b ON b.user_id = w.user_id
         GROUP BY w.user_id
     ), series AS (
@@ -158,22 +169,28 @@ def _statement() -> str:
                sum(created)::bigint AS created, sum(completed)::bigint AS completed
         FROM series GROUP BY user_id
     ), lead AS (
-        SELECT user_id, json_agg(json_build_array(bucket, n) ORDER BY bucket)::text AS buckets
-        FROM (
-            SELECT user_id, substr(metric, 4)::int AS bucket, sum(n)::bigint AS n
-            FROM daily WHERE day >= %(start)s AND left(metric, 3) = 'lt:'
-            GROUP BY user_id, bucket
-        ) l
-        GROUP BY user_id
+        -- The days' lead-time objects joined by commas: Python sums them, which costs it
+        -- less than expanding and grouping them costs PostgreSQL.
+        SELECT {d("user_id")} AS user_id, string_agg({d("lead_times")}::text, ',') AS buckets
+        FROM {d.table} d
+        WHERE {in_scope["d"]} AND {d("day")} >= %(start)s AND {d("day")} <= %(end)s
+          AND {d("lead_times")} <> '{{}}'::jsonb
+        GROUP BY {d("user_id")}
     ), now_open AS (
-        SELECT {c("user_id")} AS user_id, {open_now},
-               coalesce(sum({c("n")}) FILTER (
-                   WHERE left({c("metric")}, 4) = 'due:'
-                     AND substr({c("metric")}, 5) COLLATE "C" < %(today)s
-               ), 0)::bigint AS due_before
+        SELECT {c("user_id")} AS user_id, {open_now}
         FROM {c.table} c
-        WHERE {c("room_id")} = ANY(%(rooms)s::uuid[]) AND {c("user_id")} = ANY(%(users)s::uuid[])
+        WHERE {in_scope["c"]} AND {c("metric")} IN ({priorities})
         GROUP BY {c("user_id")}
+    ), due AS (
+        -- Deadlines of open tasks that passed before today: months, then today's month's days.
+        SELECT user_id, sum(due)::bigint AS n FROM (
+            SELECT {mo("user_id")} AS user_id, {mo("due")} AS due FROM {mo.table} mo
+            WHERE {in_scope["mo"]} AND {mo("month")} < %(this_month)s
+            UNION ALL
+            SELECT {d("user_id")}, {d("due")} FROM {d.table} d
+            WHERE {in_scope["d"]} AND {d("day")} >= %(this_month)s AND {d("day")} < %(today)s
+        ) x
+        GROUP BY user_id
     ), late AS (
         -- Open tasks whose deadline passed today before now (an index on room, open deadline).
         SELECT {f("assignee_ids")} AS assignee_ids FROM {f.table} f
@@ -191,11 +208,12 @@ def _statement() -> str:
     SELECT w.user_id, s.days, s.created, s.completed,
            (b.s_pending + b.s_in_progress)::bigint, l.buckets,
            {open_columns},
-           (coalesce(o.due_before, 0) + coalesce(lc.n, 0))::bigint
+           (coalesce(du.n, 0) + coalesce(lc.n, 0))::bigint
     FROM wanted w
     JOIN shaped s ON s.user_id = w.user_id
     JOIN base b ON b.user_id = w.user_id
     LEFT JOIN lead l ON l.user_id = w.user_id
     LEFT JOIN now_open o ON o.user_id = w.user_id
+    LEFT JOIN due du ON du.user_id = w.user_id
     LEFT JOIN late_counts lc ON lc.user_id = w.user_id
     """

@@ -5,11 +5,10 @@ Nothing here points at the tasks tables (no foreign keys): reading analytics nev
 
 - `TaskFact`: one row per live task, what the figures need of it (status history, priority,
   assignees, deadline, created/completed times).
-- `DailyCount`: per room, per person in the room (or the whole room, `user_id` = ROOM) and
-  per day (UTC): additive numbers. `created`/`completed`/`lt:<bucket>` count that day; `s:<status>`
-  and `overdue` are changes, so their running sum up to a day is the count at that day's end.
-- `CurrentCount`: per room and person (or ROOM): open tasks now by priority (`p:<priority>`)
-  and by the UTC day their deadline passes (`due:<YYYY-MM-DD>`).
+- `DayTotals`: per room, per person in the room (or the whole room, `user_id` = ROOM) and
+  per day (UTC): additive numbers, one column per figure (see the model).
+- `MonthTotals`: the same per month, for the columns a read sums from the beginning.
+- `CurrentCount`: per room and person (or ROOM): open tasks now by priority (`p:<priority>`).
 """
 
 from __future__ import annotations
@@ -52,26 +51,42 @@ class TaskFact(models.Model):
         return f"{self.task_id} ({self.status})"
 
 
-class DailyCount(models.Model):
+class DayTotals(models.Model):
+    """Per room, per person in the room (or the whole room, `user_id` = ROOM) and per UTC day,
+    every daily figure in one row (a read visits a row per person and day, not one per metric):
+    `created`/`completed` that day; `s_<status>` and `overdue` are changes, so their running
+    sum up to a day is the count at that day's end; `due` is how many open tasks' deadlines pass
+    that day (a current count, kept by the day: "overdue now" sums the days before today);
+    `lead_times` the lead times (created → completed) of that day's completions,
+    `{"<bucket>": n}` (zero amounts left out)."""
+
     room_id = models.UUIDField()
     user_id = models.UUIDField()
     day = models.DateField()
-    metric = models.CharField(max_length=24)
-    n = models.BigIntegerField(default=0)
+    created = models.BigIntegerField(default=0)
+    completed = models.BigIntegerField(default=0)
+    s_pending = models.BigIntegerField(default=0)
+    s_in_progress = models.BigIntegerField(default=0)
+    s_completed = models.BigIntegerField(default=0)
+    overdue = models.BigIntegerField(default=0)
+    due = models.BigIntegerField(default=0)
+    lead_times = models.JSONField(default=dict)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["room_id", "user_id", "day", "metric"], name="analytics_daily_unique"
+                fields=["room_id", "user_id", "day"], name="analytics_day_unique"
             )
         ]
-        indexes = [models.Index(fields=["user_id", "day"], name="analytics_daily_user_idx")]
+        indexes = [models.Index(fields=["user_id", "day"], name="analytics_day_user_idx")]
 
     def __str__(self) -> str:
-        return f"{self.room_id} {self.user_id} {self.day} {self.metric}={self.n}"
+        return f"{self.room_id} {self.user_id} {self.day}"
 
 
 class CurrentCount(models.Model):
+    """Per room and person (or ROOM): open tasks now by priority (`p:<priority>`)."""
+
     room_id = models.UUIDField()
     user_id = models.UUIDField()
     metric = models.CharField(max_length=24)
@@ -89,24 +104,27 @@ class CurrentCount(models.Model):
         return f"{self.room_id} {self.user_id} {self.metric}={self.n}"
 
 
-class MonthlyCount(models.Model):
-    """The `s:<status>` and `overdue` changes of `DailyCount` summed per month (`month`: its
-    first day): the running sums before a period start from these (a row per month) and the
-    days of the start's own month, however long the history."""
+class MonthTotals(models.Model):
+    """`DayTotals`' running columns and `due` summed per month (`month`: its first day): the
+    running counts before a period and "overdue now" start from these (a row per month) and
+    the days of their own month, however long the history."""
 
     room_id = models.UUIDField()
     user_id = models.UUIDField()
     month = models.DateField()
-    metric = models.CharField(max_length=24)
-    n = models.BigIntegerField(default=0)
+    s_pending = models.BigIntegerField(default=0)
+    s_in_progress = models.BigIntegerField(default=0)
+    s_completed = models.BigIntegerField(default=0)
+    overdue = models.BigIntegerField(default=0)
+    due = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["room_id", "user_id", "month", "metric"], name="analytics_monthly_unique"
+                fields=["room_id", "user_id", "month"], name="analytics_month_unique"
             )
         ]
-        indexes = [models.Index(fields=["user_id", "month"], name="analytics_monthly_user_idx")]
+        indexes = [models.Index(fields=["user_id", "month"], name="analytics_month_user_idx")]
 
     def __str__(self) -> str:
-        return f"{self.room_id} {self.user_id} {self.month} {self.metric}={self.n}"
+        return f"{self.room_id} {self.user_id} {self.month}"

@@ -2,12 +2,13 @@
 memberships for who may read), never the tasks tables.
 
 For a period [start, end] (UTC days) and a set of (room, person) rows:
-1. the daily rows from the first of the start's month to `end`;
-2. the running sums of `s:<status>` and `overdue` before `start`: whole months from
-   `MonthlyCount` (one grouped row per person and metric), the start's month's days with 1.;
-3. the current counts (open by priority, open by deadline day);
-4. the fact rows of open tasks whose deadline passes today before now (by an index), which
-   with the `due:<day>` counts of earlier days make "overdue now".
+1. the `DayTotals` rows (one per room, person and day, every figure a column) from the first of
+   the start's month to `end`;
+2. the running sums of `s_<status>` and `overdue` before `start`: whole months from
+   `MonthTotals`, the start's month's days with 1.;
+3. open tasks now by priority (`CurrentCount`);
+4. "overdue now": the `due` of the months and days before today (`MonthTotals`, `DayTotals`),
+   and the fact rows of open tasks whose deadline passes today before now (by an index).
 On PostgreSQL the four are one statement that also sums and shapes them (`hot_sql`); the ORM
 reads below (`_read_orm`) are SQLite's path and that statement's twin.
 """
@@ -21,7 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +30,8 @@ from cotask_common.errors import ServiceError
 from cotask_common.localtime import zone_named
 from tasks.analytics import hot_sql
 from tasks.analytics.figures import PRIORITIES, RUNNING, STATUSES, quantile
-from tasks.analytics.models import ROOM, CurrentCount, DailyCount, MonthlyCount, TaskFact
+from tasks.analytics.models import ROOM, CurrentCount, DayTotals, MonthTotals, TaskFact
+from tasks.analytics.services import DAY_COLUMNS, MONTH_COLUMNS, column_of
 from tasks.rooms.access import membership_in
 from tasks.rooms.models import Membership, RoomRole
 
@@ -164,33 +166,44 @@ def _read_orm(
     scope = Q(room_id__in=rooms) if users is None else Q(room_id__in=rooms, user_id__in=users)
     now = timezone.now()
     today = now.astimezone(UTC).date()
-    today_text = today.isoformat()
     # The running sums before `start`: whole months from their monthly rows, then the days of
-    # the start's month (read with the period's days).
+    # the start's month (read with the period's days). "Overdue now" likewise: the `due` of the
+    # months before today's, then of its days before today; and (below) the deadlines passing
+    # today before now.
     month = period.start.replace(day=1)
+    this_month = today.replace(day=1)
     base: dict[UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    before = (
-        MonthlyCount.objects.filter(scope, month__lt=month)
-        .values("user_id", "metric")
-        .annotate(total=Sum("n"))
-        .values_list("user_id", "metric", "total")
-    )
-    for user, metric, total in before:
-        base[user][metric] += total
-    daily: dict[UUID, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(_empty_day))
-    rows = DailyCount.objects.filter(scope, day__gte=month, day__lte=period.end)
-    for user, day, metric, n in rows.values_list("user_id", "day", "metric", "n"):
-        if day >= period.start:
-            daily[user][day][metric] += n
-        elif metric in RUNNING:
-            base[user][metric] += n
-    current: dict[UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     overdue: dict[UUID, int] = defaultdict(int)
+    months = MonthTotals.objects.filter(scope, month__lt=max(month, this_month))
+    for user, first, *values in months.values_list("user_id", "month", *MONTH_COLUMNS):
+        sums = dict(zip(MONTH_COLUMNS, values, strict=True))
+        if first < month:
+            for metric in RUNNING:
+                base[user][metric] += sums[column_of(metric)]
+        if first < this_month:
+            overdue[user] += sums["due"]
+    daily: dict[UUID, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(_empty_day))
+    rows = DayTotals.objects.filter(
+        scope,
+        Q(day__gte=month, day__lte=period.end) | Q(day__gte=this_month, day__lt=today),
+    ).values_list("user_id", "day", "lead_times", *DAY_COLUMNS)
+    for user, day, lead_times, *values in rows:
+        sums = dict(zip(DAY_COLUMNS, values, strict=True))
+        if this_month <= day < today:
+            overdue[user] += sums["due"]
+        if period.start <= day <= period.end:
+            row = daily[user][day]
+            for metric in ("created", "completed", *RUNNING):
+                row[metric] += sums[column_of(metric)]
+            for bucket, n in lead_times.items():
+                row[f"lt:{bucket}"] += n
+        elif month <= day < period.start:
+            for metric in RUNNING:
+                base[user][metric] += sums[column_of(metric)]
+    current: dict[UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for user, metric, n in CurrentCount.objects.filter(scope).values_list("user_id", "metric", "n"):
         if metric.startswith("p:"):
             current[user][metric] += n
-        elif metric.startswith("due:") and metric[4:] < today_text:  # ISO dates sort as text
-            overdue[user] += n
     # Deadlines passing today: from the facts (an index on room and open deadline), bounded by
     # one day's deadlines. The whole room's is a count; a person's needs the assignees.
     start_of_today = datetime.combine(today, time(0), tzinfo=UTC)

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cotask_common.events.envelope import Event
-from tasks.analytics.figures import RUNNING, Fact, contributions, deadline_of, difference
-from tasks.analytics.models import CurrentCount, DailyCount, MonthlyCount, TaskFact
+from tasks.analytics.figures import Fact, contributions, deadline_of, difference
+from tasks.analytics.models import CurrentCount, DayTotals, MonthTotals, TaskFact
 
 TASK_EVENTS = (
     "tasks.task.created",
@@ -32,6 +32,12 @@ TASK_EVENTS = (
 )
 # Rows per statement when writing many (the rebuild).
 CHUNK = 500
+# The additive columns of `DayTotals` and of `MonthTotals` (hot_sql and the twin read them).
+DAY_COLUMNS = (
+    "created", "completed", "s_pending", "s_in_progress", "s_completed", "overdue", "due",
+)  # fmt: skip
+MONTH_COLUMNS = ("s_pending", "s_in_progress", "s_completed", "overdue", "due")
+DUE = DAY_COLUMNS.index("due")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,19 +104,29 @@ def row_of(fact: Fact, *, as_of: datetime | None = None) -> TaskFact:
 
 
 def _add(
-    model: type[DailyCount | CurrentCount | MonthlyCount], keys: list[str], rows: list[tuple]
+    model: type[DayTotals | CurrentCount | MonthTotals],
+    keys: list[str],
+    values: list[str],
+    rows: list[tuple],
+    *,
+    inserted: tuple[str, ...] = (),
 ) -> None:
-    """`INSERT … ON CONFLICT (keys) DO UPDATE SET n = n + excluded.n` for many rows at once
-    (PostgreSQL and SQLite alike), in key order so two consumers lock rows in the same order."""
+    """`INSERT … ON CONFLICT (keys) DO UPDATE SET v = v + excluded.v` (each of `values`) for
+    many rows at once (PostgreSQL and SQLite alike), in key order so two consumers lock rows in
+    the same order. `inserted` columns (last in each row) are written by an insert only."""
     if not rows:
         return
     meta = model._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    names = [*keys, "n"]
+    names = [*keys, *values, *inserted]
     fields: list[Any] = [meta.get_field(name) for name in names]  # concrete columns only
     columns = ", ".join(quote(f.column) for f in fields)
     conflict = ", ".join(quote(f.column) for f in fields[: len(keys)])
+    sums = ", ".join(
+        f"{quote(f.column)} = {table}.{quote(f.column)} + excluded.{quote(f.column)}"
+        for f in fields[len(keys) : len(keys) + len(values)]
+    )
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
@@ -121,35 +137,74 @@ def _add(
         ]
         sql = (
             f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
-            f"ON CONFLICT ({conflict}) DO UPDATE SET n = {table}.n + excluded.n"
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {sums}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
 
 
-def apply_amounts(amounts: dict[Any, int]) -> None:
-    """Add `figures.contributions`-shaped amounts to the count tables (three statements at
-    most; the running metrics' daily amounts also go to their month's row)."""
-    daily = sorted(
-        (room, user, day, metric, n)
-        for (kind, room, user, *rest), n in amounts.items()
-        if kind == "d"
-        for day, metric in [rest]
-    )
-    monthly: dict[tuple, int] = defaultdict(int)
-    for room, user, day, metric, n in daily:
-        if metric in RUNNING:
-            monthly[room, user, day.replace(day=1), metric] += n
-    current = sorted(
-        (room, user, rest[0], n) for (kind, room, user, *rest), n in amounts.items() if kind == "c"
-    )
-    _add(DailyCount, ["room_id", "user_id", "day", "metric"], daily)
-    _add(CurrentCount, ["room_id", "user_id", "metric"], current)
+def column_of(metric: str) -> str:
+    """The `DayTotals`/`MonthTotals` column of a daily metric of `figures` (`s:pending` →
+    `s_pending`)."""
+    return metric.replace("s:", "s_")
+
+
+def apply_amounts(amounts: dict[Any, int], *, fresh: bool = False) -> None:
+    """Add `figures.contributions`-shaped amounts to the count tables: a daily metric to its
+    column of the day's `DayTotals` row (`lt:<bucket>` to its `lead_times`), `due:<day>` to that
+    day's `due`, the running columns and `due` to their month's `MonthTotals` row too, and
+    `p:<priority>` to `CurrentCount`. `fresh`: the tables are empty (the rebuild), so the lead
+    times go in with the insert; otherwise they are merged into the locked row afterwards."""
+    days: dict[tuple, list[int]] = {}
+    lead: dict[tuple, Counter[str]] = defaultdict(Counter)
+    current: list[tuple] = []
+    for (kind, room, user, *rest), n in amounts.items():
+        if kind == "d":
+            day, metric = rest
+            row = days.setdefault((room, user, day), [0] * len(DAY_COLUMNS))
+            if metric.startswith("lt:"):
+                lead[room, user, day][metric[3:]] += n
+            else:
+                row[DAY_COLUMNS.index(column_of(metric))] += n
+        elif rest[0].startswith("due:"):
+            day = date.fromisoformat(rest[0][4:])
+            days.setdefault((room, user, day), [0] * len(DAY_COLUMNS))[DUE] += n
+        else:
+            current.append((room, user, rest[0], n))
+    months: dict[tuple, list[int]] = {}
+    for (room, user, day), values in days.items():
+        month = months.setdefault((room, user, day.replace(day=1)), [0] * len(MONTH_COLUMNS))
+        for index, column in enumerate(MONTH_COLUMNS):
+            month[index] += values[DAY_COLUMNS.index(column)]
+
+    def lead_of(key: tuple) -> dict[str, int]:
+        return {bucket: n for bucket, n in sorted(lead.get(key, {}).items()) if n}
+
     _add(
-        MonthlyCount,
-        ["room_id", "user_id", "month", "metric"],
-        sorted((*key, n) for key, n in monthly.items() if n),
+        DayTotals,
+        ["room_id", "user_id", "day"],
+        list(DAY_COLUMNS),
+        [(*key, *values, lead_of(key) if fresh else {}) for key, values in sorted(days.items())],
+        inserted=("lead_times",),
     )
+    _add(CurrentCount, ["room_id", "user_id", "metric"], ["n"], sorted(current))
+    _add(
+        MonthTotals,
+        ["room_id", "user_id", "month"],
+        list(MONTH_COLUMNS),
+        [(*key, *values) for key, values in sorted(months.items()) if any(values)],
+    )
+    if fresh:
+        return
+    for (room, user, day), change in sorted(lead.items()):
+        if not any(change.values()):
+            continue
+        # The upsert above locked the row (PostgreSQL; SQLite has one writer at a time).
+        totals = DayTotals.objects.select_for_update().get(room_id=room, user_id=user, day=day)
+        merged: Counter[str] = Counter(totals.lead_times)
+        merged.update(change)  # adds, negative amounts too
+        totals.lead_times = {bucket: n for bucket, n in sorted(merged.items()) if n}
+        totals.save(update_fields=["lead_times"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,7 +300,7 @@ def apply_task_event(event: Event) -> None:
 
 def forget_room(*, room_id: UUID) -> None:
     """A deleted room takes its figures with it (its tasks publish no `deleted` of their own)."""
-    for model in (TaskFact, DailyCount, CurrentCount, MonthlyCount):
+    for model in (TaskFact, DayTotals, CurrentCount, MonthTotals):
         model.objects.filter(room_id=room_id).delete()
 
 
@@ -315,7 +370,7 @@ def rebuild(*, facts: Iterable[Fact] | None = None) -> dict[str, int]:
     (readers see the old figures until it commits). Returns how many rows each table got."""
     as_of = timezone.now()
     with transaction.atomic():
-        for model in (TaskFact, DailyCount, CurrentCount, MonthlyCount):
+        for model in (TaskFact, DayTotals, CurrentCount, MonthTotals):
             model.objects.all().delete()
         totals: Counter[Any] = Counter()
         rows: list[TaskFact] = []
@@ -328,9 +383,9 @@ def rebuild(*, facts: Iterable[Fact] | None = None) -> dict[str, int]:
                 TaskFact.objects.bulk_create(rows)
                 rows = []
         TaskFact.objects.bulk_create(rows)
-        apply_amounts({key: n for key, n in totals.items() if n})
+        apply_amounts({key: n for key, n in totals.items() if n}, fresh=True)
     return {
         "tasks": count,
-        "daily_rows": DailyCount.objects.count(),
+        "daily_rows": DayTotals.objects.count(),
         "current_rows": CurrentCount.objects.count(),
     }

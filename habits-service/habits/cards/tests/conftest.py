@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 ZONE = "Europe/Kyiv"
 WHO = ("owner", "stranger", "banned", "anonymous")
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # where `clock` starts
 
 
 @dataclass
@@ -61,3 +64,15 @@ def make_note(cast: Cast) -> Callable[..., dict[str, Any]]:
         return response.json()
 
     return factory
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`timezone.now()` frozen at `NOW`; a test moves it with `clock.now = ...`."""
+
+    class Clock:
+        now = NOW
+
+    c = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: c.now)
+    return c

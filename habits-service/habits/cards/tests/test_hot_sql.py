@@ -5,7 +5,7 @@ way (PostgreSQL: on SQLite the services run the twins)."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,23 +16,12 @@ from cotask_common.testing.parity import statements_on_postgresql
 from habits.cards import hot_sql, services
 from habits.cards.models import Card, CardProfile, CardState, Deck, Note, Review
 from habits.cards.scheduling import SNAPSHOT_FIELDS
+from habits.cards.tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
 
 _statements = statements_on_postgresql(hot_sql)
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Any:
-    class Clock:
-        now = NOW
-
-    c = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: c.now)
-    return c
 
 
 def collection(owner: Any, *, fuzz: bool = True, reviews: int = 30) -> list[Card]:

@@ -3,28 +3,15 @@ collection."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from cotask_common.events.testing import handle_event, make_event
 from habits.cards.models import Card, CardProfile, CardState, Deck, Note, Review
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Any:
-    class Clock:
-        now = NOW
-
-    c = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: c.now)
-    return c
 
 
 def answer(client: Any, card_id: str, rating: str, ms: int = 1000) -> None:

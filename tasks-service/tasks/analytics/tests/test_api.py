@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cotask_common.events.testing import make_event
-from tasks.analytics.models import CurrentCount, DailyCount, TaskFact
+from tasks.analytics.models import CurrentCount, DayTotals, MonthTotals, TaskFact
 from tasks.analytics.services import apply_task_event
+from tasks.analytics.tests.test_history import _tables
 from tasks.planning import services
 
 pytestmark = pytest.mark.django_db
@@ -208,12 +209,12 @@ def test_a_deleted_room_takes_its_figures_with_it(busy: Any) -> None:
     from tasks.analytics.events import on_room_deleted
 
     on_room_deleted(event)
-    for model in (TaskFact, DailyCount, CurrentCount):
+    for model in (TaskFact, DayTotals, MonthTotals, CurrentCount):
         assert not model.objects.filter(room_id=busy.room.id).exists()
 
 
 def test_an_event_of_an_unknown_task_changes_nothing(busy: Any) -> None:
-    rows = set(DailyCount.objects.values_list("room_id", "user_id", "day", "metric", "n"))
+    rows = _tables()
     event = make_event(
         type="tasks.task.status_changed",
         key="01234567-89ab-7def-8123-456789abcdef",
@@ -223,20 +224,17 @@ def test_an_event_of_an_unknown_task_changes_nothing(busy: Any) -> None:
               "actor_id": str(busy.room.owner_id)},
     )  # fmt: skip
     apply_task_event(event)
-    assert set(DailyCount.objects.values_list("room_id", "user_id", "day", "metric", "n")) == rows
+    assert _tables() == rows
 
 
 def test_the_rebuild_command_gives_the_same_rows(busy: Any) -> None:
-    def rows() -> tuple[set[Any], set[Any]]:
-        daily = DailyCount.objects.exclude(n=0)
-        current = CurrentCount.objects.exclude(n=0)
-        return (
-            set(daily.values_list("room_id", "user_id", "day", "metric", "n")),
-            set(current.values_list("room_id", "user_id", "metric", "n")),
-        )
+    def rows() -> tuple[set[Any], ...]:
+        daily, current, _facts, monthly = _tables()  # facts: the event's moments differ
+        return daily, current, monthly
 
     live = rows()
-    DailyCount.objects.all().delete()
+    assert live[0] and live[2]  # day and month rows to compare
+    DayTotals.objects.all().delete()
     out = StringIO()
     call_command("tasks_analytics_rebuild", stdout=out)
     assert "4 tasks" in out.getvalue()

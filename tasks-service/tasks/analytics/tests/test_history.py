@@ -15,7 +15,7 @@ from django.db import transaction
 
 from cotask_common.users.models import UserRef
 from tasks.analytics import selectors
-from tasks.analytics.models import CurrentCount, DailyCount, MonthlyCount, TaskFact
+from tasks.analytics.models import CurrentCount, DayTotals, MonthTotals, TaskFact
 from tasks.analytics.selectors import Period
 from tasks.analytics.services import rebuild
 from tasks.analytics.tests.recount import recount
@@ -30,9 +30,20 @@ BATCH = 25
 
 
 def _tables() -> tuple[set[Any], ...]:
-    daily = set(
-        DailyCount.objects.exclude(n=0).values_list("room_id", "user_id", "day", "metric", "n")
-    )
+    """Every aggregate row that holds a number (a row left all zeros by changes that cancel
+    out is as good as none), and every fact row."""
+    day_columns = ("created", "completed", "s_pending", "s_in_progress", "s_completed",
+                   "overdue", "due")  # fmt: skip
+    daily = {
+        (*key, *values, tuple(sorted(lead.items())))
+        for *key, lead, values in (
+            (room, user, day, lead, rest)
+            for room, user, day, lead, *rest in DayTotals.objects.values_list(
+                "room_id", "user_id", "day", "lead_times", *day_columns
+            )
+        )
+        if any(values) or lead
+    }
     current = set(
         CurrentCount.objects.exclude(n=0).values_list("room_id", "user_id", "metric", "n")
     )
@@ -42,9 +53,12 @@ def _tables() -> tuple[set[Any], ...]:
             "completed_by", "deadline", "open_deadline",
         )
     )  # fmt: skip
-    monthly = set(
-        MonthlyCount.objects.exclude(n=0).values_list("room_id", "user_id", "month", "metric", "n")
-    )
+    month_columns = ("s_pending", "s_in_progress", "s_completed", "overdue", "due")
+    monthly = {
+        row
+        for row in MonthTotals.objects.values_list("room_id", "user_id", "month", *month_columns)
+        if any(row[3:])
+    }
     return daily, current, facts, monthly
 
 

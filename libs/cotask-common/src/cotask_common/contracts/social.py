@@ -741,3 +741,49 @@ class MentorReviewed(ReviewData):
 )
 class ReviewAnswered(ReviewData):
     """The mentor answered a review (once); `recipient_ids`: the review's author."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning requests — topic `social.learning_request`
+
+LEARNING_REQUEST_KEY = "the learning request's id"
+
+
+@declare(
+    "social.learning_request.matched",
+    key=LEARNING_REQUEST_KEY,
+    consumers={"notifications": "tells each mentor in `recipient_ids` (`learning_request_match`)"},
+)
+class LearningRequestMatched(Recipients):
+    """A student posted a learning request; `recipient_ids`: the best-matching mentors who may
+    see it, at most `SOCIAL_LEARNING_MATCH_NOTIFY` (50) of them, the top of the request's match
+    list (subject, tags, language, rank, experience), never the author nor a blocked person."""
+
+    request_id: UUID
+    student_id: UUID
+    """the request's author"""
+    subject: str
+    """the curated subject's code (`GET /api/social/mentors/subjects/`)"""
+    language: str
+    """ISO 639-1"""
+    level: Literal["beginner", "intermediate", "advanced"]
+
+
+@declare(
+    "social.learning_request.offered",
+    key=LEARNING_REQUEST_KEY,
+    consumers={"notifications": "tells the request's author (`learning_offer`)"},
+)
+class LearningRequestOffered(Recipients):
+    """A mentor made an offer on a learning request; `recipient_ids`: the request's author."""
+
+    request_id: UUID
+    offer_id: UUID
+    subject: str
+    student_id: UUID
+    """the request's author"""
+    mentor_id: UUID
+    """the mentor profile"""
+    mentor_user_id: UUID
+    """the mentor's account"""
+    mentor_handle: Handle

@@ -48,6 +48,21 @@ def pytest_configure(config: pytest.Config) -> None:
         from cotask_common.prepare import prepare_var_dir
 
         prepare_var_dir(services=[service], var_dir=settings.COTASK_VAR_DIR, secrets_too=False)
+    # The snapshot of restricted users is re-read only when a test says so (make_user, the
+    # auth-event consumer and the fixture below invalidate it), never because two seconds
+    # passed: a slow machine would otherwise add that read to a request whose queries are
+    # being counted, at random.
+    settings.COTASK_BLOCKLIST_TTL_SECONDS = 24 * 3600
+
+
+@pytest.fixture(autouse=True)
+def _restrictions_read_afresh() -> None:
+    """Each test starts from the database's restrictions, not from a snapshot an earlier test
+    left in this process."""
+    if _django_ready():
+        from cotask_common.users.selectors import invalidate_restrictions
+
+        invalidate_restrictions()
 
 
 @pytest.fixture

@@ -1,0 +1,111 @@
+"""The first page of a request's matches read through the candidate window (the subject and
+language rows' `base_score`, best-first) equals the plain full scoring: the same mentors, in
+the same order, with the same scores and reasons, on varied data (ties, hidden mentors)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from django.db.models import F, Q
+
+from social.mentors import selectors, services
+from social.mentors.models import (
+    LearningRequest,
+    MentorLanguage,
+    MentorProfile,
+    MentorSubject,
+    RatingTotals,
+)
+from social.mentors.tests.test_profiles import set_up
+from social.mentors.tests.test_reviews import review, talk
+from social.pages.models import Page, PageBlock
+from social.pages.services import create_personal_page
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGES = ["en", "uk", "de"]
+TAGS = ["django", "flask", "sql", "git"]
+
+
+def mentors_of(make_user: Any, count: int, seed: int) -> list[Any]:
+    rng = random.Random(seed)  # noqa: S311 - made-up data
+    users: list[Any] = []
+    fields: dict[str, Any] = {}
+    rank = 0.0
+    for n in range(count):
+        user = make_user(username=f"m{seed}_{n}")
+        create_personal_page(user_id=user.id, username=user.username)
+        # every fifth mentor is a twin of the one before: equal scores, so `-id` decides
+        if n % 5 != 4:
+            fields = {
+                "subjects": rng.sample(["python", "mathematics", "english"], rng.randint(1, 2)),
+                "languages": rng.sample(LANGUAGES, rng.randint(1, 2)),
+                "tags": rng.sample(TAGS, rng.randint(0, 3)),
+                "years_experience": rng.randint(0, 30),
+            }
+            rank = rng.choice([0.0, 0.0, 3.1, 3.9, 4.2, 4.45, 4.8, 4.97])
+        services.set_profile(user=user, **fields)
+        MentorProfile.objects.filter(user_id=user.id).update(rank=rank, reviews_count=3)
+        users.append(user)
+    # the ranks were written behind the services' back: copy them as the aggregate does
+    services.sync_match_base(Q())
+    return users
+
+
+def ranked(request: LearningRequest, viewer: Any, first: int | None, n: int) -> list[Any]:
+    rows = selectors.matching_mentors(request=request, viewer=viewer, first=first)
+    return [
+        (p.id, p.match_score, p.speaks, selectors.match_reasons(profile=p, request=request))
+        for p in rows.order_by("-match_score", "-id")[:n]
+    ]
+
+
+def test_the_window_finds_the_full_scorings_first_page(make_user: Any) -> None:
+    users = mentors_of(make_user, 70, seed=3)
+    author, staff = make_user(username="student"), make_user(username="mod", role="moderator")
+    services.set_profile(user=author, subjects=["python"], languages=["uk"])  # never matched
+    # hidden: a withdrawn mentor, a blocked page, one the student blocked from their page
+    services.withdraw_profile(user_id=users[0].id)
+    Page.objects.filter(owner_id=users[1].id).update(is_blocked=True)
+    author_page = Page.objects.get(owner_id=author.id)
+    blocked_page = Page.objects.get(owner_id=users[2].id)
+    PageBlock.objects.create(page=blocked_page, user=author)
+    viewers = [None, author, staff]
+    for subject, language, tags in [
+        ("python", "uk", ["django"]),
+        ("python", "en", []),
+        ("mathematics", "de", ["sql", "git", "flask"]),
+        ("english", "uk", ["django", "flask", "sql", "git"]),
+    ]:
+        request = services.create_request(
+            author_id=author.id, subject=subject, language=language, tags=tags
+        )
+        for viewer in viewers:
+            for first in (1, 2, 5, 11, 21, 200):
+                assert ranked(request, viewer, first, first) == ranked(
+                    request, viewer, None, first
+                ), (subject, language, tags, viewer, first)
+    assert author_page.id  # the author's own page exists, so their profile is a real mentor
+
+
+def test_base_scores_follow_rank_and_experience(make_user: Any, member: Any) -> None:
+    users = mentors_of(make_user, 6, seed=5)
+    services.set_profile(
+        user=users[3], subjects=["python", "english"], languages=["en"], years_experience=7
+    )
+    ada, student = member("ada"), member("student")
+    set_up(ada, subjects=["python"], languages=["uk"], years_experience=3)
+    talk(student, ada)
+    assert review(student, "ada", 5).status_code == 201  # the aggregate's own transaction
+    RatingTotals.objects.filter(id=1).update(reviews_count=F("reviews_count") + 10)
+    MentorProfile.objects.update(rating_sum=F("reviews_count") * 4)
+    services.refresh_ranks()  # the hourly refresh
+    expected = dict(
+        MentorProfile.objects.annotate(base=selectors.match_base()).values_list("id", "base")
+    )
+    assert expected[MentorProfile.objects.get(user_id=ada.user.id).id] > 0.3  # rank + 0.3
+    for model in (MentorSubject, MentorLanguage):
+        rows = list(model.objects.values_list("profile_id", "base_score"))
+        assert rows and all(score == pytest.approx(expected[pid]) for pid, score in rows)
