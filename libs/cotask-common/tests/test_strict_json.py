@@ -1,0 +1,82 @@
+"""JSON data takes the types the documents declare; forms and query strings stay text
+(cotask_common.strict_json, installed by the kit's app)."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import QueryDict
+from rest_framework import serializers
+
+
+class _Input(serializers.Serializer):
+    count = serializers.IntegerField(required=False)
+    ratio = serializers.FloatField(required=False)
+    done = serializers.BooleanField(required=False)
+    title = serializers.CharField(required=False)
+    email = serializers.EmailField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+def _errors(data: object) -> dict:
+    checked = _Input(data=data)
+    assert not checked.is_valid()
+    return checked.errors
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("count", "1"),
+        ("count", True),
+        ("count", 1.5),
+        ("ratio", "0.5"),
+        ("ratio", False),
+        ("done", "true"),
+        ("done", 1),
+        ("done", 0),
+        ("title", 12),
+        ("title", True),
+        ("email", 5),
+    ],
+)
+def test_a_json_value_of_another_type_is_refused_naming_the_field(field: str, value: object):
+    errors = _errors({field: value})
+    assert list(errors) == [field]
+    assert errors[field][0].code == "invalid"
+
+
+def test_a_list_item_of_another_type_is_refused():
+    assert _errors({"tags": ["ok", 3]})["tags"][1][0].code == "invalid"
+
+
+def test_json_values_of_the_declared_types_are_taken():
+    checked = _Input(
+        data={"count": 2, "ratio": 1, "done": False, "title": "x", "email": "a@example.com"}
+    )
+    assert checked.is_valid(), checked.errors
+    assert checked.validated_data["count"] == 2
+    assert checked.validated_data["done"] is False
+    assert _Input(data={"count": 3.0}).is_valid()  # JSON Schema's integer: no fraction
+
+
+def test_forms_and_query_strings_stay_text():
+    checked = _Input(data=QueryDict("count=1&ratio=0.5&done=true&title=12&tags=a&tags=7"))
+    assert checked.is_valid(), checked.errors
+    assert checked.validated_data["count"] == 1
+    assert checked.validated_data["done"] is True
+    assert checked.validated_data["tags"] == ["a", "7"]
+
+
+@pytest.mark.parametrize("field", ["count", "ratio", "done", "title", "email"])
+def test_a_query_value_given_empty_is_refused_naming_it(field: str):
+    assert list(_errors(QueryDict(f"{field}="))) == [field]
+
+
+def test_a_query_value_left_out_stays_absent_and_blank_text_where_allowed_is_taken():
+    class Blank(serializers.Serializer):
+        note = serializers.CharField(required=False, allow_blank=True)
+        count = serializers.IntegerField(required=False)
+
+    checked = Blank(data=QueryDict("note="))
+    assert checked.is_valid(), checked.errors
+    assert checked.validated_data == {"note": ""}
