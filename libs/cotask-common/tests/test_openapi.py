@@ -98,3 +98,41 @@ def test_the_checker_names_what_is_missing() -> None:
     assert "GET /api/kit/things/{thing_id}/: no summary" in problems
     assert "GET /api/kit/things/{thing_id}/: answer 404 is not documented" in problems
     assert "operationId 'kit_things_retrieve' is used 2 times" in problems
+
+
+class RenameInput(serializers.Serializer):
+    name = serializers.CharField()
+
+
+class WholeRenameInput(serializers.Serializer):
+    whole_patch = True
+    name = serializers.CharField()
+
+
+class PartialApi(APIView):
+    @extend_schema(request=RenameInput, responses=ThingOutput, summary="Rename")
+    def patch(self, request: Any) -> Response:
+        return Response()
+
+
+class WholeApi(APIView):
+    @extend_schema(request=WholeRenameInput, responses=ThingOutput, summary="Rename")
+    def patch(self, request: Any) -> Response:
+        return Response()
+
+
+def test_a_patch_is_partial_unless_its_serializer_takes_the_whole_body() -> None:
+    patterns = [
+        path("api/kit/partial/", PartialApi.as_view()),
+        path("api/kit/whole/", WholeApi.as_view()),
+    ]
+    document = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    schemas = document["components"]["schemas"]
+
+    def body(url: str) -> dict[str, Any]:
+        ref = document["paths"][url]["patch"]["requestBody"]["content"]["application/json"]
+        return schemas[ref["schema"]["$ref"].rsplit("/", 1)[1]]
+
+    assert "required" not in body("/api/kit/partial/")
+    assert body("/api/kit/whole/")["required"] == ["name"]
+    assert document["paths"]["/api/kit/whole/"]["patch"]["requestBody"]["required"] is True

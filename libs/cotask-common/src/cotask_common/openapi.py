@@ -110,6 +110,18 @@ class AutoSchema(openapi.AutoSchema):
             return CursorPagination()
         return None
 
+    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
+        # A PATCH is documented as partial (every field optional), as DRF's generic views take
+        # it. A view that validates its body whole (`valid(Input, request.data)`) says so with
+        # `whole_patch = True` on the serializer, and its document keeps the required fields.
+        if self.method == "PATCH" and getattr(force_instance(serializer), "whole_patch", False):
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
     def map_parsers(self) -> list[Any]:
         media_types = super().map_parsers()
         # A body without files is JSON. DRF's form parsers read every value as text and coerce it

@@ -6,8 +6,9 @@ body can say what it means, and the OpenAPI documents (generated from the same f
 `integer`, `boolean`, `number`, `string`. So, for data that is not a form or a query string
 (`QueryDict`), these fields take only their JSON type and answer anything else with their own
 `invalid` error (a 400 naming the field, in the caller's language). And a form or query value
-given empty is checked, not read as absent (see `_strict_empty_text`). Installed once for every
-service by the kit's app (`CotaskCommonConfig.ready`), so no serializer needs its own fields.
+given empty is checked when its type is not text (see `_strict_empty_values`). Installed once
+for every service by the kit's app (`CotaskCommonConfig.ready`): no serializer needs its own
+fields.
 """
 
 from __future__ import annotations
@@ -57,16 +58,18 @@ def _strict(field_class: type[fields.Field], accepts: Callable[[Any], bool]) -> 
     field_class.to_internal_value = to_internal_value  # type: ignore[method-assign]
 
 
-def _strict_empty_text() -> None:
-    """A parameter given empty (`?year=`) is checked like any value, not read as absent: DRF
-    treats an empty optional form value as left out, so `?year=` passed where the document says
-    an integer. It is a 400 naming the parameter now; a field that allows blank text or null is
-    unchanged, and a parameter left out is still absent."""
+def _strict_empty_values() -> None:
+    """A typed parameter given empty (`?year=`, `?day=`, `?id=`) is checked like any value, not
+    read as absent: DRF treats an empty optional form value as left out, so `?year=` passed where
+    the document says an integer (a date, a UUID, one of some names). It is a 400 naming the
+    parameter now. A text field keeps reading it as absent (its document admits the empty
+    string), as do fields that allow null, and a parameter left out is still absent."""
     original = fields.Field.get_value
 
     def get_value(self: fields.Field, dictionary: Any) -> Any:
         if (
             isinstance(dictionary, MultiValueDict)
+            and not isinstance(self, fields.CharField)
             and dictionary.get(self.field_name) == ""
             and not self.required
             and not self.allow_null
@@ -80,12 +83,12 @@ def _strict_empty_text() -> None:
 
 def install() -> None:
     """Make DRF's integer, number, boolean and text fields strict for JSON data, and an empty
-    form or query value a value (idempotent)."""
+    typed form or query value a value (idempotent)."""
     global _INSTALLED
     if _INSTALLED:
         return
     _INSTALLED = True
-    _strict_empty_text()
+    _strict_empty_values()
     _strict(fields.IntegerField, _integer)
     _strict(fields.FloatField, _number)
     _strict(fields.BooleanField, _boolean)
