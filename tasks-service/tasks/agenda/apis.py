@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -31,7 +32,9 @@ class AgendaApi(APIView):
     @extend_schema(
         operation_id="tasks_agenda",
         parameters=[
-            OpenApiParameter("start", str, description="YYYY-MM-DD (my zone); default today"),
+            OpenApiParameter(
+                "start", OpenApiTypes.DATE, description="YYYY-MM-DD (my zone); default today"
+            ),
             OpenApiParameter(
                 "days",
                 {"type": "integer", "minimum": 1, "maximum": selectors.MAX_DAYS},

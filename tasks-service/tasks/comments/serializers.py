@@ -7,6 +7,7 @@ from tasks.rooms.serializers import UserBrief  # one schema component for {id, u
 
 
 class CommentInput(serializers.Serializer):
+    whole_patch = True  # its PATCH takes the whole body (cotask_common.openapi)
     # Length and emptiness are the service's rules (their messages state the limit).
     body = checked_text({"pattern": r"\S"}, allow_blank=True, trim_whitespace=False)
 

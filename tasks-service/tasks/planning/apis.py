@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -59,11 +60,11 @@ def _written_out(task: Any) -> dict[str, Any]:
 FILTER_PARAMETERS = [
     OpenApiParameter("status", str, description="pending,in_progress,completed (comma list)"),
     OpenApiParameter("assignee", str, description="a user id or `me`"),
-    OpenApiParameter("label", str, description="a label id"),
+    OpenApiParameter("label", OpenApiTypes.UUID, description="a label id"),
     OpenApiParameter("priority", str, description="none,low,medium,high,urgent (comma list)"),
     OpenApiParameter("due", str, enum=["overdue", "today", "week", "none"]),
-    OpenApiParameter("due_from", str, description="YYYY-MM-DD"),
-    OpenApiParameter("due_to", str, description="YYYY-MM-DD"),
+    OpenApiParameter("due_from", OpenApiTypes.DATE, description="YYYY-MM-DD"),
+    OpenApiParameter("due_to", OpenApiTypes.DATE, description="YYYY-MM-DD"),
     OpenApiParameter("q", str, description="text in the title or description"),
     OpenApiParameter("sort", str, enum=list(selectors.SORTS)),
     OpenApiParameter(

@@ -90,6 +90,7 @@ class MemberOutput(serializers.Serializer):
 
 
 class RoleInput(serializers.Serializer):
+    whole_patch = True  # its PATCH takes the whole body (cotask_common.openapi)
     role = serializers.CharField()
 
 
