@@ -68,7 +68,7 @@ def _sent_message_out(message: Any, request: Request) -> dict[str, Any]:
 
 def _uuid_param(request: Request, name: str) -> UUID | None:
     raw = request.query_params.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return None
     try:
         return UUID(str(raw))
@@ -304,8 +304,16 @@ class MessagesApi(NamedLimitThrottling, APIView):
             OpenApiParameter("around", UUID, description="the messages around this one"),
             OpenApiParameter("page_size", int),
         ],
-        responses=HistoryOutput,
+        responses={
+            200: HistoryOutput,
+            400: error_response(
+                "A cursor that is not a message id, or more than one of before, after and "
+                "around (`one_cursor`, naming the second)"
+            ),
+        },
         summary="History, oldest first (the newest page without a cursor)",
+        description="At most one of `before`, `after` and `around` (a 400 `one_cursor` "
+        "otherwise); none gives the newest page.",
     )
     def get(self, request: SignedInRequest, conversation_id: UUID) -> Response:
         conversation, _m = selectors.conversation_for(
@@ -315,7 +323,9 @@ class MessagesApi(NamedLimitThrottling, APIView):
         given = [name for name, value in cursors.items() if value is not None]
         if len(given) > 1:
             raise ServiceError.for_field(
-                given[1], gettext("Give at most one of before, after and around.")
+                given[1],
+                gettext("Give at most one of before, after and around."),
+                code="one_cursor",
             )
         page = selectors.history(conversation=conversation, size=page_size(request), **cursors)
         return Response(

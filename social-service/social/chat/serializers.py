@@ -151,6 +151,7 @@ class GroupInput(serializers.Serializer):
 
 
 class RenameInput(serializers.Serializer):
+    whole_patch = True  # its PATCH takes the whole body (cotask_common.openapi)
     name = serializers.CharField(max_length=100)
 
 
@@ -169,6 +170,7 @@ class MessageInput(serializers.Serializer):
 
 
 class EditInput(serializers.Serializer):
+    whole_patch = True  # its PATCH takes the whole body (cotask_common.openapi)
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
 

@@ -82,7 +82,7 @@ class MyProfileApi(APIView):
 
 
 def _min_rating(raw: str | None) -> float | None:
-    if raw in (None, ""):
+    if raw is None:  # given empty is a 400, not left out
         return None
     try:
         value = float(raw)
@@ -95,13 +95,27 @@ def _min_rating(raw: str | None) -> float | None:
     return value
 
 
+def _flag(params: Any, name: str) -> bool:
+    """A true/false parameter (absent: false); any other word is a 400 naming it."""
+    raw = params.get(name)
+    if raw is None:
+        return False
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise ServiceError.for_field(name, gettext("Must be a valid boolean."))
+
+
 class MentorListApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
         parameters=[
             OpenApiParameter("subject", str, description="A subject code", enum=sorted(SUBJECTS)),
-            OpenApiParameter("language", str, description="An ISO 639-1 code"),
+            OpenApiParameter(
+                "language", {"type": "string", "pattern": r"\S"}, description="An ISO 639-1 code"
+            ),
             OpenApiParameter(
                 "min_rating",
                 {"type": "number", "minimum": 1, "maximum": 5},
@@ -114,17 +128,20 @@ class MentorListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        subject = params.get("subject") or None
+        subject = params.get("subject")
         if subject is not None and subject not in SUBJECTS:
             raise ServiceError.for_field(
                 "subject", gettext("Unknown code: %(codes)s.") % {"codes": repr(subject)}
             )
+        language = params.get("language")
+        if language is not None and not language.strip():
+            raise ServiceError.for_field("language", gettext("This field may not be blank."))
         rows = selectors.mentors(
             viewer=viewer(request),
             subject=subject,
-            language=(params.get("language") or "").lower() or None,
+            language=language.strip().lower() if language else None,
             min_rating=_min_rating(params.get("min_rating")),
-            active=params.get("active", "").lower() in ("1", "true", "yes"),
+            active=_flag(params, "active"),
         )
         return paginated(self, request, rows, MentorOutput, ordering=("-rank", "-id"))
 

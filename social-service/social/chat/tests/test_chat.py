@@ -284,6 +284,10 @@ def test_history_pages_backwards_forwards_and_around(member: Any) -> None:
     other = _send(ada, foreign, "elsewhere").json()["id"]
     r = ada.get(f"{url}?around={other}")
     assert r.status_code == 400 and "around" in r.json()["fields"]
+    two = ada.get(f"{url}?before={ids[4]}&around={ids[2]}")
+    assert two.status_code == 400 and two.json()["fields"]["around"][0]["code"] == "one_cursor"
+    empty = ada.get(f"{url}?before=")  # given empty is not left out
+    assert empty.status_code == 400 and "before" in empty.json()["fields"]
 
 
 def test_lists_have_a_bounded_number_of_queries(member: Any) -> None:
