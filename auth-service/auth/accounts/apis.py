@@ -355,6 +355,8 @@ class MeApi(AccountApi):
 
     @extend_schema(
         summary="Change my account's settings",
+        description="A new `email` needs `current_password` (a 400 `password_needed` naming "
+        "`current_password` without it, `wrong_password` when it is wrong).",
         operation_id="update_me",
         request=MeUpdateInput,
         responses={
