@@ -335,7 +335,13 @@ class MessagesApi(NamedLimitThrottling, APIView):
             }
         )
 
-    @extend_schema(request=MessageInput, responses={201: MessageOutput}, summary="Send")
+    @extend_schema(
+        request=MessageInput,
+        responses={201: MessageOutput},
+        summary="Send",
+        description="A message has text or at least one file: blank text without files is a "
+        "400 `text_or_file` naming `text`.",
+    )
     def post(self, request: SignedInRequest, conversation_id: UUID) -> Response:
         conversation, membership = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)
@@ -355,6 +361,7 @@ class MessageApi(APIView):
             409: error_response("The message was deleted (`message_deleted`)"),
         },
         summary="Edit my message",
+        description="Blank text is a 400 `text_or_file` unless the message has files.",
     )
     def patch(self, request: SignedInRequest, conversation_id: UUID, message_id: UUID) -> Response:
         conversation, _m = selectors.conversation_for(

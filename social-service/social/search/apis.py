@@ -116,7 +116,7 @@ class SearchApi(NamedLimitThrottling, APIView):
                 },
                 description=(
                     "2 to 100 characters, trimmed; may be left out (or blank) only for mentors "
-                    "when a mentor filter is given, otherwise a 400 naming q"
+                    "when a mentor filter is given, otherwise a 400 `query_needed` naming q"
                 ),
             ),
             OpenApiParameter(
@@ -166,6 +166,8 @@ class SearchApi(NamedLimitThrottling, APIView):
                     QUERY_MAX,
                 )
                 % {"least": QUERY_MIN, "most": QUERY_MAX, "count": len(query)},
+                # No text and no filter breaks a rule across parameters (the document says it).
+                code="invalid" if query else "query_needed",
             )
         size = page_size(request)
         offset = _offset(params.get("cursor"))

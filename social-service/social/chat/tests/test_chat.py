@@ -127,7 +127,7 @@ def test_bad_input_names_the_field(member: Any, settings: Any) -> None:
     settings.SOCIAL_CHAT_MESSAGE_MAX_LENGTH = 10
     ada, bob, eve = member("ada"), member("bob"), member("eve")
     conversation = _direct(ada, bob).json()["id"]
-    for text, code in (("", "required"), ("   ", "required"), ("x" * 11, "too_long")):
+    for text, code in (("", "text_or_file"), ("   ", "text_or_file"), ("x" * 11, "too_long")):
         r = _send(ada, conversation, text)
         assert r.status_code == 400 and "text" in r.json()["fields"], r.json()
         assert r.json()["fields"]["text"][0]["code"] == code
