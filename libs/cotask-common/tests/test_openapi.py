@@ -136,3 +136,22 @@ def test_a_patch_is_partial_unless_its_serializer_takes_the_whole_body() -> None
     assert "required" not in body("/api/kit/partial/")
     assert body("/api/kit/whole/")["required"] == ["name"]
     assert document["paths"]["/api/kit/whole/"]["patch"]["requestBody"]["required"] is True
+
+
+class OrderInput(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class OrderApi(APIView):
+    @extend_schema(request=OrderInput, responses=ThingOutput, summary="Order")
+    def put(self, request: Any) -> Response:
+        return Response()
+
+
+def test_a_list_that_may_not_be_empty_says_so() -> None:
+    patterns = [path("api/kit/order/", OrderApi.as_view())]
+    document = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    properties = document["components"]["schemas"]["OrderInputRequest"]["properties"]
+    assert properties["ids"]["minItems"] == 1
+    assert "minItems" not in properties["tags"]

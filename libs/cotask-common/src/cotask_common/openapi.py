@@ -150,6 +150,14 @@ class AutoSchema(openapi.AutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction == "request" and isinstance(field, drf_serializers.EmailField):
             schema.setdefault("pattern", EMAIL)
+        # A list that may not be empty says so (drf-spectacular leaves `allow_empty` out).
+        if (
+            direction == "request"
+            and isinstance(field, drf_serializers.ListField)
+            and not field.allow_empty
+            and schema.get("type") == "array"
+        ):
+            schema["minItems"] = max(schema.get("minItems", 0), 1)
         # DRF trims a text field and then refuses it blank: "   " is as empty as "".
         if (
             direction == "request"
