@@ -50,6 +50,15 @@ def _habit(request: SignedInRequest, habit_id: Any, *, code: int = status.HTTP_2
     return Response(HabitOutput(habit, context={"today": today}).data, status=code)
 
 
+# Rules across a habit's fields, checked by the service (a 400 naming the field).
+HABIT_RULES = (
+    "Rules across fields: `schedule_kind` weekdays needs at least one of `weekdays` "
+    "(`weekdays_needed`); times_per_week takes `times` 1-7 and times_per_day 1-24, every_n_days "
+    "`interval_days` 1-365 (`out_of_range`); a measurable `kind` needs a `target_value` above 0 "
+    "and no times_per_day schedule."
+)
+
+
 class HabitListApi(APIView):
     @extend_schema(
         parameters=[ArchivedQuery],
@@ -73,6 +82,7 @@ class HabitListApi(APIView):
         request=HabitInput,
         responses={201: HabitOutput, 409: error_response("The most habits one person keeps")},
         summary="Create a habit",
+        description=HABIT_RULES,
     )
     def post(self, request: SignedInRequest) -> Response:
         habit = services.habit_create(user=request.user, **valid(HabitInput, request.data))
@@ -84,7 +94,12 @@ class HabitDetailApi(APIView):
     def get(self, request: SignedInRequest, habit_id: str) -> Response:
         return _habit(request, habit_id)
 
-    @extend_schema(request=HabitUpdateInput, responses=HabitOutput, summary="Edit a habit")
+    @extend_schema(
+        request=HabitUpdateInput,
+        responses=HabitOutput,
+        summary="Edit a habit",
+        description=HABIT_RULES,
+    )
     def patch(self, request: SignedInRequest, habit_id: str) -> Response:
         changes = valid(HabitUpdateInput, request.data, partial=True)
         habit = services.habit_update(user=request.user, habit_id=habit_id, changes=changes)

@@ -37,7 +37,7 @@ class HabitInput(serializers.Serializer):
     unit = serializers.CharField(required=False, allow_blank=True)
     schedule_kind = serializers.ChoiceField(choices=ScheduleKind.choices, required=False)
     weekdays = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(min_value=0, max_value=6),
         required=False,
         max_length=7,
         help_text="For `weekdays`: Monday = 0 … Sunday = 6.",

@@ -352,7 +352,10 @@ def _clean(habit: Habit, data: dict[str, Any]) -> None:
     kind = habit.schedule_kind
     if kind == ScheduleKind.WEEKDAYS:
         if not habit.weekday_mask:
-            raise _field_error("weekdays", _("Choose at least one weekday."), code="required")
+            # A rule across fields (the operation's description states it).
+            raise _field_error(
+                "weekdays", _("Choose at least one weekday."), code="weekdays_needed"
+            )
     else:
         habit.weekday_mask = 0
     if kind == ScheduleKind.TIMES_PER_WEEK:
