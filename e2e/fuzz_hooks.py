@@ -9,7 +9,7 @@ what its values *mean*, which no schema can say. Such a refusal is a 400 in the 
   DRF's field codes (`required`, `max_length`, `invalid`, ...) that a document can describe;
 - or every field it names is a reference the fuzzer cannot know a valid value of: a `cursor` the
   server made, a `token` from an email, an IANA time zone name, an `..._id` of something that
-  may not exist.
+  may not exist, or any field whose value in the request is an id (a UUID: `parent`, `deck`).
 
 A 429 that the operation documents is a limit doing its job, not a refusal of the data.
 Anything else outside the expected statuses fails as before.
@@ -18,6 +18,7 @@ Anything else outside the expected statuses fails as before.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import schemathesis
@@ -60,7 +61,19 @@ def _is_reference(field: str) -> bool:
     return field in REFERENCE_FIELDS or field.endswith(("_id", "_ids"))
 
 
-def refused_for_meaning(body: Any) -> bool:
+def _sent_an_id(case: Any, field: str) -> bool:
+    """Whether the request gave `field` (top-level, body or query) an id (a UUID)."""
+    for given in (getattr(case, "body", None), getattr(case, "query", None)):
+        if isinstance(given, dict) and isinstance(given.get(field), str):
+            try:
+                uuid.UUID(given[field])
+            except ValueError:
+                continue
+            return True
+    return False
+
+
+def refused_for_meaning(body: Any, case: Any = None) -> bool:
     """Whether an error answer refuses what the values mean rather than their shape."""
     if not isinstance(body, dict):
         return False
@@ -74,7 +87,9 @@ def refused_for_meaning(body: Any) -> bool:
     }
     if not codes & SHAPE_CODES:
         return True
-    return bool(fields) and all(_is_reference(field) for field in fields)
+    return bool(fields) and all(
+        _is_reference(field) or _sent_an_id(case, field) for field in fields
+    )
 
 
 @schemathesis.check
@@ -88,6 +103,6 @@ def positive_data_acceptance_by_meaning(ctx: Any, response: Any, case: Any) -> b
             body = json.loads(response.content or b"null")
         except ValueError:
             body = None
-        if refused_for_meaning(body):
+        if refused_for_meaning(body, case):
             return None
     return positive_data_acceptance(ctx, response, case)
