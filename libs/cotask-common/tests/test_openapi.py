@@ -155,3 +155,22 @@ def test_a_list_that_may_not_be_empty_says_so() -> None:
     properties = document["components"]["schemas"]["OrderInputRequest"]["properties"]
     assert properties["ids"]["minItems"] == 1
     assert "minItems" not in properties["tags"]
+
+
+class PriceInput(serializers.Serializer):
+    price = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0)
+    change = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+class PriceApi(APIView):
+    @extend_schema(request=PriceInput, responses=ThingOutput, summary="Price")
+    def put(self, request: Any) -> Response:
+        return Response()
+
+
+def test_a_decimal_that_may_not_be_negative_says_so() -> None:
+    patterns = [path("api/kit/price/", PriceApi.as_view())]
+    document = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    properties = document["components"]["schemas"]["PriceInputRequest"]["properties"]
+    assert not properties["price"]["pattern"].startswith("^-")
+    assert properties["change"]["pattern"].startswith("^-?")

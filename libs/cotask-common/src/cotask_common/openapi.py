@@ -150,6 +150,15 @@ class AutoSchema(openapi.AutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction == "request" and isinstance(field, drf_serializers.EmailField):
             schema.setdefault("pattern", EMAIL)
+        # A decimal sent as text that may not be negative says so in its pattern
+        # (drf-spectacular states `min_value` only for numbers).
+        if (
+            isinstance(field, drf_serializers.DecimalField)
+            and field.min_value is not None
+            and field.min_value >= 0
+            and str(schema.get("pattern", "")).startswith("^-?")
+        ):
+            schema["pattern"] = "^" + schema["pattern"][3:]
         # A list that may not be empty says so (drf-spectacular leaves `allow_empty` out).
         if (
             direction == "request"
