@@ -247,12 +247,16 @@ class MyRequestsApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, description="open, accepted or closed")],
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=list(LearningRequest.Status.values), description="default all"
+            )
+        ],
         responses=RequestOutput(many=True),
         summary="My learning requests, newest first",
     )
     def get(self, request: SignedInRequest) -> Response:
-        wanted = request.query_params.get("status") or None
+        wanted = request.query_params.get("status")  # given empty is a 400
         if wanted is not None and wanted not in LearningRequest.Status.values:
             raise ServiceError.for_field(
                 "status",
@@ -291,7 +295,14 @@ class RequestApi(ReadOpenMixin, APIView):
 class CloseRequestApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=RequestOutput, summary="Close (withdraw) my request")
+    @extend_schema(
+        request=None,
+        responses={
+            200: RequestOutput,
+            409: error_response("The request is no longer open (`request_closed`)"),
+        },
+        summary="Close (withdraw) my request",
+    )
     def post(self, request: SignedInRequest, request_id: UUID) -> Response:
         found = selectors.request_for(request_id=request_id, viewer=viewer(request))
         services.close_request(request=found, actor_id=request.user.id)

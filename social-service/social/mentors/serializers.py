@@ -10,8 +10,9 @@ from rest_framework import serializers
 
 from cotask_common.openapi import checked_text
 from social.api import UserBrief
-from social.mentors.models import MentorProfile, Review
+from social.mentors.models import LearningRequest, MentorProfile, Review
 from social.mentors.selectors import match_reasons
+from social.mentors.services import LANGUAGE_CODES
 from social.mentors.subjects import SUBJECTS
 
 
@@ -166,8 +167,15 @@ class RequestInput(serializers.Serializer):
         child=serializers.CharField(), required=False, help_text="Categories, free tags"
     )
     requirements = serializers.CharField(required=False, allow_blank=True)
-    level = serializers.CharField(required=False, help_text="beginner, intermediate, advanced")
-    language = serializers.CharField(help_text="ISO 639-1 code of the lessons' language")
+    level = checked_text(
+        {"type": "string", "enum": list(LearningRequest.Level.values)},
+        required=False,
+        help_text="beginner, intermediate, advanced",
+    )
+    language = checked_text(
+        {"type": "string", "enum": sorted(LANGUAGE_CODES)},
+        help_text="ISO 639-1 code of the lessons' language",
+    )
     budget_min = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
     )
@@ -176,7 +184,11 @@ class RequestInput(serializers.Serializer):
     )
     currency = serializers.CharField(required=False, allow_blank=True)
     deadline = serializers.DateField(required=False, allow_null=True)
-    visibility = serializers.CharField(required=False, help_text="public, followers, private")
+    visibility = checked_text(
+        {"type": "string", "enum": list(LearningRequest.Visibility.values)},
+        required=False,
+        help_text="public, followers, private",
+    )
 
 
 class BudgetOutput(serializers.Serializer):
@@ -236,7 +248,7 @@ class MatchOutput(serializers.Serializer):
 
 
 class OfferInput(serializers.Serializer):
-    message = serializers.CharField(allow_blank=True)
+    message = checked_text({"pattern": r"\S"}, allow_blank=True)  # the service: not blank
     price = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
     )

@@ -19,7 +19,10 @@ class ReasonInput(serializers.Serializer):
 
 
 class ReportInput(serializers.Serializer):
-    target_type = serializers.ChoiceField(choices=TargetType.choices)
+    # A chat message is reported from its conversation (social.chat), not here.
+    target_type = serializers.ChoiceField(
+        choices=[c for c in TargetType.choices if c[0] != TargetType.MESSAGE]
+    )
     target_id = serializers.UUIDField()
     # services._reason: needed, at most REASON_MAX characters once trimmed.
     reason = checked_text({"pattern": r"\S", "maxLength": 1000}, allow_blank=True)

@@ -38,7 +38,8 @@ HANDLE_SCHEMA = {"pattern": r"^\s*@?[A-Za-z0-9_]{3,40}\s*$"}
 class PageCreateInput(serializers.Serializer):
     # Lengths and formats are checked (with the limits in the message) by the service.
     handle = checked_text(HANDLE_SCHEMA, allow_blank=True, trim_whitespace=True)
-    name = serializers.CharField(allow_blank=True)
+    # needed, at most NAME_MAX once trimmed: the service says so in its own words
+    name = checked_text({"pattern": r"\S"}, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     tags = serializers.ListField(
         child=serializers.CharField(allow_blank=True), required=False, default=list
