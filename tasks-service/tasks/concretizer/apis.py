@@ -46,6 +46,8 @@ class ConcretizeApi(APIView):
             404: error_response("No task with this `task_id` (`task_not_found`)"),
         },
         summary="Concretize a goal or a task into steps (a job; the result also comes live)",
+        description="Give `goal`, `task_id` or both (neither is a 400 `goal_or_task` naming "
+        "`goal`).",
     )
     def post(self, request: SignedInRequest) -> Response:
         data: dict[str, Any] = valid(ConcretizeInput, request.data)
