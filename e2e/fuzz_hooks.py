@@ -78,7 +78,9 @@ def refused_for_meaning(body: Any, case: Any = None) -> bool:
     if not isinstance(body, dict):
         return False
     fields = body.get("fields") or {}
-    codes = {body.get("code")} | {
+    # With fields named, the answer's own code is the generic `invalid` of a serializer's error:
+    # the fields' codes tell.
+    codes = ({body.get("code")} if not fields else set()) | {
         problem.get("code")
         for problems in fields.values()
         if isinstance(problems, list)
