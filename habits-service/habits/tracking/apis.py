@@ -167,7 +167,12 @@ class CheckinListApi(APIView):
         params = request.query_params
         bounds = valid(
             RangeQuery,
-            {k: v for k, v in (("start", params.get("from")), ("end", params.get("to"))) if v},
+            # given empty is a 400 naming it, as the document's date says
+            {
+                k: v
+                for k, v in (("start", params.get("from")), ("end", params.get("to")))
+                if v is not None
+            },
         )
         checkins = selectors.checkins_of(
             user=request.user, habit_id=habit_id, start=bounds.get("start"), end=bounds.get("end")
