@@ -21,6 +21,7 @@ from cotask_common.users.models import UserRef
 from cotask_common.views import paginated
 from tasks.planning import pages, selectors, services
 from tasks.planning.serializers import (
+    UUID_OR_ME,
     BoardOutput,
     MoveInput,
     TaskChangeOutput,
@@ -59,7 +60,7 @@ def _written_out(task: Any) -> dict[str, Any]:
 
 FILTER_PARAMETERS = [
     OpenApiParameter("status", str, description="pending,in_progress,completed (comma list)"),
-    OpenApiParameter("assignee", str, description="a user id or `me`"),
+    OpenApiParameter("assignee", {"type": "string", **UUID_OR_ME}, description="a user id or `me`"),
     OpenApiParameter("label", OpenApiTypes.UUID, description="a label id"),
     OpenApiParameter("priority", str, description="none,low,medium,high,urgent (comma list)"),
     OpenApiParameter("due", str, enum=["overdue", "today", "week", "none"]),

@@ -91,7 +91,8 @@ class MemberOutput(serializers.Serializer):
 
 class RoleInput(serializers.Serializer):
     whole_patch = True  # its PATCH takes the whole body (cotask_common.openapi)
-    role = serializers.CharField()
+    # checked by the service, in its own words
+    role = checked_text({"type": "string", "enum": ["admin", "member", "viewer"]})
 
 
 class UserIdInput(serializers.Serializer):
