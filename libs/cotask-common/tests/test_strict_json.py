@@ -74,9 +74,10 @@ class _Query(serializers.Serializer):
     id = serializers.UUIDField(required=False)
     kind = serializers.ChoiceField(choices=["a", "b"], required=False)
     title = serializers.CharField(required=False)
+    sha256 = serializers.CharField(required=False, min_length=64, max_length=64)
 
 
-@pytest.mark.parametrize("field", ["count", "done", "day", "id", "kind"])
+@pytest.mark.parametrize("field", ["count", "done", "day", "id", "kind", "sha256"])
 def test_a_typed_query_value_given_empty_is_refused_naming_it(field: str):
     checked = _Query(data=QueryDict(f"{field}="))
     assert not checked.is_valid()

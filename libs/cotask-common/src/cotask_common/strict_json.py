@@ -63,13 +63,14 @@ def _strict_empty_values() -> None:
     read as absent: DRF treats an empty optional form value as left out, so `?year=` passed where
     the document says an integer (a date, a UUID, one of some names). It is a 400 naming the
     parameter now. A text field keeps reading it as absent (its document admits the empty
-    string), as do fields that allow null, and a parameter left out is still absent."""
+    string) unless it has a `min_length`, as do fields that allow null, and a parameter left
+    out is still absent."""
     original = fields.Field.get_value
 
     def get_value(self: fields.Field, dictionary: Any) -> Any:
         if (
             isinstance(dictionary, MultiValueDict)
-            and not isinstance(self, fields.CharField)
+            and (not isinstance(self, fields.CharField) or getattr(self, "min_length", None))
             and dictionary.get(self.field_name) == ""
             and not self.required
             and not self.allow_null
