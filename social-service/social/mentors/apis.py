@@ -284,7 +284,14 @@ class RequestApi(ReadOpenMixin, APIView):
     def get(self, request: Request, request_id: UUID) -> Response:
         return Response(_request_out(request_id, request))
 
-    @extend_schema(request=RequestInput, responses=RequestOutput, summary="Edit my open request")
+    @extend_schema(
+        request=RequestInput,
+        responses={
+            200: RequestOutput,
+            409: error_response("The request is no longer open (`request_closed`)"),
+        },
+        summary="Edit my open request",
+    )
     def patch(self, request: SignedInRequest, request_id: UUID) -> Response:
         found = selectors.request_for(request_id=request_id, viewer=viewer(request))
         data = valid(RequestInput, request.data, partial=True)

@@ -205,7 +205,9 @@ class CommentInput(serializers.Serializer):
 
 
 class CommentUpdateInput(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    whole_patch = True  # its PATCH takes the whole body (cotask_common.openapi)
+    # not blank: the service refuses it in its own words
+    text = checked_text({"pattern": r"\S"}, allow_blank=True, trim_whitespace=False)
 
 
 class CommentsQuery(serializers.Serializer):

@@ -125,7 +125,12 @@ class SearchApi(NamedLimitThrottling, APIView):
                 enum=list(KINDS),
                 description="default pages, or mentors when a mentor filter is given",
             ),
-            OpenApiParameter("subject", str, description="Mentors: a subject code"),
+            OpenApiParameter(
+                "subject",
+                str,
+                description="Mentors: a subject code. A mentor filter with another `type` is a "
+                "400 `mentors_only` naming the filter.",
+            ),
             OpenApiParameter("min_rating", float, description="Mentors: lowest average, 0 to 5"),
             OpenApiParameter("language", str, description="Mentors: an ISO 639-1 code"),
             OpenApiParameter("cursor", str),
@@ -154,7 +159,9 @@ class SearchApi(NamedLimitThrottling, APIView):
         if filters and kind != "mentors":
             field = next(iter(filters))
             raise ServiceError.for_field(
-                field, gettext("Filters mentors only: search with type=mentors.")
+                field,
+                gettext("Filters mentors only: search with type=mentors."),
+                code="mentors_only",  # a rule across parameters, stated in the document
             )
         query = params.get("q", "").strip()
         if (query or not filters) and not QUERY_MIN <= len(query) <= QUERY_MAX:
