@@ -174,3 +174,24 @@ def test_a_decimal_that_may_not_be_negative_says_so() -> None:
     properties = document["components"]["schemas"]["PriceInputRequest"]["properties"]
     assert not properties["price"]["pattern"].startswith("^-")
     assert properties["change"]["pattern"].startswith("^-?")
+
+
+class StepInput(serializers.Serializer):
+    title = serializers.CharField()
+
+
+class StepsInput(serializers.Serializer):
+    steps = StepInput(many=True, max_length=3, min_length=1)
+
+
+class StepsApi(APIView):
+    @extend_schema(request=StepsInput, responses=ThingOutput, summary="Steps")
+    def put(self, request: Any) -> Response:
+        return Response()
+
+
+def test_a_nested_list_states_its_bounds() -> None:
+    patterns = [path("api/kit/steps/", StepsApi.as_view())]
+    document = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    steps = document["components"]["schemas"]["StepsInputRequest"]["properties"]["steps"]
+    assert (steps["minItems"], steps["maxItems"]) == (1, 3)
