@@ -21,6 +21,8 @@ from cotask_common.users.models import UserRef
 from cotask_common.views import paginated
 from tasks.planning import pages, selectors, services
 from tasks.planning.serializers import (
+    PRIORITY_LIST,
+    STATUS_LIST,
     UUID_OR_ME,
     BoardOutput,
     MoveInput,
@@ -59,10 +61,18 @@ def _written_out(task: Any) -> dict[str, Any]:
 
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("status", str, description="pending,in_progress,completed (comma list)"),
+    OpenApiParameter(
+        "status",
+        {"type": "string", **STATUS_LIST},
+        description="pending,in_progress,completed (comma list)",
+    ),
     OpenApiParameter("assignee", {"type": "string", **UUID_OR_ME}, description="a user id or `me`"),
     OpenApiParameter("label", OpenApiTypes.UUID, description="a label id"),
-    OpenApiParameter("priority", str, description="none,low,medium,high,urgent (comma list)"),
+    OpenApiParameter(
+        "priority",
+        {"type": "string", **PRIORITY_LIST},
+        description="none,low,medium,high,urgent (comma list)",
+    ),
     OpenApiParameter("due", str, enum=["overdue", "today", "week", "none"]),
     OpenApiParameter("due_from", OpenApiTypes.DATE, description="YYYY-MM-DD"),
     OpenApiParameter("due_to", OpenApiTypes.DATE, description="YYYY-MM-DD"),

@@ -120,17 +120,20 @@ def _comma_separated(names: list[str]) -> dict[str, str]:
     return {"pattern": rf"^\s*(?:{name}\s*)?(?:,\s*(?:{name}\s*)?)*$"}
 
 
-UUID_OR_ME = {"pattern": "^(?:me|[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12})$"}
+# Empty too: a query parameter given empty counts as left out.
+UUID_OR_ME = {"pattern": "^(?:|me|[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12})$"}
+STATUS_LIST = _comma_separated(list(Status.values))
+PRIORITY_LIST = _comma_separated(PRIORITY_NAMES)
 
 
 class TaskFilterInput(serializers.Serializer):
     # The validate_* methods check these, with messages of their own.
-    status = checked_text(_comma_separated(list(Status.values)), required=False)
+    status = checked_text(STATUS_LIST, required=False)
     assignee = checked_text(UUID_OR_ME, required=False)
     # DRF's metaclass takes declared fields out of the class, so this does not replace
     # Field.label; mypy cannot know that.
     label = serializers.UUIDField(required=False)  # type: ignore[assignment]
-    priority = checked_text(_comma_separated(PRIORITY_NAMES), required=False)
+    priority = checked_text(PRIORITY_LIST, required=False)
     due = serializers.ChoiceField(choices=["overdue", "today", "week", "none"], required=False)
     due_from = serializers.DateField(required=False)
     due_to = serializers.DateField(required=False)
