@@ -181,7 +181,7 @@ class StepInput(serializers.Serializer):
 
 
 class StepsInput(serializers.Serializer):
-    steps = StepInput(many=True, max_length=3, min_length=1)
+    steps = StepInput(many=True, max_length=3, min_length=1)  # type: ignore[call-arg]
 
 
 class StepsApi(APIView):

@@ -161,10 +161,12 @@ class AutoSchema(openapi.AutoSchema):
             schema["pattern"] = "^" + schema["pattern"][3:]
         # A nested list of objects states its bounds (drf-spectacular leaves them out).
         if isinstance(field, drf_serializers.ListSerializer) and schema.get("type") == "array":
-            if field.max_length is not None:
-                schema["maxItems"] = field.max_length
-            if field.min_length is not None:
-                schema["minItems"] = field.min_length
+            # (DRF's stubs lack these attributes of ListSerializer.)
+            most, least = getattr(field, "max_length", None), getattr(field, "min_length", None)
+            if most is not None:
+                schema["maxItems"] = most
+            if least is not None:
+                schema["minItems"] = least
         # A list that may not be empty says so (drf-spectacular leaves `allow_empty` out).
         if (
             direction == "request"
