@@ -331,7 +331,7 @@ def _clean(habit: Habit, data: dict[str, Any]) -> None:
     if habit.kind == HabitKind.MEASURABLE:
         if habit.target_value is None:
             raise _field_error(
-                "target_value", _("A measurable habit needs a target."), code="required"
+                "target_value", _("A measurable habit needs a target."), code="target_needed"
             )
         if habit.target_value <= 0:
             raise _field_error(

@@ -145,6 +145,8 @@ def test_bad_input_names_the_field(cast: Cast, fields: dict[str, Any], field: st
 def test_a_rule_across_fields_has_its_own_code_and_types_are_strict(cast: Cast) -> None:
     response = cast.owner.post(URL, {"name": "Read", "schedule_kind": "weekdays"}, format="json")
     assert response.json()["fields"]["weekdays"][0]["code"] == "weekdays_needed"
+    response = cast.owner.post(URL, {"name": "Read", "kind": "measurable"}, format="json")
+    assert response.json()["fields"]["target_value"][0]["code"] == "target_needed"
     # JSON takes the documented types: "3" is not an integer, 1 is not a boolean text.
     for wrong in ({"times": "3"}, {"name": 7}, {"weekdays": ["1"]}):
         response = cast.owner.post(URL, {"name": "Read", **wrong}, format="json")
