@@ -52,6 +52,11 @@ def _error(description: str) -> OpenApiResponse:
 UNAUTHENTICATED = _error("No token, or its session or account no longer valid")
 BANNED = _error("The account is banned (`user_banned`)")
 THROTTLED = _error("Too many attempts (`throttled`); see the Retry-After header")
+# The gateway limits these per client address before auth-service sees them (nginx: email links,
+# token refresh), so they answer 429 though the view has no throttle of its own.
+GATEWAY_LIMITED = _error(
+    "Too many requests from this address (`rate_limited`, the gateway's limit)"
+)
 
 
 def _client(request: Request) -> dict[str, Any]:
@@ -124,6 +129,7 @@ class VerifyEmailApi(AnonymousApi):
             200: UserOutput,
             400: _error("The token is invalid or expired"),
             409: _error("The new address was taken meanwhile"),
+            429: GATEWAY_LIMITED,
         },
     )
     def post(self, request: Request) -> Response:
@@ -140,6 +146,7 @@ class RestoreEmailApi(AnonymousApi):
             204: None,
             400: _error("The token is invalid, expired or already used"),
             409: _error("Another account has the old address now"),
+            429: GATEWAY_LIMITED,
         },
     )
     def post(self, request: Request) -> Response:
@@ -200,6 +207,7 @@ class RefreshApi(AnonymousApi):
                 "(`refresh_token_reused`: the session is now revoked)"
             ),
             403: BANNED,
+            429: GATEWAY_LIMITED,
         },
     )
     def post(self, request: Request) -> Response:
@@ -347,6 +355,8 @@ class MeApi(AccountApi):
 
     @extend_schema(
         summary="Change my account's settings",
+        description="A new `email` needs `current_password` (a 400 `password_needed` naming "
+        "`current_password` without it, `wrong_password` when it is wrong).",
         operation_id="update_me",
         request=MeUpdateInput,
         responses={

@@ -708,7 +708,7 @@ def _check_current_password(*, user: User, current_password: str | None) -> None
         raise ServiceError.for_field(
             "current_password",
             _("Give your current password to change the email address."),
-            code="required",
+            code="password_needed",  # a rule across fields, not the field's own shape
         )
     if not user.check_password(current_password):
         raise ServiceError.for_field(

@@ -30,8 +30,14 @@ class ImportListApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": ImportInput},
-        responses={202: ImportOutput},
+        responses={
+            202: ImportOutput,
+            404: OpenApiResponse(description="No deck of mine with this id (`deck_not_found`)"),
+        },
         summary="Import cards from a CSV or Anki .apkg file (runs in the background)",
+        description="Without `kind`, the file's name tells it (.apkg; .csv, .tsv or .txt); any "
+        "other name needs `kind` (a 400 `kind_needed` naming `kind`). A CSV file needs `deck` "
+        "(`deck_needed`).",
     )
     def post(self, request: SignedInRequest) -> Response:
         data = valid(ImportInput, request.data)

@@ -22,8 +22,9 @@ class ImportInput(serializers.Serializer):
             elif name.endswith((".csv", ".tsv", ".txt")):
                 attrs["kind"] = ImportKind.CSV
             else:
+                # A rule across fields (stated in the operation's description).
                 raise serializers.ValidationError(
-                    {"kind": _("Say whether the file is csv or apkg.")}
+                    {"kind": _("Say whether the file is csv or apkg.")}, code="kind_needed"
                 )
         return attrs
 

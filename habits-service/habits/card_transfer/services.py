@@ -106,7 +106,7 @@ def import_create(
     asked to run it once the job is committed."""
     if kind == ImportKind.CSV and deck_id in (None, ""):
         raise ServiceError.for_field(
-            "deck", _("Choose the deck the cards go into."), code="required"
+            "deck", _("Choose the deck the cards go into."), code="deck_needed"
         )
     with transaction.atomic():
         deck = owned_deck(user=user, deck_id=deck_id) if deck_id not in (None, "") else None

@@ -43,6 +43,13 @@ def _note(note_id: Any) -> Response:
     return Response(NoteOutput(note).data)
 
 
+# Rules across a note's fields, checked by the service (a 400 naming the field).
+NOTE_RULES = (
+    "A cloze note needs at least one cloze in `text`, like {{c1::answer}} (`no_cloze`); any "
+    "other kind needs a non-blank `front` (`front_needed`)."
+)
+
+
 class DeckListApi(APIView):
     @extend_schema(responses=DeckOutput(many=True), summary="My decks")
     def get(self, request: SignedInRequest) -> Response:
@@ -137,7 +144,10 @@ class PublicDeckCopyApi(APIView):
 
 class NoteListApi(APIView):
     @extend_schema(
-        request=NoteInput, responses={201: NoteOutput}, summary="Add a note (its cards are made)"
+        request=NoteInput,
+        responses={201: NoteOutput},
+        summary="Add a note (its cards are made)",
+        description=NOTE_RULES,
     )
     def post(self, request: SignedInRequest) -> Response:
         data = valid(NoteInput, request.data)
@@ -153,7 +163,12 @@ class NoteDetailApi(APIView):
     def get(self, request: SignedInRequest, note_id: str) -> Response:
         return _note(services.note_of(user=request.user, note_id=note_id).id)
 
-    @extend_schema(request=NoteInput, responses=NoteOutput, summary="Edit a note (cards follow)")
+    @extend_schema(
+        request=NoteInput,
+        responses=NoteOutput,
+        summary="Edit a note (cards follow)",
+        description=NOTE_RULES,
+    )
     def patch(self, request: SignedInRequest, note_id: str) -> Response:
         changes = valid(NoteInput, request.data, partial=True)
         note = services.note_update(user=request.user, note_id=note_id, changes=changes)
@@ -217,7 +232,11 @@ ResetApi = _card_action("reset")
 
 
 class UndoApi(APIView):
-    @extend_schema(request=None, responses=CardOutput, summary="Undo my last answer")
+    @extend_schema(
+        request=None,
+        responses={200: CardOutput, 404: error_response("No answer to undo (`nothing_to_undo`)")},
+        summary="Undo my last answer",
+    )
     def post(self, request: SignedInRequest) -> Response:
         return Response(CardOutput(services.review_undo(user=request.user)).data)
 
@@ -232,21 +251,24 @@ class ReviewListApi(APIView):
 class QueueApi(APIView):
     @extend_schema(
         parameters=[QueueQuery],
-        responses=inline_serializer(
-            "QueueOutput",
-            {
-                "day": serializers.DateField(),
-                "counts": inline_serializer(
-                    "QueueCounts",
-                    {
-                        "new": serializers.IntegerField(),
-                        "learning": serializers.IntegerField(),
-                        "review": serializers.IntegerField(),
-                    },
-                ),
-                "cards": CardOutput(many=True),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "QueueOutput",
+                {
+                    "day": serializers.DateField(),
+                    "counts": inline_serializer(
+                        "QueueCounts",
+                        {
+                            "new": serializers.IntegerField(),
+                            "learning": serializers.IntegerField(),
+                            "review": serializers.IntegerField(),
+                        },
+                    ),
+                    "cards": CardOutput(many=True),
+                },
+            ),
+            404: error_response("No deck of mine with this id (`deck_not_found`)"),
+        },
         summary="Today's due queue: counts and the next cards",
     )
     def get(self, request: SignedInRequest) -> Response:

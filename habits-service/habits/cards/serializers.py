@@ -9,10 +9,19 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from cotask_common.openapi import checked_json
 from habits.cards import content
 from habits.cards.models import Card, CardProfile, CardState, Deck, Note, NoteKind, Review
 
 RATINGS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
+
+
+# Steps in whole seconds (services._check_steps).
+STEPS = {
+    "type": "array",
+    "items": {"type": "integer", "minimum": 1, "maximum": 86400 * 30},
+    "maxItems": 10,
+}
 
 
 class DeckInput(serializers.Serializer):
@@ -23,8 +32,9 @@ class DeckInput(serializers.Serializer):
         child=serializers.CharField(max_length=50), required=False, max_length=20
     )
     desired_retention = serializers.FloatField(min_value=0.7, max_value=0.99, required=False)
-    learning_steps = serializers.JSONField(required=False)
-    relearning_steps = serializers.JSONField(required=False)
+    # services._check_steps checks them, with its own messages.
+    learning_steps = checked_json(STEPS, required=False)
+    relearning_steps = checked_json(STEPS, required=False)
     maximum_interval = serializers.IntegerField(min_value=1, max_value=36500, required=False)
     fuzz = serializers.BooleanField(required=False)
     new_per_day = serializers.IntegerField(min_value=0, max_value=9999, required=False)

@@ -267,7 +267,8 @@ def _check_note(fields: Mapping[str, Any]) -> None:
                 code="no_cloze",
             )
     elif not (fields.get("front") or "").strip():
-        raise _field_error("front", _("This field is required."), code="required")
+        # A rule across fields (stated in the operations' descriptions).
+        raise _field_error("front", _("This field is required."), code="front_needed")
 
 
 def sync_cards(note: Note, *, now: datetime | None = None) -> tuple[int, int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -49,6 +50,15 @@ def _habit(request: SignedInRequest, habit_id: Any, *, code: int = status.HTTP_2
     return Response(HabitOutput(habit, context={"today": today}).data, status=code)
 
 
+# Rules across a habit's fields, checked by the service (a 400 naming the field).
+HABIT_RULES = (
+    "Rules across fields: `schedule_kind` weekdays needs at least one of `weekdays` "
+    "(`weekdays_needed`); times_per_week takes `times` 1-7 and times_per_day 1-24, every_n_days "
+    "`interval_days` 1-365 (`out_of_range`); a measurable `kind` needs a `target_value` "
+    "(`target_needed`) above 0, and no times_per_day schedule."
+)
+
+
 class HabitListApi(APIView):
     @extend_schema(
         parameters=[ArchivedQuery],
@@ -72,6 +82,7 @@ class HabitListApi(APIView):
         request=HabitInput,
         responses={201: HabitOutput, 409: error_response("The most habits one person keeps")},
         summary="Create a habit",
+        description=HABIT_RULES,
     )
     def post(self, request: SignedInRequest) -> Response:
         habit = services.habit_create(user=request.user, **valid(HabitInput, request.data))
@@ -83,7 +94,12 @@ class HabitDetailApi(APIView):
     def get(self, request: SignedInRequest, habit_id: str) -> Response:
         return _habit(request, habit_id)
 
-    @extend_schema(request=HabitUpdateInput, responses=HabitOutput, summary="Edit a habit")
+    @extend_schema(
+        request=HabitUpdateInput,
+        responses=HabitOutput,
+        summary="Edit a habit",
+        description=HABIT_RULES,
+    )
     def patch(self, request: SignedInRequest, habit_id: str) -> Response:
         changes = valid(HabitUpdateInput, request.data, partial=True)
         habit = services.habit_update(user=request.user, habit_id=habit_id, changes=changes)
@@ -151,7 +167,12 @@ class CheckinListApi(APIView):
         params = request.query_params
         bounds = valid(
             RangeQuery,
-            {k: v for k, v in (("start", params.get("from")), ("end", params.get("to"))) if v},
+            # given empty is a 400 naming it, as the document's date says
+            {
+                k: v
+                for k, v in (("start", params.get("from")), ("end", params.get("to")))
+                if v is not None
+            },
         )
         checkins = selectors.checkins_of(
             user=request.user, habit_id=habit_id, start=bounds.get("start"), end=bounds.get("end")
@@ -181,7 +202,11 @@ class CheckinListApi(APIView):
 
 
 class CheckinDetailApi(APIView):
-    @extend_schema(responses={204: None}, summary="Undo the check-in of a day")
+    @extend_schema(
+        parameters=[OpenApiParameter("day", OpenApiTypes.DATE, OpenApiParameter.PATH)],
+        responses={204: None, 400: error_response("`day` is not a date (YYYY-MM-DD)")},
+        summary="Undo the check-in of a day",
+    )
     def delete(self, request: SignedInRequest, habit_id: str, day: str) -> Response:
         parsed = valid(CheckinInput, {"day": day})["day"]
         services.checkin_undo(user=request.user, habit_id=habit_id, day=parsed)

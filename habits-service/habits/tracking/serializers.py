@@ -9,16 +9,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cotask_common.openapi import checked_text
 from habits.tracking import evaluation
 from habits.tracking.models import HabitKind, ScheduleKind, TargetDirection
+
+NOT_BLANK = {"pattern": r"\S"}
+COLOR = {"pattern": r"^\s*#[0-9A-Fa-f]{6}\s*$"}  # services.COLOR_PATTERN, once trimmed
 
 
 class HabitInput(serializers.Serializer):
     """Create: `name` required, everything else has a default. PATCH: any subset."""
 
-    name = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    # services check the name (needed) and the colour, with their own messages.
+    name = checked_text(NOT_BLANK, allow_blank=True, trim_whitespace=False)
     description = serializers.CharField(required=False, allow_blank=True)
-    color = serializers.CharField(required=False, allow_blank=True, help_text="#rrggbb")
+    color = checked_text(COLOR, required=False, allow_blank=True, help_text="#rrggbb")
     icon = serializers.CharField(required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=HabitKind.choices, required=False)
     target_value = serializers.DecimalField(
@@ -32,7 +37,7 @@ class HabitInput(serializers.Serializer):
     unit = serializers.CharField(required=False, allow_blank=True)
     schedule_kind = serializers.ChoiceField(choices=ScheduleKind.choices, required=False)
     weekdays = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(min_value=0, max_value=6),
         required=False,
         max_length=7,
         help_text="For `weekdays`: Monday = 0 … Sunday = 6.",
@@ -49,7 +54,7 @@ class HabitInput(serializers.Serializer):
 
 
 class HabitUpdateInput(HabitInput):
-    name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    name = checked_text(NOT_BLANK, required=False, allow_blank=True, trim_whitespace=False)
 
 
 class StreakOutput(serializers.Serializer):

@@ -331,7 +331,7 @@ def _clean(habit: Habit, data: dict[str, Any]) -> None:
     if habit.kind == HabitKind.MEASURABLE:
         if habit.target_value is None:
             raise _field_error(
-                "target_value", _("A measurable habit needs a target."), code="required"
+                "target_value", _("A measurable habit needs a target."), code="target_needed"
             )
         if habit.target_value <= 0:
             raise _field_error(
@@ -352,7 +352,10 @@ def _clean(habit: Habit, data: dict[str, Any]) -> None:
     kind = habit.schedule_kind
     if kind == ScheduleKind.WEEKDAYS:
         if not habit.weekday_mask:
-            raise _field_error("weekdays", _("Choose at least one weekday."), code="required")
+            # A rule across fields (the operation's description states it).
+            raise _field_error(
+                "weekdays", _("Choose at least one weekday."), code="weekdays_needed"
+            )
     else:
         habit.weekday_mask = 0
     if kind == ScheduleKind.TIMES_PER_WEEK:

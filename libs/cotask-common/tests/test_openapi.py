@@ -98,3 +98,100 @@ def test_the_checker_names_what_is_missing() -> None:
     assert "GET /api/kit/things/{thing_id}/: no summary" in problems
     assert "GET /api/kit/things/{thing_id}/: answer 404 is not documented" in problems
     assert "operationId 'kit_things_retrieve' is used 2 times" in problems
+
+
+class RenameInput(serializers.Serializer):
+    name = serializers.CharField()
+
+
+class WholeRenameInput(serializers.Serializer):
+    whole_patch = True
+    name = serializers.CharField()
+
+
+class PartialApi(APIView):
+    @extend_schema(request=RenameInput, responses=ThingOutput, summary="Rename")
+    def patch(self, request: Any) -> Response:
+        return Response()
+
+
+class WholeApi(APIView):
+    @extend_schema(request=WholeRenameInput, responses=ThingOutput, summary="Rename")
+    def patch(self, request: Any) -> Response:
+        return Response()
+
+
+def test_a_patch_is_partial_unless_its_serializer_takes_the_whole_body() -> None:
+    patterns = [
+        path("api/kit/partial/", PartialApi.as_view()),
+        path("api/kit/whole/", WholeApi.as_view()),
+    ]
+    document = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    schemas = document["components"]["schemas"]
+
+    def body(url: str) -> dict[str, Any]:
+        ref = document["paths"][url]["patch"]["requestBody"]["content"]["application/json"]
+        return schemas[ref["schema"]["$ref"].rsplit("/", 1)[1]]
+
+    assert "required" not in body("/api/kit/partial/")
+    assert body("/api/kit/whole/")["required"] == ["name"]
+    assert document["paths"]["/api/kit/whole/"]["patch"]["requestBody"]["required"] is True
+
+
+class OrderInput(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class OrderApi(APIView):
+    @extend_schema(request=OrderInput, responses=ThingOutput, summary="Order")
+    def put(self, request: Any) -> Response:
+        return Response()
+
+
+def test_a_list_that_may_not_be_empty_says_so() -> None:
+    patterns = [path("api/kit/order/", OrderApi.as_view())]
+    document = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    properties = document["components"]["schemas"]["OrderInputRequest"]["properties"]
+    assert properties["ids"]["minItems"] == 1
+    assert "minItems" not in properties["tags"]
+
+
+class PriceInput(serializers.Serializer):
+    price = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0)
+    change = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+class PriceApi(APIView):
+    @extend_schema(request=PriceInput, responses=ThingOutput, summary="Price")
+    def put(self, request: Any) -> Response:
+        return Response()
+
+
+def test_a_decimal_that_may_not_be_negative_says_so() -> None:
+    patterns = [path("api/kit/price/", PriceApi.as_view())]
+    document = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    properties = document["components"]["schemas"]["PriceInputRequest"]["properties"]
+    assert not properties["price"]["pattern"].startswith("^-")
+    assert properties["change"]["pattern"].startswith("^-?")
+
+
+class StepInput(serializers.Serializer):
+    title = serializers.CharField()
+
+
+class StepsInput(serializers.Serializer):
+    steps = StepInput(many=True, max_length=3, min_length=1)  # type: ignore[call-arg]
+
+
+class StepsApi(APIView):
+    @extend_schema(request=StepsInput, responses=ThingOutput, summary="Steps")
+    def put(self, request: Any) -> Response:
+        return Response()
+
+
+def test_a_nested_list_states_its_bounds() -> None:
+    patterns = [path("api/kit/steps/", StepsApi.as_view())]
+    document = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    steps = document["components"]["schemas"]["StepsInputRequest"]["properties"]["steps"]
+    assert (steps["minItems"], steps["maxItems"]) == (1, 3)

@@ -34,6 +34,7 @@ class UploadInput(serializers.Serializer):
     sha256 = serializers.RegexField(
         r"^[0-9a-fA-F]{64}$",
         required=False,
+        min_length=64,  # so a form's empty value is checked, not read as absent
         help_text="Optional: the SHA-256 (hex) the client computed; a mismatch is refused.",
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import ngettext
 from rest_framework import serializers
 
+from cotask_common.openapi import documented
 from cotask_common.views import QueryBooleanField
 from notifications.inbox import selectors
 from notifications.inbox.models import EmailFrequency, Notification
@@ -70,9 +71,25 @@ class ChannelsInput(serializers.Serializer):
     email = serializers.BooleanField(required=False)
 
 
+CHANNELS = {
+    "type": "object",
+    "properties": {name: {"type": "boolean"} for name in ("in_app", "realtime", "email")},
+}
+
+
 class PreferencesInput(serializers.Serializer):
     email_frequency = serializers.ChoiceField(choices=EmailFrequency.choices, required=False)
-    types = serializers.DictField(child=ChannelsInput(), required=False)
+    # validate_types refuses an unknown type, with its own message.
+    types = documented(
+        serializers.DictField,
+        lambda: {
+            "type": "object",
+            "properties": {name: CHANNELS for name in TYPES},
+            "additionalProperties": False,
+        },
+        child=ChannelsInput(),
+        required=False,
+    )
 
     def validate_types(self, value: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(value) - set(TYPES))

@@ -68,12 +68,17 @@ def _sent_message_out(message: Any, request: Request) -> dict[str, Any]:
 
 def _uuid_param(request: Request, name: str) -> UUID | None:
     raw = request.query_params.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return None
     try:
         return UUID(str(raw))
     except ValueError as exc:
         raise ServiceError.for_field(name, gettext("Not a message id (a UUID).")) from exc
+
+
+# Two characters at least once trimmed, and at most 100.
+SEARCH_TEXT = {"type": "string", "minLength": 2, "maxLength": 100, "pattern": r"\S[\s\S]*\S"}
+NOT_A_GROUP = error_response("Only a group allows this (`not_a_group`)")
 
 
 class ChatMessageThrottle(RateThrottle):
@@ -101,7 +106,11 @@ class ConversationsApi(APIView):
 class DirectApi(APIView):
     @extend_schema(
         request=DirectInput,
-        responses={200: ConversationOutput, 201: ConversationOutput},
+        responses={
+            200: ConversationOutput,
+            201: ConversationOutput,
+            404: error_response("No person with this id (`not_found`, naming `user_id`)"),
+        },
         summary="Start (or get) my direct conversation with a person",
     )
     def post(self, request: SignedInRequest) -> Response:
@@ -176,7 +185,11 @@ class SettingsApi(APIView):
 
 class SearchApi(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True, description="2 to 100 characters")],
+        parameters=[
+            OpenApiParameter(
+                "q", SEARCH_TEXT, required=True, description="2 to 100 characters, trimmed"
+            )
+        ],
         responses=MessageOutput(many=True),
         summary="Search the messages of my conversations",
     )
@@ -222,7 +235,9 @@ class MembersApi(APIView):
 
 
 class MemberApi(APIView):
-    @extend_schema(responses={204: None}, summary="Remove a member (group admins)")
+    @extend_schema(
+        responses={204: None, 400: NOT_A_GROUP}, summary="Remove a member (group admins)"
+    )
     def delete(self, request: SignedInRequest, conversation_id: UUID, user_id: UUID) -> Response:
         conversation, membership = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)
@@ -232,7 +247,9 @@ class MemberApi(APIView):
 
 
 class AdminsApi(APIView):
-    @extend_schema(request=None, responses={204: None}, summary="Make a member an admin")
+    @extend_schema(
+        request=None, responses={204: None, 400: NOT_A_GROUP}, summary="Make a member an admin"
+    )
     def put(self, request: SignedInRequest, conversation_id: UUID, user_id: UUID) -> Response:
         conversation, membership = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)
@@ -242,7 +259,7 @@ class AdminsApi(APIView):
 
 
 class LeaveApi(APIView):
-    @extend_schema(request=None, responses={204: None}, summary="Leave a group")
+    @extend_schema(request=None, responses={204: None, 400: NOT_A_GROUP}, summary="Leave a group")
     def post(self, request: SignedInRequest, conversation_id: UUID) -> Response:
         conversation, membership = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)
@@ -287,8 +304,16 @@ class MessagesApi(NamedLimitThrottling, APIView):
             OpenApiParameter("around", UUID, description="the messages around this one"),
             OpenApiParameter("page_size", int),
         ],
-        responses=HistoryOutput,
+        responses={
+            200: HistoryOutput,
+            400: error_response(
+                "A cursor that is not a message id, or more than one of before, after and "
+                "around (`one_cursor`, naming the second)"
+            ),
+        },
         summary="History, oldest first (the newest page without a cursor)",
+        description="At most one of `before`, `after` and `around` (a 400 `one_cursor` "
+        "otherwise); none gives the newest page.",
     )
     def get(self, request: SignedInRequest, conversation_id: UUID) -> Response:
         conversation, _m = selectors.conversation_for(
@@ -298,7 +323,9 @@ class MessagesApi(NamedLimitThrottling, APIView):
         given = [name for name, value in cursors.items() if value is not None]
         if len(given) > 1:
             raise ServiceError.for_field(
-                given[1], gettext("Give at most one of before, after and around.")
+                given[1],
+                gettext("Give at most one of before, after and around."),
+                code="one_cursor",
             )
         page = selectors.history(conversation=conversation, size=page_size(request), **cursors)
         return Response(
@@ -308,7 +335,13 @@ class MessagesApi(NamedLimitThrottling, APIView):
             }
         )
 
-    @extend_schema(request=MessageInput, responses={201: MessageOutput}, summary="Send")
+    @extend_schema(
+        request=MessageInput,
+        responses={201: MessageOutput},
+        summary="Send",
+        description="A message has text or at least one file: blank text without files is a "
+        "400 `text_or_file` naming `text`.",
+    )
     def post(self, request: SignedInRequest, conversation_id: UUID) -> Response:
         conversation, membership = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)
@@ -328,6 +361,7 @@ class MessageApi(APIView):
             409: error_response("The message was deleted (`message_deleted`)"),
         },
         summary="Edit my message",
+        description="Blank text is a 400 `text_or_file` unless the message has files.",
     )
     def patch(self, request: SignedInRequest, conversation_id: UUID, message_id: UUID) -> Response:
         conversation, _m = selectors.conversation_for(

@@ -146,12 +146,13 @@ class DirectInput(serializers.Serializer):
 
 
 class GroupInput(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True, max_length=200)
+    name = serializers.CharField(max_length=100)  # services._clean_name: needed, 100 at most
     member_ids = serializers.ListField(child=serializers.UUIDField(), max_length=1000)
 
 
 class RenameInput(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True, max_length=200)
+    whole_patch = True  # its PATCH takes the whole body (cotask_common.openapi)
+    name = serializers.CharField(max_length=100)
 
 
 class MembersInput(serializers.Serializer):
@@ -169,6 +170,7 @@ class MessageInput(serializers.Serializer):
 
 
 class EditInput(serializers.Serializer):
+    whole_patch = True  # its PATCH takes the whole body (cotask_common.openapi)
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
 

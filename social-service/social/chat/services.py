@@ -480,7 +480,7 @@ def send_message(
     )
     if not text and not files:
         raise ServiceError.for_field(
-            "text", gettext("A message needs text or at least one file."), code="required"
+            "text", gettext("A message needs text or at least one file."), code="text_or_file"
         )
     reply_to = None
     if reply_to_id is not None:
@@ -570,7 +570,7 @@ def edit_message(
     text = clean_text(text, field="text", limit=settings.SOCIAL_CHAT_MESSAGE_MAX_LENGTH)
     if not text and not message.attachment_ids:
         raise ServiceError.for_field(
-            "text", gettext("A message needs text or at least one file."), code="required"
+            "text", gettext("A message needs text or at least one file."), code="text_or_file"
         )
     with transaction.atomic():
         message.text = text

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.errors import ServiceError
+from cotask_common.openapi import error_response
 from cotask_common.pagination import CursorPagination
 from cotask_common.security.requests import SignedInRequest
 from social.api import paginated, valid, viewer
@@ -48,6 +49,7 @@ class ReadOpenMixin:
 
 class SubjectsApi(APIView):
     permission_classes = [AllowAny]
+    paginated_list = False  # a short fixed list, not a cursor page
 
     @extend_schema(responses=SubjectOutput(many=True), summary="The curated subjects")
     def get(self, request: Request) -> Response:
@@ -55,7 +57,10 @@ class SubjectsApi(APIView):
 
 
 class MyProfileApi(APIView):
-    @extend_schema(responses=MentorOutput, summary="My mentor profile")
+    @extend_schema(
+        responses={200: MentorOutput, 404: error_response("You have no mentor profile")},
+        summary="My mentor profile",
+    )
     def get(self, request: SignedInRequest) -> Response:
         return Response(MentorOutput(selectors.my_profile(user_id=request.user.id)).data)
 
@@ -67,14 +72,17 @@ class MyProfileApi(APIView):
         services.set_profile(user=request.user, **data)
         return Response(MentorOutput(selectors.my_profile(user_id=request.user.id)).data)
 
-    @extend_schema(responses={204: None}, summary="Stop being listed as a mentor")
+    @extend_schema(
+        responses={204: None, 404: error_response("You have no mentor profile")},
+        summary="Stop being listed as a mentor",
+    )
     def delete(self, request: SignedInRequest) -> Response:
         services.withdraw_profile(user_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _min_rating(raw: str | None) -> float | None:
-    if raw in (None, ""):
+    if raw is None:  # given empty is a 400, not left out
         return None
     try:
         value = float(raw)
@@ -87,14 +95,32 @@ def _min_rating(raw: str | None) -> float | None:
     return value
 
 
+def _flag(params: Any, name: str) -> bool:
+    """A true/false parameter (absent: false); any other word is a 400 naming it."""
+    raw = params.get(name)
+    if raw is None:
+        return False
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise ServiceError.for_field(name, gettext("Must be a valid boolean."))
+
+
 class MentorListApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("subject", str, description="A subject code"),
-            OpenApiParameter("language", str, description="An ISO 639-1 code"),
-            OpenApiParameter("min_rating", float, description="Lowest average rating, 1 to 5"),
+            OpenApiParameter("subject", str, description="A subject code", enum=sorted(SUBJECTS)),
+            OpenApiParameter(
+                "language", {"type": "string", "pattern": r"\S"}, description="An ISO 639-1 code"
+            ),
+            OpenApiParameter(
+                "min_rating",
+                {"type": "number", "minimum": 1, "maximum": 5},
+                description="Lowest average rating, 1 to 5",
+            ),
             OpenApiParameter("active", bool, description="Only mentors active in the last 30 days"),
         ],
         responses=MentorOutput(many=True),
@@ -102,17 +128,20 @@ class MentorListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        subject = params.get("subject") or None
+        subject = params.get("subject")
         if subject is not None and subject not in SUBJECTS:
             raise ServiceError.for_field(
                 "subject", gettext("Unknown code: %(codes)s.") % {"codes": repr(subject)}
             )
+        language = params.get("language")
+        if language is not None and not language.strip():
+            raise ServiceError.for_field("language", gettext("This field may not be blank."))
         rows = selectors.mentors(
             viewer=viewer(request),
             subject=subject,
-            language=(params.get("language") or "").lower() or None,
+            language=language.strip().lower() if language else None,
             min_rating=_min_rating(params.get("min_rating")),
-            active=params.get("active", "").lower() in ("1", "true", "yes"),
+            active=_flag(params, "active"),
         )
         return paginated(self, request, rows, MentorOutput, ordering=("-rank", "-id"))
 
@@ -218,12 +247,16 @@ class MyRequestsApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, description="open, accepted or closed")],
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=list(LearningRequest.Status.values), description="default all"
+            )
+        ],
         responses=RequestOutput(many=True),
         summary="My learning requests, newest first",
     )
     def get(self, request: SignedInRequest) -> Response:
-        wanted = request.query_params.get("status") or None
+        wanted = request.query_params.get("status")  # given empty is a 400
         if wanted is not None and wanted not in LearningRequest.Status.values:
             raise ServiceError.for_field(
                 "status",
@@ -251,7 +284,14 @@ class RequestApi(ReadOpenMixin, APIView):
     def get(self, request: Request, request_id: UUID) -> Response:
         return Response(_request_out(request_id, request))
 
-    @extend_schema(request=RequestInput, responses=RequestOutput, summary="Edit my open request")
+    @extend_schema(
+        request=RequestInput,
+        responses={
+            200: RequestOutput,
+            409: error_response("The request is no longer open (`request_closed`)"),
+        },
+        summary="Edit my open request",
+    )
     def patch(self, request: SignedInRequest, request_id: UUID) -> Response:
         found = selectors.request_for(request_id=request_id, viewer=viewer(request))
         data = valid(RequestInput, request.data, partial=True)
@@ -262,7 +302,14 @@ class RequestApi(ReadOpenMixin, APIView):
 class CloseRequestApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=RequestOutput, summary="Close (withdraw) my request")
+    @extend_schema(
+        request=None,
+        responses={
+            200: RequestOutput,
+            409: error_response("The request is no longer open (`request_closed`)"),
+        },
+        summary="Close (withdraw) my request",
+    )
     def post(self, request: SignedInRequest, request_id: UUID) -> Response:
         found = selectors.request_for(request_id=request_id, viewer=viewer(request))
         services.close_request(request=found, actor_id=request.user.id)

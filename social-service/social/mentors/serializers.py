@@ -8,9 +8,11 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cotask_common.openapi import checked_text
 from social.api import UserBrief
-from social.mentors.models import MentorProfile, Review
+from social.mentors.models import LearningRequest, MentorProfile, Review
 from social.mentors.selectors import match_reasons
+from social.mentors.services import LANGUAGE_CODES
 from social.mentors.subjects import SUBJECTS
 
 
@@ -21,7 +23,9 @@ class SubjectOutput(serializers.Serializer):
 
 class ProfileInput(serializers.Serializer):
     subjects = serializers.ListField(
-        child=serializers.CharField(max_length=40),
+        # services._clean_codes checks the codes, with its own message.
+        child=checked_text({"enum": sorted(SUBJECTS)}, max_length=40),
+        min_length=1,
         help_text="Codes from `GET /api/social/mentors/subjects/` (at least one)",
     )
     tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
@@ -163,8 +167,15 @@ class RequestInput(serializers.Serializer):
         child=serializers.CharField(), required=False, help_text="Categories, free tags"
     )
     requirements = serializers.CharField(required=False, allow_blank=True)
-    level = serializers.CharField(required=False, help_text="beginner, intermediate, advanced")
-    language = serializers.CharField(help_text="ISO 639-1 code of the lessons' language")
+    level = checked_text(
+        {"type": "string", "enum": list(LearningRequest.Level.values)},
+        required=False,
+        help_text="beginner, intermediate, advanced",
+    )
+    language = checked_text(
+        {"type": "string", "enum": sorted(LANGUAGE_CODES)},
+        help_text="ISO 639-1 code of the lessons' language",
+    )
     budget_min = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
     )
@@ -173,7 +184,11 @@ class RequestInput(serializers.Serializer):
     )
     currency = serializers.CharField(required=False, allow_blank=True)
     deadline = serializers.DateField(required=False, allow_null=True)
-    visibility = serializers.CharField(required=False, help_text="public, followers, private")
+    visibility = checked_text(
+        {"type": "string", "enum": list(LearningRequest.Visibility.values)},
+        required=False,
+        help_text="public, followers, private",
+    )
 
 
 class BudgetOutput(serializers.Serializer):
@@ -233,7 +248,7 @@ class MatchOutput(serializers.Serializer):
 
 
 class OfferInput(serializers.Serializer):
-    message = serializers.CharField(allow_blank=True)
+    message = checked_text({"pattern": r"\S"}, allow_blank=True)  # the service: not blank
     price = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
     )

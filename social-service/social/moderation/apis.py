@@ -92,7 +92,11 @@ class ReportsApi(APIView):
 
     @extend_schema(
         request=ReportInput,
-        responses={201: ReportOutput, 409: error_response("Already reported by me")},
+        responses={
+            201: ReportOutput,
+            404: error_response("Nothing to report with this `target_id` (`not_found`)"),
+            409: error_response("Already reported by me"),
+        },
         summary="Report content",
     )
     def post(self, request: SignedInRequest) -> Response:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from cotask_common.openapi import checked_text
 from social.moderation.models import Report, TargetType
 
 
@@ -18,9 +19,13 @@ class ReasonInput(serializers.Serializer):
 
 
 class ReportInput(serializers.Serializer):
-    target_type = serializers.ChoiceField(choices=TargetType.choices)
+    # A chat message is reported from its conversation (social.chat), not here.
+    target_type = serializers.ChoiceField(
+        choices=[c for c in TargetType.choices if c[0] != TargetType.MESSAGE]
+    )
     target_id = serializers.UUIDField()
-    reason = serializers.CharField(allow_blank=True)
+    # services._reason: needed, at most REASON_MAX characters once trimmed.
+    reason = checked_text({"pattern": r"\S", "maxLength": 1000}, allow_blank=True)
 
 
 class ResolveInput(serializers.Serializer):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from cotask_common.openapi import checked_text
 from social.api import UserBrief
 
 
@@ -30,10 +31,15 @@ class PageDetailOutput(PageOutput):
         return self.context.get("follow_status")
 
 
+# core.validation.clean_handle: "@" and surrounding spaces dropped, then 3 to 40 of these.
+HANDLE_SCHEMA = {"pattern": r"^\s*@?[A-Za-z0-9_]{3,40}\s*$"}
+
+
 class PageCreateInput(serializers.Serializer):
     # Lengths and formats are checked (with the limits in the message) by the service.
-    handle = serializers.CharField(allow_blank=True, trim_whitespace=True)
-    name = serializers.CharField(allow_blank=True)
+    handle = checked_text(HANDLE_SCHEMA, allow_blank=True, trim_whitespace=True)
+    # needed, at most NAME_MAX once trimmed: the service says so in its own words
+    name = checked_text({"pattern": r"\S"}, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     tags = serializers.ListField(
         child=serializers.CharField(allow_blank=True), required=False, default=list
@@ -44,7 +50,7 @@ class PageCreateInput(serializers.Serializer):
 
 
 class PageUpdateInput(serializers.Serializer):
-    handle = serializers.CharField(required=False, allow_blank=True)
+    handle = checked_text(HANDLE_SCHEMA, required=False, allow_blank=True)
     name = serializers.CharField(required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cotask_common.openapi import checked_text
 from social.api import UserBrief
 from social.pages.selectors import video_states
 
@@ -200,12 +201,15 @@ class CommentOutput(serializers.Serializer):
 
 
 class CommentInput(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    # not blank: the service refuses it in its own words
+    text = checked_text({"pattern": r"\S"}, allow_blank=True, trim_whitespace=False)
     parent_id = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
 class CommentUpdateInput(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    whole_patch = True  # its PATCH takes the whole body (cotask_common.openapi)
+    # not blank: the service refuses it in its own words
+    text = checked_text({"pattern": r"\S"}, allow_blank=True, trim_whitespace=False)
 
 
 class CommentsQuery(serializers.Serializer):

@@ -111,8 +111,16 @@ class SearchApi(NamedLimitThrottling, APIView):
         parameters=[
             OpenApiParameter(
                 "q",
-                str,
-                description="2 to 100 characters; optional for mentors when a filter is given",
+                {
+                    "type": "string",
+                    "maxLength": QUERY_MAX,
+                    # empty, or two characters at least once trimmed
+                    "pattern": r"^(\s*|\s*\S[\s\S]*\S\s*)$",
+                },
+                description=(
+                    "2 to 100 characters, trimmed; may be left out (or blank) only for mentors "
+                    "when a mentor filter is given, otherwise a 400 `query_needed` naming q"
+                ),
             ),
             OpenApiParameter(
                 "type",
@@ -120,7 +128,12 @@ class SearchApi(NamedLimitThrottling, APIView):
                 enum=list(KINDS),
                 description="default pages, or mentors when a mentor filter is given",
             ),
-            OpenApiParameter("subject", str, description="Mentors: a subject code"),
+            OpenApiParameter(
+                "subject",
+                str,
+                description="Mentors: a subject code. A mentor filter with another `type` is a "
+                "400 `mentors_only` naming the filter.",
+            ),
             OpenApiParameter("min_rating", float, description="Mentors: lowest average, 0 to 5"),
             OpenApiParameter("language", str, description="Mentors: an ISO 639-1 code"),
             OpenApiParameter("cursor", str),
@@ -149,7 +162,9 @@ class SearchApi(NamedLimitThrottling, APIView):
         if filters and kind != "mentors":
             field = next(iter(filters))
             raise ServiceError.for_field(
-                field, gettext("Filters mentors only: search with type=mentors.")
+                field,
+                gettext("Filters mentors only: search with type=mentors."),
+                code="mentors_only",  # a rule across parameters, stated in the document
             )
         query = params.get("q", "").strip()
         if (query or not filters) and not QUERY_MIN <= len(query) <= QUERY_MAX:
@@ -161,6 +176,8 @@ class SearchApi(NamedLimitThrottling, APIView):
                     QUERY_MAX,
                 )
                 % {"least": QUERY_MIN, "most": QUERY_MAX, "count": len(query)},
+                # No text and no filter breaks a rule across parameters (the document says it).
+                code="invalid" if query else "query_needed",
             )
         size = page_size(request)
         offset = _offset(params.get("cursor"))

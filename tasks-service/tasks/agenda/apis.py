@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -31,8 +32,14 @@ class AgendaApi(APIView):
     @extend_schema(
         operation_id="tasks_agenda",
         parameters=[
-            OpenApiParameter("start", str, description="YYYY-MM-DD (my zone); default today"),
-            OpenApiParameter("days", int, description="1 (default) to 7"),
+            OpenApiParameter(
+                "start", OpenApiTypes.DATE, description="YYYY-MM-DD (my zone); default today"
+            ),
+            OpenApiParameter(
+                "days",
+                {"type": "integer", "minimum": 1, "maximum": selectors.MAX_DAYS},
+                description="1 (default) to 7",
+            ),
         ],
         responses=AgendaOutput,
         summary="My agenda: tasks, habits and cards of a day or the next days",

@@ -114,7 +114,7 @@ def parse_window(*, start: Any, days: Any, today: date) -> tuple[date, int]:
     """`start` (YYYY-MM-DD, default today) and `days` (1 to MAX_DAYS, default 1); a 400 naming
     the field otherwise."""
     first = today
-    if start not in (None, ""):
+    if start is not None:  # given empty is a 400, not left out
         try:
             first = date.fromisoformat(str(start))
         except ValueError:
@@ -122,7 +122,7 @@ def parse_window(*, start: Any, days: Any, today: date) -> tuple[date, int]:
                 "start", _("Give a date as YYYY-MM-DD."), code="invalid"
             ) from None
     count = 1
-    if days not in (None, ""):
+    if days is not None:
         try:
             count = int(str(days))
         except ValueError:

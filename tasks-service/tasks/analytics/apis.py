@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,9 +14,14 @@ from cotask_common.security.requests import SignedInRequest
 from tasks.analytics import answers, selectors
 
 PERIOD = [
-    OpenApiParameter("start", str, required=True, description="YYYY-MM-DD (UTC days)"),
     OpenApiParameter(
-        "end", str, required=True, description="YYYY-MM-DD, not after today in your zone"
+        "start", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD (UTC days)"
+    ),
+    OpenApiParameter(
+        "end",
+        OpenApiTypes.DATE,
+        required=True,
+        description="YYYY-MM-DD, not after today in your zone",
     ),
 ]
 

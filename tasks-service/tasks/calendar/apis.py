@@ -51,6 +51,7 @@ class FeedsApi(APIView):
         request=FeedInput,
         responses={
             201: NewFeedOutput,
+            404: error_response("No room of mine with this `room_id` (`room_not_found`)"),
             409: error_response("The most feeds one person may have (`too_many_calendar_feeds`)"),
         },
         summary="A new calendar feed: my tasks, or a room's (the address is shown only now)",

@@ -40,8 +40,14 @@ def _answer(plan: Plan, created: bool) -> Response:
 class ConcretizeApi(APIView):
     @extend_schema(
         request=ConcretizeInput,
-        responses={202: PlanOutput, 200: PlanOutput},
+        responses={
+            202: PlanOutput,
+            200: PlanOutput,
+            404: error_response("No task with this `task_id` (`task_not_found`)"),
+        },
         summary="Concretize a goal or a task into steps (a job; the result also comes live)",
+        description="Give `goal`, `task_id` or both (neither is a 400 `goal_or_task` naming "
+        "`goal`).",
     )
     def post(self, request: SignedInRequest) -> Response:
         data: dict[str, Any] = valid(ConcretizeInput, request.data)

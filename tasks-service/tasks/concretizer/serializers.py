@@ -39,7 +39,10 @@ class ConcretizeInput(_Context):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("goal") and not attrs.get("task_id"):
-            raise serializers.ValidationError({"goal": [_("Give a goal or a task.")]})
+            # A rule across fields (stated in the operation's description).
+            raise serializers.ValidationError(
+                {"goal": [_("Give a goal or a task.")]}, code="goal_or_task"
+            )
         return attrs
 
 

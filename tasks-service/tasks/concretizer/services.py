@@ -136,7 +136,7 @@ def request_plan(
         goal = goal or task.title
         deadline = deadline or _task_deadline(task)
     if not goal:
-        raise ServiceError.for_field("goal", _("Give a goal or a task."), code="required")
+        raise ServiceError.for_field("goal", _("Give a goal or a task."), code="goal_or_task")
     if len(goal) > MAX_GOAL_CHARS:
         raise ServiceError.for_field(
             "goal",

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -20,6 +21,9 @@ from cotask_common.users.models import UserRef
 from cotask_common.views import paginated
 from tasks.planning import pages, selectors, services
 from tasks.planning.serializers import (
+    PRIORITY_LIST,
+    STATUS_LIST,
+    UUID_OR_ME,
     BoardOutput,
     MoveInput,
     TaskChangeOutput,
@@ -57,13 +61,21 @@ def _written_out(task: Any) -> dict[str, Any]:
 
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("status", str, description="pending,in_progress,completed (comma list)"),
-    OpenApiParameter("assignee", str, description="a user id or `me`"),
-    OpenApiParameter("label", str, description="a label id"),
-    OpenApiParameter("priority", str, description="none,low,medium,high,urgent (comma list)"),
+    OpenApiParameter(
+        "status",
+        {"type": "string", **STATUS_LIST},
+        description="pending,in_progress,completed (comma list)",
+    ),
+    OpenApiParameter("assignee", {"type": "string", **UUID_OR_ME}, description="a user id or `me`"),
+    OpenApiParameter("label", OpenApiTypes.UUID, description="a label id"),
+    OpenApiParameter(
+        "priority",
+        {"type": "string", **PRIORITY_LIST},
+        description="none,low,medium,high,urgent (comma list)",
+    ),
     OpenApiParameter("due", str, enum=["overdue", "today", "week", "none"]),
-    OpenApiParameter("due_from", str, description="YYYY-MM-DD"),
-    OpenApiParameter("due_to", str, description="YYYY-MM-DD"),
+    OpenApiParameter("due_from", OpenApiTypes.DATE, description="YYYY-MM-DD"),
+    OpenApiParameter("due_to", OpenApiTypes.DATE, description="YYYY-MM-DD"),
     OpenApiParameter("q", str, description="text in the title or description"),
     OpenApiParameter("sort", str, enum=list(selectors.SORTS)),
     OpenApiParameter(
@@ -225,7 +237,11 @@ class TaskHistoryApi(APIView):
 class BoardApi(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("limit", int, description="tasks per column (default 20, max 100)"),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_COLUMN_LIMIT},
+                description="tasks per column (default 20, max 100)",
+            ),
             OpenApiParameter("column", str, enum=list(selectors.BOARD_COLUMNS)),
             OpenApiParameter("cursor", str, description="with `column`: that column's next page"),
         ],

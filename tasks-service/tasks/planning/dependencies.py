@@ -58,7 +58,16 @@ def task_for(
         raise TaskNotFound()
     membership = membership_in(user=user, room_id=task.room_id, at_least=at_least, lock=lock)
     if lock:
-        task = Task.objects.select_related("room").select_for_update(of=("self",)).get(id=task.id)
+        # Deleted since it was read (a concurrent request): as missing as before.
+        locked = (
+            Task.objects.select_related("room")
+            .select_for_update(of=("self",))
+            .filter(id=task.id)
+            .first()
+        )
+        if locked is None:
+            raise TaskNotFound()
+        task = locked
     return task, membership
 
 

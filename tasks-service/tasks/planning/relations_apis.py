@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cotask_common.openapi import error_response
 from cotask_common.security.requests import SignedInRequest
 from cotask_common.views import paginated
 from tasks.planning import attachments, dependencies, selectors
@@ -23,7 +24,14 @@ class SubtasksApi(APIView):
 
 
 class BlockedByApi(APIView):
-    @extend_schema(request=None, responses=TaskOutput, summary="Blocked by another task (member)")
+    @extend_schema(
+        request=None,
+        responses={
+            200: TaskOutput,
+            400: error_response("`other_id` is no task of this room, or would close a cycle"),
+        },
+        summary="Blocked by another task (member)",
+    )
     def post(self, request: SignedInRequest, task_id: str, other_id: str) -> Response:
         actor = actor_of(request)
         dependencies.add_blocker(user=actor, task_id=task_id, blocked_by_id=other_id)

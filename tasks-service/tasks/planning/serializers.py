@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cotask_common.openapi import checked_text
 from tasks.planning.models import Priority, Status
 from tasks.planning.selectors import SORTS, TaskFilters
 from tasks.planning.services import due_value
@@ -113,13 +114,26 @@ class MoveInput(serializers.Serializer):
     index = serializers.IntegerField(required=False, allow_null=True, min_value=0)
 
 
+def _comma_separated(names: list[str]) -> dict[str, str]:
+    """The document of a comma-separated list of `names` (spaces and empty items ignored)."""
+    name = "(?:" + "|".join(re.escape(n) for n in names) + ")"
+    return {"pattern": rf"^\s*(?:{name}\s*)?(?:,\s*(?:{name}\s*)?)*$"}
+
+
+# Empty too: a query parameter given empty counts as left out.
+UUID_OR_ME = {"pattern": "^(?:|me|[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12})$"}
+STATUS_LIST = _comma_separated(list(Status.values))
+PRIORITY_LIST = _comma_separated(PRIORITY_NAMES)
+
+
 class TaskFilterInput(serializers.Serializer):
-    status = serializers.CharField(required=False)
-    assignee = serializers.CharField(required=False)
+    # The validate_* methods check these, with messages of their own.
+    status = checked_text(STATUS_LIST, required=False)
+    assignee = checked_text(UUID_OR_ME, required=False)
     # DRF's metaclass takes declared fields out of the class, so this does not replace
     # Field.label; mypy cannot know that.
     label = serializers.UUIDField(required=False)  # type: ignore[assignment]
-    priority = serializers.CharField(required=False)
+    priority = checked_text(PRIORITY_LIST, required=False)
     due = serializers.ChoiceField(choices=["overdue", "today", "week", "none"], required=False)
     due_from = serializers.DateField(required=False)
     due_to = serializers.DateField(required=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tasks.reminders.models import MAX_OFFSET_MINUTES, MAX_OFFSETS
@@ -13,6 +14,14 @@ from tasks.reminders.services import MAX_SNOOZE_MINUTES
 TIME_FORMAT = "%H:%M"
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET_MINUTES},
+        "maxItems": MAX_OFFSETS,
+        "uniqueItems": True,  # the document says "distinct" as the field checks it
+    }
+)
 class OffsetsField(serializers.ListField):
     """Minutes before a deadline: at most MAX_OFFSETS, each 0..MAX_OFFSET_MINUTES, distinct."""
 

@@ -94,7 +94,14 @@ class JoinCodeApi(APIView):
 
 
 class JoinApi(APIView):
-    @extend_schema(request=JoinInput, responses=RoomOutput, summary="Join a room by its code")
+    @extend_schema(
+        request=JoinInput,
+        responses={
+            200: RoomOutput,
+            429: error_response("Too many wrong join codes (`throttled`)"),
+        },
+        summary="Join a room by its code",
+    )
     def post(self, request: SignedInRequest) -> Response:
         throttle = WrongJoinCodeThrottle()
         if not throttle.allow_request(request, self):

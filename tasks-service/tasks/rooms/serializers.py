@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from cotask_common.openapi import checked_text
 from tasks.rooms.access import has_role
 from tasks.rooms.models import RoomKind, RoomRole
 from tasks.rooms.services import PERSONAL_SPACE_NAME
@@ -47,13 +48,18 @@ class RoomOutput(serializers.Serializer):
         return data
 
 
+# Some text besides spaces (the services trim names, then refuse an empty one).
+NOT_BLANK = {"pattern": r"\S"}
+
+
 class RoomCreateInput(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    # services._clean_name checks it (needed, a length limit) with its own messages.
+    name = checked_text(NOT_BLANK, allow_blank=True, trim_whitespace=False)
     description = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class RoomUpdateInput(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True)
+    name = checked_text(NOT_BLANK, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     share_progress = serializers.BooleanField(
         required=False,
@@ -84,7 +90,9 @@ class MemberOutput(serializers.Serializer):
 
 
 class RoleInput(serializers.Serializer):
-    role = serializers.CharField()
+    whole_patch = True  # its PATCH takes the whole body (cotask_common.openapi)
+    # checked by the service, in its own words
+    role = checked_text({"type": "string", "enum": ["admin", "member", "viewer"]})
 
 
 class UserIdInput(serializers.Serializer):
@@ -99,12 +107,12 @@ class LabelOutput(serializers.Serializer):
 
 
 class LabelCreateInput(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True)
+    name = checked_text(NOT_BLANK, allow_blank=True)  # services._clean_label
     color = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class LabelUpdateInput(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True)
+    name = checked_text(NOT_BLANK, required=False, allow_blank=True)
     color = serializers.CharField(required=False, allow_blank=True)
 
 

@@ -37,7 +37,7 @@ def change_email(client, email: str, *, password: str | None = PASSWORD, on_comm
 
 @pytest.mark.parametrize(
     ("password", "code"),
-    [(None, "required"), ("", "blank"), ("wrong-Password-1", "wrong_password")],
+    [(None, "password_needed"), ("", "blank"), ("wrong-Password-1", "wrong_password")],
 )
 def test_a_new_email_needs_the_current_password(signed_in, on_commit, mailoutbox, password, code):
     client = signed_in()

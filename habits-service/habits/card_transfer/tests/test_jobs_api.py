@@ -114,6 +114,15 @@ def test_bad_requests_name_the_field(cast: Cast, form: dict[str, str], field: st
     assert not ImportJob.objects.exists()
 
 
+def test_a_file_whose_name_says_no_kind_breaks_the_documented_rule(cast: Cast) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = cast.owner.post(
+        URL, {"file": SimpleUploadedFile("cards.png", b"a,b\n")}, format="multipart"
+    )
+    assert response.json()["fields"]["kind"][0]["code"] == "kind_needed"
+
+
 def test_missing_file_names_the_field(cast: Cast) -> None:
     response = cast.owner.post(URL, {"kind": "csv"}, format="multipart")
     assert response.status_code == 400

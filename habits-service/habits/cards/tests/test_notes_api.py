@@ -67,7 +67,7 @@ def test_basic_without_front_names_front(cast, make_deck) -> None:
         "/api/habits/cards/notes/", {"deck": deck["id"], "back": "x"}, format="json"
     )
     assert response.status_code == 400
-    assert "front" in response.json()["fields"]
+    assert response.json()["fields"]["front"][0]["code"] == "front_needed"
 
 
 def test_editing_a_cloze_adds_and_removes_cards_keeping_the_survivors(

@@ -68,6 +68,13 @@ def test_bad_checkins_name_the_field(
     assert not Checkin.objects.exists()
 
 
+def test_a_range_bound_given_empty_is_a_400(make_habit: Any, cast: Cast) -> None:
+    habit = make_habit()
+    for query in ("from=", "to="):
+        response = cast.owner.get(f"{URL}{habit['id']}/checkins/?{query}")
+        assert response.status_code == 400, query
+
+
 def test_seven_days_back_is_allowed_but_not_before_the_start(make_habit: Any, cast: Cast) -> None:
     habit = make_habit(start_date=days_ago(3).isoformat())
     refused = _checkin(cast, habit, day=days_ago(4).isoformat())

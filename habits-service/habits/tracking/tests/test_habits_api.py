@@ -117,7 +117,7 @@ def test_times_per_week_streak_counts_weeks(make_habit: Any) -> None:
         ({"schedule_kind": "times_per_day", "times": 25}, "times"),
         ({"schedule_kind": "weekdays", "weekdays": []}, "weekdays"),
         ({"schedule_kind": "weekdays"}, "weekdays"),
-        ({"schedule_kind": "weekdays", "weekdays": [7]}, "weekdays"),
+        ({"schedule_kind": "weekdays", "weekdays": [7]}, "weekdays.0"),
         ({"schedule_kind": "every_n_days", "interval_days": 0}, "interval_days"),
         ({"schedule_kind": "every_n_days", "interval_days": 366}, "interval_days"),
         ({"kind": "measurable", "target_value": "-5"}, "target_value"),
@@ -140,6 +140,17 @@ def test_bad_input_names_the_field(cast: Cast, fields: dict[str, Any], field: st
     assert response.status_code == 400, response.json()
     assert _error_field(response) == field
     assert not Habit.objects.exists()
+
+
+def test_a_rule_across_fields_has_its_own_code_and_types_are_strict(cast: Cast) -> None:
+    response = cast.owner.post(URL, {"name": "Read", "schedule_kind": "weekdays"}, format="json")
+    assert response.json()["fields"]["weekdays"][0]["code"] == "weekdays_needed"
+    response = cast.owner.post(URL, {"name": "Read", "kind": "measurable"}, format="json")
+    assert response.json()["fields"]["target_value"][0]["code"] == "target_needed"
+    # JSON takes the documented types: "3" is not an integer, 1 is not a boolean text.
+    for wrong in ({"times": "3"}, {"name": 7}, {"weekdays": ["1"]}):
+        response = cast.owner.post(URL, {"name": "Read", **wrong}, format="json")
+        assert response.status_code == 400 and _error_field(response).startswith(next(iter(wrong)))
 
 
 def test_a_missing_name_is_named(cast: Cast) -> None:

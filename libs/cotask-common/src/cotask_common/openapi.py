@@ -19,11 +19,13 @@ give every operation:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from drf_spectacular import openapi
-from drf_spectacular.plumbing import get_doc
+from drf_spectacular.plumbing import force_instance, get_doc
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers as drf_serializers
 from rest_framework.settings import api_settings
@@ -31,6 +33,14 @@ from rest_framework.settings import api_settings
 from cotask_common.pagination import CursorPagination
 
 HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+# Some character that is not whitespace: what a trimmed, non-blank text field accepts.
+NOT_BLANK = r"\S"
+# An address Django's EmailValidator accepts (`format: email` alone admits `a@b.c`, whose
+# one-letter top-level domain Django refuses): a dot-atom, then labels and a TLD of 2 to 63
+# letters (Django refuses digits there).
+_ATOM = "[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+"
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # Standard answers, by status: the component's name and what it means.
 STANDARD_ERRORS = {
@@ -100,13 +110,92 @@ class AutoSchema(openapi.AutoSchema):
             return CursorPagination()
         return None
 
+    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
+        # A PATCH is documented as partial (every field optional), as DRF's generic views take
+        # it. A view that validates its body whole (`valid(Input, request.data)`) says so with
+        # `whole_patch = True` on the serializer, and its document keeps the required fields.
+        if self.method == "PATCH" and getattr(force_instance(serializer), "whole_patch", False):
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
+    def map_parsers(self) -> list[Any]:
+        media_types = super().map_parsers()
+        # A body without files is JSON. DRF's form parsers read every value as text and coerce it
+        # ("0" is false, a malformed multipart body is an empty one), so a document that offered
+        # them would promise types the server cannot check; the server still reads them.
+        if "application/json" in media_types and not _takes_files(self.get_request_serializer()):
+            return ["application/json"]
+        return media_types
+
     def _map_serializer_field(
         self, field: Any, direction: Any, bypass_extensions: bool = False
     ) -> dict[str, Any]:
         # `format: time` means HH:MM:SS (RFC 3339); the services' clock times are HH:MM.
         if isinstance(field, drf_serializers.TimeField) and _time_format(field) == "%H:%M":
-            return {"type": "string", "pattern": HH_MM, "example": "09:00"}
-        return super()._map_serializer_field(field, direction, bypass_extensions)
+            clock: dict[str, Any] = {"type": "string", "pattern": HH_MM, "example": "09:00"}
+            if field.allow_null:
+                clock["nullable"] = True
+            return clock
+        if isinstance(getattr(field, "document", None), dict):
+            document = dict(field.document)
+            if field.help_text:
+                document["description"] = str(field.help_text)
+            if field.allow_null:
+                document["nullable"] = True
+            return document
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and isinstance(field, drf_serializers.EmailField):
+            schema.setdefault("pattern", EMAIL)
+        # A decimal sent as text that may not be negative says so in its pattern
+        # (drf-spectacular states `min_value` only for numbers).
+        if (
+            isinstance(field, drf_serializers.DecimalField)
+            and field.min_value is not None
+            and field.min_value >= 0
+            and str(schema.get("pattern", "")).startswith("^-?")
+        ):
+            schema["pattern"] = "^" + schema["pattern"][3:]
+        # A nested list of objects states its bounds (drf-spectacular leaves them out).
+        if isinstance(field, drf_serializers.ListSerializer) and schema.get("type") == "array":
+            # (DRF's stubs lack these attributes of ListSerializer.)
+            most, least = getattr(field, "max_length", None), getattr(field, "min_length", None)
+            if most is not None:
+                schema["maxItems"] = most
+            if least is not None:
+                schema["minItems"] = least
+        # A list that may not be empty says so (drf-spectacular leaves `allow_empty` out).
+        if (
+            direction == "request"
+            and isinstance(field, drf_serializers.ListField)
+            and not field.allow_empty
+            and schema.get("type") == "array"
+        ):
+            schema["minItems"] = max(schema.get("minItems", 0), 1)
+        # DRF trims a text field and then refuses it blank: "   " is as empty as "".
+        if (
+            direction == "request"
+            and isinstance(field, drf_serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+            and "enum" not in schema
+            # A RegexField's (or slug's, URL's) own pattern is added later, from its validator.
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
+        ):
+            schema["pattern"] = NOT_BLANK
+        return schema
+
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        # A documented field's schema is all there is (no "or blank" for a blank the field
+        # lets through to the service's own check).
+        if isinstance(getattr(field, "document", None), dict):
+            return
+        super()._insert_field_validators(field, schema)
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         serializers = self.get_response_serializers()
@@ -139,6 +228,63 @@ class AutoSchema(openapi.AutoSchema):
         if self.view.get_throttles():
             found.append("429")
         return found
+
+
+def _takes_files(serializer: Any) -> bool:
+    """Whether a request body (a serializer, or a dict of them per media type) has a file."""
+    if isinstance(serializer, dict):
+        return True  # a view that spelled out its media types keeps them
+    serializer = force_instance(serializer)
+    if not isinstance(serializer, drf_serializers.BaseSerializer):
+        return False
+    if isinstance(serializer, drf_serializers.ListSerializer):
+        serializer = serializer.child
+    fields = getattr(serializer, "fields", {})
+    for field in fields.values():
+        child = getattr(field, "child", None)
+        if isinstance(field, drf_serializers.FileField) or isinstance(
+            child, drf_serializers.FileField
+        ):
+            return True
+        if isinstance(field, drf_serializers.BaseSerializer) and _takes_files(field):
+            return True
+    return False
+
+
+class CheckedText(drf_serializers.CharField):
+    """A text field whose document is `schema` (see `checked_text`)."""
+
+    def __init__(self, *, schema: dict[str, Any], **kwargs: Any) -> None:
+        self.document = {"type": "string", **schema}
+        super().__init__(**kwargs)
+
+
+class CheckedJSON(drf_serializers.JSONField):
+    """A JSON field whose document is `schema` (see `checked_text`)."""
+
+    def __init__(self, *, schema: dict[str, Any], **kwargs: Any) -> None:
+        self.document = dict(schema)
+        super().__init__(**kwargs)
+
+
+def checked_text(schema: dict[str, Any], **kwargs: Any) -> CheckedText:
+    """A text field whose document states `schema` (a `pattern`, lengths, an `enum`) that the
+    service, not the field, checks, with messages of its own: the document says what the server
+    enforces, and a blank value the field lets through to the service is not offered as valid."""
+    return CheckedText(schema=schema, **kwargs)
+
+
+def checked_json(schema: dict[str, Any], **kwargs: Any) -> CheckedJSON:
+    """`checked_text` for a JSON field: `schema` is the value's whole document."""
+    return CheckedJSON(schema=schema, **kwargs)
+
+
+def documented(field_class: type[Any], schema: Callable[[], dict[str, Any]], **kwargs: Any) -> Any:
+    """A `field_class(**kwargs)` whose document is `schema()`, called when the document is made
+    (after every app registered what it lists): for a field a service narrows in its own
+    validation, such as a dict of known keys only."""
+    attrs = {"document": property(lambda _field: schema())}
+    return type(f"Documented{field_class.__name__}", (field_class,), attrs)(**kwargs)
 
 
 def error_response(description: str) -> OpenApiResponse:

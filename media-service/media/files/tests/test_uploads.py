@@ -238,6 +238,9 @@ def test_a_wrong_announced_checksum_is_refused(media_api: Any, media_storage: An
     response = media_api().upload(samples.png(), name="a.png", purpose="avatar", sha256="0" * 64)
     assert response.status_code == 400 and response.json()["code"] == "checksum_mismatch"
     assert media_storage.list_keys() == []
+    # given empty, it is not left out: 64 hex characters, as documented
+    response = media_api().upload(samples.png(), name="a.png", purpose="avatar", sha256="")
+    assert response.status_code == 400 and "sha256" in response.json()["fields"]
 
 
 def test_the_owner_lists_their_files_newest_first_in_pages(

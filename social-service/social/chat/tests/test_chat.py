@@ -127,7 +127,7 @@ def test_bad_input_names_the_field(member: Any, settings: Any) -> None:
     settings.SOCIAL_CHAT_MESSAGE_MAX_LENGTH = 10
     ada, bob, eve = member("ada"), member("bob"), member("eve")
     conversation = _direct(ada, bob).json()["id"]
-    for text, code in (("", "required"), ("   ", "required"), ("x" * 11, "too_long")):
+    for text, code in (("", "text_or_file"), ("   ", "text_or_file"), ("x" * 11, "too_long")):
         r = _send(ada, conversation, text)
         assert r.status_code == 400 and "text" in r.json()["fields"], r.json()
         assert r.json()["fields"]["text"][0]["code"] == code
@@ -284,6 +284,10 @@ def test_history_pages_backwards_forwards_and_around(member: Any) -> None:
     other = _send(ada, foreign, "elsewhere").json()["id"]
     r = ada.get(f"{url}?around={other}")
     assert r.status_code == 400 and "around" in r.json()["fields"]
+    two = ada.get(f"{url}?before={ids[4]}&around={ids[2]}")
+    assert two.status_code == 400 and two.json()["fields"]["around"][0]["code"] == "one_cursor"
+    empty = ada.get(f"{url}?before=")  # given empty is not left out
+    assert empty.status_code == 400 and "before" in empty.json()["fields"]
 
 
 def test_lists_have_a_bounded_number_of_queries(member: Any) -> None:

@@ -162,7 +162,16 @@ def test_list_filters(member: Any, anon: Any) -> None:
     assert handles("subject=english&language=ru") == ["cat"]
     assert handles("min_rating=4") == ["ada"]
     assert handles("active=true") == ["cat"]
-    for query, field in (("subject=alchemy", "subject"), ("min_rating=6", "min_rating")):
+    given_wrong = (
+        ("subject=alchemy", "subject"),
+        ("min_rating=6", "min_rating"),
+        # given empty is not left out, and a flag is true or false
+        ("subject=", "subject"),
+        ("min_rating=", "min_rating"),
+        ("language=", "language"),
+        ("active=maybe", "active"),
+    )
+    for query, field in given_wrong:
         r = anon.get(f"{API}/?{query}")
         assert r.status_code == 400 and field in r.json()["fields"], query
 

@@ -157,6 +157,14 @@ def test_bad_input_names_the_parameter(
     assert text in r.json()["fields"][field][0]["message"], r.json()
 
 
+def test_no_text_and_no_filter_breaks_the_documented_rule(anon: Any) -> None:
+    r = anon.get(SEARCH, {"type": "mentors"})
+    assert r.status_code == 400 and r.json()["fields"]["q"][0]["code"] == "query_needed"
+    assert anon.get(SEARCH, {"subject": "python"}).status_code == 200
+    r = anon.get(SEARCH, {"q": "ada", "type": "users", "subject": "python"})
+    assert r.json()["fields"]["subject"][0]["code"] == "mentors_only"
+
+
 def test_the_400_is_in_the_readers_language(anon: Any) -> None:
     r = anon.get(SEARCH, {"min_rating": "6"}, HTTP_ACCEPT_LANGUAGE="uk")
     assert r.status_code == 400

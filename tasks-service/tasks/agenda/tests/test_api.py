@@ -167,7 +167,14 @@ def test_planning_is_only_for_my_tasks_without_deadline(cast, make_task) -> None
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("start=tomorrow", "start"), ("days=8", "days"), ("days=0", "days"), ("days=x", "days")],
+    [
+        ("start=tomorrow", "start"),
+        ("days=8", "days"),
+        ("days=0", "days"),
+        ("days=x", "days"),
+        ("start=", "start"),
+        ("days=", "days"),
+    ],
 )
 def test_bad_input_names_the_field(cast, query, field) -> None:
     response = cast.member.get(f"/api/tasks/agenda/?{query}")

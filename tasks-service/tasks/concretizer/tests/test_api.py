@@ -240,6 +240,11 @@ def test_bad_input_is_400_naming_the_field(squad, jobs, body, field):
     assert not Plan.objects.exists()
 
 
+def test_neither_goal_nor_task_breaks_the_documented_rule(squad, jobs):
+    answer = _ask(squad.clients["member"], jobs)
+    assert answer.json()["fields"]["goal"][0]["code"] == "goal_or_task"
+
+
 def test_long_answers_and_steps_are_400_naming_the_field(squad, jobs):
     client = squad.clients["member"]
     plan_id = _ask(client, jobs, goal="life", language="en").json()["id"]
