@@ -335,7 +335,7 @@ def _clean(habit: Habit, data: dict[str, Any]) -> None:
             )
         if habit.target_value <= 0:
             raise _field_error(
-                "target_value", _("The target must be greater than 0."), code="min_value"
+                "target_value", _("The target must be greater than 0."), code="target_positive"
             )
         if habit.schedule_kind == ScheduleKind.TIMES_PER_DAY:
             raise _field_error(

@@ -176,6 +176,21 @@ def test_a_decimal_that_may_not_be_negative_says_so() -> None:
     assert properties["change"]["pattern"].startswith("^-?")
 
 
+def test_a_decimal_pattern_needs_a_digit_as_drf_does() -> None:
+    """ "" and "." are no number (DRF refuses them), so the document does not offer them."""
+    import re
+
+    patterns = [path("api/kit/price/", PriceApi.as_view())]
+    document = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    properties = document["components"]["schemas"]["PriceInputRequest"]["properties"]
+    for name in ("price", "change"):
+        pattern = re.compile(properties[name]["pattern"])
+        assert not pattern.match("") and not pattern.match(".")
+        assert all(pattern.match(good) for good in ("5", "5.", ".5", "12.34"))
+    assert re.match(properties["change"]["pattern"], "-1.5")
+    assert not re.match(properties["price"]["pattern"], "-1.5")
+
+
 class StepInput(serializers.Serializer):
     title = serializers.CharField()
 

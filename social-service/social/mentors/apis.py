@@ -37,6 +37,13 @@ from social.mentors.serializers import (
 )
 from social.mentors.subjects import SUBJECTS, subject_list
 
+# A rule across fields of a learning request, stated in its operations' documents.
+BUDGET_RULES = (
+    "A budget (`budget_min`, `budget_max`) needs `currency`, a three-letter ISO 4217 code: "
+    "else a 400 `currency_needed` naming `currency`; `budget_max` below `budget_min` is a "
+    "400 `range_order` naming `budget_max`."
+)
+
 
 class ReadOpenMixin:
     """GET for anyone (anonymous callers see visible mentors); anything else signed in."""
@@ -65,7 +72,13 @@ class MyProfileApi(APIView):
         return Response(MentorOutput(selectors.my_profile(user_id=request.user.id)).data)
 
     @extend_schema(
-        request=ProfileInput, responses=MentorOutput, summary="Set up or replace my profile"
+        request=ProfileInput,
+        responses=MentorOutput,
+        summary="Set up or replace my profile",
+        description="A price range gives both `price_min` and `price_max` or neither (else a "
+        "400 `range_both` naming the missing one) and needs `currency`, a three-letter ISO 4217 "
+        "code: else a 400 `currency_needed` naming `currency`; `price_max` below `price_min` is a "
+        "400 `range_order` naming `price_max`.",
     )
     def put(self, request: SignedInRequest) -> Response:
         data = valid(ProfileInput, request.data)
@@ -235,7 +248,10 @@ class RequestsApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=RequestInput, responses={201: RequestOutput}, summary="Post a learning request"
+        request=RequestInput,
+        responses={201: RequestOutput},
+        summary="Post a learning request",
+        description=BUDGET_RULES,
     )
     def post(self, request: SignedInRequest) -> Response:
         data = valid(RequestInput, request.data)
@@ -291,6 +307,7 @@ class RequestApi(ReadOpenMixin, APIView):
             409: error_response("The request is no longer open (`request_closed`)"),
         },
         summary="Edit my open request",
+        description=BUDGET_RULES,
     )
     def patch(self, request: SignedInRequest, request_id: UUID) -> Response:
         found = selectors.request_for(request_id=request_id, viewer=viewer(request))
@@ -353,7 +370,13 @@ class OffersApi(APIView):
         rows = selectors.offers_on(request=found, viewer=viewer(request))
         return paginated(self, request, rows, OfferOutput)
 
-    @extend_schema(request=OfferInput, responses={201: OfferOutput}, summary="Offer to teach")
+    @extend_schema(
+        request=OfferInput,
+        responses={201: OfferOutput},
+        summary="Offer to teach",
+        description="A `price` needs `currency`, a three-letter ISO 4217 code: else a 400 "
+        "`currency_needed` naming `currency`.",
+    )
     def post(self, request: SignedInRequest, request_id: UUID) -> Response:
         found = selectors.request_for(request_id=request_id, viewer=viewer(request))
         data = valid(OfferInput, request.data)

@@ -114,14 +114,20 @@ class MentorOutput(serializers.Serializer):
         }
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 5})
+class RatingField(serializers.JSONField):
+    """A whole number of stars, 1 to 5: any JSON value comes in and the service checks it (a
+    400 naming `rating`), so 6 and "five" get the same message; the document says what is
+    accepted."""
+
+
 class ReviewInput(serializers.Serializer):
-    # Checked by the service (a 400 naming `rating`), so 6 and "five" get the same message.
-    rating = serializers.JSONField()
+    rating = RatingField()
     text = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ReviewEditInput(serializers.Serializer):
-    rating = serializers.JSONField(required=False)
+    rating = RatingField(required=False)
     text = serializers.CharField(required=False, allow_blank=True)
 
 

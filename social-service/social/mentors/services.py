@@ -91,18 +91,20 @@ def _clean_price(
     if price_min is None or price_max is None:
         field = "price_min" if price_min is None else "price_max"
         raise ServiceError.for_field(
-            field, gettext("Give both ends of the price range, or neither."), code="required"
+            field, gettext("Give both ends of the price range, or neither."), code="range_both"
         )
     if price_min > price_max:
         raise ServiceError.for_field(
             "price_max",
             gettext("The highest price must not be below the lowest (%(min)s).")
             % {"min": price_min},
+            code="range_order",
         )
     if len(currency) != 3 or not currency.isalpha():
         raise ServiceError.for_field(
             "currency",
             gettext("A price range needs a three-letter currency code (ISO 4217), e.g. EUR."),
+            code="currency_needed",
         )
     return price_min, price_max, currency
 
@@ -538,11 +540,13 @@ def _clean_budget(
             "budget_max",
             gettext("The highest budget must not be below the lowest (%(min)s).")
             % {"min": budget_min},
+            code="range_order",
         )
     if len(currency) != 3 or not currency.isalpha():
         raise ServiceError.for_field(
             "currency",
             gettext("A budget needs a three-letter currency code (ISO 4217), e.g. EUR."),
+            code="currency_needed",
         )
     return budget_min, budget_max, currency
 
@@ -740,6 +744,7 @@ def create_offer(
         raise ServiceError.for_field(
             "currency",
             gettext("A price needs a three-letter currency code (ISO 4217), e.g. EUR."),
+            code="currency_needed",
         )
     if price is None:
         currency = ""

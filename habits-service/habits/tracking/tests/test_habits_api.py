@@ -147,6 +147,10 @@ def test_a_rule_across_fields_has_its_own_code_and_types_are_strict(cast: Cast) 
     assert response.json()["fields"]["weekdays"][0]["code"] == "weekdays_needed"
     response = cast.owner.post(URL, {"name": "Read", "kind": "measurable"}, format="json")
     assert response.json()["fields"]["target_value"][0]["code"] == "target_needed"
+    response = cast.owner.post(
+        URL, {"name": "Read", "kind": "measurable", "target_value": "0"}, format="json"
+    )
+    assert response.json()["fields"]["target_value"][0]["code"] == "target_positive"
     # JSON takes the documented types: "3" is not an integer, 1 is not a boolean text.
     for wrong in ({"times": "3"}, {"name": 7}, {"weekdays": ["1"]}):
         response = cast.owner.post(URL, {"name": "Read", **wrong}, format="json")

@@ -33,6 +33,8 @@ from rest_framework.settings import api_settings
 from cotask_common.pagination import CursorPagination
 
 HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+# drf-spectacular's pattern of a decimal sent as text: sign, whole digits, decimal places.
+DECIMAL_PATTERN = re.compile(r"^\^(-\?)?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
 # Some character that is not whitespace: what a trimmed, non-blank text field accepts.
 NOT_BLANK = r"\S"
 # An address Django's EmailValidator accepts (`format: email` alone admits `a@b.c`, whose
@@ -159,6 +161,16 @@ class AutoSchema(openapi.AutoSchema):
             and str(schema.get("pattern", "")).startswith("^-?")
         ):
             schema["pattern"] = "^" + schema["pattern"][3:]
+        # drf-spectacular's decimal pattern lets "" and "." through, which are no number: at
+        # least one digit, before or after the point.
+        if isinstance(field, drf_serializers.DecimalField):
+            loose = DECIMAL_PATTERN.match(str(schema.get("pattern", "")))
+            if loose:
+                sign, whole, places = loose.groups()
+                sign = sign or ""
+                schema["pattern"] = (
+                    rf"^{sign}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+                )
         # A nested list of objects states its bounds (drf-spectacular leaves them out).
         if isinstance(field, drf_serializers.ListSerializer) and schema.get("type") == "array":
             # (DRF's stubs lack these attributes of ListSerializer.)

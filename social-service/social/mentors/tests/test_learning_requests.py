@@ -99,6 +99,20 @@ def test_bad_input_names_the_field(member: Any, changes: dict, field: str) -> No
     assert field in r.json()["fields"], r.json()
 
 
+def test_the_budget_rules_across_fields_have_their_own_codes(member: Any) -> None:
+    """Rules across fields, stated in the operations' documents (a client tells them from a
+    malformed value by the code)."""
+    bob = member("bob")
+    r = post_request(bob, budget_min="30.00")
+    assert r.status_code == 400 and r.json()["fields"]["budget_max"][0]["code"] == "range_order"
+    r = post_request(bob, currency="")
+    assert r.status_code == 400, r.json()
+    assert r.json()["fields"]["currency"][0]["code"] == "currency_needed"
+    rid = post_request(bob).json()["id"]
+    r = bob.patch(f"{API}/{rid}/", {"currency": "12"}, format="json")
+    assert r.status_code == 400 and r.json()["fields"]["currency"][0]["code"] == "currency_needed"
+
+
 def test_errors_are_translated(member: Any) -> None:
     bob = member("bob")
     r = bob.post(

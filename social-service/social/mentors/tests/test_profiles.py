@@ -92,6 +92,18 @@ def test_bad_input_names_the_field(member: Any, changes: dict, field: str) -> No
     assert field in r.json()["fields"], r.json()
 
 
+def test_the_price_rules_across_fields_have_their_own_codes(member: Any) -> None:
+    def code(**changes: Any) -> str:
+        r = set_up(member("ada"), **changes)
+        assert r.status_code == 400, r.json()
+        ((field, problems),) = r.json()["fields"].items()
+        return f"{field}:{problems[0]['code']}"
+
+    assert code(price_max=None) == "price_max:range_both"
+    assert code(price_min="40.00") == "price_max:range_order"
+    assert code(currency="") == "currency:currency_needed"
+
+
 def test_unknown_subject_is_translated(member: Any) -> None:
     r = member("bob").put(
         f"{API}/me/", {**PROFILE, "subjects": ["alchemy"]}, format="json", HTTP_ACCEPT_LANGUAGE="uk"
