@@ -204,14 +204,21 @@ def new_username(prefix: str = "e2e") -> str:
 
 
 def register_and_login(
-    base_url: str, *, username: str | None = None, time_zone: str | None = None
+    base_url: str,
+    *,
+    username: str | None = None,
+    time_zone: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """A new account (in `time_zone` when given: its token's `tz` claim too), signed in."""
+    """A new account (in `time_zone` and `language` when given: its token's `tz` and language
+    claims too), signed in."""
     username = username or new_username()
     password = f"Pw-{uuid.uuid4().hex}"
     data = {"username": username, "email": f"{username}@example.com", "password": password}
     if time_zone:
         data["time_zone"] = time_zone
+    if language:
+        data["language"] = language
     registered = requests.post(f"{base_url}/api/auth/register/", json=data, timeout=30)
     assert registered.status_code == 201, registered.text
     login = requests.post(

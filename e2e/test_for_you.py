@@ -13,37 +13,15 @@ from typing import Any
 
 import pytest
 import requests
-from harness import Stack, api_ok, bearer, call_api, new_username, wait_for
+from harness import Stack, api_ok, bearer, call_api, register_and_login, wait_for
 from harness import embedded_stack as embedded_stack_of
 
 SOCIAL = "social"
 
 
-def _register(gateway: str, *, language: str) -> dict[str, Any]:
-    """`register_and_login` with the account's saved language (its token's claim)."""
-    username = new_username()
-    password = f"Pw-{uuid.uuid4().hex}"
-    registered = requests.post(
-        f"{gateway}/api/auth/register/",
-        json={
-            "username": username,
-            "email": f"{username}@example.com",
-            "password": password,
-            "language": language,
-        },
-        timeout=30,
-    )
-    assert registered.status_code == 201, registered.text
-    login = requests.post(
-        f"{gateway}/api/auth/login/", json={"login": username, "password": password}, timeout=30
-    )
-    assert login.status_code == 200, login.text
-    return {"user": registered.json(), **login.json()}
-
-
 def _person(gateway: str, language: str = "en") -> dict[str, Any]:
     """A new account whose personal page social-service already knows (over the event bus)."""
-    account = _register(gateway, language=language)
+    account = register_and_login(gateway, language=language)
 
     def page() -> Any:
         r = call_api(gateway, account, "GET", f"{SOCIAL}/me/")

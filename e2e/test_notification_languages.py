@@ -15,33 +15,12 @@ from typing import Any
 import pytest
 import requests
 import websockets.sync.client
-from harness import Stack, new_username, register_and_login, wait_for
+from harness import Stack, register_and_login, wait_for
 from harness import embedded_stack as embedded_stack_of
 
 
 def _auth(account: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {account['access']}"}
-
-
-def _register(gateway: str, *, language: str) -> dict[str, Any]:
-    username = new_username()
-    password = f"Pw-{uuid.uuid4().hex}"
-    registered = requests.post(
-        f"{gateway}/api/auth/register/",
-        json={
-            "username": username,
-            "email": f"{username}@example.com",
-            "password": password,
-            "language": language,
-        },
-        timeout=30,
-    )
-    assert registered.status_code == 201, registered.text
-    login = requests.post(
-        f"{gateway}/api/auth/login/", json={"login": username, "password": password}, timeout=30
-    )
-    assert login.status_code == 200, login.text
-    return {"user": registered.json(), **login.json()}
 
 
 def _personal_page(gateway: str, account: dict[str, Any]) -> dict | None:
@@ -50,7 +29,7 @@ def _personal_page(gateway: str, account: dict[str, Any]) -> dict | None:
 
 
 def language_journey(gateway: str) -> None:
-    author = _register(gateway, language="uk")
+    author = register_and_login(gateway, language="uk")
 
     unknown = requests.post(
         f"{gateway}/api/notifications/{uuid.uuid4()}/read/",
