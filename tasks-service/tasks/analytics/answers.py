@@ -154,13 +154,7 @@ def _cached(key: str, build: Callable[[], Any], *, room: UUID, version: int) -> 
     if now_version != version:  # a write committed meanwhile: maybe read half-way
         return _response(body, "miss")
     entry = f"{_micros(until)}\n".encode() + body
-    if local is not None:
-        local.put(key, entry)
-    try:
-        cache.set(key, entry, ANSWER_SECONDS)
-    except Exception as exc:  # gone between the read and the write: the next read builds it
-        if outages.unavailable_dependency(exc) != outages.REDIS:
-            raise
+    pages.store(key, entry, seconds=ANSWER_SECONDS, local=local)
     return _response(body, "miss")
 
 

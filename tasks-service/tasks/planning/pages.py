@@ -147,14 +147,20 @@ def cached_json(key: str | None, build: Callable[[], Any]) -> HttpResponse:
             local.put(key, body)
         return _response(body, "hit")
     body = render(build())
+    store(key, body, seconds=PAGE_SECONDS, local=local)
+    return _response(body, "miss")
+
+
+def store(key: str, value: bytes, *, seconds: int, local: Any) -> None:
+    """Keep `value` under `key` in this process's copies (`local`, None for none) and in the
+    cache; a Redis gone meanwhile only means the next read builds it again."""
     if local is not None:
-        local.put(key, body)
+        local.put(key, value)
     try:
-        cache.set(key, body, PAGE_SECONDS)
-    except Exception as exc:  # gone between the read and the write: the next read builds it
+        cache.set(key, value, seconds)
+    except Exception as exc:
         if outages.unavailable_dependency(exc) != outages.REDIS:
             raise
-    return _response(body, "miss")
 
 
 def _response(body: bytes, state: str) -> HttpResponse:
