@@ -15,7 +15,8 @@ missing), Redis database (`--redis-db`, 10) and var folder (`var/bench-mentor-se
    16 words in the first language (inflected forms, so stemming matters), 0 to 300 reviews with
    averages around 4.2 and the Bayesian rank the review writes would leave. The search text is
    what `services.set_profile` writes (`services.search_text`); PostgreSQL fills the generated
-   search vector. Then VACUUM ANALYZE.
+   search vector. The subject, language and (subject, language) rows carry the match
+   `base_score` as `services.sync_match_base` writes it. Then VACUUM ANALYZE.
 2. Through nginx (scripts/stack.py: nginx and the six services' web processes, no workers),
    `--concurrency` (4) signed-in clients for `--seconds` (20): GET /api/social/search/ with
    `type=mentors`, a text query in English, Russian or Ukrainian, `subject`, `language` and
@@ -101,7 +102,7 @@ def say(line: str) -> None:
 
 
 def sizes_of(args: argparse.Namespace) -> list[Any]:
-    return [args.mentors, 2]  # bump the second number when the generated data changes
+    return [args.mentors, 3]  # bump the second number when the generated data changes
 
 
 def generate(args: argparse.Namespace) -> dict[str, Any]:
@@ -111,6 +112,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         MentorLanguage,
         MentorProfile,
         MentorSubject,
+        MentorSubjectLanguage,
         RatingTotals,
     )
     from social.mentors.services import search_text
@@ -124,7 +126,10 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     now = datetime.now(tz=UTC)
     ms = int(now.timestamp() * 1000)
     with connection.cursor() as cursor:
-        for model in (MentorLanguage, MentorSubject, MentorProfile, RatingTotals, Page, UserRef):
+        for model in (
+            MentorSubjectLanguage, MentorLanguage, MentorSubject, MentorProfile, RatingTotals,
+            Page, UserRef,
+        ):  # fmt: skip
             cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
     n, viewers = args.mentors, 8
     user_ids = [uuid7_at(ms - 10_000_000 + i) for i in range(n + viewers)]
@@ -149,6 +154,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     prior, weight = 4.0, settings.SOCIAL_MENTOR_RANK_PRIOR_WEIGHT
     subjects_of: list[list[str]] = []
     languages_of: list[list[str]] = []
+    base_of: list[float] = []  # selectors.match_base, as services.sync_match_base writes it
     total_reviews = total_sum = 0
 
     def profiles() -> Any:
@@ -168,36 +174,52 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
                 counts[min(4, max(0, round(rng.gauss(3.2, 0.9))))] += 1
             rating_sum = sum((k + 1) * c for k, c in enumerate(counts))
             total_reviews, total_sum = total_reviews + count, total_sum + rating_sum
+            years = rng.randint(0, 30)
+            rank = (weight * prior + rating_sum) / (weight + count) if count else 0.0
+            base_of.append(min(years, 20) / 10 + rank)
             yield MentorProfile(
                 id=profile_ids[i], user_id=user_ids[i], page_id=page_ids[i], subjects=subjects,
-                tags=[], languages=spoken, years_experience=rng.randint(0, 30), bio=bio,
+                tags=[], languages=spoken, years_experience=years, bio=bio,
                 search_text=search_text(names=[f"mentor{i}", f"Mentor {i}"], subjects=subjects,
                                         tags=[], bio=bio),
                 reviews_count=count, rating_sum=rating_sum,
                 rating_1=counts[0], rating_2=counts[1], rating_3=counts[2], rating_4=counts[3],
                 rating_5=counts[4], average=rating_sum / count if count else 0.0,
-                rank=(weight * prior + rating_sum) / (weight + count) if count else 0.0,
-                last_active_at=now, created_at=now, updated_at=now,
+                rank=rank, last_active_at=now, created_at=now, updated_at=now,
             )  # fmt: skip
 
     copy_objects(MentorProfile, profiles(), n, "mentor profiles")
     copy_rows(
         MentorSubject._meta.db_table,
-        ["profile_id", "code"],
-        ((profile_ids[i], c) for i in range(n) for c in subjects_of[i]),
+        ["profile_id", "code", "base_score"],
+        ((profile_ids[i], c, base_of[i]) for i in range(n) for c in subjects_of[i]),
         sum(map(len, subjects_of)),
         "subject rows",
     )
     copy_rows(
         MentorLanguage._meta.db_table,
-        ["profile_id", "code"],
-        ((profile_ids[i], c) for i in range(n) for c in languages_of[i]),
+        ["profile_id", "code", "base_score"],
+        ((profile_ids[i], c, base_of[i]) for i in range(n) for c in languages_of[i]),
         sum(map(len, languages_of)),
         "language rows",
     )
+    copy_rows(
+        MentorSubjectLanguage._meta.db_table,
+        ["profile_id", "subject", "language", "base_score", "tags"],
+        (
+            (profile_ids[i], c, lang, base_of[i], "[]")
+            for i in range(n)
+            for c in subjects_of[i]
+            for lang in languages_of[i]
+        ),
+        sum(len(subjects_of[i]) * len(languages_of[i]) for i in range(n)),
+        "subject-language rows",
+    )
     RatingTotals.objects.create(id=1, reviews_count=total_reviews, rating_sum=total_sum)
     with connection.cursor() as cursor:
-        for model in (UserRef, Page, MentorProfile, MentorSubject, MentorLanguage):
+        for model in (
+            UserRef, Page, MentorProfile, MentorSubject, MentorLanguage, MentorSubjectLanguage
+        ):  # fmt: skip
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     return {"sizes": sizes_of(args), "viewers": [str(u) for u in user_ids[n:]]}
 

@@ -92,6 +92,39 @@ class MentorLanguage(models.Model):
         return self.code
 
 
+class MentorSubjectLanguage(models.Model):
+    """One row per (subject, language) pair of a profile, with its `base_score` and tags: the
+    speakers of the request's language among a subject's mentors, best-first, are one index
+    range, so the matching's candidates are read without a probe per mentor (hot_sql,
+    docs/decisions.md). Written with the subject and language rows (services.set_profile,
+    services.sync_match_base)."""
+
+    profile = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=40)
+    language = models.CharField(max_length=8)
+    base_score = models.FloatField(default=0)
+    # The profile's tags (the score's tag part), copied as `set_profile` writes them.
+    tags = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "language", "profile"], name="mentorsubjlang_unique"
+            )
+        ]
+        indexes = [
+            # covering (PostgreSQL): the candidates' range is read from the index alone
+            models.Index(
+                fields=["subject", "language", "-base_score"],
+                include=["profile", "tags"],
+                name="mentorsubjlang_base_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject}/{self.language}"
+
+
 class RatingTotals(models.Model):
     """One row (id 1): every live review's count and sum, for the prior `m` of the rank."""
 

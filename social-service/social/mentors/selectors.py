@@ -30,6 +30,7 @@ from django.utils.translation import get_language_info, gettext, ngettext
 
 from cotask_common.errors import NotFound
 from social.chat.models import Conversation, Message
+from social.mentors import hot_sql
 from social.mentors.models import (
     LearningOffer,
     LearningRequest,
@@ -345,6 +346,17 @@ def _match_score(request: LearningRequest, prefix: str = "", outer: str = "id") 
 
 
 def _candidates(
+    request: LearningRequest, viewer: Viewer, first: int, exclude_users: Any
+) -> list[uuid.UUID]:
+    """The ids of the first `first` matches: on PostgreSQL one hand-written statement
+    (social.mentors.hot_sql), else (and with `exclude_users`) its ORM twin below."""
+    if exclude_users is None and hot_sql.enabled():
+        spread = MATCH_TAG_WEIGHT * len(request.tags) + MATCH_SLACK
+        return hot_sql.match_candidates(request=request, viewer=viewer, first=first, spread=spread)
+    return _candidates_orm(request, viewer, first, exclude_users)
+
+
+def _candidates_orm(
     request: LearningRequest, viewer: Viewer, first: int, exclude_users: Any
 ) -> list[uuid.UUID]:
     """The ids of the first `first` matches (one query: the mentors that can be among them,

@@ -31,6 +31,7 @@ from social.mentors.models import (
     MentorLanguage,
     MentorProfile,
     MentorSubject,
+    MentorSubjectLanguage,
     RatingTotals,
     Review,
 )
@@ -169,6 +170,7 @@ def set_profile(
         profile, _created = MentorProfile.objects.update_or_create(user_id=user.id, defaults=fields)
         _set_rows(MentorSubject, profile, subjects)
         _set_rows(MentorLanguage, profile, languages)
+        _set_pairs(profile, subjects, languages, tags)
         sync_match_base(Q(id=profile.id))
     return profile
 
@@ -198,6 +200,20 @@ def _set_rows(model: Any, profile: MentorProfile, codes: list[str]) -> None:
     model.objects.bulk_create([model(profile=profile, code=c) for c in codes if c not in existing])
 
 
+def _set_pairs(
+    profile: MentorProfile, subjects: list[str], languages: list[str], tags: list[str]
+) -> None:
+    # Rewritten whole: at most MAX_SUBJECTS x MAX_LANGUAGES rows, and the tags change with them.
+    MentorSubjectLanguage.objects.filter(profile=profile).delete()
+    MentorSubjectLanguage.objects.bulk_create(
+        [
+            MentorSubjectLanguage(profile=profile, subject=s, language=lang, tags=tags)
+            for s in subjects
+            for lang in languages
+        ]
+    )
+
+
 def sync_match_base(profiles: Q) -> None:
     """Copy `selectors.match_base` of the `profiles` (a filter over MentorProfile) onto their
     subject and language rows. Called in the transaction of every write of a rank or of years
@@ -208,7 +224,7 @@ def sync_match_base(profiles: Q) -> None:
         .annotate(base=selectors.match_base())
         .values("base")[:1]
     )
-    for model in (MentorSubject, MentorLanguage):
+    for model in (MentorSubject, MentorLanguage, MentorSubjectLanguage):
         model.objects.filter(profile_id__in=ids).update(base_score=base)
 
 

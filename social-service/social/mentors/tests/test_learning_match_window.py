@@ -8,14 +8,16 @@ import random
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import F, Q
 
-from social.mentors import selectors, services
+from social.mentors import hot_sql, selectors, services
 from social.mentors.models import (
     LearningRequest,
     MentorLanguage,
     MentorProfile,
     MentorSubject,
+    MentorSubjectLanguage,
     RatingTotals,
 )
 from social.mentors.tests.test_profiles import set_up
@@ -62,7 +64,19 @@ def ranked(request: LearningRequest, viewer: Any, first: int | None, n: int) -> 
     ]
 
 
-def test_the_window_finds_the_full_scorings_first_page(make_user: Any) -> None:
+REQUESTS = [
+    ("python", "uk", ["django"]),
+    ("python", "en", []),
+    ("mathematics", "de", ["sql", "git", "flask"]),
+    ("english", "uk", ["django", "flask", "sql", "git"]),
+]
+
+
+@pytest.mark.parametrize("hot", [True, False], ids=["hot_sql", "orm_twin"])
+def test_the_window_finds_the_full_scorings_first_page(
+    make_user: Any, monkeypatch: pytest.MonkeyPatch, hot: bool
+) -> None:
+    monkeypatch.setattr(hot_sql, "ENABLED", hot)
     users = mentors_of(make_user, 70, seed=3)
     author, staff = make_user(username="student"), make_user(username="mod", role="moderator")
     services.set_profile(user=author, subjects=["python"], languages=["uk"])  # never matched
@@ -73,12 +87,7 @@ def test_the_window_finds_the_full_scorings_first_page(make_user: Any) -> None:
     blocked_page = Page.objects.get(owner_id=users[2].id)
     PageBlock.objects.create(page=blocked_page, user=author)
     viewers = [None, author, staff]
-    for subject, language, tags in [
-        ("python", "uk", ["django"]),
-        ("python", "en", []),
-        ("mathematics", "de", ["sql", "git", "flask"]),
-        ("english", "uk", ["django", "flask", "sql", "git"]),
-    ]:
+    for subject, language, tags in REQUESTS:
         request = services.create_request(
             author_id=author.id, subject=subject, language=language, tags=tags
         )
@@ -109,3 +118,38 @@ def test_base_scores_follow_rank_and_experience(make_user: Any, member: Any) -> 
     for model in (MentorSubject, MentorLanguage):
         rows = list(model.objects.values_list("profile_id", "base_score"))
         assert rows and all(score == pytest.approx(expected[pid]) for pid, score in rows)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the hand-written SQL is PostgreSQL's"
+)
+def test_the_hand_written_candidates_equal_the_orm_twins(make_user: Any) -> None:
+    """hot_sql.match_candidates and selectors._candidates_orm: the same ids in the same order,
+    for every reader, page size and request, over mentors with ties and hidden ones."""
+    users = mentors_of(make_user, 60, seed=11)
+    author, staff = make_user(username="student"), make_user(username="mod", role="moderator")
+    services.set_profile(user=author, subjects=["python"], languages=["uk"], tags=["django"])
+    services.withdraw_profile(user_id=users[3].id)
+    Page.objects.filter(owner_id=users[4].id).update(is_blocked=True)
+    PageBlock.objects.create(page=Page.objects.get(owner_id=users[5].id), user=author)
+    # a tag with LIKE's wildcard `_` is matched literally, as the ORM matches it
+    services.set_profile(user=users[6], subjects=["python"], languages=["uk"], tags=["cax"])
+    services.set_profile(user=users[8], subjects=["python"], languages=["uk"], tags=["c_x"])
+    assert MentorSubjectLanguage.objects.filter(profile__user_id=users[6].id).count() == 1
+    for subject, language, tags in [*REQUESTS, ("python", "uk", ["c_x", "django"])]:
+        request = services.create_request(
+            author_id=author.id, subject=subject, language=language, tags=tags
+        )
+        spread = selectors.MATCH_TAG_WEIGHT * len(tags) + selectors.MATCH_SLACK
+        for viewer in (None, author, staff, users[7]):
+            for first in (1, 3, 21, 200):
+                hot = hot_sql.match_candidates(
+                    request=request, viewer=viewer, first=first, spread=spread
+                )
+                assert hot == selectors._candidates_orm(request, viewer, first, None), (
+                    subject,
+                    language,
+                    tags,
+                    viewer,
+                    first,
+                )

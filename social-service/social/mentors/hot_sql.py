@@ -1,0 +1,146 @@
+"""The hand-written SQL of a request's first page of matches: the candidate window's ids in one
+statement, beside its ORM twin (`selectors._candidates_orm`).
+
+Here because `bench/social_learning_match.py` showed it pays (docs/decisions.md): the ORM's
+window statement let PostgreSQL hash-join every profile and page (two seq scans of 100,000
+rows) and hash every speaker of the language, and compiling it cost the page more CPU than
+the rest. This statement reads, with the same bounds (`selectors._candidates`):
+- the floors: the N-th best base of the subject's visible mentors (the `(code, -base_score)`
+  index of the subject rows) and of its visible speakers (the `(subject, language,
+  -base_score)` index of `MentorSubjectLanguage`), each a walk of about N rows;
+- the speakers with `base >= low - 2`: one range of that index, scored from the row alone
+  (its base and tags);
+- the others with `base >= low`: a range of the subject index, without the speakers;
+then the visibility checks only for the best of them, in score order, until N are found.
+The score is the twin's expression over the same stored doubles, so the two orders agree to
+the last bit. PostgreSQL only (`enabled()`); SQLite, the embedded default, runs the twin.
+`social/mentors/tests/test_learning_match_window.py` runs both on the same data and requires
+the same page. Only the models' own quoted table and column names are interpolated; every
+value is a parameter.
+"""
+
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+from django.db import connection
+
+from cotask_common.statements import Columns
+from cotask_common.users.models import UserRef
+from social.mentors.models import (
+    LearningRequest,
+    MentorProfile,
+    MentorSubject,
+    MentorSubjectLanguage,
+)
+from social.pages.models import Page, PageBlock
+from social.pages.selectors import Viewer, is_staff, viewer_id
+
+# Switched off by the parity tests to run the ORM twin on PostgreSQL.
+ENABLED = True
+
+
+def enabled() -> bool:
+    return ENABLED and connection.vendor == "postgresql"
+
+
+def _visible(*, staff: bool, signed_in: bool) -> str:
+    """`selectors._matchable` over the aliases p (profile), u (user), g (page), without the
+    request's author (one parameter) and, when signed in and not staff, the viewer's blocks
+    (two parameters: the viewer, twice)."""
+    p, u, g = Columns(MentorProfile, "p"), Columns(UserRef, "u"), Columns(Page, "g")
+    b = Columns(PageBlock)
+    alive = f"{p('withdrawn_at')} IS NULL AND NOT {u('is_deleted')} AND {p('user')} <> %s"
+    if staff:
+        return alive
+    seen = f"NOT {g('is_blocked')}"
+    if signed_in:
+        blocked = f"SELECT {b.name('page')} FROM {b.table} WHERE {b.name('user')} = %s"
+        seen = f"(({seen} AND {p('page')} NOT IN ({blocked})) OR {p('user')} = %s)"
+    return f"{alive} AND {seen}"
+
+
+@functools.cache
+def _statement(staff: bool, signed_in: bool, tags: int) -> str:
+    p, u, g = Columns(MentorProfile, "p"), Columns(UserRef, "u"), Columns(Page, "g")
+    s, sl = Columns(MentorSubject, "s"), Columns(MentorSubjectLanguage, "sl")
+    joins = (
+        f"JOIN {p.table} p ON {p('id')} = {{id}} JOIN {u.table} u ON {u('id')} = {p('user')}"
+        f" JOIN {g.table} g ON {g('id')} = {p('page')}"
+    )
+    visible = _visible(staff=staff, signed_in=signed_in)
+
+    def tag_part(column: str) -> str:
+        # as `tags__icontains='"tag"'` compiles: the JSON text, upper-cased, LIKE the pattern
+        return "".join(
+            f" + (CASE WHEN UPPER({column}::text) LIKE UPPER(%s) THEN 1.0 ELSE 0.0 END)::float8"
+            for _ in range(tags)
+        )
+
+    return f"""
+    WITH floors AS (
+        SELECT GREATEST(
+            COALESCE((
+                SELECT {s("base_score")} FROM {s.table} s {joins.format(id=s("profile"))}
+                WHERE {s("code")} = %s AND {visible}
+                ORDER BY {s("base_score")} DESC LIMIT 1 OFFSET %s
+            ), -1e9),
+            COALESCE((
+                SELECT {sl("base_score")} FROM {sl.table} sl {joins.format(id=sl("profile"))}
+                WHERE {sl("subject")} = %s AND {sl("language")} = %s AND {visible}
+                ORDER BY {sl("base_score")} DESC LIMIT 1 OFFSET %s
+            ) + 2.0::float8, -1e9)
+        ) - %s AS low
+    ), scored AS (
+        SELECT {sl("profile")} AS id,
+               {sl("base_score")} + 2.0::float8{tag_part(sl("tags"))} AS score
+        FROM {sl.table} sl, floors
+        WHERE {sl("subject")} = %s AND {sl("language")} = %s
+          AND {sl("base_score")} >= floors.low - 2.0::float8
+        UNION ALL
+        SELECT {s("profile")}, {s("base_score")} + 0.0::float8{tag_part("t.tags")}
+        FROM {s.table} s, floors,
+             -- the tags by the primary key, per row: the range is a few rows at most
+             LATERAL (
+               SELECT {p("tags")} AS tags FROM {p.table} p WHERE {p("id")} = {s("profile")}
+             ) t
+        WHERE {s("code")} = %s AND {s("base_score")} >= floors.low
+          AND NOT EXISTS (
+            SELECT 1 FROM {sl.table} sl WHERE {sl("subject")} = %s AND {sl("language")} = %s
+              AND {sl("profile")} = {s("profile")}
+          )
+    )
+    SELECT c.id FROM (SELECT id, score FROM scored ORDER BY score DESC, id DESC) c
+    {joins.format(id="c.id")}
+    WHERE {visible}
+    ORDER BY c.score DESC, c.id DESC
+    LIMIT %s
+    """
+
+
+def match_candidates(
+    *, request: LearningRequest, viewer: Viewer, first: int, spread: float
+) -> list[uuid.UUID]:
+    """The ids of the first `first` matches of `request` for `viewer`, best first: what
+    `selectors._candidates_orm` returns, in one statement. `spread`: the most the tags can add,
+    with the rounding slack (the twin's bound)."""
+    staff, user_id = is_staff(viewer), viewer_id(viewer)
+    signed_in = user_id is not None and not staff
+    visible = [request.author_id, *([user_id, user_id] if signed_in else [])]
+    patterns = [f'%"{connection.ops.prep_for_like_query(tag)}"%' for tag in request.tags]
+    subject, language = request.subject, request.language
+    params = [
+        subject, *visible, first - 1,
+        subject, language, *visible, first - 1,
+        spread,
+        *patterns, subject, language,
+        *patterns, subject, subject, language,
+        *visible, first,
+    ]  # fmt: skip
+    sql = _statement(staff, signed_in, len(request.tags))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
