@@ -16,10 +16,11 @@ threads (each its own connection), `--runs` times each.
 The page is read as `MatchesApi` reads a first page: through the candidate window
 (`matching_mentors(first=21)`, docs/decisions.md; on PostgreSQL one hand-written statement,
 social/mentors/hot_sql.py, over the `MentorSubjectLanguage` rows the generator writes too),
-whose rows are checked against the full scoring's first. Prints, for one page: the number of statements and PostgreSQL's planning +
-execution time summed over them (EXPLAIN (ANALYZE, BUFFERS); `--plans` prints each plan), and
-this process's CPU per page over `--runs` serial pages, figures the machine's load barely
-moves; then p50 and p99 at `--clients` and whether p99 meets issue 21's 30 ms.
+whose rows are checked against the full scoring's first. Prints, for one page: the number of
+statements and PostgreSQL's planning + execution time summed over them (EXPLAIN (ANALYZE,
+BUFFERS); `--plans` prints each plan), and this process's CPU per page over `--runs` serial
+pages, figures the machine's load barely moves; then p50 and p99 at `--clients` and whether
+p99 meets issue 21's 30 ms.
 """
 
 from __future__ import annotations

@@ -194,12 +194,16 @@ class SearchApi(NamedLimitThrottling, APIView):
             rows, serializer = selectors.search_posts(query=query, viewer=who), PostOutput
             ordering = ("-rank", "-id")
         elif kind == "mentors":
-            rows = selectors.search_mentors(query=query, viewer=who, **filters)
-            serializer, ordering = MentorOutput, selectors.MENTOR_ORDER
+            serializer = MentorOutput
         else:
             rows, serializer = selectors.search_tags(query=query, viewer=who), TagOutput
             ordering = selectors.TAG_ORDER
-        found = selectors.ranked(rows, offset=offset, limit=size + 1, ordering=ordering)
+        if kind == "mentors":
+            found = selectors.mentor_page(
+                query=query, viewer=who, offset=offset, limit=size + 1, **filters
+            )
+        else:
+            found = selectors.ranked(rows, offset=offset, limit=size + 1, ordering=ordering)
 
         def link(at: int) -> str:
             kept = {name: params[name] for name in ("q", *MENTOR_FILTERS) if params.get(name)}

@@ -56,6 +56,7 @@ from social.pages.models import Page, PageBlock, PageTag
 from social.pages.selectors import Viewer, is_staff, readable_pages_q, viewer_id
 from social.posts.models import Post, PostTag
 from social.posts.selectors import visible_posts
+from social.search import hot_sql
 
 MIN_SIMILARITY = 0.2
 
@@ -368,6 +369,43 @@ def search_mentors(
 
 
 MENTOR_ORDER = ("-relevance", "-rank", "-id")
+
+
+def mentor_page(
+    *,
+    query: str,
+    viewer: Viewer,
+    offset: int,
+    limit: int,
+    subject: str | None = None,
+    language: str | None = None,
+    min_rating: float | None = None,
+) -> list[MentorProfile]:
+    """`search_mentors` in `MENTOR_ORDER`, the rows `offset`..`offset + limit`. With a text
+    query on PostgreSQL, their ids come from one hand-written statement (social.search.hot_sql:
+    the found mentors ranked before their users and pages are read), then those rows with their
+    relevance; otherwise the queryset's own slice."""
+    query = query.strip()
+    if not (query and hot_sql.enabled()):
+        rows = search_mentors(
+            query=query, viewer=viewer, subject=subject, language=language, min_rating=min_rating
+        )
+        return ranked(rows, offset=offset, limit=limit, ordering=MENTOR_ORDER)
+    ids = hot_sql.mentor_ids(
+        query_sql=ANY_LANGUAGE_QUERY,
+        query_params=(query, query, ukrainian_prefixes(query)),
+        viewer=viewer,
+        subject=subject,
+        language=language,
+        min_rating=min_rating,
+        offset=offset,
+        limit=limit,
+    )
+    if not ids:
+        return []
+    _match, relevance = _text_match(query)
+    rows = mentor_selectors.mentors(viewer=viewer).filter(id__in=ids).annotate(relevance=relevance)
+    return list(rows.order_by(*MENTOR_ORDER))
 
 
 def search_tags(*, query: str, viewer: Viewer) -> QuerySet[Any]:
