@@ -312,14 +312,16 @@ def matching_mentors(
     read (`_candidates`): the same rows in the same order for the first `first`, and nothing
     after them, so only for a first page (or a top-N)."""
     speaks, score = _match_score(request)
-    rows = _profiles().filter(_matchable(request, viewer, exclude_users))
-    candidates = _candidates(request, viewer, first, exclude_users) if first else None
-    if candidates is None:  # every mentor of the subject
-        rows = rows.filter(
-            id__in=MentorSubject.objects.filter(code=request.subject).values("profile_id")
+    if first:
+        # The candidates' statement already kept only the mentors `viewer` may see (and not
+        # `exclude_users`): the page reads them by id, without compiling those rules again.
+        rows = _profiles().filter(id__in=_candidates(request, viewer, first, exclude_users))
+    else:  # every mentor of the subject
+        rows = (
+            _profiles()
+            .filter(_matchable(request, viewer, exclude_users))
+            .filter(id__in=MentorSubject.objects.filter(code=request.subject).values("profile_id"))
         )
-    else:
-        rows = rows.filter(id__in=candidates)
     return rows.annotate(speaks=speaks, match_score=score)
 
 
