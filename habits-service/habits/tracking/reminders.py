@@ -59,7 +59,7 @@ SQL_BATCH_SIZE = 100000
 # one core; the servers have 2).
 SQL_SESSIONS = 2
 # The set-based batch's working memory (this transaction only; see docs/decisions.md).
-SQL_WORK_MEM = "64MB"
+SQL_WORK_MEM = "32MB"
 
 
 def _schedule(
