@@ -259,3 +259,72 @@ def _figures_statement() -> Statement:
 
 def save_figures_orm(habit: Habit) -> None:
     habit.save(update_fields=[*FIGURE_FIELDS, "updated_at"])
+
+
+# ---------------------------------------------------------------------------------------------
+# A check-in's write and the habit's figures in one statement
+
+
+def checkin_new(*, habit: Habit, day: date, value: Any, note: str | None) -> Checkin:
+    """A check-in not stored yet (`save_figures_with_checkin` inserts it), with the times the
+    insert gives it."""
+    now = timezone.now()
+    return Checkin(
+        habit=habit, day=day, value=value, created_at=now, updated_at=now,
+        **({} if note is None else {"note": note}),
+    )  # fmt: skip
+
+
+def save_figures_with_checkin(habit: Habit, checkin: Checkin, *, note_changed: bool) -> None:
+    """`save_figures` and the check-in's write in one statement (the check-in's `UPDATE` or
+    `INSERT` under `WITH figures AS (UPDATE …)`): a check-in with `_state.adding` is inserted
+    (its id read back, as `checkin_insert`), any other updated (as `checkin_update`). One
+    query where `save_figures_with_checkin_orm` takes two."""
+    habit.updated_at = timezone.now()
+    state = Habit._meta.get_field("engine_state").get_db_prep_save(habit.engine_state, connection)
+    figures = (state, *(getattr(habit, name) for name in FIGURE_FIELDS[1:]), habit.updated_at)
+    if checkin._state.adding:
+        statement = _figures_and_insert_statement()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                statement.sql,
+                statement.params(
+                    *figures, habit.id,
+                    habit.id, checkin.day, checkin.value, checkin.note, checkin.created_at,
+                    checkin.updated_at,
+                ),
+            )  # fmt: skip
+            (checkin.id,) = cursor.fetchone()
+        checkin._state.adding = False
+        checkin._state.db = DEFAULT_DB_ALIAS
+        return
+    checkin.updated_at = timezone.now()
+    _figures_and_update_statement().execute(
+        *figures, habit.id,
+        checkin.value, note_changed, checkin.note, checkin.updated_at, checkin.id,
+    )  # fmt: skip
+
+
+def _with_figures(statement: Statement) -> Statement:
+    figures = _figures_statement()
+    return Statement(
+        f"WITH figures AS ({figures.sql}) {statement.sql}", [*figures.fields, *statement.fields]
+    )
+
+
+@functools.cache
+def _figures_and_insert_statement() -> Statement:
+    return _with_figures(_insert_statement())
+
+
+@functools.cache
+def _figures_and_update_statement() -> Statement:
+    return _with_figures(_update_statement())
+
+
+def save_figures_with_checkin_orm(habit: Habit, checkin: Checkin, *, note_changed: bool) -> None:
+    if checkin._state.adding:
+        checkin.save(force_insert=True)
+    else:
+        checkin_update_orm(checkin=checkin, note_changed=note_changed)
+    save_figures_orm(habit)

@@ -58,6 +58,8 @@ SQL_BATCH_SIZE = 100000
 # The database sessions the set-based pass runs its batches in at once (one statement runs on
 # one core; the servers have 2).
 SQL_SESSIONS = 2
+# The set-based batch's working memory (this transaction only; see docs/decisions.md).
+SQL_WORK_MEM = "32MB"
 
 
 def _schedule(
@@ -570,7 +572,9 @@ def _tables() -> dict[str, str]:
 
 # A start date matters only when it is after a day the pass looks at (the due day, or from
 # the day before today on): local dates are within a day of UTC dates, so "after UTC today - 2
-# or the due instant's UTC date - 1" is a safe superset. A pause likewise.
+# or the due instant's UTC date - 1" is a safe superset. A pause likewise: the usual horizon
+# (UTC today - 2) is one hashed set of the habits with such a pause, read once, rather than an
+# index probe per row; only a row due days ago (a late pass) probes for its own horizon.
 _CLAIM_SQL = """
 CREATE TEMPORARY TABLE {claim} ON COMMIT DROP AS
 WITH picked AS (
@@ -597,8 +601,11 @@ SELECT rows.*,
                  + (((start_date - %(epoch)s::date) %% interval_days) + interval_days)
                  %% interval_days
             ELSE %(no_start)s::date END AS start_key,
-       CASE WHEN EXISTS (SELECT 1 FROM {pause} p
-                         WHERE p.habit_id = rows.habit_id AND p.end_date >= horizon)
+       CASE WHEN habit_id IN (SELECT p.habit_id FROM {pause} p
+                              WHERE p.end_date >= %(utc_today)s::date - 2)
+                 OR (horizon < %(utc_today)s::date - 2
+                     AND EXISTS (SELECT 1 FROM {pause} p
+                                 WHERE p.habit_id = rows.habit_id AND p.end_date >= horizon))
             THEN habit_id ELSE %(no_habit)s::uuid END AS pause_key
 FROM rows
 """
@@ -792,6 +799,8 @@ def _send_batch_sql(
         "parts": part[1],
     }
     with connection.cursor() as cursor:
+        # The batch's sorts and hashes (100,000 rows) in memory, not spilled to disk.
+        cursor.execute(f"SET LOCAL work_mem = '{SQL_WORK_MEM}'")
         claim = _CLAIM_SQL.format(**tables, where=_PARTITION if part[1] > 1 else "")
         cursor.execute(claim, fixed)
         if not cursor.rowcount:

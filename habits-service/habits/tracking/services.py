@@ -194,18 +194,27 @@ def _record_figures(
     today: date,
     resume: Any,
     actor: Any,
+    checkin: tuple[Checkin, bool] | None = None,
 ) -> None:
     """A check-in's or an undo's figures: the engine walks on from `resume` (the stored state;
     None = from the start, `values` then being the whole history) and the habit keeps today's
-    week for its answer (`selectors.attach_today`)."""
+    week for its answer (`selectors.attach_today`). `checkin`: the check-in to store with the
+    figures and whether its note changed (see `_apply`)."""
     result, kept = evaluation.evaluate_from(
         habit, values=values, pauses=pauses, today=today, resume=resume
     )
-    _apply(habit, result, kept, actor=actor)
+    _apply(habit, result, kept, actor=actor, checkin=checkin)
     attach_today(habit, values=values, pauses=pauses, today=today)
 
 
-def _apply(habit: Habit, result: Any, kept: Any, *, actor: Any) -> None:
+def _apply(
+    habit: Habit,
+    result: Any,
+    kept: Any,
+    *,
+    actor: Any,
+    checkin: tuple[Checkin, bool] | None = None,
+) -> None:
     old_start, published = habit.streak_started_on, habit.milestone_published
     new_start = result.streak_started_on
     # A milestone is told once per streak. A later start is a new streak only when it lies
@@ -236,8 +245,14 @@ def _apply(habit: Habit, result: Any, kept: Any, *, actor: Any) -> None:
         )
     habit.milestone_published = published
     habit.engine_state = kept
-    # `hot_sql.FIGURE_FIELDS` and `updated_at`: a prepared UPDATE on PostgreSQL.
-    (hot_sql.save_figures if hot_sql.enabled() else hot_sql.save_figures_orm)(habit)
+    # `hot_sql.FIGURE_FIELDS` and `updated_at`: a prepared UPDATE on PostgreSQL, carrying a
+    # check-in's insert or update when there is one (a query fewer per check-in).
+    sql = hot_sql.enabled()
+    if checkin is None:
+        (hot_sql.save_figures if sql else hot_sql.save_figures_orm)(habit)
+    else:
+        save = hot_sql.save_figures_with_checkin if sql else hot_sql.save_figures_with_checkin_orm
+        save(habit, checkin[0], note_changed=checkin[1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -634,10 +649,9 @@ def checkin_record(
         habit=habit, after=state.through if state else None, through=today, day=day
     )
     created = row is None
-    sql = hot_sql.enabled()
+    # The check-in is written with the figures (`_apply`: one statement on PostgreSQL).
     if row is None:
-        insert = hot_sql.checkin_insert if sql else hot_sql.checkin_insert_orm
-        checkin = insert(habit=habit, day=day, value=value, note=note)
+        checkin = hot_sql.checkin_new(habit=habit, day=day, value=value, note=note)
     else:
         checkin = Checkin(
             id=row.id,
@@ -648,10 +662,16 @@ def checkin_record(
             created_at=row.created_at,
         )
         checkin._state.adding = False
-        update = hot_sql.checkin_update if sql else hot_sql.checkin_update_orm
-        update(checkin=checkin, note_changed=note is not None)
     values[day] = checkin.value
-    _record_figures(habit, values=values, pauses=pauses, today=today, resume=state, actor=user.id)
+    _record_figures(
+        habit,
+        values=values,
+        pauses=pauses,
+        today=today,
+        resume=state,
+        actor=user.id,
+        checkin=(checkin, note is not None),
+    )
     publish_event(
         type="habits.checkin.recorded",
         key=habit.id,

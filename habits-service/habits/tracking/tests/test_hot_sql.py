@@ -150,6 +150,63 @@ def test_the_writes(habit: Habit) -> None:
     same(lambda: figures(hot_sql.save_figures), lambda: figures(hot_sql.save_figures_orm), state)
 
 
+def test_the_check_in_written_with_the_figures(habit: Habit) -> None:
+    """One statement (the figures' UPDATE with the check-in's INSERT or UPDATE under it) leaves
+    what the twins' two leave: the check-in (its times as the object says), the figures."""
+
+    def state() -> Any:
+        row = Habit.objects.get(id=habit.id)
+        return (
+            [(c.day, c.value, c.note) for c in Checkin.objects.filter(habit=habit)],
+            {name: getattr(row, name) for name in hot_sql.FIGURE_FIELDS},
+        )
+
+    def figures_of() -> Habit:
+        row = Habit.objects.get(id=habit.id)
+        row.current_streak, row.best_streak, row.freezes_held = 4, 9, 2
+        row.strength, row.streak_started_on, row.milestone_published = 0.5, days_ago(3), 3
+        row.engine_state = {"walk": None, "year": {"y": [2]}}
+        return row
+
+    def insert(write: Any, note: str | None) -> Any:
+        row = figures_of()
+        checkin = hot_sql.checkin_new(habit=habit, day=days_ago(0), value=Decimal("2.5"), note=note)
+        write(row, checkin, note_changed=note is not None)
+        stored = Checkin.objects.get(id=checkin.id)
+        assert (stored.created_at, stored.updated_at) == (checkin.created_at, checkin.updated_at)
+        assert row.updated_at == Habit.objects.get(id=habit.id).updated_at
+        return checkin.day, checkin.value, checkin.note, checkin._state.adding
+
+    for note in (None, "fresh"):
+        same(
+            functools.partial(insert, hot_sql.save_figures_with_checkin, note),
+            functools.partial(insert, hot_sql.save_figures_with_checkin_orm, note),
+            state,
+        )
+
+    old = Checkin.objects.get(habit=habit, day=days_ago(1))
+
+    def update(write: Any, note_changed: bool) -> Any:
+        row = figures_of()
+        checkin = Checkin(
+            id=old.id, habit=habit, day=old.day, value=Decimal(7), created_at=old.created_at,
+            note="changed" if note_changed else "not stored",
+        )  # fmt: skip
+        checkin._state.adding = False
+        write(row, checkin, note_changed=note_changed)
+        stored = Checkin.objects.get(id=old.id)
+        assert stored.updated_at == checkin.updated_at > old.updated_at
+        assert row.updated_at == Habit.objects.get(id=habit.id).updated_at
+        return stored.value, stored.note
+
+    for changed in (False, True):
+        same(
+            functools.partial(update, hot_sql.save_figures_with_checkin, changed),
+            functools.partial(update, hot_sql.save_figures_with_checkin_orm, changed),
+            state,
+        )
+
+
 def _without_times(body: Any) -> Any:
     if isinstance(body, dict):
         return {
