@@ -176,25 +176,6 @@ def history_orm(
 # Writes
 
 
-def checkin_insert(*, habit: Habit, day: date, value: Any, note: str | None) -> Checkin:
-    """A new check-in row (`Checkin.objects.create`). One query."""
-    now = timezone.now()
-    checkin = Checkin(
-        habit=habit, day=day, value=value, created_at=now, updated_at=now,
-        **({} if note is None else {"note": note}),
-    )  # fmt: skip
-    statement = _insert_statement()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            statement.sql,
-            statement.params(habit.id, day, value, checkin.note, now, now),
-        )
-        (checkin.id,) = cursor.fetchone()
-    checkin._state.adding = False
-    checkin._state.db = DEFAULT_DB_ALIAS
-    return checkin
-
-
 @functools.cache
 def _insert_statement() -> Statement:
     c = Columns(Checkin)
@@ -204,20 +185,6 @@ def _insert_statement() -> Statement:
         f"VALUES ({', '.join(['%s'] * len(names))}) RETURNING {c('id')}"
     )
     return Statement(sql, [c.field(n) for n in names])
-
-
-def checkin_insert_orm(*, habit: Habit, day: date, value: Any, note: str | None) -> Checkin:
-    return Checkin.objects.create(
-        habit=habit, day=day, value=value, **({} if note is None else {"note": note})
-    )
-
-
-def checkin_update(*, checkin: Checkin, note_changed: bool) -> None:
-    """Store a check-in's new value (and note, with `note_changed`) with `updated_at` now
-    (`save(update_fields=…)`). One query."""
-    checkin.updated_at = timezone.now()
-    statement = _update_statement()
-    statement.execute(checkin.value, note_changed, checkin.note, checkin.updated_at, checkin.id)
 
 
 @functools.cache
@@ -278,7 +245,7 @@ def checkin_new(*, habit: Habit, day: date, value: Any, note: str | None) -> Che
 def save_figures_with_checkin(habit: Habit, checkin: Checkin, *, note_changed: bool) -> None:
     """`save_figures` and the check-in's write in one statement (the check-in's `UPDATE` or
     `INSERT` under `WITH figures AS (UPDATE …)`): a check-in with `_state.adding` is inserted
-    (its id read back, as `checkin_insert`), any other updated (as `checkin_update`). One
+    (its id read back), any other updated. One
     query where `save_figures_with_checkin_orm` takes two."""
     habit.updated_at = timezone.now()
     state = Habit._meta.get_field("engine_state").get_db_prep_save(habit.engine_state, connection)

@@ -92,7 +92,7 @@ def test_the_history(habit: Habit, after_days: int | None, day_back: int) -> Non
     assert rows and any(end is not None for _d, _v, end, *_rest in rows)
 
 
-def test_the_writes(habit: Habit) -> None:
+def test_the_figures_write(habit: Habit) -> None:
     def state() -> Any:
         row = Habit.objects.get(id=habit.id)
         return (
@@ -102,41 +102,6 @@ def test_the_writes(habit: Habit) -> None:
                 for c in Checkin.objects.filter(habit=habit, day=days_ago(0))
             ],
             {name: getattr(row, name) for name in hot_sql.FIGURE_FIELDS},
-        )
-
-    def insert(write: Any, note: str | None) -> Any:
-        checkin = write(habit=habit, day=days_ago(0), value=Decimal("2.5"), note=note)
-        stored = Checkin.objects.get(id=checkin.id)
-        assert (stored.created_at, stored.updated_at) == (checkin.created_at, checkin.updated_at)
-        return checkin.day, checkin.value, checkin.note, checkin._state.adding
-
-    for note in (None, "fresh"):
-        same(
-            functools.partial(insert, hot_sql.checkin_insert, note),
-            functools.partial(insert, hot_sql.checkin_insert_orm, note),
-            state,
-        )
-
-    old = Checkin.objects.get(habit=habit, day=days_ago(1))
-
-    def update(write: Any, note_changed: bool) -> Any:
-        checkin = Checkin(
-            id=old.id, habit=habit, day=old.day, value=Decimal(7), created_at=old.created_at,
-            note="changed" if note_changed else old.note,
-        )  # fmt: skip
-        write(checkin=checkin, note_changed=note_changed)
-        stored = Checkin.objects.get(id=old.id)
-        assert stored.updated_at == checkin.updated_at > old.updated_at
-        return stored.value, stored.note
-
-    def updated() -> Any:
-        return _checkins(habit)
-
-    for changed in (False, True):
-        same(
-            functools.partial(update, hot_sql.checkin_update, changed),
-            functools.partial(update, hot_sql.checkin_update_orm, changed),
-            updated,
         )
 
     def figures(write: Any) -> Any:
