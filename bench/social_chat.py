@@ -16,7 +16,11 @@ token layers (they add the same constant to every request):
    conversation: queries, p50/p99 wall and CPU ms, and EXPLAIN ANALYZE of the page's query;
 2. the first page of the conversation list (unread counts, last messages, the other person),
    the unread total, a full-text search;
-3. sending a message (validation, the row, the outbox event), committed.
+3. sending a message (validation, the row, the outbox event), committed;
+4. the newest history page, sending and the cheapest chat request (the unread total) through
+   the views: the whole request in Django's test client (middleware, token verification, DRF,
+   the JSON answer), CPU ms per request against issue 19's targets for social's web process
+   (at most 4 ms per sent message, 3 ms per history page).
 
 The end-to-end figures (a message to the recipient's frame at 100 messages/s, a 500-member
 group, history pages at 4 clients through nginx) are bench/chat_delivery.py's (`make
@@ -30,6 +34,7 @@ import statistics
 import time
 import uuid
 from types import SimpleNamespace
+from typing import Any
 
 from http_bench import ROOT, setup_in_process
 
@@ -112,11 +117,19 @@ def generate(args: argparse.Namespace) -> uuid.UUID:
     return reader.id
 
 
-def measure(label: str, call: object, runs: int) -> None:
+def measure(label: str, call: object, runs: int) -> float:
+    """Prints the figures of `call`; returns its CPU ms p50."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as queries:
+    queries: list[str] = []
+
+    def count(execute: Any, sql: str, *rest: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, *rest)
+
+    # A wrapper, not `CaptureQueriesContext`: a request through the test client empties the
+    # connection's query log when it starts.
+    with connection.execute_wrapper(count):
         call()  # type: ignore[operator]
     walls, cpus = [], []
     for _ in range(runs):
@@ -130,6 +143,7 @@ def measure(label: str, call: object, runs: int) -> None:
         f"{label:<34} queries {len(queries):>2}   wall p50 {statistics.median(walls):6.2f} ms"
         f"  p99 {p99:6.2f} ms   CPU p50 {statistics.median(cpus):6.2f} ms"
     )
+    return statistics.median(cpus)
 
 
 def run(args: argparse.Namespace, reader_id: uuid.UUID) -> None:
@@ -155,8 +169,12 @@ def run(args: argparse.Namespace, reader_id: uuid.UUID) -> None:
 
     def page(**cursor: object) -> object:
         def call() -> None:
-            found = selectors.history(conversation=conversation, size=20, **cursor)
-            [message_dict(m, viewer_id=reader_id) for m in found["results"]]
+            selectors.history_page(
+                conversation=conversation,
+                viewer_id=reader_id,
+                size=20,
+                **cursor,  # type: ignore[arg-type]
+            )
 
         return call
 
@@ -186,9 +204,67 @@ def run(args: argparse.Namespace, reader_id: uuid.UUID) -> None:
 
     measure("send a message (committed)", send, min(args.runs, 200))
 
+    through_views(conversation_id=conversation.id, reader_id=reader_id, runs=args.runs)
+
     query = selectors.messages_of(conversation=conversation).filter(id__lt=deep).order_by("-id")
     print("\n=== the history page's query (before=, deep) ===")
     print(query[:21].explain(analyze=True))
+
+
+def through_views(*, conversation_id: uuid.UUID, reader_id: uuid.UUID, runs: int) -> None:
+    """The same through the views: the whole request in Django's test client (middleware, the
+    token's verification, DRF, the JSON answer), what social's web process spends per request
+    but for the HTTP server. The unread total (one small query) is the floor of a chat
+    request. Targets (issue 19): at most 4 ms of CPU per sent message, 3 ms per history page."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from rest_framework.test import APIClient
+
+    from cotask_common.security.keys import StaticJWKSProvider, set_key_provider
+    from cotask_common.security.signing import (
+        encode_token,
+        generate_private_key,
+        key_id,
+        public_jwk,
+        standard_claims,
+    )
+
+    key = generate_private_key()
+    kid = key_id(key.public_key())
+    set_key_provider(StaticJWKSProvider({"keys": [public_jwk(key.public_key(), kid)]}))
+    claims = standard_claims(
+        user_id=reader_id,
+        username="reader",
+        role="user",
+        email_verified=True,
+        session_id=uuid.uuid4().hex,
+        token_type="access",
+        lifetime=timedelta(hours=2),
+        issuer=settings.COTASK_JWT_ISSUER,
+        audience=settings.COTASK_JWT_AUDIENCE,
+    )
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {encode_token(claims, private_key=key, kid=kid)}"
+    )
+    url = f"/api/social/chat/conversations/{conversation_id}/messages/"
+
+    def request(method: str, path: str, **data: Any) -> Any:
+        def call() -> None:
+            answer = getattr(client, method)(path, data or None, format="json")
+            assert answer.status_code in (200, 201), answer.content
+
+        return call
+
+    print("\n=== through the views (Django's test client, a verified token) ===")
+    request("get", "/api/social/chat/unread/")()  # the account's first request reads more
+    measure("request floor: unread total", request("get", "/api/social/chat/unread/"), runs)
+    page = measure("history page (newest)", request("get", url), runs)
+    sent = measure("send a message", request("post", url, text="bench message"), min(runs, 200))
+    for what, cpu, target in (("history page", page, 3.0), ("sent message", sent, 4.0)):
+        verdict = "met" if cpu <= target else "NOT met"
+        print(f"CPU per {what}: {cpu:.2f} ms (target <= {target:.0f} ms: {verdict})")
 
 
 def main() -> None:

@@ -20,12 +20,12 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import F, Model
+from django.db.models import F, Model, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -46,6 +46,7 @@ def models() -> SimpleNamespace:
         PageDailyStat=apps.get_model("social_pages", "PageDailyStat"),
         Post=apps.get_model("social_posts", "Post"),
         PostLike=apps.get_model("social_posts", "PostLike"),
+        MentorProfile=apps.get_model("social_mentors", "MentorProfile"),
     )
 
 
@@ -174,3 +175,31 @@ def add_to_day(*, page_id: uuid.UUID, day: date, counts: dict[str, int]) -> None
 
 def add_to_day_orm(*, page_id: uuid.UUID, day: date, counts: dict[str, int]) -> None:
     add_to_counts_orm(models().PageDailyStat, key={"page_id": page_id, "day": day}, counts=counts)
+
+
+# ---------------------------------------------------------------------------------------------
+# A mentor's last activity (every chat message the person sends)
+
+
+def touch_mentor(*, user_id: uuid.UUID, now: datetime, stale_before: datetime) -> None:
+    """`last_active_at = now` on the person's mentor profile, if they have one and it is unset
+    or older than `stale_before`. Plain SQL on both databases: its compiling as a queryset
+    was a tenth of a chat send's CPU."""
+    _touch_mentor_statement().execute(now, user_id, stale_before)
+
+
+def touch_mentor_orm(*, user_id: uuid.UUID, now: datetime, stale_before: datetime) -> None:
+    models().MentorProfile.objects.filter(user_id=user_id).filter(
+        Q(last_active_at__isnull=True) | Q(last_active_at__lt=stale_before)
+    ).update(last_active_at=now)
+
+
+@functools.cache
+def _touch_mentor_statement() -> Statement:
+    profile = Columns(models().MentorProfile)
+    last = profile.name("last_active_at")
+    return Statement(
+        f"UPDATE {profile.table} SET {last} = %s WHERE {profile.name('user')} = %s"
+        f" AND ({last} IS NULL OR {last} < %s)",
+        [profile.field("last_active_at"), profile.field("user"), profile.field("last_active_at")],
+    )

@@ -10,7 +10,8 @@ from uuid import UUID
 from django.conf import settings
 from django.utils import timezone
 
-from notifications.chat.models import ChatFrame, ChatMember, SocketPresence
+from notifications.chat import hot_sql
+from notifications.chat.models import ChatFrame, ChatMember
 
 
 def frame_message(*, frame: ChatFrame) -> dict[str, Any]:
@@ -67,8 +68,5 @@ def online(*, user_ids: list[UUID]) -> set[UUID]:
     horizon = timezone.now() - timedelta(
         seconds=2 * settings.NOTIFICATIONS_WS_HEARTBEAT_SECONDS + 10
     )
-    return set(
-        SocketPresence.objects.filter(user_id__in=user_ids, seen_at__gte=horizon).values_list(
-            "user_id", flat=True
-        )
-    )
+    read = hot_sql.online_among if hot_sql.enabled() else hot_sql.online_among_orm
+    return read(user_ids=user_ids, seen_since=horizon)

@@ -57,7 +57,8 @@ def push_frames(
     open sockets after commit; each person's cursor of it (a deleted person has none).
     Idempotent: an event already framed frames nothing again."""
     ids = sorted(set(user_ids), key=str)
-    if not ids or ChatFrame.objects.filter(event_id=event_id).exists():
+    framed = hot_sql.framed if hot_sql.enabled() else hot_sql.framed_orm
+    if not ids or framed(event_id=event_id):
         return {}
     number = hot_sql.number_frames if hot_sql.enabled() else hot_sql.number_frames_orm
     with transaction.atomic():

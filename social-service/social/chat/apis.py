@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -60,10 +59,9 @@ def _message_out(message: Any, request: Request) -> dict[str, Any]:
 
 
 def _sent_message_out(message: Any, request: Request) -> dict[str, Any]:
-    """A message just sent, as `send_message` returned it (its author set): only its reactions
-    are read, not the row again."""
-    prefetch_related_objects([message], "reactions")
-    return message_dict(message, viewer_id=request.user.id)
+    """A message just sent, as `send_message` returned it (its author set): nothing is read
+    again, and it has no reactions yet."""
+    return message_dict(message, viewer_id=request.user.id, reactions=())
 
 
 def _uuid_param(request: Request, name: str) -> UUID | None:
@@ -327,13 +325,13 @@ class MessagesApi(NamedLimitThrottling, APIView):
                 gettext("Give at most one of before, after and around."),
                 code="one_cursor",
             )
-        page = selectors.history(conversation=conversation, size=page_size(request), **cursors)
-        return Response(
-            {
-                **page,
-                "results": [message_dict(m, viewer_id=request.user.id) for m in page["results"]],
-            }
+        page = selectors.history_page(
+            conversation=conversation,
+            viewer_id=request.user.id,
+            size=page_size(request),
+            **cursors,
         )
+        return Response(page)
 
     @extend_schema(
         request=MessageInput,

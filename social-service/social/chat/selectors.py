@@ -11,7 +11,8 @@ Rules, in one place:
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -20,7 +21,9 @@ from django.utils.translation import gettext
 from cotask_common.errors import NotFound, ServiceError
 from cotask_common.roles import can_moderate
 from cotask_common.users.models import UserRef
+from social.chat import hot_sql
 from social.chat.models import ChatSettings, Conversation, Membership, Message
+from social.chat.serializers import message_dict
 from social.pages.models import Follow, Page, PageBlock
 from social.pages.selectors import Viewer
 
@@ -41,12 +44,14 @@ def conversation_for(
     without being members (membership None). NotFound otherwise."""
     if viewer is None:
         raise no_conversation()
-    row = Conversation.objects.filter(id=conversation_id).select_related("last_message").first()
+    read = (
+        hot_sql.conversation_and_membership
+        if hot_sql.enabled()
+        else hot_sql.conversation_and_membership_orm
+    )
+    row, membership = read(conversation_id=conversation_id, user_id=viewer.id)
     if row is None:
         raise no_conversation()
-    membership = Membership.objects.filter(
-        conversation=row, user_id=viewer.id, left_at__isnull=True
-    ).first()
     if membership is None and not (row.kind == Conversation.Kind.SUPPORT and can_moderate(viewer)):
         raise no_conversation()
     return row, membership
@@ -92,6 +97,13 @@ def message_refusal(*, sender_id: uuid.UUID, recipient_id: uuid.UUID) -> str | N
         )
         .first()
     )
+    return refusal_code(account)
+
+
+def refusal_code(account: Mapping[str, Any] | None) -> str | None:
+    """`message_refusal`'s answer from what it read of the recipient: their account's state,
+    `refusal_blocked` (a block either way), `refusal_follows` (they follow the sender's personal
+    page) and `refusal_setting` (their choice, None: the default)."""
     if account is None or account["is_deleted"] or account["is_deactivated"]:
         return "unknown"
     if account["is_banned"]:
@@ -104,6 +116,54 @@ def message_refusal(*, sender_id: uuid.UUID, recipient_id: uuid.UUID) -> str | N
     if setting == ChatSettings.WhoMayMessage.FOLLOWING and not account["refusal_follows"]:
         return "not_following"
     return None
+
+
+class SendContext(NamedTuple):
+    """What a send reads before it writes."""
+
+    # The sender's (username, display_name, is_banned, is_deleted); None: no account.
+    author: tuple[str, str, bool, bool] | None
+    # The active members' (user_id, muted), in no particular order.
+    members: list[tuple[uuid.UUID, bool]]
+    # Why the other person of a direct conversation refuses the sender (a `message_refusal`
+    # code), None when they accept (and always in groups and support conversations).
+    refusal: str | None
+
+
+def send_context(*, conversation: Conversation, sender_id: uuid.UUID) -> SendContext:
+    """One statement on PostgreSQL (`hot_sql.send_context`); its ORM twin elsewhere."""
+    if not hot_sql.enabled():
+        return send_context_orm(conversation=conversation, sender_id=sender_id)
+    author, members, asked = hot_sql.send_context(conversation=conversation, sender_id=sender_id)
+    refusal = None
+    for account in asked:
+        refusal = refusal_code(account)
+        if refusal is not None:
+            break
+    return SendContext(author=author, members=members, refusal=refusal)
+
+
+def send_context_orm(*, conversation: Conversation, sender_id: uuid.UUID) -> SendContext:
+    """The ORM twin of `send_context`: the sender's account, the members, then
+    `message_refusal` for the other person of a direct conversation."""
+    account = (
+        UserRef.objects.filter(id=sender_id)
+        .values_list("username", "display_name", "is_banned", "is_deleted")
+        .first()
+    )
+    members = list(
+        Membership.objects.filter(conversation=conversation, left_at__isnull=True).values_list(
+            "user_id", "muted"
+        )
+    )
+    refusal = None
+    if conversation.kind == Conversation.Kind.DIRECT:
+        for other, _muted in members:
+            if other != sender_id:
+                refusal = message_refusal(sender_id=sender_id, recipient_id=other)
+                if refusal is not None:
+                    break
+    return SendContext(author=account, members=members, refusal=refusal)
 
 
 def chat_settings(*, user_id: uuid.UUID) -> str:
@@ -206,6 +266,53 @@ def history(
         "older": str(page[0].id) if page and has_older else None,
         "newer": str(page[-1].id) if page and has_newer else None,
     }
+
+
+def history_page(
+    *,
+    conversation: Conversation,
+    viewer_id: Any,
+    size: int,
+    before: uuid.UUID | None = None,
+    after: uuid.UUID | None = None,
+    around: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """`history`'s page with its messages as the answer shows them: one statement on
+    PostgreSQL (`hot_sql.history_page`), the ORM's rows through `message_dict` elsewhere."""
+    if not hot_sql.enabled():
+        return history_page_orm(
+            conversation=conversation,
+            viewer_id=viewer_id,
+            size=size,
+            before=before,
+            after=after,
+            around=around,
+        )
+    page = hot_sql.history_page(
+        conversation_id=conversation.id,
+        viewer_id=viewer_id,
+        size=size,
+        before=before,
+        after=after,
+        around=around,
+    )
+    if page is None:
+        raise ServiceError.for_field("around", str(no_message().message), code="not_found")
+    return page
+
+
+def history_page_orm(
+    *,
+    conversation: Conversation,
+    viewer_id: Any,
+    size: int,
+    before: uuid.UUID | None = None,
+    after: uuid.UUID | None = None,
+    around: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """The ORM twin of `hot_sql.history_page`."""
+    page = history(conversation=conversation, size=size, before=before, after=after, around=around)
+    return {**page, "results": [message_dict(m, viewer_id=viewer_id) for m in page["results"]]}
 
 
 def search_messages(*, user_id: uuid.UUID, query: str, vendor: str) -> QuerySet[Message]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import serializers
@@ -36,14 +37,26 @@ class MessageOutput(serializers.Serializer):
         return message_dict(instance, viewer_id=self.context.get("viewer_id"))
 
 
-def _iso(value: Any) -> str | None:
-    return serializers.DateTimeField().to_representation(value) if value else None
+# One field for every answer: building a DRF field per value cost more than the formatting.
+_DATETIME = serializers.DateTimeField()
 
 
-def message_dict(message: Any, *, viewer_id: Any = None) -> dict[str, Any]:
+def iso_datetime(value: Any) -> str | None:
+    """A time as the answers show it (DRF's format, in the current time zone); None stays."""
+    return _DATETIME.to_representation(value) if value else None
+
+
+_iso = iso_datetime
+
+
+def message_dict(
+    message: Any, *, viewer_id: Any = None, reactions: Iterable[Any] | None = None
+) -> dict[str, Any]:
+    """`reactions`: the message's, when known without reading them (none on a message just
+    sent); else `message.reactions`, prefetched."""
     author = message.author if message.author_id else None
     counts: dict[str, list[int]] = {}
-    for reaction in message.reactions.all():  # prefetched
+    for reaction in message.reactions.all() if reactions is None else reactions:
         entry = counts.setdefault(reaction.emoji, [0, 0])
         entry[0] += 1
         if viewer_id is not None and str(reaction.user_id) == str(viewer_id):

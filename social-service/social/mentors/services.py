@@ -23,6 +23,7 @@ from cotask_common.errors import Conflict, Forbidden, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from cotask_common.roles import can_moderate
 from cotask_common.users.models import UserRef
+from social import hot_sql
 from social.core.validation import clean_tags, clean_text
 from social.mentors import selectors
 from social.mentors.models import (
@@ -242,9 +243,7 @@ def touch_activity(*, user_id: uuid.UUID) -> None:
     once an hour per mentor: the 30-day window does not need more, and every chat message
     would otherwise rewrite the row."""
     now = timezone.now()
-    MentorProfile.objects.filter(user_id=user_id).filter(
-        Q(last_active_at__isnull=True) | Q(last_active_at__lt=now - timedelta(hours=1))
-    ).update(last_active_at=now)
+    hot_sql.touch_mentor(user_id=user_id, now=now, stale_before=now - timedelta(hours=1))
 
 
 # ---------------------------------------------------------------------------------------------

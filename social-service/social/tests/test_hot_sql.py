@@ -135,3 +135,36 @@ def test_add_to_day_creates_then_adds(page: Page) -> None:
         (page.id, day - timedelta(days=1), 9, 0, 0, 0),
         (page.id, day, 3, 1, 0, 0),
     ]
+
+
+def test_touch_mentor(make_user: Callable[..., Any]) -> None:
+    from social.mentors.models import MentorProfile
+
+    now = timezone.now()
+    people = [make_user() for _ in range(4)]
+    pages = [
+        Page.objects.create(
+            owner_id=p.id, kind="personal", handle=p.username[:40],
+            handle_key=p.username[:40].lower(), name="P",
+        )
+        for p in people
+    ]  # fmt: skip
+    lasts = [None, now - timedelta(hours=2), now - timedelta(minutes=5)]
+    for person, page, last in zip(people[:3], pages[:3], lasts, strict=True):
+        MentorProfile.objects.create(user_id=person.id, page=page, last_active_at=last)
+
+    def state() -> list[Any]:
+        return sorted(MentorProfile.objects.values_list("user_id", "last_active_at"))
+
+    stale_before = now - timedelta(hours=1)
+    for person in people:  # unset, stale, recent, no profile
+
+        def sql(user_id: uuid.UUID = person.id) -> None:
+            hot_sql.touch_mentor(user_id=user_id, now=now, stale_before=stale_before)
+
+        def orm(user_id: uuid.UUID = person.id) -> None:
+            hot_sql.touch_mentor_orm(user_id=user_id, now=now, stale_before=stale_before)
+
+        same(sql, orm, state)
+    hot_sql.touch_mentor(user_id=people[0].id, now=now, stale_before=now - timedelta(hours=1))
+    assert MentorProfile.objects.get(user_id=people[0].id).last_active_at == now

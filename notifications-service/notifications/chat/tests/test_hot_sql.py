@@ -87,3 +87,43 @@ def test_delivery_is_the_same_either_way(announce: Any, deliver: Any) -> None:
             payload={"user_id": str(ada.id)},
         )
     assert cursors[False] == {user: cursor + 1 for user, cursor in cursors[True].items()}
+
+
+def test_framed_and_online_read_what_the_orm_reads() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cotask_common.testing.parity import same
+    from notifications.chat.models import SocketPresence
+
+    now = timezone.now()
+    fresh, stale, twice, absent = (uuid.uuid4() for _ in range(4))
+    SocketPresence.objects.create(channel_name="a", user_id=fresh, seen_at=now)
+    SocketPresence.objects.create(channel_name="b", user_id=stale, seen_at=now - timedelta(hours=1))
+    SocketPresence.objects.create(channel_name="c", user_id=twice, seen_at=now)
+    SocketPresence.objects.create(channel_name="d", user_id=twice, seen_at=now)
+    since = now - timedelta(minutes=1)
+    ids = [fresh, stale, twice, absent]
+    found, _ = same(
+        lambda: hot_sql.online_among(user_ids=ids, seen_since=since),
+        lambda: hot_sql.online_among_orm(user_ids=ids, seen_since=since),
+        lambda: None,
+    )
+    assert found == {fresh, twice}
+    assert hot_sql.online_among(user_ids=ids, seen_since=now) == {fresh, twice}
+    event_id = uuid.uuid4()
+    with transaction.atomic():
+        hot_sql.number_frames(
+            user_ids=[fresh], event_id=event_id, event="read", conversation_id=fresh, payload={}
+        )
+    for asked in (event_id, uuid.uuid4()):
+
+        def sql(e: uuid.UUID = asked) -> bool:
+            return hot_sql.framed(event_id=e)
+
+        def orm(e: uuid.UUID = asked) -> bool:
+            return hot_sql.framed_orm(event_id=e)
+
+        same(sql, orm, lambda: None)
+    assert hot_sql.framed(event_id=event_id) and not hot_sql.framed(event_id=uuid.uuid4())
