@@ -134,7 +134,11 @@ class SearchApi(NamedLimitThrottling, APIView):
                 description="Mentors: a subject code. A mentor filter with another `type` is a "
                 "400 `mentors_only` naming the filter.",
             ),
-            OpenApiParameter("min_rating", float, description="Mentors: lowest average, 0 to 5"),
+            OpenApiParameter(
+                "min_rating",
+                {"type": "number", "minimum": 0, "maximum": 5},
+                description="Mentors: lowest average, 0 to 5",
+            ),
             OpenApiParameter("language", str, description="Mentors: an ISO 639-1 code"),
             OpenApiParameter("cursor", str),
             OpenApiParameter("page_size", int),

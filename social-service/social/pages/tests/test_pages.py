@@ -76,6 +76,34 @@ def test_page_validation_names_field_and_limit(member: Any) -> None:
     assert r.status_code == 400 and "At most 10 tags" in r.json()["message"]
 
 
+def test_links_are_what_the_document_states(member: Any) -> None:
+    """An http(s) URL (the scheme, then 1 to 500 characters that are not spaces), at most 5:
+    the document's pattern and the service's check are the same."""
+    import re
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    body = document["paths"][f"{API}/pages/"]["post"]["requestBody"]["content"]
+    schema = document["components"]["schemas"][
+        body["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    ]
+    links = schema["properties"]["links"]
+    assert links["maxItems"] == 5
+    ada = member("ada")
+    good = ["https://example.com/a", "http://x", "https://" + "y" * 500]
+    assert all(re.match(links["items"]["pattern"], link) for link in good)
+    r = ada.post(f"{API}/pages/", {"handle": "links_ok", "name": "N", "links": good}, format="json")
+    assert r.status_code == 201, r.json()
+    assert r.json()["links"] == good
+    for wrong in ("ftp://x", "https://", "https://a b", " https://x", "https://" + "y" * 501):
+        assert not re.match(links["items"]["pattern"], wrong)
+        r = ada.patch(f"{API}/pages/{ada.page.id}/", {"links": [wrong]}, format="json")
+        assert r.status_code == 400 and "links" in r.json()["fields"], wrong
+    r = ada.patch(f"{API}/pages/{ada.page.id}/", {"links": ["http://x"] * 6}, format="json")
+    assert r.status_code == 400 and "links" in r.json()["fields"]
+
+
 def test_only_owner_edits(member: Any) -> None:
     ada, bob = member("ada"), member("bob")
     r = bob.patch(f"{API}/pages/{ada.page.id}/", {"name": "hacked"}, format="json")
