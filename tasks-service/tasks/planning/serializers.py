@@ -126,6 +126,9 @@ STATUS_LIST = _comma_separated(list(Status.values))
 PRIORITY_LIST = _comma_separated(PRIORITY_NAMES)
 
 
+Q_MAX = 200
+
+
 class TaskFilterInput(serializers.Serializer):
     # The validate_* methods check these, with messages of their own.
     status = checked_text(STATUS_LIST, required=False)
@@ -137,7 +140,11 @@ class TaskFilterInput(serializers.Serializer):
     due = serializers.ChoiceField(choices=["overdue", "today", "week", "none"], required=False)
     due_from = serializers.DateField(required=False)
     due_to = serializers.DateField(required=False)
-    q = serializers.CharField(required=False, max_length=200, trim_whitespace=True)
+    # Trimmed in `filters`, so the 200 characters are counted as sent (as the document says);
+    # blank is no text filter.
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=Q_MAX, trim_whitespace=False
+    )
     sort = serializers.ChoiceField(choices=list(SORTS), required=False)
     tz = serializers.CharField(required=False, max_length=64)
 
@@ -177,8 +184,9 @@ class TaskFilterInput(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("due_from"), attrs.get("due_to")
         if start and end and start > end:
+            # A rule across parameters: its own code, stated in the operations' descriptions.
             raise serializers.ValidationError(
-                {"due_to": _("due_to must not be before due_from.")}, code="invalid"
+                {"due_to": _("due_to must not be before due_from.")}, code="range_order"
             )
         return attrs
 
@@ -192,7 +200,7 @@ class TaskFilterInput(serializers.Serializer):
             due=data.get("due"),
             due_from=data.get("due_from"),
             due_to=data.get("due_to"),
-            q=data.get("q", ""),
+            q=data.get("q", "").strip(),
             tz=data.get("tz") or self.context.get("time_zone") or "UTC",
         )
 
