@@ -151,6 +151,17 @@ def test_a_rule_across_fields_has_its_own_code_and_types_are_strict(cast: Cast) 
         URL, {"name": "Read", "kind": "measurable", "target_value": "0"}, format="json"
     )
     assert response.json()["fields"]["target_value"][0]["code"] == "target_positive"
+    response = cast.owner.post(
+        URL,
+        {
+            "name": "Read",
+            "kind": "measurable",
+            "target_value": "2",
+            "schedule_kind": "times_per_day",
+        },
+        format="json",
+    )
+    assert response.json()["fields"]["schedule_kind"][0]["code"] == "measurable_times"
     # JSON takes the documented types: "3" is not an integer, 1 is not a boolean text.
     for wrong in ({"times": "3"}, {"name": 7}, {"weekdays": ["1"]}):
         response = cast.owner.post(URL, {"name": "Read", **wrong}, format="json")
