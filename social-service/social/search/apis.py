@@ -53,8 +53,9 @@ def _mentor_filters(params: Any) -> dict[str, Any]:
                 code="unknown",
             )
         found["subject"] = subject
-    raw = params.get("min_rating", "").strip()
-    if raw:
+    raw = params.get("min_rating")
+    if raw is not None:  # a number given empty is a value (a 400), not the filter left out
+        raw = raw.strip()
         try:
             rating = float(raw)
         except ValueError:
@@ -156,7 +157,8 @@ class SearchApi(NamedLimitThrottling, APIView):
     def get(self, request: Request) -> Response:
         params = request.query_params
         filters = _mentor_filters(params)
-        kind = params.get("type") or ("mentors" if filters else "pages")
+        # One of some names given empty is a value (a 400), not the parameter left out.
+        kind = params.get("type", "mentors" if filters else "pages")
         if kind not in KINDS:
             raise ServiceError.for_field(
                 "type",

@@ -147,6 +147,8 @@ def test_the_mentor_filters_are_documented_as_checked(member: Any) -> None:
         for extra in ({}, {"q": "py"}, {"q": "py", "type": "mentors"}):
             r = ada.get(f"{API}/search/", {"min_rating": value, **extra})
             assert r.status_code == 200, (value, extra, r.json())
-    for value in ("5.5", "-1", "nan", "inf"):
+    for value in ("5.5", "-1", "nan", "inf", "", " "):
         r = ada.get(f"{API}/search/", {"min_rating": value})
         assert r.status_code == 400 and "min_rating" in r.json()["fields"], value
+    r = ada.get(f"{API}/search/", {"q": "py", "type": ""})
+    assert r.status_code == 400 and "type" in r.json()["fields"]
