@@ -74,7 +74,7 @@ class PageCreateInput(serializers.Serializer):
 
 class PageUpdateInput(serializers.Serializer):
     handle = checked_text(HANDLE_SCHEMA, required=False, allow_blank=True)
-    name = serializers.CharField(required=False, allow_blank=True)
+    name = checked_text({"pattern": r"\S"}, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     tags = _tags()
     is_private = serializers.BooleanField(required=False)

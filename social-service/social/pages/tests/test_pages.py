@@ -90,6 +90,9 @@ def test_links_are_what_the_document_states(member: Any) -> None:
     ]
     links = schema["properties"]["links"]
     assert links["maxItems"] == 5
+    # A page's name, edited, is not blank either (the service says so in its words).
+    edit = document["components"]["schemas"]["PatchedPageUpdateInputRequest"]["properties"]
+    assert edit["name"]["pattern"] == r"\S"
     ada = member("ada")
     good = ["https://example.com/a", "http://x", "https://" + "y" * 500]
     assert all(re.match(links["items"]["pattern"], link) for link in good)
