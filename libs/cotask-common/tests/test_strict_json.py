@@ -104,6 +104,20 @@ def test_a_decimal_in_json_is_a_string_and_a_number_is_refused_naming_it(value: 
     assert checked.errors["price"][0] == 'Send the decimal as a string, e.g. "2.5".'
 
 
+def test_a_blank_decimal_in_json_is_no_null():
+    class _Nullable(serializers.Serializer):
+        price = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+
+    for blank in ("", "  "):
+        checked = _Nullable(data={"price": blank})
+        assert not checked.is_valid()
+        assert checked.errors["price"][0].code == "invalid"
+    checked = _Nullable(data={"price": None})
+    assert checked.is_valid() and checked.validated_data["price"] is None
+    checked = _Nullable(data=QueryDict("price="))  # a form's blank stays DRF's null
+    assert checked.is_valid() and checked.validated_data["price"] is None
+
+
 @pytest.mark.parametrize("value", ["1e2", "+2", " 2.5", "-0", "0000001.5"])
 def test_a_decimal_text_its_pattern_refuses_is_refused(value: str):
     checked = _Money(data={"price": value})

@@ -125,6 +125,17 @@ def _strict_decimal() -> None:
     to_internal_value.__doc__ = original.__doc__
     fields.DecimalField.to_internal_value = to_internal_value  # type: ignore[method-assign]
 
+    # DRF reads a blank decimal as null when the field allows null; JSON has its own null, so
+    # there "" is a malformed decimal like any other text its pattern refuses.
+    original_empty = fields.DecimalField.validate_empty_values
+
+    def validate_empty_values(self: fields.DecimalField, data: Any) -> Any:
+        if _is_text_only(self):
+            return original_empty(self, data)
+        return fields.Field.validate_empty_values(self, data)
+
+    fields.DecimalField.validate_empty_values = validate_empty_values  # type: ignore[method-assign]
+
 
 def install() -> None:
     """Make DRF's integer, number, decimal, boolean and text fields strict for JSON data, and an
