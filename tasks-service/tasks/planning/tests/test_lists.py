@@ -306,6 +306,12 @@ def test_the_filters_rule_has_its_code_and_the_text_its_documented_length(
         response = cast.viewer.get(room, {"q": long})
         assert response.status_code == 400 and "q" in response.json()["fields"]
     assert set(_titles(cast.viewer.get(room, {"q": "  standup "}))) == {"Today standup"}
+    # A comma list or an assignee given blank (spaces and line ends too) is no filter.
+    for blank in ("", " ", "\n\r\n\x0c \n"):
+        for name in ("status", "priority", "assignee"):
+            response = cast.viewer.get(room, {name: blank})
+            assert response.status_code == 200, (name, blank, response.json())
+            assert set(_titles(response)) == everything
 
 
 # ---------------------------------------------------------------------------------------------
