@@ -13,7 +13,7 @@ from social.api import UserBrief
 from social.core.validation import CURRENCY_SCHEMA, TAG_SCHEMA
 from social.mentors.models import LearningRequest, MentorProfile, Review
 from social.mentors.selectors import match_reasons
-from social.mentors.services import LANGUAGE_CODES
+from social.mentors.services import LANGUAGE_CODES, MAX_YEARS
 from social.mentors.subjects import SUBJECTS
 
 
@@ -43,7 +43,9 @@ class ProfileInput(serializers.Serializer):
     languages = serializers.ListField(
         child=serializers.CharField(max_length=8), help_text="ISO 639-1 codes, e.g. en, uk"
     )
-    years_experience = serializers.IntegerField(required=False, default=0)
+    years_experience = serializers.IntegerField(
+        required=False, default=0, min_value=0, max_value=MAX_YEARS
+    )
     bio = serializers.CharField(required=False, allow_blank=True, default="")
     price_min = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
