@@ -123,7 +123,7 @@ def _strict_decimal() -> None:
         return value
 
     to_internal_value.__doc__ = original.__doc__
-    fields.DecimalField.to_internal_value = to_internal_value  # type: ignore[method-assign]
+    fields.DecimalField.to_internal_value = to_internal_value  # type: ignore[method-assign,assignment]
 
     # DRF reads a blank decimal as null when the field allows null; JSON has its own null, so
     # there "" is a malformed decimal like any other text its pattern refuses.
@@ -134,7 +134,7 @@ def _strict_decimal() -> None:
             return original_empty(self, data)
         return fields.Field.validate_empty_values(self, data)
 
-    fields.DecimalField.validate_empty_values = validate_empty_values  # type: ignore[method-assign]
+    fields.DecimalField.validate_empty_values = validate_empty_values  # type: ignore[method-assign,assignment]
 
 
 def install() -> None:
