@@ -5,7 +5,7 @@ from rest_framework import serializers
 from cotask_common.openapi import checked_text
 from social.api import UserBrief
 from social.core.validation import TAG_SCHEMA
-from social.pages.services import MAX_LINKS
+from social.pages.services import MAX_LINKS, MAX_PAGE_TAGS
 
 
 class PageOutput(serializers.Serializer):
@@ -44,7 +44,9 @@ LINK_SCHEMA = {
 def _tags() -> serializers.ListField:
     # core.validation.clean_tags checks each tag (and how many), with its own message.
     return serializers.ListField(
-        child=checked_text(TAG_SCHEMA, allow_blank=True, trim_whitespace=False), required=False
+        child=checked_text(TAG_SCHEMA, allow_blank=True, trim_whitespace=False),
+        required=False,
+        max_length=MAX_PAGE_TAGS,
     )
 
 
