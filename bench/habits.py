@@ -204,7 +204,7 @@ def data_present(state: dict[str, Any], args: argparse.Namespace) -> bool:
 
 def measure_checkins(args: argparse.Namespace, state: dict[str, Any], tokens: list[str]) -> dict:
     paths = [checkin_path(h) for h in state["checkin_habits"]]
-    bodies = [json.dumps({"value": v}).encode() for v in (1, 1, 2)]
+    bodies = [json.dumps({"value": v}).encode() for v in ("1", "1", "2")]
     common = {"port": args.gateway_port, "method": "PUT", "paths": paths, "tokens": tokens}
     load(total=len(paths), concurrency=args.checkin_concurrency, bodies=bodies, **common)  # warm
     return load(
@@ -236,7 +236,7 @@ def measure_checkins_in_process(
         hot_sql.ENABLED = False
     tokens = tokens_for(state["checkin_users"], key, kid)
     paths = [checkin_path(h) for h in state["checkin_habits"]]
-    bodies = [json.dumps({"value": v}) for v in (1, 1, 2)]
+    bodies = [json.dumps({"value": v}) for v in ("1", "1", "2")]
     client = Client()
 
     def put(i: int) -> float:

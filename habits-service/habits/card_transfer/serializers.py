@@ -12,7 +12,12 @@ from habits.card_transfer.problems import message_for
 class ImportInput(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, use_url=False)
     kind = serializers.ChoiceField(choices=ImportKind.choices, required=False)
-    deck = serializers.UUIDField(required=False, allow_null=True)
+    # A form cannot carry null: the deck is an id, or left out (not sent, never empty).
+    deck = serializers.UUIDField(
+        required=False,
+        help_text="A deck of mine: where a CSV's cards go (needed); an .apkg's decks are made "
+        "under it, or at the top without it",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("kind"):

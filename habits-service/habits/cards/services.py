@@ -127,11 +127,13 @@ def _ensure_userref(user: Any) -> None:
 def _clean_tags(tags: Iterable[Any], *, field: str = "tags") -> list[str]:
     out: list[str] = []
     for tag in tags:
-        value = str(tag).strip().lower()
-        if not value:
+        written = str(tag).strip()
+        if not written:
             continue
-        if len(value) > 50 or any(c.isspace() for c in value):
+        # Checked as written (the document's pattern), then lower-cased.
+        if len(written) > 50 or any(c.isspace() for c in written):
             raise _field_error(field, _("A tag is one word of at most 50 characters."))
+        value = written.lower()
         if value not in out:
             out.append(value)
     if len(out) > 20:

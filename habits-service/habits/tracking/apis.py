@@ -55,7 +55,8 @@ HABIT_RULES = (
     "Rules across fields: `schedule_kind` weekdays needs at least one of `weekdays` "
     "(`weekdays_needed`); times_per_week takes `times` 1-7 and times_per_day 1-24, every_n_days "
     "`interval_days` 1-365 (`out_of_range`); a measurable `kind` needs a `target_value` "
-    "(`target_needed`) above 0 (`target_positive`), and no times_per_day schedule."
+    "(`target_needed`) above 0 (`target_positive`), and no times_per_day schedule "
+    "(`measurable_times`, naming `schedule_kind`)."
 )
 
 

@@ -356,7 +356,7 @@ def _clean(habit: Habit, data: dict[str, Any]) -> None:
             raise _field_error(
                 "schedule_kind",
                 _("A measurable habit has a target instead of N times a day."),
-                code="invalid_choice",
+                code="measurable_times",  # a rule across fields, stated in the document
             )
     else:
         habit.target_value = None

@@ -88,3 +88,68 @@ def test_empty_text_and_values_left_out_stay_absent():
     checked = _Query(data=QueryDict("title="))
     assert checked.is_valid(), checked.errors
     assert "title" not in checked.validated_data and "count" not in checked.validated_data
+
+
+class _Money(serializers.Serializer):
+    price = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, required=False)
+    change = serializers.DecimalField(max_digits=6, decimal_places=2, required=False)
+
+
+@pytest.mark.parametrize("value", [2.5, 2, True, [1], {"a": 1}])
+def test_a_decimal_in_json_is_a_string_and_a_number_is_refused_naming_it(value: object):
+    checked = _Money(data={"price": value})
+    assert not checked.is_valid()
+    assert list(checked.errors) == ["price"]
+    assert checked.errors["price"][0].code == "invalid"
+    assert checked.errors["price"][0] == 'Send the decimal as a string, e.g. "2.5".'
+
+
+def test_a_blank_decimal_in_json_is_no_null():
+    class _Nullable(serializers.Serializer):
+        price = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+
+    for blank in ("", "  "):
+        checked = _Nullable(data={"price": blank})
+        assert not checked.is_valid()
+        assert checked.errors["price"][0].code == "invalid"
+    checked = _Nullable(data={"price": None})
+    assert checked.is_valid() and checked.validated_data["price"] is None
+    checked = _Nullable(data=QueryDict("price="))  # a form's blank stays DRF's null
+    assert checked.is_valid() and checked.validated_data["price"] is None
+
+
+@pytest.mark.parametrize("value", ["1e2", "+2", " 2.5", "-0", "0000001.5"])
+def test_a_decimal_text_its_pattern_refuses_is_refused(value: str):
+    checked = _Money(data={"price": value})
+    assert not checked.is_valid()
+    assert checked.errors["price"][0].code == "invalid"
+
+
+def test_drf_keeps_its_own_message_for_a_decimal_out_of_bounds():
+    checked = _Money(data={"price": "-1", "change": "12345.5"})
+    assert not checked.is_valid()
+    assert checked.errors["price"][0].code == "min_value"
+    assert checked.errors["change"][0].code == "max_whole_digits"
+
+
+@pytest.mark.parametrize("value", ["2.5", "2", "2.", ".5", "9999.99", "2.5\n"])
+def test_a_decimal_text_its_pattern_takes_is_taken(value: str):
+    checked = _Money(data={"price": value, "change": "-" + value.strip()})
+    assert checked.is_valid(), checked.errors
+
+
+def test_a_decimal_in_a_form_stays_text():
+    checked = _Money(data=QueryDict("price=2.5&change=-1"))
+    assert checked.is_valid(), checked.errors
+    assert str(checked.validated_data["price"]) == "2.50"
+
+
+def test_a_decimal_message_is_translated():
+    from django.utils import translation
+
+    for language in ("ru", "uk"):
+        with translation.override(language):
+            checked = _Money(data={"price": 1})
+            assert not checked.is_valid()
+            assert "2.5" in checked.errors["price"][0]
+            assert not checked.errors["price"][0].startswith("Send the decimal")

@@ -12,6 +12,18 @@ from cotask_common.errors import ServiceError
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{3,40}$")
 TAG_RE = re.compile(r"^[\w-]{1,40}$")
+# A tag as written: surrounding spaces and leading '#' are dropped, then 1 to 40 letters, digits,
+# '_' or '-'. The documents state it as the pattern (`TAG_SCHEMA`), and `clean_tags` checks the
+# written value against the same pattern, so the two cannot disagree.
+TAG_PATTERN = r"^\s*#*[\w-]{1,40}\s*$"
+TAG_SCHEMA = {"pattern": TAG_PATTERN, "example": "python"}
+# A currency as written: blank (none), or three letters (ISO 4217, any case), spaces around.
+CURRENCY_PATTERN = r"^\s*(?:[A-Za-z]{3})?\s*$"
+CURRENCY_SCHEMA = {
+    "pattern": CURRENCY_PATTERN,
+    "example": "EUR",
+    "description": "ISO 4217 code, e.g. EUR (any case); needed with an amount",
+}
 
 
 def clean_text(
@@ -55,13 +67,13 @@ def clean_tags(tags: Iterable[str] | None, *, limit: int, field: str = "tags") -
     """Lower-cased, without a leading '#', each once, at most `limit`."""
     cleaned: list[str] = []
     for raw in tags or []:
-        tag = str(raw).strip().lstrip("#").lower()
-        if not TAG_RE.match(tag):
+        if not re.match(TAG_PATTERN, str(raw)):
             raise ServiceError.for_field(
                 field,
                 gettext("%(tag)s is not a tag: 1 to 40 letters, digits, '_' or '-'.")
                 % {"tag": repr(raw)},
             )
+        tag = _lower(str(raw).strip().lstrip("#"))
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > limit:
@@ -75,3 +87,18 @@ def clean_tags(tags: Iterable[str] | None, *, limit: int, field: str = "tags") -
             % {"limit": limit, "count": len(cleaned)},
         )
     return cleaned
+
+
+def _lower(tag: str) -> str:
+    # Lower-cased letter by letter: the one letter whose lower case is two characters ('İ',
+    # 'i' and a combining dot, which is no tag character) stays as written.
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in tag)
+
+
+def clean_currency(currency: str | None, *, message: str) -> str:
+    """`currency` upper-cased, or "" when blank; anything else than three letters is a 400
+    naming `currency` with `message`."""
+    currency = currency or ""
+    if not re.match(CURRENCY_PATTERN, currency):
+        raise ServiceError.for_field("currency", message)
+    return currency.strip().upper()

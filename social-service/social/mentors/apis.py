@@ -372,7 +372,13 @@ class OffersApi(APIView):
 
     @extend_schema(
         request=OfferInput,
-        responses={201: OfferOutput},
+        responses={
+            201: OfferOutput,
+            409: error_response(
+                "The request is no longer open (`request_closed`), or I have an open offer on "
+                "it (`already_offered`)"
+            ),
+        },
         summary="Offer to teach",
         description="A `price` needs `currency`, a three-letter ISO 4217 code: else a 400 "
         "`currency_needed` naming `currency`.",
@@ -390,7 +396,16 @@ class OffersApi(APIView):
 class AcceptOfferApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=OfferOutput, summary="Accept an offer on my request")
+    @extend_schema(
+        request=None,
+        responses={
+            200: OfferOutput,
+            409: error_response(
+                "The request is no longer open (`request_closed`), or the offer (`offer_closed`)"
+            ),
+        },
+        summary="Accept an offer on my request",
+    )
     def post(self, request: SignedInRequest, request_id: UUID, offer_id: UUID) -> Response:
         found = selectors.request_for(request_id=request_id, viewer=viewer(request))
         offer = services.accept_offer(request=found, offer_id=offer_id, actor_id=request.user.id)

@@ -10,15 +10,25 @@ from rest_framework import serializers
 
 from cotask_common.openapi import checked_text
 from social.api import UserBrief
+from social.core.validation import CURRENCY_SCHEMA, TAG_SCHEMA
 from social.mentors.models import LearningRequest, MentorProfile, Review
 from social.mentors.selectors import match_reasons
-from social.mentors.services import LANGUAGE_CODES
+from social.mentors.services import LANGUAGE_CODES, MAX_YEARS
 from social.mentors.subjects import SUBJECTS
 
 
 class SubjectOutput(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField(help_text="In the request's language")
+
+
+def _tag() -> Any:
+    return checked_text(TAG_SCHEMA, allow_blank=True, trim_whitespace=False)
+
+
+def _currency() -> Any:
+    # core.validation.clean_currency checks it (a blank one is none).
+    return checked_text(CURRENCY_SCHEMA, required=False, allow_blank=True, trim_whitespace=False)
 
 
 class ProfileInput(serializers.Serializer):
@@ -28,11 +38,14 @@ class ProfileInput(serializers.Serializer):
         min_length=1,
         help_text="Codes from `GET /api/social/mentors/subjects/` (at least one)",
     )
-    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    # core.validation.clean_tags checks each tag, with its own message.
+    tags = serializers.ListField(child=_tag(), required=False, default=list)
     languages = serializers.ListField(
         child=serializers.CharField(max_length=8), help_text="ISO 639-1 codes, e.g. en, uk"
     )
-    years_experience = serializers.IntegerField(required=False, default=0)
+    years_experience = serializers.IntegerField(
+        required=False, default=0, min_value=0, max_value=MAX_YEARS
+    )
     bio = serializers.CharField(required=False, allow_blank=True, default="")
     price_min = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
@@ -40,7 +53,9 @@ class ProfileInput(serializers.Serializer):
     price_max = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
     )
-    currency = serializers.CharField(required=False, allow_blank=True, default="")
+    currency = checked_text(
+        CURRENCY_SCHEMA, required=False, allow_blank=True, trim_whitespace=False, default=""
+    )
     availability = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -169,9 +184,7 @@ class ReviewOutput(serializers.Serializer):
 class RequestInput(serializers.Serializer):
     # Codes and choices are checked by the service (a 400 naming the field).
     subject = serializers.CharField(help_text="A code from `GET /api/social/mentors/subjects/`")
-    tags = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="Categories, free tags"
-    )
+    tags = serializers.ListField(child=_tag(), required=False, help_text="Categories, free tags")
     requirements = serializers.CharField(required=False, allow_blank=True)
     level = checked_text(
         {"type": "string", "enum": list(LearningRequest.Level.values)},
@@ -188,7 +201,7 @@ class RequestInput(serializers.Serializer):
     budget_max = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
     )
-    currency = serializers.CharField(required=False, allow_blank=True)
+    currency = _currency()
     deadline = serializers.DateField(required=False, allow_null=True)
     visibility = checked_text(
         {"type": "string", "enum": list(LearningRequest.Visibility.values)},
@@ -258,7 +271,7 @@ class OfferInput(serializers.Serializer):
     price = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
     )
-    currency = serializers.CharField(required=False, allow_blank=True)
+    currency = _currency()
 
 
 class OfferOutput(serializers.Serializer):

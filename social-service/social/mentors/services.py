@@ -24,7 +24,7 @@ from cotask_common.events.outbox import publish_event
 from cotask_common.roles import can_moderate
 from cotask_common.users.models import UserRef
 from social import hot_sql
-from social.core.validation import clean_tags, clean_text
+from social.core.validation import clean_currency, clean_tags, clean_text
 from social.mentors import selectors
 from social.mentors.models import (
     LearningOffer,
@@ -87,7 +87,8 @@ def _clean_codes(
 def _clean_price(
     price_min: Decimal | None, price_max: Decimal | None, currency: str | None
 ) -> tuple[Decimal | None, Decimal | None, str]:
-    currency = (currency or "").strip().upper()
+    message = gettext("A price range needs a three-letter currency code (ISO 4217), e.g. EUR.")
+    currency = clean_currency(currency, message=message)
     if price_min is None and price_max is None:
         return None, None, ""
     if price_min is None or price_max is None:
@@ -102,12 +103,8 @@ def _clean_price(
             % {"min": price_min},
             code="range_order",
         )
-    if len(currency) != 3 or not currency.isalpha():
-        raise ServiceError.for_field(
-            "currency",
-            gettext("A price range needs a three-letter currency code (ISO 4217), e.g. EUR."),
-            code="currency_needed",
-        )
+    if not currency:
+        raise ServiceError.for_field("currency", message, code="currency_needed")
     return price_min, price_max, currency
 
 
@@ -547,7 +544,8 @@ def _clean_budget(
     budget_min: Decimal | None, budget_max: Decimal | None, currency: str | None
 ) -> tuple[Decimal | None, Decimal | None, str]:
     """Either end may be left out; a budget names its currency."""
-    currency = (currency or "").strip().upper()
+    message = gettext("A budget needs a three-letter currency code (ISO 4217), e.g. EUR.")
+    currency = clean_currency(currency, message=message)
     if budget_min is None and budget_max is None:
         return None, None, ""
     if budget_min is not None and budget_max is not None and budget_min > budget_max:
@@ -557,12 +555,8 @@ def _clean_budget(
             % {"min": budget_min},
             code="range_order",
         )
-    if len(currency) != 3 or not currency.isalpha():
-        raise ServiceError.for_field(
-            "currency",
-            gettext("A budget needs a three-letter currency code (ISO 4217), e.g. EUR."),
-            code="currency_needed",
-        )
+    if not currency:
+        raise ServiceError.for_field("currency", message, code="currency_needed")
     return budget_min, budget_max, currency
 
 
@@ -754,13 +748,10 @@ def create_offer(
     """A mentor offers to teach: one open offer per mentor per request, on an open request
     that is not their own."""
     message = clean_text(message, field="message", limit=OFFER_MESSAGE_MAX, required=True)
-    currency = (currency or "").strip().upper()
-    if price is not None and (len(currency) != 3 or not currency.isalpha()):
-        raise ServiceError.for_field(
-            "currency",
-            gettext("A price needs a three-letter currency code (ISO 4217), e.g. EUR."),
-            code="currency_needed",
-        )
+    currency_message = gettext("A price needs a three-letter currency code (ISO 4217), e.g. EUR.")
+    currency = clean_currency(currency, message=currency_message)
+    if price is not None and not currency:
+        raise ServiceError.for_field("currency", currency_message, code="currency_needed")
     if price is None:
         currency = ""
     _check_may_act(mentor_user_id)

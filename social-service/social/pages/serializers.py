@@ -4,6 +4,8 @@ from rest_framework import serializers
 
 from cotask_common.openapi import checked_text
 from social.api import UserBrief
+from social.core.validation import TAG_SCHEMA
+from social.pages.services import MAX_LINKS, MAX_PAGE_TAGS
 
 
 class PageOutput(serializers.Serializer):
@@ -31,6 +33,31 @@ class PageDetailOutput(PageOutput):
         return self.context.get("follow_status")
 
 
+# services._clean_links: http:// or https://, then 1 to 500 characters that are not spaces.
+LINK_SCHEMA = {
+    "pattern": r"^https?://\S{1,500}$",
+    "example": "https://example.com",
+    "description": "An http(s) URL: the scheme, then at most 500 characters, no spaces",
+}
+
+
+def _tags() -> serializers.ListField:
+    # core.validation.clean_tags checks each tag (and how many), with its own message.
+    return serializers.ListField(
+        child=checked_text(TAG_SCHEMA, allow_blank=True, trim_whitespace=False),
+        required=False,
+        max_length=MAX_PAGE_TAGS,
+    )
+
+
+def _links() -> serializers.ListField:
+    return serializers.ListField(
+        child=checked_text(LINK_SCHEMA, allow_blank=True, trim_whitespace=False),
+        required=False,
+        max_length=MAX_LINKS,
+    )
+
+
 # core.validation.clean_handle: "@" and surrounding spaces dropped, then 3 to 40 of these.
 HANDLE_SCHEMA = {"pattern": r"^\s*@?[A-Za-z0-9_]{3,40}\s*$"}
 
@@ -41,22 +68,20 @@ class PageCreateInput(serializers.Serializer):
     # needed, at most NAME_MAX once trimmed: the service says so in its own words
     name = checked_text({"pattern": r"\S"}, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    tags = serializers.ListField(
-        child=serializers.CharField(allow_blank=True), required=False, default=list
-    )
+    tags = _tags()
     is_private = serializers.BooleanField(required=False, default=False)
     avatar_id = serializers.UUIDField(required=False, allow_null=True, default=None)
-    links = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    links = _links()
 
 
 class PageUpdateInput(serializers.Serializer):
     handle = checked_text(HANDLE_SCHEMA, required=False, allow_blank=True)
-    name = serializers.CharField(required=False, allow_blank=True)
+    name = checked_text({"pattern": r"\S"}, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
-    tags = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
+    tags = _tags()
     is_private = serializers.BooleanField(required=False)
     avatar_id = serializers.UUIDField(required=False, allow_null=True)
-    links = serializers.ListField(child=serializers.CharField(), required=False)
+    links = _links()
 
 
 class FollowOutput(serializers.Serializer):

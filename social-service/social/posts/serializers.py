@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from cotask_common.openapi import checked_text
 from social.api import UserBrief
+from social.core.validation import TAG_SCHEMA
 from social.pages.selectors import video_states
 
 
@@ -150,19 +151,22 @@ def post_body(post: Any) -> dict[str, Any]:
     }
 
 
+def _tag() -> serializers.CharField:
+    return checked_text(TAG_SCHEMA, allow_blank=True, trim_whitespace=False)
+
+
 class PostInput(serializers.Serializer):
     text = serializers.CharField(
         required=False, allow_blank=True, default="", trim_whitespace=False
     )
-    tags = serializers.ListField(
-        child=serializers.CharField(allow_blank=True), required=False, default=list
-    )
+    # core.validation.clean_tags checks each tag, with its own message.
+    tags = serializers.ListField(child=_tag(), required=False, default=list)
     media_ids = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
 
 class PostUpdateInput(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    tags = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
+    tags = serializers.ListField(child=_tag(), required=False)
     media_ids = serializers.ListField(child=serializers.CharField(), required=False)
 
 

@@ -53,8 +53,9 @@ def _mentor_filters(params: Any) -> dict[str, Any]:
                 code="unknown",
             )
         found["subject"] = subject
-    raw = params.get("min_rating", "").strip()
-    if raw:
+    raw = params.get("min_rating")
+    if raw is not None:  # a number given empty is a value (a 400), not the filter left out
+        raw = raw.strip()
         try:
             rating = float(raw)
         except ValueError:
@@ -134,7 +135,11 @@ class SearchApi(NamedLimitThrottling, APIView):
                 description="Mentors: a subject code. A mentor filter with another `type` is a "
                 "400 `mentors_only` naming the filter.",
             ),
-            OpenApiParameter("min_rating", float, description="Mentors: lowest average, 0 to 5"),
+            OpenApiParameter(
+                "min_rating",
+                {"type": "number", "minimum": 0, "maximum": 5},
+                description="Mentors: lowest average, 0 to 5",
+            ),
             OpenApiParameter("language", str, description="Mentors: an ISO 639-1 code"),
             OpenApiParameter("cursor", str),
             OpenApiParameter("page_size", int),
@@ -152,7 +157,8 @@ class SearchApi(NamedLimitThrottling, APIView):
     def get(self, request: Request) -> Response:
         params = request.query_params
         filters = _mentor_filters(params)
-        kind = params.get("type") or ("mentors" if filters else "pages")
+        # One of some names given empty is a value (a 400), not the parameter left out.
+        kind = params.get("type", "mentors" if filters else "pages")
         if kind not in KINDS:
             raise ServiceError.for_field(
                 "type",

@@ -22,6 +22,7 @@ from cotask_common.views import paginated
 from tasks.planning import pages, selectors, services
 from tasks.planning.serializers import (
     PRIORITY_LIST,
+    Q_MAX,
     STATUS_LIST,
     UUID_OR_ME,
     BoardOutput,
@@ -75,13 +76,28 @@ FILTER_PARAMETERS = [
     ),
     OpenApiParameter("due", str, enum=["overdue", "today", "week", "none"]),
     OpenApiParameter("due_from", OpenApiTypes.DATE, description="YYYY-MM-DD"),
-    OpenApiParameter("due_to", OpenApiTypes.DATE, description="YYYY-MM-DD"),
-    OpenApiParameter("q", str, description="text in the title or description"),
+    OpenApiParameter(
+        "due_to",
+        OpenApiTypes.DATE,
+        description="YYYY-MM-DD; before due_from is a 400 `range_order` naming due_to",
+    ),
+    OpenApiParameter(
+        "q",
+        {"type": "string", "maxLength": Q_MAX},
+        description="text in the title or description (blank: no text filter)",
+    ),
     OpenApiParameter("sort", str, enum=list(selectors.SORTS)),
     OpenApiParameter(
-        "tz", str, description="IANA time zone for today/week (default: the account's)"
+        "tz",
+        {"type": "string", "maxLength": 64},
+        description="IANA time zone for today/week (default: the account's)",
     ),
 ]
+# The rule across the filters, in the operations' own words.
+FILTER_RULES = (
+    "Each filter checks its own values (a 400 naming it). One rule spans two: `due_to` before "
+    "`due_from` is a 400 `range_order` naming `due_to`."
+)
 
 
 def _list(
@@ -126,7 +142,10 @@ def _list(
 
 class RoomTasksApi(APIView):
     @extend_schema(
-        parameters=FILTER_PARAMETERS, responses=TaskOutput(many=True), summary="A room's tasks"
+        parameters=FILTER_PARAMETERS,
+        responses=TaskOutput(many=True),
+        summary="A room's tasks",
+        description=f"A room's tasks, filtered and sorted (members). {FILTER_RULES}",
     )
     def get(self, request: SignedInRequest, room_id: str) -> HttpResponse:
         actor = actor_of(request)
@@ -169,6 +188,8 @@ class MyTasksApi(APIView):
         parameters=FILTER_PARAMETERS,
         responses=TaskOutput(many=True),
         summary="Tasks assigned to me, and my personal space's tasks",
+        description="Tasks assigned to me in any room, and my personal space's tasks, filtered "
+        f"and sorted. {FILTER_RULES}",
     )
     def get(self, request: SignedInRequest) -> HttpResponse:
         actor = actor_of(request)

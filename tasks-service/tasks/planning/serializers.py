@@ -120,24 +120,32 @@ def _comma_separated(names: list[str]) -> dict[str, str]:
     return {"pattern": rf"^\s*(?:{name}\s*)?(?:,\s*(?:{name}\s*)?)*$"}
 
 
-# Empty too: a query parameter given empty counts as left out.
-UUID_OR_ME = {"pattern": "^(?:|me|[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12})$"}
+# Empty or blank too (no filter), spaces around trimmed.
+UUID_OR_ME = {"pattern": r"^\s*(?:|me|[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12})\s*$"}
 STATUS_LIST = _comma_separated(list(Status.values))
 PRIORITY_LIST = _comma_separated(PRIORITY_NAMES)
 
 
+Q_MAX = 200
+
+
 class TaskFilterInput(serializers.Serializer):
     # The validate_* methods check these, with messages of their own.
-    status = checked_text(STATUS_LIST, required=False)
-    assignee = checked_text(UUID_OR_ME, required=False)
+    # Blank (spaces too) is no filter, as the patterns say.
+    status = checked_text(STATUS_LIST, required=False, allow_blank=True)
+    assignee = checked_text(UUID_OR_ME, required=False, allow_blank=True)
     # DRF's metaclass takes declared fields out of the class, so this does not replace
     # Field.label; mypy cannot know that.
     label = serializers.UUIDField(required=False)  # type: ignore[assignment]
-    priority = checked_text(PRIORITY_LIST, required=False)
+    priority = checked_text(PRIORITY_LIST, required=False, allow_blank=True)
     due = serializers.ChoiceField(choices=["overdue", "today", "week", "none"], required=False)
     due_from = serializers.DateField(required=False)
     due_to = serializers.DateField(required=False)
-    q = serializers.CharField(required=False, max_length=200, trim_whitespace=True)
+    # Trimmed in `filters`, so the 200 characters are counted as sent (as the document says);
+    # blank is no text filter.
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=Q_MAX, trim_whitespace=False
+    )
     sort = serializers.ChoiceField(choices=list(SORTS), required=False)
     tz = serializers.CharField(required=False, max_length=64)
 
@@ -160,6 +168,8 @@ class TaskFilterInput(serializers.Serializer):
         return [PRIORITY_NAMES.index(n) for n in names]
 
     def validate_assignee(self, value: str) -> Any:
+        if not value:
+            return None
         if value == "me":
             return self.context["user_id"]
         try:
@@ -177,8 +187,9 @@ class TaskFilterInput(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("due_from"), attrs.get("due_to")
         if start and end and start > end:
+            # A rule across parameters: its own code, stated in the operations' descriptions.
             raise serializers.ValidationError(
-                {"due_to": _("due_to must not be before due_from.")}, code="invalid"
+                {"due_to": _("due_to must not be before due_from.")}, code="range_order"
             )
         return attrs
 
@@ -192,7 +203,7 @@ class TaskFilterInput(serializers.Serializer):
             due=data.get("due"),
             due_from=data.get("due_from"),
             due_to=data.get("due_to"),
-            q=data.get("q", ""),
+            q=data.get("q", "").strip(),
             tz=data.get("tz") or self.context.get("time_zone") or "UTC",
         )
 

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from cotask_common.openapi import checked_text
 from tasks.rooms.access import has_role
 from tasks.rooms.models import RoomKind, RoomRole
-from tasks.rooms.services import PERSONAL_SPACE_NAME
+from tasks.rooms.services import LABEL_NAME_MAX_LENGTH, PERSONAL_SPACE_NAME
 
 
 class UserBrief(serializers.Serializer):
@@ -106,13 +106,16 @@ class LabelOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+LABEL_NAME = {**NOT_BLANK, "maxLength": LABEL_NAME_MAX_LENGTH}
+
+
 class LabelCreateInput(serializers.Serializer):
-    name = checked_text(NOT_BLANK, allow_blank=True)  # services._clean_label
+    name = checked_text(LABEL_NAME, allow_blank=True)  # services._clean_label
     color = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class LabelUpdateInput(serializers.Serializer):
-    name = checked_text(NOT_BLANK, required=False, allow_blank=True)
+    name = checked_text(LABEL_NAME, required=False, allow_blank=True)
     color = serializers.CharField(required=False, allow_blank=True)
 
 

@@ -101,6 +101,10 @@ def test_a_lost_message_is_queued_again(cast: Cast, make_deck: Callable[..., Any
         ({}, "kind"),  # "cards.bin" says neither
         ({"kind": "csv"}, "deck"),  # CSV needs a deck
         ({"kind": "csv", "deck": "nope"}, "deck"),
+        # A form cannot carry null: "null" or an empty part is no deck id (the document says
+        # a UUID, left out when there is none).
+        ({"kind": "apkg", "deck": "null"}, "deck"),
+        ({"kind": "apkg", "deck": ""}, "deck"),
     ],
 )
 def test_bad_requests_name_the_field(cast: Cast, form: dict[str, str], field: str) -> None:
@@ -121,6 +125,16 @@ def test_a_file_whose_name_says_no_kind_breaks_the_documented_rule(cast: Cast) -
         URL, {"file": SimpleUploadedFile("cards.png", b"a,b\n")}, format="multipart"
     )
     assert response.json()["fields"]["kind"][0]["code"] == "kind_needed"
+
+
+def test_the_document_offers_no_null_deck() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    form = document["paths"][URL]["post"]["requestBody"]["content"]["multipart/form-data"]
+    deck = document["components"]["schemas"][form["schema"]["$ref"].rsplit("/", 1)[1]]
+    deck = deck["properties"]["deck"]
+    assert deck["format"] == "uuid" and not deck.get("nullable")
 
 
 def test_missing_file_names_the_field(cast: Cast) -> None:

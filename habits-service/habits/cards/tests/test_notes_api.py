@@ -137,6 +137,28 @@ def test_unknown_kind_names_kind(cast, make_deck) -> None:
     assert "kind" in response.json()["fields"]
 
 
+def test_tags_are_one_word_as_the_document_states(cast, make_deck) -> None:
+    """The document's pattern is the service's check: trimmed, 1 to 50 characters, no space
+    inside (any Unicode space, U+0085 too); lower-cased after the check."""
+    import re
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    tag = schemas["DeckInputRequest"]["properties"]["tags"]["items"]["pattern"]
+    for wrong in ("two words", "a\x85b", "x" * 51, ""):
+        assert not re.match(tag, wrong)
+        response = cast.owner.post(
+            "/api/habits/cards/decks/", {"name": "Words", "tags": [wrong]}, format="json"
+        )
+        assert response.status_code == 400, wrong
+        assert any(f.startswith("tags") for f in response.json()["fields"]), wrong
+    written = ["  Spanish ", "İ" * 50]
+    assert all(re.match(tag, t) for t in written)
+    deck = make_deck(name="Words", tags=written)
+    assert Deck.objects.get(id=deck["id"]).tags == ["spanish", "i̇" * 50]
+
+
 def test_sub_decks_and_no_cycles(cast, make_deck) -> None:
     parent = make_deck(name="Languages")
     child = make_deck(name="French", parent=parent["id"])

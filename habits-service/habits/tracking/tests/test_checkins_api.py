@@ -50,6 +50,10 @@ def test_today_by_default_then_update(make_habit: Any, cast: Cast, published_eve
         ({"day": "2026-02-30"}, "day", "invalid"),
         ({"value": "-1"}, "value", "min_value"),
         ({"value": "abc"}, "value", "invalid"),
+        # A decimal in JSON is the documented string: a number or another spelling is refused.
+        ({"value": 2}, "value", "invalid"),
+        ({"value": 2.5}, "value", "invalid"),
+        ({"value": "1e2"}, "value", "invalid"),
         ({"note": "n" * 1001}, "note", "max_length"),
     ],
 )

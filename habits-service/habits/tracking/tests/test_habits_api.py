@@ -151,10 +151,47 @@ def test_a_rule_across_fields_has_its_own_code_and_types_are_strict(cast: Cast) 
         URL, {"name": "Read", "kind": "measurable", "target_value": "0"}, format="json"
     )
     assert response.json()["fields"]["target_value"][0]["code"] == "target_positive"
+    response = cast.owner.post(
+        URL,
+        {
+            "name": "Read",
+            "kind": "measurable",
+            "target_value": "2",
+            "schedule_kind": "times_per_day",
+        },
+        format="json",
+    )
+    assert response.json()["fields"]["schedule_kind"][0]["code"] == "measurable_times"
     # JSON takes the documented types: "3" is not an integer, 1 is not a boolean text.
     for wrong in ({"times": "3"}, {"name": 7}, {"weekdays": ["1"]}):
         response = cast.owner.post(URL, {"name": "Read", **wrong}, format="json")
         assert response.status_code == 400 and _error_field(response).startswith(next(iter(wrong)))
+
+
+def test_a_decimal_is_sent_as_its_documented_string(make_habit: Any, cast: Cast) -> None:
+    """A JSON number for `target_value` is a 400 naming it (the document says a decimal
+    string), on create and on edit; the string is taken."""
+    for target in (2.5, 3, "1e2", " 2"):
+        response = cast.owner.post(
+            URL, {"name": "Run", "kind": "measurable", "target_value": target}, format="json"
+        )
+        assert response.status_code == 400, target
+        assert response.json()["fields"]["target_value"][0]["code"] == "invalid"
+    said = cast.owner.post(
+        URL,
+        {"name": "Run", "kind": "measurable", "target_value": 2.5},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert said.json()["fields"]["target_value"][0]["message"] == (
+        'Send the decimal as a string, e.g. "2.5".'
+    )
+    assert not Habit.objects.exists()
+    habit = make_habit(kind="measurable", target_value="2.5", unit="km")
+    refused = cast.owner.patch(f"{URL}{habit['id']}/", {"target_value": 5}, format="json")
+    assert (refused.status_code, _error_field(refused)) == (400, "target_value")
+    taken = cast.owner.patch(f"{URL}{habit['id']}/", {"target_value": "5"}, format="json")
+    assert taken.status_code == 200 and taken.json()["target_value"] == 5.0
 
 
 def test_a_missing_name_is_named(cast: Cast) -> None:

@@ -186,9 +186,9 @@ def test_check_ins_answer_and_store_the_same_either_way(make_habit: Any, cast: C
     """The same steps on two habits alike, one by the statements, one by the twins."""
     steps: list[tuple[str, dict[str, Any]]] = [
         ("put", {}),
-        ("put", {"value": 2, "note": "twice"}),
+        ("put", {"value": "2", "note": "twice"}),
         ("put", {"day": str(days_ago(3))}),
-        ("put", {"day": str(days_ago(3)), "value": 0}),
+        ("put", {"day": str(days_ago(3)), "value": "0"}),
         ("delete", {"day": str(days_ago(3))}),
         ("put", {"day": str(days_ago(7)), "note": "late"}),
         ("put", {}),

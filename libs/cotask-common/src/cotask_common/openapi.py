@@ -31,10 +31,9 @@ from rest_framework import serializers as drf_serializers
 from rest_framework.settings import api_settings
 
 from cotask_common.pagination import CursorPagination
+from cotask_common.strict_json import decimal_pattern
 
 HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
-# drf-spectacular's pattern of a decimal sent as text: sign, whole digits, decimal places.
-DECIMAL_PATTERN = re.compile(r"^\^(-\?)?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
 # Some character that is not whitespace: what a trimmed, non-blank text field accepts.
 NOT_BLANK = r"\S"
 # An address Django's EmailValidator accepts (`format: email` alone admits `a@b.c`, whose
@@ -152,25 +151,12 @@ class AutoSchema(openapi.AutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction == "request" and isinstance(field, drf_serializers.EmailField):
             schema.setdefault("pattern", EMAIL)
-        # A decimal sent as text that may not be negative says so in its pattern
-        # (drf-spectacular states `min_value` only for numbers).
-        if (
-            isinstance(field, drf_serializers.DecimalField)
-            and field.min_value is not None
-            and field.min_value >= 0
-            and str(schema.get("pattern", "")).startswith("^-?")
-        ):
-            schema["pattern"] = "^" + schema["pattern"][3:]
-        # drf-spectacular's decimal pattern lets "" and "." through, which are no number: at
-        # least one digit, before or after the point.
-        if isinstance(field, drf_serializers.DecimalField):
-            loose = DECIMAL_PATTERN.match(str(schema.get("pattern", "")))
-            if loose:
-                sign, whole, places = loose.groups()
-                sign = sign or ""
-                schema["pattern"] = (
-                    rf"^{sign}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
-                )
+        # A decimal is the text `strict_json.decimal_pattern` takes, which the service checks
+        # in JSON: drf-spectacular's pattern lets "" and "." through and states no `min_value`.
+        if isinstance(field, drf_serializers.DecimalField) and schema.get("type") == "string":
+            pattern = decimal_pattern(field)
+            if pattern:
+                schema["pattern"] = pattern
         # A nested list of objects states its bounds (drf-spectacular leaves them out).
         if isinstance(field, drf_serializers.ListSerializer) and schema.get("type") == "array":
             # (DRF's stubs lack these attributes of ListSerializer.)

@@ -5,7 +5,10 @@ number for a text. A form or a query string can only carry text, so that is righ
 body can say what it means, and the OpenAPI documents (generated from the same fields) promise
 `integer`, `boolean`, `number`, `string`. So, for data that is not a form or a query string
 (`QueryDict`), these fields take only their JSON type and answer anything else with their own
-`invalid` error (a 400 naming the field, in the caller's language). And a form or query value
+`invalid` error (a 400 naming the field, in the caller's language). A decimal is documented as
+a string with a pattern (`decimal_pattern`: exact, where a JSON number would be rounded through
+a float), so in JSON it is that string only: a number is a 400 `invalid` saying to send a string,
+and a string the pattern refuses (`"1e2"`, `"+2"`, `" 2"`) is one too. And a form or query value
 given empty is checked when its type is not text (see `_strict_empty_values`). Installed once
 for every service by the kit's app (`CotaskCommonConfig.ready`): no serializer needs its own
 fields.
@@ -13,11 +16,14 @@ fields.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext
 from rest_framework import fields
+from rest_framework.exceptions import ValidationError
 
 _INSTALLED = False
 
@@ -82,9 +88,58 @@ def _strict_empty_values() -> None:
     fields.Field.get_value = get_value  # type: ignore[method-assign]
 
 
+def decimal_pattern(field: fields.DecimalField, *, signed: bool = False) -> str | None:
+    """The text a decimal field takes: a '-' unless its `min_value` is 0 or more, at most its
+    whole digits and decimal places, at least one digit (before or after the point). `None`
+    when the field does not bound its digits. The documents state this pattern (`openapi`)."""
+    whole, places = field.max_whole_digits, field.decimal_places
+    if not whole or places is None:
+        return None
+    sign = "" if field.min_value is not None and field.min_value >= 0 and not signed else "-?"
+    if not places:
+        return rf"^{sign}\d{{1,{whole}}}$"
+    return rf"^{sign}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+
+
+def _strict_decimal() -> None:
+    original = fields.DecimalField.to_internal_value
+
+    def to_internal_value(self: fields.DecimalField, data: Any) -> Any:
+        if _is_text_only(self):
+            return original(self, data)
+        if not isinstance(data, str):
+            raise ValidationError(
+                gettext('Send the decimal as a string, e.g. "2.5".'), code="invalid"
+            )
+        # DRF's own message first (too many digits, below the minimum), then the document's
+        # form of the text.
+        value = original(self, data)
+        pattern = decimal_pattern(self)
+        if pattern and not re.match(pattern, data):
+            # Below a minimum of 0: DRF's `min_value` validator says so (`-0` is no such value).
+            if value < 0 and re.match(decimal_pattern(self, signed=True) or "", data):
+                return value
+            self.fail("invalid")
+        return value
+
+    to_internal_value.__doc__ = original.__doc__
+    fields.DecimalField.to_internal_value = to_internal_value  # type: ignore[method-assign,assignment]
+
+    # DRF reads a blank decimal as null when the field allows null; JSON has its own null, so
+    # there "" is a malformed decimal like any other text its pattern refuses.
+    original_empty = fields.DecimalField.validate_empty_values
+
+    def validate_empty_values(self: fields.DecimalField, data: Any) -> Any:
+        if _is_text_only(self):
+            return original_empty(self, data)
+        return fields.Field.validate_empty_values(self, data)
+
+    fields.DecimalField.validate_empty_values = validate_empty_values  # type: ignore[method-assign,assignment]
+
+
 def install() -> None:
-    """Make DRF's integer, number, boolean and text fields strict for JSON data, and an empty
-    typed form or query value a value (idempotent)."""
+    """Make DRF's integer, number, decimal, boolean and text fields strict for JSON data, and an
+    empty typed form or query value a value (idempotent)."""
     global _INSTALLED
     if _INSTALLED:
         return
@@ -94,3 +149,4 @@ def install() -> None:
     _strict(fields.FloatField, _number)
     _strict(fields.BooleanField, _boolean)
     _strict(fields.CharField, _text)
+    _strict_decimal()

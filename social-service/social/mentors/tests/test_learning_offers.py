@@ -170,3 +170,14 @@ def test_offers_query_count_is_bounded(member: Any, django_assert_max_num_querie
     with django_assert_max_num_queries(3):
         r = bob.get(f"{API}/{rid}/offers/?page_size=5")
     assert r.status_code == 200 and len(r.json()["results"]) == 5
+
+
+def test_the_conflicts_are_documented() -> None:
+    """Offering on or accepting for a request no longer open is a 409 (the test above), and
+    the document says so."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    offers = f"{API}/{{request_id}}/offers/"
+    assert "409" in paths[offers]["post"]["responses"]
+    assert "409" in paths[f"{offers}{{offer_id}}/accept/"]["post"]["responses"]

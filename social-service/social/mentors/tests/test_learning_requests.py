@@ -109,8 +109,46 @@ def test_the_budget_rules_across_fields_have_their_own_codes(member: Any) -> Non
     assert r.status_code == 400, r.json()
     assert r.json()["fields"]["currency"][0]["code"] == "currency_needed"
     rid = post_request(bob).json()["id"]
-    r = bob.patch(f"{API}/{rid}/", {"currency": "12"}, format="json")
+    r = bob.patch(f"{API}/{rid}/", {"currency": ""}, format="json")
     assert r.status_code == 400 and r.json()["fields"]["currency"][0]["code"] == "currency_needed"
+    # A malformed code is the field's own `invalid` (its pattern is in the document).
+    r = bob.patch(f"{API}/{rid}/", {"currency": "12"}, format="json")
+    assert r.status_code == 400 and r.json()["fields"]["currency"][0]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("currency", ["12", "euro", "ЕВР", "E U"])
+def test_a_currency_is_three_letters_even_without_a_budget(member: Any, currency: str) -> None:
+    """The document's pattern holds whenever the field is given, so a client can rely on it."""
+    r = post_request(member("bob"), budget_min=None, budget_max=None, currency=currency)
+    assert r.status_code == 400, r.json()
+    assert r.json()["fields"]["currency"][0]["code"] == "invalid"
+
+
+def test_tags_and_currency_as_the_document_states_them(member: Any) -> None:
+    """What the document's patterns call valid is taken, as the service words it (trimmed,
+    lower-cased, without leading '#'); what they refuse is a 400 naming the field."""
+    import re
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    body = document["paths"][f"{API}/"]["post"]["requestBody"]["content"]["application/json"]
+    schema = document["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[1]]
+    tag = schema["properties"]["tags"]["items"]["pattern"]
+    currency = schema["properties"]["currency"]["pattern"]
+    written = ["  #Python ", "##Data-Science", "машинне_навчання", "İstanbul", "x" * 40]
+    assert all(re.match(tag, t) for t in written)
+    assert all(re.match(currency, c) for c in (" usd ", "eur", ""))
+    bob = member("bob")
+    r = post_request(bob, tags=written, currency=" usd ")
+    assert r.status_code == 201, r.json()
+    assert r.json()["tags"][:3] == ["python", "data-science", "машинне_навчання"]
+    assert r.json()["budget"]["currency"] == "USD"
+    rid = r.json()["id"]
+    for wrong in ("", "# py", "a b", "x" * 41, "c++"):
+        assert not re.match(tag, wrong)
+        r = bob.patch(f"{API}/{rid}/", {"tags": [wrong]}, format="json")
+        assert r.status_code == 400 and "tags" in r.json()["fields"], wrong
 
 
 def test_errors_are_translated(member: Any) -> None:

@@ -79,6 +79,7 @@ def test_subjects_in_the_request_language(anon: Any) -> None:
         ({"subjects": []}, "subjects"),
         ({"languages": ["xx"]}, "languages"),
         ({"years_experience": -1}, "years_experience"),
+        ({"years_experience": 81}, "years_experience"),
         ({"price_min": "40.00"}, "price_max"),
         ({"price_max": None}, "price_max"),
         ({"currency": "euro"}, "currency"),
@@ -90,6 +91,14 @@ def test_bad_input_names_the_field(member: Any, changes: dict, field: str) -> No
     r = set_up(member("ada"), **changes)
     assert r.status_code == 400, r.json()
     assert field in r.json()["fields"], r.json()
+
+
+def test_the_years_of_experience_are_documented_as_checked() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    years = schemas["ProfileInputRequest"]["properties"]["years_experience"]
+    assert (years["minimum"], years["maximum"]) == (0, 80)
 
 
 def test_the_price_rules_across_fields_have_their_own_codes(member: Any) -> None:

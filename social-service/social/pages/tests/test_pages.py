@@ -73,7 +73,39 @@ def test_page_validation_names_field_and_limit(member: Any) -> None:
         {"handle": "okay_handle", "name": "N", "tags": [f"t{i}" for i in range(11)]},
         format="json",
     )
-    assert r.status_code == 400 and "At most 10 tags" in r.json()["message"]
+    # The document says at most 10 items (`maxItems`), which DRF checks before the service.
+    assert r.status_code == 400 and r.json()["fields"]["tags"][0]["code"] == "max_length"
+
+
+def test_links_are_what_the_document_states(member: Any) -> None:
+    """An http(s) URL (the scheme, then 1 to 500 characters that are not spaces), at most 5:
+    the document's pattern and the service's check are the same."""
+    import re
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    body = document["paths"][f"{API}/pages/"]["post"]["requestBody"]["content"]
+    schema = document["components"]["schemas"][
+        body["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    ]
+    links = schema["properties"]["links"]
+    assert links["maxItems"] == 5
+    # A page's name, edited, is not blank either (the service says so in its words).
+    edit = document["components"]["schemas"]["PatchedPageUpdateInputRequest"]["properties"]
+    assert edit["name"]["pattern"] == r"\S"
+    ada = member("ada")
+    good = ["https://example.com/a", "http://x", "https://" + "y" * 500]
+    assert all(re.match(links["items"]["pattern"], link) for link in good)
+    r = ada.post(f"{API}/pages/", {"handle": "links_ok", "name": "N", "links": good}, format="json")
+    assert r.status_code == 201, r.json()
+    assert r.json()["links"] == good
+    for wrong in ("ftp://x", "https://", "https://a b", " https://x", "https://" + "y" * 501):
+        assert not re.match(links["items"]["pattern"], wrong)
+        r = ada.patch(f"{API}/pages/{ada.page.id}/", {"links": [wrong]}, format="json")
+        assert r.status_code == 400 and "links" in r.json()["fields"], wrong
+    r = ada.patch(f"{API}/pages/{ada.page.id}/", {"links": ["http://x"] * 6}, format="json")
+    assert r.status_code == 400 and "links" in r.json()["fields"]
 
 
 def test_only_owner_edits(member: Any) -> None:

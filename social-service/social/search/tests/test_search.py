@@ -131,3 +131,24 @@ def test_search_is_answered_by_indexes(
         assert index in plan, plan
     table = "social_pages_page" if kind == "pages" else "cotask_users_userref"
     assert f"Seq Scan on {table}" not in plan, plan
+
+
+def test_the_mentor_filters_are_documented_as_checked(member: Any) -> None:
+    """`min_rating` is 0 to 5 in the document as in the check: every value the document calls
+    valid is taken, with or without a text, and one outside is a 400 naming it."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = document["paths"][f"{API}/search/"]["get"]["parameters"]
+    rating = next(p for p in parameters if p.get("name") == "min_rating")["schema"]
+    assert (rating["minimum"], rating["maximum"]) == (0, 5)
+    ada = member("ada")
+    for value in ("0", "2.5", "5", "-0.0"):
+        for extra in ({}, {"q": "py"}, {"q": "py", "type": "mentors"}):
+            r = ada.get(f"{API}/search/", {"min_rating": value, **extra})
+            assert r.status_code == 200, (value, extra, r.json())
+    for value in ("5.5", "-1", "nan", "inf", "", " "):
+        r = ada.get(f"{API}/search/", {"min_rating": value})
+        assert r.status_code == 400 and "min_rating" in r.json()["fields"], value
+    r = ada.get(f"{API}/search/", {"q": "py", "type": ""})
+    assert r.status_code == 400 and "type" in r.json()["fields"]

@@ -290,6 +290,30 @@ def test_bad_filters_name_their_field(cast: Any, query: str, field: str) -> None
     assert field in response.json()["fields"], response.json()
 
 
+def test_the_filters_rule_has_its_code_and_the_text_its_documented_length(
+    cast: Any, board: dict[str, Any]
+) -> None:
+    """`due_to` before `due_from` breaks the rule the operation states (`range_order`, not a
+    malformed value); `q` is up to 200 characters as sent, and blank is no text filter."""
+    room = f"/api/tasks/rooms/{cast.room.id}/tasks/"
+    response = cast.viewer.get(f"{room}?due_from=2026-12-10&due_to=2026-12-01")
+    assert response.status_code == 400
+    assert response.json()["fields"]["due_to"][0]["code"] == "range_order"
+    everything = set(_titles(cast.viewer.get(room)))
+    assert set(_titles(cast.viewer.get(f"{room}?q=%20%20"))) == everything
+    assert cast.viewer.get(f"{room}?q=" + "a" * 200).status_code == 200
+    for long in ("a" * 201, " " * 190 + "standup" + " " * 10):
+        response = cast.viewer.get(room, {"q": long})
+        assert response.status_code == 400 and "q" in response.json()["fields"]
+    assert set(_titles(cast.viewer.get(room, {"q": "  standup "}))) == {"Today standup"}
+    # A comma list or an assignee given blank (spaces and line ends too) is no filter.
+    for blank in ("", " ", "\n\r\n\x0c \n"):
+        for name in ("status", "priority", "assignee"):
+            response = cast.viewer.get(room, {name: blank})
+            assert response.status_code == 200, (name, blank, response.json())
+            assert set(_titles(response)) == everything
+
+
 # ---------------------------------------------------------------------------------------------
 # unassign_everywhere
 

@@ -494,3 +494,12 @@ def test_members_page_through_in_joined_order(cast: Cast, make_user: Any) -> Non
     names = [m["username"] for m in first["results"] + second["results"]]
     assert names[:5] == ["owner", "admin", "member", "viewer", "banned"]
     assert len(names) == len(set(names)) == 8 and second["next"] is None
+
+
+def test_a_labels_name_length_is_documented() -> None:
+    """The service's limit (40 characters, its own message) is in the document."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    for name in ("LabelCreateInputRequest", "PatchedLabelUpdateInputRequest"):
+        assert schemas[name]["properties"]["name"]["maxLength"] == 40, name
