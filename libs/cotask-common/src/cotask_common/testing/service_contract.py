@@ -205,6 +205,17 @@ def test_every_operation_is_documented_completely() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_every_operation_has_valid_request_and_response_examples() -> None:
+    # Every body and every answer with content has an example, valid against its own schema.
+    from drf_spectacular.generators import SchemaGenerator
+
+    from cotask_common.testing.openapi import example_problems
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    problems = example_problems(document)
+    assert not problems, "\n".join(problems)
+
+
 def test_the_document_is_generated_without_warnings() -> None:
     # drf-spectacular warns where the document is likely wrong (two components of one name, one
     # hiding the other) or reads badly in a generated client (an enum named `StatusD38Enum`).
