@@ -326,7 +326,11 @@ def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[s
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 _finish_operation(operation, settings.COTASK_SERVICE)
-    add_examples(result, settings.COTASK_SERVICE)
+    add_examples(
+        result,
+        settings.COTASK_SERVICE,
+        standard={status: text for status, (_name, text) in STANDARD_ERRORS.items()},
+    )
     return result
 
 

@@ -23,6 +23,8 @@ import re
 import uuid
 from typing import Any
 
+from cotask_common.pagination import EXAMPLE_NEXT, EXAMPLE_PREVIOUS
+
 # Values by format, then by field name; readable and valid.
 _NAMESPACE = uuid.UUID("6f1c2b52-8a53-4c0e-9a44-3c1a4f1f0c7e")
 _MOMENT = "2026-12-05T09:30:00Z"
@@ -136,11 +138,17 @@ _BY_STATUS: dict[str, tuple[str, str]] = {
 }
 # The shared answers (`components.responses`) whose one example is true of every operation.
 _SHARED = {"401": "Unauthorized", "404": "NotFound", "429": "TooManyRequests"}
+# The kit's own descriptions of the shared answers (set by `add_examples`'s caller).
+_STANDARD_DESCRIPTIONS: dict[str, str] = {}
 _BANNED = ("user_banned", "This account is banned until 12 December 2026, 09:30.")
 
 
-def add_examples(document: dict[str, Any], service: str) -> None:
-    """Gives every operation of `document` the examples it lacks (see the module's doc)."""
+def add_examples(
+    document: dict[str, Any], service: str, standard: dict[str, str] | None = None
+) -> None:
+    """Gives every operation of `document` the examples it lacks (see the module's doc);
+    `standard` is the kit's description of each shared answer, by status."""
+    _STANDARD_DESCRIPTIONS.update(standard or {})
     for status, name in _SHARED.items():
         answer = document.get("components", {}).get("responses", {}).get(name, {})
         for media in answer.get("content", {}).values():
@@ -175,15 +183,28 @@ def _operation_examples(
             }
             operation["responses"][status] = response
         for kind, media in response.get("content", {}).items():
+            for example in (media.get("examples") or {}).values():
+                _link_pages(example.get("value"), path)
             if _has_example(media) or "schema" not in media:
                 continue
             if status.isdigit() and int(status) >= 400:
                 value = _error_example(document, operation, method, status)
+                _tell_own_case(value, status, str(response.get("description") or ""))
                 summary = value["code"]
             else:
                 value = example_value(document, media["schema"], direction="response", path=path)
                 summary = "A success" if kind == "application/json" else f"A {kind} body"
             media["examples"] = {EXAMPLE_NAME: {"value": value, "summary": summary}}
+
+
+def _link_pages(value: Any, path: str) -> None:
+    """A cursor page's example links lead to the pages around it, on the operation's own path
+    (drf-spectacular wraps a list's declared example in the paginator's example page)."""
+    if not isinstance(value, dict) or not path:
+        return
+    for key, placeholder in (("next", EXAMPLE_NEXT), ("previous", EXAMPLE_PREVIOUS)):
+        if value.get(key) == placeholder:
+            value[key] = placeholder.replace(f"{_SERVER}/", f"{_SERVER}{path}", 1)
 
 
 def _has_example(media: dict[str, Any]) -> bool:
@@ -340,10 +361,8 @@ def _object(
         for name in chosen
     }
     if direction == "response" and {"next", "previous", "results"} <= set(visible):
-        # A cursor page: its links lead to the pages around it, on the operation's own path.
-        base = f"{_SERVER}{path or '/'}"
-        value["next"] = f"{base}?cursor=cD0yMDI2LTEyLTA1KzA5JTNBMzAlM0EwMCUyQjAwJTNBMDA%3D"
-        value["previous"] = f"{base}?cursor=cj0xJnA9MjAyNi0xMi0wNSswOSUzQTMxJTNBMDA%3D"
+        value.update(next=EXAMPLE_NEXT, previous=EXAMPLE_PREVIOUS)
+        _link_pages(value, path)
     extra = schema.get("additionalProperties")
     if not value and isinstance(extra, dict) and not properties:
         value = {
@@ -415,6 +434,19 @@ def _error_example(
     if status == "429":
         error["retry_after"] = 42
     return error
+
+
+def _tell_own_case(error: dict[str, Any], status: str, description: str) -> None:
+    """An answer the view described itself (`error_response("...")`) says that case: its
+    description is the message, a code it names in backticks is the code."""
+    standard = _STANDARD_DESCRIPTIONS.get(status)
+    if status == "400" or not description or description == standard:
+        return
+    named = re.search(r"`([a-z][a-z0-9_]*)`", description)
+    if named:
+        error["code"] = named.group(1)
+    text = re.sub(r"\s*\([^)]*\)", "", description).strip()
+    error["message"] = text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _bad_input(document: dict[str, Any], operation: dict[str, Any]) -> tuple[str, str, str]:
