@@ -122,7 +122,7 @@ class FileListApi(StorageErrorsMixin, APIView):
         request={"multipart/form-data": UploadInput},
         examples=[
             OpenApiExample(
-                "A task attachment (a text file)",
+                "A task attachment",
                 value={
                     "file": _NOTES,
                     "purpose": "task_attachment",
@@ -130,6 +130,7 @@ class FileListApi(StorageErrorsMixin, APIView):
                     "sha256": _NOTES_SHA256,
                 },
                 request_only=True,
+                media_type="multipart/form-data",
             )
         ],
         responses={
