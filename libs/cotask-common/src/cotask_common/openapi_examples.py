@@ -100,6 +100,16 @@ _BY_NAME: dict[str, str] = {
 }
 # (Set apart: the message checker reads a literal under a "message" key as a text for people.)
 _BY_NAME["message"] = "I can help: I have taught Python for six years."
+# Answers that are not JSON: a file's beginning, a page.
+_BY_MEDIA_TYPE: dict[str, str] = {
+    "text/csv": "front,back,tags\nWhat does HTTP 429 mean?,Too many requests,http\n",
+    "application/octet-stream": "PK\u0003\u0004 (a zip archive's bytes)",
+    "text/html": (
+        '<!doctype html><html lang="en"><title>Unsubscribed</title>'
+        "<p>You will get no more of these emails.</p></html>"
+    ),
+    "text/calendar": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CoTask//EN\r\nEND:VCALENDAR\r\n",
+}
 # Values that match a pattern a field states; each pattern is tried against all of them.
 _PATTERN_CANDIDATES = (
     "09:00",
@@ -191,6 +201,8 @@ def _operation_examples(
                 value = _error_example(document, operation, method, status)
                 _tell_own_case(value, status, str(response.get("description") or ""))
                 summary = value["code"]
+            elif kind in _BY_MEDIA_TYPE:
+                value, summary = _BY_MEDIA_TYPE[kind], "The file"
             else:
                 value = example_value(document, media["schema"], direction="response", path=path)
                 summary = "A success" if kind == "application/json" else f"A {kind} body"
