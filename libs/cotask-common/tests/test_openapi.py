@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cotask_common.openapi import NOTES_SEPARATOR
+from cotask_common.openapi import NOTES_SEPARATOR, error_response
 from cotask_common.testing.openapi import document_problems, example_problems
 from cotask_common.throttling import AnonymousRateThrottle, NamedLimitThrottling
 
@@ -229,7 +229,11 @@ class NoteOutput(serializers.Serializer):
 
 
 class NotesApi(APIView):
-    @extend_schema(request=NoteInput, responses={201: NoteOutput}, summary="Write a note")
+    @extend_schema(
+        request=NoteInput,
+        responses={201: NoteOutput, 409: error_response("The title is taken (`taken`)")},
+        summary="Write a note",
+    )
     def post(self, request: Any) -> Response:
         return Response()
 
@@ -277,6 +281,9 @@ def test_every_body_and_answer_gets_a_valid_example() -> None:
     assert bad["code"] == "invalid" and list(bad["fields"]) == ["title"]
     banned = _example(notes["responses"]["403"]["content"]["application/json"])
     assert banned["code"] == "user_banned"
+    # An answer the view described itself says that case, with the code it names.
+    taken = _example(notes["responses"]["409"]["content"]["application/json"])
+    assert taken == {"code": "taken", "message": "The title is taken."}
     # A page links its neighbours, on the operation's own path; a 400 of a list names a query
     # parameter; the shared answers carry their one example.
     listing = document["paths"]["/api/kit/things/"]["get"]["responses"]
