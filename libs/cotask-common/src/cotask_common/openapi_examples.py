@@ -450,14 +450,17 @@ def _error_example(
 
 def _tell_own_case(error: dict[str, Any], status: str, description: str) -> None:
     """An answer the view described itself (`error_response("...")`) says that case: its
-    description is the message, a code it names in backticks is the code."""
+    description is the message, a code it names in backticks in parentheses (`(`taken`)`) is
+    the code."""
     standard = _STANDARD_DESCRIPTIONS.get(status)
     if status == "400" or not description or description == standard:
         return
-    named = re.search(r"`([a-z][a-z0-9_]*)`", description)
+    named = re.search(r"\(`([a-z][a-z0-9_]*)`", description)
     if named:
         error["code"] = named.group(1)
-    text = re.sub(r"\s*\([^)]*\)", "", description).strip()
+    elif status in _BY_STATUS:
+        error["code"] = _BY_STATUS[status][0]  # (a 403 it describes is not a ban)
+    text = re.sub(r"\s*\([^)]*\)", "", description).replace("`", "").strip()
     error["message"] = text if text.endswith((".", "!", "?")) else f"{text}."
 
 
