@@ -84,7 +84,7 @@ _BY_NAME: dict[str, str] = {
     "access": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJl",
     "ticket": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJl",
     "token_type": "Bearer",
-    "join_code": "K7QX2M",
+    "join_code": "k7qx2m4pa",
     "request_id": "7c9e6679742540de944be07fc1f90ae7",
     "cursor": "cD0yMDI2LTEyLTA1KzA5JTNBMzAlM0EwMCUyQjAwJTNBMDA=",
     "up_to_cursor": "cD0yMDI2LTEyLTA1KzA5JTNBMzAlM0EwMCUyQjAwJTNBMDA=",
@@ -92,7 +92,7 @@ _BY_NAME: dict[str, str] = {
     "method": "PUT",
     "provider": "local",
     "service": "social",
-    "code": "K7QX2M",
+    "code": "k7qx2m4pa",
     "tag": "python",
     "mention": "grace",
     "resolution": "Removed the post; the author was warned.",
@@ -120,7 +120,7 @@ _PATTERN_CANDIDATES = (
     "ada",
     "ada@example.com",
     "a" * 64,
-    "K7QX2M",
+    "k7qx2m4pa",
 )
 # Recursion bound: a schema that refers to itself stops at its second visit, any at this depth.
 _MAX_DEPTH = 12
