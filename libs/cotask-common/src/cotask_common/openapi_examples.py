@@ -100,6 +100,23 @@ _BY_NAME: dict[str, str] = {
 }
 # (Set apart: the message checker reads a literal under a "message" key as a text for people.)
 _BY_NAME["message"] = "I can help: I have taught Python for six years."
+_NUMBER_BY_NAME: dict[str, float] = {
+    "rating": 5,
+    "minutes": 30,
+    "minutes_before": 30,
+    "estimate_minutes": 45,
+    "minutes_per_day": 30,
+    "size": 2048,
+    "year": 2026,
+    "width": 1280,
+    "height": 720,
+    "expires_in": 900,
+    "retry_after": 42,
+    "streak": 7,
+    "best": 21,
+    "duration_hours": 24,
+    "day_start_hour": 4,
+}
 # Answers that are not JSON: a file's beginning, a page.
 _BY_MEDIA_TYPE: dict[str, str] = {
     "text/csv": "front,back,tags\nWhat does HTTP 429 mean?,Too many requests,http\n",
@@ -384,8 +401,8 @@ def _object(
 
 
 def _number(schema: dict[str, Any], kind: str, name: str) -> int | float:
-    wanted: float = 1.5 if kind == "number" else 1
-    if name in ("count", "total", "unread", "unread_count", "like_count", "followers_count"):
+    wanted: float = _NUMBER_BY_NAME.get(name, 1.5 if kind == "number" else 1)
+    if name.endswith("_count") or name in ("count", "total", "unread"):
         wanted = 3
     least, most = schema.get("minimum"), schema.get("maximum")
     step = 1 if kind == "integer" else 0.5
