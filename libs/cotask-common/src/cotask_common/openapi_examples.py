@@ -96,8 +96,18 @@ _BY_NAME: dict[str, str] = {
     "tag": "python",
     "mention": "grace",
     "resolution": "Removed the post; the author was warned.",
-    "kind": "post",
+    "my_role": "owner",
 }
+# A `name` by what it names (the schema it is a field of).
+_NAME_BY_OWNER = (
+    ("Room", "Launch team"),
+    ("Habit", "Morning run"),
+    ("Deck", "Spanish verbs"),
+    ("Label", "Urgent"),
+    ("Group", "Book club"),
+    ("Conversation", "Book club"),
+    ("Page", "Ada writes"),
+)
 # (Set apart: the message checker reads a literal under a "message" key as a text for people.)
 _BY_NAME["message"] = "I can help: I have taught Python for six years."
 _NUMBER_BY_NAME: dict[str, float] = {
@@ -331,7 +341,8 @@ def _example(
     if kind in ("integer", "number"):
         return _number(schema, kind, name)
     if kind == "string":
-        return _string(schema, name, index)
+        owner = trail[-1].rsplit("/", 1)[-1] if trail else ""
+        return _string(schema, name, index, owner)
     return {}
 
 
@@ -415,7 +426,7 @@ def _number(schema: dict[str, Any], kind: str, name: str) -> int | float:
     return int(wanted) if kind == "integer" else wanted
 
 
-def _string(schema: dict[str, Any], name: str, index: int) -> str:
+def _string(schema: dict[str, Any], name: str, index: int, owner: str = "") -> str:
     fmt = schema.get("format", "")
     pattern = schema.get("pattern")
     if fmt == "uuid":
@@ -424,6 +435,8 @@ def _string(schema: dict[str, Any], name: str, index: int) -> str:
         value = "12.50"
     elif fmt in _BY_FORMAT:
         value = _BY_FORMAT[fmt]
+    elif name == "name" and any(word in owner for word, _value in _NAME_BY_OWNER):
+        value = next(text for word, text in _NAME_BY_OWNER if word in owner)
     elif name in _BY_NAME:
         value = _BY_NAME[name]
     elif name.endswith("_id"):
