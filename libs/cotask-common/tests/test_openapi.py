@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cotask_common.openapi import NOTES_SEPARATOR, error_response
+from cotask_common.openapi_examples import add_examples
 from cotask_common.testing.openapi import document_problems, example_problems
 from cotask_common.throttling import AnonymousRateThrottle, NamedLimitThrottling
 
@@ -329,3 +330,65 @@ def test_nullable_is_or_null_for_the_example_checker() -> None:
     _example(created["content"]["application/json"])["title"] = None  # not nullable
     problems = example_problems(document)
     assert len(problems) == 1 and "at title" in problems[0], problems
+
+
+def test_made_examples_honour_patterns_bounds_choices_and_recursion() -> None:
+    """Each keyword the generator reads, on a document written for it: every example is valid."""
+    node = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "pattern": r"\S", "minLength": 3, "maxLength": 8},
+            "color": {"type": "string", "pattern": r"^\s*#[0-9A-Fa-f]{6}\s*$"},
+            "handle": {"type": "string", "pattern": r"^\s*@?[A-Za-z0-9_]{3,40}\s*$"},
+            "at": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+            "price": {"type": "string", "pattern": r"^(?:\d{1,3}(?:\.\d{0,1})?|\.\d{1,1})$"},
+            "ratio": {"type": "number", "minimum": 0, "maximum": 1, "exclusiveMinimum": True},
+            "days": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["mon", "tue", "wed"]},
+                "minItems": 2,
+                "uniqueItems": True,
+            },
+            "pending_email": {
+                "oneOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}]
+            },
+            "parent": {"allOf": [{"$ref": "#/components/schemas/Node"}], "nullable": True},
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+            "secret": {"type": "string", "writeOnly": True},
+            "id": {"type": "string", "format": "uuid", "readOnly": True},
+        },
+        "required": ["name", "color", "handle", "at", "price", "ratio", "days", "secret"],
+    }
+    document: dict[str, Any] = {
+        "components": {"schemas": {"Node": node}},
+        "paths": {
+            "/nodes/": {
+                "post": {
+                    "requestBody": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Node"}}
+                        }
+                    },
+                    "responses": {
+                        "201": {
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Node"}
+                                }
+                            }
+                        }
+                    },
+                }
+            }
+        },
+    }
+    add_examples(document, "kit")
+    assert example_problems(document) == []
+    operation = document["paths"]["/nodes/"]["post"]
+    request = _example(operation["requestBody"]["content"]["application/json"])
+    assert "id" not in request and "parent" not in request  # readOnly; not required
+    assert request["ratio"] > 0 and len(set(request["days"])) == 2
+    answer = _example(operation["responses"]["201"]["content"]["application/json"])
+    assert "secret" not in answer
+    # The recursion stops where the schema comes back: a null parent, no children.
+    assert answer["parent"] is None and answer["children"] == []

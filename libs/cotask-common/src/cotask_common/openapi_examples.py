@@ -274,6 +274,9 @@ def example_value(
     """A value valid against `schema` (a part of `document`), as a reader would expect it:
     `direction` is "request" (no readOnly fields, only the required ones) or "response"."""
     ref = schema.get("$ref")
+    parts = schema.get("allOf") or []
+    if not ref and len(parts) == 1:
+        ref = parts[0].get("$ref")  # drf-spectacular's way to describe or null a $ref
     if ref and ref in trail:
         return _shallow(_merged(document, schema), "object")
     trail = (*trail, ref) if ref else trail
@@ -323,6 +326,8 @@ def _example(
         if count == 0 or depth >= _MAX_DEPTH:
             return []
         item = schema.get("items", {})
+        if item.get("$ref") in trail and not least:
+            return []  # a list of what is being made: empty stops the recursion
         singular = name[:-1] if name.endswith("s") else name
         return [
             example_value(

@@ -105,11 +105,17 @@ def example_problems(document: dict[str, Any]) -> list[str]:
     from referencing import Registry
     from referencing.jsonschema import DRAFT4
 
-    converted = _json_schema(document)
-    registry = Registry().with_resource(_DOCUMENT_URI, DRAFT4.create_resource(converted))
+    # A field is required only where it goes: a readOnly one in answers, a writeOnly one in
+    # requests (OpenAPI 3.0).
+    registries = {
+        direction: Registry().with_resource(
+            _DOCUMENT_URI, DRAFT4.create_resource(_json_schema(document, direction))
+        )
+        for direction in ("request", "response")
+    }
     checker = _format_checker()
 
-    def check(where: str, media: dict[str, Any]) -> list[str]:
+    def check(where: str, media: dict[str, Any], direction: str) -> list[str]:
         values = []
         if "example" in media:
             values.append(("example", media["example"]))
@@ -120,7 +126,9 @@ def example_problems(document: dict[str, Any]) -> list[str]:
         if not values:
             return [f"{where}: no example"]
         validator = jsonschema.Draft4Validator(
-            _json_schema(media.get("schema", {})), registry=registry, format_checker=checker
+            _json_schema(media.get("schema", {}), direction),
+            registry=registries[direction],
+            format_checker=checker,
         )
         found = []
         for name, value in values:
@@ -138,11 +146,11 @@ def example_problems(document: dict[str, Any]) -> list[str]:
             where = f"{method.upper()} {path}"
             body = _follow(document, operation.get("requestBody", {}))
             for kind, media in body.get("content", {}).items():
-                problems += check(f"{where}: request {kind}", media)
+                problems += check(f"{where}: request {kind}", media, "request")
             for status, response in operation.get("responses", {}).items():
                 response = _follow(document, response)
                 for kind, media in response.get("content", {}).items():
-                    problems += check(f"{where}: answer {status} {kind}", media)
+                    problems += check(f"{where}: answer {status} {kind}", media, "response")
     return problems
 
 
@@ -185,14 +193,24 @@ def _follow(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def _json_schema(node: Any) -> Any:
+def _json_schema(node: Any, direction: str) -> Any:
     """An OpenAPI 3.0 schema (or a whole document) as JSON Schema (draft 4, which 3.0's schema
-    follows): `nullable: true` becomes "or null", and `$ref`s point into the document."""
+    follows) for a `direction`'s values: `nullable: true` becomes "or null", `$ref`s point into
+    the document, and a field that does not go that way is not required."""
     if isinstance(node, list):
-        return [_json_schema(item) for item in node]
+        return [_json_schema(item, direction) for item in node]
     if not isinstance(node, dict):
         return node
-    converted = {key: _json_schema(value) for key, value in node.items()}
+    converted = {key: _json_schema(value, direction) for key, value in node.items()}
+    if isinstance(converted.get("required"), list) and isinstance(node.get("properties"), dict):
+        away = "writeOnly" if direction == "response" else "readOnly"
+        converted["required"] = [
+            name
+            for name in converted["required"]
+            if not (node["properties"].get(name) or {}).get(away)
+        ]
+        if not converted["required"]:
+            del converted["required"]
     if isinstance(converted.get("$ref"), str) and converted["$ref"].startswith("#/"):
         converted["$ref"] = _DOCUMENT_URI + converted["$ref"]
     if converted.pop("nullable", False) is True:
