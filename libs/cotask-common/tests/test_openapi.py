@@ -382,7 +382,7 @@ def test_made_examples_honour_patterns_bounds_choices_and_recursion() -> None:
             }
         },
     }
-    add_examples(document, "kit")
+    add_examples(document)
     assert example_problems(document) == []
     operation = document["paths"]["/nodes/"]["post"]
     request = _example(operation["requestBody"]["content"]["application/json"])

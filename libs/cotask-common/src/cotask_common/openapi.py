@@ -326,11 +326,7 @@ def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[s
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 _finish_operation(operation, settings.COTASK_SERVICE)
-    add_examples(
-        result,
-        settings.COTASK_SERVICE,
-        standard={status: text for status, (_name, text) in STANDARD_ERRORS.items()},
-    )
+    add_examples(result, standard={status: text for status, (_n, text) in STANDARD_ERRORS.items()})
     return result
 
 

@@ -175,17 +175,14 @@ _BY_STATUS: dict[str, tuple[str, str]] = {
 }
 # The shared answers (`components.responses`) whose one example is true of every operation.
 _SHARED = {"401": "Unauthorized", "404": "NotFound", "429": "TooManyRequests"}
-# The kit's own descriptions of the shared answers (set by `add_examples`'s caller).
-_STANDARD_DESCRIPTIONS: dict[str, str] = {}
 _BANNED = ("user_banned", "This account is banned until 12 December 2026, 09:30.")
 
 
-def add_examples(
-    document: dict[str, Any], service: str, standard: dict[str, str] | None = None
-) -> None:
+def add_examples(document: dict[str, Any], *, standard: dict[str, str] | None = None) -> None:
     """Gives every operation of `document` the examples it lacks (see the module's doc);
-    `standard` is the kit's description of each shared answer, by status."""
-    _STANDARD_DESCRIPTIONS.update(standard or {})
+    `standard` is the kit's description of each shared answer, by status (an answer described
+    otherwise is the view's own case)."""
+    standard = standard or {}
     for status, name in _SHARED.items():
         answer = document.get("components", {}).get("responses", {}).get(name, {})
         for media in answer.get("content", {}).values():
@@ -196,11 +193,15 @@ def add_examples(
         for method in METHODS:
             operation = item.get(method)
             if isinstance(operation, dict):
-                _operation_examples(document, path, method, operation)
+                _operation_examples(document, path, method, operation, standard)
 
 
 def _operation_examples(
-    document: dict[str, Any], path: str, method: str, operation: dict[str, Any]
+    document: dict[str, Any],
+    path: str,
+    method: str,
+    operation: dict[str, Any],
+    standard: dict[str, str],
 ) -> None:
     body = operation.get("requestBody", {})
     for media in body.get("content", {}).values():
@@ -226,7 +227,9 @@ def _operation_examples(
                 continue
             if status.isdigit() and int(status) >= 400:
                 value = _error_example(document, operation, method, status)
-                _tell_own_case(value, status, str(response.get("description") or ""))
+                description = str(response.get("description") or "")
+                if description != standard.get(status):
+                    _tell_own_case(value, status, description)
                 summary = value["code"]
             elif kind in _BY_MEDIA_TYPE:
                 value, summary = _BY_MEDIA_TYPE[kind], "The file"
@@ -487,8 +490,7 @@ def _tell_own_case(error: dict[str, Any], status: str, description: str) -> None
     """An answer the view described itself (`error_response("...")`) says that case: its
     description is the message, a code it names in backticks in parentheses (`(`taken`)`) is
     the code."""
-    standard = _STANDARD_DESCRIPTIONS.get(status)
-    if status == "400" or not description or description == standard:
+    if status == "400" or not description:
         return
     named = re.search(r"\(`([a-z][a-z0-9_]*)`", description)
     if named:
