@@ -390,7 +390,16 @@ class OffersApi(APIView):
 class AcceptOfferApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=OfferOutput, summary="Accept an offer on my request")
+    @extend_schema(
+        request=None,
+        responses={
+            200: OfferOutput,
+            409: error_response(
+                "The request (`request_closed`) or the offer (`offer_closed`) is no longer open"
+            ),
+        },
+        summary="Accept an offer on my request",
+    )
     def post(self, request: SignedInRequest, request_id: UUID, offer_id: UUID) -> Response:
         found = selectors.request_for(request_id=request_id, viewer=viewer(request))
         offer = services.accept_offer(request=found, offer_id=offer_id, actor_id=request.user.id)

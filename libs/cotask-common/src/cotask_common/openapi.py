@@ -171,9 +171,9 @@ class AutoSchema(openapi.AutoSchema):
             if loose:
                 sign, whole, places = loose.groups()
                 sign = sign or ""
-                schema["pattern"] = (
-                    rf"^{sign}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
-                )
+                number = rf"{sign}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})"
+                # DRF reads a blank decimal as null where null is allowed: the document says so.
+                schema["pattern"] = rf"^(?:{number}|\s*)$" if field.allow_null else f"^{number}$"
         # A nested list of objects states its bounds (drf-spectacular leaves them out).
         if isinstance(field, drf_serializers.ListSerializer) and schema.get("type") == "array":
             # (DRF's stubs lack these attributes of ListSerializer.)
