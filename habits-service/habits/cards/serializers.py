@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cotask_common.openapi import checked_json
+from cotask_common.openapi import checked_json, checked_text
 from habits.cards import content
 from habits.cards.models import Card, CardProfile, CardState, Deck, Note, NoteKind, Review
 
@@ -24,13 +24,22 @@ STEPS = {
 }
 
 
+# A tag is one word of at most 50 characters (`services._clean_tags` checks it, with its own
+# message): the document says so.
+TAG = {"pattern": r"^\s*\S{1,50}\s*$", "maxLength": 50}
+
+
+def _tags() -> serializers.ListField:
+    return serializers.ListField(
+        child=checked_text(TAG, max_length=50), required=False, max_length=20
+    )
+
+
 class DeckInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     parent = serializers.UUIDField(required=False, allow_null=True)  # type: ignore[assignment]
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=20
-    )
+    tags = _tags()
     desired_retention = serializers.FloatField(min_value=0.7, max_value=0.99, required=False)
     # services._check_steps checks them, with its own messages.
     learning_steps = checked_json(STEPS, required=False)
@@ -89,9 +98,7 @@ class NoteInput(serializers.Serializer):
     back = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     extra = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=20
-    )
+    tags = _tags()
 
 
 class CardBrief(serializers.ModelSerializer):
