@@ -16,6 +16,11 @@ from social.mentors.services import LANGUAGE_CODES
 from social.mentors.subjects import SUBJECTS
 
 
+# A tag as `social.core.validation.clean_tags` takes it (with its own message): 1 to 40 letters,
+# digits, '_' or '-', after trimming and a leading '#'.
+TAG = {"pattern": r"^\s*#*[\w-]{1,40}\s*$"}
+
+
 class SubjectOutput(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField(help_text="In the request's language")
@@ -28,7 +33,7 @@ class ProfileInput(serializers.Serializer):
         min_length=1,
         help_text="Codes from `GET /api/social/mentors/subjects/` (at least one)",
     )
-    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    tags = serializers.ListField(child=checked_text(TAG), required=False, default=list)
     languages = serializers.ListField(
         child=serializers.CharField(max_length=8), help_text="ISO 639-1 codes, e.g. en, uk"
     )
