@@ -15,7 +15,6 @@ from social.mentors.selectors import match_reasons
 from social.mentors.services import LANGUAGE_CODES
 from social.mentors.subjects import SUBJECTS
 
-
 # A tag as `social.core.validation.clean_tags` takes it (with its own message): 1 to 40 letters,
 # digits, '_' or '-', after trimming and a leading '#'.
 TAG = {"pattern": r"^\s*#*[\w-]{1,40}\s*$"}
