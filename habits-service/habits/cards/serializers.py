@@ -26,7 +26,7 @@ STEPS = {
 
 # A tag is one word of at most 50 characters (`services._clean_tags` checks it, with its own
 # message): the document says so.
-TAG = {"pattern": r"^\s*\S{1,50}\s*$", "maxLength": 50}
+TAG = {"pattern": r"^\s*\S{1,50}\s*$"}  # (50 once trimmed: no maxLength on the raw text)
 
 
 def _tags() -> serializers.ListField:
