@@ -11,7 +11,8 @@ what its values *mean*, which no schema can say. Such a refusal is a 400 in the 
   server made, a `token` from an email, an IANA time zone name, an `..._id` of something that
   may not exist, or any field whose value in the request is an id (a UUID: `parent`, `deck`).
 
-A 429 that the operation documents is a limit doing its job, not a refusal of the data.
+A 429 or a 413 that the operation documents is a limit doing its job (a rate, a purpose's
+largest file), not a refusal of the data.
 Anything else outside the expected statuses fails as before.
 """
 
@@ -98,7 +99,9 @@ def refused_for_meaning(body: Any, case: Any = None) -> bool:
 def positive_data_acceptance_by_meaning(ctx: Any, response: Any, case: Any) -> bool | None:
     """Valid data is accepted, unless refused for its meaning (see the module's doc)."""
     documented = {str(code) for code in case.operation.definition.raw.get("responses", {})}
-    if response.status_code == 429 and "429" in documented:
+    # A documented limit doing its job: too many requests (429), a file larger than its
+    # purpose allows (413: the size a client declares is a value the schema cannot bound).
+    if response.status_code in (413, 429) and str(response.status_code) in documented:
         return None
     if response.status_code == 400:
         try:

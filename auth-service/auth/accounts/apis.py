@@ -9,7 +9,7 @@ from uuid import UUID
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -49,6 +49,15 @@ def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(description=f"{description} (the shared error format)")
 
 
+# What a login or a refresh answers (shortened tokens), for the document's examples.
+TOKEN_PAIR = {
+    "access": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiI1ZjBjMWU5YSJ9.c2lnbmF0dXJl",
+    "refresh": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzaWQiOiI4YzJkIn0.cmVmcmVzaA",
+    "token_type": "Bearer",
+    "expires_in": 900,
+    "refresh_expires_in": 2592000,
+    "session_id": "8c2d4e6f-1a3b-4c5d-9e7f-0a1b2c3d4e5f",
+}
 UNAUTHENTICATED = _error("No token, or its session or account no longer valid")
 BANNED = _error("The account is banned (`user_banned`)")
 THROTTLED = _error("Too many attempts (`throttled`); see the Retry-After header")
@@ -108,6 +117,33 @@ class RegisterApi(AnonymousApi):
         summary="Register an account",
         operation_id="register",
         request=RegisterInput,
+        examples=[
+            OpenApiExample(
+                "A new account",
+                value={
+                    "username": "ada_lovelace",
+                    "email": "ada@example.com",
+                    "password": "correct-horse-battery-staple",
+                    "display_name": "Ada Lovelace",
+                    "language": "en",
+                    "time_zone": "Europe/London",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The account, its email not verified yet",
+                value={
+                    "id": "5f0c1e9a-3b7d-4c2e-9a61-0d4f8b2c7e15",
+                    "username": "ada_lovelace",
+                    "email": "ada@example.com",
+                    "display_name": "Ada Lovelace",
+                    "role": "user",
+                    "email_verified": False,
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
         responses={
             201: UserOutput,
             400: _error("A field is invalid"),
@@ -183,6 +219,19 @@ class LoginApi(AnonymousApi):
         summary="Log in: a new session and its access and refresh tokens",
         operation_id="login",
         request=LoginInput,
+        examples=[
+            OpenApiExample(
+                "By username",
+                value={"login": "ada_lovelace", "password": "correct-horse-battery-staple"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "By email",
+                value={"login": "ada@example.com", "password": "correct-horse-battery-staple"},
+                request_only=True,
+            ),
+            OpenApiExample("A new session", value=TOKEN_PAIR, response_only=True),
+        ],
         responses={
             200: TokenPairOutput,
             401: _error("Wrong credentials (`invalid_credentials`)"),
@@ -200,6 +249,16 @@ class RefreshApi(AnonymousApi):
         summary="Exchange a refresh token for a new token pair",
         operation_id="refresh_tokens",
         request=RefreshInput,
+        examples=[
+            OpenApiExample(
+                "The refresh token of the last pair",
+                value={"refresh": TOKEN_PAIR["refresh"]},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The next pair, of the same session", value=TOKEN_PAIR, response_only=True
+            ),
+        ],
         responses={
             200: TokenPairOutput,
             401: _error(

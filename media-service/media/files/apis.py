@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -49,6 +49,11 @@ REFUSALS = OpenApiResponse(
     description="The file or a field is refused; `code` says why (file_too_large is 413) and "
     "the message names the limit or the field."
 )
+
+
+# A small text file, the document's example of an upload (its bytes and their SHA-256).
+_NOTES = "Kickoff notes: goals, owners, dates.\n"
+_NOTES_SHA256 = "65e76c2616f2e2c4232d7f9c74858318a4fa9eda53e41812eb39f583dbf52412"
 
 
 class StorageErrorsMixin:
@@ -115,6 +120,19 @@ class FileListApi(StorageErrorsMixin, APIView):
         summary="Upload a file (multipart), checked by its content",
         operation_id="media_files_upload",
         request={"multipart/form-data": UploadInput},
+        examples=[
+            OpenApiExample(
+                "A task attachment",
+                value={
+                    "file": _NOTES,
+                    "purpose": "task_attachment",
+                    "visibility": "private",
+                    "sha256": _NOTES_SHA256,
+                },
+                request_only=True,
+                media_type="multipart/form-data",
+            )
+        ],
         responses={
             201: UploadedFileOutput,
             200: OpenApiResponse(UploadedFileOutput, description="Already stored (deduplicated)"),
@@ -216,6 +234,20 @@ class DirectUploadApi(StorageErrorsMixin, APIView):
         summary="Start a direct upload: a presigned URL to PUT the bytes to",
         operation_id="media_uploads_start",
         request=DirectUploadInput,
+        examples=[
+            OpenApiExample(
+                "A task attachment announced",
+                value={
+                    "purpose": "task_attachment",
+                    "visibility": "private",
+                    "filename": "kickoff-notes.txt",
+                    "content_type": "text/plain",
+                    "size": len(_NOTES.encode()),
+                    "sha256": _NOTES_SHA256,
+                },
+                request_only=True,
+            )
+        ],
         responses={
             201: DirectUploadOutput,
             200: OpenApiResponse(

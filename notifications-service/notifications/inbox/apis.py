@@ -11,6 +11,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -51,6 +52,38 @@ def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
     return serializer.validated_data
 
 
+# Notifications as the list shows them, for the document's examples.
+_LIKED = {
+    "id": "0b6f4c1a-2d3e-4f5a-8b9c-1d2e3f4a5b6c",
+    "cursor": 486,
+    "type": "like",
+    "actor": {"id": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", "name": "Grace Hopper"},
+    "actor_count": 3,
+    "target": {"service": "social", "kind": "post", "id": "7a4f2d8e-5b1c-4e9a-8d3f-2c6b0e1a9f47"},
+    "text": "Grace Hopper and 2 others liked your post.",
+    "language": "en",
+    "data": {"post_id": "7a4f2d8e-5b1c-4e9a-8d3f-2c6b0e1a9f47"},
+    "read": False,
+    "read_at": None,
+    "created_at": "2026-12-05T09:30:00Z",
+    "updated_at": "2026-12-05T09:42:00Z",
+}
+_FOLLOWED = {
+    **_LIKED,
+    "id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
+    "cursor": 485,
+    "type": "follower",
+    "actor_count": 1,
+    "target": {"service": "social", "kind": "page", "id": "1d6b6c1e-8f0a-4f4e-9c52-6a7e3f2b9d10"},
+    "text": "Grace Hopper follows your page Ada writes.",
+    "data": {"page_id": "1d6b6c1e-8f0a-4f4e-9c52-6a7e3f2b9d10"},
+    "read": True,
+    "read_at": "2026-12-05T09:35:00Z",
+    "created_at": "2026-12-05T09:20:00Z",
+    "updated_at": "2026-12-05T09:20:00Z",
+}
+
+
 class NotificationListApi(generics.ListAPIView):
     serializer_class = NotificationOutput
     request: SignedInRequest
@@ -77,6 +110,11 @@ class NotificationListApi(generics.ListAPIView):
         parameters=[
             OpenApiParameter("unread", bool, description="true: unread only; false: read only"),
             OpenApiParameter("type", str, enum=sorted(TYPES)),
+        ],
+        examples=[
+            # (One row: drf-spectacular shows it in a page of the list.)
+            OpenApiExample("Grouped likes of a post", value=_LIKED, response_only=True),
+            OpenApiExample("A new follower", value=_FOLLOWED, response_only=True),
         ],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -404,7 +404,10 @@ class ReactionApi(APIView):
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={204: None}, summary="Take my reaction back")
+    @extend_schema(
+        responses={204: None, 409: error_response("The message was deleted (`message_deleted`)")},
+        summary="Take my reaction back",
+    )
     def delete(self, request: SignedInRequest, conversation_id: UUID, message_id: UUID) -> Response:
         conversation, membership = selectors.conversation_for(
             conversation_id=conversation_id, viewer=viewer(request)

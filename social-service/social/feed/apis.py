@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.views import APIView
 
@@ -15,6 +15,7 @@ from cotask_common.security.requests import SignedInRequest
 from social.api import decode_cursor, encode_cursor, page_size
 from social.feed import selectors
 from social.feed.cards import render
+from social.posts.examples import POST
 from social.posts.serializers import PostOutput
 
 
@@ -33,6 +34,17 @@ class HomeFeedApi(APIView):
             },
         ),
         summary="Home feed: my pages and the pages I follow, newest first",
+        examples=[
+            OpenApiExample(
+                "A feed page with a next one",
+                value={
+                    "next": "https://cotask.example/api/social/feed/?cursor=Cg7Bc2x0&page_size=20",
+                    "previous": None,
+                    "results": [POST],
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: SignedInRequest) -> HttpResponse:
         raw = request.query_params.get("cursor")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -73,6 +73,24 @@ class PageListApi(APIView):
         request=PageCreateInput,
         responses={201: PageDetailOutput, 409: error_response("The handle is taken (`taken`)")},
         summary="Create a page",
+        examples=[
+            OpenApiExample(
+                "A public page",
+                value={
+                    "handle": "ada_writes",
+                    "name": "Ada writes",
+                    "description": "Notes on engines, numbers and poetry.",
+                    "tags": ["python", "math"],
+                    "is_private": False,
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "A private page",
+                value={"handle": "ada_diary", "name": "Ada's diary", "is_private": True},
+                request_only=True,
+            ),
+        ],
     )
     def post(self, request: SignedInRequest) -> Response:
         data = valid(PageCreateInput, request.data)
@@ -116,6 +134,14 @@ class FollowApi(APIView):
                 FollowStateOutput, description="Asked: the private page's owner decides (`pending`)"
             ),
         },
+        examples=[
+            OpenApiExample(
+                "Following a public page", value={"status": "approved"}, status_codes=["201"]
+            ),
+            OpenApiExample(
+                "Asked a private page", value={"status": "pending"}, status_codes=["202"]
+            ),
+        ],
         summary="Follow (or ask to follow)",
     )
     def post(self, request: SignedInRequest, ref: str) -> Response:

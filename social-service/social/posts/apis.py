@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from social.pages.apis import ReadOpenMixin
 from social.pages.selectors import owned_page
 from social.pages.serializers import StatsOutput
 from social.posts import selectors, services
+from social.posts.examples import POST
 from social.posts.serializers import (
     CommentInput,
     CommentOutput,
@@ -53,7 +54,19 @@ class PagePostsApi(ReadOpenMixin, APIView):
             self, request, selectors.page_posts(page_id=page.id, viewer=viewer(request)), PostOutput
         )
 
-    @extend_schema(request=PostInput, responses={201: PostOutput}, summary="Post on my page")
+    @extend_schema(
+        request=PostInput,
+        responses={201: PostOutput},
+        summary="Post on my page",
+        examples=[
+            OpenApiExample(
+                "A post with a tag",
+                value={"text": POST["text"], "tags": ["python"]},
+                request_only=True,
+            ),
+            OpenApiExample("The new post", value=POST, response_only=True, status_codes=["201"]),
+        ],
+    )
     def post(self, request: SignedInRequest, ref: str) -> Response:
         page = page_selectors.visible_page(ref=ref, viewer=viewer(request))
         data = valid(PostInput, request.data)
@@ -106,7 +119,15 @@ class RepliesApi(ReadOpenMixin, APIView):
 
 
 class PostLikeApi(APIView):
-    @extend_schema(request=None, responses=LikeStateOutput, summary="Like (idempotent)")
+    @extend_schema(
+        request=None,
+        responses=LikeStateOutput,
+        summary="Like (idempotent)",
+        examples=[
+            OpenApiExample("Liked now", value={"liked": True, "changed": True}),
+            OpenApiExample("Liked before", value={"liked": True, "changed": False}),
+        ],
+    )
     def post(self, request: Request, post_id: str) -> Response:
         changed = services.like_post(post_id=post_id, viewer=viewer(request))
         return Response({"liked": True, "changed": changed})

@@ -52,15 +52,19 @@ class RoomOutput(serializers.Serializer):
 NOT_BLANK = {"pattern": r"\S"}
 
 
+# services._clean_description's limit, on the trimmed text (with its own message).
+DESCRIPTION = {"pattern": r"^\s*(?:\S(?:[\s\S]{0,4998}\S)?)?\s*$"}
+
+
 class RoomCreateInput(serializers.Serializer):
     # services._clean_name checks it (needed, a length limit) with its own messages.
     name = checked_text(NOT_BLANK, allow_blank=True, trim_whitespace=False)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = checked_text(DESCRIPTION, required=False, allow_blank=True, default="")
 
 
 class RoomUpdateInput(serializers.Serializer):
     name = checked_text(NOT_BLANK, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = checked_text(DESCRIPTION, required=False, allow_blank=True)
     share_progress = serializers.BooleanField(
         required=False,
         help_text="Let members share the room's completed tasks (title and room name) in "

@@ -13,7 +13,9 @@ give every operation:
   token; a ban, a role or a rule that says no), 404 on routes with path parameters, 429 where a
   rate limit applies;
 - the parts every list and request share, described once under `components` and referenced:
-  the `cursor` and `page_size` parameters, the `Accept-Language` header, the rate-limit answer.
+  the `cursor` and `page_size` parameters, the `Accept-Language` header, the rate-limit answer;
+- request and response examples (`cotask_common.openapi_examples`): the ones a view declares
+  (`extend_schema(examples=[OpenApiExample(...)])`), else ones made from the schema.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers as drf_serializers
 from rest_framework.settings import api_settings
 
+from cotask_common.openapi_examples import add_examples
 from cotask_common.pagination import CursorPagination
 from cotask_common.strict_json import decimal_pattern
 
@@ -309,6 +312,7 @@ def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[s
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 _finish_operation(operation, settings.COTASK_SERVICE)
+    add_examples(result, standard={status: text for status, (_n, text) in STANDARD_ERRORS.items()})
     return result
 
 

@@ -13,6 +13,11 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 from rest_framework.request import Request
 
+# The links of a page in the OpenAPI document's examples (DRF's own example of `next` ends in a
+# stray quote); `cotask_common.openapi_examples` puts each list's own path in their place.
+EXAMPLE_NEXT = "https://cotask.example/?cursor=cD0yMDI2LTEyLTA1KzA5JTNBMzAlM0EwMCUyQjAwJTNBMDA%3D"
+EXAMPLE_PREVIOUS = "https://cotask.example/?cursor=cj0xJnA9MjAyNi0xMi0wNSswOSUzQTMxJTNBMDA%3D"
+
 
 def query_error(parameter: str, message: str) -> exceptions.ValidationError:
     """A 400 naming a query parameter, in the kit's error shape (`fields.<parameter>`)."""
@@ -25,6 +30,14 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        document = super().get_paginated_response_schema(schema)
+        properties = document.get("properties", {})
+        if "next" in properties and "previous" in properties:
+            properties["next"]["example"] = EXAMPLE_NEXT
+            properties["previous"]["example"] = EXAMPLE_PREVIOUS
+        return document
 
     def get_page_size(self, request: Request) -> int:
         if self.page_size_query_param and self.page_size_query_param in request.query_params:

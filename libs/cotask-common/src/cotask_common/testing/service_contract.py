@@ -40,6 +40,7 @@ __all__ = [
     "test_every_forged_or_broken_token_is_refused",
     "test_every_handled_event_type_is_declared_and_handled_in_each_version",
     "test_every_message_for_people_is_marked_for_translation",
+    "test_every_operation_has_valid_request_and_response_examples",
     "test_every_operation_is_documented_completely",
     "test_every_text_of_the_service_is_translated_and_compiled",
     "test_healthz_answers_without_database",
@@ -202,6 +203,17 @@ def test_every_operation_is_documented_completely() -> None:
 
     document = SchemaGenerator().get_schema(request=None, public=True)
     problems = document_problems(document, service=settings.COTASK_SERVICE)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_operation_has_valid_request_and_response_examples() -> None:
+    # Every body and every answer with content has an example, valid against its own schema.
+    from drf_spectacular.generators import SchemaGenerator
+
+    from cotask_common.testing.openapi import example_problems
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    problems = example_problems(document)
     assert not problems, "\n".join(problems)
 
 
