@@ -36,7 +36,7 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
-from http_bench import ROOT, setup_in_process
+from http_bench import ROOT, setup_in_process, tokens_for
 
 SERVICE = ROOT / "social-service"
 
@@ -216,38 +216,18 @@ def through_views(*, conversation_id: uuid.UUID, reader_id: uuid.UUID, runs: int
     token's verification, DRF, the JSON answer), what social's web process spends per request
     but for the HTTP server. The unread total (one small query) is the floor of a chat
     request. Targets (issue 19): at most 4 ms of CPU per sent message, 3 ms per history page."""
-    from datetime import timedelta
 
-    from django.conf import settings
     from rest_framework.test import APIClient
 
     from cotask_common.security.keys import StaticJWKSProvider, set_key_provider
-    from cotask_common.security.signing import (
-        encode_token,
-        generate_private_key,
-        key_id,
-        public_jwk,
-        standard_claims,
-    )
+    from cotask_common.security.signing import generate_private_key, key_id, public_jwk
 
     key = generate_private_key()
     kid = key_id(key.public_key())
     set_key_provider(StaticJWKSProvider({"keys": [public_jwk(key.public_key(), kid)]}))
-    claims = standard_claims(
-        user_id=reader_id,
-        username="reader",
-        role="user",
-        email_verified=True,
-        session_id=uuid.uuid4().hex,
-        token_type="access",
-        lifetime=timedelta(hours=2),
-        issuer=settings.COTASK_JWT_ISSUER,
-        audience=settings.COTASK_JWT_AUDIENCE,
-    )
+    (token,) = tokens_for([str(reader_id)], key, kid)
     client = APIClient()
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {encode_token(claims, private_key=key, kid=kid)}"
-    )
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     url = f"/api/social/chat/conversations/{conversation_id}/messages/"
 
     def request(method: str, path: str, **data: Any) -> Any:

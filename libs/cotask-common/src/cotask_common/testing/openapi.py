@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,15 +21,10 @@ def document_problems(document: dict[str, Any], *, service: str) -> list[str]:
     problems: list[str] = []
     ids: Counter[str] = Counter()
     summaries: Counter[str] = Counter()
-    for path, item in document["paths"].items():
-        for method in METHODS:
-            operation = item.get(method)
-            if operation is None:
-                continue
-            where = f"{method.upper()} {path}"
-            problems += [f"{where}: {p}" for p in operation_problems(operation, path, service)]
-            ids[operation.get("operationId", "")] += 1
-            summaries[operation.get("summary", "")] += 1
+    for path, where, operation in _operations(document):
+        problems += [f"{where}: {p}" for p in operation_problems(operation, path, service)]
+        ids[operation.get("operationId", "")] += 1
+        summaries[operation.get("summary", "")] += 1
     problems += [f"operationId {k!r} is used {n} times" for k, n in ids.items() if k and n > 1]
     problems += [f"summary {k!r} is used {n} times" for k, n in summaries.items() if k and n > 1]
     problems += _component_problems(document)
@@ -74,6 +70,14 @@ def operation_problems(operation: dict[str, Any], path: str, service: str) -> li
     ):
         problems.append("Accept-Language is not referenced")
     return problems
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each operation of the document: its path, `METHOD path`, and the operation."""
+    for path, item in document["paths"].items():
+        for method in METHODS:
+            if (operation := item.get(method)) is not None:
+                yield path, f"{method.upper()} {path}", operation
 
 
 def _is_error_shape(response: dict[str, Any]) -> bool:
@@ -138,19 +142,14 @@ def example_problems(document: dict[str, Any]) -> list[str]:
         return found
 
     problems: list[str] = []
-    for path, item in document["paths"].items():
-        for method in METHODS:
-            operation = item.get(method)
-            if operation is None:
-                continue
-            where = f"{method.upper()} {path}"
-            body = _follow(document, operation.get("requestBody", {}))
-            for kind, media in body.get("content", {}).items():
-                problems += check(f"{where}: request {kind}", media, "request")
-            for status, response in operation.get("responses", {}).items():
-                response = _follow(document, response)
-                for kind, media in response.get("content", {}).items():
-                    problems += check(f"{where}: answer {status} {kind}", media, "response")
+    for _path, where, operation in _operations(document):
+        body = _follow(document, operation.get("requestBody", {}))
+        for kind, media in body.get("content", {}).items():
+            problems += check(f"{where}: request {kind}", media, "request")
+        for status, response in operation.get("responses", {}).items():
+            response = _follow(document, response)
+            for kind, media in response.get("content", {}).items():
+                problems += check(f"{where}: answer {status} {kind}", media, "response")
     return problems
 
 
