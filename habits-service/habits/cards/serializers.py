@@ -12,6 +12,7 @@ from rest_framework import serializers
 from cotask_common.openapi import checked_json, checked_text
 from habits.cards import content
 from habits.cards.models import Card, CardProfile, CardState, Deck, Note, NoteKind, Review
+from habits.cards.services import TAG_PATTERN
 
 RATINGS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 
@@ -25,12 +26,12 @@ STEPS = {
 
 
 # services._clean_tags: one word (no spaces inside) of 1 to 50 characters, trimmed.
-TAG = {"pattern": r"^\s*\S{1,50}\s*$", "example": "spanish"}
+TAG = {"pattern": TAG_PATTERN, "example": "spanish"}
 
 
 def _tags() -> serializers.ListField:
     return serializers.ListField(
-        child=checked_text(TAG, max_length=50), required=False, max_length=20
+        child=checked_text(TAG, max_length=50, trim_whitespace=False), required=False, max_length=20
     )
 
 

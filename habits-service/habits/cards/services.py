@@ -9,6 +9,7 @@ read). Events go through the outbox inside the change's transaction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from cotask_common.errors import Conflict, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
 from cotask_common.localtime import zone_named
+from cotask_common.openapi import NOT_SPACE, SPACE
 from cotask_common.users.models import UserRef
 from habits.cards import content, hot_sql, scheduling
 from habits.cards.models import (
@@ -124,16 +126,21 @@ def _ensure_userref(user: Any) -> None:
 # Decks
 
 
+# A tag as written: one word of 1 to 50 characters, spaces around it trimmed (the document's
+# pattern, checked by the same expression).
+TAG_PATTERN = rf"^{SPACE}*{NOT_SPACE}{{1,50}}{SPACE}*$"
+_TAG = re.compile(TAG_PATTERN)
+
+
 def _clean_tags(tags: Iterable[Any], *, field: str = "tags") -> list[str]:
     out: list[str] = []
     for tag in tags:
-        written = str(tag).strip()
-        if not written:
+        written = str(tag)
+        if not written.strip():
             continue
-        # Checked as written (the document's pattern), then lower-cased.
-        if len(written) > 50 or any(c.isspace() for c in written):
+        if not _TAG.fullmatch(written):
             raise _field_error(field, _("A tag is one word of at most 50 characters."))
-        value = written.lower()
+        value = written.strip().lower()
         if value not in out:
             out.append(value)
     if len(out) > 20:

@@ -39,6 +39,13 @@ from cotask_common.strict_json import decimal_pattern
 HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 # Some character that is not whitespace: what a trimmed, non-blank text field accepts.
 NOT_BLANK = r"\S"
+# Whitespace spelled out for patterns that a client's validator and the service must read
+# alike: `\s` differs between Python's `re` (which counts \x1c-\x1f and \x85) and the
+# ECMAScript regexes of JSON Schema tools (which count \ufeff). `SPACE` is what both count;
+# `NOT_SPACE` also refuses the disputed characters, so a text holding one matches neither.
+_SPACES = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+SPACE = f"[{_SPACES}]"
+NOT_SPACE = rf"[^{_SPACES}\x1c-\x1f\x85\ufeff]"
 # An address Django's EmailValidator accepts (`format: email` alone admits `a@b.c`, whose
 # one-letter top-level domain Django refuses): a dot-atom, then labels and a TLD of 2 to 63
 # letters (Django refuses digits there).
