@@ -31,7 +31,7 @@ TAG = {"pattern": TAG_PATTERN, "example": "spanish"}
 
 def _tags() -> serializers.ListField:
     return serializers.ListField(
-        child=checked_text(TAG, max_length=50, trim_whitespace=False), required=False, max_length=20
+        child=checked_text(TAG, trim_whitespace=False), required=False, max_length=20
     )
 
 
