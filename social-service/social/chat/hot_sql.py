@@ -322,12 +322,13 @@ def send_context(*, conversation: Conversation, sender_id: uuid.UUID) -> SendRow
         members.append((row[4], row[5]))
         if row[6]:
             asked.append(
-                dict(zip(_REFUSAL_KEYS, row[8:14], strict=True)) if row[7] is not None else None
+                dict(zip(REFUSAL_KEYS, row[8:14], strict=True)) if row[7] is not None else None
             )
     return author, members, asked
 
 
-_REFUSAL_KEYS = (
+# The account's refusal fields, as both this statement and the ORM twin read them.
+REFUSAL_KEYS = (
     "is_deleted",
     "is_banned",
     "is_deactivated",

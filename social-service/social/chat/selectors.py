@@ -87,14 +87,7 @@ def message_refusal(*, sender_id: uuid.UUID, recipient_id: uuid.UUID) -> str | N
             refusal_follows=Exists(follows),
             refusal_setting=Subquery(chosen),
         )
-        .values(
-            "is_deleted",
-            "is_banned",
-            "is_deactivated",
-            "refusal_blocked",
-            "refusal_follows",
-            "refusal_setting",
-        )
+        .values(*hot_sql.REFUSAL_KEYS)
         .first()
     )
     return refusal_code(account)
