@@ -18,6 +18,11 @@ two of them in ways that break it under load:
   uvicorn waits for it forever on shutdown (seen with 50 sockets and a few hundred pushes). So
   there is no client-side timeout, as before redis-py 8 (the server answers every `BZPOPMIN`
   within 5 s), and TCP keepalive finds a vanished server instead.
+- a pooled connection is not retried (redis-py's default for a pool's connections): after
+  Redis restarted, every idle connection in the pool is dead, and the first command each one
+  carried failed (a handshake answered 503, an open socket told to resume) until the pool had
+  cycled through them all. Here a command that meets a broken connection reconnects and runs
+  once more; with Redis really down the reconnect is refused at once, and the error stands.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from typing import Any
 from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer as BaseRedisChannelLayer
 from redis.asyncio import BlockingConnectionPool, ConnectionPool
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 logger = logging.getLogger("cotask.notifications")
 
@@ -80,6 +87,7 @@ class RedisChannelLayer(BaseRedisChannelLayer):
             "socket_connect_timeout": self.connect_timeout,
             # What finds a server that vanished without closing the connection (~45 s).
             "socket_keepalive": True,
+            "retry": Retry(NoBackoff(), 1),  # a connection that died idle: see the docstring
         }
         options.update({k: v for k, v in host.items() if k != "address"})  # explicit wins
         if "address" in host:

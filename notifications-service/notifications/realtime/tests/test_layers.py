@@ -14,7 +14,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connections
-from redis.asyncio import BlockingConnectionPool
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from config.asgi import application
 from notifications.inbox import services
@@ -64,6 +64,33 @@ def test_a_burst_of_group_adds_waits_for_connections_instead_of_failing():
         await layer.group_send("user.7", {"type": "deliver", "message": {"n": 7}})
         message = await asyncio.wait_for(layer.receive(channels[7]), TIMEOUT)
         assert message["message"] == {"n": 7}
+        await layer.flush()
+
+    async_to_sync(scenario)()
+
+
+def test_connections_that_died_idle_are_replaced_not_failed():
+    """After Redis restarts, the pool's idle connections are dead; each used to fail the first
+    command it carried (a handshake's `group_add`: a 503; an open socket: told to resume)."""
+    name = f"cotask-test-{uuid.uuid4().hex[:8]}"
+    layer = scratch_layer(pool_size=3)
+    layer.hosts = [{**layer.hosts[0], "client_name": name}]  # to find them in CLIENT LIST
+
+    async def scenario() -> None:
+        channels = [await layer.new_channel() for _ in range(6)]
+        await asyncio.gather(*(layer.group_add("everyone", channel) for channel in channels))
+        admin = Redis.from_url(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0])
+        try:
+            ours = [c["id"] for c in await admin.client_list() if c.get("name") == name]
+            assert ours, "the layer's connections carry its client name"
+            for client_id in ours:  # what a restart does to them, without stopping Redis
+                await admin.client_kill_filter(_id=client_id)
+        finally:
+            await admin.aclose()
+        await asyncio.gather(*(layer.group_add("everyone", channel) for channel in channels))
+        await layer.group_send("everyone", {"type": "deliver", "message": {"n": 1}})
+        message = await asyncio.wait_for(layer.receive(channels[0]), TIMEOUT)
+        assert message["message"] == {"n": 1}
         await layer.flush()
 
     async_to_sync(scenario)()
