@@ -264,7 +264,12 @@ class BoardApi(APIView):
                 description="tasks per column (default 20, max 100)",
             ),
             OpenApiParameter("column", str, enum=list(selectors.BOARD_COLUMNS)),
-            OpenApiParameter("cursor", str, description="with `column`: that column's next page"),
+            OpenApiParameter(
+                "cursor",
+                str,
+                description="with `column`: that column's next page; a cursor without `column` "
+                "is a 400 `cursor_needs_column` naming `column` (a cursor belongs to one column)",
+            ),
         ],
         responses=BoardOutput,
         summary="The board: each status column by position (viewer)",
@@ -293,8 +298,9 @@ class BoardApi(APIView):
             # A cursor belongs to one column; applied to all three it would skip tasks.
             raise ServiceError.for_field(
                 "column",
-                _("One of: %(names)s.") % {"names": ", ".join(selectors.BOARD_COLUMNS)},
-                code="required",
+                _("A cursor pages one column: name it (one of: %(names)s).")
+                % {"names": ", ".join(selectors.BOARD_COLUMNS)},
+                code="cursor_needs_column",  # a rule across parameters, stated in the document
             )
 
         def build() -> dict[str, Any]:

@@ -99,6 +99,11 @@ def test_bad_board_parameters_name_their_field(cast: Any, query: str, field: str
     assert field in response.json()["fields"]
 
 
+def test_a_cursor_without_its_column_is_the_documented_rule(cast: Any) -> None:
+    response = cast.viewer.get(f"/api/tasks/rooms/{cast.room.id}/board/?cursor=abc")
+    assert response.json()["fields"]["column"][0]["code"] == "cursor_needs_column"
+
+
 def test_move_before_after_and_to_an_index(cast: Any) -> None:
     a, b, c, d = _make(cast, "A", "B", "C", "D")
     assert _move(cast, d, status="pending", before_id=b).status_code == 200
