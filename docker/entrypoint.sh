@@ -32,11 +32,14 @@ if [ "${1:-web}" = "web" ]; then
       --timeout-keep-alive 75 \
       "$@"
   fi
+  # No request-line limit of gunicorn's own: the gateway's 8 KB is the one (a 400 in the
+  # error shape, not gunicorn's plain-text refusal at 4,094 bytes).
   exec gunicorn config.wsgi:application \
     --bind "0.0.0.0:${PORT:-8000}" \
     --threads "${GUNICORN_THREADS:-4}" \
     --timeout "${GUNICORN_TIMEOUT:-60}" --graceful-timeout 30 \
     --keep-alive 75 \
+    --limit-request-line 0 \
     --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}" \
     --worker-tmp-dir /dev/shm \
     "$@"

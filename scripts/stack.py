@@ -170,6 +170,10 @@ class Stack:
                         "--keep-alive",
                         "75",
                         "--no-control-socket",
+                        # No request-line limit of its own (4,094 bytes by default, refused in
+                        # plain text): nginx's 8 KB is the one, answered in the error shape.
+                        "--limit-request-line",
+                        "0",
                     ]
                 self.spawn(f"{service}:web", web, cwd=cwd, env=env)
             if f"{service}:events" not in skip:

@@ -55,7 +55,11 @@ EMAIL = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # Standard answers, by status: the component's name and what it means.
 STANDARD_ERRORS = {
-    "400": ("BadRequest", "The input is invalid: `fields` names each bad field or parameter."),
+    "400": (
+        "BadRequest",
+        "The input is invalid: `fields` names each bad field or parameter (an address longer "
+        "than the gateway's 8 KB is `uri_too_long`).",
+    ),
     "401": (
         "Unauthorized",
         "No valid token: missing where required, malformed, expired, or its session ended.",
