@@ -9,11 +9,26 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cotask_common.openapi import checked_text
+from cotask_common.openapi import checked_text, trimmed_text_pattern
 from habits.tracking import evaluation
 from habits.tracking.models import HabitKind, ScheduleKind, TargetDirection
+from habits.tracking.services import (
+    DESCRIPTION_MAX_LENGTH,
+    ICON_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    UNIT_MAX_LENGTH,
+)
 
-NOT_BLANK = {"pattern": r"\S"}
+
+def _text(max_length: int, *, blank: bool = True, **kwargs: Any) -> Any:
+    """A text the service trims and checks (services._clean_text), stated as the pattern it
+    checks: its length counts once trimmed, which a raw maxLength cannot say; not blank once
+    trimmed unless `blank`."""
+    schema = {"pattern": trimmed_text_pattern(max_length, required=not blank)}
+    return checked_text(schema, allow_blank=True, trim_whitespace=False, **kwargs)
+
+
 COLOR = {"pattern": r"^\s*#[0-9A-Fa-f]{6}\s*$"}  # services.COLOR_PATTERN, once trimmed
 
 
@@ -21,10 +36,10 @@ class HabitInput(serializers.Serializer):
     """Create: `name` required, everything else has a default. PATCH: any subset."""
 
     # services check the name (needed) and the colour, with their own messages.
-    name = checked_text(NOT_BLANK, allow_blank=True, trim_whitespace=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    name = _text(NAME_MAX_LENGTH, blank=False)
+    description = _text(DESCRIPTION_MAX_LENGTH, required=False)
     color = checked_text(COLOR, required=False, allow_blank=True, help_text="#rrggbb")
-    icon = serializers.CharField(required=False, allow_blank=True)
+    icon = _text(ICON_MAX_LENGTH, required=False)
     kind = serializers.ChoiceField(choices=HabitKind.choices, required=False)
     target_value = serializers.DecimalField(
         max_digits=12,
@@ -34,7 +49,7 @@ class HabitInput(serializers.Serializer):
         help_text="Measurable habits: the day's target (> 0).",
     )
     target_direction = serializers.ChoiceField(choices=TargetDirection.choices, required=False)
-    unit = serializers.CharField(required=False, allow_blank=True)
+    unit = _text(UNIT_MAX_LENGTH, required=False)
     schedule_kind = serializers.ChoiceField(choices=ScheduleKind.choices, required=False)
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
@@ -54,7 +69,7 @@ class HabitInput(serializers.Serializer):
 
 
 class HabitUpdateInput(HabitInput):
-    name = checked_text(NOT_BLANK, required=False, allow_blank=True, trim_whitespace=False)
+    name = _text(NAME_MAX_LENGTH, blank=False, required=False)
 
 
 class StreakOutput(serializers.Serializer):
@@ -170,7 +185,7 @@ class CheckinInput(serializers.Serializer):
         allow_null=True,
         help_text="Default 1 (yes/no, N times a day); required for measurable habits.",
     )
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = _text(NOTE_MAX_LENGTH, required=False)
 
 
 class CheckinOutput(serializers.Serializer):

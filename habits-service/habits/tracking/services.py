@@ -22,6 +22,7 @@ any check-in or pause row, so two check-ins of one habit never evaluate a half-w
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from datetime import date, timedelta
@@ -38,6 +39,7 @@ from django.utils.translation import ngettext
 from cotask_common.contracts.habits import MAX_PAUSES, STREAK_MILESTONES
 from cotask_common.errors import Conflict, NotFound, ServiceError
 from cotask_common.events.outbox import publish_event
+from cotask_common.openapi import trimmed_text_pattern
 from habits.tracking import evaluation, hot_sql
 from habits.tracking.models import (
     Checkin,
@@ -277,8 +279,16 @@ def _decimal(field: str, value: Any) -> Decimal:
     return number
 
 
+@functools.cache
+def _text_pattern(max_length: int, required: bool) -> re.Pattern[str]:
+    return re.compile(trimmed_text_pattern(max_length, required=required))
+
+
 def _clean_text(field: str, value: Any, *, max_length: int, required: bool = False) -> str:
-    text = str(value or "").strip()
+    """The text trimmed. The document states each text field as `trimmed_text_pattern`, and
+    the written value is checked against that same pattern, so the two cannot disagree."""
+    written = str(value or "")
+    text = written.strip()
     if required and not text:
         raise _field_error(field, _("This field is required."), code="required")
     if len(text) > max_length:
@@ -287,6 +297,10 @@ def _clean_text(field: str, value: Any, *, max_length: int, required: bool = Fal
             ngettext("At most %(max)d character.", "At most %(max)d characters.", max_length)
             % {"max": max_length},
             code="max_length",
+        )
+    if not _text_pattern(max_length, required).fullmatch(written):  # \x1c-\x1f, \x85, \ufeff
+        raise _field_error(
+            field, _("Remove the invisible characters at its start and end."), code="invalid"
         )
     return text
 

@@ -4,10 +4,12 @@ validation of each field (4xx naming it); pauses; and who may do what (the owner
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 from habits.tracking.models import Habit, Pause
 from habits.tracking.tests.conftest import WHO, Cast, days_ago, today
@@ -140,6 +142,35 @@ def test_bad_input_names_the_field(cast: Cast, fields: dict[str, Any], field: st
     assert response.status_code == 400, response.json()
     assert _error_field(response) == field
     assert not Habit.objects.exists()
+
+
+def test_texts_count_once_trimmed_as_the_document_states(cast: Cast) -> None:
+    """The document states each text as the pattern the service checks the written value
+    with (a raw maxLength would refuse what the service accepts once trimmed)."""
+    unit = "u" * 24
+    response = cast.owner.post(
+        URL,
+        {"name": "  Run  ", "kind": "measurable", "target_value": "5", "unit": f"  {unit}\n"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["unit"] == unit
+    habit_id = response.json()["id"]
+    # A character one side counts as space and the other does not is refused at the ends.
+    for written in ("\ufeffkm", "km\x85", "\x1ckm"):
+        response = cast.owner.patch(f"{URL}{habit_id}/", {"unit": written}, format="json")
+        assert response.status_code == 400, written
+        assert response.json()["fields"]["unit"][0]["code"] == "invalid"
+    assert (
+        cast.owner.patch(f"{URL}{habit_id}/", {"unit": "k\x85m"}, format="json").json()["unit"]
+        == "k\x85m"
+    )
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    schema = document["components"]["schemas"]
+    for name, field in (("HabitInputRequest", "unit"), ("CheckinInputRequest", "note")):
+        pattern = re.compile(schema[name]["properties"][field]["pattern"])
+        assert pattern.fullmatch(f"  {unit}\n") and not pattern.fullmatch("\ufeffkm")
+        assert "maxLength" not in schema[name]["properties"][field]
 
 
 def test_a_rule_across_fields_has_its_own_code_and_types_are_strict(cast: Cast) -> None:

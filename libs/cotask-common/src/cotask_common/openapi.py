@@ -46,6 +46,21 @@ NOT_BLANK = r"\S"
 _SPACES = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 SPACE = f"[{_SPACES}]"
 NOT_SPACE = rf"[^{_SPACES}\x1c-\x1f\x85\ufeff]"
+
+
+def trimmed_text_pattern(max_length: int, *, required: bool = False) -> str:
+    """A text of at most `max_length` characters once the whitespace around it is trimmed
+    (and not blank when `required`), as a pattern: a raw `maxLength` would refuse what the
+    service accepts after trimming. The service checks the raw text against this same pattern
+    (`re.fullmatch`), so both refuse the disputed characters at its ends alike."""
+    core = NOT_SPACE
+    if max_length > 1:
+        core += rf"(?:[\s\S]{{0,{max_length - 2}}}{NOT_SPACE})?"
+    if not required:
+        core = f"(?:{core})?"
+    return rf"^{SPACE}*{core}{SPACE}*$"
+
+
 # An address Django's EmailValidator accepts (`format: email` alone admits `a@b.c`, whose
 # one-letter top-level domain Django refuses): a dot-atom, then labels and a TLD of 2 to 63
 # letters (Django refuses digits there).
