@@ -69,6 +69,13 @@ def test_the_document_holds_under_fuzzing(gateway: str, service: str, tmp_path: 
     if EXAMPLES:
         command += ["--max-examples", EXAMPLES]
     if SEED:
+        # The config's deterministic mode ignores a seed (Schemathesis has no flag to turn it
+        # off): the seeded run reads a copy of the config with it off.
+        config = tmp_path / "schemathesis.toml"
+        text = (E2E / "schemathesis.toml").read_text()
+        assert "generation.deterministic = true" in text
+        config.write_text(text.replace("generation.deterministic = true", "", 1))
+        command[command.index("--config-file") + 1] = str(config)
         command += ["--seed", SEED]
     baseline = BASELINES / f"{service}.json"
     if RECORD_BASELINE:
@@ -91,7 +98,8 @@ def test_the_document_holds_under_fuzzing(gateway: str, service: str, tmp_path: 
         f"\n[fuzz] {service}: {figures.get('operations', '?')} operations, "
         f"{figures.get('cases', '?')} cases, {figures.get('failures', '?')} failures "
         f"({figures.get('known', 0)} known ones besides, in e2e/fuzz-baseline/), "
-        f"{figures.get('errors', '?')} errors, {figures.get('seconds', '?')} s"
+        f"{figures.get('errors', '?')} errors, {figures.get('seconds', '?')} s, "
+        f"seed {figures.get('seed') or 'none (deterministic)'}"
     )
     if RECORD_BASELINE:
         print(done.stdout[-20000:])  # what was recorded, for each entry's reason
@@ -114,4 +122,5 @@ def _figures(report: Path) -> dict[str, Any]:
         "known": (data.get("baseline") or {}).get("known", 0),
         "errors": len(data["errors"]),
         "seconds": round(data["running_time"]),
+        "seed": data.get("seed"),
     }
