@@ -95,6 +95,11 @@ AWS_SES_REGION_ENDPOINT = env_str(
 CELERY_BEAT_SCHEDULE.update(  # noqa: F405 - from build_settings
     {
         "notifications-digests": {"task": "notifications.send_digests", "schedule": 300.0},
+        # Chat messages still unread after the person's delay (at least 15 minutes).
+        "notifications-unread-emails": {
+            "task": "notifications.send_unread_emails",
+            "schedule": 60.0,
+        },
         "notifications-cleanup-ws-tickets": {
             "task": "notifications.cleanup_ws_tickets",
             "schedule": 600.0,

@@ -63,10 +63,23 @@ def on_members_changed(event: Event) -> None:
     "social.chat.message_edited",
     "social.chat.message_deleted",
     "social.chat.reaction_changed",
-    "social.chat.read",
 )
 def on_chat_change(event: Event) -> None:
     _frame(event)
+
+
+@event_handler("social.chat.read")
+def on_read(event: Event) -> None:
+    """The frame (a read receipt, the reader's other devices), and the reader's notification
+    of the conversation is read: no email will tell of messages they have seen."""
+    conversation = _frame(event)
+    reader = _uuid(event.data.get("user_id"))
+    if conversation is not None and reader is not None:
+        inbox.conversation_read(
+            user_id=reader,
+            conversation_id=conversation,
+            message_id=_uuid(event.data.get("message_id")),
+        )
 
 
 @event_handler("social.chat.message_created")

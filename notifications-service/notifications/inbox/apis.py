@@ -177,6 +177,7 @@ class PreferencesApi(APIView):
             user_id=request.user.id,
             types=params.get("types"),
             email_frequency=params.get("email_frequency"),
+            chat_email_delay_minutes=params.get("chat_email_delay_minutes"),
         )
         return Response(selectors.preferences_for(user_id=request.user.id))
 

@@ -25,6 +25,7 @@ from notifications.inbox.services import ALL_TYPES, unsubscribe_token
 # recipient's language by `_words`.
 WORDS = {
     "digest": gettext_lazy("Your CoTask digest: %(count)s new"),
+    "unread_chats": gettext_lazy("Unread CoTask messages in %(count)s conversation(s)"),
     "footer": gettext_lazy("You get this email because of your CoTask notification settings."),
     "unsubscribe_type": gettext_lazy("Stop these emails"),
     "unsubscribe_all": gettext_lazy("Stop all CoTask notification emails"),
@@ -104,6 +105,20 @@ def single_email(*, notification: Notification, recipient: Recipient) -> EmailMu
         subject=notification.text,
         items=[notification.text],
         type=notification.type,
+    )
+
+
+def unread_chats_email(
+    *, notifications: list[Notification], recipient: Recipient
+) -> EmailMultiAlternatives:
+    """The one email about chat conversations whose messages wait unread (one line each)."""
+    title = _words(_language(recipient))["unread_chats"] % {"count": len(notifications)}
+    return _message(
+        recipient=recipient,
+        subject=title,
+        heading=title,
+        items=[n.text for n in notifications],
+        type=notifications[0].type,
     )
 
 

@@ -15,6 +15,10 @@ class EmailFrequency(models.TextChoices):
     DAILY = "daily", "daily"
 
 
+# The delays a person may choose for the email about chat messages still unread (minutes).
+CHAT_EMAIL_DELAYS = (15, 60, 240, 1440)
+
+
 class Recipient(models.Model):
     """One row per person who may be notified.
 
@@ -37,6 +41,8 @@ class Recipient(models.Model):
     )
     last_sequence = models.BigIntegerField(default=0)
     last_digest_at = models.DateTimeField(null=True, blank=True)
+    # Minutes chat messages may stay unread before the one email about them (CHAT_EMAIL_DELAYS).
+    chat_email_delay_minutes = models.PositiveIntegerField(default=60)
     # The occurred_at of the newest auth event applied, so an older event never wins.
     source_version = models.DateTimeField(null=True, blank=True)
 
@@ -51,6 +57,7 @@ class Recipient(models.Model):
 class EmailState(models.TextChoices):
     NONE = "none", "not emailed"
     PENDING = "pending", "waiting for the digest"
+    WAITING = "waiting", "waiting until still unread after the person's delay (chat)"
     QUEUED = "queued", "queued for sending"
     SENT = "sent", "sent"
 
@@ -104,6 +111,12 @@ class Notification(models.Model):
                 fields=["email_state", "recipient"],
                 name="notification_digest_idx",
                 condition=models.Q(email_state="pending"),
+            ),
+            # The unread-messages email's beat pass: the few notifications waiting for it.
+            models.Index(
+                fields=["created_at", "recipient"],
+                name="notification_waiting_idx",
+                condition=models.Q(email_state="waiting"),
             ),
         ]
 

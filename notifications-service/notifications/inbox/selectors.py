@@ -112,11 +112,17 @@ def preferences_for(*, user_id: UUID) -> dict[str, Any]:
                 "realtime": row["realtime"],
                 "email": row["email"],
                 "email_always": notification_type.mandatory,
-                "email_digest": notification_type.digest_only,
+                "email_digest": notification_type.digest_only
+                or notification_type.email_when_unread,
             }
         )
     return {
         "email_frequency": recipient.email_frequency if recipient else "immediate",
+        "chat_email_delay_minutes": (
+            recipient.chat_email_delay_minutes
+            if recipient
+            else Recipient._meta.get_field("chat_email_delay_minutes").default
+        ),
         "types": types,
     }
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework import serializers
 
 from cotask_common.openapi import documented
 from cotask_common.views import QueryBooleanField
 from notifications.inbox import selectors
-from notifications.inbox.models import EmailFrequency, Notification
+from notifications.inbox.models import CHAT_EMAIL_DELAYS, EmailFrequency, Notification
 from notifications.inbox.types import TYPES
 
 
@@ -79,6 +80,23 @@ CHANNELS = {
 
 class PreferencesInput(serializers.Serializer):
     email_frequency = serializers.ChoiceField(choices=EmailFrequency.choices, required=False)
+    # An integer of the offered ones (a JSON integer: DRF's ChoiceField would take "60" too).
+    chat_email_delay_minutes = documented(
+        serializers.IntegerField,
+        lambda: {"type": "integer", "enum": list(CHAT_EMAIL_DELAYS)},
+        required=False,
+        help_text="Minutes chat messages may stay unread before one email tells of them "
+        "(`chat_message`'s email channel switches that email off).",
+    )
+
+    def validate_chat_email_delay_minutes(self, value: int) -> int:
+        if value not in CHAT_EMAIL_DELAYS:
+            raise serializers.ValidationError(
+                _("One of: %(delays)s.") % {"delays": ", ".join(map(str, CHAT_EMAIL_DELAYS))},
+                code="invalid_choice",
+            )
+        return value
+
     # validate_types refuses an unknown type, with its own message.
     types = documented(
         serializers.DictField,
@@ -118,6 +136,7 @@ class TypePreferenceOutput(serializers.Serializer):
 
 class PreferencesOutput(serializers.Serializer):
     email_frequency = serializers.ChoiceField(choices=EmailFrequency.choices)
+    chat_email_delay_minutes = serializers.ChoiceField(choices=CHAT_EMAIL_DELAYS)
     types = TypePreferenceOutput(many=True)
 
 

@@ -261,7 +261,12 @@ def notify(
             others=notification.actor_count - 1,
             params=params,
         )
-        if wants_email and notification.email_state != EmailState.PENDING:
+        if wants_email and notification_type.email_when_unread:
+            # Once per notification: after its email, more messages of the same unread group
+            # wait for the person to read them (a read ends the group, and the next one waits).
+            if notification.email_state != EmailState.SENT:
+                notification.email_state = EmailState.WAITING
+        elif wants_email and notification.email_state != EmailState.PENDING:
             digest = (
                 notification_type.digest_only or recipient.email_frequency == EmailFrequency.DAILY
             )
@@ -372,6 +377,39 @@ def mark_all_read(*, user_id: UUID, up_to_sequence: int | None = None) -> int:
     return count
 
 
+def conversation_read(*, user_id: UUID, conversation_id: UUID, message_id: UUID | None) -> int:
+    """social-service says the person read a conversation up to `message_id`: their chat
+    notification of it is read (and no email will tell of it), unless a later message joined
+    it meanwhile (message ids are UUIDv7: they sort by time)."""
+    group_key = f"chat_message:social:conversation:{conversation_id}"
+    with transaction.atomic():
+        unread = Notification.objects.filter(
+            recipient_id=user_id, group_key=group_key, read_at=None
+        )
+        ids = [
+            notification.id
+            for notification in unread
+            if message_id is None or not _later_message(notification, message_id)
+        ]
+        if not ids:
+            return 0
+        now = timezone.now()
+        Notification.objects.filter(id__in=ids, email_state=EmailState.WAITING).update(
+            email_state=EmailState.NONE
+        )
+        Notification.objects.filter(id__in=ids).update(read_at=now, updated_at=now)
+        _push_read(user_id=user_id, ids=[str(i) for i in ids])
+    return len(ids)
+
+
+def _later_message(notification: Notification, read_up_to: UUID) -> bool:
+    try:
+        newest = UUID(str(notification.data.get("message_id")))
+    except ValueError:
+        return False
+    return newest.int > read_up_to.int
+
+
 def delete_notification(*, user_id: UUID, notification_id: UUID) -> None:
     with transaction.atomic():
         notification = _own(user_id=user_id, notification_id=notification_id)
@@ -421,6 +459,7 @@ def update_preferences(
     user_id: UUID,
     types: dict[str, dict[str, bool]] | None = None,
     email_frequency: str | None = None,
+    chat_email_delay_minutes: int | None = None,
 ) -> Recipient:
     unknown = sorted(set(types or {}) - set(TYPES))
     if unknown:
@@ -440,6 +479,9 @@ def update_preferences(
         if email_frequency is not None:
             recipient.email_frequency = email_frequency
             recipient.save(update_fields=["email_frequency"])
+        if chat_email_delay_minutes is not None:
+            recipient.chat_email_delay_minutes = chat_email_delay_minutes
+            recipient.save(update_fields=["chat_email_delay_minutes"])
         for type, channels in (types or {}).items():
             current = selectors.preference_for(recipient=recipient, type=type)
             current.update({k: bool(v) for k, v in channels.items() if k in CHANNELS})

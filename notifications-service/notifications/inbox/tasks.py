@@ -11,7 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.inbox import emails, services
-from notifications.inbox.models import EmailFrequency, EmailState, Notification, Recipient
+from notifications.inbox.models import (
+    CHAT_EMAIL_DELAYS,
+    EmailFrequency,
+    EmailState,
+    Notification,
+    Recipient,
+)
 
 logger = logging.getLogger("cotask.notifications")
 
@@ -91,6 +97,38 @@ def send_digests() -> int:
     return sent
 
 
+@shared_task(name="notifications.send_unread_emails")
+def send_unread_emails() -> int:
+    """One email per person whose chat notifications (`email_when_unread` types) have waited
+    unread for longer than the delay they chose, telling of every such conversation; each
+    notification is emailed once. Read ones, and those of people who may not be emailed, are
+    dropped from the wait."""
+    now = timezone.now()
+    shortest = timedelta(minutes=min(CHAT_EMAIL_DELAYS))
+    waiting = Notification.objects.filter(
+        email_state=EmailState.WAITING, created_at__lte=now - shortest
+    )
+    sent = 0
+    for recipient_id in list(waiting.values_list("recipient_id", flat=True).distinct()):
+        with transaction.atomic():
+            recipient = Recipient.objects.select_for_update().get(id=recipient_id)
+            mine = Notification.objects.filter(recipient=recipient, email_state=EmailState.WAITING)
+            mine.exclude(read_at=None).update(email_state=EmailState.NONE)
+            if not services.can_email(recipient):
+                mine.update(email_state=EmailState.NONE)
+                continue
+            items = list(mine.filter(read_at=None).order_by("sequence")[:DIGEST_MAX_ITEMS])
+            delay = timedelta(minutes=recipient.chat_email_delay_minutes)
+            if not items or min(n.created_at for n in items) > now - delay:
+                continue
+            emails.unread_chats_email(notifications=items, recipient=recipient).send()
+            Notification.objects.filter(id__in=[n.id for n in items]).update(
+                email_state=EmailState.SENT
+            )
+            sent += 1
+    return sent
+
+
 @shared_task(name="notifications.cleanup_ws_tickets")
 def cleanup_ws_tickets() -> int:
     return services.cleanup_ws_tickets()
@@ -101,4 +139,10 @@ def cleanup_deliveries() -> int:
     return services.cleanup_deliveries()
 
 
-__all__ = ["cleanup_deliveries", "cleanup_ws_tickets", "send_digests", "send_notification_email"]
+__all__ = [
+    "cleanup_deliveries",
+    "cleanup_ws_tickets",
+    "send_digests",
+    "send_notification_email",
+    "send_unread_emails",
+]

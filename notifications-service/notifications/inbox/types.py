@@ -41,6 +41,9 @@ class NotificationType:
     groupable: bool = False
     # Emailed in a digest even when the user chose immediate emails (new posts).
     digest_only: bool = False
+    # Emailed only while still unread after the person's chosen delay, once per notification
+    # (chat: one email about the conversations whose messages wait; `tasks.send_unread_emails`).
+    email_when_unread: bool = False
     # Critical account messages: emailed regardless of preferences but the frequency "off".
     mandatory: bool = False
     # Shown in the preferences (gettext_lazy: in the reader's language).
@@ -352,13 +355,14 @@ TASK_OVERDUE = register_type(
 )
 # Chat (social-service): a member without an open socket hears of new messages, one notification
 # per conversation while unread (grouped by who wrote); none for a muted conversation. Emailed
-# only as the later digest of unread messages, not one by one.
+# only when still unread after the person's delay (`chat_email_delay_minutes`), in one email
+# about every such conversation, never one by one; reading the conversation clears it.
 CHAT_MESSAGE = register_type(
     NotificationType(
         key="chat_message",
         description=gettext_lazy("A new chat message while you were away."),
         groupable=True,
-        email=False,
+        email_when_unread=True,
         single=gettext_lazy("New message from %(actor)s"),
         grouped=ngettext_lazy(
             "New messages from %(actor)s and %(others)d other",

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.utils import timezone
 
 from config.asgi import application
 from cotask_common.events.testing import example_event
+from cotask_common.ids import uuid7
 from notifications.chat.models import ChatFrame
-from notifications.inbox import services
-from notifications.inbox.models import Notification
+from notifications.inbox import services, tasks
+from notifications.inbox.models import EmailState, Notification
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,7 +84,7 @@ def message(
         attachment_ids=[],
         mention_ids=[],
         conversation_name="",
-        message_id=str(uuid.uuid4()),
+        message_id=str(uuid7()),  # as social's: they sort by time
         **kw,
     )
 
@@ -276,3 +279,76 @@ def test_one_group_message_gives_each_member_their_own_cursor_and_outsiders_noth
             await socket.disconnect()
 
     async_to_sync(scenario)()
+
+
+def _waited(person: Any, minutes: int) -> None:
+    """As if the person's chat notifications had waited `minutes` since their first message."""
+    Notification.objects.filter(recipient_id=person.id, type="chat_message").update(
+        created_at=timezone.now() - timedelta(minutes=minutes)
+    )
+
+
+def _read(deliver: Any, conversation: str, reader: Any, up_to: Any) -> None:
+    """social-service's read event: `reader` read `conversation` up to the message `up_to`."""
+    chat_event(
+        deliver,
+        "read",
+        conversation,
+        [reader],
+        user_id=str(reader.id),
+        message_id=up_to.data["message_id"],
+    )
+
+
+def test_unread_messages_are_emailed_once_after_the_persons_delay(
+    announce: Any, deliver: Any, mailoutbox: Any
+) -> None:
+    ada, bob = announce(), announce(language="uk")
+    services.update_preferences(user_id=bob.id, chat_email_delay_minutes=15)
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    for conversation in (first, second):
+        joined(deliver, conversation, [ada, bob])
+        for text in ("one", "two"):
+            message(deliver, conversation, [ada, bob], ada, text, recipient_ids=[str(bob.id)])
+    assert tasks.send_unread_emails() == 0  # not unread for 15 minutes yet
+    _waited(bob, 14)
+    assert tasks.send_unread_emails() == 0 and mailoutbox == []
+    _waited(bob, 16)
+    assert tasks.send_unread_emails() == 1
+    [email] = mailoutbox
+    assert email.to == [f"{bob.username}@example.com"]
+    assert email.subject == "Непрочитані повідомлення CoTask у розмовах: 2"
+    assert email.body.count(ada.username) == 2  # one line per conversation
+    # Once: more messages in the still unread conversation, and later passes, email nothing.
+    message(deliver, first, [ada, bob], ada, "three", recipient_ids=[str(bob.id)])
+    _waited(bob, 60)
+    assert tasks.send_unread_emails() == 0 and len(mailoutbox) == 1
+    assert not Notification.objects.filter(email_state=EmailState.WAITING).exists()
+
+
+def test_a_conversation_read_before_the_delay_is_never_emailed(
+    announce: Any, deliver: Any, mailoutbox: Any
+) -> None:
+    ada, bob, cat = announce(), announce(), announce()
+    services.update_preferences(user_id=cat.id, types={"chat_message": {"email": False}})
+    conversation = str(uuid.uuid4())
+    members = [ada, bob, cat]
+    joined(deliver, conversation, members)
+    offline = {"recipient_ids": [str(bob.id), str(cat.id)]}
+    one = message(deliver, conversation, members, ada, "one", **offline)
+    two = message(deliver, conversation, members, ada, "two", **offline)
+    [waiting] = Notification.objects.filter(recipient_id=bob.id, type="chat_message")
+    # Read up to the first message only: the second is still unread.
+    _read(deliver, conversation, bob, one)
+    waiting.refresh_from_db()
+    assert waiting.read_at is None and waiting.email_state == EmailState.WAITING
+    # Read up to the newest: the notification is read, and no email will tell of it.
+    _read(deliver, conversation, bob, two)
+    waiting.refresh_from_db()
+    assert waiting.read_at is not None and waiting.email_state == EmailState.NONE
+    # Cat switched the email off: her notification never waited for one.
+    cats = Notification.objects.get(recipient_id=cat.id, type="chat_message")
+    assert cats.read_at is None and cats.email_state == EmailState.NONE
+    _waited(bob, 24 * 60)
+    _waited(cat, 24 * 60)
+    assert tasks.send_unread_emails() == 0 and mailoutbox == []

@@ -196,6 +196,21 @@ def test_preferences_are_per_user_and_validated(client_for, alice, bob):
     assert bad.status_code == 400 and "types" in bad.json()["fields"]
 
 
+def test_the_unread_chat_email_delay_is_chosen_from_the_offered_ones(client_for, alice, bob):
+    client = client_for(alice)
+    body = client.get(PREFS).json()
+    assert body["chat_email_delay_minutes"] == 60
+    chat = next(t for t in body["types"] if t["type"] == "chat_message")
+    assert (chat["email"], chat["email_digest"]) == (True, True)  # never one by one
+    response = client.patch(PREFS, {"chat_email_delay_minutes": 240}, format="json")
+    assert response.status_code == 200 and response.json()["chat_email_delay_minutes"] == 240
+    assert client_for(bob).get(PREFS).json()["chat_email_delay_minutes"] == 60
+    for wrong in (7, "60", None, 0):
+        bad = client.patch(PREFS, {"chat_email_delay_minutes": wrong}, format="json")
+        assert bad.status_code == 400 and "chat_email_delay_minutes" in bad.json()["fields"]
+    assert client.get(PREFS).json()["chat_email_delay_minutes"] == 240
+
+
 def test_page_alerts_put_list_delete(client_for, alice, bob, follow):
     page = uuid.uuid4()
     follow(alice, page, page_name="Study group")

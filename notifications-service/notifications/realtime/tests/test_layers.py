@@ -79,7 +79,7 @@ def test_connections_that_died_idle_are_replaced_not_failed():
     async def scenario() -> None:
         channels = [await layer.new_channel() for _ in range(6)]
         await asyncio.gather(*(layer.group_add("everyone", channel) for channel in channels))
-        admin = Redis.from_url(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0])
+        admin = Redis.from_url(layer.hosts[0]["address"])  # another client of that server
         try:
             ours = [c["id"] for c in await admin.client_list() if c.get("name") == name]
             assert ours, "the layer's connections carry its client name"

@@ -671,7 +671,15 @@ class ChatReactionChanged(ChatData):
     added: bool
 
 
-@declare("social.chat.read", key=CHAT_KEY, consumers=CHAT_LIVE)
+@declare(
+    "social.chat.read",
+    key=CHAT_KEY,
+    consumers={
+        "notifications": f"{CHAT_LIVE['notifications']}; marks the reader's `chat_message` "
+        "notification of the conversation read when no later message joined it (so no "
+        "unread-messages email tells of it)"
+    },
+)
 class ChatRead(ChatData):
     """A member marked the conversation read up to a message. `member_ids`: in a direct
     conversation both people (the read receipt), otherwise the reader only (their other
