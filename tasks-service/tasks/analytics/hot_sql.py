@@ -182,8 +182,15 @@ def _statement(*, one_room: bool, people: bool, stamped: bool) -> str:
         f" AS {column}"
         for column in running
     )
+    early_sums = ", ".join(
+        f"sum({column}) FILTER (WHERE day >= %(month)s AND day < %(start)s) AS {column}"
+        for column in running
+    )
+    base_columns = ", ".join(
+        f"(m.{column} + coalesce(p.{column}, 0))::bigint AS {column}" for column in running
+    )
     carried = ", ".join(
-        f"(m.{column} + coalesce(sum(ds.{column}) OVER run, 0))::bigint AS {column}"
+        f"(b.{column} + coalesce(sum(ds.{column}) OVER run, 0))::bigint AS {column}"
         for column in running
     )
     # A day as `pages.render` writes it (compact, in `selectors._figures`' order): the
@@ -258,47 +265,45 @@ def _statement(*, one_room: bool, people: bool, stamped: bool) -> str:
           ON {mo("user_id")} = w.user_id AND {in_scope["mo"]}
          AND {mo("month")} < %(months_to)s
         GROUP BY w.user_id
-    ), series AS (
-        -- Every day from the start's month's first to the end, the running counts carried.
-        SELECT m.user_id, g.day,
-               coalesce(ds.created, 0) AS created, coalesce(ds.completed, 0) AS completed,
-               coalesce(ds.s_pending, 0) + coalesce(ds.s_in_progress, 0) AS opened,
-               {carried}
-        FROM months m
-        CROSS JOIN (
-            SELECT generate_series(%(month)s::date, %(end)s::date, interval '1 day')::date AS day
-        ) g
-        LEFT JOIN days ds ON ds.user_id = m.user_id AND ds.day = g.day
-        WINDOW run AS (PARTITION BY m.user_id ORDER BY g.day ROWS UNBOUNDED PRECEDING)
-    ), shaped AS (
-        SELECT user_id,
-               '[' || string_agg({day}, ',' ORDER BY day) FILTER (WHERE day >= %(start)s)
-                   || ']' AS days,
-               sum(created) FILTER (WHERE day >= %(start)s)::bigint AS created,
-               sum(completed) FILTER (WHERE day >= %(start)s)::bigint AS completed,
-               -- Open at the start: open at the first day's end, less that day's change.
-               sum(s_pending + s_in_progress - opened)
-                   FILTER (WHERE day = %(start)s)::bigint AS open_at_start
-        FROM series GROUP BY user_id
     ), per_person AS (
-        -- The period's lead times (joined by commas: Python sums them, which costs it less
-        -- than expanding and grouping them costs PostgreSQL), the due days before today.
-        SELECT user_id, string_agg(lead, ',') AS lead,
+        -- The running counts' changes from the start's month's first day to the start, the
+        -- period's lead times (joined by commas: Python sums them, which costs it less than
+        -- expanding and grouping them costs PostgreSQL), the due days before today.
+        SELECT user_id, {early_sums}, string_agg(lead, ',') AS lead,
                sum(due) FILTER (WHERE day >= %(this_month)s AND day < %(today)s) AS due
         FROM days GROUP BY user_id
+    ), base AS (
+        -- A row per wanted person: the running counts at the start, "overdue now" but today's.
+        SELECT m.user_id, {base_columns}, p.lead, m.due + coalesce(p.due, 0) AS due
+        FROM months m LEFT JOIN per_person p ON p.user_id = m.user_id
+    ), series AS (
+        -- Every day of the period, the running counts carried.
+        SELECT b.user_id, g.day,
+               coalesce(ds.created, 0) AS created, coalesce(ds.completed, 0) AS completed,
+               {carried}
+        FROM base b
+        CROSS JOIN (
+            SELECT generate_series(%(start)s::date, %(end)s::date, interval '1 day')::date AS day
+        ) g
+        LEFT JOIN days ds ON ds.user_id = b.user_id AND ds.day = g.day
+        WINDOW run AS (PARTITION BY b.user_id ORDER BY g.day ROWS UNBOUNDED PRECEDING)
+    ), shaped AS (
+        SELECT user_id, '[' || string_agg({day}, ',' ORDER BY day) || ']' AS days,
+               sum(created)::bigint AS created, sum(completed)::bigint AS completed
+        FROM series GROUP BY user_id
     ), now_open AS (
         SELECT {c("user_id")} AS user_id, {open_now}
         FROM {c.table} c
         WHERE {in_scope["c"]} AND {c("metric")} IN ({priorities})
         GROUP BY {c("user_id")}{late_counts}
     )
-    SELECT w.user_id, s.days, s.created, s.completed, s.open_at_start, p.lead,
+    SELECT w.user_id, s.days, s.created, s.completed,
+           (b.s_pending + b.s_in_progress)::bigint, b.lead,
            {open_columns},
-           (m.due + coalesce(p.due, 0) + coalesce(lc.n, 0))::bigint{stamp}
+           (b.due + coalesce(lc.n, 0))::bigint{stamp}
     FROM wanted w
     JOIN shaped s ON s.user_id = w.user_id
-    JOIN months m ON m.user_id = w.user_id
-    LEFT JOIN per_person p ON p.user_id = w.user_id
+    JOIN base b ON b.user_id = w.user_id
     LEFT JOIN now_open o ON o.user_id = w.user_id
     LEFT JOIN late_counts lc ON lc.user_id = w.user_id
     """
