@@ -131,9 +131,9 @@ def decode(row: Row, *, raw: bool = False) -> tuple[UUID, dict[str, Any]]:
 
 
 def _lead(days: str | None) -> dict[int, int]:
-    """The histogram of the days' lead times (`{"<bucket>": n},…` as the statement joins them)."""
+    """The histogram of the days' lead times (`{"<bucket>": n},…` as the statement joins them;
+    a month of 20 members' days is some 5,000 buckets: read by orjson)."""
     buckets: dict[str, int] = defaultdict(int)
-    # orjson: a month of 20 members' days is some 5,000 buckets to read and sum.
     for day in orjson.loads(f"[{days}]") if days else ():
         for bucket, n in day.items():
             buckets[bucket] += n
@@ -157,15 +157,13 @@ def _statement(*, one_room: bool, people: bool, stamped: bool) -> str:
         for alias, cols in (("d", d), ("mo", mo), ("c", c))
     }
     in_period = f"{d('day')} >= %(start)s AND {d('day')} <= %(end)s"
+    lead_text = f"{d('lead_times')}::text"
     if one_room:
         # (room, person, day) is unique: a person's day is one row.
         day_columns = ", ".join(
             f"{d(column)} AS {column}" for column in ("created", "completed", *running, "due")
         )
-        lead = (
-            f"CASE WHEN {in_period} AND {d('lead_times')} <> '{{}}'::jsonb"
-            f" THEN {d('lead_times')}::text END"
-        )
+        lead = f"CASE WHEN {in_period} AND {d('lead_times')} <> '{{}}'::jsonb THEN {lead_text} END"
         group = ""
     else:
         day_columns = ", ".join(
@@ -173,7 +171,7 @@ def _statement(*, one_room: bool, people: bool, stamped: bool) -> str:
             for column in ("created", "completed", *running, "due")
         )
         lead = (
-            f"string_agg({d('lead_times')}::text, ',')"
+            f"string_agg({lead_text}, ',')"
             f" FILTER (WHERE {in_period} AND {d('lead_times')} <> '{{}}'::jsonb)"
         )
         group = f"GROUP BY {d('user_id')}, {d('day')}"
@@ -297,13 +295,12 @@ def _statement(*, one_room: bool, people: bool, stamped: bool) -> str:
         WHERE {in_scope["c"]} AND {c("metric")} IN ({priorities})
         GROUP BY {c("user_id")}{late_counts}
     )
-    SELECT w.user_id, s.days, s.created, s.completed,
+    SELECT b.user_id, s.days, s.created, s.completed,
            (b.s_pending + b.s_in_progress)::bigint, b.lead,
            {open_columns},
            (b.due + coalesce(lc.n, 0))::bigint{stamp}
-    FROM wanted w
-    JOIN shaped s ON s.user_id = w.user_id
-    JOIN base b ON b.user_id = w.user_id
-    LEFT JOIN now_open o ON o.user_id = w.user_id
-    LEFT JOIN late_counts lc ON lc.user_id = w.user_id
+    FROM base b
+    JOIN shaped s ON s.user_id = b.user_id
+    LEFT JOIN now_open o ON o.user_id = b.user_id
+    LEFT JOIN late_counts lc ON lc.user_id = b.user_id
     """
