@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from cotask_common.errors import ServiceError
 from cotask_common.localtime import zone_named
 from tasks.analytics import hot_sql
-from tasks.analytics.figures import PRIORITIES, RUNNING, STATUSES, quantile
+from tasks.analytics.figures import PRIORITIES, RUNNING, STATUSES, quantiles
 from tasks.analytics.models import ROOM, CurrentCount, DayTotals, MonthTotals, TaskFact
 from tasks.analytics.services import DAY_COLUMNS, MONTH_COLUMNS, column_of
 from tasks.rooms.access import membership_in
@@ -124,6 +124,7 @@ def _shape(
 ) -> dict[str, Any]:  # fmt: skip
     """The figures' JSON from a scope's series of days and totals (both reads end here)."""
     available = open_at_start + created
+    median, p90 = quantiles(lead, (0.5, 0.9))
     return {
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),
@@ -132,8 +133,8 @@ def _shape(
         "completion_rate": round(completed / available, 4) if available else None,
         "lead_time": {
             "count": sum(lead.values()),
-            "median_seconds": quantile(lead, 0.5),
-            "p90_seconds": quantile(lead, 0.9),
+            "median_seconds": median,
+            "p90_seconds": p90,
         },
         "now": {
             "open": sum(by_priority.values()),
