@@ -15,9 +15,11 @@ today into a past day. An answer computed at `at` is therefore stored with the m
 being exact (`fresh_until`: the next open deadline at or after `at`, or the next UTC midnight)
 and served only before then.
 
-A cold read stores its answer only when the version read after computing it is still the one
-of the key (a write committed in between could have been read half-way): figures stored under
-a version are exactly that version's.
+A cold read stores its answer only when the version read with or after the figures is still
+the one of the key (a write committed in between could have been read half-way): figures stored
+under a version are exactly that version's. On PostgreSQL the statement reads the version in
+its own snapshot (`hot_sql.Stamp`); the ORM twin's several queries are followed by one more.
+The permission check reads the version in the same query.
 """
 
 from __future__ import annotations

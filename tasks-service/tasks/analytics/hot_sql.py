@@ -6,8 +6,11 @@ twin fetched every daily, monthly and current row of the scope into Python (17,0
 room's 20 members over 30 days, a year's days for a room), building a UUID and a date per row,
 and summed, carried and shaped them there: 15 to 40 ms of CPU per read, while PostgreSQL spent
 2 to 5 ms. Here PostgreSQL sums
-the rows, carries the running counts with a window, and builds each person's series of days as
-JSON; Python parses that one text and shapes the totals. PostgreSQL only (`enabled()`); SQLite,
+the rows, carries the running counts with a window, and writes each person's series of days as
+the JSON text `pages.render` would write (the cached answers splice it in as it is, the other
+reads parse it); Python shapes the totals. With `stamp_room` it also reads that room's figures
+version and next open deadline in the same snapshot (`answers`). PostgreSQL only
+(`enabled()`); SQLite,
 the embedded default, runs the twin. `tasks/analytics/tests/test_hot_sql.py` runs both on the
 same data and requires the same figures. Only the models' own quoted table and column names and
 the metric names of `figures` (code constants) are interpolated; every value is a parameter.

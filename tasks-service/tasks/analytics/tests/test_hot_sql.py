@@ -93,11 +93,12 @@ def _spliced_as_rendered(room: Any, period: Period) -> None:
     stamp = hot_sql.Stamp(
         version.first() or 0, answers.fresh_until(rooms=[room], at=timezone.now())
     )
-    members = selectors.room_members(room=room)
-    for read, kwargs in (
+    members: dict[str, Any] = {"members": selectors.room_members(room=room)}
+    reads: list[tuple[Any, dict[str, Any]]] = [
         (selectors.room_answer, {}),
-        (selectors.members_answer, {"members": members}),
-    ):
+        (selectors.members_answer, members),
+    ]
+    for read, kwargs in reads:
         text, text_stamp = read(room=room, period=period, raw=True, **kwargs)
         parsed, parsed_stamp = read(room=room, period=period, **kwargs)
         days = text["days"] if "days" in text else text["members"][0]["days"]
