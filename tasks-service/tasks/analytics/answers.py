@@ -15,15 +15,18 @@ today into a past day. An answer computed at `at` is therefore stored with the m
 being exact (`fresh_until`: the next open deadline at or after `at`, or the next UTC midnight)
 and served only before then.
 
-A cold read stores its answer only when the version read after computing it is still the one
-of the key (a write committed in between could have been read half-way): figures stored under
-a version are exactly that version's.
+A cold read stores its answer only when the version read with or after the figures is still
+the one of the key (a write committed in between could have been read half-way): figures stored
+under a version are exactly that version's. On PostgreSQL the statement reads the version in
+its own snapshot (`hot_sql.Stamp`); the ORM twin's several queries are followed by one more.
+The permission check reads the version in the same query.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -31,15 +34,16 @@ from uuid import UUID
 
 from django.core.cache import cache
 from django.db.models import Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.utils import timezone
 
 from cotask_common import outages
-from tasks.analytics import selectors
+from tasks.analytics import hot_sql, selectors
 from tasks.analytics.models import FiguresVersion, TaskFact
 from tasks.planning import pages
-from tasks.rooms.access import membership_in
-from tasks.rooms.models import RoomRole
+from tasks.rooms.access import RoomNotFound, RoomRoleRequired, has_role
+from tasks.rooms.models import Membership, RoomRole
 
 logger = logging.getLogger("cotask.outages")
 
@@ -47,13 +51,6 @@ logger = logging.getLogger("cotask.outages")
 ANSWER_SECONDS = 600
 HEADER = pages.HEADER  # hit | miss | off
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def version_of(room: UUID) -> int:
-    """The room's figures version (0 before its first write)."""
-    return (
-        FiguresVersion.objects.filter(room_id=room).values_list("version", flat=True).first() or 0
-    )
 
 
 def _next_deadline(rooms: Collection[UUID], at: datetime, midnight: datetime) -> Any:
@@ -91,14 +88,38 @@ def _version_and_fresh_until(room: UUID, at: datetime) -> tuple[int, datetime]:
     return row[0], row[1] or midnight
 
 
+def _room_id(room_id: Any) -> UUID:
+    try:
+        return room_id if isinstance(room_id, UUID) else UUID(str(room_id))
+    except ValueError:
+        raise RoomNotFound() from None
+
+
+def _versioned(rows: Any, room: UUID) -> Any:
+    # The room's figures version beside each row, in the same query (0 before its first
+    # write): a read asks the database once for the permission and the version.
+    version = FiguresVersion.objects.filter(room_id=room).values("version")[:1]
+    return rows.annotate(figures_version=Coalesce(Subquery(version), 0))
+
+
 def room(*, request: Any, room_id: Any, period: selectors.Period) -> HttpResponse:
-    """`GET …/analytics/rooms/{id}/`: any member; others the 404 of a missing room."""
-    the_room = membership_in(user=request.user, room_id=room_id).room_id
-    version = version_of(the_room)
+    """`GET …/analytics/rooms/{id}/`: any member; others the 404 of a missing room (the rule
+    of `membership_in`, read with the version)."""
+    the_room = _room_id(room_id)
+    row = (
+        _versioned(Membership.objects.filter(room_id=the_room, user_id=request.user.id), the_room)
+        .values_list("role", "figures_version")
+        .first()
+    )
+    if row is None:
+        raise RoomNotFound()
+    if not has_role(row[0], RoomRole.VIEWER):
+        raise RoomRoleRequired(RoomRole.VIEWER)
+    version = row[1]
     key = pages.page_key("analytics-room", versions=[(the_room, version)], request=request)
     return _cached(
         key,
-        lambda: selectors.room_answer(room=the_room, period=period),
+        lambda: selectors.room_answer(room=the_room, period=period, raw=True),
         room=the_room,
         version=version,
     )
@@ -106,10 +127,21 @@ def room(*, request: Any, room_id: Any, period: selectors.Period) -> HttpRespons
 
 def members(*, request: Any, room_id: Any, period: selectors.Period) -> HttpResponse:
     """`GET …/analytics/rooms/{id}/members/`: admins and the owner (a member below: 403, a
-    non-member: 404)."""
-    the_room = membership_in(user=request.user, room_id=room_id, at_least=RoomRole.ADMIN).room_id
-    version = version_of(the_room)
-    listed = selectors.room_members(room=the_room)
+    non-member: 404). The reader's own membership is one of the rows listed: one query for
+    the permission, the members and the version."""
+    the_room = _room_id(room_id)
+    rows = list(
+        _versioned(selectors.room_members_rows(room=the_room), the_room).values_list(
+            "user_id", "user__username", "role", "figures_version"
+        )
+    )
+    mine = next((role for member_id, _, role, _v in rows if member_id == request.user.id), None)
+    if mine is None:
+        raise RoomNotFound()
+    if not has_role(mine, RoomRole.ADMIN):
+        raise RoomRoleRequired(RoomRole.ADMIN)
+    version = rows[0][3]
+    listed = [(member_id, name, role) for member_id, name, role, _v in rows]
     # Who is listed, by what name and role, is part of the answer, and changes with no write
     # of the figures.
     digest = hashlib.blake2b(digest_size=16)
@@ -123,13 +155,19 @@ def members(*, request: Any, room_id: Any, period: selectors.Period) -> HttpResp
     )
     return _cached(
         key,
-        lambda: selectors.members_answer(room=the_room, members=listed, period=period),
+        lambda: selectors.members_answer(room=the_room, members=listed, period=period, raw=True),
         room=the_room,
         version=version,
     )
 
 
-def _cached(key: str, build: Callable[[], Any], *, room: UUID, version: int) -> HttpResponse:
+def _cached(
+    key: str,
+    build: Callable[[], tuple[Any, hot_sql.Stamp | None]],
+    *,
+    room: UUID,
+    version: int,
+) -> HttpResponse:
     """The answer under `key` while still exact, else `build()`'s rendered and stored."""
     local = pages._local()  # this process's copies (None with LocMemCache)
     entry = local.get(key) if local is not None else None
@@ -141,7 +179,7 @@ def _cached(key: str, build: Callable[[], Any], *, room: UUID, version: int) -> 
             if outages.unavailable_dependency(exc) != outages.REDIS:
                 raise
             logger.warning("redis unavailable: %s; %s read without the cache", exc, key[:40])
-            return _response(pages.render(build()), "off")
+            return _response(render(build()[0]), "off")
         if entry is not None and local is not None:
             local.put(key, entry)
     if entry is not None:
@@ -149,13 +187,59 @@ def _cached(key: str, build: Callable[[], Any], *, room: UUID, version: int) -> 
         if _micros(timezone.now()) < int(until):
             return _response(body, "hit")
     at = timezone.now()
-    body = pages.render(build())
-    now_version, until = _version_and_fresh_until(room, at)
+    answer, stamp = build()
+    body = render(answer)
+    # The statement read the version and the next deadline in the figures' own snapshot; the
+    # ORM twin's several queries did not, so the version is read again after them.
+    now_version, until = (
+        (stamp.version, stamp.fresh_until)
+        if stamp is not None
+        else _version_and_fresh_until(room, at)
+    )
     if now_version != version:  # a write committed meanwhile: maybe read half-way
         return _response(body, "miss")
     entry = f"{_micros(until)}\n".encode() + body
     pages.store(key, entry, seconds=ANSWER_SECONDS, local=local)
     return _response(body, "miss")
+
+
+def render(data: Any) -> bytes:
+    """`pages.render(data)`, byte for byte, where the series of days the statement wrote as
+    JSON text (`hot_sql.DaysJSON`, a dict's value or in the dicts of a list) are spliced in as
+    they are: a year's 366 days are neither parsed nor written again in Python. One render
+    with a marker in each text's place (a random one: no person's text can be it), then the
+    texts put in the markers' places, in order."""
+    texts: list[str] = []
+    marker = f"\x00{secrets.token_hex(8)}"
+    body = pages.render(_marked(data, marker, texts))
+    if not texts:
+        return body
+    parts = body.split(pages.render(marker))
+    if len(parts) != len(texts) + 1:  # pragma: no cover - the marker is random
+        raise RuntimeError("a marker of the answer's days was not found once each")
+    out = [parts[0]]
+    for text, part in zip(texts, parts[1:], strict=True):
+        out += (text.encode(), part)
+    return b"".join(out)
+
+
+def _marked(value: Any, marker: str, texts: list[str]) -> Any:
+    # Dicts are copied with the marker for each text; a list is looked into only when its
+    # first item is a dict holding a text (the members), so a parsed series of days (the
+    # ORM twin's) is not walked.
+    if isinstance(value, hot_sql.DaysJSON):
+        texts.append(value)
+        return marker
+    if isinstance(value, dict):
+        return {name: _marked(item, marker, texts) for name, item in value.items()}
+    if (
+        isinstance(value, list)
+        and value
+        and isinstance(value[0], dict)
+        and any(isinstance(item, hot_sql.DaysJSON) for item in value[0].values())
+    ):
+        return [_marked(item, marker, texts) for item in value]
+    return value
 
 
 def _micros(moment: datetime) -> int:

@@ -64,16 +64,24 @@ def bucket_upper(bucket: int) -> float:
 
 def quantile(buckets: dict[int, int], q: float) -> float | None:
     """The nearest-rank quantile `q` of a histogram, as its bucket's upper end (seconds)."""
+    return quantiles(buckets, (q,))[0]
+
+
+def quantiles(buckets: dict[int, int], qs: tuple[float, ...]) -> list[float | None]:
+    """`quantile` of each of `qs` (ascending), the buckets sorted and walked once."""
     total = sum(buckets.values())
     if total <= 0:
-        return None
-    rank = max(1, math.ceil(q * total))
+        return [None] * len(qs)
+    ranks = [max(1, math.ceil(q * total)) for q in qs]
+    found: list[float | None] = []
     seen = 0
     for bucket in sorted(buckets):
         seen += buckets[bucket]
-        if seen >= rank:
-            return round(bucket_upper(bucket), 1)
-    return None  # pragma: no cover - the ranks add up to total
+        while len(found) < len(ranks) and seen >= ranks[len(found)]:
+            found.append(round(bucket_upper(bucket), 1))
+        if len(found) == len(ranks):
+            return found
+    return found + [None] * (len(ranks) - len(found))  # pragma: no cover - ranks <= total
 
 
 @dataclass

@@ -22,14 +22,14 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cotask_common.errors import ServiceError
 from cotask_common.localtime import zone_named
 from tasks.analytics import hot_sql
-from tasks.analytics.figures import PRIORITIES, RUNNING, STATUSES, quantile
+from tasks.analytics.figures import PRIORITIES, RUNNING, STATUSES, quantiles
 from tasks.analytics.models import ROOM, CurrentCount, DayTotals, MonthTotals, TaskFact
 from tasks.analytics.services import DAY_COLUMNS, MONTH_COLUMNS, column_of
 from tasks.rooms.access import membership_in
@@ -124,6 +124,7 @@ def _shape(
 ) -> dict[str, Any]:  # fmt: skip
     """The figures' JSON from a scope's series of days and totals (both reads end here)."""
     available = open_at_start + created
+    median, p90 = quantiles(lead, (0.5, 0.9))
     return {
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),
@@ -132,8 +133,8 @@ def _shape(
         "completion_rate": round(completed / available, 4) if available else None,
         "lead_time": {
             "count": sum(lead.values()),
-            "median_seconds": quantile(lead, 0.5),
-            "p90_seconds": quantile(lead, 0.9),
+            "median_seconds": median,
+            "p90_seconds": p90,
         },
         "now": {
             "open": sum(by_priority.values()),
@@ -144,17 +145,25 @@ def _shape(
     }
 
 
-def _read(*, rooms: set[UUID], users: set[UUID], period: Period) -> dict[UUID, dict[str, Any]]:
+def _read(
+    *, rooms: set[UUID], users: set[UUID], period: Period, raw: bool = False,
+    stamp_room: UUID | None = None,
+) -> tuple[dict[UUID, dict[str, Any]], hot_sql.Stamp | None]:  # fmt: skip
     """The figures of each person (`user_id`; ROOM: the whole room) in `users`, summed over
     `rooms`: one statement on PostgreSQL (`hot_sql`), else its ORM twin. A person missing from
-    the answer has no rows: their figures are all zeros."""
+    the answer has no rows: their figures are all zeros. On PostgreSQL, `raw` leaves each
+    series of days as the statement's JSON text (`hot_sql.DaysJSON`), and `stamp_room` has the
+    statement read that room's version and next deadline with the figures (None otherwise)."""
     if not hot_sql.enabled():
-        return _read_orm(rooms=rooms, users=users, period=period)
+        return _read_orm(rooms=rooms, users=users, period=period), None
     out = {}
-    for row in hot_sql.figure_rows(rooms=rooms, users=users, period=period):
-        user_id, values = hot_sql.decode(row)
+    rows, stamp = hot_sql.figure_rows(
+        rooms=rooms, users=users, period=period, stamp_room=stamp_room
+    )
+    for row in rows:
+        user_id, values = hot_sql.decode(row, raw=raw)
         out[user_id] = _shape(**values, period=period)
-    return out
+    return out, stamp
 
 
 def _read_orm(
@@ -241,15 +250,19 @@ def room_figures(*, user: Any, room_id: Any, period: Period) -> dict[str, Any]:
     """The room's figures; any member (viewer and up) may read them, others get the 404 a
     missing room gets."""
     membership = membership_in(user=user, room_id=room_id)
-    return room_answer(room=membership.room_id, period=period)
+    return room_answer(room=membership.room_id, period=period)[0]
 
 
-def room_answer(*, room: UUID, period: Period) -> dict[str, Any]:
-    """The room read's answer, the permission checked."""
-    figures = _read(rooms={room}, users={ROOM}, period=period).get(ROOM)
+def room_answer(
+    *, room: UUID, period: Period, raw: bool = False
+) -> tuple[dict[str, Any], hot_sql.Stamp | None]:
+    """The room read's answer, the permission checked, and (on PostgreSQL) the version and
+    freshness its figures were read under (`_read`; `raw`: the days left as JSON text)."""
+    read, stamp = _read(rooms={room}, users={ROOM}, period=period, raw=raw, stamp_room=room)
+    figures = read.get(ROOM)
     return {"room_id": str(room), **(figures or _figures(
         days={}, base={}, current={}, overdue_today=0, period=period
-    ))}  # fmt: skip
+    ))}, stamp  # fmt: skip
 
 
 def member_figures(*, user: Any, room_id: Any, period: Period) -> dict[str, Any]:
@@ -257,24 +270,26 @@ def member_figures(*, user: Any, room_id: Any, period: Period) -> dict[str, Any]
     gets 403 naming the role, a non-member 404)."""
     membership = membership_in(user=user, room_id=room_id, at_least=RoomRole.ADMIN)
     room = membership.room_id
-    return members_answer(room=room, members=room_members(room=room), period=period)
+    return members_answer(room=room, members=room_members(room=room), period=period)[0]
 
 
 def room_members(*, room: UUID) -> list[tuple[UUID, str, str]]:
     """The room's members now, as the members read lists them: (id, username, role)."""
-    return list(
-        Membership.objects.filter(room_id=room)
-        .order_by("joined_at", "id")
-        .values_list("user_id", "user__username", "role")
-    )
+    return list(room_members_rows(room=room).values_list("user_id", "user__username", "role"))
+
+
+def room_members_rows(*, room: UUID) -> QuerySet[Membership]:
+    """The room's memberships in the members read's order."""
+    return Membership.objects.filter(room_id=room).order_by("joined_at", "id")
 
 
 def members_answer(
-    *, room: UUID, members: list[tuple[UUID, str, str]], period: Period
-) -> dict[str, Any]:
-    """The members read's answer for `members` (`room_members`), the permission checked."""
+    *, room: UUID, members: list[tuple[UUID, str, str]], period: Period, raw: bool = False
+) -> tuple[dict[str, Any], hot_sql.Stamp | None]:
+    """The members read's answer for `members` (`room_members`), the permission checked, and
+    its stamp (as `room_answer`'s)."""
     ids = {member_id for member_id, _name, _role in members}
-    read = _read(rooms={room}, users=ids, period=period)
+    read, stamp = _read(rooms={room}, users=ids, period=period, raw=raw, stamp_room=room)
     if ids - set(read):  # only the ORM path leaves out members without rows
         empty = _figures(days={}, base={}, current={}, overdue_today=0, period=period)
         read = {member_id: read.get(member_id) or empty for member_id in ids}
@@ -287,14 +302,14 @@ def members_answer(
              **read[member_id]}
             for member_id, name, role in members
         ],
-    }  # fmt: skip
+    }, stamp  # fmt: skip
 
 
 def my_figures(*, user: Any, period: Period) -> dict[str, Any]:
     """The person's own figures across the rooms they are in now (tasks they created, those
     they completed, and those assigned to them)."""
     rooms = set(Membership.objects.filter(user_id=user.id).values_list("room_id", flat=True))
-    figures = _read(rooms=rooms, users={user.id}, period=period).get(user.id)
+    figures = _read(rooms=rooms, users={user.id}, period=period)[0].get(user.id)
     return {
         "user_id": str(user.id),
         "rooms": len(rooms),

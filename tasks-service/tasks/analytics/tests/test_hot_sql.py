@@ -10,12 +10,15 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from cotask_common.testing.parity import statements_on_postgresql
 from cotask_common.users.models import UserRef
-from tasks.analytics import hot_sql, selectors
+from tasks.analytics import answers, hot_sql, selectors
+from tasks.analytics.models import FiguresVersion
 from tasks.analytics.selectors import Period
 from tasks.analytics.tests import test_history
+from tasks.planning import pages
 from tasks.rooms.models import RoomRole
 
 _statements = statements_on_postgresql(hot_sql)
@@ -69,6 +72,7 @@ def test_the_statement_gives_the_twins_figures(
                 selectors.member_figures, user=room.owner, room_id=room.id, period=period
             )
             assert hot == twin, f"members of {room.name} {period}"
+            _spliced_as_rendered(room.id, period)
             checked += 1
         for person in [*people, loner]:
             user = UserRef.objects.get(id=person.id)
@@ -79,3 +83,25 @@ def test_the_statement_gives_the_twins_figures(
     year = selectors.room_figures(user=people[0], room_id=first.id, period=periods[0])
     assert year["created"] > 0 and year["completed"] > 0 and year["lead_time"]["count"] > 0
     assert any(day["overdue"] for day in year["days"])
+
+
+def _spliced_as_rendered(room: Any, period: Period) -> None:
+    """The cached answers' bytes (the statement's days spliced in as text) are what rendering
+    the parsed answer gives, and the statement's stamp is the version and freshness the ORM
+    reads give."""
+    version = FiguresVersion.objects.filter(room_id=room).values_list("version", flat=True)
+    stamp = hot_sql.Stamp(
+        version.first() or 0, answers.fresh_until(rooms=[room], at=timezone.now())
+    )
+    members: dict[str, Any] = {"members": selectors.room_members(room=room)}
+    reads: list[tuple[Any, dict[str, Any]]] = [
+        (selectors.room_answer, {}),
+        (selectors.members_answer, members),
+    ]
+    for read, kwargs in reads:
+        text, text_stamp = read(room=room, period=period, raw=True, **kwargs)
+        parsed, parsed_stamp = read(room=room, period=period, **kwargs)
+        days = text["days"] if "days" in text else text["members"][0]["days"]
+        assert isinstance(days, hot_sql.DaysJSON)
+        assert answers.render(text) == pages.render(parsed), f"{read.__name__} {period}"
+        assert text_stamp == parsed_stamp == stamp
