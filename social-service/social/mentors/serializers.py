@@ -86,7 +86,92 @@ class RatingOutput(serializers.Serializer):
     )
 
 
+# One field of each kind the list fast path below formats as DRF would (time zone, ISO 8601,
+# the decimal places): not bound to any serializer, only their `to_representation` is used.
+_DATETIME = serializers.DateTimeField()
+_PRICE = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+def _uuid(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _strings(values: Any) -> list[str | None] | None:
+    if values is None:
+        return None
+    return [None if v is None else str(v) for v in values]
+
+
+def mentor_data(profile: MentorProfile, *, since: Any) -> dict[str, Any]:
+    """`MentorOutput`'s representation of `profile`, built directly: the same keys, order and
+    values as its fields give (`test_mentor_output_fast.py` compares them), at a fraction of
+    the CPU (issue 21: a page of 20 mentors cost ~2 ms in DRF's field machinery). `since`:
+    the start of the active window (`SOCIAL_MENTOR_ACTIVE_DAYS` before now)."""
+    page = profile.page
+    price = None
+    if profile.price_min is not None:
+        price = {
+            "min": _PRICE.to_representation(profile.price_min),
+            "max": None
+            if profile.price_max is None
+            else _PRICE.to_representation(profile.price_max),
+            "currency": str(profile.currency),
+        }
+    last_active = profile.last_active_at
+    return {
+        "id": _uuid(profile.id),
+        "user_id": _uuid(profile.user_id),
+        "page": None
+        if page is None
+        else {
+            "id": _uuid(page.id),
+            "handle": str(page.handle),
+            "name": str(page.name),
+            "avatar_id": _uuid(page.avatar_id),
+        },
+        "subjects": [{"code": c, "name": str(SUBJECTS.get(c, c))} for c in profile.subjects],
+        "tags": _strings(profile.tags),
+        "languages": _strings(profile.languages),
+        "years_experience": int(profile.years_experience),
+        "bio": str(profile.bio),
+        "price": price,
+        "availability": str(profile.availability),
+        "last_active_at": None if last_active is None else _DATETIME.to_representation(last_active),
+        "active": last_active is not None and last_active >= since,
+        "rating": {
+            "average": round(profile.average, 2),
+            "count": profile.reviews_count,
+            "distribution": {str(i): getattr(profile, f"rating_{i}") for i in range(1, 6)},
+            "rank": profile.rank,
+        },
+        "created_at": None
+        if profile.created_at is None
+        else _DATETIME.to_representation(profile.created_at),
+    }
+
+
+def active_since() -> Any:
+    """The start of the window in which a mentor counts as active."""
+    return timezone.now() - timedelta(days=settings.SOCIAL_MENTOR_ACTIVE_DAYS)
+
+
+class MentorListOutput(serializers.ListSerializer):
+    """A list of `MentorOutput`: every row through `mentor_data` (the schema still comes from
+    `MentorOutput`'s fields)."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        since = active_since()
+        return [mentor_data(profile, since=since) for profile in _rows(data)]
+
+
+def _rows(data: Any) -> Any:
+    return data.all() if hasattr(data, "all") else data
+
+
 class MentorOutput(serializers.Serializer):
+    class Meta:
+        list_serializer_class = MentorListOutput
+
     id = serializers.UUIDField()
     user_id = serializers.UUIDField()
     page = MentorPageBrief()
@@ -116,7 +201,7 @@ class MentorOutput(serializers.Serializer):
 
     @extend_schema_field(serializers.BooleanField())
     def get_active(self, profile: MentorProfile) -> bool:
-        since = timezone.now() - timedelta(days=settings.SOCIAL_MENTOR_ACTIVE_DAYS)
+        since = active_since()
         return profile.last_active_at is not None and profile.last_active_at >= since
 
     @extend_schema_field(RatingOutput())
@@ -256,7 +341,26 @@ class ReasonOutput(serializers.Serializer):
     text = serializers.CharField(help_text="In the request's language")
 
 
+class MatchListOutput(serializers.ListSerializer):
+    """A list of `MatchOutput`, built directly (`mentor_data`, `match_reasons`), as
+    `MentorListOutput` is."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        since, request = active_since(), self.context["learning_request"]
+        return [
+            {
+                "mentor": mentor_data(profile, since=since),
+                "score": float(profile.match_score),
+                "reasons": match_reasons(profile=profile, request=request),
+            }
+            for profile in _rows(data)
+        ]
+
+
 class MatchOutput(serializers.Serializer):
+    class Meta:
+        list_serializer_class = MatchListOutput
+
     mentor = MentorOutput(source="*")
     score = serializers.FloatField(source="match_score")
     reasons = serializers.SerializerMethodField()

@@ -58,7 +58,7 @@ def _statement(
             seen = f"(({seen} AND c.page_id NOT IN ({blocked})) OR c.user_id = %s)"
         visible = f"{visible} AND {seen}"
     return f"""
-    SELECT c.id FROM (
+    SELECT c.id, c.relevance FROM (
         SELECT {p("id")} AS id, {p("user")} AS user_id, {p("page")} AS page_id, {p("rank")} AS rank,
                ts_rank(p.search_vector, ({query_sql})) AS relevance
         FROM {p.table} p
@@ -82,10 +82,10 @@ def mentor_ids(
     min_rating: float | None,
     offset: int,
     limit: int,
-) -> list[uuid.UUID]:
-    """The ids of the mentors at `offset`..`offset + limit` of the search's order (relevance,
-    then the Bayesian rank, then id, each descending): what the twin's slice holds. `query_sql`
-    and `query_params`: the text query (selectors.ANY_LANGUAGE_QUERY)."""
+) -> list[tuple[uuid.UUID, float]]:
+    """(id, relevance) of the mentors at `offset`..`offset + limit` of the search's order
+    (relevance, then the Bayesian rank, then id, each descending): what the twin's slice holds.
+    `query_sql` and `query_params`: the text query (selectors.ANY_LANGUAGE_QUERY)."""
     staff, user_id = is_staff(viewer), viewer_id(viewer)
     signed_in = user_id is not None and not staff
     params: list[Any] = [*query_params, *query_params]  # the rank's, then the match's
@@ -108,4 +108,4 @@ def mentor_ids(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        return [(row[0], row[1]) for row in cursor.fetchall()]
