@@ -283,18 +283,19 @@ def in_process(args: argparse.Namespace, state: dict[str, Any], tokens: list[str
         get()  # warm
     with CaptureQueriesContext(connection) as captured:
         get()
+    statements = [query["sql"] for query in captured.captured_queries]  # before the log rotates
     totals: list[float] = []
     texts: list[str] = []
     with connection.cursor() as cursor:
         for run in range(5):
             total = 0.0
-            for query in captured.captured_queries:
-                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {query['sql']}")
+            for sql in statements:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
                 plan = cursor.fetchone()[0]
                 plan = json.loads(plan) if isinstance(plan, str) else plan
                 total += plan[0]["Planning Time"] + plan[0]["Execution Time"]
                 if args.plans and run == 0:
-                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
                     texts.append("\n".join(row[0] for row in cursor.fetchall()))
             totals.append(total)
     times: list[float] = []
@@ -308,7 +309,7 @@ def in_process(args: argparse.Namespace, state: dict[str, Any], tokens: list[str
         f"  in process, 1 client, {args.requests} requests: p50 {percentile(times, 50) * 1000:.1f}"
         f" ms  p99 {percentile(times, 99) * 1000:.1f} ms; CPU {cpu_ms:.2f} ms/request in this"
         f" process (Django, DRF, serializing; PostgreSQL's own time is not in it);"
-        f" {len(captured.captured_queries)} SQL statement(s) a request, PostgreSQL"
+        f" {len(statements)} SQL statement(s) a request, PostgreSQL"
         f" {min(totals):.2f} ms best of 5 (planning + execution, EXPLAIN ANALYZE),"
         f" {sorted(totals)[2]:.2f} ms median"
     )
