@@ -25,18 +25,20 @@ from __future__ import annotations
 
 import functools
 import uuid
+from typing import Any
 
 from django.db import connection
 
 from cotask_common.statements import Columns
 from cotask_common.users.models import UserRef
 from social.mentors.models import (
+    LearningOffer,
     LearningRequest,
     MentorProfile,
     MentorSubject,
     MentorSubjectLanguage,
 )
-from social.pages.models import Page, PageBlock
+from social.pages.models import Follow, Page, PageBlock
 from social.pages.selectors import Viewer, is_staff, viewer_id
 
 # Switched off by the parity tests to run the ORM twin on PostgreSQL.
@@ -144,3 +146,108 @@ def match_candidates(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+# ---------------------------------------------------------------------------------------------
+# A request as its reader may see it (`selectors.request_for`)
+
+
+@functools.cache
+def _request_statement(staff: bool, signed_in: bool) -> str:
+    """The request by id with its author's columns (`a_<column>`), when
+    `selectors.visible_requests_q` lets the viewer read it: its conditions one for one (the
+    viewer's id: five parameters when signed in)."""
+    r, u, g = Columns(LearningRequest, "r"), Columns(UserRef, "u"), Columns(Page, "g")
+    b, f, o = Columns(PageBlock, "b"), Columns(Follow, "f"), Columns(LearningOffer, "o")
+    s, p = Columns(MentorSubject, "s"), Columns(MentorProfile, "p")
+    V = LearningRequest.Visibility
+    author = ", ".join(
+        f"{u(field.name)} AS a_{field.column}" for field in UserRef._meta.concrete_fields
+    )
+    alive = f"NOT {u('is_banned')} AND NOT {u('is_deleted')}"
+    public = f"{r('visibility')} = '{V.PUBLIC.value}'"
+    if staff:
+        visible = "TRUE"
+    elif not signed_in:
+        visible = f"{alive} AND {public}"
+    else:
+        blocked_by = (
+            f"SELECT {g('owner')} FROM {b.table} b JOIN {g.table} g ON {g('id')} = {b('page')}"
+            f" WHERE {b('user')} = %s"
+        )
+        followed = (
+            f"SELECT {g('owner')} FROM {f.table} f JOIN {g.table} g ON {g('id')} = {f('page')}"
+            f" WHERE {f('user')} = %s AND {f('status')} = '{Follow.Status.APPROVED.value}'"
+            f" AND {g('kind')} = '{Page.Kind.PERSONAL.value}'"
+        )
+        taught = (
+            f"SELECT {s('code')} FROM {s.table} s JOIN {p.table} p ON {p('id')} = {s('profile')}"
+            f" JOIN {g.table} g ON {g('id')} = {p('page')} WHERE {p('user')} = %s"
+            f" AND {p('withdrawn_at')} IS NULL AND NOT {g('is_blocked')}"
+        )
+        offered = (
+            f"SELECT {o('request')} FROM {o.table} o JOIN {p.table} p ON {p('id')} = {o('mentor')}"
+            f" WHERE {p('user')} = %s"
+        )
+        audience = (
+            f"{public} OR ({r('visibility')} = '{V.FOLLOWERS.value}'"
+            f" AND {r('author')} IN ({followed})) OR {r('subject')} IN ({taught})"
+            f" OR {r('id')} IN ({offered})"
+        )
+        visible = (
+            f"{r('author')} = %s OR ({alive} AND NOT ({r('author')} IN ({blocked_by}))"
+            f" AND ({audience}))"
+        )
+    return f"""
+    SELECT {r.all()}, {author}
+    FROM {r.table} r JOIN {u.table} u ON {u("id")} = {r("author")}
+    WHERE {r("id")} = %s AND ({visible})
+    """
+
+
+@functools.cache
+def _converters(model: Any) -> list[tuple[Any, list[Any]]]:
+    """Each concrete column of `model` with the converters a queryset applies to it."""
+    table = model._meta.db_table
+    found = []
+    for field in model._meta.concrete_fields:
+        column = field.get_col(table)
+        found.append(
+            (
+                column,
+                connection.ops.get_db_converters(column) + column.get_db_converters(connection),
+            )
+        )
+    return found
+
+
+def _instance(model: Any, values: Any) -> Any:
+    """A `model` built from its columns' values as a queryset builds it."""
+    converted = []
+    for value, (column, converters) in zip(values, _converters(model), strict=True):
+        for converter in converters:
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(
+        connection.alias, [f.attname for f in model._meta.concrete_fields], converted
+    )
+
+
+def request_for(*, request_id: uuid.UUID, viewer: Viewer) -> LearningRequest | None:
+    """The request, with its author, if `viewer` may read it (`selectors.request_for`'s rule),
+    else None; one statement, compiled once per kind of reader."""
+    staff, user_id = is_staff(viewer), viewer_id(viewer)
+    signed_in = user_id is not None and not staff
+    params: list[Any] = [request_id]
+    if signed_in:
+        params += [user_id, user_id, user_id, user_id, user_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_request_statement(staff, signed_in), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    own = len(LearningRequest._meta.concrete_fields)
+    request = _instance(LearningRequest, row[:own])
+    author = _instance(UserRef, row[own:])
+    LearningRequest._meta.get_field("author").set_cached_value(request, author)
+    return request
