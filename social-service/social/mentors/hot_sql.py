@@ -34,6 +34,7 @@ from cotask_common.users.models import UserRef
 from social.mentors.models import (
     LearningOffer,
     LearningRequest,
+    MentorLanguage,
     MentorProfile,
     MentorSubject,
     MentorSubjectLanguage,
@@ -251,3 +252,61 @@ def request_for(*, request_id: uuid.UUID, viewer: Viewer) -> LearningRequest | N
     author = _instance(UserRef, row[own:])
     LearningRequest._meta.get_field("author").set_cached_value(request, author)
     return request
+
+
+# ---------------------------------------------------------------------------------------------
+# The rows of a first page of matches (`selectors.first_matches`)
+
+
+@functools.cache
+def _page_statement(tags: int) -> str:
+    """The candidates' profiles with their pages (`g_<column>`), `speaks` and `match_score`
+    written as `selectors._match_score` compiles them (the same operations in the same order,
+    the constants as the same parameters), so the scores are the ORM's to the last bit: the
+    cursor of the next page is made of them."""
+    p, u, g = Columns(MentorProfile, "p"), Columns(UserRef, "u"), Columns(Page, "g")
+    ml = Columns(MentorLanguage, "ml")
+    page = ", ".join(f"{g(field.name)} AS g_{field.column}" for field in Page._meta.concrete_fields)
+    speaks = (
+        f"EXISTS(SELECT 1 FROM {ml.table} ml WHERE {ml('code')} = %s"
+        f" AND {ml('profile')} = {p('id')})"
+    )
+    score = f"(((LEAST({p('years_experience')}, %s))::double precision / %s) + {p('rank')})"
+    score = f"({score} + CASE WHEN {speaks} THEN %s ELSE %s END)"
+    for _ in range(tags):
+        score = f"({score} + CASE WHEN UPPER({p('tags')}::text) LIKE UPPER(%s) THEN %s ELSE %s END)"
+    return f"""
+    SELECT {p.all()}, {page}, {speaks} AS speaks, ({score})::double precision AS match_score
+    FROM {p.table} p JOIN {u.table} u ON {u("id")} = {p("user")}
+    JOIN {g.table} g ON {g("id")} = {p("page")}
+    WHERE NOT {u("is_deleted")} AND {p("withdrawn_at")} IS NULL AND {p("id")} = ANY(%s)
+    ORDER BY match_score DESC, {p("id")} DESC
+    LIMIT %s
+    """
+
+
+def page_rows(
+    *, request: LearningRequest, ids: list[uuid.UUID], first: int, weights: tuple[Any, ...]
+) -> list[MentorProfile]:
+    """The profiles `ids` (the candidates), best first, each with its page, `speaks` and
+    `match_score`: what `matching_mentors(first=…)` ordered by `-match_score, -id` gives.
+    `weights`: the score's constants as the ORM passes them (years cap, its divisor, the
+    language's weight, nothing, the tag's weight)."""
+    cap, divisor, language, nothing, tag = weights
+    params: list[Any] = [request.language, cap, divisor, request.language, language, nothing]
+    for name in request.tags:  # as `tags__icontains='"name"'` compiles
+        quoted = connection.ops.prep_for_like_query(f'"{name}"')
+        params += [f"%{quoted}%", tag, nothing]
+    params += [list(ids), first]
+    with connection.cursor() as cursor:
+        cursor.execute(_page_statement(len(request.tags)), params)
+        rows = cursor.fetchall()
+    own, pages = len(MentorProfile._meta.concrete_fields), len(Page._meta.concrete_fields)
+    found = []
+    for row in rows:
+        profile = _instance(MentorProfile, row[:own])
+        page = _instance(Page, row[own : own + pages])
+        MentorProfile._meta.get_field("page").set_cached_value(profile, page)
+        profile.speaks, profile.match_score = row[own + pages], row[own + pages + 1]
+        found.append(profile)
+    return found

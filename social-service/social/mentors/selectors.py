@@ -328,6 +328,31 @@ def matching_mentors(
     return rows.annotate(speaks=speaks, match_score=score)
 
 
+class RankedRows(list[MentorProfile]):
+    """A first page of matches already in the cursor's order (`-match_score, -id`): what the
+    cursor paginator asks of a queryset for a first page (`order_by`, a slice)."""
+
+    ORDERING = ("-match_score", "-id")
+
+    def order_by(self, *ordering: str) -> RankedRows:
+        if ordering != self.ORDERING:
+            raise ValueError(f"already ordered by {self.ORDERING}, not {ordering}")
+        return self
+
+
+def first_matches(
+    *, request: LearningRequest, viewer: Viewer, first: int
+) -> QuerySet[Any] | RankedRows:
+    """The first `first` of `matching_mentors(first=first)` by `-match_score, -id`: on
+    PostgreSQL the rows of hand-written statements (the candidates, then their profiles and
+    pages scored as the ORM scores them, issue 21), else the queryset itself."""
+    if not hot_sql.enabled():
+        return matching_mentors(request=request, viewer=viewer, first=first)
+    ids = _candidates(request, viewer, first, None)
+    weights = (MATCH_YEARS_CAP, MATCH_YEARS_CAP / 2, MATCH_LANGUAGE_WEIGHT, 0.0, MATCH_TAG_WEIGHT)
+    return RankedRows(hot_sql.page_rows(request=request, ids=ids, first=first, weights=weights))
+
+
 def _match_score(request: LearningRequest, prefix: str = "", outer: str = "id") -> tuple[Any, Any]:
     """(`speaks`, `match_score`) over MentorProfile, or over a relation with `prefix` whose
     profile id is `outer`: one expression, so both orders are the same to the last bit."""
