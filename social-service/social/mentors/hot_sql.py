@@ -222,7 +222,7 @@ def _converters(model: Any) -> list[tuple[Any, list[Any]]]:
     return found
 
 
-def _instance(model: Any, values: Any) -> Any:
+def instance(model: Any, values: Any) -> Any:
     """A `model` built from its columns' values as a queryset builds it."""
     converted = []
     for value, (column, converters) in zip(values, _converters(model), strict=True):
@@ -248,8 +248,8 @@ def request_for(*, request_id: uuid.UUID, viewer: Viewer) -> LearningRequest | N
     if row is None:
         return None
     own = len(LearningRequest._meta.concrete_fields)
-    request = _instance(LearningRequest, row[:own])
-    author = _instance(UserRef, row[own:])
+    request = instance(LearningRequest, row[:own])
+    author = instance(UserRef, row[own:])
     LearningRequest._meta.get_field("author").set_cached_value(request, author)
     return request
 
@@ -304,8 +304,8 @@ def page_rows(
     own, pages = len(MentorProfile._meta.concrete_fields), len(Page._meta.concrete_fields)
     found = []
     for row in rows:
-        profile = _instance(MentorProfile, row[:own])
-        page = _instance(Page, row[own : own + pages])
+        profile = instance(MentorProfile, row[:own])
+        page = instance(Page, row[own : own + pages])
         MentorProfile._meta.get_field("page").set_cached_value(profile, page)
         profile.speaks, profile.match_score = row[own + pages], row[own + pages + 1]
         found.append(profile)

@@ -382,17 +382,17 @@ def mentor_page(
     min_rating: float | None = None,
 ) -> list[MentorProfile]:
     """`search_mentors` in `MENTOR_ORDER`, the rows `offset`..`offset + limit`. With a text
-    query on PostgreSQL, their ids come from one hand-written statement (social.search.hot_sql:
-    the found mentors ranked before their users and pages are read), then those rows with their
-    relevance (read by primary key: the statement already kept only the mentors the reader may
-    see, and its relevance is the twin's expression); otherwise the queryset's own slice."""
+    query on PostgreSQL, one hand-written statement (social.search.hot_sql: the found mentors
+    ranked before their users and pages are read) returns the page's mentors with their pages
+    and relevance (neither the visibility rules nor the rank compiled per request); otherwise
+    the queryset's own slice."""
     query = query.strip()
     if not (query and hot_sql.enabled()):
         rows = search_mentors(
             query=query, viewer=viewer, subject=subject, language=language, min_rating=min_rating
         )
         return ranked(rows, offset=offset, limit=limit, ordering=MENTOR_ORDER)
-    found = hot_sql.mentor_ids(
+    return hot_sql.mentor_rows(
         query_sql=ANY_LANGUAGE_QUERY,
         query_params=(query, query, ukrainian_prefixes(query)),
         viewer=viewer,
@@ -402,18 +402,6 @@ def mentor_page(
         offset=offset,
         limit=limit,
     )
-    if not found:
-        return []
-    # Neither the visibility rules nor the rank expression compiled again (issue 21: that
-    # compiling cost the page more CPU than the rest of the query).
-    by_id = MentorProfile.objects.select_related("page").in_bulk([i for i, _ in found])
-    rows = []
-    for profile_id, relevance in found:
-        profile = by_id.get(profile_id)
-        if profile is not None:  # withdrawn since the first statement: as if not found
-            profile.relevance = relevance
-            rows.append(profile)
-    return rows
 
 
 def search_tags(*, query: str, viewer: Viewer) -> QuerySet[Any]:
