@@ -206,12 +206,25 @@ def _request_statement(staff: bool, signed_in: bool) -> str:
     """
 
 
+# What a mentor's list shows of their page (`serializers.MentorPageBrief`) and its owner: the
+# rest of the page's columns are deferred (read by primary key if something asks for them).
+PAGE_BRIEF = ("id", "owner", "kind", "handle", "name", "avatar_id")
+
+
+def fields_of(model: Any, names: tuple[str, ...] | None = None) -> list[Any]:
+    """`model`'s concrete fields, or those of `names`, in that order."""
+    if names is None:
+        return list(model._meta.concrete_fields)
+    return [model._meta.get_field(name) for name in names]
+
+
 @functools.cache
-def _converters(model: Any) -> list[tuple[Any, list[Any]]]:
-    """Each concrete column of `model` with the converters a queryset applies to it."""
+def _converters(model: Any, names: tuple[str, ...] | None) -> list[tuple[Any, list[Any]]]:
+    """Each column of `model` (`names`: those fields only) with the converters a queryset
+    applies to it."""
     table = model._meta.db_table
     found = []
-    for field in model._meta.concrete_fields:
+    for field in fields_of(model, names):
         column = field.get_col(table)
         found.append(
             (
@@ -222,16 +235,15 @@ def _converters(model: Any) -> list[tuple[Any, list[Any]]]:
     return found
 
 
-def instance(model: Any, values: Any) -> Any:
-    """A `model` built from its columns' values as a queryset builds it."""
+def instance(model: Any, values: Any, names: tuple[str, ...] | None = None) -> Any:
+    """A `model` built from its columns' values as a queryset builds it (`names`: the fields
+    the values are of, the others deferred, as `.only()` leaves them)."""
     converted = []
-    for value, (column, converters) in zip(values, _converters(model), strict=True):
+    for value, (column, converters) in zip(values, _converters(model, names), strict=True):
         for converter in converters:
             value = converter(value, column, connection)
         converted.append(value)
-    return model.from_db(
-        connection.alias, [f.attname for f in model._meta.concrete_fields], converted
-    )
+    return model.from_db(connection.alias, [f.attname for f in fields_of(model, names)], converted)
 
 
 def request_for(*, request_id: uuid.UUID, viewer: Viewer) -> LearningRequest | None:
@@ -266,7 +278,9 @@ def _page_statement(tags: int) -> str:
     cursor of the next page is made of them."""
     p, u, g = Columns(MentorProfile, "p"), Columns(UserRef, "u"), Columns(Page, "g")
     ml = Columns(MentorLanguage, "ml")
-    page = ", ".join(f"{g(field.name)} AS g_{field.column}" for field in Page._meta.concrete_fields)
+    page = ", ".join(
+        f"{g(field.name)} AS g_{field.column}" for field in fields_of(Page, PAGE_BRIEF)
+    )
     speaks = (
         f"EXISTS(SELECT 1 FROM {ml.table} ml WHERE {ml('code')} = %s"
         f" AND {ml('profile')} = {p('id')})"
@@ -301,11 +315,11 @@ def page_rows(
     with connection.cursor() as cursor:
         cursor.execute(_page_statement(len(request.tags)), params)
         rows = cursor.fetchall()
-    own, pages = len(MentorProfile._meta.concrete_fields), len(Page._meta.concrete_fields)
+    own, pages = len(MentorProfile._meta.concrete_fields), len(PAGE_BRIEF)
     found = []
     for row in rows:
         profile = instance(MentorProfile, row[:own])
-        page = instance(Page, row[own : own + pages])
+        page = instance(Page, row[own : own + pages], PAGE_BRIEF)
         MentorProfile._meta.get_field("page").set_cached_value(profile, page)
         profile.speaks, profile.match_score = row[own + pages], row[own + pages + 1]
         found.append(profile)

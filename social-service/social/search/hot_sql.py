@@ -23,7 +23,7 @@ from django.db import connection
 
 from cotask_common.statements import Columns
 from cotask_common.users.models import UserRef
-from social.mentors.hot_sql import instance
+from social.mentors.hot_sql import PAGE_BRIEF, fields_of, instance
 from social.mentors.models import MentorProfile
 from social.pages.models import Page, PageBlock
 from social.pages.selectors import Viewer, is_staff, viewer_id
@@ -57,7 +57,9 @@ def _statement(
             blocked = f"SELECT {b.name('page')} FROM {b.table} WHERE {b.name('user')} = %s"
             seen = f"(({seen} AND c.page_id NOT IN ({blocked})) OR c.user_id = %s)"
         visible = f"{visible} AND {seen}"
-    page = ", ".join(f"{g(field.name)} AS g_{field.column}" for field in Page._meta.concrete_fields)
+    page = ", ".join(
+        f"{g(field.name)} AS g_{field.column}" for field in fields_of(Page, PAGE_BRIEF)
+    )
     return f"""
     SELECT {Columns(MentorProfile, "m").all()}, {page}, c.relevance FROM (
         SELECT {p("id")} AS id, {p("user")} AS user_id, {p("page")} AS page_id, {p("rank")} AS rank,
@@ -112,12 +114,12 @@ def mentor_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    own, pages = len(MentorProfile._meta.concrete_fields), len(Page._meta.concrete_fields)
+    own, pages = len(MentorProfile._meta.concrete_fields), len(PAGE_BRIEF)
     found = []
     for row in rows:
         profile = instance(MentorProfile, row[:own])
         MentorProfile._meta.get_field("page").set_cached_value(
-            profile, instance(Page, row[own : own + pages])
+            profile, instance(Page, row[own : own + pages], PAGE_BRIEF)
         )
         profile.relevance = row[own + pages]
         found.append(profile)

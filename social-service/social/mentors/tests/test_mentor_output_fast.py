@@ -38,13 +38,14 @@ def mentors(member: Any) -> list[MentorProfile]:
     return list(selectors.mentors(viewer=None).order_by("-id"))
 
 
-@pytest.mark.parametrize("language", ["en", "uk"])
-def test_a_mentor_list_is_what_the_fields_give(member: Any, language: str) -> None:
+@pytest.mark.parametrize(("language", "zone"), [("en", "UTC"), ("uk", "Europe/Kyiv")])
+def test_a_mentor_list_is_what_the_fields_give(member: Any, language: str, zone: str) -> None:
     rows = mentors(member)
     assert any(p.price_min is not None and p.price_max is None for p in rows)
-    with override(language):
+    with override(language), timezone.override(zone):
         fast = list(MentorOutput(rows, many=True).data)
         assert fast == [MentorOutput(p).data for p in rows]
+    assert fast[0]["created_at"].endswith("Z" if zone == "UTC" else ":00")
     assert fast[0]["price"] is None or isinstance(fast[0]["price"]["min"], str)
 
 
