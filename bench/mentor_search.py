@@ -28,8 +28,9 @@ missing), Redis database (`--redis-db`, 10) and var folder (`var/bench-mentor-se
 
 Target (issue 21): mentor search p99 <= 30 ms at 4 clients over 100,000 mentors.
 
-Matching learning requests to mentors (the other half of the issue's figure) is not measured
-here yet: `--matching` is the place for it (see `measure_matching`).
+Matching learning requests to mentors (the other half of the issue's figure) is measured the
+same way, through nginx at 4 clients, by bench/social_learning_match.py (`make
+bench-learning-match`); `--matching` only points there.
 """
 
 from __future__ import annotations
@@ -315,9 +316,8 @@ def in_process(
 
 
 def measure_matching(args: argparse.Namespace) -> None:
-    """Matching learning requests to mentors (issue 21) is built in social/mentors separately;
-    when it lands, generate requests here and load its endpoint as `measure` loads search."""
-    raise SystemExit("--matching: learning-request matching is not built on this branch yet")
+    """Matching learning requests to mentors (issue 21) has its own bench, with its own data."""
+    raise SystemExit("--matching: run bench/social_learning_match.py (make bench-learning-match)")
 
 
 def main() -> None:
@@ -337,7 +337,7 @@ def main() -> None:
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--in-process", action="store_true", help="no stack: in process only")
     parser.add_argument("--plans", action="store_true", help="print every EXPLAIN ANALYZE")
-    parser.add_argument("--matching", action="store_true", help="also measure matching (later)")
+    parser.add_argument("--matching", action="store_true", help="see social_learning_match.py")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.matching:

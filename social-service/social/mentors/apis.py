@@ -344,10 +344,12 @@ class MatchesApi(APIView):
         found = selectors.request_for(request_id=request_id, viewer=viewer(request))
         # A first page reads only the mentors that can be on it (and the one after, which
         # tells whether there is a next page); a later page reads the whole ranking.
-        first = None
+        rows: Any
         if "cursor" not in request.query_params:
             first = CursorPagination().get_page_size(request) + 1
-        rows = selectors.matching_mentors(request=found, viewer=viewer(request), first=first)
+            rows = selectors.first_matches(request=found, viewer=viewer(request), first=first)
+        else:
+            rows = selectors.matching_mentors(request=found, viewer=viewer(request))
         return paginated(
             self,
             request,

@@ -25,18 +25,21 @@ from __future__ import annotations
 
 import functools
 import uuid
+from typing import Any
 
 from django.db import connection
 
 from cotask_common.statements import Columns
 from cotask_common.users.models import UserRef
 from social.mentors.models import (
+    LearningOffer,
     LearningRequest,
+    MentorLanguage,
     MentorProfile,
     MentorSubject,
     MentorSubjectLanguage,
 )
-from social.pages.models import Page, PageBlock
+from social.pages.models import Follow, Page, PageBlock
 from social.pages.selectors import Viewer, is_staff, viewer_id
 
 # Switched off by the parity tests to run the ORM twin on PostgreSQL.
@@ -144,3 +147,180 @@ def match_candidates(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+# ---------------------------------------------------------------------------------------------
+# A request as its reader may see it (`selectors.request_for`)
+
+
+@functools.cache
+def _request_statement(staff: bool, signed_in: bool) -> str:
+    """The request by id with its author's columns (`a_<column>`), when
+    `selectors.visible_requests_q` lets the viewer read it: its conditions one for one (the
+    viewer's id: five parameters when signed in)."""
+    r, u, g = Columns(LearningRequest, "r"), Columns(UserRef, "u"), Columns(Page, "g")
+    b, f, o = Columns(PageBlock, "b"), Columns(Follow, "f"), Columns(LearningOffer, "o")
+    s, p = Columns(MentorSubject, "s"), Columns(MentorProfile, "p")
+    V = LearningRequest.Visibility
+    author = ", ".join(
+        f"{u(field.name)} AS a_{field.column}" for field in UserRef._meta.concrete_fields
+    )
+    alive = f"NOT {u('is_banned')} AND NOT {u('is_deleted')}"
+    public = f"{r('visibility')} = '{V.PUBLIC.value}'"
+    if staff:
+        visible = "TRUE"
+    elif not signed_in:
+        visible = f"{alive} AND {public}"
+    else:
+        blocked_by = (
+            f"SELECT {g('owner')} FROM {b.table} b JOIN {g.table} g ON {g('id')} = {b('page')}"
+            f" WHERE {b('user')} = %s"
+        )
+        followed = (
+            f"SELECT {g('owner')} FROM {f.table} f JOIN {g.table} g ON {g('id')} = {f('page')}"
+            f" WHERE {f('user')} = %s AND {f('status')} = '{Follow.Status.APPROVED.value}'"
+            f" AND {g('kind')} = '{Page.Kind.PERSONAL.value}'"
+        )
+        taught = (
+            f"SELECT {s('code')} FROM {s.table} s JOIN {p.table} p ON {p('id')} = {s('profile')}"
+            f" JOIN {g.table} g ON {g('id')} = {p('page')} WHERE {p('user')} = %s"
+            f" AND {p('withdrawn_at')} IS NULL AND NOT {g('is_blocked')}"
+        )
+        offered = (
+            f"SELECT {o('request')} FROM {o.table} o JOIN {p.table} p ON {p('id')} = {o('mentor')}"
+            f" WHERE {p('user')} = %s"
+        )
+        audience = (
+            f"{public} OR ({r('visibility')} = '{V.FOLLOWERS.value}'"
+            f" AND {r('author')} IN ({followed})) OR {r('subject')} IN ({taught})"
+            f" OR {r('id')} IN ({offered})"
+        )
+        visible = (
+            f"{r('author')} = %s OR ({alive} AND NOT ({r('author')} IN ({blocked_by}))"
+            f" AND ({audience}))"
+        )
+    return f"""
+    SELECT {r.all()}, {author}
+    FROM {r.table} r JOIN {u.table} u ON {u("id")} = {r("author")}
+    WHERE {r("id")} = %s AND ({visible})
+    """
+
+
+# What a mentor's list shows of their page (`serializers.MentorPageBrief`) and its owner: the
+# rest of the page's columns are deferred (read by primary key if something asks for them).
+PAGE_BRIEF = ("id", "owner", "kind", "handle", "name", "avatar_id")
+
+
+def fields_of(model: Any, names: tuple[str, ...] | None = None) -> list[Any]:
+    """`model`'s concrete fields, or those of `names`, in that order."""
+    if names is None:
+        return list(model._meta.concrete_fields)
+    return [model._meta.get_field(name) for name in names]
+
+
+@functools.cache
+def _converters(model: Any, names: tuple[str, ...] | None) -> list[tuple[Any, list[Any]]]:
+    """Each column of `model` (`names`: those fields only) with the converters a queryset
+    applies to it."""
+    table = model._meta.db_table
+    found = []
+    for field in fields_of(model, names):
+        column = field.get_col(table)
+        found.append(
+            (
+                column,
+                connection.ops.get_db_converters(column) + column.get_db_converters(connection),
+            )
+        )
+    return found
+
+
+def instance(model: Any, values: Any, names: tuple[str, ...] | None = None) -> Any:
+    """A `model` built from its columns' values as a queryset builds it (`names`: the fields
+    the values are of, the others deferred, as `.only()` leaves them)."""
+    converted = []
+    for value, (column, converters) in zip(values, _converters(model, names), strict=True):
+        for converter in converters:
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields_of(model, names)], converted)
+
+
+def request_for(*, request_id: uuid.UUID, viewer: Viewer) -> LearningRequest | None:
+    """The request, with its author, if `viewer` may read it (`selectors.request_for`'s rule),
+    else None; one statement, compiled once per kind of reader."""
+    staff, user_id = is_staff(viewer), viewer_id(viewer)
+    signed_in = user_id is not None and not staff
+    params: list[Any] = [request_id]
+    if signed_in:
+        params += [user_id, user_id, user_id, user_id, user_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_request_statement(staff, signed_in), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    own = len(LearningRequest._meta.concrete_fields)
+    request = instance(LearningRequest, row[:own])
+    author = instance(UserRef, row[own:])
+    LearningRequest._meta.get_field("author").set_cached_value(request, author)
+    return request
+
+
+# ---------------------------------------------------------------------------------------------
+# The rows of a first page of matches (`selectors.first_matches`)
+
+
+@functools.cache
+def _page_statement(tags: int) -> str:
+    """The candidates' profiles with their pages (`g_<column>`), `speaks` and `match_score`
+    written as `selectors._match_score` compiles them (the same operations in the same order,
+    the constants as the same parameters), so the scores are the ORM's to the last bit: the
+    cursor of the next page is made of them."""
+    p, u, g = Columns(MentorProfile, "p"), Columns(UserRef, "u"), Columns(Page, "g")
+    ml = Columns(MentorLanguage, "ml")
+    page = ", ".join(
+        f"{g(field.name)} AS g_{field.column}" for field in fields_of(Page, PAGE_BRIEF)
+    )
+    speaks = (
+        f"EXISTS(SELECT 1 FROM {ml.table} ml WHERE {ml('code')} = %s"
+        f" AND {ml('profile')} = {p('id')})"
+    )
+    score = f"(((LEAST({p('years_experience')}, %s))::double precision / %s) + {p('rank')})"
+    score = f"({score} + CASE WHEN {speaks} THEN %s ELSE %s END)"
+    for _ in range(tags):
+        score = f"({score} + CASE WHEN UPPER({p('tags')}::text) LIKE UPPER(%s) THEN %s ELSE %s END)"
+    return f"""
+    SELECT {p.all()}, {page}, {speaks} AS speaks, ({score})::double precision AS match_score
+    FROM {p.table} p JOIN {u.table} u ON {u("id")} = {p("user")}
+    JOIN {g.table} g ON {g("id")} = {p("page")}
+    WHERE NOT {u("is_deleted")} AND {p("withdrawn_at")} IS NULL AND {p("id")} = ANY(%s)
+    ORDER BY match_score DESC, {p("id")} DESC
+    LIMIT %s
+    """
+
+
+def page_rows(
+    *, request: LearningRequest, ids: list[uuid.UUID], first: int, weights: tuple[Any, ...]
+) -> list[MentorProfile]:
+    """The profiles `ids` (the candidates), best first, each with its page, `speaks` and
+    `match_score`: what `matching_mentors(first=…)` ordered by `-match_score, -id` gives.
+    `weights`: the score's constants as the ORM passes them (years cap, its divisor, the
+    language's weight, nothing, the tag's weight)."""
+    cap, divisor, language, nothing, tag = weights
+    params: list[Any] = [request.language, cap, divisor, request.language, language, nothing]
+    for name in request.tags:  # as `tags__icontains='"name"'` compiles
+        quoted = connection.ops.prep_for_like_query(f'"{name}"')
+        params += [f"%{quoted}%", tag, nothing]
+    params += [list(ids), first]
+    with connection.cursor() as cursor:
+        cursor.execute(_page_statement(len(request.tags)), params)
+        rows = cursor.fetchall()
+    own, pages = len(MentorProfile._meta.concrete_fields), len(PAGE_BRIEF)
+    found = []
+    for row in rows:
+        profile = instance(MentorProfile, row[:own])
+        page = instance(Page, row[own : own + pages], PAGE_BRIEF)
+        MentorProfile._meta.get_field("page").set_cached_value(profile, page)
+        profile.speaks, profile.match_score = row[own + pages], row[own + pages + 1]
+        found.append(profile)
+    return found

@@ -1,4 +1,4 @@
-"""The hand-written SQL of a page of the mentor search with a text query: the page's ids in one
+"""The hand-written SQL of a page of the mentor search with a text query: the page in one
 statement, beside its ORM twin (`selectors.search_mentors` ranked by `MENTOR_ORDER`).
 
 Here because `bench/mentor_search.py` showed it pays (docs/decisions.md): the ORM's statement
@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import functools
 import json
-import uuid
 from typing import Any
 
 from django.db import connection
 
 from cotask_common.statements import Columns
 from cotask_common.users.models import UserRef
+from social.mentors.hot_sql import PAGE_BRIEF, fields_of, instance
 from social.mentors.models import MentorProfile
 from social.pages.models import Page, PageBlock
 from social.pages.selectors import Viewer, is_staff, viewer_id
@@ -57,8 +57,11 @@ def _statement(
             blocked = f"SELECT {b.name('page')} FROM {b.table} WHERE {b.name('user')} = %s"
             seen = f"(({seen} AND c.page_id NOT IN ({blocked})) OR c.user_id = %s)"
         visible = f"{visible} AND {seen}"
+    page = ", ".join(
+        f"{g(field.name)} AS g_{field.column}" for field in fields_of(Page, PAGE_BRIEF)
+    )
     return f"""
-    SELECT c.id FROM (
+    SELECT {Columns(MentorProfile, "m").all()}, {page}, c.relevance FROM (
         SELECT {p("id")} AS id, {p("user")} AS user_id, {p("page")} AS page_id, {p("rank")} AS rank,
                ts_rank(p.search_vector, ({query_sql})) AS relevance
         FROM {p.table} p
@@ -66,13 +69,14 @@ def _statement(
         ORDER BY relevance DESC, rank DESC, id DESC
     ) c
     JOIN {u.table} u ON {u("id")} = c.user_id JOIN {g.table} g ON {g("id")} = c.page_id
+    JOIN {p.table} m ON m.{p.name("id")} = c.id
     WHERE {visible}
     ORDER BY c.relevance DESC, c.rank DESC, c.id DESC
     LIMIT %s OFFSET %s
     """
 
 
-def mentor_ids(
+def mentor_rows(
     *,
     query_sql: str,
     query_params: tuple[str, ...],
@@ -82,10 +86,11 @@ def mentor_ids(
     min_rating: float | None,
     offset: int,
     limit: int,
-) -> list[uuid.UUID]:
-    """The ids of the mentors at `offset`..`offset + limit` of the search's order (relevance,
-    then the Bayesian rank, then id, each descending): what the twin's slice holds. `query_sql`
-    and `query_params`: the text query (selectors.ANY_LANGUAGE_QUERY)."""
+) -> list[MentorProfile]:
+    """The mentors at `offset`..`offset + limit` of the search's order (relevance, then the
+    Bayesian rank, then id, each descending), each with its page and `relevance`: what the
+    twin's slice holds. `query_sql` and `query_params`: the text query
+    (selectors.ANY_LANGUAGE_QUERY)."""
     staff, user_id = is_staff(viewer), viewer_id(viewer)
     signed_in = user_id is not None and not staff
     params: list[Any] = [*query_params, *query_params]  # the rank's, then the match's
@@ -108,4 +113,14 @@ def mentor_ids(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    own, pages = len(MentorProfile._meta.concrete_fields), len(PAGE_BRIEF)
+    found = []
+    for row in rows:
+        profile = instance(MentorProfile, row[:own])
+        MentorProfile._meta.get_field("page").set_cached_value(
+            profile, instance(Page, row[own : own + pages], PAGE_BRIEF)
+        )
+        profile.relevance = row[own + pages]
+        found.append(profile)
+    return found

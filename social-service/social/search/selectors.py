@@ -382,16 +382,17 @@ def mentor_page(
     min_rating: float | None = None,
 ) -> list[MentorProfile]:
     """`search_mentors` in `MENTOR_ORDER`, the rows `offset`..`offset + limit`. With a text
-    query on PostgreSQL, their ids come from one hand-written statement (social.search.hot_sql:
-    the found mentors ranked before their users and pages are read), then those rows with their
-    relevance; otherwise the queryset's own slice."""
+    query on PostgreSQL, one hand-written statement (social.search.hot_sql: the found mentors
+    ranked before their users and pages are read) returns the page's mentors with their pages
+    and relevance (neither the visibility rules nor the rank compiled per request); otherwise
+    the queryset's own slice."""
     query = query.strip()
     if not (query and hot_sql.enabled()):
         rows = search_mentors(
             query=query, viewer=viewer, subject=subject, language=language, min_rating=min_rating
         )
         return ranked(rows, offset=offset, limit=limit, ordering=MENTOR_ORDER)
-    ids = hot_sql.mentor_ids(
+    return hot_sql.mentor_rows(
         query_sql=ANY_LANGUAGE_QUERY,
         query_params=(query, query, ukrainian_prefixes(query)),
         viewer=viewer,
@@ -401,11 +402,6 @@ def mentor_page(
         offset=offset,
         limit=limit,
     )
-    if not ids:
-        return []
-    _match, relevance = _text_match(query)
-    rows = mentor_selectors.mentors(viewer=viewer).filter(id__in=ids).annotate(relevance=relevance)
-    return list(rows.order_by(*MENTOR_ORDER))
 
 
 def search_tags(*, query: str, viewer: Viewer) -> QuerySet[Any]:

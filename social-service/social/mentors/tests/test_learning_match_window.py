@@ -153,3 +153,38 @@ def test_the_hand_written_candidates_equal_the_orm_twins(make_user: Any) -> None
                     viewer,
                     first,
                 )
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the hand-written SQL is PostgreSQL's"
+)
+def test_the_hand_written_first_page_rows_equal_the_orms(make_user: Any) -> None:
+    """selectors.first_matches (the candidates, then hot_sql.page_rows) and the ORM's
+    queryset: the same mentors in the same order, with the same `speaks`, pages and scores to
+    the last bit (the next page's cursor is made of them)."""
+    users = mentors_of(make_user, 50, seed=17)
+    author, staff = make_user(username="student"), make_user(username="mod", role="moderator")
+    services.withdraw_profile(user_id=users[3].id)
+    Page.objects.filter(owner_id=users[4].id).update(is_blocked=True)
+    PageBlock.objects.create(page=Page.objects.get(owner_id=users[5].id), user=author)
+    services.set_profile(user=users[8], subjects=["python"], languages=["uk"], tags=["c_x"])
+
+    def rows(request: LearningRequest, viewer: Any, first: int, hot: bool) -> list[Any]:
+        hot_sql.ENABLED = hot
+        try:
+            found = selectors.first_matches(request=request, viewer=viewer, first=first)
+            page = list(found.order_by("-match_score", "-id")[:first])
+        finally:
+            hot_sql.ENABLED = True
+        return [
+            (p.id, repr(p.match_score), p.speaks, p.page.handle, p.tags, p.subjects) for p in page
+        ]
+
+    for subject, language, tags in [*REQUESTS, ("python", "uk", ["c_x", "django"])]:
+        request = services.create_request(
+            author_id=author.id, subject=subject, language=language, tags=tags
+        )
+        for viewer in (None, author, staff):
+            for first in (1, 6, 21):
+                hot = rows(request, viewer, first, True)
+                assert hot and hot == rows(request, viewer, first, False), (subject, tags, first)
