@@ -46,7 +46,7 @@ from http_bench import (
     kept_data,
     load,
     percentile,
-    start_stack,
+    stack_for,
     tokens_for,
 )
 
@@ -248,14 +248,7 @@ def main() -> None:
         tokens = tokens_for(state["answer_owners"], key, kid)
         paths = [f"/api/habits/cards/cards/{c}/answer/" for c in state["answer_cards"]]
         body = json.dumps({"rating": "good", "duration_ms": 3000}).encode()
-        stack = start_stack(
-            name="bench-cards",
-            env=env,
-            gateway_port=args.gateway_port,
-            service_port_base=args.service_port_base,
-            web_workers=args.web_workers,
-            web_threads=args.web_threads,
-        )
+        stack = stack_for(args, name="bench-cards", env=env)
         try:
             common = {
                 "port": args.gateway_port,

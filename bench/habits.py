@@ -60,7 +60,7 @@ from http_bench import (
     kept_data,
     load,
     percentile,
-    start_stack,
+    stack_for,
     tokens_for,
 )
 
@@ -534,14 +534,7 @@ def main() -> None:
     if not args.in_process:
         tokens = tokens_for(state["checkin_users"], key, kid)
         long_token = tokens_for([state["long_owner"]], key, kid)[0]
-        stack = start_stack(
-            name="bench-habits",
-            env=env,
-            gateway_port=args.gateway_port,
-            service_port_base=args.service_port_base,
-            web_workers=args.web_workers,
-            web_threads=args.web_threads,
-        )
+        stack = stack_for(args, name="bench-habits", env=env)
         try:
             say(
                 f"  (stack: {args.web_workers} gunicorn workers x {args.web_threads} threads, "

@@ -232,6 +232,19 @@ def start_stack(
     )
 
 
+def stack_for(args: Any, *, name: str, env: dict[str, str]) -> Any:
+    """`start_stack` with a benchmark's usual options (`--gateway-port`, `--service-port-base`,
+    `--web-workers`, `--web-threads`)."""
+    return start_stack(
+        name=name,
+        env=env,
+        gateway_port=args.gateway_port,
+        service_port_base=args.service_port_base,
+        web_workers=args.web_workers,
+        web_threads=args.web_threads,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Data
 

@@ -53,7 +53,7 @@ from http_bench import (
     kept_data,
     load,
     percentile,
-    start_stack,
+    stack_for,
     tokens_for,
 )
 
@@ -356,14 +356,7 @@ def main() -> None:
         f" load average {os.getloadavg()[0]:.1f} at the start"
     )
     if not args.in_process:
-        stack = start_stack(
-            name="bench-mentor-search",
-            env=env,
-            gateway_port=args.gateway_port,
-            service_port_base=args.service_port_base,
-            web_workers=args.web_workers,
-            web_threads=args.web_threads,
-        )
+        stack = stack_for(args, name="bench-mentor-search", env=env)
         try:
             common = {"port": args.gateway_port, "method": "GET", "paths": paths(),
                       "tokens": tokens}  # fmt: skip

@@ -63,7 +63,7 @@ from http_bench import (
     percentile,
     setup_django,
     signing_key,
-    start_stack,
+    stack_for,
     tokens_for,
 )
 from tqdm import tqdm
@@ -287,14 +287,7 @@ def main() -> None:
         in_process(args, state, tokens, key, kid)
         return
 
-    stack = start_stack(
-        name="bench-social",
-        env=env,
-        gateway_port=args.gateway_port,
-        service_port_base=args.service_port_base,
-        web_workers=args.web_workers,
-        web_threads=args.web_threads,
-    )
+    stack = stack_for(args, name="bench-social", env=env)
     try:
         results = measure(args, stack, state, sample, tokens, key, kid)
     finally:

@@ -49,7 +49,7 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
-from http_bench import ROOT, bench_process, load, percentile, start_stack, tokens_for
+from http_bench import ROOT, bench_process, load, percentile, stack_for, tokens_for
 
 SERVICE = ROOT / "social-service"
 LANGUAGES = ["en", "uk", "ru", "de", "fr", "es", "pl", "it"]
@@ -218,14 +218,7 @@ def path_of(request_id: str) -> str:
 
 def through_nginx(args: argparse.Namespace, env: dict[str, str], state: dict[str, Any],
                   tokens: list[str]) -> None:  # fmt: skip
-    stack = start_stack(
-        name="bench-learning-match",
-        env=env,
-        gateway_port=args.gateway_port,
-        service_port_base=args.service_port_base,
-        web_workers=args.web_workers,
-        web_threads=args.web_threads,
-    )
+    stack = stack_for(args, name="bench-learning-match", env=env)
     try:
         # request i: student i % 4 reading their own request's first page
         common = {"port": args.gateway_port, "method": "GET", "tokens": tokens,

@@ -56,7 +56,7 @@ from http_bench import (
     kept_data,
     load,
     percentile,
-    start_stack,
+    stack_for,
     tokens_for,
 )
 
@@ -355,14 +355,7 @@ def main() -> None:
         in_process(args, state, tokens, move_tokens, plan, key, kid)
         return
 
-    stack = start_stack(
-        name="bench-tasks",
-        env=env,
-        gateway_port=args.gateway_port,
-        service_port_base=args.service_port_base,
-        web_workers=args.web_workers,
-        web_threads=args.web_threads,
-    )
+    stack = stack_for(args, name="bench-tasks", env=env)
     try:
         results = measure(args, state, tokens, move_tokens, plan)
     finally:
