@@ -111,25 +111,28 @@ def single_email(*, notification: Notification, recipient: Recipient) -> EmailMu
 def unread_chats_email(
     *, notifications: list[Notification], recipient: Recipient
 ) -> EmailMultiAlternatives:
-    """The one email about chat conversations whose messages wait unread (one line each)."""
-    title = _words(_language(recipient))["unread_chats"] % {"count": len(notifications)}
-    return _message(
-        recipient=recipient,
-        subject=title,
-        heading=title,
-        items=[n.text for n in notifications],
-        type=notifications[0].type,
+    """The one email about chat conversations whose messages wait unread (one line each); its
+    unsubscribe link stops these emails only."""
+    return _list_email(
+        notifications, recipient=recipient, title="unread_chats", type=notifications[0].type
     )
 
 
 def digest_email(
     *, notifications: list[Notification], recipient: Recipient
 ) -> EmailMultiAlternatives:
-    title = _words(_language(recipient))["digest"] % {"count": len(notifications)}
+    return _list_email(notifications, recipient=recipient, title="digest", type=ALL_TYPES)
+
+
+def _list_email(
+    notifications: list[Notification], *, recipient: Recipient, title: str, type: str
+) -> EmailMultiAlternatives:
+    """An email listing `notifications`' texts under the words `title` (with their count)."""
+    heading = _words(_language(recipient))[title] % {"count": len(notifications)}
     return _message(
         recipient=recipient,
-        subject=title,
-        heading=title,
+        subject=heading,
+        heading=heading,
         items=[n.text for n in notifications],
-        type=ALL_TYPES,
+        type=type,
     )
