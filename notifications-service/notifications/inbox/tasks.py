@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.inbox import emails, services
+from notifications.inbox import emails, selectors, services
 from notifications.inbox.models import (
     CHAT_EMAIL_DELAYS,
     EmailFrequency,
@@ -117,6 +117,10 @@ def send_unread_emails() -> int:
             if not services.can_email(recipient):
                 mine.update(email_state=EmailState.NONE)
                 continue
+            # The type's email switched off since the notification began to wait: it stops.
+            for type in set(mine.values_list("type", flat=True)):
+                if not selectors.preference_for(recipient=recipient, type=type)["email"]:
+                    mine.filter(type=type).update(email_state=EmailState.NONE)
             items = list(mine.filter(read_at=None).order_by("sequence")[:DIGEST_MAX_ITEMS])
             delay = timedelta(minutes=recipient.chat_email_delay_minutes)
             if not items or min(n.created_at for n in items) > now - delay:

@@ -352,3 +352,17 @@ def test_a_conversation_read_before_the_delay_is_never_emailed(
     _waited(bob, 24 * 60)
     _waited(cat, 24 * 60)
     assert tasks.send_unread_emails() == 0 and mailoutbox == []
+
+
+def test_switching_the_email_off_while_waiting_stops_it(
+    announce: Any, deliver: Any, mailoutbox: Any
+) -> None:
+    ada, bob = announce(), announce()
+    conversation = str(uuid.uuid4())
+    joined(deliver, conversation, [ada, bob])
+    message(deliver, conversation, [ada, bob], ada, "one", recipient_ids=[str(bob.id)])
+    assert Notification.objects.get(recipient_id=bob.id).email_state == EmailState.WAITING
+    services.update_preferences(user_id=bob.id, types={"chat_message": {"email": False}})
+    _waited(bob, 24 * 60)
+    assert tasks.send_unread_emails() == 0 and mailoutbox == []
+    assert Notification.objects.get(recipient_id=bob.id).email_state == EmailState.NONE
