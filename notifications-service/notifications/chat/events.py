@@ -50,8 +50,12 @@ def _frame(event: Event, *, extra_ids: list[UUID] | None = None) -> UUID | None:
 
 @event_handler("social.chat.members_changed")
 def on_members_changed(event: Event) -> None:
-    conversation = _frame(event, extra_ids=_uuids(event.data.get("removed_ids")))
+    removed = _uuids(event.data.get("removed_ids"))
+    conversation = _frame(event, extra_ids=removed)
     if conversation is not None:
+        # Who left hears nothing more of it: not even the email of what waited unread.
+        for person in removed:
+            inbox.conversation_read(user_id=person, conversation_id=conversation, message_id=None)
         services.apply_members(
             conversation_id=conversation,
             member_ids=_uuids(event.data.get("member_ids")),

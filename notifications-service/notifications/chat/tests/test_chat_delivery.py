@@ -366,3 +366,20 @@ def test_switching_the_email_off_while_waiting_stops_it(
     _waited(bob, 24 * 60)
     assert tasks.send_unread_emails() == 0 and mailoutbox == []
     assert Notification.objects.get(recipient_id=bob.id).email_state == EmailState.NONE
+
+
+def test_who_left_gets_no_email_of_what_waited(
+    announce: Any, deliver: Any, mailoutbox: Any
+) -> None:
+    ada, bob, cat = announce(), announce(), announce()
+    conversation = str(uuid.uuid4())
+    joined(deliver, conversation, [ada, bob, cat])
+    offline = {"recipient_ids": [str(bob.id), str(cat.id)]}
+    message(deliver, conversation, [ada, bob, cat], ada, "one", **offline)
+    joined(deliver, conversation, [ada, cat], removed=[bob])
+    waiting = Notification.objects.get(recipient_id=bob.id)
+    assert waiting.read_at is not None and waiting.email_state == EmailState.NONE
+    _waited(bob, 24 * 60)
+    _waited(cat, 24 * 60)
+    assert tasks.send_unread_emails() == 1  # cat's only
+    assert [email.to for email in mailoutbox] == [[f"{cat.username}@example.com"]]

@@ -694,7 +694,8 @@ class ChatRead(ChatData):
     key=CHAT_KEY,
     consumers={
         "notifications": "sets its projection of the conversation's members (`ChatMember`, "
-        "who may send `typing`); pushes a `chat` frame to `member_ids` and `removed_ids`"
+        "who may send `typing`); pushes a `chat` frame to `member_ids` and `removed_ids`; "
+        "marks the removed people's `chat_message` notification of it read (no email of it)"
     },
 )
 class ChatMembersChanged(ChatData):
