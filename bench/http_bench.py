@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -355,14 +357,19 @@ def load(
 
 
 WRK_SCRIPT = """
-local tokens, i = {}, 0
+-- Each line of the file: a token, and optionally the path its reader requests.
+local targets, i = {}, 0
 function init(args)
-  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
-  i = math.random(#tokens)
+  for line in io.lines(args[1]) do
+    local token, path = line:match("^(%S+)%s*(%S*)$")
+    targets[#targets + 1] = {token, path ~= "" and path or nil}
+  end
+  i = math.random(#targets)
 end
 function request()
-  i = i % #tokens + 1
-  return wrk.format(nil, nil, {Authorization = "Bearer " .. tokens[i]})
+  i = i % #targets + 1
+  local token, path = targets[i][1], targets[i][2]
+  return wrk.format(nil, path, {Authorization = "Bearer " .. token})
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -374,17 +381,26 @@ end
 
 
 def load_wrk(
-    *, port: int, path: str, tokens: list[str], seconds: int, concurrency: int, var_dir: Path
-) -> dict[str, float]:
+    *, port: int, path: str, tokens: list[str], seconds: float, concurrency: int,
+    var_dir: Path, paths: list[str] | None = None,
+) -> dict[str, float]:  # fmt: skip
     """GET `path` with wrk (C, event loop: the client takes little of the CPU the server needs)
     for `seconds`, `concurrency` keep-alive connections on 2 threads, each request with the
-    next token; p50/p99 in ms, requests per second. Any non-2xx/3xx answer fails the run."""
+    next token (and, given `paths`, as `load` pairs them: request i with tokens[i % len]
+    and paths[i % len]);
+    p50/p99 in ms, requests per second. Any non-2xx/3xx answer fails the run."""
     script, token_file = var_dir / "tokens.lua", var_dir / "tokens.txt"
     script.write_text(WRK_SCRIPT)
-    token_file.write_text("\n".join(tokens) + "\n")
+    pairs = math.lcm(len(tokens), len(paths)) if paths else len(tokens)
+    lines = [
+        f"{tokens[i % len(tokens)]} {paths[i % len(paths)]}" if paths else tokens[i]
+        for i in range(pairs)
+    ]
+    token_file.write_text("\n".join(lines) + "\n")
     out = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(concurrency), "-d", f"{seconds}s", "--timeout", "10s",
-         "-s", str(script), f"http://127.0.0.1:{port}{path}", "--", str(token_file)],
+        ["wrk", "-t", "2", "-c", str(concurrency), "-d", f"{max(1, round(seconds))}s",
+         "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}{path}", "--",
+         str(token_file)],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     fields = next(line for line in out.splitlines() if line.startswith("WRK ")).split()[1:]
@@ -392,6 +408,40 @@ def load_wrk(
     if errors:
         raise SystemExit(f"{errors} failed requests to {path}:\n{out}")
     return {"p50": p50_us / 1000, "p99": p99_us / 1000, "rps": requests / duration_us * 1e6}
+
+
+def timed_load(
+    *, port: int, paths: list[str], tokens: list[str], seconds: float, concurrency: int,
+    var_dir: Path, python_client: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """GETs for `seconds` from `concurrency` keep-alive clients, request i with paths[i % len]
+    and tokens[i % len], after a warm-up of every worker: with wrk when it is installed (the
+    clients then take little of the 2 cores the service needs), else (or `python_client`)
+    Python threads, whose per-request CPU competes with the service's. `client` names which."""
+    if shutil.which("wrk") and not python_client:
+        timed = {"port": port, "path": paths[0], "paths": paths, "tokens": tokens,
+                 "concurrency": concurrency, "var_dir": var_dir}  # fmt: skip
+        load_wrk(seconds=2, **timed)  # warm every worker
+        return {**load_wrk(seconds=seconds, **timed), "client": "wrk"}
+    common = {"port": port, "method": "GET", "paths": paths, "tokens": tokens}
+    load(total=200, concurrency=concurrency, **common)  # warm every worker
+    result = load(total=10**9, concurrency=concurrency, seconds=seconds, **common)
+    return {**result, "client": "Python threads"}
+
+
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds Django's PostgreSQL session in this process has used so far (None when the
+    server is not on this machine): a read's database work, without the machine's other load."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -17,8 +17,10 @@ missing), Redis database (`--redis-db`, 10) and var folder (`var/bench-mentor-se
    what `services.set_profile` writes (`services.search_text`); PostgreSQL fills the generated
    search vector. The subject, language and (subject, language) rows carry the match
    `base_score` as `services.sync_match_base` writes it. Then VACUUM ANALYZE.
-2. Through nginx (scripts/stack.py: nginx and the six services' web processes, no workers),
-   `--concurrency` (4) signed-in clients for `--seconds` (20): GET /api/social/search/ with
+2. Through nginx (scripts/stack.py: nginx and the six services' web processes, `--web-workers`
+   gunicorn processes each (one per core by default) of `--web-threads` (1) thread, no Celery
+   workers), `--concurrency` (4) signed-in keep-alive clients for `--seconds` (20), with wrk
+   when it is installed, else Python threads (`--python-client`): GET /api/social/search/ with
    `type=mentors`, a text query in English, Russian or Ukrainian, `subject`, `language` and
    `min_rating` (QUERIES, in turn): p50/p99 and requests per second.
 3. In this process, one request after another through Django's test client: wall p50/p99 and
@@ -51,9 +53,9 @@ from http_bench import (
     copy_objects,
     copy_rows,
     kept_data,
-    load,
     percentile,
     stack_for,
+    timed_load,
     tokens_for,
 )
 
@@ -332,10 +334,15 @@ def main() -> None:
     parser.add_argument("--redis-db", type=int, default=10)
     parser.add_argument("--gateway-port", type=int, default=57880)
     parser.add_argument("--service-port-base", type=int, default=57900)
-    parser.add_argument("--web-workers", type=int, default=4)
+    # One single-threaded process per core: the endpoint is CPU-bound, and more processes (or
+    # threads, which queue on the GIL) than cores only lengthen the tail (docs/decisions.md).
+    parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--web-threads", type=int, default=1)
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--in-process", action="store_true", help="no stack: in process only")
+    parser.add_argument(
+        "--python-client", action="store_true", help="load with Python threads even with wrk"
+    )
     parser.add_argument("--plans", action="store_true", help="print every EXPLAIN ANALYZE")
     parser.add_argument("--matching", action="store_true", help="see social_learning_match.py")
     args = parser.parse_args()
@@ -358,15 +365,17 @@ def main() -> None:
     if not args.in_process:
         stack = stack_for(args, name="bench-mentor-search", env=env)
         try:
-            common = {"port": args.gateway_port, "method": "GET", "paths": paths(),
-                      "tokens": tokens}  # fmt: skip
-            load(total=200, concurrency=args.concurrency, **common)  # warm
-            r = load(total=10**9, concurrency=args.concurrency, seconds=args.seconds, **common)
+            r = timed_load(
+                port=args.gateway_port, paths=paths(), tokens=tokens, seconds=args.seconds,
+                concurrency=args.concurrency, var_dir=var_dir, python_client=args.python_client,
+            )  # fmt: skip
             ok = "met" if r["p99"] <= TARGET_MS else "NOT met"
             say(
-                f"  search through nginx, {args.concurrency} clients: p50 {r['p50']:.1f} ms"
-                f"  p99 {r['p99']:.1f} ms  {r['rps']:.0f} req/s ({r['count']} requests;"
-                f" p99 <= {TARGET_MS:.0f} ms: {ok})"
+                f"  search through nginx ({args.web_workers} gunicorn processes x"
+                f" {args.web_threads} thread), {args.concurrency} clients ({r['client']}):"
+                f" p50 {r['p50']:.1f} ms  p99 {r['p99']:.1f} ms  {r['rps']:.0f} req/s"
+                f" (p99 <= {TARGET_MS:.0f} ms: {ok}); load average {os.getloadavg()[0]:.1f}"
+                " at the end"
             )
         finally:
             stack.stop()

@@ -17,18 +17,20 @@ Redis database (`--redis-db`, 14) and var folder (`var/bench-learning-match`); n
    each with one public learning request (REQUESTS: python in Ukrainian with a tag, the rest
    other subjects, languages and tags).
 2. Through nginx (scripts/stack.py: nginx and the six services' web processes, `--web-workers`
-   gunicorn processes each, no Celery workers): `--concurrency` (4) real HTTP clients (threads of
-   this process, each its own keep-alive connection; they only wait on sockets, so the GIL of
-   this process does not queue them) for `--seconds` (20), each student signed in and reading
-   the first page of their own request's matches, `GET /api/social/learning-requests/<id>/
-   matches/` (the request as the reader sees it, then 20 mentors by match score with their
-   reasons): p50/p99, requests per second, and whether p99 meets issue 21's 30 ms. This is the
-   issue's figure: what a client of the service sees.
+   gunicorn processes each (one per core by default) of `--web-threads` (1) thread, no Celery
+   workers): `--concurrency` (4) keep-alive HTTP clients for `--seconds` (20), with wrk when it
+   is installed (C, an event loop: it takes little of the CPU the service needs), else Python
+   threads (`--python-client` forces them), each student signed in and reading the first page
+   of their own request's matches, `GET /api/social/learning-requests/<id>/matches/` (the
+   request as the reader sees it, then 20 mentors by match score with their reasons): p50/p99,
+   requests per second, and whether p99 meets issue 21's 30 ms. This is the issue's figure:
+   what a client of the service sees.
 3. In this process, one request after another through Django's test client (no nginx, one
    client), for the first request (python, Ukrainian, one tag): the CPU this process spends per
    request (Django, DRF, serializing; steadier than wall time on a shared machine), the SQL
-   statements it runs, and PostgreSQL's planning + execution time summed over them (EXPLAIN
-   (ANALYZE, BUFFERS), best and median of 5; `--plans` prints each plan); and whether the
+   statements it runs, PostgreSQL's planning + execution time summed over them (EXPLAIN
+   (ANALYZE, BUFFERS), best and median of 5; `--plans` prints each plan) and the CPU its
+   PostgreSQL session spent per request (from /proc, when the server runs here); and whether the
    candidate window's first page (`matching_mentors(first=21)`, social/mentors/hot_sql.py)
    equals the full scoring's.
 
@@ -46,10 +48,19 @@ import signal
 import sys
 import time
 import uuid
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from http_bench import ROOT, bench_process, load, percentile, stack_for, tokens_for
+from http_bench import (
+    ROOT,
+    backend_cpu_seconds,
+    bench_process,
+    percentile,
+    stack_for,
+    timed_load,
+    tokens_for,
+)
 
 SERVICE = ROOT / "social-service"
 LANGUAGES = ["en", "uk", "ru", "de", "fr", "es", "pl", "it"]
@@ -217,19 +228,22 @@ def path_of(request_id: str) -> str:
 
 
 def through_nginx(args: argparse.Namespace, env: dict[str, str], state: dict[str, Any],
-                  tokens: list[str]) -> None:  # fmt: skip
+                  tokens: list[str], var_dir: Path) -> None:  # fmt: skip
     stack = stack_for(args, name="bench-learning-match", env=env)
     try:
         # request i: student i % 4 reading their own request's first page
-        common = {"port": args.gateway_port, "method": "GET", "tokens": tokens,
-                  "paths": [path_of(r) for r in state["requests"]]}  # fmt: skip
-        load(total=200, concurrency=args.concurrency, **common)  # warm every worker
-        r = load(total=10**9, concurrency=args.concurrency, seconds=args.seconds, **common)
+        r = timed_load(
+            port=args.gateway_port, tokens=tokens, paths=[path_of(r) for r in state["requests"]],
+            seconds=args.seconds, concurrency=args.concurrency, var_dir=var_dir,
+            python_client=args.python_client,
+        )  # fmt: skip
         ok = "met" if r["p99"] <= TARGET_P99_MS else "NOT met"
         say(
-            f"  matches, first page, through nginx ({args.web_workers} gunicorn processes),"
-            f" {args.concurrency} HTTP clients: p50 {r['p50']:.1f} ms  p99 {r['p99']:.1f} ms"
-            f"  {r['rps']:.0f} req/s ({r['count']} requests; p99 <= {TARGET_P99_MS:.0f} ms:"
+            f"  matches, first page, through nginx ({args.web_workers} gunicorn processes x"
+            f" {args.web_threads} thread),"
+            f" {args.concurrency} HTTP clients ({r['client']}): p50 {r['p50']:.1f} ms"
+            f"  p99 {r['p99']:.1f} ms"
+            f"  {r['rps']:.0f} req/s (p99 <= {TARGET_P99_MS:.0f} ms:"
             f" {ok}); load average {os.getloadavg()[0]:.1f} at the end"
         )
     finally:
@@ -292,19 +306,25 @@ def in_process(args: argparse.Namespace, state: dict[str, Any], tokens: list[str
                     texts.append("\n".join(row[0] for row in cursor.fetchall()))
             totals.append(total)
     times: list[float] = []
-    cpu_began = time.process_time()
+    cpu_began, db_began = time.process_time(), backend_cpu_seconds()
     for _ in range(args.requests):
         began = time.perf_counter()
         get()
         times.append(time.perf_counter() - began)
     cpu_ms = (time.process_time() - cpu_began) * 1000 / args.requests
+    db_ended = backend_cpu_seconds()
+    db_cpu = (
+        f"{(db_ended - db_began) * 1000 / args.requests:.2f} ms/request"
+        if db_began is not None and db_ended is not None
+        else "not measured (the server is elsewhere)"
+    )
     say(
         f"  in process, 1 client, {args.requests} requests: p50 {percentile(times, 50) * 1000:.1f}"
         f" ms  p99 {percentile(times, 99) * 1000:.1f} ms; CPU {cpu_ms:.2f} ms/request in this"
         f" process (Django, DRF, serializing; PostgreSQL's own time is not in it);"
         f" {len(statements)} SQL statement(s) a request, PostgreSQL"
         f" {min(totals):.2f} ms best of 5 (planning + execution, EXPLAIN ANALYZE),"
-        f" {sorted(totals)[2]:.2f} ms median"
+        f" {sorted(totals)[2]:.2f} ms median; its session's CPU {db_cpu}"
     )
     for text in texts:
         say("    " + text.replace("\n", "\n    ") + "\n")
@@ -322,14 +342,19 @@ def main() -> None:
     parser.add_argument("--redis-db", type=int, default=14)
     parser.add_argument("--gateway-port", type=int, default=57780)
     parser.add_argument("--service-port-base", type=int, default=57800)
-    parser.add_argument("--web-workers", type=int, default=4)
+    # One single-threaded process per core: the endpoint is CPU-bound, and more processes (or
+    # threads, which queue on the GIL) than cores only lengthen the tail (docs/decisions.md).
+    parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--web-threads", type=int, default=1)
     parser.add_argument("--in-process", action="store_true", help="no stack: in process only")
+    parser.add_argument(
+        "--python-client", action="store_true", help="load with Python threads even with wrk"
+    )
     parser.add_argument("--plans", action="store_true", help="print each statement's plan")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    _var, env, key, kid = bench_process(args, name="bench-learning-match", service_dir=SERVICE)
+    var_dir, env, key, kid = bench_process(args, name="bench-learning-match", service_dir=SERVICE)
     generate(args.mentors)
     state = students_and_requests()
     tokens = tokens_for(state["students"], key, kid)
@@ -338,7 +363,7 @@ def main() -> None:
         f" load average {os.getloadavg()[0]:.1f} at the start"
     )
     if not args.in_process:
-        through_nginx(args, env, state, tokens)
+        through_nginx(args, env, state, tokens, var_dir)
     in_process(args, state, tokens, key, kid)
 
 
