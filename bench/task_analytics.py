@@ -63,6 +63,7 @@ PRIORITIES = ("none", "low", "medium", "high", "urgent")
 
 def generate(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection
+    from tasks.analytics.figures import lead_pairs
     from tasks.analytics.models import ROOM, CurrentCount, DayTotals, MonthTotals, TaskFact
     from tasks.rooms.models import Membership, Room, RoomRole
 
@@ -90,7 +91,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         per_day = size / DAYS
         # (user, day) → the day's figures, as the consumer's columns; `lead` its lead times.
         days: dict[tuple[uuid.UUID, date], dict[str, int]] = {}
-        leads: dict[tuple[uuid.UUID, date], dict[str, int]] = {}
+        leads: dict[tuple[uuid.UUID, date], dict[int, int]] = {}
         for user in [ROOM, *people]:
             share = 1.0 if user == ROOM else 2.0 / args.members
             for offset in range(DAYS):
@@ -107,7 +108,7 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
                 }
                 spread = max(1, done // 8)
                 leads[user, day] = {
-                    str(bucket): spread
+                    bucket: spread
                     for bucket in sorted(rng.sample(range(40, 200), min(8, max(1, done))))
                 }
         current: list[tuple] = []
@@ -122,10 +123,10 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
                    "overdue", "due")  # fmt: skip
         copy_rows(
             DayTotals._meta.db_table,
-            ["room_id", "user_id", "day", *columns, "lead_times"],
+            ["room_id", "user_id", "day", *columns, "lead_pairs"],
             (
                 (str(room.id), str(user), day.isoformat(),
-                 *(values.get(c, 0) for c in columns), json.dumps(leads.get((user, day), {})))
+                 *(values.get(c, 0) for c in columns), lead_pairs(leads.get((user, day), {})))
                 for (user, day), values in days.items()
             ),
             len(days),

@@ -16,9 +16,11 @@ Days are UTC days. A task counts as:
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
 from typing import Any
 from uuid import UUID
 
@@ -67,8 +69,12 @@ def quantile(buckets: dict[int, int], q: float) -> float | None:
     return quantiles(buckets, (q,))[0]
 
 
-def quantiles(buckets: dict[int, int], qs: tuple[float, ...]) -> list[float | None]:
-    """`quantile` of each of `qs` (ascending), the buckets sorted and walked once."""
+def quantiles(buckets: dict[int, int] | list[int], qs: tuple[float, ...]) -> list[float | None]:
+    """`quantile` of each of `qs` (ascending), the buckets sorted and walked once. `buckets`
+    may also be dense (`counts[bucket]`, as `hot_sql` sums them): then the ranks are found
+    by bisecting the running totals, no walk in Python."""
+    if isinstance(buckets, list):
+        return _dense_quantiles(buckets, qs)
     total = sum(buckets.values())
     if total <= 0:
         return [None] * len(qs)
@@ -82,6 +88,29 @@ def quantiles(buckets: dict[int, int], qs: tuple[float, ...]) -> list[float | No
         if len(found) == len(ranks):
             return found
     return found + [None] * (len(ranks) - len(found))  # pragma: no cover - ranks <= total
+
+
+def _dense_quantiles(counts: list[int], qs: tuple[float, ...]) -> list[float | None]:
+    if min(counts, default=0) < 0:  # never in a consistent histogram: walk it as a dict
+        return quantiles({bucket: n for bucket, n in enumerate(counts) if n}, qs)
+    running = list(accumulate(counts))
+    total = running[-1] if running else 0
+    if total <= 0:
+        return [None] * len(qs)
+    # The first bucket whose running total reaches the rank (running totals never decrease).
+    return [round(bucket_upper(bisect_left(running, max(1, math.ceil(q * total)))), 1) for q in qs]
+
+
+def lead_pairs(buckets: dict[int, int]) -> str:
+    """A day's lead times as `DayTotals.lead_pairs` keeps them: `bucket,n,bucket,n,…` by
+    bucket, zero amounts left out ("" for none)."""
+    return ",".join(f"{bucket},{n}" for bucket, n in sorted(buckets.items()) if n)
+
+
+def lead_buckets(pairs: str) -> dict[int, int]:
+    """`lead_pairs` read back: {bucket: n}."""
+    values = [int(value) for value in pairs.split(",")] if pairs else []
+    return dict(zip(values[0::2], values[1::2], strict=True))
 
 
 @dataclass

@@ -57,8 +57,10 @@ class DayTotals(models.Model):
     `created`/`completed` that day; `s_<status>` and `overdue` are changes, so their running
     sum up to a day is the count at that day's end; `due` is how many open tasks' deadlines pass
     that day (a current count, kept by the day: "overdue now" sums the days before today);
-    `lead_times` the lead times (created → completed) of that day's completions,
-    `{"<bucket>": n}` (zero amounts left out)."""
+    `lead_pairs` the lead times (created → completed) of that day's completions as text,
+    `bucket,n,bucket,n,…` by bucket, zero amounts left out, "" for none
+    (`figures.lead_pairs`): a read joins a period's days with commas and parses them as one
+    JSON list of integers (`hot_sql._lead`), no JSON object per day to write or read."""
 
     room_id = models.UUIDField()
     user_id = models.UUIDField()
@@ -70,7 +72,7 @@ class DayTotals(models.Model):
     s_completed = models.BigIntegerField(default=0)
     overdue = models.BigIntegerField(default=0)
     due = models.BigIntegerField(default=0)
-    lead_times = models.JSONField(default=dict)
+    lead_pairs = models.TextField(default="", blank=True)
 
     class Meta:
         constraints = [

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from cotask_common.errors import ServiceError
 from cotask_common.localtime import zone_named
 from tasks.analytics import hot_sql
-from tasks.analytics.figures import PRIORITIES, RUNNING, STATUSES, quantiles
+from tasks.analytics.figures import PRIORITIES, RUNNING, STATUSES, lead_buckets, quantiles
 from tasks.analytics.models import ROOM, CurrentCount, DayTotals, MonthTotals, TaskFact
 from tasks.analytics.services import DAY_COLUMNS, MONTH_COLUMNS, column_of
 from tasks.rooms.access import membership_in
@@ -120,9 +120,11 @@ def _figures(
 
 def _shape(
     *, series: list[dict[str, Any]], created: int, completed: int, open_at_start: int,
-    lead: dict[int, int], by_priority: dict[str, int], overdue_today: int, period: Period,
+    lead: dict[int, int] | list[int], by_priority: dict[str, int], overdue_today: int,
+    period: Period,
 ) -> dict[str, Any]:  # fmt: skip
-    """The figures' JSON from a scope's series of days and totals (both reads end here)."""
+    """The figures' JSON from a scope's series of days and totals (both reads end here);
+    `lead`, the lead-time histogram, as {bucket: n} or dense (`hot_sql`: `lead[bucket]`)."""
     available = open_at_start + created
     median, p90 = quantiles(lead, (0.5, 0.9))
     return {
@@ -132,7 +134,7 @@ def _shape(
         "completed": completed,
         "completion_rate": round(completed / available, 4) if available else None,
         "lead_time": {
-            "count": sum(lead.values()),
+            "count": sum(lead.values() if isinstance(lead, dict) else lead),
             "median_seconds": median,
             "p90_seconds": p90,
         },
@@ -195,8 +197,8 @@ def _read_orm(
     rows = DayTotals.objects.filter(
         scope,
         Q(day__gte=month, day__lte=period.end) | Q(day__gte=this_month, day__lt=today),
-    ).values_list("user_id", "day", "lead_times", *DAY_COLUMNS)
-    for user, day, lead_times, *values in rows:
+    ).values_list("user_id", "day", "lead_pairs", *DAY_COLUMNS)
+    for user, day, pairs, *values in rows:
         sums = dict(zip(DAY_COLUMNS, values, strict=True))
         if this_month <= day < today:
             overdue[user] += sums["due"]
@@ -204,7 +206,7 @@ def _read_orm(
             row = daily[user][day]
             for metric in ("created", "completed", *RUNNING):
                 row[metric] += sums[column_of(metric)]
-            for bucket, n in lead_times.items():
+            for bucket, n in lead_buckets(pairs).items():
                 row[f"lt:{bucket}"] += n
         elif month <= day < period.start:
             for metric in RUNNING:

@@ -18,7 +18,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cotask_common.events.envelope import Event
-from tasks.analytics.figures import Fact, contributions, deadline_of, difference
+from tasks.analytics.figures import (
+    Fact,
+    contributions,
+    deadline_of,
+    difference,
+    lead_buckets,
+    lead_pairs,
+)
 from tasks.analytics.models import CurrentCount, DayTotals, FiguresVersion, MonthTotals, TaskFact
 
 TASK_EVENTS = (
@@ -151,19 +158,19 @@ def column_of(metric: str) -> str:
 
 def apply_amounts(amounts: dict[Any, int], *, fresh: bool = False) -> None:
     """Add `figures.contributions`-shaped amounts to the count tables: a daily metric to its
-    column of the day's `DayTotals` row (`lt:<bucket>` to its `lead_times`), `due:<day>` to that
+    column of the day's `DayTotals` row (`lt:<bucket>` to its `lead_pairs`), `due:<day>` to that
     day's `due`, the running columns and `due` to their month's `MonthTotals` row too, and
     `p:<priority>` to `CurrentCount`. `fresh`: the tables are empty (the rebuild), so the lead
     times go in with the insert; otherwise they are merged into the locked row afterwards."""
     days: dict[tuple, list[int]] = {}
-    lead: dict[tuple, Counter[str]] = defaultdict(Counter)
+    lead: dict[tuple, Counter[int]] = defaultdict(Counter)
     current: list[tuple] = []
     for (kind, room, user, *rest), n in amounts.items():
         if kind == "d":
             day, metric = rest
             row = days.setdefault((room, user, day), [0] * len(DAY_COLUMNS))
             if metric.startswith("lt:"):
-                lead[room, user, day][metric[3:]] += n
+                lead[room, user, day][int(metric[3:])] += n
             else:
                 row[DAY_COLUMNS.index(column_of(metric))] += n
         elif rest[0].startswith("due:"):
@@ -177,15 +184,15 @@ def apply_amounts(amounts: dict[Any, int], *, fresh: bool = False) -> None:
         for index, column in enumerate(MONTH_COLUMNS):
             month[index] += values[DAY_COLUMNS.index(column)]
 
-    def lead_of(key: tuple) -> dict[str, int]:
-        return {bucket: n for bucket, n in sorted(lead.get(key, {}).items()) if n}
+    def lead_of(key: tuple) -> str:
+        return lead_pairs(lead.get(key, {}))
 
     _add(
         DayTotals,
         ["room_id", "user_id", "day"],
         list(DAY_COLUMNS),
-        [(*key, *values, lead_of(key) if fresh else {}) for key, values in sorted(days.items())],
-        inserted=("lead_times",),
+        [(*key, *values, lead_of(key) if fresh else "") for key, values in sorted(days.items())],
+        inserted=("lead_pairs",),
     )
     _add(CurrentCount, ["room_id", "user_id", "metric"], ["n"], sorted(current))
     _add(
@@ -201,10 +208,10 @@ def apply_amounts(amounts: dict[Any, int], *, fresh: bool = False) -> None:
             continue
         # The upsert above locked the row (PostgreSQL; SQLite has one writer at a time).
         totals = DayTotals.objects.select_for_update().get(room_id=room, user_id=user, day=day)
-        merged: Counter[str] = Counter(totals.lead_times)
+        merged: Counter[int] = Counter(lead_buckets(totals.lead_pairs))
         merged.update(change)  # adds, negative amounts too
-        totals.lead_times = {bucket: n for bucket, n in sorted(merged.items()) if n}
-        totals.save(update_fields=["lead_times"])
+        totals.lead_pairs = lead_pairs(merged)
+        totals.save(update_fields=["lead_pairs"])
 
 
 def touch(room_ids: Iterable[UUID]) -> None:

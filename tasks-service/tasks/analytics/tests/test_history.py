@@ -15,6 +15,7 @@ from django.db import transaction
 
 from cotask_common.users.models import UserRef
 from tasks.analytics import selectors
+from tasks.analytics.figures import lead_buckets
 from tasks.analytics.models import CurrentCount, DayTotals, MonthTotals, TaskFact
 from tasks.analytics.selectors import Period
 from tasks.analytics.services import rebuild
@@ -35,11 +36,11 @@ def _tables() -> tuple[set[Any], ...]:
     day_columns = ("created", "completed", "s_pending", "s_in_progress", "s_completed",
                    "overdue", "due")  # fmt: skip
     daily = {
-        (*key, *values, tuple(sorted(lead.items())))
+        (*key, *values, tuple(sorted(lead_buckets(lead).items())))
         for *key, lead, values in (
             (room, user, day, lead, rest)
             for room, user, day, lead, *rest in DayTotals.objects.values_list(
-                "room_id", "user_id", "day", "lead_times", *day_columns
+                "room_id", "user_id", "day", "lead_pairs", *day_columns
             )
         )
         if any(values) or lead

@@ -1,5 +1,6 @@
 """The move from one aggregate row per metric to one per room, person and day or month
-(migrations 0003 to 0005) carries the numbers over, and back when reversed."""
+(migrations 0003 to 0005) carries the numbers over, and back when reversed; so does the move
+of the lead times from JSON to pairs of numbers (0007)."""
 
 from __future__ import annotations
 
@@ -110,4 +111,34 @@ def test_the_counts_move_to_rows_per_day_and_month_and_back() -> None:
         assert _old_rows(_migrate(BEFORE)) == (DAILY, MONTHLY, CURRENT)
     finally:
         # Back to the newest migration, which the other tests of the session expect.
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("analytics"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_days_lead_times_move_to_pairs_of_numbers_and_back() -> None:
+    before, after = [("analytics", "0006_figures_version")], [("analytics", "0007_day_lead_pairs")]
+    leads = {
+        date(2026, 1, 10): {"40": 1, "57": 3, "112": 2},
+        date(2026, 1, 11): {},
+        date(2026, 1, 12): {"0": 5, "41": 0},
+    }
+    try:
+        days = _migrate(before).get_model("analytics", "DayTotals")
+        days.objects.bulk_create(
+            [days(room_id=ROOM_ID, user_id=ROOM, day=day, created=1, lead_times=lead)
+             for day, lead in leads.items()]
+        )  # fmt: skip
+        new = _migrate(after).get_model("analytics", "DayTotals")
+        assert dict(new.objects.values_list("day", "lead_pairs")) == {
+            date(2026, 1, 10): "40,1,57,3,112,2",  # by bucket as a number, not as text
+            date(2026, 1, 11): "",
+            date(2026, 1, 12): "0,5",  # a zero amount is left out
+        }
+        old = _migrate(before).get_model("analytics", "DayTotals")
+        assert dict(old.objects.values_list("day", "lead_times")) == {
+            date(2026, 1, 10): {"40": 1, "57": 3, "112": 2},
+            date(2026, 1, 11): {},
+            date(2026, 1, 12): {"0": 5},
+        }
+    finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("analytics"))
