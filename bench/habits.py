@@ -55,6 +55,7 @@ from zoneinfo import ZoneInfo
 
 from http_bench import (
     ROOT,
+    backend_cpu_seconds,
     bench_process,
     copy_objects,
     kept_data,
@@ -352,11 +353,11 @@ def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
     if batches is not None:
 
         def measured(*args: Any, **kwargs: Any) -> Any:
-            before = _backend_cpu()
+            before = backend_cpu_seconds()
             try:
                 return batches(*args, **kwargs)
             finally:
-                after = _backend_cpu()
+                after = backend_cpu_seconds()
                 ok = before is not None and after is not None
                 sessions_cpu.append(after - before if ok else None)  # type: ignore[operator]
 
@@ -369,7 +370,7 @@ def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
                 cursor.execute(f"TRUNCATE {outbox._meta.db_table}")
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM ANALYZE {Reminder._meta.db_table}")
-        server = _backend_cpu()
+        server = backend_cpu_seconds()
         sessions_cpu.clear()
         cpu = time.process_time()
         started = time.perf_counter()
@@ -380,7 +381,7 @@ def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
             result = send(now=now, **options)
         runs.append(time.perf_counter() - started)
         cpus.append(time.process_time() - cpu)
-        after = _backend_cpu()
+        after = backend_cpu_seconds()
         if sessions_cpu and None not in sessions_cpu:
             server_cpus.append(sum(sessions_cpu))  # type: ignore[arg-type]
         else:
@@ -398,22 +399,6 @@ def measure_reminder_pass(args: argparse.Namespace) -> dict | str:
         "server_cpus": server_cpus,
         "sessions": max(1, len(sessions_cpu)),
     }
-
-
-def _backend_cpu() -> float | None:
-    """CPU seconds this process's PostgreSQL session has used (None when the server is not
-    on this machine): the pass's database work without the machine's other load."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def verdict(ok: bool) -> str:

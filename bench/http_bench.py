@@ -429,14 +429,16 @@ def timed_load(
     return {**result, "client": "Python threads"}
 
 
-def backend_cpu_seconds() -> float | None:
-    """CPU seconds Django's PostgreSQL session in this process has used so far (None when the
-    server is not on this machine): a read's database work, without the machine's other load."""
-    from django.db import connection
+def backend_cpu_seconds(pid: int | None = None) -> float | None:
+    """CPU seconds Django's PostgreSQL session in this process (or the backend `pid`, read
+    once beforehand to keep the query out of a timed loop) has used so far, None when the
+    server is not on this machine: a read's database work, without the machine's other load."""
+    if pid is None:
+        from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:

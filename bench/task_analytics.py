@@ -47,6 +47,7 @@ from typing import Any
 
 from http_bench import (
     ROOT,
+    backend_cpu_seconds,
     bench_env,
     copy_rows,
     ensure_database,
@@ -190,14 +191,9 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     return state
 
 
-def _backend_cpu_ms(pid: int) -> float | None:
-    """The PostgreSQL backend's CPU so far (utime + stime from /proc), when it runs here."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+def _cpu_ms(pid: int) -> float | None:
+    seconds = backend_cpu_seconds(pid)
+    return None if seconds is None else seconds * 1000
 
 
 def measure(args: argparse.Namespace, state: dict[str, Any], key: Any, kid: str) -> None:
@@ -246,12 +242,12 @@ def measure(args: argparse.Namespace, state: dict[str, Any], key: Any, kid: str)
                         # What a write does: the room's figures version goes up (not timed).
                         with transaction.atomic():
                             services.touch([room_id])
-                    db_before = _backend_cpu_ms(backend)
+                    db_before = _cpu_ms(backend)
                     started, started_cpu = time.perf_counter(), time.process_time()
                     response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
                     times.append(time.perf_counter() - started)
                     cpu.append(time.process_time() - started_cpu)
-                    db_after = _backend_cpu_ms(backend)
+                    db_after = _cpu_ms(backend)
                     if db_before is not None and db_after is not None:
                         db_cpu.append((db_after - db_before) / 1000)
                     states[response.get(answers.HEADER, "-")] += 1
