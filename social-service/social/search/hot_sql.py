@@ -4,8 +4,10 @@ statement, beside its ORM twin (`selectors.search_mentors` ranked by `MENTOR_ORD
 Here because `bench/mentor_search.py` showed it pays (docs/decisions.md): the ORM's statement
 joined every mentor the text and filters found (hundreds) to their user and page to check the
 reader may see them, before ranking them and keeping 21. This one finds and ranks them on the
-profile rows alone (the same GIN conditions, the same `ts_rank`), then checks the user and the
-page only for the best, in order, until the page is full. PostgreSQL only (`enabled()`); SQLite,
+profile rows alone (the same `ts_rank`; the text and the filters in one condition of the vector's
+GIN index, the filters as its lexemes, `selectors.mentor_filter_query`, the exact rating checked
+on the rows), then checks the user and the page only for the best, in order, until the page is
+full. PostgreSQL only (`enabled()`); SQLite,
 the embedded default, runs the twin. `social/search/tests/test_mentor_hot_sql.py` runs both on
 the same data and requires the same pages. Only the models' own quoted table and column names
 are interpolated; every value is a parameter.
@@ -16,7 +18,6 @@ are interpolated; every value is a parameter.
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 from django.db import connection
@@ -38,17 +39,17 @@ def enabled() -> bool:
 
 @functools.cache
 def _statement(
-    *, staff: bool, signed_in: bool, subject: bool, language: bool, rating: bool, query_sql: str
+    *, staff: bool, signed_in: bool, filtered: bool, rating: bool, query_sql: str
 ) -> str:
     p, u, g = Columns(MentorProfile, "p"), Columns(UserRef, "u"), Columns(Page, "g")
     b = Columns(PageBlock)
-    found = [f"{p('withdrawn_at')} IS NULL", f"p.search_vector @@ ({query_sql})"]
+    # The filters are lexemes of the vector (migration search.0003): one index scan answers
+    # the text, the subject, the language and the rating's half star; the exact rating is
+    # checked on the rows it leaves.
+    condition = f"({query_sql}) && %s::tsquery" if filtered else query_sql
+    found = [f"{p('withdrawn_at')} IS NULL", f"p.search_vector @@ ({condition})"]
     if rating:
         found.append(f"{p('reviews_count')} > 0 AND {p('average')} >= %s")
-    if subject:
-        found.append(f"{p('subjects')} @> %s::jsonb")
-    if language:
-        found.append(f"{p('languages')} @> %s::jsonb")
     # mentor_selectors.mentors' visibility, and never a banned mentor (search_mentors)
     visible = f"NOT {u('is_deleted')} AND NOT {u('is_banned')}"
     if not staff:
@@ -80,9 +81,8 @@ def mentor_rows(
     *,
     query_sql: str,
     query_params: tuple[str, ...],
+    filters: str | None,
     viewer: Viewer,
-    subject: str | None,
-    language: str | None,
     min_rating: float | None,
     offset: int,
     limit: int,
@@ -90,24 +90,22 @@ def mentor_rows(
     """The mentors at `offset`..`offset + limit` of the search's order (relevance, then the
     Bayesian rank, then id, each descending), each with its page and `relevance`: what the
     twin's slice holds. `query_sql` and `query_params`: the text query
-    (selectors.ANY_LANGUAGE_QUERY)."""
+    (`selectors.mentor_text_query`); `filters`: the filters as lexemes
+    (`selectors.mentor_filter_query`), None without."""
     staff, user_id = is_staff(viewer), viewer_id(viewer)
     signed_in = user_id is not None and not staff
     params: list[Any] = [*query_params, *query_params]  # the rank's, then the match's
+    if filters:
+        params.append(filters)
     if min_rating:
         params.append(min_rating)
-    if subject:
-        params.append(json.dumps([subject]))
-    if language:
-        params.append(json.dumps([language]))
     if signed_in:
         params += [user_id, user_id]
     params += [limit, offset]
     sql = _statement(
         staff=staff,
         signed_in=signed_in,
-        subject=bool(subject),
-        language=bool(language),
+        filtered=bool(filters),
         rating=bool(min_rating),
         query_sql=query_sql,
     )

@@ -19,7 +19,11 @@ generated `search_vector` column (migration `search.0002_fulltext_posts_mentors`
 the `english`, `russian` and `simple` configurations, GIN-indexed) matched by a query in any of the
 three languages (`any_language_query`): English and Russian words by their Snowball stems,
 Ukrainian ones (no configuration ships with PostgreSQL) by a prefix of the word with its ending cut
-(`ukrainian_prefixes`). SQLite: every word of the query contained in the lower-cased text.
+(`ukrainian_prefixes`). A mentor's vector also holds its Cyrillic words' prefixes as marked lexemes
+and its subjects, languages and rating's half stars (migration `search.0003_mentor_vector_lexemes`):
+a mentor query asks for the marked prefixes (`mentor_text_query`) and ANDs the filters
+(`mentor_filter_query`), so one index scan answers all. SQLite: every word of the query contained
+in the lower-cased text.
 """
 
 from __future__ import annotations
@@ -290,6 +294,54 @@ def any_language_query(query: str) -> RawSQL:
     )
 
 
+def marked_prefixes(query: str) -> str:
+    """`ukrainian_prefixes` as a tsquery's text for the mentors' vector (migration
+    `search.0003_mentor_vector_lexemes`): each prefix the exact marked lexeme `'математик*'`
+    (one posting list) instead of the prefix scan `математик:*`, other words whole. Lower-cased
+    as the `simple` configuration writes words; only letters and digits reach it, so it cannot
+    be malformed (no quote, no operator)."""
+    terms = []
+    for word in WORD.findall(query.lower()):
+        cyrillic = CYRILLIC.search(word) is not None
+        terms.append(f"'{_stem(word)}*'" if cyrillic and len(word) >= MIN_PREFIX else f"'{word}'")
+    return " & ".join(terms)
+
+
+# A mentor query: `ANY_LANGUAGE_QUERY` with the marked prefixes (`mentor_text_query`).
+MENTOR_TEXT_QUERY = (
+    "(websearch_to_tsquery('english'::regconfig, %s)"
+    " || websearch_to_tsquery('russian'::regconfig, %s)"
+    " || %s::tsquery)"
+)
+
+
+def mentor_text_query(query: str) -> tuple[str, tuple[str, ...]]:
+    """(SQL, parameters) of the text query a mentor's vector matches and is ranked by."""
+    return MENTOR_TEXT_QUERY, (query, query, marked_prefixes(query))
+
+
+def _lexeme(text: str) -> str:
+    # a tsquery literal of one lexeme; the filters are validated codes, quoted all the same
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def mentor_filter_query(
+    *, subject: str | None, language: str | None, min_rating: float | None
+) -> str | None:
+    """The filters as lexemes of a mentor's vector, AND-ed (a tsquery's text; None without
+    filters): `s~<subject>`, `l~<language>`, and `r~<n>` for the half stars `min_rating`
+    reaches (`r~8`: an average of 4.0 or more, with reviews). The index then leaves only rows
+    that pass; the exact rating is still checked on the row."""
+    terms = []
+    if subject:
+        terms.append(_lexeme(f"s~{subject}"))
+    if language:
+        terms.append(_lexeme(f"l~{language}"))
+    if min_rating and int(min_rating * 2) >= 1:
+        terms.append(_lexeme(f"r~{min(int(min_rating * 2), 10)}"))
+    return " & ".join(terms) or None
+
+
 class TextRank(Func):
     function = "ts_rank"
     output_field = FloatField()
@@ -357,8 +409,18 @@ def search_mentors(
             rows = rows.filter(languages__contains=[language])
         if not query:
             return rows.annotate(relevance=Value(0.0, output_field=FloatField()))
-        match, relevance = _text_match(query)
-        return rows.filter(match).annotate(relevance=relevance)
+        # The vector's marked prefixes (migration search.0003): the rows of `_text_match`.
+        from django.contrib.postgres.search import SearchQueryField
+
+        sql, params = mentor_text_query(query)
+
+        def text() -> RawSQL:
+            # A constant template; the query is a parameter, never part of the SQL.
+            return RawSQL(sql, params, output_field=SearchQueryField())  # noqa: S611
+
+        return rows.filter(Matches(VectorColumn(), text())).annotate(
+            relevance=TextRank(VectorColumn(), text())
+        )
     if subject:
         rows = rows.filter(id__in=MentorSubject.objects.filter(code=subject).values("profile_id"))
     if language:
@@ -392,12 +454,12 @@ def mentor_page(
             query=query, viewer=viewer, subject=subject, language=language, min_rating=min_rating
         )
         return ranked(rows, offset=offset, limit=limit, ordering=MENTOR_ORDER)
+    text_sql, text_params = mentor_text_query(query)
     return hot_sql.mentor_rows(
-        query_sql=ANY_LANGUAGE_QUERY,
-        query_params=(query, query, ukrainian_prefixes(query)),
+        query_sql=text_sql,
+        query_params=text_params,
+        filters=mentor_filter_query(subject=subject, language=language, min_rating=min_rating),
         viewer=viewer,
-        subject=subject,
-        language=language,
         min_rating=min_rating,
         offset=offset,
         limit=limit,

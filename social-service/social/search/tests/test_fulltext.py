@@ -16,7 +16,13 @@ from cotask_common.events.testing import handle_event, make_event
 from social.mentors.models import MentorProfile
 from social.pages.models import Page
 from social.posts.services import create_post
-from social.search.selectors import ukrainian_prefixes
+from social.search.selectors import (
+    ANY_LANGUAGE_QUERY,
+    marked_prefixes,
+    mentor_filter_query,
+    mentor_text_query,
+    ukrainian_prefixes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +82,83 @@ def test_ukrainian_prefixes_cut_endings() -> None:
     assert ukrainian_prefixes("програмуванню дітей") == "програмуванн:* & діт:*"
     assert ukrainian_prefixes("c++ & go!") == "c & go"  # only letters and digits reach it
     assert ukrainian_prefixes("Lessons дітям") == "lessons & діт:*"  # prefixes of Cyrillic only
+
+
+def test_marked_prefixes_and_filters_as_lexemes() -> None:
+    assert marked_prefixes("Lessons дітям") == "'lessons' & 'діт*'"
+    assert marked_prefixes("c++ & 'go'!") == "'c' & 'go'"  # only letters and digits reach it
+    assert mentor_filter_query(subject="python", language="uk", min_rating=4.2) == (
+        "'s~python' & 'l~uk' & 'r~8'"
+    )
+    assert mentor_filter_query(subject=None, language=None, min_rating=0.3) is None
+    assert mentor_filter_query(subject=None, language="en", min_rating=5) == "'l~en' & 'r~10'"
+
+
+PREFIX_TEXTS = [
+    "Навчаю програмування дітей та дорослих",
+    "Розв'язую задачі з фізики, готую до іспиту",
+    "Преподаю математику школьникам; Python і SQL для аналітиків",
+    "Lessons for kids: розмовна англійська, граматика, вимова",
+]
+PREFIX_QUERIES = [
+    "програмуванню", "задачи", "задача з фізики", "математика", "Python аналітика",
+    "lesson дітям", "kids", "граматику вимови", "підготовка до іспиту", "англійська мова", "sql",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", PREFIX_TEXTS)
+def test_marked_prefixes_match_what_the_prefix_scan_matched(text: str) -> None:
+    """A mentor's vector holds its Cyrillic words' prefixes as marked lexemes (migration
+    search.0003) and the query asks for the marked stems: the same texts must match as with
+    the prefix scan over 0002's document, for queries in each language and mixed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the search vector is PostgreSQL's")
+    document = (
+        "to_tsvector('english', %s) || to_tsvector('russian', %s) || to_tsvector('simple', %s)"
+    )
+    marked = f"{document} || cotask_prefix_lexemes(to_tsvector('simple', %s))"
+    with connection.cursor() as cursor:
+        for query in PREFIX_QUERIES:
+            sql, params = mentor_text_query(query)
+            cursor.execute(
+                f"SELECT ({document}) @@ ({ANY_LANGUAGE_QUERY}), ({marked}) @@ ({sql})",
+                [*[text] * 3, query, query, ukrainian_prefixes(query), *[text] * 4, *params],
+            )
+            scanned, exact = cursor.fetchone()
+            assert exact == scanned, (text, query)
+
+
+def test_the_filters_lexemes_are_the_rows_filters(member: Any) -> None:
+    """Each mentor's vector has a lexeme for every subject and language and for each half star
+    its average reaches (with reviews): the index answers exactly what the row filters did."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the search vector is PostgreSQL's")
+    mentor(member("a"), subjects=["python", "physics"], languages=["uk"], average=4.3, count=12)
+    mentor(member("b"), subjects=["physics"], languages=["en", "ru"], average=3.5, count=3)
+    mentor(member("c"), subjects=["python"], languages=["ru"], average=5.0, count=0)
+    profiles = list(MentorProfile.objects.all())
+    with connection.cursor() as cursor:
+        for subject in (None, "python", "physics", "english"):
+            for language in (None, "uk", "en", "ru"):
+                for rating in (None, 0.5, 3.5, 4.0, 4.5, 5.0):
+                    filters = mentor_filter_query(
+                        subject=subject, language=language, min_rating=rating
+                    )
+                    if filters is None:
+                        continue
+                    cursor.execute(
+                        "SELECT id FROM social_mentors_mentorprofile"
+                        " WHERE search_vector @@ %s::tsquery",
+                        [filters],
+                    )
+                    indexed = {row[0] for row in cursor.fetchall()}
+                    expected = {
+                        p.id for p in profiles
+                        if (subject is None or subject in p.subjects)
+                        and (language is None or language in p.languages)
+                        and (not rating or (p.reviews_count > 0 and p.average >= rating))
+                    }  # fmt: skip
+                    assert indexed == expected, (subject, language, rating)
 
 
 def test_mentors_found_by_word_forms_in_three_languages(member: Any, anon: Any) -> None:
