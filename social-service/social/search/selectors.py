@@ -252,11 +252,7 @@ def ukrainian_prefixes(query: str) -> str:
     prefix (`математик:*`), AND-ed; other words whole (the English stems already match them,
     and a prefix scan of the index is the costly part of a query). Only letters and digits
     reach it, so it cannot be malformed."""
-    terms = []
-    for word in WORD.findall(query.lower()):
-        cyrillic = CYRILLIC.search(word) is not None
-        terms.append(f"{_stem(word)}:*" if cyrillic and len(word) >= MIN_PREFIX else word)
-    return " & ".join(terms)
+    return _terms(query, prefix="{}:*", whole="{}")
 
 
 class VectorColumn(Expression):
@@ -300,10 +296,18 @@ def marked_prefixes(query: str) -> str:
     (one posting list) instead of the prefix scan `математик:*`, other words whole. Lower-cased
     as the `simple` configuration writes words; only letters and digits reach it, so it cannot
     be malformed (no quote, no operator)."""
+    return _terms(query, prefix="'{}*'", whole="'{}'")
+
+
+def _terms(query: str, *, prefix: str, whole: str) -> str:
+    # Each word of the query AND-ed: a Cyrillic one of MIN_PREFIX letters or more as its stem
+    # in the `prefix` form, any other in the `whole` form.
     terms = []
     for word in WORD.findall(query.lower()):
-        cyrillic = CYRILLIC.search(word) is not None
-        terms.append(f"'{_stem(word)}*'" if cyrillic and len(word) >= MIN_PREFIX else f"'{word}'")
+        if CYRILLIC.search(word) is not None and len(word) >= MIN_PREFIX:
+            terms.append(prefix.format(_stem(word)))
+        else:
+            terms.append(whole.format(word))
     return " & ".join(terms)
 
 
