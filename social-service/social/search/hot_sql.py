@@ -43,11 +43,14 @@ def _statement(
 ) -> str:
     p, u, g = Columns(MentorProfile, "p"), Columns(UserRef, "u"), Columns(Page, "g")
     b = Columns(PageBlock)
-    # The filters are lexemes of the vector (migration search.0003): one index scan answers
-    # the text, the subject, the language and the rating's half star; the exact rating is
-    # checked on the rows it leaves.
-    condition = f"({query_sql}) && %s::tsquery" if filtered else query_sql
-    found = [f"{p('withdrawn_at')} IS NULL", f"p.search_vector @@ ({condition})"]
+    # The filters are lexemes of the vector (migration search.0003): one index scan (GIN
+    # intersects both conditions' lexemes) answers the text, the subject, the language and
+    # the rating's half star; the exact rating is checked on the rows it leaves. Two
+    # conditions, not one query AND-ed: a text without lexemes then matches nothing, as in
+    # the twin, where `'' && filters` would be the filters alone.
+    found = [f"{p('withdrawn_at')} IS NULL", f"p.search_vector @@ ({query_sql})"]
+    if filtered:
+        found.append("p.search_vector @@ %s::tsquery")
     if rating:
         found.append(f"{p('reviews_count')} > 0 AND {p('average')} >= %s")
     # mentor_selectors.mentors' visibility, and never a banned mentor (search_mentors)

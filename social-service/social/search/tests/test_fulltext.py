@@ -161,6 +161,15 @@ def test_the_filters_lexemes_are_the_rows_filters(member: Any) -> None:
                     assert indexed == expected, (subject, language, rating)
 
 
+def test_a_query_without_words_finds_no_mentor_even_with_filters(member: Any, anon: Any) -> None:
+    """Punctuation alone is a text query with no lexeme: it matches nothing, with or without
+    filters (the filters' lexemes must not stand in for the missing text)."""
+    mentor(member("solo"), subjects=["python"], languages=["en"], average=4.5, count=10)
+    assert found_mentors(anon, q="python") == ["solo"]
+    assert found_mentors(anon, q="!!!") == []
+    assert found_mentors(anon, q="!!!", subject="python", language="en", min_rating=4) == []
+
+
 def test_mentors_found_by_word_forms_in_three_languages(member: Any, anon: Any) -> None:
     mentor(member("olga"), subjects=["physics"], languages=["ru"],
            bio="Преподаю математику школьникам и студентам")  # fmt: skip
