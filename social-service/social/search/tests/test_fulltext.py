@@ -136,10 +136,12 @@ def test_the_filters_lexemes_are_the_rows_filters(member: Any) -> None:
     mentor(member("a"), subjects=["python", "physics"], languages=["uk"], average=4.3, count=12)
     mentor(member("b"), subjects=["physics"], languages=["en", "ru"], average=3.5, count=3)
     mentor(member("c"), subjects=["python"], languages=["ru"], average=5.0, count=0)
+    # A bio cannot forge the filters' lexemes: the parser splits `s~physics` at the `~`.
+    mentor(member("d"), subjects=["english"], languages=["de"], bio="s~physics l~uk r~10 s~python")
     profiles = list(MentorProfile.objects.all())
     with connection.cursor() as cursor:
         for subject in (None, "python", "physics", "english"):
-            for language in (None, "uk", "en", "ru"):
+            for language in (None, "uk", "en", "ru", "de"):
                 for rating in (None, 0.5, 3.5, 4.0, 4.5, 5.0):
                     filters = mentor_filter_query(
                         subject=subject, language=language, min_rating=rating
