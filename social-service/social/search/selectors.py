@@ -20,7 +20,8 @@ the `english`, `russian` and `simple` configurations, GIN-indexed) matched by a 
 three languages (`any_language_query`): English and Russian words by their Snowball stems,
 Ukrainian ones (no configuration ships with PostgreSQL) by a prefix of the word with its ending cut
 (`ukrainian_prefixes`). A mentor's vector also holds its Cyrillic words' prefixes as marked lexemes
-and its subjects, languages and rating's half stars (migration `search.0003_mentor_vector_lexemes`):
+and its subjects, languages, their pairs and rating's half stars (migrations
+`search.0003_mentor_vector_lexemes`, `0004_mentor_pairs_uncompressed`):
 a mentor query asks for the marked prefixes (`mentor_text_query`) and ANDs the filters
 (`mentor_filter_query`), so one index scan answers all. SQLite: every word of the query contained
 in the lower-cased text.
@@ -333,13 +334,16 @@ def mentor_filter_query(
     *, subject: str | None, language: str | None, min_rating: float | None
 ) -> str | None:
     """The filters as lexemes of a mentor's vector, AND-ed (a tsquery's text; None without
-    filters): `s~<subject>`, `l~<language>`, and `r~<n>` for the half stars `min_rating`
-    reaches (`r~8`: an average of 4.0 or more, with reviews). The index then leaves only rows
-    that pass; the exact rating is still checked on the row."""
+    filters): `sl~<subject>~<language>` for both (one short posting list, not two long ones:
+    migration search.0004), else `s~<subject>` or `l~<language>`, and `r~<n>` for the half
+    stars `min_rating` reaches (`r~8`: an average of 4.0 or more, with reviews). The index then
+    leaves only rows that pass; the exact rating is still checked on the row."""
     terms = []
-    if subject:
+    if subject and language:
+        terms.append(_lexeme(f"sl~{subject}~{language}"))
+    elif subject:
         terms.append(_lexeme(f"s~{subject}"))
-    if language:
+    elif language:
         terms.append(_lexeme(f"l~{language}"))
     if min_rating and int(min_rating * 2) >= 1:
         terms.append(_lexeme(f"r~{min(int(min_rating * 2), 10)}"))

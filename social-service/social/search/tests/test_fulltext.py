@@ -88,8 +88,9 @@ def test_marked_prefixes_and_filters_as_lexemes() -> None:
     assert marked_prefixes("Lessons дітям") == "'lessons' & 'діт*'"
     assert marked_prefixes("c++ & 'go'!") == "'c' & 'go'"  # only letters and digits reach it
     assert mentor_filter_query(subject="python", language="uk", min_rating=4.2) == (
-        "'s~python' & 'l~uk' & 'r~8'"
+        "'sl~python~uk' & 'r~8'"
     )
+    assert mentor_filter_query(subject="python", language=None, min_rating=None) == "'s~python'"
     assert mentor_filter_query(subject=None, language=None, min_rating=0.3) is None
     assert mentor_filter_query(subject=None, language="en", min_rating=5) == "'l~en' & 'r~10'"
 
@@ -129,15 +130,17 @@ def test_marked_prefixes_match_what_the_prefix_scan_matched(text: str) -> None:
 
 
 def test_the_filters_lexemes_are_the_rows_filters(member: Any) -> None:
-    """Each mentor's vector has a lexeme for every subject and language and for each half star
-    its average reaches (with reviews): the index answers exactly what the row filters did."""
+    """Each mentor's vector has a lexeme for every subject, language and pair of them and for
+    each half star its average reaches (with reviews): the index answers exactly what the row
+    filters did."""
     if connection.vendor != "postgresql":
         pytest.skip("the search vector is PostgreSQL's")
     mentor(member("a"), subjects=["python", "physics"], languages=["uk"], average=4.3, count=12)
     mentor(member("b"), subjects=["physics"], languages=["en", "ru"], average=3.5, count=3)
     mentor(member("c"), subjects=["python"], languages=["ru"], average=5.0, count=0)
     # A bio cannot forge the filters' lexemes: the parser splits `s~physics` at the `~`.
-    mentor(member("d"), subjects=["english"], languages=["de"], bio="s~physics l~uk r~10 s~python")
+    mentor(member("d"), subjects=["english"], languages=["de"],
+           bio="s~physics l~uk r~10 s~python sl~python~uk sl~physics~en")  # fmt: skip
     profiles = list(MentorProfile.objects.all())
     with connection.cursor() as cursor:
         for subject in (None, "python", "physics", "english"):
