@@ -206,7 +206,7 @@ def test_the_kits_own_texts_are_in_each_language(language) -> None:
         role = IsModerator()
         assert not role.has_permission(request, None)
         throttle = RateThrottle()
-        throttle.description = describe_rate(3, 1, "m")
+        throttle.parse_rate("3/m")
         with pytest.raises(TokenError) as refused:
             decode_token(forged)
         said = {

@@ -10,6 +10,7 @@ name (`rate_setting`); add `NamedLimitThrottling` to the view.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -33,12 +34,18 @@ _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_rate(rate: str) -> tuple[int, int, str]:
-    """ "10/15m" → (10, 900, "10 per 15 minutes"), the text in the active language."""
+@functools.lru_cache(maxsize=256)
+def _rate_parts(rate: str) -> tuple[int, int, str]:
+    """ "10/15m" → (10, 15, "m"): read once per rate, not per request."""
     match = _RATE.match(rate)
     if not match:
         raise ValueError(f"a throttle rate looks like '10/m' or '10/15m', not {rate!r}")
-    count, multiplier, unit = int(match[1]), int(match[2] or 1), match[3]
+    return int(match[1]), int(match[2] or 1), match[3]
+
+
+def parse_rate(rate: str) -> tuple[int, int, str]:
+    """ "10/15m" → (10, 900, "10 per 15 minutes"), the text in the active language."""
+    count, multiplier, unit = _rate_parts(rate)
     return count, multiplier * _UNIT_SECONDS[unit], describe_rate(count, multiplier, unit)
 
 
@@ -98,8 +105,8 @@ class RateThrottle(CountsInProcessWhileRedisIsAway, SimpleRateThrottle):
     def parse_rate(self, rate: str | None) -> tuple[int | None, int | None]:
         if rate is None:
             return None, None
-        count, seconds, self.description = parse_rate(rate)
-        return count, seconds
+        count, multiplier, unit = self.rate_parts = _rate_parts(rate)
+        return count, multiplier * _UNIT_SECONDS[unit]
 
     def allow_request(self, request: Request, view: Any) -> bool:
         self.rate = self.get_rate()
@@ -117,7 +124,8 @@ class RateThrottle(CountsInProcessWhileRedisIsAway, SimpleRateThrottle):
         return f"cotask:throttle:{self.scope}:{digest}"
 
     def message(self) -> str:
-        return str(self.message_template) % {"limit": self.description}
+        # In words only for a refusal: translating the rate on every request cost ~0.1 ms.
+        return str(self.message_template) % {"limit": describe_rate(*self.rate_parts)}
 
 
 # Counts of this process alone, used while the shared cache cannot be reached: each web
