@@ -24,7 +24,7 @@ from django.db import connection
 
 from cotask_common.statements import Columns
 from cotask_common.users.models import UserRef
-from social.mentors.hot_sql import PAGE_BRIEF, fields_of, instance
+from social.mentors.hot_sql import MENTOR_BRIEF, PAGE_BRIEF, fields_of, instance, select_list
 from social.mentors.models import MentorProfile
 from social.pages.models import Page, PageBlock
 from social.pages.selectors import Viewer, is_staff, viewer_id
@@ -65,7 +65,7 @@ def _statement(
         f"{g(field.name)} AS g_{field.column}" for field in fields_of(Page, PAGE_BRIEF)
     )
     return f"""
-    SELECT {Columns(MentorProfile, "m").all()}, {page}, c.relevance FROM (
+    SELECT {select_list(MentorProfile, "m", MENTOR_BRIEF)}, {page}, c.relevance FROM (
         SELECT {p("id")} AS id, {p("user")} AS user_id, {p("page")} AS page_id, {p("rank")} AS rank,
                ts_rank(p.search_vector, ({query_sql})) AS relevance
         FROM {p.table} p
@@ -115,10 +115,10 @@ def mentor_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    own, pages = len(MentorProfile._meta.concrete_fields), len(PAGE_BRIEF)
+    own, pages = len(MENTOR_BRIEF), len(PAGE_BRIEF)
     found = []
     for row in rows:
-        profile = instance(MentorProfile, row[:own])
+        profile = instance(MentorProfile, row[:own], MENTOR_BRIEF)
         MentorProfile._meta.get_field("page").set_cached_value(
             profile, instance(Page, row[own : own + pages], PAGE_BRIEF)
         )
