@@ -470,6 +470,7 @@ class MatchReasons:
             "subject": SUBJECTS.get(request.subject, request.subject)
         }
         self._language: str | None = None
+        self._also_knows: str | None = None
         self._rated: dict[int, str] = {}
         self._years: dict[int, str] = {}
 
@@ -484,12 +485,9 @@ class MatchReasons:
         reasons = [{"code": "subject", "text": self.subject}]
         shared = [tag for tag in self.request.tags if tag in profile.tags]
         if shared:
-            reasons.append(
-                {
-                    "code": "tags",
-                    "text": gettext("Also knows %(tags)s") % {"tags": ", ".join(shared)},
-                }
-            )
+            if self._also_knows is None:
+                self._also_knows = gettext("Also knows %(tags)s")
+            reasons.append({"code": "tags", "text": self._also_knows % {"tags": ", ".join(shared)}})
         if getattr(profile, "speaks", False):
             reasons.append({"code": "language", "text": self.language()})
         count = profile.reviews_count

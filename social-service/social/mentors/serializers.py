@@ -15,7 +15,7 @@ from social.core.validation import CURRENCY_SCHEMA, TAG_SCHEMA
 from social.mentors.models import LearningRequest, MentorProfile, Review
 from social.mentors.selectors import MatchReasons, match_reasons
 from social.mentors.services import LANGUAGE_CODES, MAX_YEARS
-from social.mentors.subjects import SUBJECTS
+from social.mentors.subjects import SUBJECTS, subject_names
 
 
 class SubjectOutput(serializers.Serializer):
@@ -187,7 +187,7 @@ class MentorListOutput(serializers.ListSerializer):
     `MentorOutput`'s fields)."""
 
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
-        since, names, zone = active_since(), dict[str, str](), _output_zone()
+        since, names, zone = active_since(), dict(subject_names()), _output_zone()
         return [
             mentor_data(profile, since=since, names=names, zone=zone) for profile in _rows(data)
         ]
@@ -375,7 +375,7 @@ class MatchListOutput(serializers.ListSerializer):
     `MentorListOutput` is."""
 
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
-        since, names, zone = active_since(), dict[str, str](), _output_zone()
+        since, names, zone = active_since(), dict(subject_names()), _output_zone()
         reasons = MatchReasons(self.context["learning_request"])
         return [
             {

@@ -72,6 +72,18 @@ def test_subjects_in_the_request_language(anon: Any) -> None:
     assert {s["code"]: s["name"] for s in r.json()}["english"] == "Английский язык"
 
 
+def test_a_mentor_list_names_the_subjects_in_each_readers_language(member: Any, anon: Any) -> None:
+    """The names are translated once per language for the process (`subjects.subject_names`):
+    a list read in one language, then another, then the first again, names each right."""
+    physics = member("physicist")
+    r = physics.put(f"{API}/me/", {"subjects": ["physics"], "languages": ["uk"]}, format="json")
+    assert r.status_code == 200, r.json()
+    for language, name in [("uk", "Фізика"), ("ru", "Физика"), ("en", "Physics"), ("uk", "Фізика")]:
+        r = anon.get(f"{API}/", HTTP_ACCEPT_LANGUAGE=language)
+        assert r.status_code == 200
+        assert [s["name"] for m in r.json()["results"] for s in m["subjects"]] == [name], language
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
