@@ -13,7 +13,8 @@ docs/decisions.md "Mentor search: pairs and uncompressed rows").
   than a page holds. lz4 was measured too (slower to read than none).
 
 The stored column is dropped and added again with the new function (a rewrite of the table,
-as 0003's was; every row is written under the new setting), the index built CONCURRENTLY.
+as 0003's was; every row is written under the new setting), the index built CONCURRENTLY, then
+the table analyzed (the first plans after it otherwise misjudge the new column).
 Backwards: 0003's function and column, the setting reset. `social/search/selectors.py`
 (`mentor_filter_query`) asks for the lexemes these functions write.
 """
@@ -67,6 +68,7 @@ def forwards(apps, schema_editor):  # noqa: ANN001, ARG001 - the RunPython signa
     schema_editor.execute(f"ALTER TABLE {TABLE} SET (toast_tuple_target = {TOAST_TUPLE_TARGET})")
     schema_editor.execute(FILTER_LEXEMES)
     earlier._vector(schema_editor, earlier.DOCUMENT)
+    schema_editor.execute(f"ANALYZE {TABLE}")  # the new column's statistics, for the first plans
 
 
 def backwards(apps, schema_editor):  # noqa: ANN001, ARG001
@@ -76,6 +78,7 @@ def backwards(apps, schema_editor):  # noqa: ANN001, ARG001
     schema_editor.execute(f"ALTER TABLE {TABLE} RESET (toast_tuple_target)")
     schema_editor.execute(earlier.FUNCTIONS[1])  # its filter function
     earlier._vector(schema_editor, earlier.DOCUMENT)
+    schema_editor.execute(f"ANALYZE {TABLE}")
 
 
 class Migration(migrations.Migration):
