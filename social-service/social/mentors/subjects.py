@@ -38,7 +38,7 @@ SUBJECTS: dict[str, Promise] = {
 
 def subject_list() -> list[dict[str, str]]:
     """Every subject with its name in the active language, in the catalogue's order."""
-    return [{"code": code, "name": str(name)} for code, name in SUBJECTS.items()]
+    return [{"code": code, "name": name} for code, name in subject_names().items()]
 
 
 def subject_names() -> dict[str, str]:
